@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the real components the tests run against (Debian packages), when missing.
+set -euo pipefail
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v prometheus >/dev/null || need+=(prometheus)
+command -v promtool >/dev/null || need+=(prometheus)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+command -v ip >/dev/null || need+=(iproute2)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=900 "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,17 @@
+namespace Pccl;
+
+/// <summary>Shared-secret authentication and access control (seed: auth).</summary>
+public sealed record AuthOptions
+{
+    /// <summary>Authentication off.</summary>
+    public static AuthOptions Disabled { get; } = new();
+
+    /// <summary>Whether every connection runs the challenge-response.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>The shared secret. Never logged.</summary>
+    public string? Secret { get; init; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"AuthOptions {{ Enabled = {Enabled}, Secret = {(Secret is null ? "unset" : "***")} }}";
+}

@@ -1,0 +1,62 @@
+namespace Pccl;
+
+/// <summary>Everything a peer needs to join a run. Defaults are the seed chapter's.</summary>
+public sealed record CommunicatorOptions
+{
+    /// <summary>The defaults.</summary>
+    public static CommunicatorOptions Default { get; } = new();
+
+    /// <summary>Master host name or address.</summary>
+    public string MasterHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Master control port (TCP) and heartbeat port (UDP).</summary>
+    public int MasterPort { get; init; } = 7117;
+
+    /// <summary>Address the p2p listener binds to.</summary>
+    public string P2PBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Ports tried, first free wins, for this peer's p2p listener.</summary>
+    public PortRange P2PPorts { get; init; } = PortRange.DefaultP2P;
+
+    /// <summary>Peer group this peer belongs to.</summary>
+    public uint PeerGroup { get; init; }
+
+    /// <summary>Region (data centre) label for hierarchical topology; empty for flat.</summary>
+    public string Region { get; init; } = "";
+
+    /// <summary>Cluster id checked in every connection hello; peers of other clusters are refused.</summary>
+    public string ClusterId { get; init; } = "pccl";
+
+    /// <summary>Heartbeat period.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Silence after which a peer (or the master) counts as lost.</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Limit for connecting to the master and for each handshake.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Keep a copy of in-place all-reduce inputs so a failed attempt can be retried.</summary>
+    public bool EnableBufferBackup { get; init; } = true;
+
+    /// <summary>Retry bound of the library's retry helpers.</summary>
+    public int MaxRecoveryAttempts { get; init; } = 3;
+
+    /// <summary>Pipelining piece size of the ring all-reduce, in bytes.</summary>
+    public int RingChunkSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Parallel TCP streams per ring neighbour per operation.</summary>
+    public int NumIoThreads { get; init; } = 4;
+
+    /// <summary>Connections per neighbour available to concurrent operations (tags).</summary>
+    public int P2PConnectionPoolSize { get; init; } = 4;
+
+    /// <summary>Lossless compression of all-reduce traffic on the wire.</summary>
+    public bool EnableCompression { get; init; }
+
+    /// <summary>TLS settings; disabled by default.</summary>
+    public TlsOptions Tls { get; init; } = TlsOptions.Disabled;
+
+    /// <summary>Shared-secret authentication; disabled by default.</summary>
+    public AuthOptions Auth { get; init; } = AuthOptions.Disabled;
+}

@@ -1,0 +1,7 @@
+namespace Pccl.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void DefaultsMatchSeed() => Assert.Equal(7117, MasterOptions.Default.Port);
+}
