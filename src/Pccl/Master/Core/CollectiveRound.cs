@@ -1,0 +1,19 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+/// <summary>
+/// One collective operation of a group, keyed by tag: first gathering every member's parameters, then running
+/// until every participant reports done.
+/// </summary>
+internal sealed class CollectiveRound(uint group, uint tag)
+{
+    public uint Group { get; } = group;
+    public uint Tag { get; } = tag;
+    public SortedDictionary<ulong, CollectiveDescriptor> Inits { get; } = [];
+    public ulong? Sequence { get; set; }
+    public uint Lane { get; set; }
+    public HashSet<ulong> Participants { get; } = [];
+    public HashSet<ulong> Done { get; } = [];
+    public bool Running => Sequence is not null;
+}

@@ -1,0 +1,24 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+/// <summary>What the master core asks its shell to do.</summary>
+internal abstract record MasterCommand;
+
+/// <summary>Send a message on a connection.</summary>
+internal sealed record SendMessage(long ConnectionId, ControlMessage Message) : MasterCommand;
+
+/// <summary>Close a connection after the messages already queued for it are sent.</summary>
+internal sealed record CloseConnection(long ConnectionId, string Reason) : MasterCommand;
+
+/// <summary>A membership change worth logging and counting (joins, leaves, kicks).</summary>
+internal sealed record ReportMembership(MembershipChange Change, ulong PeerId, string Detail) : MasterCommand;
+
+/// <summary>Kinds of membership change the core reports.</summary>
+internal enum MembershipChange
+{
+    Registered,
+    Accepted,
+    Left,
+    Kicked,
+}

@@ -1,0 +1,178 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+internal sealed partial class MasterCore
+{
+    private void OnCollectiveInit(PeerRecord peer, CollectiveInit init)
+    {
+        if (peer.Phase != PeerPhase.Accepted)
+        {
+            Kick(peer, KickReason.IllegalState, $"started a collective while {peer.Phase.ToString().ToLowerInvariant()}, not accepted");
+            return;
+        }
+
+        var key = (peer.Group, init.Tag);
+        if (!State.Collectives.TryGetValue(key, out var round))
+        {
+            round = new CollectiveRound(peer.Group, init.Tag);
+            State.Collectives[key] = round;
+        }
+
+        if (round.Running || round.Inits.ContainsKey(peer.Id))
+        {
+            Kick(peer, KickReason.IllegalState, $"started a second collective on tag {init.Tag} while one is in flight");
+            return;
+        }
+
+        round.Inits[peer.Id] = init.Parameters ?? new CollectiveDescriptor();
+        CheckCollectiveGathered(round);
+    }
+
+    private void CheckCollectiveGathered(CollectiveRound round)
+    {
+        if (round.Running)
+        {
+            return;
+        }
+
+        var members = State.Accepted.Where(p => p.Group == round.Group).Select(p => p.Id).ToList();
+        if (members.Count == 0 || !members.All(round.Inits.ContainsKey))
+        {
+            return;
+        }
+
+        var mismatch = DescribeMismatch(round.Inits);
+        if (mismatch is not null)
+        {
+            AbortRound(round, round.Inits.Keys, CollectiveFailure.Mismatch, mismatch, 0);
+            return;
+        }
+
+        if (members.Count < 2)
+        {
+            AbortRound(round, round.Inits.Keys, CollectiveFailure.TooFewPeers,
+                "a collective needs at least 2 peers in the group; this group has 1 (wait for peers with UpdateTopology)", 0);
+            return;
+        }
+
+        round.Sequence = ++State.LastSequence;
+        round.Lane = FreeLane(round.Group);
+        round.Participants.UnionWith(members);
+        var ring = State.Accepted.Where(p => p.Group == round.Group);
+        var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };
+        start.Ring.AddRange(RingPlanner.Order(ring));
+        foreach (var id in members)
+        {
+            Send(State.Peers[id], new ControlMessage { CollectiveStart = start });
+        }
+    }
+
+    private uint FreeLane(uint group)
+    {
+        var used = State.Collectives.Values.Where(r => r.Group == group && r.Running).Select(r => r.Lane).ToHashSet();
+        uint lane = 0;
+        while (used.Contains(lane))
+        {
+            lane++;
+        }
+
+        return lane;
+    }
+
+    /// <summary>Names the first parameter on which peers disagree, with each side's value, or null when all agree.</summary>
+    private static string? DescribeMismatch(SortedDictionary<ulong, CollectiveDescriptor> inits)
+    {
+        var (firstPeer, first) = inits.First();
+        foreach (var (peer, d) in inits.Skip(1))
+        {
+            string? what = null;
+            if (d.ElementCount != first.ElementCount)
+            {
+                what = $"element count: peer {firstPeer} has {first.ElementCount}, peer {peer} has {d.ElementCount}";
+            }
+            else if (d.DataType != first.DataType)
+            {
+                what = $"data type: peer {firstPeer} has {first.DataType}, peer {peer} has {d.DataType}";
+            }
+            else if (d.Op != first.Op)
+            {
+                what = $"reduce op: peer {firstPeer} has {first.Op}, peer {peer} has {d.Op}";
+            }
+            else if (d.Quantization != first.Quantization)
+            {
+                what = $"quantization: peer {firstPeer} has {first.Quantization}, peer {peer} has {d.Quantization}";
+            }
+            else if (d.Compression != first.Compression)
+            {
+                what = $"compression: peer {firstPeer} has {(first.Compression ? "on" : "off")}, peer {peer} has {(d.Compression ? "on" : "off")}";
+            }
+
+            if (what is not null)
+            {
+                return $"peers disagree on the operation's {what}";
+            }
+        }
+
+        return null;
+    }
+
+    private void OnCollectiveDone(PeerRecord peer, CollectiveDone done)
+    {
+        if (!State.Collectives.TryGetValue((peer.Group, done.Tag), out var round) || round.Sequence != done.Sequence
+            || !round.Participants.Contains(peer.Id))
+        {
+            return; // the operation was aborted already: a late report, not an error
+        }
+
+        if (!done.Success)
+        {
+            AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
+                $"peer {peer.Id} failed the operation: {done.Error}", 0);
+            return;
+        }
+
+        round.Done.Add(peer.Id);
+        if (round.Done.IsSupersetOf(round.Participants))
+        {
+            State.Collectives.Remove((round.Group, round.Tag));
+            var complete = new ControlMessage { CollectiveComplete = new CollectiveComplete { Tag = round.Tag, Sequence = done.Sequence } };
+            foreach (var id in round.Participants)
+            {
+                Send(State.Peers[id], complete);
+            }
+        }
+    }
+
+    private void AbortGroupCollectives(uint group, CollectiveFailure failure, string reason, ulong lostPeer)
+    {
+        foreach (var round in State.Collectives.Values.Where(r => r.Group == group).ToList())
+        {
+            var recipients = (round.Running ? round.Participants : (IEnumerable<ulong>)round.Inits.Keys).Where(State.Peers.ContainsKey);
+            AbortRound(round, recipients, failure, reason, lostPeer);
+        }
+    }
+
+    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer)
+    {
+        State.Collectives.Remove((round.Group, round.Tag));
+        var abort = new ControlMessage
+        {
+            CollectiveAbort = new CollectiveAbort
+            {
+                Tag = round.Tag,
+                Sequence = round.Sequence ?? 0,
+                Failure = failure,
+                Reason = reason,
+                LostPeerId = lostPeer,
+            },
+        };
+        foreach (var id in recipients.ToList())
+        {
+            if (State.Peers.TryGetValue(id, out var p))
+            {
+                Send(p, abort);
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+internal sealed partial class MasterCore
+{
+    private void OnTopologyVote(PeerRecord peer)
+    {
+        if (peer.Phase != PeerPhase.Accepted)
+        {
+            Kick(peer, KickReason.IllegalState, $"voted to update the topology while {peer.Phase.ToString().ToLowerInvariant()}, not accepted");
+            return;
+        }
+
+        if (peer.VotedTopology || State.Topology is not null)
+        {
+            Kick(peer, KickReason.IllegalState, "voted to update the topology twice in one round");
+            return;
+        }
+
+        peer.VotedTopology = true;
+        CheckTopologyVote();
+    }
+
+    private void CheckTopologyVote()
+    {
+        var accepted = State.Accepted.ToList();
+        if (State.Topology is not null || accepted.Count == 0 || !accepted.All(p => p.VotedTopology))
+        {
+            return;
+        }
+
+        foreach (var p in accepted)
+        {
+            p.VotedTopology = false;
+        }
+
+        StartTopologyRound();
+    }
+
+    /// <summary>Admits every waiting peer: all members learn the new world and connect to their ring neighbours.</summary>
+    private void StartTopologyRound()
+    {
+        var joiners = State.Waiting.ToList();
+        foreach (var j in joiners)
+        {
+            j.Phase = PeerPhase.Joining;
+        }
+
+        if (joiners.Count > 0)
+        {
+            State.WorldRevision++;
+        }
+
+        var world = BuildWorld();
+        var participants = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
+        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id));
+        foreach (var p in participants)
+        {
+            Send(p, new ControlMessage { TopologyUpdate = new TopologyUpdate { World = world } });
+        }
+    }
+
+    private void OnP2PConnectResult(PeerRecord peer, P2PConnectResult result)
+    {
+        var round = State.Topology;
+        if (round is null || !round.Awaiting.Remove(peer.Id))
+        {
+            Kick(peer, KickReason.IllegalState, "reported a p2p connection result outside a topology update");
+            return;
+        }
+
+        if (!result.Success)
+        {
+            round.Failures.Add($"peer {peer.Id}: {result.Error}");
+            round.FailedPeers.Add(peer.Id);
+        }
+
+        if (round.Awaiting.Count == 0)
+        {
+            FinishTopologyRound();
+        }
+    }
+
+    private void FinishTopologyRound()
+    {
+        var round = State.Topology!;
+        State.Topology = null;
+        if (round.Failures.Count == 0)
+        {
+            var world = BuildWorldAfterJoin(round);
+            foreach (var id in round.Participants)
+            {
+                Send(State.Peers[id], new ControlMessage { TopologyComplete = new TopologyComplete { World = world } });
+            }
+
+            return;
+        }
+
+        // Joiners go back to waiting; members get a retryable failure and may vote again.
+        foreach (var id in round.Joiners)
+        {
+            State.Peers[id].Phase = PeerPhase.Registered;
+        }
+
+        if (round.Joiners.Count > 0)
+        {
+            State.WorldRevision++;
+        }
+
+        var failed = new TopologyFailed { Reason = string.Join("; ", round.Failures) };
+        failed.FailedPeerIds.AddRange(round.FailedPeers);
+        foreach (var id in round.Participants)
+        {
+            Send(State.Peers[id], new ControlMessage { TopologyFailed = failed });
+        }
+    }
+
+    private World BuildWorldAfterJoin(TopologyRound round)
+    {
+        foreach (var id in round.Joiners)
+        {
+            var joiner = State.Peers[id];
+            joiner.Phase = PeerPhase.Accepted;
+            Emit(new ReportMembership(MembershipChange.Accepted, id, $"{joiner.Address}:{joiner.P2PPort} group {joiner.Group}"));
+        }
+
+        return BuildWorld();
+    }
+
+    private void OnPendingPeersVote(PeerRecord peer)
+    {
+        if (peer.Phase != PeerPhase.Accepted || peer.VotedPending)
+        {
+            Kick(peer, KickReason.IllegalState, peer.VotedPending
+                ? "asked whether peers are pending twice in one round"
+                : $"asked whether peers are pending while {peer.Phase.ToString().ToLowerInvariant()}, not accepted");
+            return;
+        }
+
+        peer.VotedPending = true;
+        CheckPendingPeersVote();
+    }
+
+    private void CheckPendingPeersVote()
+    {
+        var accepted = State.Accepted.ToList();
+        if (accepted.Count == 0 || !accepted.All(p => p.VotedPending))
+        {
+            return;
+        }
+
+        var answer = new ControlMessage { PendingPeersResult = new PendingPeersResult { Pending = State.Waiting.Any() } };
+        foreach (var p in accepted)
+        {
+            p.VotedPending = false;
+            Send(p, answer);
+        }
+    }
+}

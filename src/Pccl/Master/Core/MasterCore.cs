@@ -1,0 +1,219 @@
+using System.Net;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+/// <summary>
+/// The master as a deterministic state machine: each event changes <see cref="State"/> and yields the commands the
+/// shell must carry out. No sockets, clocks or threads. Every transition is a small consensus among the accepted
+/// peers; a departure re-checks every consensus so survivors never wait for a dead peer.
+/// </summary>
+internal sealed partial class MasterCore
+{
+    private readonly List<MasterCommand> _commands = [];
+
+    public MasterState State { get; } = new();
+
+    public IReadOnlyList<MasterCommand> Handle(MasterEvent e)
+    {
+        _commands.Clear();
+        switch (e)
+        {
+            case ConnectionOpened opened:
+                State.Connections[opened.ConnectionId] = opened.ObservedAddress;
+                break;
+            case ConnectionClosed closed:
+                OnConnectionClosed(closed.ConnectionId, closed.Reason);
+                break;
+            case MessageReceived received:
+                OnMessage(received.ConnectionId, received.Message);
+                break;
+        }
+
+        return [.. _commands];
+    }
+
+    private void OnMessage(long connection, ControlMessage message)
+    {
+        if (!State.Connections.ContainsKey(connection))
+        {
+            return; // already closed: a late message from a connection being torn down
+        }
+
+        State.PeerByConnection.TryGetValue(connection, out var peerId);
+        var peer = peerId == 0 ? null : State.Peers[peerId];
+        if (peer is null && message.BodyCase != ControlMessage.BodyOneofCase.Register)
+        {
+            KickConnection(connection, KickReason.IllegalState, $"sent {message.BodyCase} before registering");
+            return;
+        }
+
+        switch (message.BodyCase)
+        {
+            case ControlMessage.BodyOneofCase.Register when peer is null:
+                OnRegister(connection, message.Register);
+                break;
+            case ControlMessage.BodyOneofCase.TopologyVote:
+                OnTopologyVote(peer!);
+                break;
+            case ControlMessage.BodyOneofCase.PendingPeersVote:
+                OnPendingPeersVote(peer!);
+                break;
+            case ControlMessage.BodyOneofCase.P2PConnectResult:
+                OnP2PConnectResult(peer!, message.P2PConnectResult);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveInit:
+                OnCollectiveInit(peer!, message.CollectiveInit);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveDone:
+                OnCollectiveDone(peer!, message.CollectiveDone);
+                break;
+            case ControlMessage.BodyOneofCase.Goodbye:
+                Emit(new CloseConnection(connection, "peer said goodbye"));
+                OnConnectionClosed(connection, "left the run");
+                break;
+            default:
+                Kick(peer!, KickReason.IllegalState, peer is null
+                    ? $"sent {message.BodyCase}, which peers never send"
+                    : $"sent {message.BodyCase} in phase {peer.Phase}, which is not allowed there");
+                break;
+        }
+    }
+
+    private void OnRegister(long connection, Register register)
+    {
+        var address = State.Connections[connection];
+        var mix = LoopbackMixProblem(address);
+        if (mix is not null)
+        {
+            KickConnection(connection, KickReason.LoopbackMix, mix);
+            return;
+        }
+
+        if (register.P2PPort is 0 or > 65535)
+        {
+            KickConnection(connection, KickReason.ProtocolViolation, $"p2p port {register.P2PPort} is not a valid port");
+            return;
+        }
+
+        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region);
+        State.Peers[peer.Id] = peer;
+        State.PeerByConnection[connection] = peer.Id;
+        Send(peer, new ControlMessage { Registered = new Registered { PeerId = peer.Id, ObservedAddress = address } });
+        Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
+        AdmitWaitingIfWorldEmpty();
+    }
+
+    private string? LoopbackMixProblem(string address)
+    {
+        var isLoopback = IsLoopback(address);
+        var other = State.Peers.Values.FirstOrDefault(p => IsLoopback(p.Address) != isLoopback);
+        if (other is null)
+        {
+            return null;
+        }
+
+        return $"this peer reached the master from {address} but peer {other.Id} from {other.Address}; " +
+               "peers are told each other's addresses as the master saw them, so loopback and non-loopback peers cannot " +
+               "reach each other: connect every peer to the master through the same kind of address";
+    }
+
+    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
+
+    private void OnConnectionClosed(long connection, string reason)
+    {
+        State.Connections.Remove(connection);
+        if (!State.PeerByConnection.Remove(connection, out var peerId))
+        {
+            return;
+        }
+
+        var peer = State.Peers[peerId];
+        State.Peers.Remove(peerId);
+        Emit(new ReportMembership(MembershipChange.Left, peerId, reason));
+        if (peer.Phase == PeerPhase.Registered)
+        {
+            return;
+        }
+
+        State.WorldRevision++;
+        if (State.Topology is { } round && round.Participants.Contains(peerId))
+        {
+            round.Participants.Remove(peerId);
+            round.Awaiting.Remove(peerId);
+            round.Joiners.Remove(peerId);
+            round.Failures.Add($"peer {peerId} was lost during the topology update ({reason})");
+            round.FailedPeers.Add(peerId);
+            if (round.Awaiting.Count == 0)
+            {
+                FinishTopologyRound();
+            }
+        }
+
+        AbortGroupCollectives(peer.Group, CollectiveFailure.PeerLost, $"peer {peerId} was lost: {reason}", peerId);
+        var world = BuildWorld();
+        foreach (var survivor in State.Accepted)
+        {
+            Send(survivor, new ControlMessage { WorldChanged = new WorldChanged { World = world, LostPeerId = peerId, Reason = reason } });
+        }
+
+        ReCheckConsensus();
+    }
+
+    private void ReCheckConsensus()
+    {
+        CheckTopologyVote();
+        CheckPendingPeersVote();
+        foreach (var round in State.Collectives.Values.ToList())
+        {
+            CheckCollectiveGathered(round);
+        }
+
+        AdmitWaitingIfWorldEmpty();
+    }
+
+    /// <summary>With nobody accepted there is nobody to vote, so waiting peers are admitted together.</summary>
+    private void AdmitWaitingIfWorldEmpty()
+    {
+        if (State.Topology is null && !State.Accepted.Any() && State.Waiting.Any())
+        {
+            StartTopologyRound();
+        }
+    }
+
+    private World BuildWorld()
+    {
+        var world = new World { Revision = State.WorldRevision };
+        var members = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
+        foreach (var p in members)
+        {
+            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region });
+        }
+
+        foreach (var group in members.GroupBy(p => p.Group).OrderBy(g => g.Key))
+        {
+            var ring = new RingOrder { Group = group.Key };
+            ring.PeerIds.AddRange(RingPlanner.Order(group));
+            world.Rings.Add(ring);
+        }
+
+        return world;
+    }
+
+    private void Send(PeerRecord peer, ControlMessage message) => Emit(new SendMessage(peer.ConnectionId, message));
+
+    private void Emit(MasterCommand command) => _commands.Add(command);
+
+    private void Kick(PeerRecord peer, KickReason reason, string message)
+    {
+        Emit(new ReportMembership(MembershipChange.Kicked, peer.Id, $"{reason}: {message}"));
+        KickConnection(peer.ConnectionId, reason, message);
+    }
+
+    private void KickConnection(long connection, KickReason reason, string message)
+    {
+        Emit(new SendMessage(connection, new ControlMessage { Kick = new Kick { Reason = reason, Message = message } }));
+        Emit(new CloseConnection(connection, $"kicked: {message}"));
+        OnConnectionClosed(connection, $"kicked ({reason}): {message}");
+    }
+}

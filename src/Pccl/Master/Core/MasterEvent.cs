@@ -1,0 +1,15 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+/// <summary>Something that happened to the master, fed to <see cref="MasterCore"/> in order, one at a time.</summary>
+internal abstract record MasterEvent;
+
+/// <summary>A connection finished its handshake; the address is the one the master observed.</summary>
+internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress) : MasterEvent;
+
+/// <summary>A control message arrived on a connection.</summary>
+internal sealed record MessageReceived(long ConnectionId, ControlMessage Message) : MasterEvent;
+
+/// <summary>A connection is gone (closed, broken, or its peer's heartbeats stopped).</summary>
+internal sealed record ConnectionClosed(long ConnectionId, string Reason) : MasterEvent;

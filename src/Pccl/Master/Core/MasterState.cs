@@ -1,0 +1,29 @@
+namespace Pccl.Master.Core;
+
+/// <summary>Everything the master knows; only <see cref="MasterCore"/> changes it.</summary>
+internal sealed class MasterState
+{
+    /// <summary>Handshaken connections and the address the master observed for each.</summary>
+    public Dictionary<long, string> Connections { get; } = [];
+
+    /// <summary>Registered peers by id.</summary>
+    public SortedDictionary<ulong, PeerRecord> Peers { get; } = [];
+
+    /// <summary>Peer id by connection.</summary>
+    public Dictionary<long, ulong> PeerByConnection { get; } = [];
+
+    public ulong NextPeerId { get; set; } = 1;
+
+    /// <summary>Increases whenever the accepted world changes.</summary>
+    public ulong WorldRevision { get; set; }
+
+    public TopologyRound? Topology { get; set; }
+
+    public Dictionary<(uint Group, uint Tag), CollectiveRound> Collectives { get; } = [];
+
+    public ulong LastSequence { get; set; }
+
+    public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
+
+    public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);
+}

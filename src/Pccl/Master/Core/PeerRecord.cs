@@ -1,0 +1,23 @@
+namespace Pccl.Master.Core;
+
+/// <summary>What the master knows of one registered peer.</summary>
+internal sealed class PeerRecord(ulong id, long connectionId, string address, uint p2pPort, uint group, string region)
+{
+    public ulong Id { get; } = id;
+    public long ConnectionId { get; } = connectionId;
+    public string Address { get; } = address;
+    public uint P2PPort { get; } = p2pPort;
+    public uint Group { get; } = group;
+    public string Region { get; } = region;
+    public PeerPhase Phase { get; set; } = PeerPhase.Registered;
+    public bool VotedTopology { get; set; }
+    public bool VotedPending { get; set; }
+}
+
+/// <summary>A peer's phase: waiting to be admitted, being admitted by a topology round, or in the ring.</summary>
+internal enum PeerPhase
+{
+    Registered,
+    Joining,
+    Accepted,
+}

@@ -1,0 +1,17 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Master.Core;
+
+/// <summary>
+/// A topology update in progress: every participant was told the new world and must confirm that it reached its
+/// ring neighbours before anyone proceeds.
+/// </summary>
+internal sealed class TopologyRound(World world, IEnumerable<ulong> participants, IEnumerable<ulong> joiners)
+{
+    public World World { get; } = world;
+    public HashSet<ulong> Participants { get; } = [.. participants];
+    public HashSet<ulong> Joiners { get; } = [.. joiners];
+    public HashSet<ulong> Awaiting { get; } = [.. participants];
+    public List<string> Failures { get; } = [];
+    public List<ulong> FailedPeers { get; } = [];
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Pccl.Master.Core;
+using Pccl.Protocol.Messages;
+using Pccl.Transport;
+
+namespace Pccl.Master.Server;
+
+/// <summary>
+/// The thin shell around <see cref="MasterCore"/>: accepts control connections, feeds their messages to the core
+/// from a single event loop, and carries out the commands the core returns.
+/// </summary>
+internal sealed class MasterServer : IAsyncDisposable
+{
+    private readonly MasterOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConnectionSecurity _security;
+    private Socket? _listener;
+    private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<long, MasterConnection> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly MasterCore _core = new();
+    private long _nextConnectionId;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _eventLoop = Task.CompletedTask;
+
+    public MasterServer(MasterOptions options, ConnectionSecurity security, ILogger logger)
+    {
+        _options = options;
+        _security = security;
+        _logger = logger;
+    }
+
+    public int Port { get; private set; }
+
+    /// <summary>A snapshot for status endpoints, taken on the event loop.</summary>
+    public MasterCore Core => _core;
+
+    public void Start()
+    {
+        var address = IPAddress.Parse(_options.BindAddress);
+        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        try
+        {
+            _listener.Bind(new IPEndPoint(address, _options.Port));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"master port {_options.Port} on {_options.BindAddress} is already in use (network.master_port): stop the other master or pick another port", false, e);
+        }
+
+        _listener.Listen(512);
+        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _eventLoop = Task.Run(EventLoopAsync);
+        _logger.LogInformation("master listening on {Address}:{Port} (cluster {Cluster})", _options.BindAddress, Port, _options.ClusterId);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            _ = Task.Run(() => HandshakeAsync(socket));
+        }
+    }
+
+    private async Task HandshakeAsync(Socket socket)
+    {
+        EstablishedConnection? established;
+        try
+        {
+            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, Admit, _options.HandshakeTimeout, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            return;
+        }
+
+        if (established is null)
+        {
+            _logger.LogInformation("refused a connection from {Remote}", socket.RemoteEndPoint);
+            return;
+        }
+
+        var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
+        await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
+    }
+
+    private static Refusal? Admit(Hello hello, IPEndPoint? remote) =>
+        hello.Kind == ConnectionKind.Control ? null : new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
+
+    private async Task EventLoopAsync()
+    {
+        try
+        {
+            await foreach (var e in _events.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                var coreEvent = e;
+                if (e is ConnectionOpenedWithHandle opened)
+                {
+                    _connections[opened.Connection.Id] = opened.Connection;
+                    opened.Connection.Start(_stop.Token);
+                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress);
+                }
+
+                foreach (var command in _core.Handle(coreEvent))
+                {
+                    Execute(command);
+                }
+
+                if (e is ConnectionClosed closed)
+                {
+                    _connections.Remove(closed.ConnectionId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Execute(MasterCommand command)
+    {
+        switch (command)
+        {
+            case SendMessage send when _connections.TryGetValue(send.ConnectionId, out var c):
+                c.Send(send.Message);
+                break;
+            case CloseConnection close when _connections.TryGetValue(close.ConnectionId, out var c):
+                c.CloseAfterFlush();
+                break;
+            case ReportMembership report:
+                Log(report);
+                break;
+        }
+    }
+
+    private void Log(ReportMembership report)
+    {
+        var world = _core.State.Accepted.Count();
+        switch (report.Change)
+        {
+            case MembershipChange.Registered:
+                _logger.LogInformation("peer {PeerId} registered from {Detail}; waiting for a topology vote", report.PeerId, report.Detail);
+                break;
+            case MembershipChange.Accepted:
+                _logger.LogInformation("peer {PeerId} accepted ({Detail}); world size {World}", report.PeerId, report.Detail, world);
+                break;
+            case MembershipChange.Left:
+                _logger.LogInformation("peer {PeerId} left: {Reason}; world size {World}", report.PeerId, report.Detail, world);
+                break;
+            case MembershipChange.Kicked:
+                _logger.LogWarning("peer {PeerId} kicked: {Reason}", report.PeerId, report.Detail);
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        foreach (var c in _connections.Values)
+        {
+            c.Send(new ControlMessage { Kick = new Kick { Reason = KickReason.Shutdown, Message = "the master is shutting down" } });
+            c.CloseAfterFlush();
+        }
+
+        await Task.Delay(50).ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        await Task.WhenAll(_acceptLoop, _eventLoop).ConfigureAwait(false);
+        _stop.Dispose();
+        _logger.LogInformation("master stopped");
+    }
+
+    /// <summary>Shell-only event: a connection to register before the core hears of it.</summary>
+    private sealed record ConnectionOpenedWithHandle(MasterConnection Connection) : MasterEvent;
+}

@@ -1,0 +1,163 @@
+using Pccl.Protocol.Messages;
+using Pccl.Transport;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// A peer's ring data connections, by (neighbour, lane): the ones it opened to its successor and the ones its
+/// predecessor opened to it. The master gives each running operation of a group its own lane, so a lane's
+/// connection is used by one operation at a time and data is read straight into the caller's buffer.
+/// </summary>
+internal sealed class LaneTable(ulong selfId, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout) : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _outgoing = [];
+    private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _incoming = [];
+    private readonly Dictionary<(ulong Peer, uint Lane), TaskCompletionSource<RingLink>> _incomingWaiters = [];
+
+    /// <summary>Returns the lane's connection to <paramref name="peer"/>, opening it when missing.</summary>
+    public async ValueTask<RingLink> GetOutgoingAsync(PeerEntry peer, uint lane, ulong sequence, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_outgoing.TryGetValue((peer.PeerId, lane), out var existing))
+            {
+                return existing;
+            }
+        }
+
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId, Lane = lane, Sequence = sequence };
+        var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct).ConfigureAwait(false);
+        var link = new RingLink(connection, sequence);
+        RingLink? replaced;
+        lock (_gate)
+        {
+            _outgoing.Remove((peer.PeerId, lane), out replaced);
+            _outgoing[(peer.PeerId, lane)] = link;
+        }
+
+        if (replaced is not null)
+        {
+            await replaced.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return link;
+    }
+
+    /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer.</summary>
+    public Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
+    {
+        TaskCompletionSource<RingLink> waiter;
+        lock (_gate)
+        {
+            if (_incoming.TryGetValue((peer, lane), out var existing))
+            {
+                return Task.FromResult(existing);
+            }
+
+            if (!_incomingWaiters.TryGetValue((peer, lane), out waiter!))
+            {
+                waiter = new TaskCompletionSource<RingLink>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _incomingWaiters[(peer, lane)] = waiter;
+            }
+        }
+
+        return waiter.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Takes a ring connection a neighbour opened; a newer one replaces an older one on the same lane.</summary>
+    public async ValueTask AcceptIncomingAsync(EstablishedConnection connection)
+    {
+        var key = (connection.Hello.PeerId, connection.Hello.Lane);
+        var link = new RingLink(connection, connection.Hello.Sequence);
+        RingLink? replaced;
+        TaskCompletionSource<RingLink>? waiter;
+        lock (_gate)
+        {
+            _incoming.Remove(key, out replaced);
+            _incoming[key] = link;
+            _incomingWaiters.Remove(key, out waiter);
+        }
+
+        waiter?.TrySetResult(link);
+        if (replaced is not null)
+        {
+            await replaced.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Closes the lane's connections to and from the given neighbours that were opened at or before the failed
+    /// operation, so the next operation starts on fresh streams with no half-sent frames.
+    /// </summary>
+    public async ValueTask RetireAsync(ulong next, ulong previous, uint lane, ulong sequence)
+    {
+        var retired = new List<RingLink>(2);
+        lock (_gate)
+        {
+            if (_outgoing.TryGetValue((next, lane), out var o) && o.OpenedAtSequence <= sequence)
+            {
+                _outgoing.Remove((next, lane));
+                retired.Add(o);
+            }
+
+            if (_incoming.TryGetValue((previous, lane), out var i) && i.OpenedAtSequence <= sequence)
+            {
+                _incoming.Remove((previous, lane));
+                retired.Add(i);
+            }
+        }
+
+        foreach (var link in retired)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops every connection to or from a peer that left the run.</summary>
+    public async ValueTask ForgetPeerAsync(ulong peer)
+    {
+        List<RingLink> retired;
+        lock (_gate)
+        {
+            retired = [.. _outgoing.Where(kv => kv.Key.Peer == peer).Select(kv => kv.Value),
+                       .. _incoming.Where(kv => kv.Key.Peer == peer).Select(kv => kv.Value)];
+            foreach (var key in _outgoing.Keys.Where(k => k.Peer == peer).ToList())
+            {
+                _outgoing.Remove(key);
+            }
+
+            foreach (var key in _incoming.Keys.Where(k => k.Peer == peer).ToList())
+            {
+                _incoming.Remove(key);
+            }
+        }
+
+        foreach (var link in retired)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<RingLink> all;
+        lock (_gate)
+        {
+            all = [.. _outgoing.Values, .. _incoming.Values];
+            _outgoing.Clear();
+            _incoming.Clear();
+            foreach (var w in _incomingWaiters.Values)
+            {
+                w.TrySetException(new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed"));
+            }
+
+            _incomingWaiters.Clear();
+        }
+
+        foreach (var link in all)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

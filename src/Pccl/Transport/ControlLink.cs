@@ -1,0 +1,108 @@
+using Pccl.Protocol.Codec;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Transport;
+
+/// <summary>
+/// A peer's control connection to the master: one read loop delivering messages in order, and sends serialised by
+/// a lock. It fails once, keeping the first reason.
+/// </summary>
+internal sealed class ControlLink : IAsyncDisposable
+{
+    private readonly EstablishedConnection _connection;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _readLoop = Task.CompletedTask;
+    private Exception? _failure;
+
+    public ControlLink(EstablishedConnection connection) => _connection = connection;
+
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    public void Start(Func<ControlMessage, ValueTask> onMessage, Action<Exception> onLost) =>
+        _readLoop = Task.Run(() => ReadLoopAsync(onMessage, onLost));
+
+    public async ValueTask SendAsync(ControlMessage message, CancellationToken ct)
+    {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        var frame = ControlCodec.EncodeFrame(message);
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _connection.Stream.WriteAsync(frame, ct).ConfigureAwait(false);
+            await _connection.Stream.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            throw Break(new PcclException(PcclErrorCode.MasterLost, $"lost the master connection while sending: {e.Message}", true, e));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task ReadLoopAsync(Func<ControlMessage, ValueTask> onMessage, Action<Exception> onLost)
+    {
+        Exception reason;
+        try
+        {
+            using var reader = new FrameReader(_connection.Stream);
+            while (await reader.ReadFrameAsync(_stop.Token).ConfigureAwait(false) is { } payload)
+            {
+                await onMessage(ControlCodec.DecodeControl(payload.Span)).ConfigureAwait(false);
+            }
+
+            reason = new PcclException(PcclErrorCode.MasterLost, "the master closed the connection", isTransient: true);
+        }
+        catch (OperationCanceledException)
+        {
+            reason = new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed");
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or PcclException)
+        {
+            reason = e is PcclException pe && pe.Code == PcclErrorCode.ProtocolViolation
+                ? new PcclException(PcclErrorCode.MasterLost, $"the master sent a malformed message: {e.Message}", true, e)
+                : new PcclException(PcclErrorCode.MasterLost, $"lost the master connection: {e.Message}", true, e);
+        }
+
+        onLost(Break(reason));
+    }
+
+    /// <summary>Marks the link failed, keeping the first reason, and closes it.</summary>
+    public Exception Break(Exception reason)
+    {
+        var first = Interlocked.CompareExchange(ref _failure, reason, null) ?? reason;
+        try
+        {
+            _connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // already closed
+        }
+
+        return first;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Break(new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed"));
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+        }
+
+        await _connection.Stream.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+        _writeLock.Dispose();
+    }
+}

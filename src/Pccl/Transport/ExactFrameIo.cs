@@ -1,0 +1,30 @@
+using Google.Protobuf;
+using Pccl.Protocol.Codec;
+
+namespace Pccl.Transport;
+
+/// <summary>
+/// Frame IO that never reads past the frame it wants. Used during handshakes, before a ring connection switches to
+/// raw data frames that must be read straight into the caller's buffer.
+/// </summary>
+internal static class ExactFrameIo
+{
+    /// <summary>Handshake frames are small; a larger announced length is hostile.</summary>
+    public const int MaxHandshakePayload = 64 * 1024;
+
+    public static async ValueTask<T> ReadAsync<T>(Stream stream, MessageParser<T> parser, CancellationToken ct) where T : IMessage<T>
+    {
+        var header = new byte[FrameParser.HeaderSize];
+        await stream.ReadExactlyAsync(header, ct).ConfigureAwait(false);
+        _ = FrameParser.TryParse(header, out var length, MaxHandshakePayload); // the header alone: only the length is wanted
+        var payload = new byte[length];
+        await stream.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
+        return ControlCodec.Decode(parser, payload);
+    }
+
+    public static async ValueTask WriteAsync(Stream stream, IMessage message, CancellationToken ct)
+    {
+        await stream.WriteAsync(ControlCodec.EncodeFrame(message), ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+}

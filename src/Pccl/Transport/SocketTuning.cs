@@ -1,0 +1,16 @@
+using System.Net.Sockets;
+
+namespace Pccl.Transport;
+
+/// <summary>Socket settings every PCCL connection gets, accepted or connected.</summary>
+internal static class SocketTuning
+{
+    public static void Apply(Socket socket)
+    {
+        // Without NoDelay small control messages meet delayed ACKs and every operation costs ~40 ms (PCCL C++'s bug).
+        socket.NoDelay = true;
+        socket.SendBufferSize = 4 * 1024 * 1024;
+        socket.ReceiveBufferSize = 4 * 1024 * 1024;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+    }
+}
