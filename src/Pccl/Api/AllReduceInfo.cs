@@ -1,0 +1,8 @@
+namespace Pccl;
+
+/// <summary>What one all-reduce did.</summary>
+/// <param name="BytesSent">Payload bytes this peer sent to its ring successor.</param>
+/// <param name="BytesReceived">Payload bytes this peer received from its ring predecessor.</param>
+/// <param name="Duration">Wall time from the call to the master's confirmation.</param>
+/// <param name="WorldSize">Peers that took part.</param>
+public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize);

@@ -1,0 +1,20 @@
+namespace Pccl;
+
+/// <summary>Per-call settings of an all-reduce.</summary>
+public sealed record AllReduceOptions
+{
+    /// <summary>Sum, tag 0, no quantization, compression as configured.</summary>
+    public static AllReduceOptions Default { get; } = new();
+
+    /// <summary>The reduction.</summary>
+    public ReduceOperation Op { get; init; } = ReduceOperation.Sum;
+
+    /// <summary>Distinguishes concurrent operations; every peer must use the same tag for the same operation.</summary>
+    public uint Tag { get; init; }
+
+    /// <summary>Lossy wire encoding (floating-point types only).</summary>
+    public QuantizationMode Quantization { get; init; } = QuantizationMode.None;
+
+    /// <summary>Lossless wire compression; null takes <see cref="CommunicatorOptions.EnableCompression"/>.</summary>
+    public bool? Compression { get; init; }
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using Pccl.Operations.Collectives;
+using Pccl.Operations.Collectives.Kernels;
+using Pccl.Protocol.Codec;
+using Pccl.Protocol.Messages;
+
+namespace Pccl;
+
+public sealed partial class Communicator
+{
+    /// <summary>
+    /// All-reduces <paramref name="buffer"/> in place with the other peers of this group. Every peer gets bit-identical
+    /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
+    /// (the default); with backup off its content is undefined and the exception says so.
+    /// </summary>
+    public Task<AllReduceInfo> AllReduceAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged => RunAllReduceAsync(null, buffer, options ?? AllReduceOptions.Default, ct);
+
+    /// <summary>All-reduces <paramref name="send"/> into <paramref name="receive"/> (same length); <paramref name="send"/> is not modified.</summary>
+    public Task<AllReduceInfo> AllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged
+    {
+        if (send.Length != receive.Length)
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument, $"send has {send.Length} elements but receive has {receive.Length}");
+        }
+
+        return RunAllReduceAsync(send, receive, options ?? AllReduceOptions.Default, ct);
+    }
+
+    private async Task<AllReduceInfo> RunAllReduceAsync<T>(ReadOnlyMemory<T>? send, Memory<T> buffer, AllReduceOptions options, CancellationToken ct)
+        where T : unmanaged
+    {
+        ThrowIfUnusable();
+        var type = DataTypes.Of<T>();
+        var descriptor = new CollectiveDescriptor
+        {
+            ElementCount = (ulong)buffer.Length,
+            DataType = type,
+            Op = options.Op.ToWire(),
+            Quantization = options.Quantization.ToWire(),
+            Compression = options.Compression ?? _options.EnableCompression,
+        };
+        if (descriptor.Quantization != Quantization.None && !MinMaxQuantizer.IsSupported(type, descriptor.Quantization))
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument, $"{options.Quantization} quantization applies to float, double, Half and BFloat16, not {typeof(T).Name}");
+        }
+
+        if (GroupWorldSize < 2)
+        {
+            throw new PcclException(PcclErrorCode.TooFewPeers,
+                $"an all-reduce needs at least 2 peers; this group has {GroupWorldSize}: wait for peers (ArePeersPendingAsync + UpdateTopologyAsync)");
+        }
+
+        using var call = new CollectiveCall(options.Tag);
+        if (!_collectives.TryAdd(options.Tag, call))
+        {
+            throw new PcclException(PcclErrorCode.TagInUse, $"an all-reduce on tag {options.Tag} is already in flight on this peer; use a different tag for concurrent operations");
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var bytes = new PinnedBytes<T>(buffer);
+        var backup = PrepareInput(send, bytes.Memory);
+        RingAllReduce? ring = null;
+        try
+        {
+            await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
+            var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
+            await call.Completed.WaitAsync(ct).ConfigureAwait(false);
+            return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count);
+        }
+        catch (Exception e)
+        {
+            Restore(send, backup, bytes.Memory);
+            if (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            var failure = call.Failure ?? ToFailure(e);
+            call.Fail(failure);
+            throw failure;
+        }
+        finally
+        {
+            _collectives.TryRemove(options.Tag, out _);
+            ring?.Dispose();
+            if (backup is not null)
+            {
+                _scratch.Return(backup);
+            }
+        }
+    }
+
+    private async Task<RingAllReduce> RunRingAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, CancellationToken ct)
+    {
+        var world = start.Ring.Count;
+        var rank = start.Ring.IndexOf(PeerId);
+        if (rank < 0)
+        {
+            throw new PcclException(PcclErrorCode.InvalidState, $"the master started tag {start.Tag} on a ring without this peer ({PeerId})");
+        }
+
+        var next = start.Ring[(rank + 1) % world];
+        var previous = start.Ring[(rank + world - 1) % world];
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
+        var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, _options.RingChunkSize);
+        var wire = WireFactory.Create(descriptor, buffer, world, layout);
+        var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
+        var sendScratch = _scratch.Rent(scratchBytes);
+        var receiveScratch = _scratch.Rent(scratchBytes);
+        var decodeScratch = _scratch.Rent(layout.PieceBytes);
+        RingAllReduce? ring = null;
+        var ringDone = false;
+        try
+        {
+            var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
+            var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
+            var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
+            ring = new RingAllReduce(layout, wire, transfer);
+            await ring.RunAsync(linked.Token).ConfigureAwait(false);
+            ringDone = true;
+            await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
+            return ring;
+        }
+        catch (Exception e) when (!ringDone)
+        {
+            ring?.Dispose();
+            var failure = call.Failure ?? (ct.IsCancellationRequested
+                ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
+                : ToFailure(e));
+            call.Fail(failure);
+            await _lanes!.RetireAsync(next, previous, start.Lane, start.Sequence).ConfigureAwait(false);
+            await ReportFailureAsync(start, failure).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _scratch.Return(sendScratch);
+            _scratch.Return(receiveScratch);
+            _scratch.Return(decodeScratch);
+        }
+    }
+
+    private async Task ReportFailureAsync(CollectiveStart start, PcclException failure)
+    {
+        try
+        {
+            await _link!.SendAsync(new ControlMessage
+            {
+                CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = false, Error = failure.Message },
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PcclException)
+        {
+            // master lost: the master-lost path reports it
+        }
+    }
+
+    private PcclException ToFailure(Exception e) => e switch
+    {
+        PcclException { Code: PcclErrorCode.ProtocolViolation } p => new PcclException(PcclErrorCode.PeerLost, $"ring neighbour sent bad data: {p.Message}; retry", true, p),
+        PcclException p => p,
+        IOException or EndOfStreamException or ObjectDisposedException => new PcclException(PcclErrorCode.PeerLost,
+            $"a ring neighbour's connection broke ({e.Message}); retry with the remaining peers", true, e),
+        OperationCanceledException => new PcclException(PcclErrorCode.Aborted, "the all-reduce was cancelled", true, e),
+        _ => new PcclException(PcclErrorCode.Unknown, e.Message, false, e),
+    };
+
+    /// <summary>Copies the input where it must survive a failed attempt; returns the backup or null.</summary>
+    private byte[]? PrepareInput<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer) where T : unmanaged
+    {
+        if (send is { } input)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Span).CopyTo(buffer.Span);
+            return null;
+        }
+
+        if (!_options.EnableBufferBackup)
+        {
+            return null;
+        }
+
+        var backup = _scratch.Rent(buffer.Length);
+        buffer.Span.CopyTo(backup);
+        return backup;
+    }
+
+    private void Restore<T>(ReadOnlyMemory<T>? send, byte[]? backup, Memory<byte> buffer) where T : unmanaged
+    {
+        if (send is { } input)
+        {
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Span).CopyTo(buffer.Span);
+        }
+        else if (backup is not null)
+        {
+            backup.AsSpan(0, buffer.Length).CopyTo(buffer.Span);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pccl.Master.Server;
+using Pccl.Transport;
+
+namespace Pccl;
+
+/// <summary>
+/// A PCCL master embedded in this process (as PCCL's pcclCreateMaster). It tracks membership and orchestrates every
+/// transition; it carries no tensor data. Dispose to stop it.
+/// </summary>
+public sealed class MasterNode : IAsyncDisposable
+{
+    private readonly MasterServer _server;
+
+    private MasterNode(MasterServer server) => _server = server;
+
+    /// <summary>The TCP (control) port the master listens on; useful when <see cref="MasterOptions.Port"/> is 0.</summary>
+    public int Port => _server.Port;
+
+    /// <summary>Starts listening and returns at once.</summary>
+    public static Task<MasterNode> StartAsync(MasterOptions options, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ct.ThrowIfCancellationRequested();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Master");
+        var server = new MasterServer(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
+        server.Start();
+        return Task.FromResult(new MasterNode(server));
+    }
+
+    /// <summary>Tells every peer the master is going away and stops.</summary>
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}

@@ -1,0 +1,33 @@
+using Pccl.Operations.Collectives.Kernels;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer.</summary>
+internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize) : RingWire
+{
+    public override int MaxPayload(int pieceElements) => pieceElements * ReduceKernels.ElementSize(type);
+
+    public override int PayloadLength(PieceRef piece) => piece.Bytes;
+
+    public override ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch) =>
+        buffer.Slice((int)piece.Offset, piece.Bytes);
+
+    public override Memory<byte> ReceiveTarget(RingPhase phase, PieceRef piece, Memory<byte> scratch, int payloadLength) =>
+        phase == RingPhase.AllGather ? buffer.Slice((int)piece.Offset, piece.Bytes) : scratch[..payloadLength];
+
+    public override void Apply(RingPhase phase, PieceRef piece, ReadOnlyMemory<byte> payload, bool ownerFinal, Memory<byte> scratch)
+    {
+        if (phase == RingPhase.AllGather)
+        {
+            return;
+        }
+
+        var own = buffer.Span.Slice((int)piece.Offset, piece.Bytes);
+        ReduceKernels.Accumulate(type, op, own, payload.Span);
+        if (ownerFinal && op == ReduceOp.Avg)
+        {
+            ReduceKernels.FinishAverage(type, own, worldSize);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// What goes on the wire for each piece and what a receiver does with it. Implementations: raw bytes, min-max
+/// quantized codes, losslessly compressed bytes. All of them keep results bit-identical on every peer.
+/// </summary>
+internal abstract class RingWire
+{
+    /// <summary>Largest payload a piece of <paramref name="pieceElements"/> elements can have on the wire.</summary>
+    public abstract int MaxPayload(int pieceElements);
+
+    /// <summary>Whether the payload length is exactly known in advance (else the header's length is trusted up to the max).</summary>
+    public virtual bool FixedLength => true;
+
+    /// <summary>Expected payload length of a piece when <see cref="FixedLength"/>.</summary>
+    public abstract int PayloadLength(PieceRef piece);
+
+    /// <summary>The bytes to send for a piece: a view of the user's buffer or an encoding in <paramref name="scratch"/>.</summary>
+    public abstract ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch);
+
+    /// <summary>Where the receiver reads a piece's payload to: the user's buffer or <paramref name="scratch"/>.</summary>
+    public abstract Memory<byte> ReceiveTarget(RingPhase phase, PieceRef piece, Memory<byte> scratch, int payloadLength);
+
+    /// <summary>
+    /// Applies a received payload. <paramref name="ownerFinal"/> marks the last reduce-scatter hop, after which this
+    /// peer holds the slice's final value and must fix it (average, quantization round trip) before gathering.
+    /// </summary>
+    public abstract void Apply(RingPhase phase, PieceRef piece, ReadOnlyMemory<byte> payload, bool ownerFinal, Memory<byte> scratch);
+}
