@@ -4,12 +4,20 @@ namespace Pccl.Hosting.Configuration;
 internal sealed class ConfigProblems
 {
     private readonly List<string> _items = [];
+    private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> Items => _items;
 
     public void Add(ConfigOrigin origin, string message) => _items.Add($"{origin}: {message}");
 
-    public void AddForKey(ConfigOrigin origin, string key, string message) => Add(origin, $"key '{key}': {message}");
+    public void AddForKey(ConfigOrigin origin, string key, string message)
+    {
+        _keys.Add(key);
+        Add(origin, $"key '{key}': {message}");
+    }
+
+    /// <summary>True when a value of <paramref name="key"/> was already refused; rules on it would only repeat that.</summary>
+    public bool HasProblemWith(string key) => _keys.Contains(key);
 
     public void ThrowIfAny()
     {

@@ -11,7 +11,8 @@ internal static class ConfigRules
         ConfigOrigin OriginOf(string key) => origins.GetValueOrDefault(key, ConfigOrigin.Default);
 
         var network = config.Network;
-        if (network.HeartbeatTimeoutMs <= network.HeartbeatIntervalMs)
+        if (network.HeartbeatTimeoutMs <= network.HeartbeatIntervalMs
+            && !problems.HasProblemWith("network.heartbeat_timeout_ms") && !problems.HasProblemWith("network.heartbeat_interval_ms"))
         {
             if (OriginOf("network.heartbeat_timeout_ms").IsDefault)
             {
@@ -47,7 +48,7 @@ internal static class ConfigRules
     private static void RequireWhenEnabled(
         string? value, string key, string switchKey, Func<string, ConfigOrigin> originOf, ConfigProblems problems)
     {
-        if (string.IsNullOrEmpty(value))
+        if (string.IsNullOrEmpty(value) && !problems.HasProblemWith(key))
         {
             var origin = originOf(key).IsDefault ? originOf(switchKey) : originOf(key);
             problems.AddForKey(origin, key, $"must be set when {switchKey} is true");
