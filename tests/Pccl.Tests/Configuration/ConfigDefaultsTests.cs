@@ -133,8 +133,8 @@ public class ConfigDefaultsTests
     [Fact]
     public void AnchorsAndAliasesAreResolved()
     {
-        var config = ConfigHarness.Valid("network:\n  master_port: &port 8100\nmetrics:\n  port: 9100\n  enabled: true\n  bind_address: &bind 127.0.0.1\n  \nperformance:\n  num_io_threads: 2\n");
-        Assert.Equal(8100, config.Network.MasterPort);
+        var config = ConfigHarness.Valid("network:\n  bind_address: &bind 127.0.0.1\n  master_port: &port 8100\nmetrics:\n  bind_address: *bind\n  port: *port\n");
+        Assert.Equal(8100, config.Metrics.Port);
         Assert.Equal("127.0.0.1", config.Metrics.BindAddress);
     }
 }
