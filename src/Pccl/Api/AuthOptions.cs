@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Pccl;
 
 /// <summary>Shared-secret authentication and access control (seed: auth).</summary>
@@ -12,6 +14,14 @@ public sealed record AuthOptions
     /// <summary>The shared secret. Never logged.</summary>
     public string? Secret { get; init; }
 
+    /// <summary>Networks connections are accepted from; empty accepts every address.</summary>
+    public IReadOnlyList<IPNetwork> AllowedNetworks { get; init; } = [];
+
+    /// <summary>Most peers the master admits at once; 0 means unlimited.</summary>
+    public int MaxPeers { get; init; }
+
     /// <inheritdoc/>
-    public override string ToString() => $"AuthOptions {{ Enabled = {Enabled}, Secret = {(Secret is null ? "unset" : "***")} }}";
+    public override string ToString() =>
+        $"AuthOptions {{ Enabled = {Enabled}, Secret = {(Secret is null ? "unset" : "***")}, " +
+        $"AllowedNetworks = [{string.Join(", ", AllowedNetworks)}], MaxPeers = {MaxPeers} }}";
 }

@@ -1,0 +1,57 @@
+namespace Pccl.Hosting.Configuration;
+
+/// <summary>
+/// Rules that involve more than one key, checked on the merged result. A problem is reported at the
+/// origin of the value the user set, so a default is never blamed for an explicit setting.
+/// </summary>
+internal static class ConfigRules
+{
+    public static void Check(PcclConfig config, IReadOnlyDictionary<string, ConfigOrigin> origins, ConfigProblems problems)
+    {
+        ConfigOrigin OriginOf(string key) => origins.GetValueOrDefault(key, ConfigOrigin.Default);
+
+        var network = config.Network;
+        if (network.HeartbeatTimeoutMs <= network.HeartbeatIntervalMs
+            && !problems.HasProblemWith("network.heartbeat_timeout_ms") && !problems.HasProblemWith("network.heartbeat_interval_ms"))
+        {
+            if (OriginOf("network.heartbeat_timeout_ms").IsDefault)
+            {
+                problems.AddForKey(OriginOf("network.heartbeat_interval_ms"), "network.heartbeat_interval_ms",
+                    $"must be below heartbeat_timeout_ms ({network.HeartbeatTimeoutMs})");
+            }
+            else
+            {
+                problems.AddForKey(OriginOf("network.heartbeat_timeout_ms"), "network.heartbeat_timeout_ms",
+                    $"must exceed heartbeat_interval_ms ({network.HeartbeatIntervalMs})");
+            }
+        }
+
+        if (network.Tls.Enabled)
+        {
+            RequireWhenEnabled(network.Tls.CertFile, "network.tls.cert_file", "network.tls.enabled", OriginOf, problems);
+            RequireWhenEnabled(network.Tls.KeyFile, "network.tls.key_file", "network.tls.enabled", OriginOf, problems);
+        }
+
+        if (config.Auth.Enabled)
+        {
+            RequireWhenEnabled(config.Auth.Secret, "auth.secret", "auth.enabled", OriginOf, problems);
+        }
+
+        if (config.Metrics.Enabled && config.Metrics.Port == network.MasterPort)
+        {
+            var blamed = OriginOf("metrics.port").IsDefault ? "network.master_port" : "metrics.port";
+            problems.AddForKey(OriginOf(blamed), blamed,
+                $"metrics.port and network.master_port are both {network.MasterPort}; the metrics endpoint needs its own port");
+        }
+    }
+
+    private static void RequireWhenEnabled(
+        string? value, string key, string switchKey, Func<string, ConfigOrigin> originOf, ConfigProblems problems)
+    {
+        if (string.IsNullOrEmpty(value) && !problems.HasProblemWith(key))
+        {
+            var origin = originOf(key).IsDefault ? originOf(switchKey) : originOf(key);
+            problems.AddForKey(origin, key, $"must be set when {switchKey} is true");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Pccl.Hosting.Configuration;
+
+/// <summary>Every section and key of <c>pccl_config.yaml</c>, in documentation order.</summary>
+internal static class ConfigSchema
+{
+    public static IReadOnlyList<string> Sections { get; } =
+        ["network", "network.tls", "auth", "fault_tolerance", "performance", "logging", "metrics"];
+
+    public static IReadOnlyList<ConfigKey> Keys { get; } =
+    [
+        Network("master_host", ValueParsers.Host, (n, v) => n with { MasterHost = (string)v! }),
+        Network("master_port", ValueParsers.Int32(1, 65535), (n, v) => n with { MasterPort = (int)v! }),
+        Network("heartbeat_interval_ms", ValueParsers.Int32(1), (n, v) => n with { HeartbeatIntervalMs = (int)v! }),
+        Network("heartbeat_timeout_ms", ValueParsers.Int32(1), (n, v) => n with { HeartbeatTimeoutMs = (int)v! }),
+        Network("connect_timeout_ms", ValueParsers.Int32(1), (n, v) => n with { ConnectTimeoutMs = (int)v! }),
+        Network("p2p_port_range", ValueParsers.Ports, (n, v) => n with { P2PPortRange = (PortRange)v! }),
+        Network("bind_address", ValueParsers.Address, (n, v) => n with { BindAddress = (string)v! }),
+        Network("cluster_id", ValueParsers.RequiredText, (n, v) => n with { ClusterId = (string)v! }),
+        Network("peer_group", ValueParsers.UInt32(), (n, v) => n with { PeerGroup = (uint)v! }),
+        Network("region", ValueParsers.Text, (n, v) => n with { Region = (string)v! }),
+        Tls("enabled", ValueParsers.Boolean, (t, v) => t with { Enabled = (bool)v! }),
+        Tls("cert_file", ValueParsers.OptionalText, (t, v) => t with { CertFile = (string?)v }),
+        Tls("key_file", ValueParsers.OptionalText, (t, v) => t with { KeyFile = (string?)v }),
+        Tls("ca_file", ValueParsers.OptionalText, (t, v) => t with { CaFile = (string?)v }),
+        Auth("enabled", ValueParsers.Boolean, (a, v) => a with { Enabled = (bool)v! }),
+        Auth("secret", ValueParsers.OptionalText, (a, v) => a with { Secret = (string?)v }, isSensitive: true),
+        Auth("allowed_networks", ValueParsers.Networks, (a, v) => a with { AllowedNetworks = (IPNetwork[])v! }, acceptsList: true),
+        Auth("max_peers", ValueParsers.Int32(0), (a, v) => a with { MaxPeers = (int)v! }),
+        FaultTolerance("enable_buffer_backup", ValueParsers.Boolean, (f, v) => f with { EnableBufferBackup = (bool)v! }),
+        FaultTolerance("checkpoint_interval_steps", ValueParsers.Int32(1), (f, v) => f with { CheckpointIntervalSteps = (int)v! }),
+        FaultTolerance("max_recovery_attempts", ValueParsers.Int32(0), (f, v) => f with { MaxRecoveryAttempts = (int)v! }),
+        FaultTolerance("checkpoint_dir", ValueParsers.OptionalText, (f, v) => f with { CheckpointDir = (string?)v }),
+        Performance("ring_chunk_size", ValueParsers.Int32(1), (p, v) => p with { RingChunkSize = (int)v! }),
+        Performance("num_io_threads", ValueParsers.Int32(1, 256), (p, v) => p with { NumIoThreads = (int)v! }),
+        Performance("enable_compression", ValueParsers.Boolean, (p, v) => p with { EnableCompression = (bool)v! }),
+        Performance("p2p_connection_pool_size", ValueParsers.Int32(1, 256), (p, v) => p with { P2PConnectionPoolSize = (int)v! }),
+        Logging("level", ValueParsers.Level, (l, v) => l with { Level = (LogLevel)v! }),
+        Logging("file", ValueParsers.OptionalText, (l, v) => l with { File = (string?)v }),
+        Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),
+        Metrics("enabled", ValueParsers.Boolean, (m, v) => m with { Enabled = (bool)v! }),
+        Metrics("port", ValueParsers.Int32(1, 65535), (m, v) => m with { Port = (int)v! }),
+        Metrics("bind_address", ValueParsers.Address, (m, v) => m with { BindAddress = (string)v! }),
+    ];
+
+    private static readonly Dictionary<string, ConfigKey> ByPath = Keys.ToDictionary(k => k.Path, StringComparer.Ordinal);
+
+    public static ConfigKey? Find(string path) => ByPath.GetValueOrDefault(path);
+
+    public static bool IsSection(string path) => Sections.Contains(path);
+
+    /// <summary>Names (last segment) of the keys and sections directly inside <paramref name="section"/> ("" for the root).</summary>
+    public static IEnumerable<string> ChildNames(string section)
+    {
+        var prefix = section.Length == 0 ? "" : section + ".";
+        return Sections.Concat(Keys.Select(k => k.Path))
+            .Where(p => p.StartsWith(prefix, StringComparison.Ordinal) && p.IndexOf('.', prefix.Length) < 0)
+            .Select(p => p[prefix.Length..]);
+    }
+
+    private static ConfigKey Network(string name, Func<RawValue, ParseOutcome> parse, Func<NetworkConfig, object?, NetworkConfig> set) =>
+        new("network." + name, parse, (c, v) => c with { Network = set(c.Network, v) });
+
+    private static ConfigKey Tls(string name, Func<RawValue, ParseOutcome> parse, Func<TlsConfig, object?, TlsConfig> set) =>
+        new("network.tls." + name, parse, (c, v) => c with { Network = c.Network with { Tls = set(c.Network.Tls, v) } });
+
+    private static ConfigKey Auth(
+        string name, Func<RawValue, ParseOutcome> parse, Func<AuthConfig, object?, AuthConfig> set, bool isSensitive = false, bool acceptsList = false) =>
+        new("auth." + name, parse, (c, v) => c with { Auth = set(c.Auth, v) }, isSensitive, acceptsList);
+
+    private static ConfigKey FaultTolerance(string name, Func<RawValue, ParseOutcome> parse, Func<FaultToleranceConfig, object?, FaultToleranceConfig> set) =>
+        new("fault_tolerance." + name, parse, (c, v) => c with { FaultTolerance = set(c.FaultTolerance, v) });
+
+    private static ConfigKey Performance(string name, Func<RawValue, ParseOutcome> parse, Func<PerformanceConfig, object?, PerformanceConfig> set) =>
+        new("performance." + name, parse, (c, v) => c with { Performance = set(c.Performance, v) });
+
+    private static ConfigKey Logging(string name, Func<RawValue, ParseOutcome> parse, Func<LoggingConfig, object?, LoggingConfig> set) =>
+        new("logging." + name, parse, (c, v) => c with { Logging = set(c.Logging, v) });
+
+    private static ConfigKey Metrics(string name, Func<RawValue, ParseOutcome> parse, Func<MetricsConfig, object?, MetricsConfig> set) =>
+        new("metrics." + name, parse, (c, v) => c with { Metrics = set(c.Metrics, v) });
+}

@@ -1,0 +1,17 @@
+namespace Pccl.Hosting.Configuration;
+
+/// <summary>The <c>performance</c> section.</summary>
+public sealed record PerformanceConfig
+{
+    /// <summary><c>ring_chunk_size</c>: pipelining piece size of the ring all-reduce in bytes, default 4194304.</summary>
+    public int RingChunkSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary><c>num_io_threads</c>: parallel TCP streams per ring neighbour, default 4.</summary>
+    public int NumIoThreads { get; init; } = 4;
+
+    /// <summary><c>enable_compression</c>: lossless compression on the wire, default false.</summary>
+    public bool EnableCompression { get; init; }
+
+    /// <summary><c>p2p_connection_pool_size</c>: connections per neighbour for concurrent operations, default 4.</summary>
+    public int P2PConnectionPoolSize { get; init; } = 4;
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Pccl.Hosting.Configuration;
+
+/// <summary>Turns raw text into typed values, refusing wrong types and impossible values with a reason.</summary>
+internal static class ValueParsers
+{
+    private static readonly (string Name, LogLevel Level)[] LogLevels =
+    [
+        ("TRACE", LogLevel.Trace), ("DEBUG", LogLevel.Debug), ("INFO", LogLevel.Information),
+        ("WARN", LogLevel.Warning), ("ERROR", LogLevel.Error),
+    ];
+
+    public static Func<RawValue, ParseOutcome> Int32(int min, int max = int.MaxValue) => raw =>
+        Convert(ParseInteger(raw, min, max), value => (int)value);
+
+    public static Func<RawValue, ParseOutcome> UInt32() => raw =>
+        Convert(ParseInteger(raw, 0, uint.MaxValue), value => (uint)value);
+
+    public static ParseOutcome Boolean(RawValue raw) => Scalar(raw, "true or false", text =>
+        text.Trim().ToUpperInvariant() switch
+        {
+            "TRUE" => ParseOutcome.Ok(true),
+            "FALSE" => ParseOutcome.Ok(false),
+            _ => ParseOutcome.Fail($"must be true or false, got '{text}'"),
+        });
+
+    public static ParseOutcome RequiredText(RawValue raw) => Scalar(raw, "a non-empty string", text =>
+        string.IsNullOrWhiteSpace(text) ? ParseOutcome.Fail("must not be empty") : ParseOutcome.Ok(text));
+
+    public static ParseOutcome Text(RawValue raw) => raw.Items is not null
+        ? ParseOutcome.Fail("must be a single value, got a list")
+        : ParseOutcome.Ok(raw.Text ?? "");
+
+    /// <summary>Null or empty means unset.</summary>
+    public static ParseOutcome OptionalText(RawValue raw) => raw.Items is not null
+        ? ParseOutcome.Fail("must be a single value, got a list")
+        : ParseOutcome.Ok(string.IsNullOrEmpty(raw.Text) ? null : raw.Text);
+
+    public static ParseOutcome Host(RawValue raw) => Scalar(raw, "a host name or IP address", text =>
+        Uri.CheckHostName(text.Trim()) == UriHostNameType.Unknown
+            ? ParseOutcome.Fail($"must be a host name or IP address, got '{text}'")
+            : ParseOutcome.Ok(text.Trim()));
+
+    public static ParseOutcome Address(RawValue raw) => Scalar(raw, "an IP address such as 0.0.0.0", text =>
+        IPAddress.TryParse(text.Trim(), out _)
+            ? ParseOutcome.Ok(text.Trim())
+            : ParseOutcome.Fail($"must be an IP address such as 0.0.0.0, got '{text}'"));
+
+    public static ParseOutcome Ports(RawValue raw) => Scalar(raw, "a port range such as 7118-7150", text =>
+    {
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            || !int.TryParse(parts[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var last))
+        {
+            return ParseOutcome.Fail($"must be a port range such as 7118-7150, got '{text}'");
+        }
+
+        if (first is < 1 or > 65535 || last is < 1 or > 65535)
+        {
+            return ParseOutcome.Fail($"ports must be between 1 and 65535, got '{text}'");
+        }
+
+        return first > last
+            ? ParseOutcome.Fail($"the first port must not exceed the last, got '{text}'")
+            : ParseOutcome.Ok(new PortRange(first, last));
+    });
+
+    public static ParseOutcome Level(RawValue raw) => Scalar(raw, "one of TRACE, DEBUG, INFO, WARN, ERROR", text =>
+    {
+        foreach (var (name, level) in LogLevels)
+        {
+            if (string.Equals(name, text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return ParseOutcome.Ok(level);
+            }
+        }
+
+        return ParseOutcome.Fail($"must be one of TRACE, DEBUG, INFO, WARN, ERROR, got '{text}'");
+    });
+
+    /// <summary>A YAML sequence or a comma-separated list of CIDR networks; a bare address is one host.</summary>
+    public static ParseOutcome Networks(RawValue raw)
+    {
+        var items = raw.Items ?? (raw.Text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var networks = new List<IPNetwork>(items.Count);
+        var errors = new List<string>();
+        foreach (var item in items)
+        {
+            if (TryParseNetwork(item.Trim(), out var network, out var error))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                errors.Add(error);
+            }
+        }
+
+        return errors.Count > 0 ? ParseOutcome.Fail(string.Join("; ", errors)) : ParseOutcome.Ok(networks.ToArray());
+    }
+
+    private static bool TryParseNetwork(string text, out IPNetwork network, out string error)
+    {
+        network = default;
+        error = $"'{text}' is not a network such as 10.0.0.0/8";
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var address))
+        {
+            return false;
+        }
+
+        var maxPrefix = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var prefix = maxPrefix;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > maxPrefix))
+        {
+            error = $"'{text}' has an invalid prefix length (0..{maxPrefix})";
+            return false;
+        }
+
+        var masked = Mask(address, prefix);
+        if (!masked.Equals(address))
+        {
+            error = $"'{text}' has host bits set (did you mean '{masked}/{prefix}'?)";
+            return false;
+        }
+
+        network = new IPNetwork(address, prefix);
+        return true;
+    }
+
+    private static IPAddress Mask(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+
+        return new IPAddress(bytes);
+    }
+
+    private static ParseOutcome ParseInteger(RawValue raw, long min, long max) => Scalar(raw, "an integer", text =>
+    {
+        if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return ParseOutcome.Fail($"must be an integer, got '{text}'");
+        }
+
+        if (value >= min && value <= max)
+        {
+            return ParseOutcome.Ok(value);
+        }
+
+        return ParseOutcome.Fail(max == int.MaxValue
+            ? $"must be at least {min}, got {value}"
+            : $"must be between {min} and {max}, got {value}");
+    });
+
+    private static ParseOutcome Convert(ParseOutcome outcome, Func<long, object> convert) =>
+        outcome.Error is null ? ParseOutcome.Ok(convert((long)outcome.Value!)) : outcome;
+
+    private static ParseOutcome Scalar(RawValue raw, string expected, Func<string, ParseOutcome> parse)
+    {
+        if (raw.Items is not null)
+        {
+            return ParseOutcome.Fail($"must be {expected}, got a list");
+        }
+
+        return string.IsNullOrEmpty(raw.Text) ? ParseOutcome.Fail($"must be {expected}, got nothing") : parse(raw.Text);
+    }
+}
