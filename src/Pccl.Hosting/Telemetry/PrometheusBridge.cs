@@ -1,0 +1,135 @@
+using System.Diagnostics.Metrics;
+using Pccl.Telemetry;
+using Prometheus;
+
+namespace Pccl.Hosting.Telemetry;
+
+/// <summary>
+/// Forwards the library's <c>Pccl</c> meter into prometheus-net metrics on one
+/// <see cref="CollectorRegistry"/>, under the exported names of the deployment guide
+/// (<c>pccl_peer_count</c>, <c>pccl_collective_latency</c>, <c>pccl_recovery_total</c>, ...).
+/// Counters and their known label sets start at 0 so that <c>rate()</c> works from the first scrape.
+/// </summary>
+public sealed class PrometheusBridge : IDisposable
+{
+    private delegate void Sink(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags);
+
+    private readonly MeterListener listener = new();
+    private readonly Dictionary<string, Sink> sinks;
+    private volatile bool disposed;
+
+    /// <summary>Creates the exported metrics on <paramref name="registry"/> (a new one when null) and starts listening.</summary>
+    public PrometheusBridge(CollectorRegistry? registry = null)
+    {
+        Registry = registry ?? Metrics.NewCustomRegistry();
+        sinks = CreateSinks(Metrics.WithCustomRegistry(Registry));
+
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PcclInstruments.MeterName && sinks.TryGetValue(instrument.Name, out var sink))
+            {
+                l.EnableMeasurementEvents(instrument, sink);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((Sink)state!)(value, tags));
+        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((Sink)state!)(value, tags));
+        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((Sink)state!)(value, tags));
+        listener.Start();
+
+        // Observable gauges report only when asked; ask right before every scrape.
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            if (!disposed)
+            {
+                listener.RecordObservableInstruments();
+            }
+        });
+    }
+
+    /// <summary>The registry that holds the exported metrics; serve it on /metrics.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Stops forwarding; the exported metrics keep their last values.</summary>
+    public void Dispose()
+    {
+        disposed = true;
+        listener.Dispose();
+    }
+
+    private static Dictionary<string, Sink> CreateSinks(IMetricFactory factory)
+    {
+        var peerCount = factory.CreateGauge(ExportedNames.PeerCount,
+            "Peers in the world as seen by this process.", new GaugeConfiguration { LabelNames = [MetricTags.Role] });
+
+        var latency = factory.CreateHistogram(ExportedNames.CollectiveLatency,
+            "Duration of collective operations in seconds.",
+            new HistogramConfiguration { LabelNames = [MetricTags.Op], Buckets = [.. PcclInstruments.LatencyBuckets] });
+        foreach (var op in MetricTags.Ops.All)
+        {
+            latency.WithLabels(op);
+        }
+
+        var recoveries = factory.CreateCounter(ExportedNames.Recoveries, "Recoveries after a lost peer.");
+        var throughput = factory.CreateGauge(ExportedNames.Throughput, "Last measured data rate in gigabits per second.");
+        var backup = factory.CreateGauge(ExportedNames.BufferBackupSize, "Bytes held by the all-reduce buffer backup.");
+
+        var sent = CounterWithKnownLabels(factory, ExportedNames.BytesSent, "Payload bytes sent, by traffic kind.",
+            MetricTags.Kind, MetricTags.TrafficKinds.All);
+        var received = CounterWithKnownLabels(factory, ExportedNames.BytesReceived, "Payload bytes received, by traffic kind.",
+            MetricTags.Kind, MetricTags.TrafficKinds.All);
+
+        var heartbeat = factory.CreateHistogram(ExportedNames.HeartbeatRtt, "Heartbeat round-trip time in seconds.",
+            new HistogramConfiguration { Buckets = [.. PcclInstruments.HeartbeatBuckets] });
+
+        var kicked = CounterWithKnownLabels(factory, ExportedNames.PeersKicked, "Peers the master removed, by reason.",
+            MetricTags.Reason, MetricTags.KickReasons.All);
+
+        var revision = factory.CreateGauge(ExportedNames.SharedStateRevision,
+            "Revision of the last synchronised shared state.", new GaugeConfiguration { SuppressInitialValue = true });
+
+        var syncBytes = CounterWithKnownLabels(factory, ExportedNames.SyncBytes, "Shared-state bytes transferred, by direction.",
+            MetricTags.Direction, MetricTags.Directions.All);
+        var failures = CounterWithKnownLabels(factory, ExportedNames.OperationFailures, "Failed operations, by error code.",
+            MetricTags.Code, [.. MetricTags.AllCodeNames]);
+
+        return new Dictionary<string, Sink>(StringComparer.Ordinal)
+        {
+            [PcclInstruments.Names.PeerCount] = (v, t) => peerCount.WithLabels(Tag(t, MetricTags.Role)).Set(v),
+            [PcclInstruments.Names.CollectiveLatency] = (v, t) => latency.WithLabels(Tag(t, MetricTags.Op)).Observe(v),
+            [PcclInstruments.Names.Recoveries] = (v, _) => recoveries.Inc(v),
+            [PcclInstruments.Names.Throughput] = (v, _) => throughput.Set(v),
+            [PcclInstruments.Names.BufferBackupSize] = (v, _) => backup.Set(v),
+            [PcclInstruments.Names.BytesSent] = (v, t) => sent.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
+            [PcclInstruments.Names.BytesReceived] = (v, t) => received.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
+            [PcclInstruments.Names.HeartbeatRtt] = (v, _) => heartbeat.Observe(v),
+            [PcclInstruments.Names.PeersKicked] = (v, t) => kicked.WithLabels(Tag(t, MetricTags.Reason)).Inc(v),
+            [PcclInstruments.Names.SharedStateRevision] = (v, _) => revision.Set(v),
+            [PcclInstruments.Names.SyncBytes] = (v, t) => syncBytes.WithLabels(Tag(t, MetricTags.Direction)).Inc(v),
+            [PcclInstruments.Names.OperationFailures] = (v, t) => failures.WithLabels(Tag(t, MetricTags.Code)).Inc(v),
+        };
+    }
+
+    private static Counter CounterWithKnownLabels(IMetricFactory factory, string name, string help, string label, IReadOnlyList<string> values)
+    {
+        var counter = factory.CreateCounter(name, help, new CounterConfiguration { LabelNames = [label] });
+        foreach (var value in values)
+        {
+            counter.WithLabels(value);
+        }
+
+        return counter;
+    }
+
+    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value?.ToString() ?? "unknown";
+            }
+        }
+
+        return "unknown";
+    }
+}

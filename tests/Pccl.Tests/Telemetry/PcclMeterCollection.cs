@@ -1,0 +1,11 @@
+namespace Pccl.Tests.Telemetry;
+
+/// <summary>
+/// Tests that record into the process-wide <c>Pccl</c> meter and assert exact values run alone,
+/// so that no other test's measurements reach their bridge meanwhile.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PcclMeterCollection
+{
+    public const string Name = "Pccl meter (serial)";
+}
