@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Pccl.Operations.SharedState;
+
+/// <summary>
+/// Content hash of a shared-state tensor: XxHash3 of every fixed-size block (the last one may be short), then
+/// XxHash3 over the little-endian block hashes and the total length. The block structure, not the thread
+/// count, defines the result, so blocks may be hashed in parallel and a receiver can verify each block
+/// fetched from a different donor before the whole tensor is in.
+/// </summary>
+internal static class TensorHasher
+{
+    /// <summary>Block size of the shared-state hash and of multi-donor transfers: 4 MiB.</summary>
+    public const int DefaultBlockSize = 4 << 20;
+
+    /// <summary>The hash of <paramref name="data"/>, blocks hashed on up to <paramref name="maxDegreeOfParallelism"/> threads (-1: all cores).</summary>
+    public static ulong Hash(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
+    {
+        var count = BlockCount(data.Length, blockSize);
+        Span<ulong> blockHashes = count <= 256 ? stackalloc ulong[count] : new ulong[count];
+        HashBlocks(data, blockHashes, blockSize, maxDegreeOfParallelism);
+        return Combine(blockHashes, data.Length);
+    }
+
+    /// <summary>The hash of each block of <paramref name="data"/>, in block order.</summary>
+    public static ulong[] HashBlocks(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
+    {
+        var hashes = new ulong[BlockCount(data.Length, blockSize)];
+        HashBlocks(data, hashes, blockSize, maxDegreeOfParallelism);
+        return hashes;
+    }
+
+    /// <summary>Writes the hash of each block of <paramref name="data"/> into <paramref name="destination"/>.</summary>
+    public static void HashBlocks(ReadOnlyMemory<byte> data, Span<ulong> destination, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        var count = BlockCount(data.Length, blockSize);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count);
+        if (count <= 1 || maxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1)
+        {
+            for (var i = 0; i < count; i++)
+                destination[i] = HashBlock(Block(data.Span, i, blockSize));
+            return;
+        }
+
+        var results = new ulong[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+            i => results[i] = HashBlock(Block(data.Span, i, blockSize)));
+        results.CopyTo(destination);
+    }
+
+    /// <summary>The hash of one block.</summary>
+    public static ulong HashBlock(ReadOnlySpan<byte> block) => XxHash3.HashToUInt64(block);
+
+    /// <summary>The tensor hash from its block hashes and total byte length.</summary>
+    public static ulong Combine(ReadOnlySpan<ulong> blockHashes, long totalLength)
+    {
+        var hasher = new XxHash3();
+        Span<byte> word = stackalloc byte[sizeof(ulong)];
+        foreach (var blockHash in blockHashes)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(word, blockHash);
+            hasher.Append(word);
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(word, totalLength);
+        hasher.Append(word);
+        return hasher.GetCurrentHashAsUInt64();
+    }
+
+    /// <summary>Number of blocks a tensor of <paramref name="length"/> bytes has (0 for an empty tensor).</summary>
+    public static int BlockCount(long length, int blockSize = DefaultBlockSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        return checked((int)((length + blockSize - 1) / blockSize));
+    }
+
+    /// <summary>Byte range of block <paramref name="index"/> in a tensor of <paramref name="length"/> bytes.</summary>
+    public static (long Offset, int Length) BlockRange(long length, int index, int blockSize = DefaultBlockSize)
+    {
+        var offset = (long)index * blockSize;
+        return (offset, (int)Math.Min(blockSize, length - offset));
+    }
+
+    private static ReadOnlySpan<byte> Block(ReadOnlySpan<byte> data, int index, int blockSize)
+    {
+        var (offset, length) = BlockRange(data.Length, index, blockSize);
+        return data.Slice((int)offset, length);
+    }
+}
