@@ -5,4 +5,5 @@ namespace Pccl;
 /// <param name="BytesReceived">Payload bytes this peer received from its ring predecessor.</param>
 /// <param name="Duration">Wall time from the call to the master's confirmation.</param>
 /// <param name="WorldSize">Peers that took part.</param>
-public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize);
+/// <param name="Sequence">The master's number for this operation, the same on every peer that took part.</param>
+public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence);

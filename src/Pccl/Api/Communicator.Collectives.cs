@@ -68,7 +68,7 @@ public sealed partial class Communicator
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
-            return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count);
+            return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
         {

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Configuration;
+using Pccl.Hosting.Logging;
+
+namespace Pccl.Cli;
+
+/// <summary>Configuration and logging of one CLI invocation.</summary>
+internal sealed class CliContext : IDisposable
+{
+    private CliContext(PcclConfig config, ILoggerFactory loggerFactory)
+    {
+        Config = config;
+        LoggerFactory = loggerFactory;
+    }
+
+    public PcclConfig Config { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Loads the configuration (file, environment, flags) and sets up logging; throws <see cref="ConfigException"/> on bad input.</summary>
+    public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags, string defaultLogFile)
+    {
+        var environment = ConfigLoader.ProcessEnvironment();
+        var withLogDefault = new Dictionary<string, string>(flags);
+        var config = ConfigLoader.Load(configPath, environment, withLogDefault);
+        var logFile = config.Logging.File;
+        if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))
+        {
+            logFile = defaultLogFile.Length == 0 ? null : defaultLogFile;
+        }
+
+        var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings
+        {
+            Level = ToSettingLevel(config.Logging.Level),
+            FilePath = logFile,
+            MaxFileSizeBytes = LoggingSettings.MegabytesToBytes(config.Logging.MaxSizeMb),
+            Console = true,
+        });
+        return new CliContext(config, factory);
+    }
+
+    private static string ToSettingLevel(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "TRACE",
+        LogLevel.Debug => "DEBUG",
+        LogLevel.Information => "INFO",
+        LogLevel.Warning => "WARN",
+        LogLevel.Error => "ERROR",
+        LogLevel.Critical => "FATAL",
+        _ => "OFF",
+    };
+
+    public void Dispose() => LoggerFactory.Dispose();
+}

@@ -1,0 +1,120 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Pccl.Cli.Workload;
+
+/// <summary>
+/// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer,
+/// retry on a lost peer, wait when alone. A peer that just joined skips the first vote so it is in step with the peers
+/// that just admitted it.
+/// </summary>
+internal sealed class TrainingWorkload(Communicator communicator, WorkloadOptions options, TextWriter? json, ILogger logger)
+{
+    private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var justJoined = true;
+        var step = 0;
+        while (options.Steps == 0 || step < options.Steps)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!justJoined || communicator.GroupWorldSize < 2)
+            {
+                await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
+            }
+
+            justJoined = false;
+            if (communicator.GroupWorldSize < 2)
+            {
+                await Task.Delay(100, ct).ConfigureAwait(false);
+                continue;
+            }
+
+            var (info, retries, lastError) = await AllReduceWithRetryAsync(step, ct).ConfigureAwait(false);
+            if (info is null)
+            {
+                continue; // the world shrank below two peers: wait for more
+            }
+
+            Report(new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError));
+            step++;
+            if (options.StepDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(options.StepDelay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AdmitPendingPeersAsync(CancellationToken ct)
+    {
+        if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
+            logger.LogInformation("topology updated; world size {World}", communicator.GlobalWorldSize);
+        }
+        catch (PcclException e) when (e.IsTransient)
+        {
+            logger.LogWarning("topology update failed, will vote again: {Reason}", e.Message);
+        }
+    }
+
+    private async Task<(AllReduceInfo? Info, int Retries, string? LastError)> AllReduceWithRetryAsync(int step, CancellationToken ct)
+    {
+        var retries = 0;
+        string? lastError = null;
+        while (true)
+        {
+            Fill(step);
+            try
+            {
+                var info = await communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
+                return (info, retries, lastError);
+            }
+            catch (PcclException e) when (e.IsTransient || e.Code == PcclErrorCode.TooFewPeers)
+            {
+                lastError = ToSnakeCase(e.Code);
+                retries++;
+                logger.LogWarning("all-reduce attempt {Attempt} failed ({Code}): {Reason}", retries, e.Code, e.Message);
+                if (communicator.GroupWorldSize < 2 || e.Code == PcclErrorCode.TooFewPeers || retries > communicator.Options.MaxRecoveryAttempts)
+                {
+                    return (null, retries, lastError);
+                }
+            }
+        }
+    }
+
+    /// <summary>Deterministic per-peer data; small multiples of 1/8 so any summation order is exact.</summary>
+    private void Fill(int step)
+    {
+        var seed = (int)(communicator.PeerId * 7 + (ulong)step * 13);
+        for (var i = 0; i < _gradient.Length; i++)
+        {
+            _gradient[i] = ((seed + i) % 101) / 8f;
+        }
+    }
+
+    private string ResultHash() => Convert.ToHexStringLower(XxHash3.Hash(MemoryMarshal.AsBytes(_gradient.AsSpan())));
+
+    private void Report(StepReport report)
+    {
+        if (json is null)
+        {
+            logger.LogInformation("step {Step}: world {World}, all-reduce {Ms:0.0} ms, hash {Hash}", report.Step, report.WorldSize, report.AllReduceMs, report.ResultHash);
+            return;
+        }
+
+        json.WriteLine(JsonSerializer.Serialize(report, StepReportJson.Default.StepReport));
+        json.Flush();
+    }
+
+    internal static string ToSnakeCase(PcclErrorCode code) =>
+        string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}
