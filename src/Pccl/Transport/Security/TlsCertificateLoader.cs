@@ -24,7 +24,8 @@ internal static class TlsCertificateLoader
         {
             pem = X509Certificate2.CreateFromPemFile(certFile!, keyFile);
         }
-        catch (CryptographicException ex) when (ex.Message.Contains("public key", StringComparison.OrdinalIgnoreCase))
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException &&
+                                   ex.Message.Contains("does not match", StringComparison.OrdinalIgnoreCase))
         {
             throw Invalid($"{KeyFileKey} '{keyFile}' does not hold the private key of {CertFileKey} '{certFile}'; " +
                           "use the key the certificate was issued for", ex);

@@ -1,25 +1,26 @@
 namespace Pccl.Transport.Security;
 
 /// <summary>
-/// Turns a failed TLS handshake into an <see cref="PcclErrorCode.AuthenticationFailed"/> error whose message says
-/// what to fix. The reason our own verifier gave wins; otherwise the alert the peer sent is read from the
-/// platform's error text.
+/// Builds the <see cref="PcclErrorCode.AuthenticationFailed"/> errors of a failed TLS handshake, each saying what to
+/// fix. Certificate refusals carry the refusing side's own reason; transport errors are read for the usual causes.
 /// </summary>
 internal static class TlsFailure
 {
     /// <summary>The reason given when a plaintext PCCL hello reaches a TLS listener.</summary>
     internal const string TlsRequired = "TLS required";
 
-    internal static PcclException Describe(Exception error, string? ourRejection, string peerRole)
-    {
-        var reason = ourRejection is not null
-            ? $"we refused the {peerRole}'s certificate: {ourRejection}"
-            : ReasonFromPeer(error, peerRole);
-        return new PcclException(PcclErrorCode.AuthenticationFailed, $"TLS handshake with the {peerRole} failed: {reason}",
-            isTransient: false, error);
-    }
+    private const byte TlsAlertRecord = 0x15;
 
-    internal static PcclException PlaintextPeer(byte firstByte)
+    /// <summary>This side refused the other side's certificate.</summary>
+    internal static PcclException WeRefused(string reason, string peerRole) =>
+        Failed(peerRole, $"we refused the {peerRole}'s certificate: {reason}", null);
+
+    /// <summary>The server told this client why it refused the client's certificate.</summary>
+    internal static PcclException ServerRefusedUs(string reason) =>
+        Failed("server", $"the server refused our certificate (network.tls.cert_file): {reason}", null);
+
+    /// <summary>A plaintext client reached this TLS server.</summary>
+    internal static PcclException PlaintextClient(byte firstByte)
     {
         var what = firstByte == (byte)'P'
             ? "the client sent a plaintext PCCL hello"
@@ -32,50 +33,41 @@ internal static class TlsFailure
         new(PcclErrorCode.AuthenticationFailed,
             "TLS handshake with the client failed: it closed the connection before sending anything", isTransient: true);
 
-    private static string ReasonFromPeer(Exception error, string peerRole)
+    /// <summary>Explains a transport or platform error raised during the handshake.</summary>
+    internal static PcclException Describe(Exception error, string peerRole, int firstByteReceived)
     {
+        if (firstByteReceived >= 0 && firstByteReceived != TlsStreamFactory.TlsHandshakeRecord && firstByteReceived != TlsAlertRecord)
+        {
+            var sent = firstByteReceived == 'P' ? "a plaintext PCCL message" : $"a first byte 0x{firstByteReceived:X2}";
+            return Failed(peerRole, $"the {peerRole} is not speaking TLS (it sent {sent}); set network.tls.enabled: true on it", error);
+        }
+
         var text = string.Join(" | ", Chain(error).Select(e => e.Message)).ToUpperInvariant();
-        if (text.Contains("UNKNOWN CA", StringComparison.Ordinal))
+        string reason;
+        if (text.Contains("PROTOCOL VERSION", StringComparison.Ordinal) || text.Contains("UNSUPPORTED PROTOCOL", StringComparison.Ordinal))
         {
-            return $"the {peerRole} does not trust our certificate: it is not signed by the CA in the {peerRole}'s " +
-                   "network.tls.ca_file (unknown CA)";
+            reason = $"the {peerRole} offers no TLS version we accept (TLS 1.2 or 1.3 required)";
+        }
+        else if (text.Contains("UNKNOWN CA", StringComparison.Ordinal) || text.Contains("CERTIFICATE", StringComparison.Ordinal))
+        {
+            reason = $"the {peerRole} refused our certificate ({error.Message}); check network.tls.cert_file is signed by " +
+                     "the CA the other side trusts and has not expired";
+        }
+        else if (error is IOException or System.Security.Authentication.AuthenticationException)
+        {
+            reason = $"the {peerRole} closed the connection during the handshake ({error.Message}); it may have refused " +
+                     "our certificate (see its log) or may not have network.tls.enabled";
+        }
+        else
+        {
+            reason = error.Message;
         }
 
-        if (text.Contains("EXPIRED", StringComparison.Ordinal))
-        {
-            return $"the {peerRole} refused our certificate as expired; renew network.tls.cert_file";
-        }
-
-        if (text.Contains("WRONG VERSION NUMBER", StringComparison.Ordinal) ||
-            text.Contains("PACKET LENGTH TOO LONG", StringComparison.Ordinal) ||
-            text.Contains("RECORD LAYER FAILURE", StringComparison.Ordinal) ||
-            text.Contains("HTTP REQUEST", StringComparison.Ordinal))
-        {
-            return $"the {peerRole} is not speaking TLS (plaintext); set network.tls.enabled: true on it";
-        }
-
-        if (text.Contains("PROTOCOL VERSION", StringComparison.Ordinal) ||
-            text.Contains("UNSUPPORTED PROTOCOL", StringComparison.Ordinal))
-        {
-            return $"the {peerRole} offers no TLS version we accept (TLS 1.2 or 1.3 required)";
-        }
-
-        if (text.Contains("CERTIFICATE", StringComparison.Ordinal))
-        {
-            return $"the {peerRole} refused our certificate ({error.Message}); check network.tls.cert_file is signed by " +
-                   "the CA the other side trusts";
-        }
-
-        if (error is IOException or System.Security.Authentication.AuthenticationException &&
-            (text.Contains("EOF", StringComparison.Ordinal) || text.Contains("0 BYTES", StringComparison.Ordinal) ||
-             text.Contains("CLOSED", StringComparison.Ordinal)))
-        {
-            return $"the {peerRole} closed the connection during the handshake; it may have refused our certificate " +
-                   "(see its log) or may not have network.tls.enabled";
-        }
-
-        return error.Message;
+        return Failed(peerRole, reason, error);
     }
+
+    private static PcclException Failed(string peerRole, string reason, Exception? inner) =>
+        new(PcclErrorCode.AuthenticationFailed, $"TLS handshake with the {peerRole} failed: {reason}", isTransient: false, inner);
 
     private static IEnumerable<Exception> Chain(Exception error)
     {

@@ -31,7 +31,7 @@ internal sealed class TlsPeerVerifier
 
         if (certificate is null)
         {
-            return "it presented no certificate; with network.tls.ca_file set, every process needs network.tls.cert_file " +
+            return "no certificate was presented; with network.tls.ca_file set, every process needs network.tls.cert_file " +
                    "and network.tls.key_file signed by that CA";
         }
 
@@ -71,7 +71,7 @@ internal sealed class TlsPeerVerifier
 
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
-            return "it presented no certificate";
+            return "no certificate was presented";
         }
 
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
@@ -81,7 +81,7 @@ internal sealed class TlsPeerVerifier
             return DescribeChain(status, leaf) + "; set network.tls.ca_file to trust a private CA";
         }
 
-        return "its certificate does not name the address we connected to (host name mismatch); " +
+        return "the certificate does not name the address we connected to (host name mismatch); " +
                "use a certificate for that name or set network.tls.ca_file to a private CA";
     }
 
@@ -91,16 +91,16 @@ internal sealed class TlsPeerVerifier
         if (flags.HasFlag(X509ChainStatusFlags.NotTimeValid))
         {
             var validity = leaf is null ? "" : $" (valid {leaf.NotBefore.ToUniversalTime():u} to {leaf.NotAfter.ToUniversalTime():u})";
-            return $"its certificate has expired or is not yet valid{validity}; issue a new one";
+            return $"the certificate has expired or is not yet valid{validity}; issue a new one";
         }
 
         if (flags.HasFlag(X509ChainStatusFlags.UntrustedRoot) || flags.HasFlag(X509ChainStatusFlags.PartialChain))
         {
             var issuer = leaf is null ? "" : $" (issuer '{leaf.Issuer}')";
-            return $"its certificate is not signed by a trusted CA{issuer}: unknown CA";
+            return $"the certificate is not signed by a trusted CA{issuer}: unknown CA";
         }
 
         var details = string.Join("; ", status.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
-        return $"its certificate chain is invalid ({flags}{(details.Length > 0 ? ": " + details : "")})";
+        return $"the certificate chain is invalid ({flags}{(details.Length > 0 ? ": " + details : "")})";
     }
 }

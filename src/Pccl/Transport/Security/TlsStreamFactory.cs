@@ -11,17 +11,20 @@ namespace Pccl.Transport.Security;
 /// <remarks>
 /// Ownership: the returned <see cref="SslStream"/> leaves the transport open when disposed; the caller keeps owning
 /// and disposing the transport (and socket) on success and on failure.
-/// After the TLS handshake the server sends one confirmation byte that the client waits for. Under TLS 1.3 the
-/// server checks the client's certificate only after the client has finished its half of the handshake; the
-/// confirmation makes a refused client certificate fail the client's handshake call rather than its first read.
+/// After the TLS handshake the server sends a verdict on the client's certificate, inside TLS: one byte (accepted),
+/// or a refusal byte, a length byte and the reason in UTF-8. Under TLS 1.3 the server checks the client's
+/// certificate only after the client has finished its half of the handshake, so without the verdict a refused
+/// client would learn nothing until its first read, and then only that the connection closed.
 /// </remarks>
 internal sealed class TlsStreamFactory : IDisposable
 {
-    /// <summary>First byte of a TLS record that carries a handshake message (every ClientHello).</summary>
+    /// <summary>First byte of a TLS record that carries a handshake message (every ClientHello and ServerHello).</summary>
     internal const byte TlsHandshakeRecord = 0x16;
 
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-    private static readonly byte[] Confirmation = [0xC5];
+    private const byte Accepted = 0xC5;
+    private const byte Refused = 0xC6;
+    private const int MaxRefusalBytes = 255;
 
     private readonly X509Certificate2 _certificate;
     private readonly X509Certificate2Collection _intermediates;
@@ -45,7 +48,8 @@ internal sealed class TlsStreamFactory : IDisposable
 
     /// <summary>
     /// Server side: checks that the client starts a TLS handshake (a plaintext PCCL hello fails with "TLS required"
-    /// and nothing is written, so the caller may still answer in plaintext), then runs the handshake.
+    /// and nothing is written, so the caller may still answer in plaintext), runs the handshake, and tells the
+    /// client whether its certificate was accepted.
     /// </summary>
     internal async Task<SslStream> AuthenticateAsServerAsync(Stream transport, CancellationToken cancellationToken)
     {
@@ -58,7 +62,7 @@ internal sealed class TlsStreamFactory : IDisposable
 
         if (first[0] != TlsHandshakeRecord)
         {
-            throw TlsFailure.PlaintextPeer(first[0]);
+            throw TlsFailure.PlaintextClient(first[0]);
         }
 
         string? rejection = null;
@@ -68,31 +72,43 @@ internal sealed class TlsStreamFactory : IDisposable
             ClientCertificateRequired = _verifier.IsMutual,
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            // Always completes the handshake so the refusal and its reason can reach the client encrypted;
+            // a refused client gets nothing but that reason before this method throws.
+#pragma warning disable CA5359 // the verdict is enforced right after the handshake, see `rejection` below
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
                 rejection = _verifier.Verify(certificate, chain, errors, verifyingClient: true);
-                return rejection is null;
+                return true;
             },
+#pragma warning restore CA5359
         };
 
-        var ssl = new SslStream(new PrefixReplayStream(transport, first[0]), leaveInnerStreamOpen: true);
+        var sniffer = new HandshakeSniffingStream(transport, first[0]);
+        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: true);
         try
         {
             await ssl.AuthenticateAsServerAsync(options, cancellationToken);
-            await ssl.WriteAsync(Confirmation, cancellationToken);
+            await ssl.WriteAsync(Verdict(rejection), cancellationToken);
             await ssl.FlushAsync(cancellationToken);
-            return ssl;
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync();
-            throw TlsFailure.Describe(ex, rejection, "client");
+            throw TlsFailure.Describe(ex, "client", sniffer.FirstByteReceived);
         }
         catch
         {
             await ssl.DisposeAsync();
             throw;
         }
+
+        if (rejection is not null)
+        {
+            await ssl.DisposeAsync();
+            throw TlsFailure.WeRefused(rejection, "client");
+        }
+
+        return ssl;
     }
 
     /// <summary>
@@ -116,36 +132,68 @@ internal sealed class TlsStreamFactory : IDisposable
             },
         };
 
-        var ssl = new SslStream(transport, leaveInnerStreamOpen: true);
+        var sniffer = new HandshakeSniffingStream(transport);
+        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: true);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, cancellationToken);
-            var confirmation = new byte[1];
-            var read = await ssl.ReadAsync(confirmation, cancellationToken);
-            if (read == 0)
-            {
-                throw new IOException("The server closed the connection right after the TLS handshake (0 bytes received).");
-            }
-
-            if (confirmation[0] != Confirmation[0])
-            {
-                throw new PcclException(PcclErrorCode.ProtocolViolation,
-                    $"TLS handshake with the server failed: expected the TLS confirmation byte, got 0x{confirmation[0]:X2}; " +
-                    "is the server a PCCL process of the same version?");
-            }
-
+            await ReadVerdictAsync(ssl, cancellationToken);
             return ssl;
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync();
-            throw TlsFailure.Describe(ex, rejection, "server");
+            throw rejection is not null
+                ? TlsFailure.WeRefused(rejection, "server")
+                : TlsFailure.Describe(ex, "server", sniffer.FirstByteReceived);
         }
         catch
         {
             await ssl.DisposeAsync();
             throw;
         }
+    }
+
+    private static byte[] Verdict(string? rejection)
+    {
+        if (rejection is null)
+        {
+            return [Accepted];
+        }
+
+        var reason = System.Text.Encoding.UTF8.GetBytes(rejection);
+        var length = Math.Min(reason.Length, MaxRefusalBytes);
+        var verdict = new byte[2 + length];
+        verdict[0] = Refused;
+        verdict[1] = (byte)length;
+        reason.AsSpan(0, length).CopyTo(verdict.AsSpan(2));
+        return verdict;
+    }
+
+    private static async Task ReadVerdictAsync(SslStream ssl, CancellationToken cancellationToken)
+    {
+        var head = new byte[2];
+        if (await ssl.ReadAsync(head.AsMemory(0, 1), cancellationToken) == 0)
+        {
+            throw new IOException("The server closed the connection right after the TLS handshake.");
+        }
+
+        if (head[0] == Accepted)
+        {
+            return;
+        }
+
+        if (head[0] != Refused)
+        {
+            throw new PcclException(PcclErrorCode.ProtocolViolation,
+                $"TLS handshake with the server failed: expected its certificate verdict, got 0x{head[0]:X2}; " +
+                "is the server a PCCL process of the same version?");
+        }
+
+        await ssl.ReadExactlyAsync(head.AsMemory(1, 1), cancellationToken);
+        var reason = new byte[head[1]];
+        await ssl.ReadExactlyAsync(reason, cancellationToken);
+        throw TlsFailure.ServerRefusedUs(System.Text.Encoding.UTF8.GetString(reason));
     }
 
     /// <inheritdoc/>

@@ -1,13 +1,17 @@
 namespace Pccl.Transport.Security;
 
 /// <summary>
-/// Hands back one byte that was already read from <paramref name="inner"/> before reading further, so the first
-/// byte of a connection can be inspected and then given to <see cref="System.Net.Security.SslStream"/>.
-/// Does not own <paramref name="inner"/>.
+/// Sits between a transport and <see cref="System.Net.Security.SslStream"/> during and after the handshake. It can
+/// hand back one byte the caller already read (the server peeks at the first byte to spot plaintext clients), and
+/// it remembers the first byte the other side sent (the client uses it to spot a plaintext server).
+/// Does not own the transport.
 /// </summary>
-internal sealed class PrefixReplayStream(Stream inner, byte prefix) : Stream
+internal sealed class HandshakeSniffingStream(Stream inner, byte? replay = null) : Stream
 {
-    private bool _prefixPending = true;
+    private bool _replayPending = replay.HasValue;
+
+    /// <summary>The first byte received from the other side, or -1 when nothing has arrived.</summary>
+    internal int FirstByteReceived { get; private set; } = replay ?? -1;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -19,12 +23,14 @@ internal sealed class PrefixReplayStream(Stream inner, byte prefix) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (TryTakePrefix(buffer))
+        if (TryTakeReplay(buffer))
         {
             return 1;
         }
 
-        return inner.Read(buffer);
+        var read = inner.Read(buffer);
+        Observe(buffer[..read]);
+        return read;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -32,12 +38,12 @@ internal sealed class PrefixReplayStream(Stream inner, byte prefix) : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (TryTakePrefix(buffer.Span))
+        if (TryTakeReplay(buffer.Span))
         {
             return ValueTask.FromResult(1);
         }
 
-        return inner.ReadAsync(buffer, cancellationToken);
+        return FirstByteReceived >= 0 ? inner.ReadAsync(buffer, cancellationToken) : ReadObservedAsync(buffer, cancellationToken);
     }
 
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
@@ -58,15 +64,30 @@ internal sealed class PrefixReplayStream(Stream inner, byte prefix) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    private bool TryTakePrefix(Span<byte> buffer)
+    private async ValueTask<int> ReadObservedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (!_prefixPending || buffer.IsEmpty)
+        var read = await inner.ReadAsync(buffer, cancellationToken);
+        Observe(buffer.Span[..read]);
+        return read;
+    }
+
+    private void Observe(ReadOnlySpan<byte> received)
+    {
+        if (FirstByteReceived < 0 && !received.IsEmpty)
+        {
+            FirstByteReceived = received[0];
+        }
+    }
+
+    private bool TryTakeReplay(Span<byte> buffer)
+    {
+        if (!_replayPending || buffer.IsEmpty)
         {
             return false;
         }
 
-        buffer[0] = prefix;
-        _prefixPending = false;
+        buffer[0] = replay!.Value;
+        _replayPending = false;
         return true;
     }
 }
