@@ -36,6 +36,14 @@ internal sealed class AccessPolicy
             var trimmed = text.Trim();
             if (IPNetwork.TryParse(trimmed, out var network))
             {
+                // Some runtimes silently clear host bits; "10.0.0.1/8" is more likely a typo than a wish for 10.0.0.0/8.
+                var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+                if (!IPAddress.Parse(slash < 0 ? trimmed : trimmed[..slash]).Equals(network.BaseAddress))
+                {
+                    throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                        $"{configKey}: '{text}' has host bits set; write the network as {network} or the host as an address");
+                }
+
                 parsed.Add(network);
             }
             else if (IPAddress.TryParse(trimmed, out var host))
