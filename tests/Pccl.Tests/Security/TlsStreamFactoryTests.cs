@@ -51,6 +51,31 @@ public sealed class TlsStreamFactoryTests(TestCertificates pki)
     }
 
     [Fact]
+    public async Task ClientWithoutCertificate_IsRefusedByMutualServer_AndToldWhy()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var server = new TlsStreamFactory(pki.Options("server", pki.CaCert));
+        using var pair = await LoopbackPair.ConnectAsync(ct);
+        await using var bareClient = new System.Net.Security.SslStream(pair.Client, leaveInnerStreamOpen: true);
+        var clientOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null, // trust is not what this test is about
+        };
+
+        var serverSide = Assert.ThrowsAsync<PcclException>(() => server.AuthenticateAsServerAsync(pair.Server, ct));
+        await bareClient.AuthenticateAsClientAsync(clientOptions, ct);
+        var verdict = new byte[128];
+        var read = await bareClient.ReadAsync(verdict, ct);
+        var error = await serverSide;
+
+        Assert.Equal(PcclErrorCode.AuthenticationFailed, error.Code);
+        Assert.Contains("no certificate was presented", error.Message, StringComparison.Ordinal);
+        Assert.True(read > 0);
+        Assert.Equal(0xC6, verdict[0]);
+    }
+
+    [Fact]
     public async Task ServerFromOtherCa_IsRefusedByClient()
     {
         using var server = new TlsStreamFactory(pki.Options("other", pki.OtherCaCert));

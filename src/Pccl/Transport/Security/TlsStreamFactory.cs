@@ -88,6 +88,11 @@ internal sealed class TlsStreamFactory : IDisposable
         try
         {
             await ssl.AuthenticateAsServerAsync(options, cancellationToken);
+            if (_verifier.IsMutual && ssl.RemoteCertificate is null)
+            {
+                rejection ??= _verifier.Verify(null, null, SslPolicyErrors.RemoteCertificateNotAvailable, verifyingClient: true);
+            }
+
             await ssl.WriteAsync(Verdict(rejection), cancellationToken);
             await ssl.FlushAsync(cancellationToken);
         }
