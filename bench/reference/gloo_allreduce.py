@@ -12,7 +12,6 @@ ranks. Rank 0 prints one JSON object per size.
 import argparse
 import json
 import os
-import re
 import socket
 import statistics
 import sys
@@ -22,21 +21,14 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "KIB": 1024, "M": 1024**2, "MIB": 1024**2, "G": 1024**3, "GIB": 1024**3}
+from sizes import parse_sizes
 
 
-def parse_size(text):
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
-    if not match or match.group(2).upper() not in _UNITS:
-        raise argparse.ArgumentTypeError(f"bad size {text!r}: use e.g. 4096, 1KiB, 16MiB, 1GiB")
-    size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
-    if size < 4 or size % 4 != 0:
-        raise argparse.ArgumentTypeError(f"size {text!r} must be a positive multiple of 4 bytes")
-    return size
-
-
-def parse_sizes(text):
-    return [parse_size(item) for item in text.split(",") if item.strip()]
+def size_list(text):
+    try:
+        return parse_sizes(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def free_port():
@@ -91,7 +83,7 @@ def worker(rank, peers, port, sizes, iterations, warmup):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, required=True)
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1MiB,16MiB,64MiB,256MiB"))
+    parser.add_argument("--sizes", type=size_list, default=parse_sizes("1MiB,16MiB,64MiB,256MiB"))
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
