@@ -1,1 +1,34 @@
-return 0;
+using System.CommandLine;
+using Pccl;
+using Pccl.Cli.Commands;
+using Pccl.Hosting.Configuration;
+
+var root = new RootCommand("PCCL for .NET: fault-tolerant collective communications")
+{
+    MasterCommand.Create(),
+    WorkerCommand.Create(),
+    DemoCommand.Create(),
+    ConfigCommand.Create(),
+    BenchCommand.Create(),
+};
+
+try
+{
+    if (args.Length == 0 && PcclRoleResolver.FromEnvironment(ConfigLoader.ProcessEnvironment()) is { } role)
+    {
+        // Started without a verb, as the seed's Kubernetes manifest does: PCCL_ROLE picks one.
+        args = [role == PcclRole.Master ? "master" : "worker"];
+    }
+
+    return await root.Parse(args).InvokeAsync();
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine($"configuration error:{Environment.NewLine}{e.Message}");
+    return 2;
+}
+catch (PcclException e)
+{
+    Console.Error.WriteLine($"error ({e.Code}{(e.IsTransient ? ", retryable" : "")}): {e.Message}");
+    return e.Code == PcclErrorCode.InvalidConfiguration ? 2 : 1;
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace Pccl.Cli.Bench;
+
+/// <summary>
+/// <c>pccl bench allreduce</c>: a master here and N separate worker processes on loopback; per size the median,
+/// min and max over iterations of the slowest peer's time, algbw = bytes / time and busbw = algbw · 2(N−1)/N.
+/// </summary>
+internal static class AllReduceBench
+{
+    public static async Task<int> RunAsync(int peers, IReadOnlyList<long> sizes, int iterations, bool json, string? plot, QuantizationMode quantization, IReadOnlyList<string> workerFlags, CancellationToken ct)
+    {
+        await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+        var sizeList = string.Join(',', sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+        var workers = new List<Process>();
+        var lines = new List<WorkerResult>();
+        try
+        {
+            for (var i = 0; i < peers; i++)
+            {
+                var process = SelfLauncher.Start([
+                    "bench", "allreduce-worker", "--master", $"127.0.0.1:{master.Port}", "--peers", peers.ToString(CultureInfo.InvariantCulture),
+                    "--sizes", sizeList, "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--quantization", quantization.ToString(), .. workerFlags]);
+                workers.Add(process);
+            }
+
+            var outputs = workers.Select(async p =>
+            {
+                var results = new List<WorkerResult>();
+                while (await p.StandardOutput.ReadLineAsync(ct) is { } line)
+                {
+                    if (line.StartsWith('{') && JsonSerializer.Deserialize(line, BenchJson.Default.WorkerResult) is { } r)
+                    {
+                        results.Add(r);
+                    }
+                }
+
+                var errors = await p.StandardError.ReadToEndAsync(ct);
+                await p.WaitForExitAsync(ct);
+                if (p.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"bench worker exited with {p.ExitCode}: {errors.Trim()}");
+                }
+
+                return results;
+            }).ToList();
+            foreach (var r in await Task.WhenAll(outputs))
+            {
+                lines.AddRange(r);
+            }
+        }
+        finally
+        {
+            foreach (var p in workers)
+            {
+                if (!p.HasExited)
+                {
+                    p.Kill();
+                }
+
+                p.Dispose();
+            }
+        }
+
+        var results = sizes.Select(bytes => Summarise(peers, bytes, lines.Where(l => l.Bytes == bytes).ToList())).ToList();
+        Print(results, json);
+        if (plot is not null)
+        {
+            BusBandwidthPlot.Save(results, plot);
+        }
+
+        return results.All(r => r.Correct) ? 0 : 1;
+    }
+
+    private static SizeResult Summarise(int peers, long bytes, List<WorkerResult> perPeer)
+    {
+        var iterations = perPeer.Min(p => p.Times.Count);
+        var slowest = Enumerable.Range(0, iterations).Select(i => perPeer.Max(p => p.Times[i])).Order().ToList();
+        var median = slowest[slowest.Count / 2];
+        var algbw = bytes / median / 1e9;
+        return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
+            perPeer.Count == peers && perPeer.All(p => p.Correct));
+    }
+
+    private static void Print(IReadOnlyList<SizeResult> results, bool json)
+    {
+        if (json)
+        {
+            foreach (var r in results)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(r, BenchJson.Default.SizeResult));
+            }
+
+            return;
+        }
+
+        var table = new Table().Title($"PCCL all-reduce, {results[0].Peers} peers, float32 sum, loopback")
+            .AddColumns("size", "median ms", "min ms", "max ms", "algbw GB/s", "busbw GB/s", "correct");
+        foreach (var r in results)
+        {
+            table.AddRow(ByteSize.Format(r.Bytes), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds),
+                r.AlgBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.BusBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.Correct ? "yes" : "[red]NO[/]");
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    private static string Ms(double seconds) => (seconds * 1000).ToString("0.00", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Pccl.Cli.Bench;
+
+/// <summary>
+/// One worker process of <c>pccl bench allreduce</c>: waits for the full world, then per size runs warm-up and timed
+/// iterations (each after a one-element barrier) and prints one JSON line with its timings and a correctness verdict.
+/// </summary>
+internal static class AllReduceBenchWorker
+{
+    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, QuantizationMode quantization, CancellationToken ct)
+    {
+        await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
+        while (communicator.GroupWorldSize < peers)
+        {
+            if (await communicator.ArePeersPendingAsync(ct))
+            {
+                await communicator.UpdateTopologyAsync(ct);
+            }
+            else
+            {
+                await Task.Delay(20, ct);
+            }
+        }
+
+        var barrier = new float[1];
+        foreach (var bytes in sizes)
+        {
+            var elements = (int)(bytes / sizeof(float));
+            var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
+            var times = new List<double>(iterations);
+            var correct = true;
+            var op = new AllReduceOptions { Quantization = quantization };
+            for (var i = -2; i < iterations; i++)
+            {
+                Fill(buffer);
+                await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
+                var clock = Stopwatch.StartNew();
+                await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);
+                var seconds = clock.Elapsed.TotalSeconds;
+                if (i >= 0)
+                {
+                    times.Add(seconds);
+                    correct &= quantization != QuantizationMode.None || Verify(buffer, peers);
+                }
+            }
+
+            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct), BenchJson.Default.WorkerResult));
+            Console.Out.Flush();
+        }
+
+        return 0;
+    }
+
+    private static void Fill(float[] buffer)
+    {
+        for (var i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = 1 + (i % 7);
+        }
+    }
+
+    private static bool Verify(float[] buffer, int peers)
+    {
+        for (var i = 0; i < buffer.Length; i++)
+        {
+            if (buffer[i] != peers * (1 + (i % 7)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

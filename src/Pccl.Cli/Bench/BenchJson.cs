@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace Pccl.Cli.Bench;
+
+/// <summary>What one bench worker measured for one size.</summary>
+internal sealed record WorkerResult(
+    [property: JsonPropertyName("peer")] ulong Peer,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("times")] List<double> Times,
+    [property: JsonPropertyName("correct")] bool Correct);
+
+/// <summary>One size's result across all peers, as <c>--json</c> prints it.</summary>
+internal sealed record SizeResult(
+    [property: JsonPropertyName("impl")] string Impl,
+    [property: JsonPropertyName("peers")] int Peers,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("median_s")] double MedianSeconds,
+    [property: JsonPropertyName("min_s")] double MinSeconds,
+    [property: JsonPropertyName("max_s")] double MaxSeconds,
+    [property: JsonPropertyName("algbw_gbps")] double AlgBwGbps,
+    [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,
+    [property: JsonPropertyName("correct")] bool Correct);
+
+[JsonSerializable(typeof(WorkerResult))]
+[JsonSerializable(typeof(SizeResult))]
+internal sealed partial class BenchJson : JsonSerializerContext;

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Pccl.Cli.Bench;
+
+namespace Pccl.Cli.Commands;
+
+/// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
+internal static class BenchCommand
+{
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker() };
+
+    private static Command AllReduce()
+    {
+        var peers = new Option<int>("--peers", "-n") { Description = "worker processes", DefaultValueFactory = _ => 2 };
+        var sizes = new Option<string>("--sizes") { Description = "comma-separated sizes", DefaultValueFactory = _ => "1MiB,16MiB,64MiB,256MiB" };
+        var iterations = new Option<int>("--iterations", "-k") { Description = "timed iterations per size", DefaultValueFactory = _ => 10 };
+        var json = new Option<bool>("--json") { Description = "one JSON object per size" };
+        var plot = new Option<string?>("--plot") { Description = "write a PNG of busbw against size" };
+        var quantization = new Option<QuantizationMode>("--quantization") { Description = "None, MinMaxU8 or MinMaxU16", DefaultValueFactory = _ => QuantizationMode.None };
+        var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk };
+        command.SetAction((parse, ct) =>
+        {
+            List<string> flags = [];
+            if (parse.GetValue(chunk) is { } c)
+            {
+                flags.AddRange(["--chunk", c]);
+            }
+
+            return AllReduceBench.RunAsync(parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations),
+                parse.GetValue(json), parse.GetValue(plot), parse.GetValue(quantization), flags, ct);
+        });
+        return command;
+    }
+
+    private static Command AllReduceWorker()
+    {
+        var master = new Option<string>("--master") { Required = true };
+        var peers = new Option<int>("--peers") { Required = true };
+        var sizes = new Option<string>("--sizes") { Required = true };
+        var iterations = new Option<int>("--iterations") { Required = true };
+        var quantization = new Option<QuantizationMode>("--quantization");
+        var chunk = new Option<string?>("--chunk");
+        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce") { master, peers, sizes, iterations, quantization, chunk };
+        command.Hidden = true;
+        command.SetAction((parse, ct) =>
+        {
+            var endpoint = parse.GetValue(master)!;
+            var colon = endpoint.LastIndexOf(':');
+            var options = CommunicatorOptions.Default with
+            {
+                MasterHost = endpoint[..colon],
+                MasterPort = int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                P2PBindAddress = "127.0.0.1",
+                EnableBufferBackup = false,
+            };
+            if (parse.GetValue(chunk) is { } c)
+            {
+                options = options with { RingChunkSize = (int)ByteSize.Parse(c) };
+            }
+
+            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), ct);
+        });
+        return command;
+    }
+
+    private static List<long> ParseSizes(string text) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ByteSize.Parse)];
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Pccl.Cli.Demo;
+using Spectre.Console;
+
+namespace Pccl.Cli.Commands;
+
+/// <summary><c>pccl demo</c>: a master and several worker processes on this machine, a kill and a join.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var peers = new Option<int>("--peers", "-n") { Description = "workers to start", DefaultValueFactory = _ => 3 };
+        var elements = new Option<int>("--elements") { Description = "float32 elements per all-reduce", DefaultValueFactory = _ => 1 << 18 };
+        var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause between steps", DefaultValueFactory = _ => 100 };
+        var command = new Command("demo", "Start a master and workers here, kill one, add one, and summarise") { peers, elements, stepDelay };
+        command.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(peers);
+            if (n < 2)
+            {
+                Console.Error.WriteLine("--peers must be at least 2 (one is killed during the demo)");
+                return 2;
+            }
+
+            await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+            AnsiConsole.MarkupLine($"PCCL demo: master on 127.0.0.1:{master.Port}, {n} workers, all-reduce of {parse.GetValue(elements)} floats per step");
+            return await new DemoScript(master.Port, n, parse.GetValue(elements), parse.GetValue(stepDelay), AnsiConsole.Console).RunAsync(ct);
+        });
+        return command;
+    }
+}

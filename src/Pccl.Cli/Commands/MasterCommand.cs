@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+
+namespace Pccl.Cli.Commands;
+
+/// <summary><c>pccl master</c>: runs a master until SIGINT/SIGTERM.</summary>
+internal static class MasterCommand
+{
+    public static Command Create()
+    {
+        var config = CliOptions.Config();
+        var host = new Option<string?>("--host") { Description = "address to bind (network.bind_address)" };
+        var port = new Option<int?>("--port", "-p") { Description = "control TCP and heartbeat UDP port (network.master_port)" };
+        var logLevel = CliOptions.LogLevel();
+        var logFile = CliOptions.LogFile();
+        var command = new Command("master", "Run the master: membership, votes and orchestration; no tensor data") { config, host, port, logLevel, logFile };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(config), new Flags()
+            .Set("network.bind_address", parse.GetValue(host))
+            .Set("network.master_port", parse.GetValue(port))
+            .Set("logging.level", parse.GetValue(logLevel))
+            .Set("logging.file", parse.GetValue(logFile)), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string? configPath, Flags flags, CancellationToken ct)
+    {
+        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
+        var logger = context.LoggerFactory.CreateLogger("pccl.master");
+        await using var master = await MasterNode.StartAsync(context.Config.ToMasterOptions(), context.LoggerFactory, ct).ConfigureAwait(false);
+        await using var monitoring = await Monitoring.StartAsync(context, () => true, ct).ConfigureAwait(false);
+        logger.LogInformation("master ready on port {Port}; stop with Ctrl+C or SIGTERM", master.Port);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogInformation("shutting down");
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Pccl.Cli.Workload;
+
+namespace Pccl.Cli.Commands;
+
+/// <summary><c>pccl worker</c>: joins a run and executes the reference training loop.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var config = CliOptions.Config();
+        var master = new Option<string?>("--master", "-m") { Description = "master host:port (network.master_host, network.master_port)" };
+        var group = new Option<uint?>("--group", "-g") { Description = "peer group (network.peer_group)" };
+        var steps = new Option<int>("--steps") { Description = "steps to run; 0 runs until stopped", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object per completed step on stdout" };
+        var elements = new Option<int>("--elements") { Description = "float32 elements all-reduced per step", DefaultValueFactory = _ => 1 << 20 };
+        var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause after each step", DefaultValueFactory = _ => 0 };
+        var logLevel = CliOptions.LogLevel();
+        var logFile = CliOptions.LogFile();
+        var metrics = CliOptions.Metrics();
+        var metricsPort = CliOptions.MetricsPort();
+        var command = new Command("worker", "Join a run and execute the reference training loop")
+        {
+            config, master, group, steps, json, elements, stepDelay, logLevel, logFile, metrics, metricsPort,
+        };
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(config),
+            new Flags().SetMaster(parse.GetValue(master))
+                .Set("network.peer_group", parse.GetValue(group))
+                .Set("logging.level", parse.GetValue(logLevel))
+                .Set("logging.file", parse.GetValue(logFile))
+                .Set("metrics.enabled", parse.GetValue(metrics))
+                .Set("metrics.port", parse.GetValue(metricsPort)),
+            new WorkloadOptions { Steps = parse.GetValue(steps), Elements = parse.GetValue(elements), StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)) },
+            parse.GetValue(json),
+            ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string? configPath, Flags flags, WorkloadOptions workload, bool json, CancellationToken ct)
+    {
+        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
+        var logger = context.LoggerFactory.CreateLogger("pccl.worker");
+        var accepted = false;
+        await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
+        var options = context.Config.ToCommunicatorOptions();
+        logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
+        await using var communicator = await Communicator.ConnectAsync(options, context.LoggerFactory, ct).ConfigureAwait(false);
+        Volatile.Write(ref accepted, true);
+        try
+        {
+            await new TrainingWorkload(communicator, workload, json ? Console.Out : null, logger).RunAsync(ct).ConfigureAwait(false);
+            return 0;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            logger.LogInformation("stopping");
+            return 0;
+        }
+    }
+}

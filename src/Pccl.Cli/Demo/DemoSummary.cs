@@ -1,0 +1,14 @@
+namespace Pccl.Cli.Demo;
+
+/// <summary>What the demo's workers did, checked: every all-reduce the master numbered must have one result hash.</summary>
+internal sealed record DemoSummary(int Operations, int Disagreements, int Retries, int MaxWorld, int FinalWorld)
+{
+    public static DemoSummary From(IReadOnlyList<WorkerProcess> workers)
+    {
+        var reports = workers.SelectMany(w => w.Reports).ToList();
+        var bySequence = reports.GroupBy(r => r.Sequence).ToList();
+        var disagreements = bySequence.Count(g => g.Select(r => r.ResultHash).Distinct().Count() > 1);
+        var finalWorld = reports.Count == 0 ? 0 : reports.OrderBy(r => r.Sequence).Last().WorldSize;
+        return new DemoSummary(bySequence.Count, disagreements, reports.Sum(r => r.Retries), reports.Count == 0 ? 0 : reports.Max(r => r.WorldSize), finalWorld);
+    }
+}
