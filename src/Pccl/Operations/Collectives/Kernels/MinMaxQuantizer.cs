@@ -181,15 +181,21 @@ internal static class MinMaxQuantizer
         double inverse = TCodes.Levels / ((scale.Max * scale.Shrink) - offset);
         double shrink = scale.Shrink;
         uint levels = TCodes.Levels;
-        ref byte src = ref MemoryMarshal.GetReference(values);
         ref byte dst = ref MemoryMarshal.GetReference(codes);
-        for (int i = 0; i < count; i++)
+        Span<double> block = stackalloc double[BlockElements];
+        for (int first = 0; first < count; first += BlockElements)
         {
-            double position = ((TFormat.Load(ref src, i) * shrink) - offset) * inverse;
-            // Adding 1.5 * 2^52 leaves round(position) (ties to even) in the low mantissa bits: cheaper than a
-            // double-to-integer conversion, and exact IEEE arithmetic, so identical everywhere.
-            uint code = (uint)BitConverter.DoubleToInt64Bits(position + RoundingBias);
-            TCodes.Store(ref dst, i, Math.Min(code, levels));
+            int n = Math.Min(BlockElements, count - first);
+            Span<double> x = block[..n];
+            TFormat.LoadBlock(values.Slice(first * TFormat.Size, n * TFormat.Size), x);
+            for (int i = 0; i < x.Length; i++)
+            {
+                double position = ((x[i] * shrink) - offset) * inverse;
+                // Adding 1.5 * 2^52 leaves round(position) (ties to even) in the low mantissa bits: cheaper than a
+                // double-to-integer conversion, and exact IEEE arithmetic, so identical everywhere.
+                uint code = (uint)BitConverter.DoubleToInt64Bits(position + RoundingBias);
+                TCodes.Store(ref dst, first + i, Math.Min(code, levels));
+            }
         }
     }
 
