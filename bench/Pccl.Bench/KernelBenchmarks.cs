@@ -81,9 +81,6 @@ public class KernelBenchmarks
     public void AccumulateF32Max() => ReduceKernels.Accumulate(DataType.F32, ReduceOp.Max, _acc, _incoming);
 
     [Benchmark]
-    public double RangeOnly() => SingleFormat.Range(_incoming).Min;
-
-    [Benchmark]
     public void QuantizeF32U8() => MinMaxQuantizer.Quantize(DataType.F32, Quantization.MinMaxU8, _incoming, _encodedU8);
 
     [Benchmark]
