@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Pccl.Protocol.Messages;
 
@@ -11,7 +12,7 @@ namespace Pccl.Operations.Collectives.Kernels;
 /// <para>Encoded layout (little-endian): <c>[min: float64][max: float64][code 0]...[code n-1]</c>, where each
 /// code is one byte (<see cref="Quantization.MinMaxU8"/>) or a uint16 (<see cref="Quantization.MinMaxU16"/>).
 /// min and max are the exact extremes of the piece (every source type widens exactly to double).</para>
-/// <para>With L = 2^bits - 1 and s = (max - min) / L, element x gets code round((x - min) / s) and decodes
+/// <para>With L = 2^bits - 1 and s = (max - min) / L, element x gets code round((x - min) / s) (ties to even) and decodes
 /// to min + code * s, rounded to the element type. Hence |x - decode(x)| &lt;= (max - min) / (2L), plus one
 /// rounding of the element type (and a few double ulps).</para>
 /// <para>Special cases, all decided from the header alone: when min == max (a constant piece, including a
@@ -28,6 +29,9 @@ internal static class MinMaxQuantizer
 
     /// <summary>Elements decoded per stack block in <see cref="DequantizeAccumulate"/> (8 KiB for F64).</summary>
     private const int BlockElements = 1024;
+
+    /// <summary>1.5 * 2^52: for 0 &lt;= x &lt; 2^51, x + RoundingBias has round(x) in its low 32 bits.</summary>
+    private const double RoundingBias = 6755399441055744.0;
 
     /// <summary>True when <paramref name="type"/> can be quantized with <paramref name="quantization"/>.</summary>
     public static bool IsSupported(DataType type, Quantization quantization) =>
@@ -156,6 +160,8 @@ internal static class MinMaxQuantizer
         public bool IsFinite => double.IsFinite(Min) && double.IsFinite(Max);
     }
 
+    // Called a few times per piece on large spans: compile optimized at once rather than tier up via OSR.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Encode<TFormat, TCodes>(ReadOnlySpan<byte> values, Span<byte> encoded)
         where TFormat : IQuantizedFormat
         where TCodes : ICodeWidth
@@ -175,18 +181,26 @@ internal static class MinMaxQuantizer
         double inverse = TCodes.Levels / ((scale.Max * scale.Shrink) - offset);
         double shrink = scale.Shrink;
         uint levels = TCodes.Levels;
-        ref byte src = ref MemoryMarshal.GetReference(values);
         ref byte dst = ref MemoryMarshal.GetReference(codes);
-        for (int i = 0; i < count; i++)
+        Span<double> block = stackalloc double[BlockElements];
+        for (int first = 0; first < count; first += BlockElements)
         {
-            double position = ((TFormat.Load(ref src, i) * shrink) - offset) * inverse;
-            // position >= 0, so truncating position + 0.5 rounds to nearest.
-            uint code = (uint)(position + 0.5);
-            TCodes.Store(ref dst, i, Math.Min(code, levels));
+            int n = Math.Min(BlockElements, count - first);
+            Span<double> x = block[..n];
+            TFormat.LoadBlock(values.Slice(first * TFormat.Size, n * TFormat.Size), x);
+            for (int i = 0; i < x.Length; i++)
+            {
+                double position = ((x[i] * shrink) - offset) * inverse;
+                // Adding 1.5 * 2^52 leaves round(position) (ties to even) in the low mantissa bits: cheaper than a
+                // double-to-integer conversion, and exact IEEE arithmetic, so identical everywhere.
+                uint code = (uint)BitConverter.DoubleToInt64Bits(position + RoundingBias);
+                TCodes.Store(ref dst, first + i, Math.Min(code, levels));
+            }
         }
     }
 
     /// <summary>Decodes elements [first, first + count) of <paramref name="encoded"/> into <paramref name="values"/> (count elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Decode<TFormat, TCodes>(ReadOnlySpan<byte> encoded, Span<byte> values, int first, int count)
         where TFormat : IQuantizedFormat
         where TCodes : ICodeWidth
