@@ -21,11 +21,18 @@ internal sealed class CliContext : IDisposable
     public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags, string defaultLogFile)
     {
         var environment = ConfigLoader.ProcessEnvironment();
-        var withLogDefault = new Dictionary<string, string>(flags);
-        var config = ConfigLoader.Load(configPath, environment, withLogDefault);
-        var logFile = config.Logging.File;
+        var layered = new Dictionary<string, string>(flags);
+        var consoleOnly = layered.TryGetValue("logging.file", out var requested) && requested == "none";
+        if (consoleOnly)
+        {
+            layered.Remove("logging.file");
+        }
+
+        var config = ConfigLoader.Load(configPath, environment, layered);
+        var logFile = consoleOnly ? null : config.Logging.File;
         if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))
         {
+            // Without a config file a process run by hand logs to the console; the seed's file default applies once configured.
             logFile = defaultLogFile.Length == 0 ? null : defaultLogFile;
         }
 

@@ -20,7 +20,7 @@ try
         args = [role == PcclRole.Master ? "master" : "worker"];
     }
 
-    return await root.Parse(args).InvokeAsync();
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (ConfigException e)
 {

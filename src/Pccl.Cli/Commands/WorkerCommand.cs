@@ -38,6 +38,29 @@ internal static class WorkerCommand
         return command;
     }
 
+    /// <summary>
+    /// A worker may start before its master (pods start in any order): transient connection failures are retried
+    /// with backoff until <see cref="CommunicatorOptions.ConnectTimeout"/> has passed.
+    /// </summary>
+    private static async Task<Communicator> ConnectWithRetryAsync(CommunicatorOptions options, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + options.ConnectTimeout;
+        var delay = TimeSpan.FromMilliseconds(50);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Communicator.ConnectAsync(options, loggers, ct).ConfigureAwait(false);
+            }
+            catch (PcclException e) when (e.IsTransient && DateTime.UtcNow + delay < deadline)
+            {
+                logger.LogInformation("master {Host}:{Port} not reachable yet (attempt {Attempt}): {Reason}", options.MasterHost, options.MasterPort, attempt, e.Message);
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
+            }
+        }
+    }
+
     public static async Task<int> RunAsync(string? configPath, Flags flags, WorkloadOptions workload, bool json, CancellationToken ct)
     {
         using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
@@ -46,7 +69,7 @@ internal static class WorkerCommand
         await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
         logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
-        await using var communicator = await Communicator.ConnectAsync(options, context.LoggerFactory, ct).ConfigureAwait(false);
+        await using var communicator = await ConnectWithRetryAsync(options, context.LoggerFactory, logger, ct).ConfigureAwait(false);
         Volatile.Write(ref accepted, true);
         try
         {

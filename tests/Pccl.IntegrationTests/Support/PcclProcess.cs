@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Pccl.Hosting.Processes;
+
+namespace Pccl.IntegrationTests.Support;
+
+/// <summary>A running <c>pccl</c> process: its output lines, its JSON step reports, signals, and waiting for conditions.</summary>
+internal sealed class PcclProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    private PcclProcess(Process process, string name)
+    {
+        _process = process;
+        Name = name;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _stdout.Enqueue(e.Data); } };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _stderr.Enqueue(e.Data); } };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public IReadOnlyList<string> StdoutLines => [.. _stdout];
+
+    public string Stderr => string.Join('\n', _stderr);
+
+    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(PcclBinary.DllPath);
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("PCCL_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        return new PcclProcess(Process.Start(info)!, name);
+    }
+
+    /// <summary>Starts a master and returns once it accepts connections.</summary>
+    public static async Task<PcclProcess> StartMasterAsync(int port, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var master = Start("master", ["master", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-file", "none"], environment);
+        await WaitUntilAsync(() => master.Stderr.Contains("master ready", StringComparison.Ordinal) || master.HasExited, TimeSpan.FromSeconds(30), "master ready", master);
+        return master;
+    }
+
+    public static PcclProcess StartWorker(string name, int masterPort, string p2pRange, IEnumerable<string>? extra = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+        {
+            ["PCCL_NETWORK_P2P_PORT_RANGE"] = p2pRange,
+            ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
+        };
+        return Start(name, ["worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", "4096", "--step-delay-ms", "20", "--log-file", "none", .. extra ?? []], env);
+    }
+
+    /// <summary>The step reports (<c>--json</c> lines) printed so far.</summary>
+    public IReadOnlyList<JsonElement> Steps() =>
+        [.. _stdout.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)];
+
+    public JsonElement? LastStep()
+    {
+        var steps = Steps();
+        return steps.Count == 0 ? null : steps[^1];
+    }
+
+    public int LastWorldSize => LastStep()?.GetProperty("world_size").GetInt32() ?? 0;
+
+    /// <summary>Waits until <paramref name="condition"/> holds; fails with the process's output when it does not in time.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PcclProcess[] watched)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                var logs = string.Join("\n", watched.Select(p => $"--- {p.Name} (exited: {p.HasExited}) stderr:\n{Tail(p.Stderr)}\nstdout:\n{Tail(string.Join('\n', p.StdoutLines))}"));
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}\n{logs}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    private static string Tail(string text) => text.Length > 3000 ? text[^3000..] : text;
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public void Kill() => _process.Kill();
+
+    public bool Signal(int signal) => PosixSignals.Send(_process.Id, signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
