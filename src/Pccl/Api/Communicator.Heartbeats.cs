@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pccl.Telemetry;
 using Pccl.Transport.Heartbeats;
@@ -28,7 +29,15 @@ public sealed partial class Communicator
         }
 
         var session = new HeartbeatSession(PeerId, token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
-        _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+        try
+        {
+            _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+        }
+        catch (SocketException e)
+        {
+            Fatal(new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"could not open a UDP socket for heartbeats to {master}: {e.Message}; this process must be allowed to use UDP", false, e));
+        }
     }
 
     /// <summary>Runs on the heartbeat thread: a hung or unreachable master fails every pending call at once.</summary>
