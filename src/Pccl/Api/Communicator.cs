@@ -87,6 +87,7 @@ public sealed partial class Communicator : IAsyncDisposable
         _listener = P2PListener.Start(_options.P2PBindAddress, _options.P2PPorts, _options.ClusterId, _security, _options.ConnectTimeout, OnP2PConnectionAsync);
         var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = _options.ClusterId };
         var connection = await Handshake.ConnectAsync(_options.MasterHost, _options.MasterPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
+        _masterEndpoint = connection.Remote;
         _link = new ControlLink(connection);
         _link.Start(OnMasterMessageAsync, OnMasterLost);
         await _link.SendAsync(new ControlMessage
@@ -115,6 +116,7 @@ public sealed partial class Communicator : IAsyncDisposable
             case ControlMessage.BodyOneofCase.Registered:
                 PeerId = message.Registered.PeerId;
                 _lanes = new LaneTable(PeerId, _options.ClusterId, _security, _options.ConnectTimeout);
+                StartHeartbeats(message.Registered.HeartbeatToken);
                 break;
             case ControlMessage.BodyOneofCase.TopologyUpdate:
                 _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));
@@ -242,6 +244,7 @@ public sealed partial class Communicator : IAsyncDisposable
         }
 
         _link?.Break(first);
+        _heartbeats?.Stop();
     }
 
     private void ThrowIfUnusable()
@@ -261,6 +264,7 @@ public sealed partial class Communicator : IAsyncDisposable
             return;
         }
 
+        _heartbeats?.Dispose();
         if (_link is { } link)
         {
             if (_fatal is null)
@@ -277,6 +281,7 @@ public sealed partial class Communicator : IAsyncDisposable
 
             Fatal(new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed"));
             await link.DisposeAsync().ConfigureAwait(false);
+            _heartbeats?.Dispose(); // again: a Registered handled during the goodbye may have started one
         }
 
         if (_lanes is { } lanes)

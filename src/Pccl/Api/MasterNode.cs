@@ -29,6 +29,9 @@ public sealed class MasterNode : IAsyncDisposable
         return Task.FromResult(new MasterNode(server));
     }
 
+    /// <summary>Keeps the master running but stops answering heartbeats, as a hung master would; for tests.</summary>
+    internal void PauseHeartbeatAnswersForTest() => _server.PauseHeartbeatAnswersForTest();
+
     /// <summary>Tells every peer the master is going away and stops.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

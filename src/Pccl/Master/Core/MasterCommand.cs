@@ -11,6 +11,12 @@ internal sealed record SendMessage(long ConnectionId, ControlMessage Message) : 
 /// <summary>Close a connection after the messages already queued for it are sent.</summary>
 internal sealed record CloseConnection(long ConnectionId, string Reason) : MasterCommand;
 
+/// <summary>Watch a registered peer's heartbeats from now on; remove it (close its connection) when they stop.</summary>
+internal sealed record TrackHeartbeat(long ConnectionId, ulong PeerId, ulong Token) : MasterCommand;
+
+/// <summary>Stop watching a peer's heartbeats: it is gone.</summary>
+internal sealed record ForgetHeartbeat(ulong PeerId) : MasterCommand;
+
 /// <summary>A membership change worth logging and counting (joins, leaves, kicks).</summary>
 internal sealed record ReportMembership(MembershipChange Change, ulong PeerId, string Detail) : MasterCommand;
 

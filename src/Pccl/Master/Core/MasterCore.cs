@@ -21,6 +21,7 @@ internal sealed partial class MasterCore
         {
             case ConnectionOpened opened:
                 State.Connections[opened.ConnectionId] = opened.ObservedAddress;
+                State.HeartbeatTokens[opened.ConnectionId] = opened.HeartbeatToken;
                 break;
             case ConnectionClosed closed:
                 OnConnectionClosed(closed.ConnectionId, closed.Reason);
@@ -96,10 +97,12 @@ internal sealed partial class MasterCore
             return;
         }
 
-        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region);
+        var token = State.HeartbeatTokens.GetValueOrDefault(connection);
+        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, token);
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;
-        Send(peer, new ControlMessage { Registered = new Registered { PeerId = peer.Id, ObservedAddress = address } });
+        Emit(new TrackHeartbeat(connection, peer.Id, token)); // before Registered leaves, so the first ping finds the peer tracked
+        Send(peer, new ControlMessage { Registered = new Registered { PeerId = peer.Id, ObservedAddress = address, HeartbeatToken = token } });
         Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
         AdmitWaitingIfWorldEmpty();
     }
@@ -123,6 +126,7 @@ internal sealed partial class MasterCore
     private void OnConnectionClosed(long connection, string reason)
     {
         State.Connections.Remove(connection);
+        State.HeartbeatTokens.Remove(connection);
         if (!State.PeerByConnection.Remove(connection, out var peerId))
         {
             return;
@@ -130,6 +134,7 @@ internal sealed partial class MasterCore
 
         var peer = State.Peers[peerId];
         State.Peers.Remove(peerId);
+        Emit(new ForgetHeartbeat(peerId));
         Emit(new ReportMembership(MembershipChange.Left, peerId, reason));
         if (peer.Phase == PeerPhase.Registered)
         {

@@ -5,8 +5,11 @@ namespace Pccl.Master.Core;
 /// <summary>Something that happened to the master, fed to <see cref="MasterCore"/> in order, one at a time.</summary>
 internal abstract record MasterEvent;
 
-/// <summary>A connection finished its handshake; the address is the one the master observed.</summary>
-internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress) : MasterEvent;
+/// <summary>
+/// A connection finished its handshake; the address is the one the master observed. The shell draws the heartbeat
+/// token at random (the core stays free of randomness) and the core hands it to the peer if it registers.
+/// </summary>
+internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress, ulong HeartbeatToken = 0) : MasterEvent;
 
 /// <summary>A control message arrived on a connection.</summary>
 internal sealed record MessageReceived(long ConnectionId, ControlMessage Message) : MasterEvent;

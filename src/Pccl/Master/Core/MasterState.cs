@@ -6,6 +6,9 @@ internal sealed class MasterState
     /// <summary>Handshaken connections and the address the master observed for each.</summary>
     public Dictionary<long, string> Connections { get; } = [];
 
+    /// <summary>Heartbeat token drawn for each handshaken connection, handed to the peer when it registers.</summary>
+    public Dictionary<long, ulong> HeartbeatTokens { get; } = [];
+
     /// <summary>Registered peers by id.</summary>
     public SortedDictionary<ulong, PeerRecord> Peers { get; } = [];
 

@@ -1,7 +1,7 @@
 namespace Pccl.Master.Core;
 
 /// <summary>What the master knows of one registered peer.</summary>
-internal sealed class PeerRecord(ulong id, long connectionId, string address, uint p2pPort, uint group, string region)
+internal sealed class PeerRecord(ulong id, long connectionId, string address, uint p2pPort, uint group, string region, ulong heartbeatToken = 0)
 {
     public ulong Id { get; } = id;
     public long ConnectionId { get; } = connectionId;
@@ -9,6 +9,7 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     public uint P2PPort { get; } = p2pPort;
     public uint Group { get; } = group;
     public string Region { get; } = region;
+    public ulong HeartbeatToken { get; } = heartbeatToken;
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }

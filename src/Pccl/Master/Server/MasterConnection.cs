@@ -28,6 +28,21 @@ internal sealed class MasterConnection(long id, EstablishedConnection connection
     /// <summary>Closes once everything queued so far is written.</summary>
     public void CloseAfterFlush() => _outgoing.Writer.TryComplete();
 
+    /// <summary>Cuts the connection after <paramref name="grace"/> even if a hung peer never drains what was queued.</summary>
+    public void AbortAfter(TimeSpan grace, CancellationToken ct) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await Task.Delay(grace, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the master is stopping and closes every connection anyway
+        }
+
+        connection.Socket.Dispose();
+    }, CancellationToken.None);
+
     private async Task ReadLoopAsync(CancellationToken ct)
     {
         var reason = "connection closed by peer";

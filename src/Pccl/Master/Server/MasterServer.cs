@@ -1,10 +1,14 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pccl.Master.Core;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
+using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Master.Server;
 
@@ -18,6 +22,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConnectionSecurity _security;
     private Socket? _listener;
+    private HeartbeatMonitor? _heartbeats;
     private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<long, MasterConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
@@ -41,6 +46,35 @@ internal sealed class MasterServer : IAsyncDisposable
     public void Start()
     {
         var address = IPAddress.Parse(_options.BindAddress);
+        // With port 0 the UDP twin of the port the OS picked for TCP may be taken; pick again a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            BindControl(address);
+            try
+            {
+                _heartbeats = HeartbeatMonitor.Start(new IPEndPoint(address, Port), _options.HeartbeatTimeout, _options.HeartbeatInterval / 2, OnPeerSilent);
+                break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                _listener!.Dispose();
+                if (_options.Port != 0 || attempt == 5)
+                {
+                    throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                        $"heartbeat port UDP {Port} on {_options.BindAddress} is already in use (network.master_port names both the TCP and the UDP port): " +
+                        "stop the other master or pick another port", false, e);
+                }
+            }
+        }
+
+        _listener!.Listen(512);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _eventLoop = Task.Run(EventLoopAsync);
+        _logger.LogInformation("master listening on {Address}:{Port} (TCP control, UDP heartbeats; cluster {Cluster})", _options.BindAddress, Port, _options.ClusterId);
+    }
+
+    private void BindControl(IPAddress address)
+    {
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try
@@ -49,15 +83,28 @@ internal sealed class MasterServer : IAsyncDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
+            _listener.Dispose();
             throw new PcclException(PcclErrorCode.InvalidConfiguration,
                 $"master port {_options.Port} on {_options.BindAddress} is already in use (network.master_port): stop the other master or pick another port", false, e);
         }
 
-        _listener.Listen(512);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
-        _eventLoop = Task.Run(EventLoopAsync);
-        _logger.LogInformation("master listening on {Address}:{Port} (cluster {Cluster})", _options.BindAddress, Port, _options.ClusterId);
+    }
+
+    /// <summary>Runs on the heartbeat thread: hands the silence to the event loop, which removes the peer.</summary>
+    private void OnPeerSilent(SilentPeer peer) => _events.Writer.TryWrite(new HeartbeatExpired(peer));
+
+    private static ulong NewHeartbeatToken()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        ulong token;
+        do
+        {
+            RandomNumberGenerator.Fill(bytes);
+            token = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        }
+        while (token == 0);
+        return token;
     }
 
     private async Task AcceptLoopAsync()
@@ -120,7 +167,11 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     _connections[opened.Connection.Id] = opened.Connection;
                     opened.Connection.Start(_stop.Token);
-                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress);
+                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, NewHeartbeatToken());
+                }
+                else if (e is HeartbeatExpired expired)
+                {
+                    coreEvent = OnHeartbeatExpired(expired.Peer);
                 }
 
                 foreach (var command in _core.Handle(coreEvent))
@@ -128,7 +179,7 @@ internal sealed class MasterServer : IAsyncDisposable
                     Execute(command);
                 }
 
-                if (e is ConnectionClosed closed)
+                if (coreEvent is ConnectionClosed closed)
                 {
                     _connections.Remove(closed.ConnectionId);
                 }
@@ -152,7 +203,39 @@ internal sealed class MasterServer : IAsyncDisposable
             case ReportMembership report:
                 Log(report);
                 break;
+            case TrackHeartbeat track:
+                _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Token);
+                break;
+            case ForgetHeartbeat forget:
+                _heartbeats?.Forget(forget.PeerId);
+                break;
         }
+    }
+
+    /// <summary>
+    /// A hung peer's TCP connection stays open, so the master closes it: a Kick tells the peer why should it wake up,
+    /// and the connection is cut after a grace even if the peer never reads it.
+    /// </summary>
+    private ConnectionClosed OnHeartbeatExpired(SilentPeer peer)
+    {
+        var reason = $"heartbeat timeout: no heartbeat for {peer.Silence.TotalMilliseconds:0} ms";
+        if (_connections.TryGetValue(peer.ConnectionId, out var connection))
+        {
+            PcclInstruments.RecordPeerKicked(MetricTags.KickReasons.HeartbeatTimeout);
+            connection.Send(new ControlMessage
+            {
+                Kick = new Kick
+                {
+                    Reason = KickReason.HeartbeatTimeout,
+                    Message = $"{reason} (limit {_options.HeartbeatTimeout.TotalMilliseconds:0} ms); " +
+                              "the process hung or UDP to the master's port is blocked: check the firewall, or raise network.heartbeat_timeout_ms",
+                },
+            });
+            connection.CloseAfterFlush();
+            connection.AbortAfter(_options.HeartbeatTimeout, _stop.Token);
+        }
+
+        return new ConnectionClosed(peer.ConnectionId, reason);
     }
 
     private void Log(ReportMembership report)
@@ -175,6 +258,9 @@ internal sealed class MasterServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops answering heartbeats (peers then see a hung master); for tests.</summary>
+    internal void PauseHeartbeatAnswersForTest() => _heartbeats?.PauseAnswersForTest();
+
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested)
@@ -191,10 +277,14 @@ internal sealed class MasterServer : IAsyncDisposable
         await Task.Delay(50).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
+        _heartbeats?.Dispose();
         await Task.WhenAll(_acceptLoop, _eventLoop).ConfigureAwait(false);
         _stop.Dispose();
         _logger.LogInformation("master stopped");
     }
+
+    /// <summary>Shell-only event: a peer's heartbeats stopped; the shell closes its connection and tells the core.</summary>
+    private sealed record HeartbeatExpired(SilentPeer Peer) : MasterEvent;
 
     /// <summary>Shell-only event: a connection to register before the core hears of it.</summary>
     private sealed record ConnectionOpenedWithHandle(MasterConnection Connection) : MasterEvent;

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pccl.Telemetry;
+using Pccl.Transport.Heartbeats;
+
+namespace Pccl;
+
+public sealed partial class Communicator
+{
+    private IPEndPoint? _masterEndpoint;
+    private HeartbeatSender? _heartbeats;
+
+    /// <summary>
+    /// Smoothed round-trip time of heartbeats to the master (exponential average, gain 1/8); null until the first
+    /// answer arrives.
+    /// </summary>
+    public TimeSpan? HeartbeatRtt => _heartbeats?.Rtt.Smoothed;
+
+    /// <summary>Round-trip time of the latest answered heartbeat; null until the first answer arrives.</summary>
+    public TimeSpan? LastHeartbeatRtt => _heartbeats?.Rtt.Last;
+
+    /// <summary>Heartbeats go to the master's address as this peer reached it over TCP, on the same port number (UDP).</summary>
+    private void StartHeartbeats(ulong token)
+    {
+        if (_masterEndpoint is not { } master || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        var session = new HeartbeatSession(PeerId, token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
+        try
+        {
+            _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+        }
+        catch (SocketException e)
+        {
+            Fatal(new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"could not open a UDP socket for heartbeats to {master}: {e.Message}; this process must be allowed to use UDP", false, e));
+        }
+    }
+
+    /// <summary>Runs on the heartbeat thread: a hung or unreachable master fails every pending call at once.</summary>
+    private void OnMasterSilent(TimeSpan silence)
+    {
+        var limit = _options.HeartbeatTimeout.TotalMilliseconds;
+        var reason = new PcclException(PcclErrorCode.MasterLost,
+            $"master lost: no heartbeat answer for {silence.TotalMilliseconds:0} ms (limit {limit:0} ms); the master hung, " +
+            $"is unreachable, or UDP port {_masterEndpoint?.Port} is blocked: check the master and the firewall, or raise network.heartbeat_timeout_ms",
+            isTransient: true);
+        if (Volatile.Read(ref _disposed) == 0 && _fatal is null)
+        {
+            _logger.LogWarning("{Reason}", reason.Message);
+        }
+
+        Fatal(reason);
+    }
+
+    /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
+    internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();
+}

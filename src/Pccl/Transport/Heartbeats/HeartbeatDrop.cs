@@ -1,0 +1,31 @@
+namespace Pccl.Transport.Heartbeats;
+
+/// <summary>Why a received datagram was ignored; <see cref="None"/> when it was taken.</summary>
+internal enum HeartbeatDrop
+{
+    None = 0,
+
+    /// <summary>Not the size of a heartbeat of a known version.</summary>
+    WrongLength,
+
+    /// <summary>Not a PCCL heartbeat at all.</summary>
+    BadMagic,
+
+    /// <summary>A heartbeat of a format version this build does not speak.</summary>
+    UnsupportedVersion,
+
+    /// <summary>Neither a ping nor a pong, or reserved bits set.</summary>
+    Malformed,
+
+    /// <summary>A ping where a pong was expected or the reverse.</summary>
+    WrongKind,
+
+    /// <summary>The MAC does not match (wrong secret, or forged or damaged datagram).</summary>
+    BadMac,
+
+    /// <summary>A peer id or session token the receiver does not know: a stranger or a previous incarnation.</summary>
+    UnknownSession,
+
+    /// <summary>A sequence number already seen or older than one seen (reordered, duplicated or replayed).</summary>
+    Stale,
+}

@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pccl.Transport.Heartbeats;
+
+/// <summary>
+/// The master's side of the heartbeats: a UDP socket on the control port's number that answers every valid ping at
+/// once, and a watch over the tracked peers that reports any peer silent for the heartbeat timeout. It runs on its
+/// own thread with blocking socket calls, so a busy thread pool never delays a pong or an expiry.
+/// </summary>
+/// <remarks>
+/// A peer is tracked from its registration, so one that never sends a heartbeat is reported too. Each peer is
+/// reported once and then forgotten. The callback runs on the monitor thread and must not block.
+/// </remarks>
+internal sealed class HeartbeatMonitor : IDisposable
+{
+    private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
+
+    private readonly Socket _socket;
+    private readonly TimeSpan _timeout;
+    private readonly TimeSpan _checkPeriod;
+    private readonly Action<SilentPeer> _onSilent;
+    private readonly IHeartbeatMac? _mac;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ulong, Session> _sessions = [];
+    private readonly Thread _thread;
+    private long _answered;
+    private volatile bool _stopped;
+    private volatile bool _answersPaused;
+
+    private HeartbeatMonitor(Socket socket, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent, IHeartbeatMac? mac, TimeProvider time)
+    {
+        _socket = socket;
+        _timeout = timeout;
+        _checkPeriod = checkPeriod;
+        _onSilent = onSilent;
+        _mac = mac;
+        _time = time;
+        _thread = new Thread(Run) { IsBackground = true, Name = "pccl heartbeat monitor" };
+    }
+
+    /// <summary>The UDP port bound.</summary>
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    /// <summary>Datagrams ignored so far, by reason.</summary>
+    public HeartbeatDropCounts Drops { get; } = new();
+
+    /// <summary>Pings answered so far.</summary>
+    public long PingsAnswered => Interlocked.Read(ref _answered);
+
+    /// <summary>Peers watched now.</summary>
+    public int TrackedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Binds the UDP socket and starts answering. <paramref name="checkPeriod"/> is how often silence is checked (about
+    /// half the heartbeat interval). Throws <see cref="SocketException"/> when the port is taken.
+    /// </summary>
+    public static HeartbeatMonitor Start(IPEndPoint bind, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent,
+        IHeartbeatMac? mac = null, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(bind);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var period = checkPeriod <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : checkPeriod;
+        var monitor = new HeartbeatMonitor(socket, timeout, period, onSilent, mac, time ?? TimeProvider.System);
+        monitor._thread.Start();
+        return monitor;
+    }
+
+    /// <summary>Starts watching a peer: it has until the heartbeat timeout from now to send its first ping.</summary>
+    public void Track(long connectionId, ulong peerId, ulong token)
+    {
+        lock (_gate)
+        {
+            _sessions[peerId] = new Session(connectionId, token, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>Stops watching a peer (it left or was removed).</summary>
+    public void Forget(ulong peerId)
+    {
+        lock (_gate)
+        {
+            _sessions.Remove(peerId);
+        }
+    }
+
+    /// <summary>Keeps reading pings but stops answering them, as a hung master would; for tests.</summary>
+    internal void PauseAnswersForTest() => _answersPaused = true;
+
+    private void Run()
+    {
+        var receive = new byte[2048]; // larger than a heartbeat so an oversized datagram is seen whole and refused
+        var send = new byte[HeartbeatDatagram.Size];
+        var nextCheck = _time.GetTimestamp();
+        while (!_stopped)
+        {
+            var untilCheck = _checkPeriod - _time.GetElapsedTime(nextCheck);
+            if (untilCheck <= TimeSpan.Zero)
+            {
+                ReportSilent();
+                nextCheck = _time.GetTimestamp();
+                continue;
+            }
+
+            try
+            {
+                if (_socket.Poll(untilCheck < MaxPollWait ? untilCheck : MaxPollWait, SelectMode.SelectRead))
+                {
+                    ReceiveOne(receive, send);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // an ICMP error for an earlier pong (Windows reports them on the next receive); keep serving
+            }
+        }
+    }
+
+    private void ReceiveOne(byte[] receive, byte[] send)
+    {
+        EndPoint remote = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var length = _socket.ReceiveFrom(receive, SocketFlags.None, ref remote);
+        var drop = HeartbeatDatagram.TryRead(receive.AsSpan(0, length), _mac, out var ping);
+        if (drop == HeartbeatDrop.None)
+        {
+            drop = ping.Kind == HeartbeatKind.Ping ? Accept(ping) : HeartbeatDrop.WrongKind;
+        }
+
+        if (drop != HeartbeatDrop.None)
+        {
+            Drops.Add(drop);
+            return;
+        }
+
+        if (_answersPaused)
+        {
+            return;
+        }
+
+        var size = ping.ToPong().Write(send, _mac);
+        _socket.SendTo(send.AsSpan(0, size), SocketFlags.None, remote);
+        Interlocked.Increment(ref _answered);
+    }
+
+    private HeartbeatDrop Accept(HeartbeatDatagram ping)
+    {
+        lock (_gate)
+        {
+            if (!_sessions.TryGetValue(ping.PeerId, out var session) || session.Token != ping.Token)
+            {
+                return HeartbeatDrop.UnknownSession;
+            }
+
+            // Only newer sequence numbers count, so a replayed or delayed datagram cannot keep a hung peer alive.
+            if (ping.Sequence <= session.HighestSequence)
+            {
+                return HeartbeatDrop.Stale;
+            }
+
+            session.HighestSequence = ping.Sequence;
+            session.LastSeen = _time.GetTimestamp();
+            return HeartbeatDrop.None;
+        }
+    }
+
+    private void ReportSilent()
+    {
+        List<SilentPeer>? silent = null;
+        lock (_gate)
+        {
+            foreach (var (peerId, session) in _sessions)
+            {
+                var silence = _time.GetElapsedTime(session.LastSeen);
+                if (silence >= _timeout)
+                {
+                    (silent ??= []).Add(new SilentPeer(session.ConnectionId, peerId, silence));
+                }
+            }
+
+            foreach (var peer in silent ?? [])
+            {
+                _sessions.Remove(peer.PeerId);
+            }
+        }
+
+        foreach (var peer in silent ?? [])
+        {
+            _onSilent(peer);
+        }
+    }
+
+    /// <summary>Stops the monitor thread and closes the socket.</summary>
+    public void Dispose()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        if (Thread.CurrentThread != _thread)
+        {
+            _thread.Join(MaxPollWait * 10);
+        }
+
+        _socket.Dispose();
+    }
+
+    private sealed class Session(long connectionId, ulong token, long lastSeen)
+    {
+        public long ConnectionId { get; } = connectionId;
+        public ulong Token { get; } = token;
+        public long LastSeen { get; set; } = lastSeen;
+        public ulong HighestSequence { get; set; }
+    }
+}

@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pccl.Transport.Heartbeats;
+
+/// <summary>
+/// A peer's side of the heartbeats: pings the master's UDP port every interval, reads the pongs to measure the round
+/// trip, and reports the master lost when no pong came for the heartbeat timeout. Runs on its own thread with blocking
+/// socket calls, so a busy thread pool neither delays a ping nor fakes a lost master.
+/// </summary>
+internal sealed class HeartbeatSender : IDisposable
+{
+    private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
+
+    private readonly Socket _socket;
+    private readonly EndPoint _master;
+    private readonly ulong _peerId;
+    private readonly ulong _token;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _timeout;
+    private readonly Action<TimeSpan> _onMasterSilent;
+    private readonly Action<TimeSpan>? _onRtt;
+    private readonly IHeartbeatMac? _mac;
+    private readonly TimeProvider _time;
+    private readonly Thread _thread;
+    private ulong _sent;
+    private ulong _highestAnswered;
+    private long _answered;
+    private volatile bool _stopped;
+    private volatile bool _paused;
+
+    private HeartbeatSender(Socket socket, IPEndPoint master, HeartbeatSession session, Action<TimeSpan> onMasterSilent,
+        Action<TimeSpan>? onRtt, IHeartbeatMac? mac, TimeProvider time)
+    {
+        _socket = socket;
+        _master = master;
+        _peerId = session.PeerId;
+        _token = session.Token;
+        _interval = session.Interval;
+        _timeout = session.Timeout;
+        _onMasterSilent = onMasterSilent;
+        _onRtt = onRtt;
+        _mac = mac;
+        _time = time;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"pccl heartbeat sender (peer {session.PeerId})" };
+    }
+
+    /// <summary>Round-trip times measured so far.</summary>
+    public RttEstimate Rtt { get; } = new();
+
+    /// <summary>Datagrams ignored so far, by reason.</summary>
+    public HeartbeatDropCounts Drops { get; } = new();
+
+    /// <summary>Pongs taken so far.</summary>
+    public long PongsReceived => Interlocked.Read(ref _answered);
+
+    /// <summary>
+    /// Starts pinging <paramref name="master"/> (the master's address, UDP port = its control port).
+    /// <paramref name="onMasterSilent"/> runs once, on the sender thread, with the silence that exceeded the timeout;
+    /// the sender stops after it. <paramref name="onRtt"/> runs for each measured round trip and must be cheap.
+    /// </summary>
+    public static HeartbeatSender Start(IPEndPoint master, HeartbeatSession session, Action<TimeSpan> onMasterSilent,
+        Action<TimeSpan>? onRtt = null, IHeartbeatMac? mac = null, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Timeout, TimeSpan.Zero);
+        var target = master.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(master.Address.MapToIPv4(), master.Port) : master;
+        var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var sender = new HeartbeatSender(socket, target, session, onMasterSilent, onRtt, mac, time ?? TimeProvider.System);
+        sender._thread.Start();
+        return sender;
+    }
+
+    /// <summary>Stops pinging and watching, as if the process were frozen (SIGSTOP); for tests.</summary>
+    internal void PauseForTest() => _paused = true;
+
+    private void Run()
+    {
+        var buffer = new byte[2048];
+        var lastAnswer = _time.GetTimestamp();
+        var lastPing = long.MinValue;
+        try
+        {
+            while (!_stopped)
+            {
+                if (_paused)
+                {
+                    Thread.Sleep(MaxPollWait);
+                    continue;
+                }
+
+                if (lastPing == long.MinValue || _time.GetElapsedTime(lastPing) >= _interval)
+                {
+                    lastPing = _time.GetTimestamp();
+                    Ping(buffer, lastPing);
+                }
+
+                var silence = _time.GetElapsedTime(lastAnswer);
+                if (silence >= _timeout)
+                {
+                    _stopped = true;
+                    _onMasterSilent(silence);
+                    return;
+                }
+
+                var wait = Min(_interval - _time.GetElapsedTime(lastPing), _timeout - silence, MaxPollWait);
+                if (_socket.Poll(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, SelectMode.SelectRead) && ReceivePong(buffer))
+                {
+                    lastAnswer = _time.GetTimestamp();
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed while stopping
+        }
+        finally
+        {
+            _socket.Dispose();
+        }
+    }
+
+    private void Ping(byte[] buffer, long now)
+    {
+        var ping = new HeartbeatDatagram(HeartbeatKind.Ping, _peerId, _token, ++_sent, now);
+        var size = ping.Write(buffer, _mac);
+        try
+        {
+            _socket.SendTo(buffer.AsSpan(0, size), SocketFlags.None, _master);
+        }
+        catch (SocketException)
+        {
+            // unreachable for now; the timeout decides whether the master is lost
+        }
+    }
+
+    private bool ReceivePong(byte[] buffer)
+    {
+        EndPoint from = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        int length;
+        try
+        {
+            length = _socket.ReceiveFrom(buffer, SocketFlags.None, ref from);
+        }
+        catch (SocketException)
+        {
+            return false; // an ICMP error for an earlier ping
+        }
+
+        var drop = HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), _mac, out var pong);
+        if (drop == HeartbeatDrop.None)
+        {
+            drop = Check(pong);
+        }
+
+        if (drop != HeartbeatDrop.None)
+        {
+            Drops.Add(drop);
+            return false;
+        }
+
+        _highestAnswered = pong.Sequence;
+        Interlocked.Increment(ref _answered);
+        var rtt = _time.GetElapsedTime(pong.Timestamp);
+        Rtt.Add(rtt);
+        _onRtt?.Invoke(rtt);
+        return true;
+    }
+
+    private HeartbeatDrop Check(HeartbeatDatagram pong)
+    {
+        if (pong.Kind != HeartbeatKind.Pong)
+        {
+            return HeartbeatDrop.WrongKind;
+        }
+
+        if (pong.PeerId != _peerId || pong.Token != _token)
+        {
+            return HeartbeatDrop.UnknownSession;
+        }
+
+        // A pong answers a ping this sender sent and has not had answered yet: replays and strays carry old or unsent numbers.
+        return pong.Sequence <= _highestAnswered || pong.Sequence > _sent ? HeartbeatDrop.Stale : HeartbeatDrop.None;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b, TimeSpan c) => a < b ? (a < c ? a : c) : (b < c ? b : c);
+
+    /// <summary>Stops pinging without waiting; the thread closes the socket within a few tens of milliseconds.</summary>
+    public void Stop() => _stopped = true;
+
+    /// <summary>Stops pinging and waits (briefly) for the thread to close the socket.</summary>
+    public void Dispose()
+    {
+        _stopped = true;
+        if (Thread.CurrentThread != _thread && _thread.IsAlive)
+        {
+            _thread.Join(MaxPollWait * 10);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Sockets;
+using Pccl.Transport.Heartbeats;
+
+namespace Pccl.Tests.Heartbeats;
+
+public class HeartbeatMonitorTests
+{
+    private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private static Socket RawPeer()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = (int)Patience.TotalMilliseconds };
+        socket.Bind(Loopback);
+        return socket;
+    }
+
+    private static void SendTo(Socket socket, HeartbeatMonitor monitor, HeartbeatDatagram datagram, IHeartbeatMac? mac = null)
+    {
+        var buffer = new byte[HeartbeatDatagram.Size];
+        socket.SendTo(buffer.AsSpan(0, datagram.Write(buffer, mac)), new IPEndPoint(IPAddress.Loopback, monitor.Port));
+    }
+
+    private static HeartbeatDatagram ReceivePong(Socket socket)
+    {
+        var buffer = new byte[256];
+        var length = socket.Receive(buffer);
+        Assert.Equal(HeartbeatDrop.None, HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), null, out var pong));
+        return pong;
+    }
+
+    private static HeartbeatMonitor StartMonitor(TimeSpan timeout, Action<SilentPeer>? onSilent = null, IHeartbeatMac? mac = null) =>
+        HeartbeatMonitor.Start(Loopback, timeout, TimeSpan.FromMilliseconds(20), onSilent ?? (_ => { }), mac);
+
+    [Fact]
+    public void AnswersAValidPingAtOnceWithAnEchoingPong()
+    {
+        using var monitor = StartMonitor(Patience);
+        monitor.Track(connectionId: 11, peerId: 3, token: 77);
+        using var peer = RawPeer();
+        var ping = new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 999);
+        SendTo(peer, monitor, ping);
+        Assert.Equal(ping.ToPong(), ReceivePong(peer));
+        Assert.Equal(1, monitor.PingsAnswered);
+    }
+
+    [Fact]
+    public void IgnoresStrangersOldIncarnationsReplaysAndGarbage()
+    {
+        using var monitor = StartMonitor(Patience);
+        monitor.Track(1, 3, 77);
+        using var peer = RawPeer();
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 76, 1, 0)); // previous incarnation's token
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 4, 77, 1, 0)); // a peer id the master does not track
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Pong, 3, 77, 1, 0));
+        peer.SendTo(new byte[HeartbeatDatagram.Size], new IPEndPoint(IPAddress.Loopback, monitor.Port));
+        var oversized = new byte[1500]; // a valid ping with trailing bytes
+        new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 9, 0).Write(oversized, null);
+        peer.SendTo(oversized, new IPEndPoint(IPAddress.Loopback, monitor.Port));
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0));
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0)); // replayed
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0)); // older
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 3, 0));
+
+        Assert.Equal(2UL, ReceivePong(peer).Sequence);
+        Assert.Equal(3UL, ReceivePong(peer).Sequence);
+        Assert.Equal(2, monitor.PingsAnswered);
+        Assert.Equal(2, monitor.Drops[HeartbeatDrop.UnknownSession]);
+        Assert.Equal(1, monitor.Drops[HeartbeatDrop.WrongKind]);
+        Assert.Equal(1, monitor.Drops[HeartbeatDrop.BadMagic]);
+        Assert.Equal(1, monitor.Drops[HeartbeatDrop.WrongLength]);
+        Assert.Equal(2, monitor.Drops[HeartbeatDrop.Stale]);
+    }
+
+    [Fact]
+    public async Task ReportsAPeerThatNeverSendsAHeartbeatOnce()
+    {
+        var reported = new List<SilentPeer>();
+        var first = new TaskCompletionSource<SilentPeer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timeout = TimeSpan.FromMilliseconds(200);
+        using var monitor = StartMonitor(timeout, p =>
+        {
+            lock (reported)
+            {
+                reported.Add(p);
+            }
+
+            first.TrySetResult(p);
+        });
+        monitor.Track(5, 9, 1234);
+
+        var silent = await first.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
+        Assert.Equal(new SilentPeer(5, 9, silent.Silence), silent);
+        Assert.True(silent.Silence >= timeout, $"reported after {silent.Silence}");
+        await Task.Delay(timeout * 2, TestContext.Current.CancellationToken);
+        lock (reported)
+        {
+            Assert.Single(reported);
+        }
+
+        Assert.Equal(0, monitor.TrackedCount);
+    }
+
+    [Fact]
+    public async Task KeepsAPingingPeerAndAForgottenOneButReportsTheSilentOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var reported = new List<ulong>();
+        var silentReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var timeout = TimeSpan.FromMilliseconds(400);
+        using var monitor = StartMonitor(timeout, p =>
+        {
+            lock (reported)
+            {
+                reported.Add(p.PeerId);
+            }
+
+            silentReported.TrySetResult();
+        });
+        monitor.Track(1, 1, 100);
+        monitor.Track(2, 2, 200);
+        monitor.Track(3, 3, 300);
+        monitor.Forget(3);
+        var lost = new TaskCompletionSource<TimeSpan>();
+        using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
+            new HeartbeatSession(1, 100, TimeSpan.FromMilliseconds(50), Patience), s => lost.TrySetResult(s));
+
+        await silentReported.Task.WaitAsync(Patience, ct);
+        await Task.Delay(timeout * 2, ct);
+        lock (reported)
+        {
+            Assert.Equal([2UL], reported);
+        }
+
+        Assert.Equal(1, monitor.TrackedCount);
+        Assert.False(lost.Task.IsCompleted);
+        Assert.True(sender.PongsReceived > 0);
+        Assert.NotNull(sender.Rtt.Last);
+        Assert.NotNull(sender.Rtt.Smoothed);
+        Assert.True(sender.Rtt.Last >= TimeSpan.Zero && sender.Rtt.Last < Patience);
+    }
+
+    [Fact]
+    public async Task SenderDeclaresTheMasterLostWhenPongsStop()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var monitor = StartMonitor(Patience);
+        monitor.Track(1, 8, 800);
+        var timeout = TimeSpan.FromMilliseconds(300);
+        var lost = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
+            new HeartbeatSession(8, 800, TimeSpan.FromMilliseconds(50), timeout), s => lost.TrySetResult(s));
+        while (sender.PongsReceived == 0)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        Assert.False(lost.Task.IsCompleted);
+        monitor.PauseAnswersForTest();
+        var silence = await lost.Task.WaitAsync(Patience, ct);
+        Assert.True(silence >= timeout, $"declared lost after {silence}");
+    }
+
+    [Fact]
+    public async Task MatchingMacsAnswerAndAnotherKeyIsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var monitor = StartMonitor(Patience, mac: new TestMac([1, 1]));
+        monitor.Track(1, 1, 10);
+        monitor.Track(2, 2, 20);
+        var session = new HeartbeatSession(1, 10, TimeSpan.FromMilliseconds(50), Patience);
+        using var good = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session, _ => { }, mac: new TestMac([1, 1]));
+        using var bad = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session with { PeerId = 2, Token = 20 }, _ => { }, mac: new TestMac([2]));
+        while (good.PongsReceived == 0 || monitor.Drops[HeartbeatDrop.BadMac] == 0)
+        {
+            await Task.Delay(20, ct);
+        }
+
+        Assert.Equal(0, bad.PongsReceived);
+    }
+}
