@@ -146,6 +146,8 @@ public class RegistrationTests
     [InlineData("10.0.0.2", "127.0.0.1")]
     [InlineData("::1", "192.168.1.5")]
     [InlineData("192.168.1.5", "::1")]
+    [InlineData("::ffff:127.0.0.1", "10.0.0.2")]
+    [InlineData("10.0.0.2", "::ffff:127.0.0.1")]
     public void MixingLoopbackAndNonLoopbackPeersIsRefusedWithTheReason(string first, string second)
     {
         var a = _s.Join("a", address: first);
@@ -177,9 +179,10 @@ public class RegistrationTests
         _s.Join("a", address: "127.0.0.1");
         var b = _s.Join("b", address: "127.0.0.1");
         var c = _s.Join("c", address: "::1");
+        _s.Join("d", address: "::ffff:127.0.0.1");
 
         Assert.False(c.Closed);
-        Assert.Equal(3, _s.State.Accepted.Count());
+        Assert.Equal(4, _s.State.Accepted.Count());
         Assert.Equal(PeerPhase.Accepted, _s.PhaseOf(b));
     }
 

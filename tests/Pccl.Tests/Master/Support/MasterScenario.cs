@@ -59,9 +59,16 @@ internal sealed class MasterScenario
         }
 
         Commands = Core.Handle(e);
-        foreach (var command in Commands)
+        for (var i = 0; i < Commands.Count; i++)
         {
-            Route(command);
+            if (Commands[i] is CloseConnection { Reason: var reason } close && reason.StartsWith("kicked", StringComparison.Ordinal))
+            {
+                Assert.True(
+                    Commands.Take(i).Any(c => c is SendMessage { Message.BodyCase: Kind.Kick } s && s.ConnectionId == close.ConnectionId),
+                    $"connection {close.ConnectionId} was closed ({reason}) without first being told why");
+            }
+
+            Route(Commands[i]);
         }
 
         if (e is ConnectionClosed closed && _byConnection.TryGetValue(closed.ConnectionId, out var gone))
