@@ -56,8 +56,8 @@ internal sealed partial class MasterCore
             return;
         }
 
+        round.Lane = FreeLane(round.Group); // before Sequence: a round counts as running (its lane as used) once it has one
         round.Sequence = ++State.LastSequence;
-        round.Lane = FreeLane(round.Group);
         round.Participants.UnionWith(members);
         var ring = State.Accepted.Where(p => p.Group == round.Group);
         var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };

@@ -1,0 +1,114 @@
+using Pccl.Master.Core;
+
+namespace Pccl.Tests.Master.Support;
+
+/// <summary>
+/// What must hold between any two events, whatever the peers did: no accepted peer waits on a consensus that can no
+/// longer complete, running collectives involve only live members, lanes of a group's running collectives differ, and
+/// the world revision never goes back.
+/// </summary>
+internal sealed class CoreInvariants
+{
+    private ulong _lastRevision;
+
+    public void Check(MasterState state)
+    {
+        Assert.True(state.WorldRevision >= _lastRevision, $"world revision went back from {_lastRevision} to {state.WorldRevision}");
+        _lastRevision = state.WorldRevision;
+
+        CheckBookkeeping(state);
+        CheckVotes(state);
+        CheckTopologyRound(state);
+        CheckCollectives(state);
+    }
+
+    private static void CheckBookkeeping(MasterState state)
+    {
+        foreach (var (connection, id) in state.PeerByConnection)
+        {
+            Assert.True(state.Connections.ContainsKey(connection), $"peer {id} maps to closed connection {connection}");
+            Assert.True(state.Peers.TryGetValue(id, out var peer), $"connection {connection} maps to unknown peer {id}");
+            Assert.Equal(connection, peer.ConnectionId);
+        }
+
+        Assert.Equal(state.Peers.Count, state.PeerByConnection.Count);
+        Assert.All(state.Peers.Keys, id => Assert.True(id < state.NextPeerId, $"peer id {id} not below next id {state.NextPeerId}"));
+    }
+
+    private static void CheckVotes(MasterState state)
+    {
+        var accepted = state.Accepted.ToList();
+        foreach (var p in state.Peers.Values.Where(p => p.Phase != PeerPhase.Accepted))
+        {
+            Assert.False(p.VotedTopology || p.VotedPending, $"peer {p.Id} in phase {p.Phase} holds a vote");
+        }
+
+        if (accepted.Count == 0)
+        {
+            return;
+        }
+
+        Assert.False(state.Topology is null && accepted.All(p => p.VotedTopology),
+            $"every accepted peer ({Ids(accepted)}) voted to update the topology but no round started");
+        Assert.False(accepted.All(p => p.VotedPending),
+            $"every accepted peer ({Ids(accepted)}) asked whether peers are pending but got no answer");
+    }
+
+    private static void CheckTopologyRound(MasterState state)
+    {
+        if (state.Topology is not { } round)
+        {
+            Assert.DoesNotContain(state.Peers.Values, p => p.Phase == PeerPhase.Joining);
+            return;
+        }
+
+        Assert.NotEmpty(round.Awaiting); // an empty one must have finished
+        Assert.Subset(round.Participants, round.Awaiting);
+        Assert.Subset(round.Participants, round.Joiners);
+        foreach (var id in round.Participants)
+        {
+            Assert.True(state.Peers.TryGetValue(id, out var p), $"topology round waits on lost peer {id}");
+            Assert.Equal(round.Joiners.Contains(id) ? PeerPhase.Joining : PeerPhase.Accepted, p.Phase);
+        }
+
+        Assert.All(state.Accepted, p => Assert.Contains(p.Id, round.Participants));
+    }
+
+    private static void CheckCollectives(MasterState state)
+    {
+        foreach (var ((group, tag), round) in state.Collectives)
+        {
+            Assert.Equal((group, tag), (round.Group, round.Tag));
+            var members = state.Accepted.Where(p => p.Group == group).Select(p => p.Id).ToHashSet();
+            if (round.Running)
+            {
+                foreach (var id in round.Participants)
+                {
+                    Assert.True(state.Peers.TryGetValue(id, out var p) && p.Phase == PeerPhase.Accepted && p.Group == group,
+                        $"running collective ({group},{tag}) seq {round.Sequence} includes peer {id}, which is gone or not a member");
+                }
+
+                Assert.True(round.Participants.Count >= 2, $"collective ({group},{tag}) runs with {round.Participants.Count} peer(s)");
+                Assert.Subset(round.Participants, round.Done);
+                Assert.False(round.Done.IsSupersetOf(round.Participants), $"collective ({group},{tag}) is done but not completed");
+            }
+            else
+            {
+                Assert.All(round.Inits.Keys, id => Assert.Contains(id, members));
+                Assert.False(members.All(round.Inits.ContainsKey), $"collective ({group},{tag}) gathered every member but did not start or abort");
+            }
+        }
+
+        foreach (var group in state.Collectives.Values.Where(r => r.Running).GroupBy(r => r.Group))
+        {
+            var lanes = group.Select(r => r.Lane).ToList();
+            Assert.True(lanes.Distinct().Count() == lanes.Count, $"group {group.Key} runs collectives on lanes {string.Join(",", lanes)}");
+        }
+
+        var sequences = state.Collectives.Values.Where(r => r.Running).Select(r => r.Sequence!.Value).ToList();
+        Assert.Equal(sequences.Count, sequences.Distinct().Count());
+        Assert.All(sequences, s => Assert.True(s <= state.LastSequence));
+    }
+
+    private static string Ids(IEnumerable<PeerRecord> peers) => string.Join(",", peers.Select(p => p.Id));
+}

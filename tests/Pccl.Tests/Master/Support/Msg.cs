@@ -1,0 +1,44 @@
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Tests.Master.Support;
+
+/// <summary>The messages a peer sends to the master, in one line each.</summary>
+internal static class Msg
+{
+    public static ControlMessage Register(uint port = 7118, uint group = 0, string region = "") =>
+        new() { Register = new Register { P2PPort = port, Group = group, Region = region } };
+
+    public static ControlMessage TopologyVote() => new() { TopologyVote = new TopologyVote() };
+
+    public static ControlMessage PendingVote() => new() { PendingPeersVote = new PendingPeersVote() };
+
+    public static ControlMessage Connected(ulong revision = 0) =>
+        new() { P2PConnectResult = new P2PConnectResult { WorldRevision = revision, Success = true } };
+
+    public static ControlMessage ConnectFailed(string error, ulong revision = 0) =>
+        new() { P2PConnectResult = new P2PConnectResult { WorldRevision = revision, Success = false, Error = error } };
+
+    public static ControlMessage Init(
+        uint tag,
+        ulong count = 1024,
+        DataType type = DataType.F32,
+        ReduceOp op = ReduceOp.Sum,
+        Quantization quantization = Quantization.None,
+        bool compression = false) =>
+        new()
+        {
+            CollectiveInit = new CollectiveInit
+            {
+                Tag = tag,
+                Parameters = new CollectiveDescriptor
+                {
+                    ElementCount = count, DataType = type, Op = op, Quantization = quantization, Compression = compression,
+                },
+            },
+        };
+
+    public static ControlMessage Done(uint tag, ulong sequence, bool success = true, string error = "") =>
+        new() { CollectiveDone = new CollectiveDone { Tag = tag, Sequence = sequence, Success = success, Error = error } };
+
+    public static ControlMessage Goodbye() => new() { Goodbye = new Goodbye() };
+}
