@@ -132,6 +132,11 @@ public sealed partial class Communicator : IAsyncDisposable
             case ControlMessage.BodyOneofCase.TopologyFailed:
                 if (_accepted.Task.IsCompleted)
                 {
+                    if (message.TopologyFailed.World is { } survivors)
+                    {
+                        _world = new WorldView(survivors, PeerId, _options.PeerGroup);
+                    }
+
                     _membershipReply?.TrySetResult(message);
                 }
                 else

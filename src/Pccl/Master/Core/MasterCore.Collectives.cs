@@ -144,12 +144,26 @@ internal sealed partial class MasterCore
         }
     }
 
-    private void AbortGroupCollectives(uint group, CollectiveFailure failure, string reason, ulong lostPeer)
+    /// <summary>
+    /// A lost peer aborts the running operations it took part in. Gathering operations only forget its parameters: the
+    /// re-check that follows starts them with the survivors, which is the retry they would otherwise have to make.
+    /// </summary>
+    private void AbortCollectivesOf(PeerRecord lost, bool wasAccepted, string reason)
     {
-        foreach (var round in State.Collectives.Values.Where(r => r.Group == group).ToList())
+        foreach (var round in State.Collectives.Values.Where(r => r.Group == lost.Group).ToList())
         {
-            var recipients = (round.Running ? round.Participants : (IEnumerable<ulong>)round.Inits.Keys).Where(State.Peers.ContainsKey);
-            AbortRound(round, recipients, failure, reason, lostPeer);
+            if (round.Running && round.Participants.Contains(lost.Id))
+            {
+                AbortRound(round, round.Participants.Where(State.Peers.ContainsKey), CollectiveFailure.PeerLost, reason, lost.Id);
+            }
+            else if (!round.Running && wasAccepted)
+            {
+                round.Inits.Remove(lost.Id);
+                if (round.Inits.Count == 0)
+                {
+                    State.Collectives.Remove((round.Group, round.Tag));
+                }
+            }
         }
     }
 

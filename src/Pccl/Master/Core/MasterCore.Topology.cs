@@ -52,7 +52,7 @@ internal sealed partial class MasterCore
             State.WorldRevision++;
         }
 
-        var world = BuildWorld();
+        var world = BuildWorld(includeJoining: true);
         var participants = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
         State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id));
         foreach (var p in participants)
@@ -108,12 +108,14 @@ internal sealed partial class MasterCore
             State.WorldRevision++;
         }
 
-        var failed = new TopologyFailed { Reason = string.Join("; ", round.Failures) };
+        var failed = new TopologyFailed { Reason = string.Join("; ", round.Failures), World = BuildWorld(includeJoining: false) };
         failed.FailedPeerIds.AddRange(round.FailedPeers);
         foreach (var id in round.Participants)
         {
             Send(State.Peers[id], new ControlMessage { TopologyFailed = failed });
         }
+
+        AdmitWaitingIfWorldEmpty();
     }
 
     private World BuildWorldAfterJoin(TopologyRound round)
@@ -125,7 +127,7 @@ internal sealed partial class MasterCore
             Emit(new ReportMembership(MembershipChange.Accepted, id, $"{joiner.Address}:{joiner.P2PPort} group {joiner.Group}"));
         }
 
-        return BuildWorld();
+        return BuildWorld(includeJoining: false);
     }
 
     private void OnPendingPeersVote(PeerRecord peer)

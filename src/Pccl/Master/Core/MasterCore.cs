@@ -155,8 +155,8 @@ internal sealed partial class MasterCore
             }
         }
 
-        AbortGroupCollectives(peer.Group, CollectiveFailure.PeerLost, $"peer {peerId} was lost: {reason}", peerId);
-        var world = BuildWorld();
+        AbortCollectivesOf(peer, wasAccepted: peer.Phase == PeerPhase.Accepted, $"peer {peerId} was lost: {reason}");
+        var world = BuildWorld(includeJoining: false);
         foreach (var survivor in State.Accepted)
         {
             Send(survivor, new ControlMessage { WorldChanged = new WorldChanged { World = world, LostPeerId = peerId, Reason = reason } });
@@ -186,10 +186,11 @@ internal sealed partial class MasterCore
         }
     }
 
-    private World BuildWorld()
+    /// <summary>The world as peers should see it: accepted peers, plus those being admitted when a round announces them.</summary>
+    private World BuildWorld(bool includeJoining)
     {
         var world = new World { Revision = State.WorldRevision };
-        var members = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
+        var members = State.Peers.Values.Where(p => p.Phase == PeerPhase.Accepted || (includeJoining && p.Phase == PeerPhase.Joining)).ToList();
         foreach (var p in members)
         {
             world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region });

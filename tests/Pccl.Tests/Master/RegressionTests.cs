@@ -8,7 +8,7 @@ namespace Pccl.Tests.Master;
 /// Behaviour of the master core that is wrong today. Each test fails until the core is fixed; the report that came
 /// with them names the cause and a suggested fix.
 /// </summary>
-public class KnownBugTests
+public class RegressionTests
 {
     private readonly MasterScenario _s = new();
 
