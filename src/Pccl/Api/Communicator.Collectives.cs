@@ -73,6 +73,11 @@ public sealed partial class Communicator
         catch (Exception e)
         {
             Restore(send, backup, bytes.Memory);
+            if (!call.Started.IsCompletedSuccessfully)
+            {
+                await WithdrawAsync(options.Tag).ConfigureAwait(false);
+            }
+
             if (ct.IsCancellationRequested)
             {
                 throw;
@@ -106,7 +111,9 @@ public sealed partial class Communicator
         var previous = start.Ring[(rank + world - 1) % world];
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
         var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, _options.RingChunkSize);
-        var wire = WireFactory.Create(descriptor, buffer, world, layout);
+        var storeBytes = WireFactory.StoreBytes(descriptor, layout);
+        var store = storeBytes > 0 ? _scratch.Rent(storeBytes) : null;
+        var wire = WireFactory.Create(descriptor, buffer, world, layout, store);
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
         var sendScratch = _scratch.Rent(scratchBytes);
         var receiveScratch = _scratch.Rent(scratchBytes);
@@ -141,6 +148,23 @@ public sealed partial class Communicator
             _scratch.Return(sendScratch);
             _scratch.Return(receiveScratch);
             _scratch.Return(decodeScratch);
+            if (store is not null)
+            {
+                _scratch.Return(store);
+            }
+        }
+    }
+
+    /// <summary>Takes back an operation the master has not started yet, so the others are not left gathering for it.</summary>
+    private async Task WithdrawAsync(uint tag)
+    {
+        try
+        {
+            await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = tag, Sequence = 0, Success = false, Error = "withdrawn" } }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (PcclException)
+        {
+            // master lost: nothing to withdraw from
         }
     }
 

@@ -119,10 +119,26 @@ internal sealed partial class MasterCore
 
     private void OnCollectiveDone(PeerRecord peer, CollectiveDone done)
     {
-        if (!State.Collectives.TryGetValue((peer.Group, done.Tag), out var round) || round.Sequence != done.Sequence
-            || !round.Participants.Contains(peer.Id))
+        if (!State.Collectives.TryGetValue((peer.Group, done.Tag), out var round))
         {
             return; // the operation was aborted already: a late report, not an error
+        }
+
+        if (!round.Running && done.Sequence == 0 && !done.Success)
+        {
+            // withdrawn before it started (the caller cancelled): the others keep gathering
+            round.Inits.Remove(peer.Id);
+            if (round.Inits.Count == 0)
+            {
+                State.Collectives.Remove((round.Group, round.Tag));
+            }
+
+            return;
+        }
+
+        if (round.Sequence != done.Sequence || !round.Participants.Contains(peer.Id))
+        {
+            return;
         }
 
         if (!done.Success)

@@ -5,6 +5,19 @@ namespace Pccl.Operations.Collectives;
 /// <summary>Picks the wire encoding an operation's parameters ask for.</summary>
 internal static class WireFactory
 {
-    public static RingWire Create(CollectiveDescriptor descriptor, Memory<byte> buffer, int worldSize, RingLayout layout) =>
-        new RawWire(buffer, descriptor.DataType, descriptor.Op, worldSize);
+    /// <summary>Bytes of the gather store the wire needs besides the per-piece scratch (quantization keeps the owners' codes).</summary>
+    public static int StoreBytes(CollectiveDescriptor descriptor, RingLayout layout) =>
+        descriptor.Quantization == Quantization.None ? 0 : QuantizedWire.GatherStoreBytes(descriptor.DataType, descriptor.Quantization, layout);
+
+    public static RingWire Create(CollectiveDescriptor descriptor, Memory<byte> buffer, int worldSize, RingLayout layout, Memory<byte> store)
+    {
+        if (descriptor.Quantization != Quantization.None)
+        {
+            return new QuantizedWire(buffer, descriptor.DataType, descriptor.Op, descriptor.Quantization, worldSize, layout, store);
+        }
+
+        return descriptor.Compression
+            ? new CompressedWire(buffer, descriptor.DataType, descriptor.Op, worldSize)
+            : new RawWire(buffer, descriptor.DataType, descriptor.Op, worldSize);
+    }
 }

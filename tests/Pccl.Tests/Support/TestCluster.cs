@@ -1,0 +1,58 @@
+namespace Pccl.Tests.Support;
+
+/// <summary>An in-process master and <c>n</c> communicators on loopback, all accepted.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private static int _nextRange = 40000;
+
+    private TestCluster(MasterNode master, Communicator[] peers)
+    {
+        Master = master;
+        Peers = peers;
+    }
+
+    public MasterNode Master { get; }
+
+    public Communicator[] Peers { get; }
+
+    public static async Task<TestCluster> StartAsync(int peers, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default)
+    {
+        var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
+        var first = Interlocked.Add(ref _nextRange, 64) - 64;
+        var options = CommunicatorOptions.Default with
+        {
+            MasterHost = "127.0.0.1",
+            MasterPort = master.Port,
+            P2PBindAddress = "127.0.0.1",
+            P2PPorts = new PortRange(first, first + 63),
+        };
+        options = configure?.Invoke(options) ?? options;
+        var list = new List<Communicator> { await Communicator.ConnectAsync(options, ct: ct) };
+        while (list.Count < peers)
+        {
+            var joining = Communicator.ConnectAsync(options, ct: ct);
+            while (!(await Task.WhenAll(list.Select(p => p.ArePeersPendingAsync(ct)))).All(pending => pending))
+            {
+                await Task.Delay(5, ct);
+            }
+
+            await Task.WhenAll(list.Select(p => p.UpdateTopologyAsync(ct)));
+            list.Add(await joining);
+        }
+
+        return new TestCluster(master, [.. list]);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on every peer at once.</summary>
+    public Task<T[]> OnAll<T>(Func<Communicator, int, Task<T>> action) => Task.WhenAll(Peers.Select((p, i) => action(p, i)));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in Peers)
+        {
+            await p.DisposeAsync();
+        }
+
+        await Master.DisposeAsync();
+    }
+}
