@@ -3,6 +3,13 @@ using Pccl;
 using Pccl.Cli.Commands;
 using Pccl.Hosting.Configuration;
 
+// Socket completions run inline on the IO thread instead of hopping through the thread pool: on a busy machine each
+// hop costs tens to hundreds of microseconds, several per ring step. Read by the runtime at the first socket operation.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 var root = new RootCommand("PCCL for .NET: fault-tolerant collective communications")
 {
     MasterCommand.Create(),
