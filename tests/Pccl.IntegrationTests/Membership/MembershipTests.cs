@@ -94,4 +94,27 @@ public class MembershipTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task PcclRoleSelectsTheRoleWithoutAVerb()
+    {
+        var port = FreePort.Tcp();
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var master = PcclProcess.Start("master", [], new Dictionary<string, string>
+        {
+            ["PCCL_ROLE"] = "master", ["PCCL_NETWORK_MASTER_PORT"] = portText, ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
+        });
+        await PcclProcess.WaitUntilAsync(() => master.Stderr.Contains("master ready", StringComparison.Ordinal), Patience, "master started by PCCL_ROLE", master);
+
+        await using var worker = PcclProcess.Start("worker", [], new Dictionary<string, string>
+        {
+            ["PCCL_ROLE"] = "worker", ["PCCL_NETWORK_MASTER_PORT"] = portText, ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
+            ["PCCL_NETWORK_P2P_PORT_RANGE"] = FreePort.P2PRange(),
+        });
+        await PcclProcess.WaitUntilAsync(() => master.Stderr.Contains("peer 1 accepted", StringComparison.Ordinal), Patience, "worker started by PCCL_ROLE joins", master, worker);
+
+        await using var bad = PcclProcess.Start("bad", [], new Dictionary<string, string> { ["PCCL_ROLE"] = "mastr" });
+        Assert.NotEqual(0, await bad.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("PCCL_ROLE", bad.Stderr, StringComparison.Ordinal);
+    }
 }
