@@ -39,12 +39,12 @@ internal static class WorkerCommand
     }
 
     /// <summary>
-    /// A worker may start before its master (pods start in any order): transient connection failures are retried
-    /// with backoff until <see cref="CommunicatorOptions.ConnectTimeout"/> has passed.
+    /// A worker may start before its master (pods start in any order) or outlive it (a restart): transient connection
+    /// failures are retried with backoff until <paramref name="window"/> has passed.
     /// </summary>
-    private static async Task<Communicator> ConnectWithRetryAsync(CommunicatorOptions options, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
+    private static async Task<Communicator> ConnectWithRetryAsync(CommunicatorOptions options, TimeSpan window, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + options.ConnectTimeout;
+        var deadline = DateTime.UtcNow + window;
         var delay = TimeSpan.FromMilliseconds(50);
         for (var attempt = 1; ; attempt++)
         {
@@ -68,18 +68,31 @@ internal static class WorkerCommand
         var accepted = false;
         await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
-        logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
-        await using var communicator = await ConnectWithRetryAsync(options, context.LoggerFactory, logger, ct).ConfigureAwait(false);
-        Volatile.Write(ref accepted, true);
-        try
+        var reconnectWindow = TimeSpan.FromMilliseconds(context.Config.FaultTolerance.MasterReconnectTimeoutMs);
+        var training = new TrainingWorkload(workload, json ? Console.Out : null, logger);
+        var window = options.ConnectTimeout;
+        while (true)
         {
-            await new TrainingWorkload(communicator, workload, json ? Console.Out : null, logger).RunAsync(ct).ConfigureAwait(false);
-            return 0;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            logger.LogInformation("stopping");
-            return 0;
+            logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
+            await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
+            Volatile.Write(ref accepted, true);
+            try
+            {
+                await training.RunAsync(communicator, ct).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                logger.LogInformation("stopping");
+                return 0;
+            }
+            catch (PcclException e) when (e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked && reconnectWindow > TimeSpan.Zero)
+            {
+                // A restarted master, or one that removed this peer while it hung, takes it back as a new peer.
+                Volatile.Write(ref accepted, false);
+                logger.LogWarning("{Reason}; reconnecting for up to {Seconds:0} s (fault_tolerance.master_reconnect_timeout_ms)", e.Message, reconnectWindow.TotalSeconds);
+                window = reconnectWindow;
+            }
         }
     }
 }

@@ -10,37 +10,41 @@ namespace Pccl.Cli.Workload;
 /// retry on a lost peer, wait when alone. A peer that just joined skips the first vote so it is in step with the peers
 /// that just admitted it.
 /// </summary>
-internal sealed class TrainingWorkload(Communicator communicator, WorkloadOptions options, TextWriter? json, ILogger logger)
+internal sealed class TrainingWorkload(WorkloadOptions options, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private Communicator _communicator = null!;
+    private int _step;
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
+    public async Task RunAsync(Communicator communicator, CancellationToken ct)
     {
+        _communicator = communicator;
         var justJoined = true;
-        var step = 0;
-        while (options.Steps == 0 || step < options.Steps)
+        while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            if (!justJoined || communicator.GroupWorldSize < 2)
+            if (!justJoined || _communicator.GroupWorldSize < 2)
             {
                 await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
             }
 
             justJoined = false;
-            if (communicator.GroupWorldSize < 2)
+            if (_communicator.GroupWorldSize < 2)
             {
                 await Task.Delay(100, ct).ConfigureAwait(false);
                 continue;
             }
 
+            var step = _step;
             var (info, retries, lastError) = await AllReduceWithRetryAsync(step, ct).ConfigureAwait(false);
             if (info is null)
             {
                 continue; // the world shrank below two peers: wait for more
             }
 
-            Report(new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError));
-            step++;
+            Report(new StepReport(step, info.WorldSize, _communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError));
+            _step++;
             if (options.StepDelay > TimeSpan.Zero)
             {
                 await Task.Delay(options.StepDelay, ct).ConfigureAwait(false);
@@ -50,15 +54,15 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
 
     private async Task AdmitPendingPeersAsync(CancellationToken ct)
     {
-        if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+        if (!await _communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
         {
             return;
         }
 
         try
         {
-            await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
-            logger.LogInformation("topology updated; world size {World}", communicator.GlobalWorldSize);
+            await _communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
+            logger.LogInformation("topology updated; world size {World}", _communicator.GlobalWorldSize);
         }
         catch (PcclException e) when (e.IsTransient)
         {
@@ -75,7 +79,7 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
             Fill(step);
             try
             {
-                var info = await communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
+                var info = await _communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
                 return (info, retries, lastError);
             }
             catch (PcclException e) when (e.IsTransient || e.Code == PcclErrorCode.TooFewPeers)
@@ -83,7 +87,7 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
                 lastError = ToSnakeCase(e.Code);
                 retries++;
                 logger.LogWarning("all-reduce attempt {Attempt} failed ({Code}): {Reason}", retries, e.Code, e.Message);
-                if (communicator.GroupWorldSize < 2 || e.Code == PcclErrorCode.TooFewPeers || retries > communicator.Options.MaxRecoveryAttempts)
+                if (_communicator.GroupWorldSize < 2 || e.Code == PcclErrorCode.TooFewPeers || retries > _communicator.Options.MaxRecoveryAttempts)
                 {
                     return (null, retries, lastError);
                 }
@@ -94,7 +98,7 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
     /// <summary>Deterministic per-peer data; small multiples of 1/8 so any summation order is exact.</summary>
     private void Fill(int step)
     {
-        var seed = (int)(communicator.PeerId * 7 + (ulong)step * 13);
+        var seed = (int)(_communicator.PeerId * 7 + (ulong)step * 13);
         for (var i = 0; i < _gradient.Length; i++)
         {
             _gradient[i] = ((seed + i) % 101) / 8f;

@@ -33,6 +33,7 @@ internal static class ConfigSchema
         FaultTolerance("checkpoint_interval_steps", ValueParsers.Int32(1), (f, v) => f with { CheckpointIntervalSteps = (int)v! }),
         FaultTolerance("max_recovery_attempts", ValueParsers.Int32(0), (f, v) => f with { MaxRecoveryAttempts = (int)v! }),
         FaultTolerance("checkpoint_dir", ValueParsers.OptionalText, (f, v) => f with { CheckpointDir = (string?)v }),
+        FaultTolerance("master_reconnect_timeout_ms", ValueParsers.Int32(0), (f, v) => f with { MasterReconnectTimeoutMs = (int)v! }),
         Performance("ring_chunk_size", ValueParsers.Int32(1), (p, v) => p with { RingChunkSize = (int)v! }),
         Performance("num_io_threads", ValueParsers.Int32(1, 256), (p, v) => p with { NumIoThreads = (int)v! }),
         Performance("enable_compression", ValueParsers.Boolean, (p, v) => p with { EnableCompression = (bool)v! }),

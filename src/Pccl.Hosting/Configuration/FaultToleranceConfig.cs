@@ -14,4 +14,7 @@ public sealed record FaultToleranceConfig
 
     /// <summary><c>checkpoint_dir</c>: where checkpoints are written; none by default (no checkpoints).</summary>
     public string? CheckpointDir { get; init; }
+
+    /// <summary><c>master_reconnect_timeout_ms</c>: how long a worker that lost its master keeps reconnecting, default 30000.</summary>
+    public int MasterReconnectTimeoutMs { get; init; } = 30_000;
 }
