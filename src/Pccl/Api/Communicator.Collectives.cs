@@ -66,14 +66,27 @@ public sealed partial class Communicator
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
-            ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
+            using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
+            {
+                ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
+            }
+
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
         {
             Restore(send, backup, bytes.Memory);
-            if (!call.Started.IsCompletedSuccessfully)
+            if (call.Started.IsCompletedSuccessfully)
+            {
+                // whatever stopped this peer, the others must not wait for its data: the master aborts them too
+                var started = call.Started.Result;
+                _ioGate.Withdraw(started.Sequence);
+                await ReportFailureAsync(started, call.Failure ?? (ct.IsCancellationRequested
+                    ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
+                    : ToFailure(e))).ConfigureAwait(false);
+            }
+            else
             {
                 await WithdrawAsync(options.Tag).ConfigureAwait(false);
             }
@@ -95,6 +108,19 @@ public sealed partial class Communicator
             {
                 _scratch.Return(backup);
             }
+        }
+    }
+
+    private async ValueTask<IDisposable> EnterIoGateAsync(CollectiveCall call, ulong sequence, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
+        try
+        {
+            return await _ioGate.EnterAsync(sequence, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && call.Failure is { } failure)
+        {
+            throw failure;
         }
     }
 
@@ -140,7 +166,6 @@ public sealed partial class Communicator
                 : ToFailure(e));
             call.Fail(failure);
             await _lanes!.RetireAsync(next, previous, start.Lane, start.Sequence).ConfigureAwait(false);
-            await ReportFailureAsync(start, failure).ConfigureAwait(false);
             throw;
         }
         finally

@@ -20,6 +20,7 @@ public sealed partial class Communicator : IAsyncDisposable
     private readonly SemaphoreSlim _membershipGate = new(1, 1);
     private readonly ConcurrentDictionary<uint, CollectiveCall> _collectives = new();
     private readonly ScratchPool _scratch = new();
+    private readonly RingIoGate _ioGate;
     private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private P2PListener? _listener;
     private ControlLink? _link;
@@ -35,6 +36,7 @@ public sealed partial class Communicator : IAsyncDisposable
         _options = options;
         _security = security;
         _logger = logger;
+        _ioGate = new RingIoGate(options.NumIoThreads);
     }
 
     /// <summary>This peer's id, assigned by the master.</summary>
@@ -162,10 +164,12 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.CollectiveStart:
                 NoteSequence(message.CollectiveStart.Sequence);
+                _ioGate.Expect(message.CollectiveStart.Sequence);
                 RouteCollective(message.CollectiveStart.Tag, message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveAbort:
                 NoteSequence(message.CollectiveAbort.Sequence);
+                _ioGate.Withdraw(message.CollectiveAbort.Sequence);
                 RouteCollective(message.CollectiveAbort.Tag, message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
@@ -181,6 +185,13 @@ public sealed partial class Communicator : IAsyncDisposable
         if (_collectives.TryGetValue(tag, out var call))
         {
             call.OnMessage(message);
+        }
+        else if (message.BodyCase == ControlMessage.BodyOneofCase.CollectiveStart)
+        {
+            // Started just as the caller withdrew: refuse it so the others are aborted instead of waiting for this peer.
+            var start = message.CollectiveStart;
+            _ioGate.Withdraw(start.Sequence);
+            _ = ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} withdrew the operation before it started", true));
         }
     }
 

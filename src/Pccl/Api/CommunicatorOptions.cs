@@ -45,7 +45,7 @@ public sealed record CommunicatorOptions
     /// <summary>Pipelining piece size of the ring all-reduce, in bytes.</summary>
     public int RingChunkSize { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Parallel TCP streams per ring neighbour per operation.</summary>
+    /// <summary>IO concurrency: how many ring operations move data at once on this peer; more wait, in sequence order.</summary>
     public int NumIoThreads { get; init; } = 4;
 
     /// <summary>Connections per neighbour available to concurrent operations (tags).</summary>

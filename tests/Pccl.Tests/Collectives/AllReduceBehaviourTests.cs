@@ -28,11 +28,14 @@ public class AllReduceBehaviourTests
         Assert.All(Enumerable.Range(0, 1000), i => Assert.Equal(sequential[i], buffers[0][i], 1e-3f * Math.Abs(sequential[i]) + 1e-6f));
     }
 
-    [Fact]
-    public async Task ConcurrentTagsWithDifferentOps()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(1)]
+    public async Task ConcurrentTagsWithDifferentOps(int ioThreads)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await TestCluster.StartAsync(3, ct: ct);
+        // with one IO slot the three operations queue in sequence order on every peer and still all complete
+        await using var cluster = await TestCluster.StartAsync(3, o => o with { NumIoThreads = ioThreads }, ct);
         var sums = cluster.Peers.Select((_, p) => Enumerable.Range(0, 50_000).Select(i => (float)(p + 1)).ToArray()).ToArray();
         var maxes = cluster.Peers.Select((_, p) => Enumerable.Range(0, 70_001).Select(i => (double)(p * 10 + i % 5)).ToArray()).ToArray();
         var mins = cluster.Peers.Select((_, p) => Enumerable.Range(0, 3).Select(i => (long)(p - i)).ToArray()).ToArray();
