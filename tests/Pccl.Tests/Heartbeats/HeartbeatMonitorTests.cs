@@ -118,13 +118,15 @@ public class HeartbeatMonitorTests
 
             silentReported.TrySetResult();
         });
+        var lost = new TaskCompletionSource<TimeSpan>();
+        // the sender is already pinging when peer 1 is tracked, so a slow thread start cannot pass for silence
+        using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
+            new HeartbeatSession(1, 100, TimeSpan.FromMilliseconds(50), Patience), s => lost.TrySetResult(s));
+        await Task.Delay(100, ct);
         monitor.Track(1, 1, 100);
         monitor.Track(2, 2, 200);
         monitor.Track(3, 3, 300);
         monitor.Forget(3);
-        var lost = new TaskCompletionSource<TimeSpan>();
-        using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
-            new HeartbeatSession(1, 100, TimeSpan.FromMilliseconds(50), Patience), s => lost.TrySetResult(s));
 
         await silentReported.Task.WaitAsync(Patience, ct);
         await Task.Delay(timeout * 2, ct);
