@@ -105,6 +105,12 @@ public sealed partial class Communicator : IAsyncDisposable
             return;
         }
 
+        if (connection.Hello.Kind == ConnectionKind.State)
+        {
+            await ServeStateAsync(connection).ConfigureAwait(false);
+            return;
+        }
+
         await connection.Stream.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -163,6 +169,11 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
                 RouteCollective(message.CollectiveComplete.Tag, message);
+                break;
+            case ControlMessage.BodyOneofCase.SharedStateTransferPlan:
+            case ControlMessage.BodyOneofCase.SharedStateSyncComplete:
+            case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
+                RouteSharedState(message);
                 break;
         }
 
@@ -241,6 +252,7 @@ public sealed partial class Communicator : IAsyncDisposable
             call.Fail(first);
         }
 
+        FailSharedState(first);
         _link?.Break(first);
     }
 

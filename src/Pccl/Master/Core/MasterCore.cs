@@ -68,6 +68,12 @@ internal sealed partial class MasterCore
             case ControlMessage.BodyOneofCase.CollectiveDone:
                 OnCollectiveDone(peer!, message.CollectiveDone);
                 break;
+            case ControlMessage.BodyOneofCase.SharedStateSyncRequest:
+                OnSharedStateSyncRequest(peer!, message.SharedStateSyncRequest);
+                break;
+            case ControlMessage.BodyOneofCase.SharedStateSyncDone:
+                OnSharedStateSyncDone(peer!, message.SharedStateSyncDone);
+                break;
             case ControlMessage.BodyOneofCase.Goodbye:
                 Emit(new CloseConnection(connection, "peer said goodbye"));
                 OnConnectionClosed(connection, "left the run");
@@ -151,6 +157,7 @@ internal sealed partial class MasterCore
         }
 
         AbortGroupCollectives(peer.Group, CollectiveFailure.PeerLost, $"peer {peerId} was lost: {reason}", peerId);
+        OnSharedStatePeerLost(peer, reason);
         var world = BuildWorld();
         foreach (var survivor in State.Accepted)
         {
@@ -167,6 +174,11 @@ internal sealed partial class MasterCore
         foreach (var round in State.Collectives.Values.ToList())
         {
             CheckCollectiveGathered(round);
+        }
+
+        foreach (var round in State.SharedStateSyncs.Values.ToList())
+        {
+            CheckSharedStateGathered(round);
         }
 
         AdmitWaitingIfWorldEmpty();
