@@ -55,6 +55,8 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
 
         _planned.TrySetException(reason);
         _completed.TrySetException(reason);
+        _ = _planned.Task.Exception; // the caller may be past one of them; nobody else will observe it
+        _ = _completed.Task.Exception;
         try
         {
             _aborted.Cancel();
