@@ -108,6 +108,12 @@ public sealed partial class Communicator : IAsyncDisposable
             return;
         }
 
+        if (connection.Hello.Kind == ConnectionKind.State)
+        {
+            await ServeStateAsync(connection).ConfigureAwait(false);
+            return;
+        }
+
         await connection.Stream.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -174,6 +180,11 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
                 RouteCollective(message.CollectiveComplete.Tag, message);
+                break;
+            case ControlMessage.BodyOneofCase.SharedStateTransferPlan:
+            case ControlMessage.BodyOneofCase.SharedStateSyncComplete:
+            case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
+                RouteSharedState(message);
                 break;
         }
 
@@ -259,6 +270,7 @@ public sealed partial class Communicator : IAsyncDisposable
             call.Fail(first);
         }
 
+        FailSharedState(first);
         _link?.Break(first);
         _heartbeats?.Stop();
     }

@@ -69,6 +69,12 @@ internal sealed partial class MasterCore
             case ControlMessage.BodyOneofCase.CollectiveDone:
                 OnCollectiveDone(peer!, message.CollectiveDone);
                 break;
+            case ControlMessage.BodyOneofCase.SharedStateSyncRequest:
+                OnSharedStateSyncRequest(peer!, message.SharedStateSyncRequest);
+                break;
+            case ControlMessage.BodyOneofCase.SharedStateSyncDone:
+                OnSharedStateSyncDone(peer!, message.SharedStateSyncDone);
+                break;
             case ControlMessage.BodyOneofCase.Goodbye:
                 Emit(new CloseConnection(connection, "peer said goodbye"));
                 OnConnectionClosed(connection, "left the run");
@@ -156,6 +162,7 @@ internal sealed partial class MasterCore
         }
 
         AbortCollectivesOf(peer, wasAccepted: peer.Phase == PeerPhase.Accepted, $"peer {peerId} was lost: {reason}");
+        OnSharedStatePeerLost(peer, reason);
         var world = BuildWorld(includeJoining: false);
         foreach (var survivor in State.Accepted)
         {
@@ -172,6 +179,11 @@ internal sealed partial class MasterCore
         foreach (var round in State.Collectives.Values.ToList())
         {
             CheckCollectiveGathered(round);
+        }
+
+        foreach (var round in State.SharedStateSyncs.Values.ToList())
+        {
+            CheckSharedStateGathered(round);
         }
 
         AdmitWaitingIfWorldEmpty();

@@ -26,6 +26,12 @@ internal sealed class MasterState
 
     public ulong LastSequence { get; set; }
 
+    /// <summary>Shared-state synchronisations in progress, by peer group.</summary>
+    public Dictionary<uint, SharedState.SharedStateRound> SharedStateSyncs { get; } = [];
+
+    /// <summary>Each group's last synchronised shared-state revision (the +1 rule); forgotten when the group empties.</summary>
+    public Dictionary<uint, ulong> SharedStateRevisions { get; } = [];
+
     public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
 
     public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);

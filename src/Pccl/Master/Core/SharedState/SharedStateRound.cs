@@ -1,0 +1,30 @@
+namespace Pccl.Master.Core.SharedState;
+
+/// <summary>
+/// One shared-state synchronisation of a peer group: first gathering every member's request, then, once the election
+/// produced a plan, waiting until every receiver reports its dirty tensors in.
+/// </summary>
+internal sealed class SharedStateRound(uint group)
+{
+    public uint Group { get; } = group;
+
+    /// <summary>Requests gathered so far, by peer id.</summary>
+    public SortedDictionary<ulong, SharedStatePeerReport> Requests { get; } = [];
+
+    /// <summary>The election's plan; null while gathering.</summary>
+    public SharedStateSyncPlan? Plan { get; set; }
+
+    /// <summary>The operation sequence of the running round (0 while gathering).</summary>
+    public ulong Sequence { get; set; }
+
+    /// <summary>Peers that got the plan and are still in the run.</summary>
+    public HashSet<ulong> Participants { get; } = [];
+
+    /// <summary>Receivers that have not reported done yet.</summary>
+    public HashSet<ulong> AwaitingDone { get; } = [];
+
+    /// <summary>Participants lost while the round ran.</summary>
+    public HashSet<ulong> Lost { get; } = [];
+
+    public bool Running => Plan is not null;
+}

@@ -1,0 +1,72 @@
+using Pccl.Protocol.Codec;
+
+namespace Pccl.Operations.SharedState;
+
+/// <summary>
+/// The donor side of one STATE connection: answers block requests from the source until the receiver closes the
+/// connection or the round ends. Requests outside the source's tensors are a protocol violation.
+/// </summary>
+internal static class StateBlockServer
+{
+    /// <param name="stream">The connection; the caller disposes it.</param>
+    /// <param name="source">What to serve.</param>
+    /// <param name="sequence">The round's sequence, echoed in every frame.</param>
+    /// <param name="beforeBlock">Test hook awaited before each block is sent; null in production.</param>
+    /// <param name="ct">Cancelled when the round ends.</param>
+    public static async Task ServeAsync(Stream stream, StateSource source, ulong sequence, Func<CancellationToken, ValueTask>? beforeBlock, CancellationToken ct)
+    {
+        var requestBytes = new byte[StateBlockRequest.Size];
+        var prefix = new byte[StateBlockFrame.PrefixSize];
+        while (true)
+        {
+            var read = await stream.ReadAtLeastAsync(requestBytes, StateBlockRequest.Size, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return; // the receiver has everything it wanted from this peer
+            }
+
+            if (read < StateBlockRequest.Size)
+            {
+                throw new ProtocolException($"state block request truncated: {read} of {StateBlockRequest.Size} bytes before the connection closed");
+            }
+
+            var request = StateBlockRequest.Read(requestBytes);
+            var content = Validate(request, source);
+            var firstBlock = (int)(request.Offset / source.BlockSize);
+            var end = request.Offset + request.Length;
+            for (var (block, offset) = (firstBlock, request.Offset); offset < end; block++, offset += source.BlockSize)
+            {
+                if (beforeBlock is not null)
+                {
+                    await beforeBlock(ct).ConfigureAwait(false);
+                }
+
+                var length = (int)Math.Min(source.BlockSize, end - offset);
+                StateBlockFrame.WritePrefix(prefix, request.KeyIndex, sequence, block, length, source.BlockHash(request.KeyIndex, block));
+                source.AddServed(length);
+                await stream.WriteAsync(prefix, ct).ConfigureAwait(false);
+                await stream.WriteAsync(content.Slice((int)offset, length), ct).ConfigureAwait(false);
+            }
+
+            await stream.FlushAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Validate(StateBlockRequest request, StateSource source)
+    {
+        if (request.KeyIndex >= source.Count)
+        {
+            throw new ProtocolException($"state block request for key #{request.KeyIndex}, but this peer holds {source.Count} keys");
+        }
+
+        var content = source.Content(request.KeyIndex);
+        if (request.Offset % source.BlockSize != 0 || request.Offset > content.Length || request.Length > content.Length - request.Offset)
+        {
+            throw new ProtocolException(
+                $"state block request for bytes {request.Offset}..{request.Offset + request.Length} of key #{request.KeyIndex} " +
+                $"({content.Length} bytes) does not start on a {source.BlockSize}-byte block or runs past the end");
+        }
+
+        return content;
+    }
+}

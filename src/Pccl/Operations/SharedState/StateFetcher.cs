@@ -1,0 +1,269 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Pccl.Protocol.Codec;
+
+namespace Pccl.Operations.SharedState;
+
+/// <summary>
+/// The receiver side of a synchronisation: pulls disjoint block ranges of the dirty tensors from all their donors at
+/// once, one connection per donor, straight into the tensors. Every block is hashed on arrival and checked against the
+/// donor's block hash; a donor that fails (connection lost, bad frame, damaged block) is dropped and its unfinished
+/// ranges move to the remaining donors of each tensor. At the end each tensor's hash is rebuilt from the block hashes
+/// of the bytes now in place and must equal the elected hash.
+/// </summary>
+internal sealed class StateFetcher
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, FetchTensor> _tensors;
+    private readonly TensorTransfer[] _transfers;
+    private readonly Dictionary<string, ulong[]> _blockHashes;
+    private readonly Func<ulong, CancellationToken, Task<Stream>> _connect;
+    private readonly ulong _sequence;
+    private readonly int _blockSize;
+    private readonly TransferPlanner _planner;
+    private readonly Dictionary<ulong, Channel<BlockRange>> _queues = [];
+    private readonly List<Task> _workers = [];
+    private readonly HashSet<ulong> _lost = [];
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _stop;
+    private int _remainingBlocks;
+    private long _bytesReceived;
+
+    /// <param name="tensors">The dirty tensors.</param>
+    /// <param name="connect">Opens a STATE connection to a donor (the fetcher disposes the stream).</param>
+    /// <param name="sequence">The round's sequence, checked in every frame.</param>
+    /// <param name="blockSize">The hash block size.</param>
+    public StateFetcher(IReadOnlyList<FetchTensor> tensors, Func<ulong, CancellationToken, Task<Stream>> connect, ulong sequence, int blockSize = TensorHasher.DefaultBlockSize)
+    {
+        _tensors = tensors.ToDictionary(t => t.Key, StringComparer.Ordinal);
+        _transfers = [.. tensors.Select(t => new TensorTransfer(t.Key, t.Target.Length, t.Donors))];
+        _blockHashes = tensors.ToDictionary(t => t.Key, t => new ulong[TensorHasher.BlockCount(t.Target.Length, blockSize)], StringComparer.Ordinal);
+        _connect = connect;
+        _sequence = sequence;
+        _blockSize = blockSize;
+        _planner = new TransferPlanner(blockSize);
+    }
+
+    /// <summary>Payload bytes received and verified.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Donors dropped during the transfer, ascending.</summary>
+    public IReadOnlyList<ulong> LostDonors
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lost.Order()];
+            }
+        }
+    }
+
+    /// <summary>Fetches and verifies every tensor.</summary>
+    /// <exception cref="PcclException">Every donor of a tensor was lost (PeerLost, transient) or a tensor does not hash to the elected hash (IntegrityFailure, transient).</exception>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _stop = linked.Token;
+        var ranges = _planner.Plan(_transfers);
+        lock (_gate)
+        {
+            _remainingBlocks = ranges.Sum(r => r.BlockCount);
+            if (_remainingBlocks == 0)
+            {
+                _finished.TrySetResult();
+            }
+
+            foreach (var range in ranges)
+            {
+                Enqueue(range);
+            }
+        }
+
+        try
+        {
+            await _finished.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Task[] workers;
+            lock (_gate)
+            {
+                _finished.TrySetCanceled(CancellationToken.None); // no new workers from here on
+                foreach (var queue in _queues.Values)
+                {
+                    queue.Writer.TryComplete();
+                }
+
+                workers = [.. _workers];
+            }
+
+            await linked.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        Verify();
+    }
+
+    // Call under _gate.
+    private void Enqueue(BlockRange range)
+    {
+        if (!_queues.TryGetValue(range.Donor, out var queue))
+        {
+            queue = Channel.CreateUnbounded<BlockRange>(new UnboundedChannelOptions { SingleReader = true });
+            _queues[range.Donor] = queue;
+            var donor = range.Donor;
+            _workers.Add(Task.Run(() => WorkAsync(donor, queue.Reader)));
+        }
+
+        queue.Writer.TryWrite(range);
+    }
+
+    private async Task WorkAsync(ulong donor, ChannelReader<BlockRange> queue)
+    {
+        Stream? stream = null;
+        BlockRange? current = null;
+        var received = 0;
+        try
+        {
+            stream = await _connect(donor, _stop).ConfigureAwait(false);
+            var request = new byte[StateBlockRequest.Size];
+            var prefix = new byte[StateBlockFrame.PrefixSize];
+            while (await queue.WaitToReadAsync(_stop).ConfigureAwait(false))
+            {
+                while (queue.TryRead(out var range))
+                {
+                    (current, received) = (range, 0);
+                    var tensor = _tensors[range.Key];
+                    new StateBlockRequest(tensor.KeyIndex, range.Offset, range.Length).Write(request);
+                    await stream.WriteAsync(request, _stop).ConfigureAwait(false);
+                    await stream.FlushAsync(_stop).ConfigureAwait(false);
+                    for (; received < range.BlockCount; received++)
+                    {
+                        await ReceiveBlockAsync(stream, prefix, tensor, donor, range.FirstBlock + received).ConfigureAwait(false);
+                    }
+
+                    current = null;
+                }
+            }
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested && IsDonorFailure(e))
+        {
+            DropDonor(donor, queue, current is { } c ? Unfinished(c, received) : null, e);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // the transfer is over (done, failed or cancelled)
+        }
+        catch (Exception e)
+        {
+            _finished.TrySetException(e);
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReceiveBlockAsync(Stream stream, byte[] prefix, FetchTensor tensor, ulong donor, int block)
+    {
+        var (offset, length) = TensorHasher.BlockRange(tensor.Target.Length, block, _blockSize);
+        await stream.ReadExactlyAsync(prefix, _stop).ConfigureAwait(false);
+        var claimed = StateBlockFrame.ReadPrefix(prefix, tensor.KeyIndex, _sequence, block, length);
+        var target = tensor.Target.Slice((int)offset, length);
+        await stream.ReadExactlyAsync(target, _stop).ConfigureAwait(false);
+        var actual = TensorHasher.HashBlock(target.Span);
+        if (actual != claimed)
+        {
+            throw new PcclException(PcclErrorCode.IntegrityFailure,
+                $"block {block} of shared-state key '{tensor.Key}' from peer {donor} hashes to {actual:X16} but the donor sent {claimed:X16}: " +
+                "the bytes were damaged in transit", isTransient: true);
+        }
+
+        _blockHashes[tensor.Key][block] = actual;
+        Interlocked.Add(ref _bytesReceived, length);
+        lock (_gate)
+        {
+            if (--_remainingBlocks == 0)
+            {
+                _finished.TrySetResult();
+            }
+        }
+    }
+
+    private BlockRange? Unfinished(BlockRange range, int received)
+    {
+        if (received >= range.BlockCount)
+        {
+            return null;
+        }
+
+        var skipped = (long)received * _blockSize;
+        return range with { FirstBlock = range.FirstBlock + received, BlockCount = range.BlockCount - received, Offset = range.Offset + skipped, Length = range.Length - skipped };
+    }
+
+    /// <summary>Drops a failed donor and moves what it still had to send to the remaining donors of each tensor.</summary>
+    private void DropDonor(ulong donor, ChannelReader<BlockRange> queue, BlockRange? current, Exception reason)
+    {
+        lock (_gate)
+        {
+            if (_finished.Task.IsCompleted)
+            {
+                return;
+            }
+
+            _lost.Add(donor);
+            _queues[donor].Writer.TryComplete();
+            var orphans = new List<BlockRange>();
+            if (current is { } c)
+            {
+                orphans.Add(c);
+            }
+
+            while (queue.TryRead(out var queued))
+            {
+                orphans.Add(queued);
+            }
+
+            IReadOnlyList<BlockRange> moved;
+            try
+            {
+                moved = _planner.Reassign(orphans, _lost, _transfers);
+            }
+            catch (PcclException e)
+            {
+                _finished.TrySetException(new PcclException(e.Code, $"{e.Message} The last one, peer {donor}, failed: {reason.Message}", e.IsTransient, reason)
+                {
+                    LostPeerId = donor,
+                });
+                return;
+            }
+
+            foreach (var range in moved)
+            {
+                Enqueue(range);
+            }
+        }
+    }
+
+    private void Verify()
+    {
+        foreach (var tensor in _tensors.Values)
+        {
+            var actual = TensorHasher.Combine(_blockHashes[tensor.Key], tensor.Target.Length);
+            if (actual != tensor.ExpectedHash)
+            {
+                throw new PcclException(PcclErrorCode.IntegrityFailure,
+                    $"shared-state key '{tensor.Key}' as received from peer(s) {string.Join(", ", tensor.Donors)} hashes to {actual:X16}, not the elected " +
+                    $"{tensor.ExpectedHash:X16}: a donor changed its buffer during the synchronisation; keep buffers untouched until it returns, then retry",
+                    isTransient: true);
+            }
+        }
+    }
+
+    private static bool IsDonorFailure(Exception e) =>
+        e is IOException or EndOfStreamException or ObjectDisposedException or SocketException or PcclException or OperationCanceledException;
+}

@@ -1,0 +1,150 @@
+using Pccl.Protocol.Messages;
+using static Pccl.Tests.SharedState.MasterHarness;
+
+namespace Pccl.Tests.SharedState;
+
+/// <summary>The master core's shared-state rounds, without a network.</summary>
+public class MasterSharedStateTests
+{
+    private static readonly (string, ulong)[] Elected = [("w", 0xAA)];
+    private static readonly (string, ulong)[] Diverged = [("w", 0xBB)];
+
+    [Fact]
+    public void ReceiversGetTheirTensorsAndDonorAddressesAndCompleteEndsTheRound()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0, 0);
+        master.Request(1, 1, Elected);
+        master.Request(2, 1, Elected);
+        var commands = master.Request(3, 1, Diverged);
+
+        var plan = To(commands, 3).Single().SharedStateTransferPlan;
+        Assert.Equal(1UL, plan.Revision);
+        var receive = Assert.Single(plan.Receive);
+        Assert.Equal(("w", 0xAAUL), (receive.Key, receive.Hash));
+        Assert.Equal(new ulong[] { 1, 2 }, receive.DonorIds);
+        Assert.Equal(new uint[] { 25000, 25001 }, plan.Donors.Select(d => d.P2PPort));
+        Assert.Empty(To(commands, 1).Single().SharedStateTransferPlan.Receive);
+
+        var done = master.Done(3, plan.Sequence);
+
+        Assert.All(new ulong[] { 1, 2, 3 }, p => Assert.Equal(1UL, To(done, p).Single().SharedStateSyncComplete.Revision));
+        Assert.Empty(master.Core.State.SharedStateSyncs);
+        Assert.Equal(1UL, master.Core.State.SharedStateRevisions[0]);
+    }
+
+    [Fact]
+    public void NobodyReceivingCompletesAtOnce()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0);
+        master.Request(1, 3, Elected);
+        var commands = master.Request(2, 3, Elected);
+
+        Assert.All(new ulong[] { 1, 2 }, p => Assert.Equal(
+            [ControlMessage.BodyOneofCase.SharedStateTransferPlan, ControlMessage.BodyOneofCase.SharedStateSyncComplete],
+            To(commands, p).Select(m => m.BodyCase)));
+    }
+
+    [Fact]
+    public void LosingOneOfSeveralDonorsLetsTheReceiverFinish()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0, 0);
+        master.Request(1, 1, Elected);
+        master.Request(2, 1, Elected);
+        var sequence = To(master.Request(3, 1, Diverged), 3).Single().SharedStateTransferPlan.Sequence;
+
+        var lost = master.Lose(1);
+
+        Assert.DoesNotContain(lost.OfType<Pccl.Master.Core.SendMessage>(), s => s.Message.BodyCase == ControlMessage.BodyOneofCase.SharedStateSyncAbort);
+        var done = master.Done(3, sequence);
+        Assert.Single(To(done, 2));
+        Assert.Equal(ControlMessage.BodyOneofCase.SharedStateSyncComplete, To(done, 3).Single().BodyCase);
+    }
+
+    [Fact]
+    public void LosingTheLastDonorOfATensorAbortsAsPeerLost()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0);
+        master.Request(1, 1, Elected);
+        master.Request(2, 1, [("w", 0xFF)]); // tie: peer 1's content wins, peer 2 receives from peer 1 only
+
+        var abort = To(master.Lose(1), 2).Single(m => m.BodyCase == ControlMessage.BodyOneofCase.SharedStateSyncAbort).SharedStateSyncAbort;
+
+        Assert.Equal(SharedStateSyncFailure.PeerLost, abort.Failure);
+        Assert.Equal(1UL, abort.LostPeerId);
+        Assert.Contains("'w'", abort.Reason);
+    }
+
+    [Fact]
+    public void LosingAReceiverDoesNotDisturbTheOthers()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0, 0);
+        master.Request(1, 1, Elected);
+        master.Request(2, 1, Elected);
+        master.Request(3, 1, Diverged);
+
+        var lost = master.Lose(3);
+
+        Assert.All(new ulong[] { 1, 2 }, p => Assert.Contains(To(lost, p), m => m.BodyCase == ControlMessage.BodyOneofCase.SharedStateSyncComplete));
+    }
+
+    [Fact]
+    public void APeerLostWhileGatheringIsLeftOut()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0, 0);
+        master.Request(1, 1, Elected);
+        master.Request(2, 1, Elected);
+
+        var lost = master.Lose(3);
+
+        Assert.All(new ulong[] { 1, 2 }, p => Assert.Contains(To(lost, p), m => m.BodyCase == ControlMessage.BodyOneofCase.SharedStateTransferPlan));
+    }
+
+    [Fact]
+    public void AFailedReceiverAbortsTheRoundForTheOthers()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0);
+        master.Request(1, 1, Elected);
+        var sequence = To(master.Request(2, 1, Diverged), 2).Single().SharedStateTransferPlan.Sequence;
+
+        var abort = To(master.Done(2, sequence, success: false), 1).Single().SharedStateSyncAbort;
+
+        Assert.Equal(SharedStateSyncFailure.PeerFailed, abort.Failure);
+        Assert.Equal(new ulong[] { 2 }, abort.PeersAtFault);
+        Assert.Empty(master.Core.State.SharedStateSyncs);
+        Assert.False(master.Core.State.SharedStateRevisions.ContainsKey(0));
+    }
+
+    [Fact]
+    public void GroupsKeepTheirOwnRevisionsAndAnEmptiedGroupIsForgotten()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 1);
+        master.Request(1, 5, Elected);
+        master.Request(2, 1, Elected);
+        Assert.Equal((5UL, 1UL), (master.Core.State.SharedStateRevisions[0], master.Core.State.SharedStateRevisions[1]));
+
+        master.Lose(2);
+
+        Assert.False(master.Core.State.SharedStateRevisions.ContainsKey(1));
+        Assert.Equal(5UL, master.Core.State.SharedStateRevisions[0]);
+    }
+
+    [Fact]
+    public void ASecondRequestWhileOneIsInFlightIsKicked()
+    {
+        var master = new MasterHarness();
+        master.Start(0, 0);
+        master.Request(1, 1, Elected);
+
+        var commands = master.Request(1, 1, Elected);
+
+        Assert.Equal(KickReason.IllegalState, To(commands, 1).Single(m => m.BodyCase == ControlMessage.BodyOneofCase.Kick).Kick.Reason);
+    }
+}
