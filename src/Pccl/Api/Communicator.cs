@@ -86,6 +86,7 @@ public sealed partial class Communicator : IAsyncDisposable
 
     private async Task JoinAsync(CancellationToken ct)
     {
+        _lanes = new LaneTable(() => PeerId, _options.ClusterId, _security, _options.ConnectTimeout);
         _listener = P2PListener.Start(_options.P2PBindAddress, _options.P2PPorts, _options.ClusterId, _security, _options.ConnectTimeout, OnP2PConnectionAsync);
         var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = _options.ClusterId };
         var connection = await Handshake.ConnectAsync(_options.MasterHost, _options.MasterPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
@@ -123,7 +124,6 @@ public sealed partial class Communicator : IAsyncDisposable
         {
             case ControlMessage.BodyOneofCase.Registered:
                 PeerId = message.Registered.PeerId;
-                _lanes = new LaneTable(PeerId, _options.ClusterId, _security, _options.ConnectTimeout);
                 StartHeartbeats(message.Registered.HeartbeatToken);
                 break;
             case ControlMessage.BodyOneofCase.TopologyUpdate:

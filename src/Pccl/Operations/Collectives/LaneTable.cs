@@ -8,7 +8,7 @@ namespace Pccl.Operations.Collectives;
 /// predecessor opened to it. The master gives each running operation of a group its own lane, so a lane's
 /// connection is used by one operation at a time and data is read straight into the caller's buffer.
 /// </summary>
-internal sealed class LaneTable(ulong selfId, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout) : IAsyncDisposable
+internal sealed class LaneTable(Func<ulong> selfId, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _outgoing = [];
@@ -26,7 +26,7 @@ internal sealed class LaneTable(ulong selfId, string clusterId, ConnectionSecuri
             }
         }
 
-        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId, Lane = lane, Sequence = sequence };
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), Lane = lane, Sequence = sequence };
         var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct).ConfigureAwait(false);
         var link = new RingLink(connection, sequence);
         RingLink? replaced;
