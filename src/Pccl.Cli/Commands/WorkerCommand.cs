@@ -69,7 +69,10 @@ internal static class WorkerCommand
         await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
         var reconnectWindow = TimeSpan.FromMilliseconds(context.Config.FaultTolerance.MasterReconnectTimeoutMs);
-        var training = new TrainingWorkload(workload, json ? Console.Out : null, logger);
+        var ft = context.Config.FaultTolerance;
+        var model = new ModelState(workload.Elements, ft.CheckpointDir, ft.CheckpointIntervalSteps, logger);
+        await model.LoadCheckpointAsync(ct).ConfigureAwait(false);
+        var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;
         while (true)
         {

@@ -11,7 +11,11 @@ internal sealed record StepReport(
     [property: JsonPropertyName("allreduce_ms")] double AllReduceMs,
     [property: JsonPropertyName("result_hash")] string ResultHash,
     [property: JsonPropertyName("retries")] int Retries,
-    [property: JsonPropertyName("error")] string? Error);
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("revision")] ulong Revision,
+    [property: JsonPropertyName("state_hash")] string StateHash,
+    [property: JsonPropertyName("sync_tx_bytes")] ulong SyncTxBytes,
+    [property: JsonPropertyName("sync_rx_bytes")] ulong SyncRxBytes);
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StepReport))]

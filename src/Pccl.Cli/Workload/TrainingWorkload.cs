@@ -10,7 +10,7 @@ namespace Pccl.Cli.Workload;
 /// retry on a lost peer, wait when alone. A peer that just joined skips the first vote so it is in step with the peers
 /// that just admitted it.
 /// </summary>
-internal sealed class TrainingWorkload(WorkloadOptions options, TextWriter? json, ILogger logger)
+internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
     private Communicator _communicator = null!;
@@ -37,18 +37,41 @@ internal sealed class TrainingWorkload(WorkloadOptions options, TextWriter? json
             }
 
             var step = _step;
-            var (info, retries, lastError) = await AllReduceWithRetryAsync(step, ct).ConfigureAwait(false);
+            var sync = await TrySyncAsync(ct).ConfigureAwait(false);
+            if (sync is null)
+            {
+                continue;
+            }
+
+            var (info, retries, lastError) = await AllReduceWithRetryAsync((int)model.Revision, ct).ConfigureAwait(false);
             if (info is null)
             {
                 continue; // the world shrank below two peers: wait for more
             }
 
-            Report(new StepReport(step, info.WorldSize, _communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError));
+            model.Apply(_gradient);
+            Report(new StepReport(step, info.WorldSize, _communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError,
+                model.Revision, model.Hash(), sync.TxBytes, sync.RxBytes));
+            await model.CheckpointIfDueAsync(ct).ConfigureAwait(false);
             _step++;
             if (options.StepDelay > TimeSpan.Zero)
             {
                 await Task.Delay(options.StepDelay, ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Synchronises the shared state; a transient failure (a peer lost mid-transfer) skips to the next loop.</summary>
+    private async Task<SharedStateSyncInfo?> TrySyncAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await model.SyncAsync(_communicator, ct).ConfigureAwait(false);
+        }
+        catch (PcclException e) when (e.IsTransient && e.Code != PcclErrorCode.MasterLost)
+        {
+            logger.LogWarning("shared-state sync failed ({Code}), will retry: {Reason}", e.Code, e.Message);
+            return null;
         }
     }
 

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Pccl.Hosting.Processes;
+using Pccl.IntegrationTests.Support;
+
+namespace Pccl.IntegrationTests.SharedState;
+
+/// <summary>The worker's shared state across a master restart and a restart from checkpoints, with real processes.</summary>
+public class SharedStateRunTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task AMasterRestartedMidRunResumesFromThePeersRevisionWithoutDivergence()
+    {
+        var port = FreePort.Tcp();
+        var range = FreePort.P2PRange();
+        var env = new Dictionary<string, string> { ["PCCL_FAULT_TOLERANCE_MASTER_RECONNECT_TIMEOUT_MS"] = "60000" };
+        var master = await PcclProcess.StartMasterAsync(port);
+        await using var w1 = PcclProcess.StartWorker("w1", port, range, environment: env);
+        await using var w2 = PcclProcess.StartWorker("w2", port, range, environment: env);
+        await using var w3 = PcclProcess.StartWorker("w3", port, range, environment: env);
+        var workers = new[] { w1, w2, w3 };
+        await PcclProcess.WaitUntilAsync(() => workers.All(w => Revision(w) >= 5), Patience, "revision 5 everywhere", [master, .. workers]);
+
+        master.Signal(PosixSignals.Kill);
+        await master.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await master.DisposeAsync();
+        var before = workers.Max(Revision);
+
+        await using var restarted = await PcclProcess.StartMasterAsync(port);
+        await PcclProcess.WaitUntilAsync(() => workers.All(w => Revision(w) >= before + 5), Patience, "training resumes past the old revision", [restarted, .. workers]);
+
+        Assert.All(workers, w => Assert.False(w.HasExited));
+        AssertNoDivergence(workers);
+        // each worker's revisions only ever rise by one per step: the restart did not reset anyone to zero
+        Assert.All(workers, w =>
+        {
+            var revisions = w.Steps().Select(s => s.GetProperty("revision").GetUInt64()).ToList();
+            Assert.All(revisions.Zip(revisions.Skip(1)), pair => Assert.True(pair.Second > pair.First, $"{w.Name}: revision {pair.Second} after {pair.First}"));
+        });
+    }
+
+    [Fact]
+    public async Task WorkersResumeFromTheirNewestValidCheckpointAndSkipACorruptOne()
+    {
+        var dirs = Enumerable.Range(0, 2).Select(_ => Directory.CreateTempSubdirectory("pccl-ckpt-").FullName).ToArray();
+        try
+        {
+            var range = FreePort.P2PRange();
+            ulong reached;
+            {
+                var port = FreePort.Tcp();
+                await using var master = await PcclProcess.StartMasterAsync(port);
+                await using var a = PcclProcess.StartWorker("a", port, range, environment: Checkpoints(dirs[0]));
+                await using var b = PcclProcess.StartWorker("b", port, range, environment: Checkpoints(dirs[1]));
+                await PcclProcess.WaitUntilAsync(() => Revision(a) >= 12 && Revision(b) >= 12, Patience, "revision 12", master, a, b);
+                a.Signal(PosixSignals.Kill);
+                b.Signal(PosixSignals.Kill);
+                reached = Math.Min(Revision(a), Revision(b));
+            }
+
+            // corrupt a's newest checkpoint: a must fall back to an older one and be dragged to the group's revision
+            var newest = Directory.GetFiles(dirs[0], "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
+                .OrderByDescending(File.GetLastWriteTimeUtc).First(f => new FileInfo(f).Length > 1000);
+            var bytes = await File.ReadAllBytesAsync(newest, TestContext.Current.CancellationToken);
+            bytes[^100] ^= 0xFF;
+            await File.WriteAllBytesAsync(newest, bytes, TestContext.Current.CancellationToken);
+
+            var port2 = FreePort.Tcp();
+            await using var master2 = await PcclProcess.StartMasterAsync(port2);
+            await using var a2 = PcclProcess.StartWorker("a2", port2, range, environment: Checkpoints(dirs[0]));
+            await using var b2 = PcclProcess.StartWorker("b2", port2, range, environment: Checkpoints(dirs[1]));
+            await PcclProcess.WaitUntilAsync(() => a2.Steps().Count >= 3 && b2.Steps().Count >= 3, Patience, "training after the restart", master2, a2, b2);
+
+            var firstRevision = b2.Steps()[0].GetProperty("revision").GetUInt64();
+            Assert.True(firstRevision > 10 && firstRevision <= reached + 1, $"b resumed at revision {firstRevision}, checkpoints every 5 up to {reached}");
+            Assert.Equal(firstRevision, a2.Steps()[0].GetProperty("revision").GetUInt64());
+            Assert.True(a2.Steps()[0].GetProperty("sync_rx_bytes").GetUInt64() > 0, "a, restored from an older checkpoint, received the newer state");
+            Assert.Contains("skip", a2.Stderr, StringComparison.OrdinalIgnoreCase);
+            AssertNoDivergence([a2, b2]);
+        }
+        finally
+        {
+            foreach (var d in dirs)
+            {
+                Directory.Delete(d, recursive: true);
+            }
+        }
+    }
+
+    private static Dictionary<string, string> Checkpoints(string dir) => new()
+    {
+        ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = dir,
+        ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = "5",
+    };
+
+    private static ulong Revision(PcclProcess worker) => worker.LastStep()?.GetProperty("revision").GetUInt64() ?? 0;
+
+    private static void AssertNoDivergence(IEnumerable<PcclProcess> workers)
+    {
+        var byRevision = workers.SelectMany(w => w.Steps()).GroupBy(s => s.GetProperty("revision").GetUInt64());
+        Assert.All(byRevision, g => Assert.Single(g.Select(s => s.GetProperty("state_hash").GetString()).Distinct()));
+    }
+}
