@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace Pccl.Cli.Bench;
+
+/// <summary>
+/// <c>pccl bench sync</c>: the cost of syncing an identical shared state (0 bytes moved: about one hash pass), and a
+/// late joiner's time to receive the whole state from 1, 2 and 3 donors. Peers run in this process over loopback TCP.
+/// </summary>
+internal static class SyncBench
+{
+    public static async Task<int> RunAsync(long bytes, int maxDonors, int iterations, bool json, CancellationToken ct)
+    {
+        var content = new byte[bytes];
+        new Random(11).NextBytes(content);
+        var hashGbps = MeasureHash(content, iterations);
+        var results = new List<JoinerResult>();
+        double identicalMs = 0;
+        for (var donors = 1; donors <= maxDonors; donors++)
+        {
+            await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+            var options = CommunicatorOptions.Default with { MasterPort = master.Port, P2PBindAddress = "127.0.0.1" };
+            var peers = new List<(Communicator Peer, SharedState State)>();
+            try
+            {
+                for (var d = 0; d < donors; d++)
+                {
+                    peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), (byte[])content.Clone(), ct));
+                }
+
+                if (donors == Math.Min(2, maxDonors))
+                {
+                    identicalMs = await MeasureIdenticalAsync(peers, iterations, ct);
+                }
+
+                var joiner = await JoinAsync(options, peers.Select(p => p.Peer).ToList(), new byte[bytes], ct);
+                peers.Add(joiner);
+                var revision = peers[0].State.Revision + 1;
+                var clock = Stopwatch.StartNew();
+                var infos = await Task.WhenAll(peers.Select(p => { p.State.Revision = revision; return p.Peer.SyncSharedStateAsync(p.State, ct: ct); }));
+                var seconds = clock.Elapsed.TotalSeconds;
+                var received = infos[^1].RxBytes;
+                results.Add(new JoinerResult(donors, received, seconds * 1000, received / seconds / 1e9));
+            }
+            finally
+            {
+                foreach (var (peer, _) in peers)
+                {
+                    await peer.DisposeAsync();
+                }
+            }
+        }
+
+        var report = new SyncReport(bytes, identicalMs, hashGbps, bytes / (identicalMs / 1000) / 1e9, results);
+        Print(report, json);
+        return 0;
+    }
+
+    private static async Task<(Communicator, SharedState)> JoinAsync(CommunicatorOptions options, List<Communicator> existing, byte[] content, CancellationToken ct)
+    {
+        var joining = Communicator.ConnectAsync(options, ct: ct);
+        if (existing.Count > 0)
+        {
+            while (!(await Task.WhenAll(existing.Select(p => p.ArePeersPendingAsync(ct)))).All(x => x))
+            {
+                await Task.Delay(5, ct);
+            }
+
+            await Task.WhenAll(existing.Select(p => p.UpdateTopologyAsync(ct)));
+        }
+
+        var peer = await joining;
+        var state = new SharedState([SharedStateEntry.Create("weights", content.AsMemory())]);
+        return (peer, state);
+    }
+
+    private static async Task<double> MeasureIdenticalAsync(List<(Communicator Peer, SharedState State)> peers, int iterations, CancellationToken ct)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < iterations + 1; i++)
+        {
+            var revision = peers[0].State.Revision + 1;
+            var clock = Stopwatch.StartNew();
+            var infos = await Task.WhenAll(peers.Select(p => { p.State.Revision = revision; return p.Peer.SyncSharedStateAsync(p.State, ct: ct); }));
+            if (infos.Any(x => x.RxBytes + x.TxBytes != 0))
+            {
+                throw new InvalidOperationException("identical state moved bytes");
+            }
+
+            if (i > 0)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return times.Order().ElementAt(times.Count / 2);
+    }
+
+    private static double MeasureHash(byte[] content, int iterations)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < iterations + 1; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            _ = XxHash3.HashToUInt64(content);
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        return content.Length / times.Skip(1).Order().ElementAt(times.Count / 2 - 1) / 1e9;
+    }
+
+    private static void Print(SyncReport report, bool json)
+    {
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(report, SyncBenchJson.Default.SyncReport));
+            return;
+        }
+
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "identical state of {0}: [bold]{1:0.0} ms[/] ({2:0.00} GB/s; single-pass XxHash3 here: {3:0.00} GB/s, ratio {4:0.00})",
+            ByteSize.Format(report.Bytes), report.IdenticalMs, report.IdenticalGbps, report.HashGbps, report.IdenticalGbps / report.HashGbps);
+        var table = new Table().Title("late joiner receiving the whole state").AddColumns("donors", "bytes received", "ms", "GB/s");
+        foreach (var j in report.Joiner)
+        {
+            table.AddRow(j.Donors.ToString(CultureInfo.InvariantCulture), j.BytesReceived.ToString(CultureInfo.InvariantCulture),
+                j.Milliseconds.ToString("0.0", CultureInfo.InvariantCulture), j.Gbps.ToString("0.00", CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+    }
+}
+
+internal sealed record JoinerResult(
+    [property: JsonPropertyName("donors")] int Donors,
+    [property: JsonPropertyName("bytes_received")] ulong BytesReceived,
+    [property: JsonPropertyName("ms")] double Milliseconds,
+    [property: JsonPropertyName("gbps")] double Gbps);
+
+internal sealed record SyncReport(
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("identical_ms")] double IdenticalMs,
+    [property: JsonPropertyName("hash_gbps")] double HashGbps,
+    [property: JsonPropertyName("identical_gbps")] double IdenticalGbps,
+    [property: JsonPropertyName("joiner")] List<JoinerResult> Joiner);
+
+[JsonSerializable(typeof(SyncReport))]
+internal sealed partial class SyncBenchJson : JsonSerializerContext;
