@@ -82,7 +82,7 @@ internal static class AllReduceBench
         var median = slowest[slowest.Count / 2];
         var algbw = bytes / median / 1e9;
         return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
-            perPeer.Count == peers && perPeer.All(p => p.Correct));
+            perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1);
     }
 
     private static void Print(IReadOnlyList<SizeResult> results, bool json)

@@ -10,7 +10,7 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class AllReduceBenchWorker
 {
-    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, QuantizationMode quantization, CancellationToken ct)
+    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, QuantizationMode quantization, bool gradient, CancellationToken ct)
     {
         await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
         while (communicator.GroupWorldSize < peers)
@@ -35,7 +35,15 @@ internal static class AllReduceBenchWorker
             var op = new AllReduceOptions { Quantization = quantization };
             for (var i = -2; i < iterations; i++)
             {
-                Fill(buffer);
+                if (gradient)
+                {
+                    FillGradient(buffer, communicator.PeerId, i);
+                }
+                else
+                {
+                    Fill(buffer);
+                }
+
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
                 var clock = Stopwatch.StartNew();
                 await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);
@@ -43,11 +51,12 @@ internal static class AllReduceBenchWorker
                 if (i >= 0)
                 {
                     times.Add(seconds);
-                    correct &= quantization != QuantizationMode.None || Verify(buffer, peers);
+                    correct &= gradient || quantization != QuantizationMode.None || Verify(buffer, peers);
                 }
             }
 
-            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct), BenchJson.Default.WorkerResult));
+            var hash = Convert.ToHexStringLower(System.IO.Hashing.XxHash3.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan())));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct, hash), BenchJson.Default.WorkerResult));
             Console.Out.Flush();
         }
 
@@ -59,6 +68,23 @@ internal static class AllReduceBenchWorker
         for (var i = 0; i < buffer.Length; i++)
         {
             buffer[i] = 1 + (i % 7);
+        }
+    }
+
+    /// <summary>Gradient-like data: normally distributed floats, different on every peer and iteration.</summary>
+    private static void FillGradient(float[] buffer, ulong peer, int iteration)
+    {
+        var random = new Random((int)peer * 1000 + iteration + 7);
+        for (var i = 0; i < buffer.Length; i += 2)
+        {
+            var u1 = 1.0 - random.NextDouble();
+            var u2 = random.NextDouble();
+            var r = Math.Sqrt(-2 * Math.Log(u1)) * 0.01;
+            buffer[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
+            if (i + 1 < buffer.Length)
+            {
+                buffer[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
+            }
         }
     }
 

@@ -7,7 +7,8 @@ internal sealed record WorkerResult(
     [property: JsonPropertyName("peer")] ulong Peer,
     [property: JsonPropertyName("bytes")] long Bytes,
     [property: JsonPropertyName("times")] List<double> Times,
-    [property: JsonPropertyName("correct")] bool Correct);
+    [property: JsonPropertyName("correct")] bool Correct,
+    [property: JsonPropertyName("hash")] string Hash);
 
 /// <summary>One size's result across all peers, as <c>--json</c> prints it.</summary>
 internal sealed record SizeResult(

@@ -28,13 +28,20 @@ internal static class BenchCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of busbw against size" };
         var quantization = new Option<QuantizationMode>("--quantization") { Description = "None, MinMaxU8 or MinMaxU16", DefaultValueFactory = _ => QuantizationMode.None };
         var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk };
+        var compression = new Option<bool>("--compression") { Description = "lossless wire compression (performance.enable_compression)" };
+        var data = new Option<string>("--data") { Description = "pattern (small integers, exact check) or gradient (random normal floats, checked by agreement)", DefaultValueFactory = _ => "pattern" };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data };
         command.SetAction((parse, ct) =>
         {
-            List<string> flags = [];
+            List<string> flags = ["--data", parse.GetValue(data)!];
             if (parse.GetValue(chunk) is { } c)
             {
                 flags.AddRange(["--chunk", c]);
+            }
+
+            if (parse.GetValue(compression))
+            {
+                flags.Add("--compression");
             }
 
             return AllReduceBench.RunAsync(parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations),
@@ -51,7 +58,9 @@ internal static class BenchCommand
         var iterations = new Option<int>("--iterations") { Required = true };
         var quantization = new Option<QuantizationMode>("--quantization");
         var chunk = new Option<string?>("--chunk");
-        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce") { master, peers, sizes, iterations, quantization, chunk };
+        var compression = new Option<bool>("--compression");
+        var data = new Option<string>("--data") { DefaultValueFactory = _ => "pattern" };
+        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce") { master, peers, sizes, iterations, quantization, chunk, compression, data };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
@@ -63,13 +72,14 @@ internal static class BenchCommand
                 MasterPort = int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
                 P2PBindAddress = "127.0.0.1",
                 EnableBufferBackup = false,
+                EnableCompression = parse.GetValue(compression),
             };
             if (parse.GetValue(chunk) is { } c)
             {
                 options = options with { RingChunkSize = (int)ByteSize.Parse(c) };
             }
 
-            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), ct);
+            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), parse.GetValue(data) == "gradient", ct);
         });
         return command;
     }
