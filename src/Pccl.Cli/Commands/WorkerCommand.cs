@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
 
 namespace Pccl.Cli.Commands;
@@ -63,14 +64,16 @@ internal static class WorkerCommand
 
     public static async Task<int> RunAsync(string? configPath, Flags flags, WorkloadOptions workload, bool json, CancellationToken ct)
     {
-        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
+        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "", CliContext.ServiceDefaults);
         var logger = context.LoggerFactory.CreateLogger("pccl.worker");
-        var accepted = false;
-        await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
+        Communicator? accepted = null;
+        await using var monitoring = await Monitoring.StartAsync(context,
+            () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,
+            _ => Task.FromResult<object?>(WorkerStatus.Of(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
         logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
         await using var communicator = await ConnectWithRetryAsync(options, context.LoggerFactory, logger, ct).ConfigureAwait(false);
-        Volatile.Write(ref accepted, true);
+        Volatile.Write(ref accepted, communicator);
         try
         {
             await new TrainingWorkload(communicator, workload, json ? Console.Out : null, logger).RunAsync(ct).ConfigureAwait(false);

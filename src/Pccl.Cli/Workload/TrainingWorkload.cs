@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Pccl.Telemetry;
 
 namespace Pccl.Cli.Workload;
 
@@ -13,6 +14,7 @@ namespace Pccl.Cli.Workload;
 internal sealed class TrainingWorkload(Communicator communicator, WorkloadOptions options, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private readonly RecoveryRateWatch _recoveries = new();
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -87,7 +89,20 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
                 {
                     return (null, retries, lastError);
                 }
+
+                RecordRecovery(retries + 1);
             }
+        }
+    }
+
+    /// <summary>Counts the retry as a recovery, and warns when recoveries come often enough to suggest a misconfiguration.</summary>
+    private void RecordRecovery(int attempt)
+    {
+        PcclInstruments.RecordRecovery();
+        logger.Recovery(AllReduceOptions.Default.Tag, attempt, communicator.Options.MaxRecoveryAttempts + 1, communicator.GroupWorldSize);
+        if (_recoveries.Record() is { } count)
+        {
+            logger.FrequentRecoveries(count, _recoveries.Window.TotalSeconds, (int)communicator.Options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
 

@@ -61,6 +61,7 @@ public sealed partial class Communicator
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
+        Telemetry.PcclInstruments.SetBufferBackupSize(backup?.Length ?? 0);
         RingAllReduce? ring = null;
         try
         {
@@ -68,6 +69,7 @@ public sealed partial class Communicator
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
+            Telemetry.PcclInstruments.RecordAllReduce(clock.Elapsed, ring.BytesSent, ring.BytesReceived);
             return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
@@ -80,6 +82,7 @@ public sealed partial class Communicator
 
             var failure = call.Failure ?? ToFailure(e);
             call.Fail(failure);
+            ReportAborted(options.Tag, failure);
             throw failure;
         }
         finally
