@@ -146,6 +146,22 @@ public sealed class ClusterMonitoringTests
         Assert.Equal(1, document.RootElement.GetProperty("global_world_size").GetInt32());
     }
 
+    [Fact]
+    public async Task ProcessesServingMetricsStillStopOnSigterm()
+    {
+        // Regression: the web host behind /metrics used to claim SIGTERM, so Kubernetes could not stop a pod gracefully.
+        var port = FreePort.Tcp();
+        await using var master = await PcclProcess.StartMasterAsync(port);
+        await using var worker = PcclProcess.StartWorker("w", port, FreePort.P2PRange());
+        foreach (var process in new[] { master, worker })
+        {
+            await process.WaitForMetricsPortAsync(Patience);
+            Assert.True(process.Signal(PosixSignals.Term));
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(process.HasExited, $"{process.Name} ignored SIGTERM:\n{process.Stderr}");
+        }
+    }
+
     /// <summary>The master's /status lists the three peers, their ring and the collectives it ran.</summary>
     private static async Task AssertMasterStatusAsync(string masterTarget, CancellationToken ct)
     {
@@ -181,6 +197,8 @@ public sealed class ClusterMonitoringTests
             {
                 return;
             }
+
+            await Task.Delay(2, ct);
         }
 
         Assert.Fail("the master's /status never showed a running all-reduce");
