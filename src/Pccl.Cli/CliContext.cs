@@ -17,8 +17,15 @@ internal sealed class CliContext : IDisposable
 
     public ILoggerFactory LoggerFactory { get; }
 
-    /// <summary>Loads the configuration (file, environment, flags) and sets up logging; throws <see cref="ConfigException"/> on bad input.</summary>
-    public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags, string defaultLogFile)
+    /// <summary>The verb's own defaults for <c>pccl master</c> and <c>pccl worker</c>: their metrics endpoint is on unless configured off.</summary>
+    public static IReadOnlyDictionary<string, string> ServiceDefaults { get; } = new Dictionary<string, string> { ["metrics.enabled"] = "true" };
+
+    /// <summary>
+    /// Loads the configuration (<paramref name="commandDefaults"/> over the built-in defaults, then file, environment, flags)
+    /// and sets up logging; throws <see cref="ConfigException"/> on bad input.
+    /// </summary>
+    public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags, string defaultLogFile,
+        IReadOnlyDictionary<string, string>? commandDefaults = null)
     {
         var environment = ConfigLoader.ProcessEnvironment();
         var layered = new Dictionary<string, string>(flags);
@@ -28,7 +35,7 @@ internal sealed class CliContext : IDisposable
             layered.Remove("logging.file");
         }
 
-        var config = ConfigLoader.Load(configPath, environment, layered);
+        var config = ConfigLoader.Load(configPath, environment, layered, commandDefaults ?? new Dictionary<string, string>());
         var logFile = consoleOnly ? null : config.Logging.File;
         if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))
         {

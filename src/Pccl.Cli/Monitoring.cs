@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Pccl.Hosting.Telemetry;
 
 namespace Pccl.Cli;
@@ -16,7 +17,9 @@ internal sealed class Monitoring : IAsyncDisposable
 
     public int? Port => _server?.Port;
 
-    public static async Task<Monitoring> StartAsync(CliContext context, Func<bool> ready, CancellationToken ct, Func<object?>? status = null)
+    /// <summary>Starts the endpoint when <c>metrics.enabled</c> and logs the URL it bound (the port differs from the configured one for 0).</summary>
+    public static async Task<Monitoring> StartAsync(CliContext context, Func<ReadinessReport> readiness, Func<CancellationToken, Task<object?>> status,
+        ILogger logger, CancellationToken ct)
     {
         if (!context.Config.Metrics.Enabled)
         {
@@ -27,7 +30,7 @@ internal sealed class Monitoring : IAsyncDisposable
         var server = new MonitoringServer(
             new MonitoringServerOptions { BindAddress = context.Config.Metrics.BindAddress, Port = context.Config.Metrics.Port },
             bridge.Registry,
-            () => ready() ? ReadinessReport.Ready : ReadinessReport.NotReady("not accepted into the run yet"),
+            readiness,
             status);
         try
         {
@@ -40,6 +43,8 @@ internal sealed class Monitoring : IAsyncDisposable
             throw;
         }
 
+        logger.LogInformation("metrics endpoint listening on {Url}metrics (metrics port {MetricsPort}; also /healthz /readyz /status)",
+            server.BaseAddress, server.Port);
         return new Monitoring(bridge, server);
     }
 

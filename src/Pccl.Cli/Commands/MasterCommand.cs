@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Telemetry;
 
 namespace Pccl.Cli.Commands;
 
@@ -13,21 +14,30 @@ internal static class MasterCommand
         var port = new Option<int?>("--port", "-p") { Description = "control TCP and heartbeat UDP port (network.master_port)" };
         var logLevel = CliOptions.LogLevel();
         var logFile = CliOptions.LogFile();
-        var command = new Command("master", "Run the master: membership, votes and orchestration; no tensor data") { config, host, port, logLevel, logFile };
+        var metrics = CliOptions.Metrics();
+        var metricsPort = CliOptions.MetricsPort();
+        var command = new Command("master", "Run the master: membership, votes and orchestration; no tensor data")
+        {
+            config, host, port, logLevel, logFile, metrics, metricsPort,
+        };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(config), new Flags()
             .Set("network.bind_address", parse.GetValue(host))
             .Set("network.master_port", parse.GetValue(port))
             .Set("logging.level", parse.GetValue(logLevel))
-            .Set("logging.file", parse.GetValue(logFile)), ct));
+            .Set("logging.file", parse.GetValue(logFile))
+            .Set("metrics.enabled", parse.GetValue(metrics))
+            .Set("metrics.port", parse.GetValue(metricsPort)), ct));
         return command;
     }
 
     public static async Task<int> RunAsync(string? configPath, Flags flags, CancellationToken ct)
     {
-        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
+        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "", CliContext.ServiceDefaults);
         var logger = context.LoggerFactory.CreateLogger("pccl.master");
         await using var master = await MasterNode.StartAsync(context.Config.ToMasterOptions(), context.LoggerFactory, ct).ConfigureAwait(false);
-        await using var monitoring = await Monitoring.StartAsync(context, () => true, ct).ConfigureAwait(false);
+        // Ready as soon as it listens (a standby master would add "and is the leader").
+        await using var monitoring = await Monitoring.StartAsync(context, () => ReadinessReport.Ready,
+            async request => await master.GetStatusAsync(request).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
         logger.LogInformation("master ready on port {Port}; stop with Ctrl+C or SIGTERM", master.Port);
         try
         {

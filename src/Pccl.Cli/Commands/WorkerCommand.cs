@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
 
 namespace Pccl.Cli.Commands;
@@ -63,10 +64,12 @@ internal static class WorkerCommand
 
     public static async Task<int> RunAsync(string? configPath, Flags flags, WorkloadOptions workload, bool json, CancellationToken ct)
     {
-        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "");
+        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "", CliContext.ServiceDefaults);
         var logger = context.LoggerFactory.CreateLogger("pccl.worker");
-        var accepted = false;
-        await using var monitoring = await Monitoring.StartAsync(context, () => Volatile.Read(ref accepted), ct).ConfigureAwait(false);
+        Communicator? accepted = null;
+        await using var monitoring = await Monitoring.StartAsync(context,
+            () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,
+            _ => Task.FromResult<object?>(WorkerStatus.Of(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
         var reconnectWindow = TimeSpan.FromMilliseconds(context.Config.FaultTolerance.MasterReconnectTimeoutMs);
         var ft = context.Config.FaultTolerance;
@@ -78,7 +81,7 @@ internal static class WorkerCommand
         {
             logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
             await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
-            Volatile.Write(ref accepted, true);
+            Volatile.Write(ref accepted, communicator);
             try
             {
                 await training.RunAsync(communicator, ct).ConfigureAwait(false);
@@ -92,7 +95,7 @@ internal static class WorkerCommand
             catch (PcclException e) when (e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked && reconnectWindow > TimeSpan.Zero)
             {
                 // A restarted master, or one that removed this peer while it hung, takes it back as a new peer.
-                Volatile.Write(ref accepted, false);
+                Volatile.Write(ref accepted, null);
                 logger.LogWarning("{Reason}; reconnecting for up to {Seconds:0} s (fault_tolerance.master_reconnect_timeout_ms)", e.Message, reconnectWindow.TotalSeconds);
                 window = reconnectWindow;
             }

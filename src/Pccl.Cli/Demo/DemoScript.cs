@@ -62,6 +62,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
         [
             "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
+            "--metrics", "false", // several workers on one host cannot share the default metrics port
         ]);
         _workers.Add(worker);
         return worker;

@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Pccl.Telemetry;
 
 namespace Pccl.Cli.Workload;
 
@@ -13,6 +14,7 @@ namespace Pccl.Cli.Workload;
 internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private readonly RecoveryRateWatch _recoveries = new();
     private Communicator _communicator = null!;
     private int _step;
 
@@ -114,7 +116,20 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
                 {
                     return (null, retries, lastError);
                 }
+
+                RecordRecovery(retries + 1);
             }
+        }
+    }
+
+    /// <summary>Counts the retry as a recovery, and warns when recoveries come often enough to suggest a misconfiguration.</summary>
+    private void RecordRecovery(int attempt)
+    {
+        PcclInstruments.RecordRecovery();
+        logger.Recovery(AllReduceOptions.Default.Tag, attempt, _communicator.Options.MaxRecoveryAttempts + 1, _communicator.GroupWorldSize);
+        if (_recoveries.Record() is { } count)
+        {
+            logger.FrequentRecoveries(count, _recoveries.Window.TotalSeconds, (int)_communicator.Options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
 

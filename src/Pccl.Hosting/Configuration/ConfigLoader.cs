@@ -16,10 +16,24 @@ public static class ConfigLoader
     /// <param name="environment">Variables for <c>${VAR}</c> expansion and <c>PCCL_*</c> overrides (see <see cref="ProcessEnvironment"/>).</param>
     /// <param name="flags">Dotted keys to values, e.g. <c>network.master_host</c> -> <c>h</c>; applied last.</param>
     /// <exception cref="ConfigException">Anything is wrong; the message lists every problem.</exception>
-    public static PcclConfig Load(string? path, IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> flags)
+    public static PcclConfig Load(string? path, IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> flags) =>
+        Load(path, environment, flags, NoFlags);
+
+    /// <summary>
+    /// Loads and validates the configuration with a command's own defaults: <paramref name="commandDefaults"/> (dotted
+    /// keys, e.g. <c>metrics.enabled</c> -> <c>true</c> for <c>pccl worker</c>) replace the built-in defaults, and the
+    /// file, the environment and the flags override them as usual.
+    /// </summary>
+    /// <exception cref="ConfigException">Anything is wrong; the message lists every problem.</exception>
+    public static PcclConfig Load(
+        string? path,
+        IReadOnlyDictionary<string, string> environment,
+        IReadOnlyDictionary<string, string> flags,
+        IReadOnlyDictionary<string, string> commandDefaults)
     {
+        ArgumentNullException.ThrowIfNull(commandDefaults);
         var problems = new ConfigProblems();
-        var config = Evaluate(path, null, environment, flags, problems);
+        var config = Evaluate(path, null, environment, flags, problems, commandDefaults);
         problems.ThrowIfAny();
         return config;
     }
@@ -36,15 +50,22 @@ public static class ConfigLoader
         return result;
     }
 
-    /// <summary>Validates what <see cref="Load"/> would, without throwing; <paramref name="text"/> replaces reading the file.</summary>
+    /// <summary>Validates what <see cref="Load(string?, IReadOnlyDictionary{string, string}, IReadOnlyDictionary{string, string})"/> would, without throwing; <paramref name="text"/> replaces reading the file.</summary>
     internal static PcclConfig Evaluate(
         string? path,
         string? text,
         IReadOnlyDictionary<string, string> environment,
         IReadOnlyDictionary<string, string>? flags,
-        ConfigProblems problems)
+        ConfigProblems problems,
+        IReadOnlyDictionary<string, string>? commandDefaults = null)
     {
         var assignments = new List<ConfigAssignment>();
+        foreach (var (key, value) in commandDefaults ?? NoFlags)
+        {
+            var schemaKey = ConfigSchema.Find(key) ?? throw new ArgumentException($"'{key}' is not a configuration key", nameof(commandDefaults));
+            assignments.Add(new(schemaKey, new RawValue(value), ConfigOrigin.Default));
+        }
+
         if (path is not null && (text ?? ReadFile(path, problems)) is { } yaml)
         {
             assignments.AddRange(YamlConfigReader.Read(yaml, path, environment, problems));

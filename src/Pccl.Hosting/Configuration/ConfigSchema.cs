@@ -42,7 +42,7 @@ internal static class ConfigSchema
         Logging("file", ValueParsers.OptionalText, (l, v) => l with { File = (string?)v }),
         Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),
         Metrics("enabled", ValueParsers.Boolean, (m, v) => m with { Enabled = (bool)v! }),
-        Metrics("port", ValueParsers.Int32(1, 65535), (m, v) => m with { Port = (int)v! }),
+        Metrics("port", ValueParsers.Int32(0, 65535), (m, v) => m with { Port = (int)v! }),
         Metrics("bind_address", ValueParsers.Address, (m, v) => m with { BindAddress = (string)v! }),
     ];
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Prometheus;
 
 namespace Pccl.Hosting.Telemetry;
@@ -31,7 +32,7 @@ public sealed class MonitoringServer : IAsyncDisposable
     private readonly MonitoringServerOptions options;
     private readonly CollectorRegistry registry;
     private readonly Func<ReadinessReport> readiness;
-    private readonly Func<object?> status;
+    private readonly Func<CancellationToken, Task<object?>> status;
     private WebApplication? app;
 
     /// <summary>Creates a stopped server; call <see cref="StartAsync"/>.</summary>
@@ -41,11 +42,26 @@ public sealed class MonitoringServer : IAsyncDisposable
     /// <param name="status">Produces the /status document (serialised with snake_case names); when null /status is <c>{}</c>.</param>
     public MonitoringServer(MonitoringServerOptions options, CollectorRegistry registry,
         Func<ReadinessReport>? readiness = null, Func<object?>? status = null)
+        : this(options, registry, readiness, WrapStatus(status))
     {
+    }
+
+    /// <summary>Creates a stopped server whose /status document is produced asynchronously; call <see cref="StartAsync"/>.</summary>
+    /// <param name="options">Bind address and port.</param>
+    /// <param name="registry">The registry served on /metrics (usually <see cref="PrometheusBridge.Registry"/>).</param>
+    /// <param name="readiness">Answers /readyz; when null the process is always ready.</param>
+    /// <param name="statusAsync">
+    /// Produces the /status document (serialised with snake_case names), e.g. by asking an event loop for a snapshot;
+    /// the token is the request's.
+    /// </param>
+    public MonitoringServer(MonitoringServerOptions options, CollectorRegistry registry,
+        Func<ReadinessReport>? readiness, Func<CancellationToken, Task<object?>> statusAsync)
+    {
+        ArgumentNullException.ThrowIfNull(statusAsync);
         this.options = options;
         this.registry = registry;
         this.readiness = readiness ?? (() => ReadinessReport.Ready);
-        this.status = status ?? (() => new Dictionary<string, object>());
+        status = statusAsync;
     }
 
     /// <summary>The port actually bound (differs from the options when they ask for 0); valid after start.</summary>
@@ -73,6 +89,7 @@ public sealed class MonitoringServer : IAsyncDisposable
         }
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -160,9 +177,9 @@ public sealed class MonitoringServer : IAsyncDisposable
         object? document;
         try
         {
-            document = status();
+            document = await status(cancellationToken);
         }
-        catch (Exception e)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             await WriteTextAsync(response, StatusCodes.Status500InternalServerError, "status unavailable: " + e.Message, cancellationToken);
             return;
@@ -172,6 +189,9 @@ public sealed class MonitoringServer : IAsyncDisposable
         response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(response.Body, document, document?.GetType() ?? typeof(object), StatusJson, cancellationToken);
     }
+
+    private static Func<CancellationToken, Task<object?>> WrapStatus(Func<object?>? status) =>
+        status is null ? _ => Task.FromResult<object?>(new Dictionary<string, object>()) : _ => Task.FromResult(status());
 
     private static ReadinessReport Evaluate(Func<ReadinessReport> readiness)
     {

@@ -61,6 +61,7 @@ public sealed partial class Communicator
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
+        Telemetry.PcclInstruments.SetBufferBackupSize(backup?.Length ?? 0);
         RingAllReduce? ring = null;
         try
         {
@@ -72,6 +73,7 @@ public sealed partial class Communicator
             }
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
+            Telemetry.PcclInstruments.RecordAllReduce(clock.Elapsed, ring.BytesSent, ring.BytesReceived);
             return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
@@ -98,6 +100,7 @@ public sealed partial class Communicator
 
             var failure = call.Failure ?? ToFailure(e);
             call.Fail(failure);
+            ReportAborted(options.Tag, failure);
             throw failure;
         }
         finally

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Membership;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl;
@@ -131,6 +132,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.TopologyComplete:
                 _world = new WorldView(message.TopologyComplete.World, PeerId, _options.PeerGroup);
+                PcclInstruments.SetPeerCount(_world.GlobalSize);
                 if (!_accepted.TrySetResult())
                 {
                     _membershipReply?.TrySetResult(message);
@@ -143,6 +145,7 @@ public sealed partial class Communicator : IAsyncDisposable
                     if (message.TopologyFailed.World is { } survivors)
                     {
                         _world = new WorldView(survivors, PeerId, _options.PeerGroup);
+                        PcclInstruments.SetPeerCount(_world.GlobalSize);
                     }
 
                     _membershipReply?.TrySetResult(message);
@@ -158,6 +161,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.WorldChanged:
                 _world = new WorldView(message.WorldChanged.World, PeerId, _options.PeerGroup);
+                PcclInstruments.SetPeerCount(_world.GlobalSize);
                 _logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
                 if (_lanes is { } lanes)
                 {

@@ -29,6 +29,12 @@ public sealed class MasterNode : IAsyncDisposable
         return Task.FromResult(new MasterNode(server));
     }
 
+    /// <summary>
+    /// A consistent snapshot of membership, rings, revisions and recent operations (for <c>/status</c>), taken on the
+    /// master's event loop.
+    /// </summary>
+    internal Task<MasterStatus> GetStatusAsync(CancellationToken ct) => _server.SnapshotAsync(ct);
+
     /// <summary>Keeps the master running but stops answering heartbeats, as a hung master would; for tests.</summary>
     internal void PauseHeartbeatAnswersForTest() => _server.PauseHeartbeatAnswersForTest();
 

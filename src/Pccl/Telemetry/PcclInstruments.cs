@@ -128,6 +128,17 @@ internal static class PcclInstruments
         }
     }
 
+    /// <summary>
+    /// Records one finished all-reduce: its latency, the throughput of the bytes this peer sent, and
+    /// the ring payload sent and received.
+    /// </summary>
+    public static void RecordAllReduce(TimeSpan duration, long bytesSent, long bytesReceived)
+    {
+        RecordCollective(duration, bytesSent, MetricTags.Ops.AllReduce);
+        AddBytesSent(bytesSent, MetricTags.TrafficKinds.Ring);
+        AddBytesReceived(bytesReceived, MetricTags.TrafficKinds.Ring);
+    }
+
     /// <summary>Reports a measured data rate in gigabits per second (e.g. from a bandwidth test).</summary>
     public static void SetThroughput(double gbps) => Volatile.Write(ref throughputGbps, gbps);
 

@@ -32,6 +32,16 @@ internal sealed class PcclProcess : IAsyncDisposable
 
     public string Stderr => string.Join('\n', _stderr);
 
+    /// <summary>
+    /// <c>pccl master</c> and <c>pccl worker</c> serve metrics by default on port 9090; tests run many of them at once, so each
+    /// gets a free loopback port unless the test sets one (the bound port is logged, see <see cref="MetricsPort"/>).
+    /// </summary>
+    private static readonly Dictionary<string, string> MetricsDefaults = new()
+    {
+        ["PCCL_METRICS_PORT"] = "0",
+        ["PCCL_METRICS_BIND_ADDRESS"] = "127.0.0.1",
+    };
+
     public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -46,7 +56,7 @@ internal sealed class PcclProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
 
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        foreach (var (k, v) in MetricsDefaults.Concat(environment ?? new Dictionary<string, string>()))
         {
             info.Environment[k] = v;
         }
@@ -69,7 +79,11 @@ internal sealed class PcclProcess : IAsyncDisposable
             ["PCCL_NETWORK_P2P_PORT_RANGE"] = p2pRange,
             ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
         };
-        return Start(name, ["worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", "4096", "--step-delay-ms", "20", "--log-file", "none", .. extra ?? []], env);
+        string[] extraArgs = [.. extra ?? []];
+        // a workload option in extra replaces the default (an option given twice is an error)
+        var workload = new[] { ("--elements", "4096"), ("--step-delay-ms", "20") }
+            .Where(o => !extraArgs.Contains(o.Item1)).SelectMany(o => new[] { o.Item1, o.Item2 });
+        return Start(name, ["worker", "--master", $"127.0.0.1:{masterPort}", "--json", .. workload, "--log-file", "none", .. extraArgs], env);
     }
 
     /// <summary>The step reports (<c>--json</c> lines) printed so far.</summary>
@@ -83,6 +97,33 @@ internal sealed class PcclProcess : IAsyncDisposable
     }
 
     public int LastWorldSize => LastStep()?.GetProperty("world_size").GetInt32() ?? 0;
+
+    /// <summary>The port of the metrics endpoint as the process logged it ("metrics port N"), or null before that line.</summary>
+    public int? MetricsPort
+    {
+        get
+        {
+            const string marker = "(metrics port ";
+            foreach (var line in _stderr)
+            {
+                var at = line.IndexOf(marker, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    var digits = new string([.. line[(at + marker.Length)..].TakeWhile(char.IsAsciiDigit)]);
+                    return int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Waits until the process logged its metrics port and returns it.</summary>
+    public async Task<int> WaitForMetricsPortAsync(TimeSpan timeout)
+    {
+        await WaitUntilAsync(() => MetricsPort is not null || HasExited, timeout, $"{Name} logs its metrics port", this);
+        return MetricsPort ?? throw new InvalidOperationException($"{Name} exited before serving metrics:\n{Stderr}");
+    }
 
     /// <summary>Waits until <paramref name="condition"/> holds; fails with the process's output when it does not in time.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params PcclProcess[] watched)

@@ -100,6 +100,43 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs an instant query that yields a vector; returns each sample's labels and value (empty for no samples).</summary>
+    public async Task<IReadOnlyList<PrometheusSample>> QueryVectorAsync(string promql, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri("api/v1/query?query=" + Uri.EscapeDataString(promql), UriKind.Relative), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        if (root.GetProperty("status").GetString() != "success" || root.GetProperty("data").GetProperty("resultType").GetString() != "vector")
+        {
+            throw new InvalidOperationException($"Query '{promql}' failed or returned no vector: {body}");
+        }
+
+        return [.. root.GetProperty("data").GetProperty("result").EnumerateArray().Select(sample => new PrometheusSample(
+            sample.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? ""),
+            ParseSampleValue(sample.GetProperty("value"))))];
+    }
+
+    /// <summary>Polls a vector query (every 500 ms) until its samples satisfy <paramref name="accept"/>; throws with the last samples after <paramref name="timeout"/>.</summary>
+    public async Task<IReadOnlyList<PrometheusSample>> WaitForVectorAsync(
+        string promql, Func<IReadOnlyList<PrometheusSample>, bool> accept, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        IReadOnlyList<PrometheusSample> last = [];
+        while (deadline.Elapsed < timeout)
+        {
+            last = await QueryVectorAsync(promql, cancellationToken);
+            if (accept(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        throw new TimeoutException($"'{promql}' was [{string.Join("; ", last)}] after {timeout}; Prometheus log:\n{Log}");
+    }
+
     /// <summary>Polls a query (every 500 ms) until its value satisfies <paramref name="accept"/>; throws with the last value after <paramref name="timeout"/>.</summary>
     public async Task<double> WaitForValueAsync(string promql, Func<double, bool> accept, TimeSpan timeout, CancellationToken cancellationToken)
     {

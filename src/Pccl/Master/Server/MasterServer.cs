@@ -27,6 +27,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly Dictionary<long, MasterConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly MasterCore _core = new();
+    private readonly RecentOperations _recent = new();
     private long _nextConnectionId;
     private Task _acceptLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
@@ -70,7 +71,8 @@ internal sealed class MasterServer : IAsyncDisposable
         _listener!.Listen(512);
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _eventLoop = Task.Run(EventLoopAsync);
-        _logger.LogInformation("master listening on {Address}:{Port} (TCP control, UDP heartbeats; cluster {Cluster})", _options.BindAddress, Port, _options.ClusterId);
+        PcclInstruments.SetPeerCount(0, MetricRole.Master);
+        _logger.MasterStarted($"{_options.BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {_options.ClusterId})");
     }
 
     private void BindControl(IPAddress address)
@@ -173,6 +175,11 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     coreEvent = OnHeartbeatExpired(expired.Peer);
                 }
+                else if (e is StatusRequested request)
+                {
+                    request.Reply.TrySetResult(MasterStatus.From(_core.State, Port, _recent));
+                    continue;
+                }
 
                 foreach (var command in _core.Handle(coreEvent))
                 {
@@ -196,6 +203,7 @@ internal sealed class MasterServer : IAsyncDisposable
         {
             case SendMessage send when _connections.TryGetValue(send.ConnectionId, out var c):
                 c.Send(send.Message);
+                NoteOperation(send);
                 break;
             case CloseConnection close when _connections.TryGetValue(close.ConnectionId, out var c):
                 c.CloseAfterFlush();
@@ -222,6 +230,7 @@ internal sealed class MasterServer : IAsyncDisposable
         if (_connections.TryGetValue(peer.ConnectionId, out var connection))
         {
             PcclInstruments.RecordPeerKicked(MetricTags.KickReasons.HeartbeatTimeout);
+            _logger.PeerKicked(peer.PeerId, reason);
             connection.Send(new ControlMessage
             {
                 Kick = new Kick
@@ -238,24 +247,51 @@ internal sealed class MasterServer : IAsyncDisposable
         return new ConnectionClosed(peer.ConnectionId, reason);
     }
 
+    /// <summary>Logs and counts a membership change; commands run after the core's whole step, so the state is final.</summary>
     private void Log(ReportMembership report)
     {
         var world = _core.State.Accepted.Count();
+        PcclInstruments.SetPeerCount(world, MetricRole.Master);
         switch (report.Change)
         {
             case MembershipChange.Registered:
                 _logger.LogInformation("peer {PeerId} registered from {Detail}; waiting for a topology vote", report.PeerId, report.Detail);
                 break;
             case MembershipChange.Accepted:
-                _logger.LogInformation("peer {PeerId} accepted ({Detail}); world size {World}", report.PeerId, report.Detail, world);
+                _logger.PeerJoined(report.PeerId, report.Detail, world);
                 break;
             case MembershipChange.Left:
-                _logger.LogInformation("peer {PeerId} left: {Reason}; world size {World}", report.PeerId, report.Detail, world);
+                _logger.PeerLeft(report.PeerId, report.Detail, world);
                 break;
             case MembershipChange.Kicked:
-                _logger.LogWarning("peer {PeerId} kicked: {Reason}", report.PeerId, report.Detail);
+                PcclInstruments.RecordPeerKicked(KickLabels.ForDetail(report.Detail));
+                _logger.PeerKicked(report.PeerId, report.Detail);
                 break;
         }
+    }
+
+    private void NoteOperation(SendMessage send)
+    {
+        var state = _core.State;
+        if (state.PeerByConnection.TryGetValue(send.ConnectionId, out var id) && state.Peers.TryGetValue(id, out var peer))
+        {
+            _recent.Note(send.Message, peer.Group, DateTimeOffset.UtcNow);
+        }
+    }
+
+    /// <summary>
+    /// A consistent snapshot for <c>/status</c>: the request is queued behind the events before it and answered on the
+    /// event loop, so it never reads the state while the core changes it.
+    /// </summary>
+    public Task<MasterStatus> SnapshotAsync(CancellationToken ct)
+    {
+        var request = new StatusRequested(new TaskCompletionSource<MasterStatus>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_stop.IsCancellationRequested || !_events.Writer.TryWrite(request))
+        {
+            throw new PcclException(PcclErrorCode.InvalidState, "the master is stopped; it has no status to report");
+        }
+
+        return request.Reply.Task.WaitAsync(ct);
     }
 
     /// <summary>Stops answering heartbeats (peers then see a hung master); for tests.</summary>
@@ -280,11 +316,15 @@ internal sealed class MasterServer : IAsyncDisposable
         _heartbeats?.Dispose();
         await Task.WhenAll(_acceptLoop, _eventLoop).ConfigureAwait(false);
         _stop.Dispose();
-        _logger.LogInformation("master stopped");
+        PcclInstruments.SetPeerCount(0, MetricRole.Master);
+        _logger.MasterStopped();
     }
 
     /// <summary>Shell-only event: a peer's heartbeats stopped; the shell closes its connection and tells the core.</summary>
     private sealed record HeartbeatExpired(SilentPeer Peer) : MasterEvent;
+
+    /// <summary>Shell-only event: <c>/status</c> asks for a snapshot.</summary>
+    private sealed record StatusRequested(TaskCompletionSource<MasterStatus> Reply) : MasterEvent;
 
     /// <summary>Shell-only event: a connection to register before the core hears of it.</summary>
     private sealed record ConnectionOpenedWithHandle(MasterConnection Connection) : MasterEvent;
