@@ -66,6 +66,7 @@ public sealed partial class Communicator
             var rxBytes = plan.Receive.Count > 0 ? await ReceiveStateAsync(call, plan, entries, ct).ConfigureAwait(false) : 0UL;
             var complete = await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             state.Revision = complete.Revision;
+            Telemetry.PcclInstruments.RecordSharedStateSync((long)complete.Revision, source.BytesServed, (long)rxBytes);
             return new SharedStateSyncInfo((ulong)source.BytesServed, rxBytes, complete.Revision, clock.Elapsed);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && call is not null)
