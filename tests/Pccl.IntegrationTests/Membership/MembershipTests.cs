@@ -111,7 +111,7 @@ public class MembershipTests
             ["PCCL_ROLE"] = "worker", ["PCCL_NETWORK_MASTER_PORT"] = portText, ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
             ["PCCL_NETWORK_P2P_PORT_RANGE"] = FreePort.P2PRange(),
         });
-        await PcclProcess.WaitUntilAsync(() => master.Stderr.Contains("peer 1 accepted", StringComparison.Ordinal), Patience, "worker started by PCCL_ROLE joins", master, worker);
+        await PcclProcess.WaitUntilAsync(() => master.Stderr.Contains("Peer 1 joined", StringComparison.Ordinal), Patience, "worker started by PCCL_ROLE joins", master, worker);
 
         await using var bad = PcclProcess.Start("bad", [], new Dictionary<string, string> { ["PCCL_ROLE"] = "mastr" });
         Assert.NotEqual(0, await bad.WaitForExitAsync(TimeSpan.FromSeconds(30)));

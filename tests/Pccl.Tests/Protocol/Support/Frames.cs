@@ -33,6 +33,28 @@ internal static class Frames
             new() { CollectiveStart = start },
             new() { CollectiveAbort = new CollectiveAbort { Tag = 4, Sequence = 99, Failure = CollectiveFailure.PeerLost, Reason = "gone", LostPeerId = 3 } },
             new() { CollectiveComplete = new CollectiveComplete { Tag = 4, Sequence = 99 } },
+            new()
+            {
+                SharedStateSyncRequest = new SharedStateSyncRequest
+                {
+                    Revision = 13,
+                    Strategy = SharedStateStrategy.SendOnly,
+                    Tensors = { new SharedStateTensorInfo { Key = "w", DataType = DataType.F32, ByteLength = 4096, Hash = 0xABCD, AllowContentInequality = true } },
+                },
+            },
+            new() { SharedStateSyncDone = new SharedStateSyncDone { Sequence = 3, Success = false, Error = "hash", RxBytes = 10, LostDonorIds = { 2 } } },
+            new()
+            {
+                SharedStateTransferPlan = new SharedStateTransferPlan
+                {
+                    Sequence = 3,
+                    Revision = 14,
+                    Receive = { new SharedStateReceive { Key = "w", Hash = 0xABCD, ByteLength = 4096, DonorIds = { 1, 2 } } },
+                    Donors = { new SharedStateDonor { PeerId = 1, Address = "10.0.0.1", P2PPort = 7119 } },
+                },
+            },
+            new() { SharedStateSyncComplete = new SharedStateSyncComplete { Sequence = 3, Revision = 14 } },
+            new() { SharedStateSyncAbort = new SharedStateSyncAbort { Sequence = 3, Failure = SharedStateSyncFailure.PeerLost, Reason = "gone", LostPeerId = 2, PeersAtFault = { 2 } } },
         ];
     }
 
