@@ -6,19 +6,20 @@ using Microsoft.Extensions.Logging;
 namespace Pccl.Cli.Workload;
 
 /// <summary>
-/// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer,
-/// retry on a lost peer, wait when alone. A peer that just joined skips the first vote so it is in step with the peers
-/// that just admitted it.
+/// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer
+/// with the library's retry helper, wait for peers when fewer than two remain. A peer that just joined skips the first
+/// vote so it is in step with the peers that just admitted it.
 /// </summary>
 internal sealed class TrainingWorkload(Communicator communicator, WorkloadOptions options, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private int _step;
 
     public async Task RunAsync(CancellationToken ct)
     {
+        FaultInjection.FromEnvironment()?.Attach(communicator, () => Volatile.Read(ref _step), json);
         var justJoined = true;
-        var step = 0;
-        while (options.Steps == 0 || step < options.Steps)
+        while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
             if (!justJoined || communicator.GroupWorldSize < 2)
@@ -33,14 +34,14 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
                 continue;
             }
 
-            var (info, retries, lastError) = await AllReduceWithRetryAsync(step, ct).ConfigureAwait(false);
-            if (info is null)
+            var report = options.Verify ? await VerifiedStepAsync(_step, ct).ConfigureAwait(false) : await StepAsync(_step, ct).ConfigureAwait(false);
+            if (report is null)
             {
-                continue; // the world shrank below two peers: wait for more
+                continue; // the world shrank below two peers or the attempts ran out: vote and wait for peers
             }
 
-            Report(new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError));
-            step++;
+            Report(report);
+            Volatile.Write(ref _step, _step + 1);
             if (options.StepDelay > TimeSpan.Zero)
             {
                 await Task.Delay(options.StepDelay, ct).ConfigureAwait(false);
@@ -60,46 +61,101 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
             await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
             logger.LogInformation("topology updated; world size {World}", communicator.GlobalWorldSize);
         }
-        catch (PcclException e) when (e.IsTransient)
+        catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.LogWarning("topology update failed, will vote again: {Reason}", e.Message);
         }
     }
 
-    private async Task<(AllReduceInfo? Info, int Retries, string? LastError)> AllReduceWithRetryAsync(int step, CancellationToken ct)
+    private async Task<StepReport?> StepAsync(int step, CancellationToken ct)
     {
+        Fill(step, perPeer: true);
+        try
+        {
+            var info = await communicator.AllReduceWithRetryAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
+            var error = info.LastFailure is { } failure ? ToSnakeCase(failure.Code) : null;
+            return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), info.Retries, error)
+            {
+                TimeNs = MonotonicClock.NowNs(),
+            };
+        }
+        catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
+        {
+            logger.LogWarning("step {Step} not completed ({Code}): {Reason}; waiting for peers", step, e.Code, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="StepAsync"/> but retries by hand so the buffer can be checked between attempts: after a failed
+    /// attempt it must hold the original input again, and the retry runs on it without a refill.
+    /// </summary>
+    private async Task<StepReport?> VerifiedStepAsync(int step, CancellationToken ct)
+    {
+        Fill(step, perPeer: false);
         var retries = 0;
+        bool? restored = null;
+        long? firstError = null;
         string? lastError = null;
         while (true)
         {
-            Fill(step);
             try
             {
                 var info = await communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
-                return (info, retries, lastError);
+                return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError)
+                {
+                    TimeNs = MonotonicClock.NowNs(),
+                    Verified = HoldsSum(step, info.WorldSize),
+                    Restored = restored,
+                    FirstErrorTimeNs = firstError,
+                };
             }
-            catch (PcclException e) when (e.IsTransient || e.Code == PcclErrorCode.TooFewPeers)
+            catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
             {
+                firstError ??= MonotonicClock.NowNs();
+                restored = (restored ?? true) && HoldsSum(step, 1);
                 lastError = ToSnakeCase(e.Code);
                 retries++;
-                logger.LogWarning("all-reduce attempt {Attempt} failed ({Code}): {Reason}", retries, e.Code, e.Message);
-                if (communicator.GroupWorldSize < 2 || e.Code == PcclErrorCode.TooFewPeers || retries > communicator.Options.MaxRecoveryAttempts)
+                logger.LogWarning("step {Step} attempt {Attempt} failed ({Code}): {Reason}", step, retries, e.Code, e.Message);
+                if (e.Code == PcclErrorCode.TooFewPeers || communicator.GroupWorldSize < 2 || retries > communicator.Options.MaxRecoveryAttempts)
                 {
-                    return (null, retries, lastError);
+                    return null;
                 }
             }
         }
     }
 
-    /// <summary>Deterministic per-peer data; small multiples of 1/8 so any summation order is exact.</summary>
-    private void Fill(int step)
+    /// <summary>A lost master or a kick ends the run: no retry or vote can succeed on this communicator again.</summary>
+    private static bool IsFatal(PcclException e) => e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked;
+
+    /// <summary>
+    /// Small multiples of 1/8 so any summation order is exact. Per peer: deterministic data that differs between peers;
+    /// otherwise every peer holds the same values, so the exact sum is the world size times them.
+    /// </summary>
+    private void Fill(int step, bool perPeer)
     {
-        var seed = (int)(communicator.PeerId * 7 + (ulong)step * 13);
+        var seed = (int)((perPeer ? communicator.PeerId * 7 : 0) + (ulong)step * 13);
         for (var i = 0; i < _gradient.Length; i++)
         {
-            _gradient[i] = ((seed + i) % 101) / 8f;
+            _gradient[i] = Value(seed, i);
         }
     }
+
+    private bool HoldsSum(int step, int worldSize)
+    {
+        var seed = step * 13;
+        for (var i = 0; i < _gradient.Length; i++)
+        {
+            if (_gradient[i] != worldSize * Value(seed, i))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static float Value(int seed, int i) => ((seed + i) % 101) / 8f;
 
     private string ResultHash() => Convert.ToHexStringLower(XxHash3.Hash(MemoryMarshal.AsBytes(_gradient.AsSpan())));
 

@@ -3,11 +3,14 @@ using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl;
 
 public sealed partial class Communicator
 {
+    private long _backupBytes; // held by in-flight in-place all-reduces; exported as pccl.buffer_backup.size
+
     /// <summary>
     /// All-reduces <paramref name="buffer"/> in place with the other peers of this group. Every peer gets bit-identical
     /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
@@ -80,7 +83,7 @@ public sealed partial class Communicator
 
             var failure = call.Failure ?? ToFailure(e);
             call.Fail(failure);
-            throw failure;
+            throw send is null && backup is null ? BufferUndefined(failure) : failure;
         }
         finally
         {
@@ -88,6 +91,7 @@ public sealed partial class Communicator
             ring?.Dispose();
             if (backup is not null)
             {
+                PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Length));
                 _scratch.Return(backup);
             }
         }
@@ -120,6 +124,7 @@ public sealed partial class Communicator
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
             ring = new RingAllReduce(layout, wire, transfer);
+            RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
             ringDone = true;
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
@@ -159,6 +164,11 @@ public sealed partial class Communicator
         }
     }
 
+    /// <summary>With buffer backup off a failed in-place all-reduce leaves partial sums behind; the error must say so.</summary>
+    private static PcclException BufferUndefined(PcclException failure) => new(failure.Code,
+        $"{failure.Message}; the buffer's content is undefined because buffer backup is off (fault_tolerance.enable_buffer_backup): refill it before a retry",
+        failure.IsTransient, failure) { LostPeerId = failure.LostPeerId };
+
     private PcclException ToFailure(Exception e) => e switch
     {
         PcclException { Code: PcclErrorCode.ProtocolViolation } p => new PcclException(PcclErrorCode.PeerLost, $"ring neighbour sent bad data: {p.Message}; retry", true, p),
@@ -185,6 +195,7 @@ public sealed partial class Communicator
 
         var backup = _scratch.Rent(buffer.Length);
         buffer.Span.CopyTo(backup);
+        PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, backup.Length));
         return backup;
     }
 
