@@ -105,7 +105,7 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
                 return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError)
                 {
                     TimeNs = MonotonicClock.NowNs(),
-                    Verified = HoldsSum(step, info.WorldSize),
+                    Verified = HoldsSum(info.WorldSize),
                     Restored = restored,
                     FirstErrorTimeNs = firstError,
                 };
@@ -113,7 +113,7 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
             catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
             {
                 firstError ??= MonotonicClock.NowNs();
-                restored = (restored ?? true) && HoldsSum(step, 1);
+                restored = (restored ?? true) && HoldsSum(1);
                 lastError = ToSnakeCase(e.Code);
                 retries++;
                 logger.LogWarning("step {Step} attempt {Attempt} failed ({Code}): {Reason}", step, retries, e.Code, e.Message);
@@ -129,24 +129,24 @@ internal sealed class TrainingWorkload(Communicator communicator, WorkloadOption
     private static bool IsFatal(PcclException e) => e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked;
 
     /// <summary>
-    /// Small multiples of 1/8 so any summation order is exact. Per peer: deterministic data that differs between peers;
-    /// otherwise every peer holds the same values, so the exact sum is the world size times them.
+    /// Small multiples of 1/8 so any summation order is exact. Per peer: deterministic data that differs between peers
+    /// and steps; otherwise every peer holds the same values at every step (peers count steps from when they joined),
+    /// so the exact sum is the world size times them.
     /// </summary>
     private void Fill(int step, bool perPeer)
     {
-        var seed = (int)((perPeer ? communicator.PeerId * 7 : 0) + (ulong)step * 13);
+        var seed = perPeer ? (int)(communicator.PeerId * 7 + (ulong)step * 13) : 0;
         for (var i = 0; i < _gradient.Length; i++)
         {
             _gradient[i] = Value(seed, i);
         }
     }
 
-    private bool HoldsSum(int step, int worldSize)
+    private bool HoldsSum(int worldSize)
     {
-        var seed = step * 13;
         for (var i = 0; i < _gradient.Length; i++)
         {
-            if (_gradient[i] != worldSize * Value(seed, i))
+            if (_gradient[i] != worldSize * Value(0, i))
             {
                 return false;
             }

@@ -65,16 +65,24 @@ public sealed partial class Communicator
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
         RingAllReduce? ring = null;
+        CollectiveStart? start = null;
         try
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
-            var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
         {
+            if (ring is not null && start is not null)
+            {
+                // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours do, or
+                // the next attempt on this lane would read from a link the neighbour has closed.
+                await RetireLanesAsync(start).ConfigureAwait(false);
+            }
+
             Restore(send, backup, bytes.Memory);
             if (ct.IsCancellationRequested)
             {
@@ -147,6 +155,14 @@ public sealed partial class Communicator
             _scratch.Return(receiveScratch);
             _scratch.Return(decodeScratch);
         }
+    }
+
+    private ValueTask RetireLanesAsync(CollectiveStart start)
+    {
+        var rank = start.Ring.IndexOf(PeerId);
+        var world = start.Ring.Count;
+        return rank < 0 ? ValueTask.CompletedTask
+            : _lanes!.RetireAsync(start.Ring[(rank + 1) % world], start.Ring[(rank + world - 1) % world], start.Lane, start.Sequence);
     }
 
     private async Task ReportFailureAsync(CollectiveStart start, PcclException failure)
