@@ -7,7 +7,7 @@ namespace Pccl.Cli.Workload;
 /// <summary>
 /// Test-only faults a worker injects into itself in the middle of an all-reduce, chosen by the environment variable
 /// <c>PCCL_TEST_FAULT=KIND@STEP[:DELAY_MS]</c>: once the ring of step STEP's all-reduce is connected and DELAY_MS (default
-/// 3) have passed, <c>kill</c> SIGKILLs this process, <c>stop</c> SIGSTOPs it (a hang), and <c>break-ring</c> closes its
+/// 3; 0 fires on the ring's thread before any data moves) have passed, <c>kill</c> SIGKILLs this process, <c>stop</c> SIGSTOPs it (a hang), and <c>break-ring</c> closes its
 /// ring connections while its master connection stays up. A JSON line with the fault and its monotonic time is printed
 /// first, so a test can measure from the moment of the fault.
 /// </summary>
@@ -56,7 +56,17 @@ internal sealed class FaultInjection
     {
         communicator.RingStartedForTest = sequence =>
         {
-            if (currentStep() == _step && Interlocked.Exchange(ref _fired, 1) == 0)
+            if (currentStep() != _step || Interlocked.Exchange(ref _fired, 1) != 0)
+            {
+                return;
+            }
+
+            if (_delayMs == 0)
+            {
+                // at once, on the ring's own thread, before it moves any data: the operation cannot complete without this peer
+                FireAsync(communicator, sequence, json).GetAwaiter().GetResult();
+            }
+            else
             {
                 _ = Task.Run(() => FireAsync(communicator, sequence, json));
             }
@@ -65,12 +75,16 @@ internal sealed class FaultInjection
 
     private async Task FireAsync(Communicator communicator, ulong sequence, TextWriter? json)
     {
-        await Task.Delay(_delayMs).ConfigureAwait(false);
+        if (_delayMs > 0)
+        {
+            await Task.Delay(_delayMs).ConfigureAwait(false);
+        }
+
         var line = JsonSerializer.Serialize(new FaultReport(_kind, _step, sequence, communicator.PeerId, MonotonicClock.NowNs()), StepReportJson.Default.FaultReport);
         if (json is not null)
         {
-            await json.WriteLineAsync(line).ConfigureAwait(false);
-            await json.FlushAsync().ConfigureAwait(false);
+            json.WriteLine(line);
+            json.Flush();
         }
 
         switch (_kind)

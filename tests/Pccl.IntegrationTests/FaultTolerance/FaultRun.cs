@@ -12,7 +12,7 @@ internal sealed class FaultRun : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    /// <summary>Large enough that an all-reduce of three peers lasts well beyond the 1 ms before a fault fires.</summary>
+    /// <summary>8 MiB: large enough that pieces are still moving when a fault fires.</summary>
     private const int Elements = 1 << 21;
 
     private readonly List<PcclProcess> _processes = [];
@@ -58,6 +58,9 @@ internal sealed class FaultRun : IAsyncDisposable
     /// <summary>Completed steps (lines with a result), without the fault lines.</summary>
     public static IReadOnlyList<JsonElement> Steps(PcclProcess p) =>
         [.. p.Steps().Where(s => s.TryGetProperty("result_hash", out _))];
+
+    /// <summary>Steps completed after monotonic time <paramref name="ns"/>.</summary>
+    public static IEnumerable<JsonElement> After(PcclProcess p, long ns) => Steps(p).Where(s => s.GetProperty("t_ns").GetInt64() > ns);
 
     public static JsonElement? Fault(PcclProcess p) =>
         p.Steps().Where(s => s.TryGetProperty("fault", out _)).Cast<JsonElement?>().FirstOrDefault();

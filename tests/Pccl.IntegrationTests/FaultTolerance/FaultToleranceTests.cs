@@ -20,15 +20,17 @@ public class FaultToleranceTests
         await using var run = await StartAsync();
         var w1 = run.StartWorker("w1");
         var w2 = run.StartWorker("w2");
-        var victim = run.StartWorker("victim", fault: "kill@3:1");
+        var victim = run.StartWorker("victim", fault: "kill@3:0");
 
         await run.WaitUntilAsync(() => victim.HasExited, "the victim SIGKILLs itself in step 3");
         Assert.NotNull(Fault(victim));
-        await run.WaitUntilAsync(() => new[] { w1, w2 }.All(w => Steps(w).Count(s => World(s) == 2) >= 3), "survivors complete steps at world size 2");
+        var killedAt = Fault(victim)!.Value.GetProperty("t_ns").GetInt64();
+        await run.WaitUntilAsync(() => new[] { w1, w2 }.All(w => After(w, killedAt).Count() >= 3), "survivors complete steps after the kill");
 
         foreach (var w in new[] { w1, w2 })
         {
-            var recovered = Steps(w).First(s => World(s) == 2);
+            var recovered = After(w, killedAt).First();
+            Assert.Equal(2, World(recovered));
             Assert.True(Retries(recovered) >= 1, $"{w.Name} did not retry: {recovered}");
             Assert.Equal("peer_lost", recovered.GetProperty("error").GetString());
             Assert.True(Flag(recovered, "restored"), $"{w.Name} found its buffer not restored after the failed attempt: {recovered}");
@@ -44,14 +46,16 @@ public class FaultToleranceTests
         await using var run = await StartAsync();
         var w1 = run.StartWorker("w1");
         var w2 = run.StartWorker("w2");
-        var frozen = run.StartWorker("frozen", fault: "stop@3:1");
+        var frozen = run.StartWorker("frozen", fault: "stop@3:0");
 
         await run.WaitUntilAsync(() => Fault(frozen) is not null, "the frozen worker SIGSTOPs itself in step 3");
-        await run.WaitUntilAsync(() => new[] { w1, w2 }.All(w => Steps(w).Any(s => World(s) == 2)), "survivors complete a step at world size 2");
         var stoppedAt = Fault(frozen)!.Value.GetProperty("t_ns").GetInt64();
+        await run.WaitUntilAsync(() => new[] { w1, w2 }.All(w => After(w, stoppedAt).Any()), "survivors complete a step after the stop");
         foreach (var w in new[] { w1, w2 })
         {
-            var recovered = Steps(w).First(s => World(s) == 2);
+            var recovered = After(w, stoppedAt).First();
+            Assert.Equal(2, World(recovered));
+            Assert.True(Retries(recovered) >= 1, $"{w.Name} did not retry: {recovered}");
             var detectedMs = (recovered.GetProperty("first_error_t_ns").GetInt64() - stoppedAt) / 1e6;
 
             // The connection stayed open, so only the heartbeat timeout can have noticed: not before T minus one interval,
@@ -72,7 +76,7 @@ public class FaultToleranceTests
     {
         await using var run = await StartAsync();
         var w1 = run.StartWorker("w1");
-        var breaker = run.StartWorker("breaker", fault: "break-ring@3:1");
+        var breaker = run.StartWorker("breaker", fault: "break-ring@3:0");
         var w3 = run.StartWorker("w3");
         PcclProcess[] workers = [w1, breaker, w3];
 
@@ -115,7 +119,7 @@ public class FaultToleranceTests
         await using var run = await StartAsync();
         var w1 = run.StartWorker("w1");
         var w2 = run.StartWorker("w2");
-        var victim = run.StartWorker("victim", fault: "kill@3:1");
+        var victim = run.StartWorker("victim", fault: "kill@3:0");
         await run.WaitUntilAsync(() => Fault(victim) is not null, "the victim SIGKILLs itself in step 3");
 
         var joiner = run.StartWorker("joiner");
