@@ -6,7 +6,7 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync() };
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), Chaos.ChaosCommand.Create(), Recovery.RecoveryCommand.Create(), Recovery.RecoveryCommand.CreateWorker() };
 
     private static Command Sync()
     {

@@ -17,13 +17,14 @@ internal static class WorkerCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object per completed step on stdout" };
         var elements = new Option<int>("--elements") { Description = "float32 elements all-reduced per step", DefaultValueFactory = _ => 1 << 20 };
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause after each step", DefaultValueFactory = _ => 0 };
+        var verify = new Option<bool>("--verify") { Description = "(tests) same known values on every peer; check each sum exactly and the buffer restore after a failure", Hidden = true };
         var logLevel = CliOptions.LogLevel();
         var logFile = CliOptions.LogFile();
         var metrics = CliOptions.Metrics();
         var metricsPort = CliOptions.MetricsPort();
         var command = new Command("worker", "Join a run and execute the reference training loop")
         {
-            config, master, group, steps, json, elements, stepDelay, logLevel, logFile, metrics, metricsPort,
+            config, master, group, steps, json, elements, stepDelay, verify, logLevel, logFile, metrics, metricsPort,
         };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(config),
@@ -33,7 +34,7 @@ internal static class WorkerCommand
                 .Set("logging.file", parse.GetValue(logFile))
                 .Set("metrics.enabled", parse.GetValue(metrics))
                 .Set("metrics.port", parse.GetValue(metricsPort)),
-            new WorkloadOptions { Steps = parse.GetValue(steps), Elements = parse.GetValue(elements), StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)) },
+            new WorkloadOptions { Steps = parse.GetValue(steps), Elements = parse.GetValue(elements), StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)), Verify = parse.GetValue(verify) },
             parse.GetValue(json),
             ct));
         return command;

@@ -2,64 +2,79 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Pccl.Telemetry;
 
 namespace Pccl.Cli.Workload;
 
 /// <summary>
-/// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer,
-/// retry on a lost peer, wait when alone. A peer that just joined skips the first vote so it is in step with the peers
-/// that just admitted it.
+/// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer
+/// with the library's retry helper, wait for peers when fewer than two remain. A peer that just joined skips the first
+/// vote so it is in step with the peers that just admitted it.
 /// </summary>
 internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
-    private readonly RecoveryRateWatch _recoveries = new();
-    private Communicator _communicator = null!;
+    private Communicator communicator = null!;
     private int _step;
 
     /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
-    public async Task RunAsync(Communicator communicator, CancellationToken ct)
+    public async Task RunAsync(Communicator current, CancellationToken ct)
     {
-        _communicator = communicator;
+        communicator = current;
+        FaultInjection.FromEnvironment()?.Attach(communicator, () => Volatile.Read(ref _step), json);
         var justJoined = true;
         while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            if (!justJoined || _communicator.GroupWorldSize < 2)
+            if (!justJoined || communicator.GroupWorldSize < 2)
             {
                 await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
             }
 
             justJoined = false;
-            if (_communicator.GroupWorldSize < 2)
+            if (communicator.GroupWorldSize < 2)
             {
                 await Task.Delay(100, ct).ConfigureAwait(false);
                 continue;
             }
 
-            var step = _step;
             var sync = await TrySyncAsync(ct).ConfigureAwait(false);
             if (sync is null)
             {
                 continue;
             }
 
-            var (info, retries, lastError) = await AllReduceWithRetryAsync((int)model.Revision, ct).ConfigureAwait(false);
-            if (info is null)
+            var report = options.Verify ? await VerifiedStepAsync(_step, ct).ConfigureAwait(false) : await StepAsync(_step, ct).ConfigureAwait(false);
+            if (report is null)
             {
-                continue; // the world shrank below two peers: wait for more
+                continue; // the world shrank below two peers or the attempts ran out: vote and wait for peers
             }
 
             model.Apply(_gradient);
-            Report(new StepReport(step, info.WorldSize, _communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError,
-                model.Revision, model.Hash(), sync.TxBytes, sync.RxBytes));
+            Report(report with { Revision = model.Revision, StateHash = model.Hash(), SyncTxBytes = sync.TxBytes, SyncRxBytes = sync.RxBytes });
             await model.CheckpointIfDueAsync(ct).ConfigureAwait(false);
-            _step++;
+            Volatile.Write(ref _step, _step + 1);
             if (options.StepDelay > TimeSpan.Zero)
             {
                 await Task.Delay(options.StepDelay, ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task AdmitPendingPeersAsync(CancellationToken ct)
+    {
+        if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
+            logger.LogInformation("topology updated; world size {World}", communicator.GlobalWorldSize);
+        }
+        catch (PcclException e) when (e.IsTransient && !IsFatal(e))
+        {
+            logger.LogWarning("topology update failed, will vote again: {Reason}", e.Message);
         }
     }
 
@@ -68,80 +83,105 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     {
         try
         {
-            return await model.SyncAsync(_communicator, ct).ConfigureAwait(false);
+            return await model.SyncAsync(communicator, ct).ConfigureAwait(false);
         }
-        catch (PcclException e) when (e.IsTransient && e.Code != PcclErrorCode.MasterLost)
+        catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.LogWarning("shared-state sync failed ({Code}), will retry: {Reason}", e.Code, e.Message);
             return null;
         }
     }
 
-    private async Task AdmitPendingPeersAsync(CancellationToken ct)
+    /// <summary>One step's all-reduce; its data is seeded by the shared revision, so a joiner's gradient fits the others'.</summary>
+    private async Task<StepReport?> StepAsync(int step, CancellationToken ct)
     {
-        if (!await _communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
+        Fill((int)model.Revision, perPeer: true);
         try
         {
-            await _communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
-            logger.LogInformation("topology updated; world size {World}", _communicator.GlobalWorldSize);
+            var info = await communicator.AllReduceWithRetryAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
+            var error = info.LastFailure is { } failure ? ToSnakeCase(failure.Code) : null;
+            return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), info.Retries, error, 0, "", 0, 0)
+            {
+                TimeNs = MonotonicClock.NowNs(),
+            };
         }
-        catch (PcclException e) when (e.IsTransient)
+        catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
         {
-            logger.LogWarning("topology update failed, will vote again: {Reason}", e.Message);
+            logger.LogWarning("step {Step} not completed ({Code}): {Reason}; waiting for peers", step, e.Code, e.Message);
+            return null;
         }
     }
 
-    private async Task<(AllReduceInfo? Info, int Retries, string? LastError)> AllReduceWithRetryAsync(int step, CancellationToken ct)
+    /// <summary>
+    /// Like <see cref="StepAsync"/> but retries by hand so the buffer can be checked between attempts: after a failed
+    /// attempt it must hold the original input again, and the retry runs on it without a refill.
+    /// </summary>
+    private async Task<StepReport?> VerifiedStepAsync(int step, CancellationToken ct)
     {
+        Fill(step, perPeer: false);
         var retries = 0;
+        bool? restored = null;
+        long? firstError = null;
         string? lastError = null;
         while (true)
         {
-            Fill(step);
             try
             {
-                var info = await _communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
-                return (info, retries, lastError);
+                var info = await communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
+                return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError, 0, "", 0, 0)
+                {
+                    TimeNs = MonotonicClock.NowNs(),
+                    Verified = HoldsSum(info.WorldSize),
+                    Restored = restored,
+                    FirstErrorTimeNs = firstError,
+                };
             }
-            catch (PcclException e) when (e.IsTransient || e.Code == PcclErrorCode.TooFewPeers)
+            catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
             {
+                firstError ??= MonotonicClock.NowNs();
+                restored = (restored ?? true) && HoldsSum(1);
                 lastError = ToSnakeCase(e.Code);
                 retries++;
-                logger.LogWarning("all-reduce attempt {Attempt} failed ({Code}): {Reason}", retries, e.Code, e.Message);
-                if (_communicator.GroupWorldSize < 2 || e.Code == PcclErrorCode.TooFewPeers || retries > _communicator.Options.MaxRecoveryAttempts)
+                logger.LogWarning("step {Step} attempt {Attempt} failed ({Code}): {Reason}", step, retries, e.Code, e.Message);
+                if (e.Code == PcclErrorCode.TooFewPeers || communicator.GroupWorldSize < 2 || retries > communicator.Options.MaxRecoveryAttempts)
                 {
-                    return (null, retries, lastError);
+                    return null;
                 }
-
-                RecordRecovery(retries + 1);
             }
         }
     }
 
-    /// <summary>Counts the retry as a recovery, and warns when recoveries come often enough to suggest a misconfiguration.</summary>
-    private void RecordRecovery(int attempt)
+    /// <summary>A lost master or a kick ends the run: no retry or vote can succeed on this communicator again.</summary>
+    private static bool IsFatal(PcclException e) => e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked;
+
+    /// <summary>
+    /// Small multiples of 1/8 so any summation order is exact. Per peer: deterministic data that differs between peers
+    /// and steps; otherwise every peer holds the same values at every step (peers count steps from when they joined),
+    /// so the exact sum is the world size times them.
+    /// </summary>
+    private void Fill(int step, bool perPeer)
     {
-        PcclInstruments.RecordRecovery();
-        logger.Recovery(AllReduceOptions.Default.Tag, attempt, _communicator.Options.MaxRecoveryAttempts + 1, _communicator.GroupWorldSize);
-        if (_recoveries.Record() is { } count)
+        var seed = perPeer ? (int)(communicator.PeerId * 7 + (ulong)step * 13) : 0;
+        for (var i = 0; i < _gradient.Length; i++)
         {
-            logger.FrequentRecoveries(count, _recoveries.Window.TotalSeconds, (int)_communicator.Options.HeartbeatTimeout.TotalMilliseconds);
+            _gradient[i] = Value(seed, i);
         }
     }
 
-    /// <summary>Deterministic per-peer data; small multiples of 1/8 so any summation order is exact.</summary>
-    private void Fill(int step)
+    private bool HoldsSum(int worldSize)
     {
-        var seed = (int)(_communicator.PeerId * 7 + (ulong)step * 13);
         for (var i = 0; i < _gradient.Length; i++)
         {
-            _gradient[i] = ((seed + i) % 101) / 8f;
+            if (_gradient[i] != worldSize * Value(0, i))
+            {
+                return false;
+            }
         }
+
+        return true;
     }
+
+    private static float Value(int seed, int i) => ((seed + i) % 101) / 8f;
 
     private string ResultHash() => Convert.ToHexStringLower(XxHash3.Hash(MemoryMarshal.AsBytes(_gradient.AsSpan())));
 

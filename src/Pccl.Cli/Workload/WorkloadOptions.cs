@@ -11,4 +11,10 @@ internal sealed record WorkloadOptions
 
     /// <summary>Pause after each step (to make a demo watchable).</summary>
     public TimeSpan StepDelay { get; init; }
+
+    /// <summary>
+    /// Fill every peer's buffer with the same known values and check each result exactly (world size × value), and
+    /// after a failed attempt check the in-place buffer was restored; for fault-tolerance tests.
+    /// </summary>
+    public bool Verify { get; init; }
 }

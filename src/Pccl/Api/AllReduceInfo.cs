@@ -6,4 +6,11 @@ namespace Pccl;
 /// <param name="Duration">Wall time from the call to the master's confirmation.</param>
 /// <param name="WorldSize">Peers that took part.</param>
 /// <param name="Sequence">The master's number for this operation, the same on every peer that took part.</param>
-public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence);
+public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence)
+{
+    /// <summary>Failed attempts before this one succeeded (set by the retry helpers; 0 for a plain call).</summary>
+    public int Retries { get; init; }
+
+    /// <summary>Why the last failed attempt failed, when <see cref="Retries"/> is above 0.</summary>
+    public PcclException? LastFailure { get; init; }
+}

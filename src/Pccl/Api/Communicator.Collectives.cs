@@ -3,11 +3,14 @@ using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl;
 
 public sealed partial class Communicator
 {
+    private long _backupBytes; // held by in-flight in-place all-reduces; exported as pccl.buffer_backup.size
+
     /// <summary>
     /// All-reduces <paramref name="buffer"/> in place with the other peers of this group. Every peer gets bit-identical
     /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
@@ -63,10 +66,11 @@ public sealed partial class Communicator
         var backup = PrepareInput(send, bytes.Memory);
         Telemetry.PcclInstruments.SetBufferBackupSize(backup?.Length ?? 0);
         RingAllReduce? ring = null;
+        CollectiveStart? start = null;
         try
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
-            var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
             {
                 ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
@@ -78,6 +82,13 @@ public sealed partial class Communicator
         }
         catch (Exception e)
         {
+            if (ring is not null && start is not null)
+            {
+                // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours do, or
+                // the next attempt on this lane would read from a link the neighbour has closed.
+                await RetireLanesAsync(start).ConfigureAwait(false);
+            }
+
             Restore(send, backup, bytes.Memory);
             if (call.Started.IsCompletedSuccessfully)
             {
@@ -101,7 +112,7 @@ public sealed partial class Communicator
             var failure = call.Failure ?? ToFailure(e);
             call.Fail(failure);
             ReportAborted(options.Tag, failure);
-            throw failure;
+            throw send is null && backup is null ? BufferUndefined(failure) : failure;
         }
         finally
         {
@@ -109,6 +120,7 @@ public sealed partial class Communicator
             ring?.Dispose();
             if (backup is not null)
             {
+                PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Length));
                 _scratch.Return(backup);
             }
         }
@@ -156,6 +168,7 @@ public sealed partial class Communicator
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
             ring = new RingAllReduce(layout, wire, transfer);
+            RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
             ringDone = true;
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
@@ -196,6 +209,14 @@ public sealed partial class Communicator
         }
     }
 
+    private ValueTask RetireLanesAsync(CollectiveStart start)
+    {
+        var rank = start.Ring.IndexOf(PeerId);
+        var world = start.Ring.Count;
+        return rank < 0 ? ValueTask.CompletedTask
+            : _lanes!.RetireAsync(start.Ring[(rank + 1) % world], start.Ring[(rank + world - 1) % world], start.Lane, start.Sequence);
+    }
+
     private async Task ReportFailureAsync(CollectiveStart start, PcclException failure)
     {
         try
@@ -210,6 +231,11 @@ public sealed partial class Communicator
             // master lost: the master-lost path reports it
         }
     }
+
+    /// <summary>With buffer backup off a failed in-place all-reduce leaves partial sums behind; the error must say so.</summary>
+    private static PcclException BufferUndefined(PcclException failure) => new(failure.Code,
+        $"{failure.Message}; the buffer's content is undefined because buffer backup is off (fault_tolerance.enable_buffer_backup): refill it before a retry",
+        failure.IsTransient, failure) { LostPeerId = failure.LostPeerId };
 
     private PcclException ToFailure(Exception e) => e switch
     {
@@ -237,6 +263,7 @@ public sealed partial class Communicator
 
         var backup = _scratch.Rent(buffer.Length);
         buffer.Span.CopyTo(backup);
+        PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, backup.Length));
         return backup;
     }
 

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pccl.Cli.Workload;
+using Pccl.Hosting.Processes;
+
+namespace Pccl.Cli.Chaos;
+
+/// <summary>
+/// One <c>pccl worker --json</c> process of a chaos run: the steps it reported, what the driver did to it (killed,
+/// stopped, resumed) and its last log lines, so an unexpected exit can be told from an expected one.
+/// </summary>
+internal sealed class ChaosWorker : IDisposable
+{
+    private const int LogLines = 20;
+    private readonly Process _process;
+    private readonly List<StepReport> _reports = [];
+    private readonly Queue<string> _log = new();
+    private readonly Lock _gate = new();
+
+    private ChaosWorker(int index, Process process, TimeSpan startedAt)
+    {
+        Index = index;
+        StartedAt = startedAt;
+        _process = process;
+        _process.OutputDataReceived += (_, e) => OnOutput(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLog(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Index { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Driver time when the process was started.</summary>
+    public TimeSpan StartedAt { get; }
+
+    public bool Killed { get; private set; }
+
+    /// <summary>Stopped now (SIGSTOP sent, SIGCONT not yet).</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>Was stopped at some point: the master may have removed it meanwhile, so it may exit when resumed.</summary>
+    public bool WasStopped { get; private set; }
+
+    /// <summary>Left after a stop because the master had removed it (set by the driver when it sees the exit).</summary>
+    public bool Evicted { get; set; }
+
+    /// <summary>Driver time at which a stopped worker is to be resumed.</summary>
+    public TimeSpan ResumeAt { get; private set; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Running and neither killed nor exited (it may be stopped).</summary>
+    public bool Alive => !Killed && !_process.HasExited;
+
+    public int StepCount { get { lock (_gate) { return _reports.Count; } } }
+
+    public IReadOnlyList<StepReport> Reports { get { lock (_gate) { return [.. _reports]; } } }
+
+    public string LogTail { get { lock (_gate) { return string.Join(Environment.NewLine, _log); } } }
+
+    public static ChaosWorker Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now)
+    {
+        var process = SelfLauncher.Start(
+        [
+            "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
+        ]);
+        return new ChaosWorker(index, process, now);
+    }
+
+    public void Kill()
+    {
+        Killed = true;
+        PosixSignals.Send(_process.Id, PosixSignals.Kill);
+    }
+
+    public void Stop(TimeSpan resumeAt)
+    {
+        Stopped = true;
+        WasStopped = true;
+        ResumeAt = resumeAt;
+        PosixSignals.Send(_process.Id, PosixSignals.Stop);
+    }
+
+    public void Resume()
+    {
+        Stopped = false;
+        PosixSignals.Send(_process.Id, PosixSignals.Continue);
+    }
+
+    /// <summary>
+    /// An exit the run expects: a worker that was stopped long enough for the master to remove it learns so when it
+    /// wakes (kicked, or its heartbeats to the master went unanswered) and leaves with that error.
+    /// </summary>
+    public bool ExitedAsEvicted
+    {
+        get
+        {
+            var log = LogTail;
+            return WasStopped && _process.HasExited && (log.Contains("error (Kicked", StringComparison.Ordinal) || log.Contains("error (MasterLost", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Ends the process: resumes it if stopped, asks it to stop, kills it after <paramref name="grace"/>.</summary>
+    public async Task ShutdownAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        if (Stopped)
+        {
+            Resume();
+        }
+
+        Killed = true; // from here on an exit is ours
+        PosixSignals.Send(_process.Id, PosixSignals.Term);
+        using var wait = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill();
+        }
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null || !line.StartsWith('{'))
+        {
+            return;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize(line, StepReportJson.Default.StepReport) is { ResultHash: not null } report)
+            {
+                lock (_gate)
+                {
+                    _reports.Add(report);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            OnLog($"unparsable output: {line}");
+        }
+    }
+
+    private void OnLog(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _log.Enqueue(line);
+            while (_log.Count > LogLines)
+            {
+                _log.Dequeue();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}

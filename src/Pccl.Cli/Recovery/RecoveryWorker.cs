@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pccl.Cli.Workload;
+
+namespace Pccl.Cli.Recovery;
+
+/// <summary>
+/// One worker process of <c>pccl bench recovery</c>: all-reduces a float32 buffer in place back to back (admitting
+/// waiting peers by vote between operations, as the training loop does) and prints a <see cref="RecoveryEvent"/> per
+/// success and per failed attempt. A failed attempt is simply repeated: buffer backup restored the input.
+/// </summary>
+internal static class RecoveryWorker
+{
+    public static async Task<int> RunAsync(CommunicatorOptions options, int elements, CancellationToken ct)
+    {
+        await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
+        var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
+        buffer.AsSpan().Fill(1f);
+        Print(new RecoveryEvent(RecoveryEvent.Ready, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize));
+        var justJoined = true;
+        while (!ct.IsCancellationRequested)
+        {
+            if (!justJoined || communicator.GroupWorldSize < 2)
+            {
+                await AdmitAsync(communicator, ct);
+            }
+
+            justJoined = false;
+            if (communicator.GroupWorldSize < 2)
+            {
+                await Task.Delay(20, ct);
+                continue;
+            }
+
+            try
+            {
+                var info = await communicator.AllReduceAsync(buffer.AsMemory(), ct: ct);
+                Print(new RecoveryEvent(RecoveryEvent.Success, communicator.PeerId, MonotonicClock.NowNs(), info.WorldSize, info.Sequence, info.Duration.TotalMilliseconds));
+            }
+            catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && e.Code is not (PcclErrorCode.MasterLost or PcclErrorCode.Kicked))
+            {
+                Print(new RecoveryEvent(RecoveryEvent.Error, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize, Code: TrainingWorkload.ToSnakeCase(e.Code)));
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task AdmitAsync(Communicator communicator, CancellationToken ct)
+    {
+        if (!await communicator.ArePeersPendingAsync(ct))
+        {
+            return;
+        }
+
+        try
+        {
+            await communicator.UpdateTopologyAsync(ct);
+        }
+        catch (PcclException e) when (e.Code == PcclErrorCode.TopologyFailed)
+        {
+            // vote again on the next round
+        }
+    }
+
+    private static void Print(RecoveryEvent e)
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(e, RecoveryJson.Default.RecoveryEvent));
+        Console.Out.Flush();
+    }
+}

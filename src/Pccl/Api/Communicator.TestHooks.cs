@@ -1,0 +1,24 @@
+namespace Pccl;
+
+public sealed partial class Communicator
+{
+    /// <summary>Called with the operation's sequence once its ring connections are up and data is about to move; for fault-injection tests.</summary>
+    internal Action<ulong>? RingStartedForTest { get; set; }
+
+    /// <summary>
+    /// Closes every ring connection of this peer while its master connection stays up, as a broken p2p link would;
+    /// the operations using them fail on both sides of each link. For fault-injection tests.
+    /// </summary>
+    internal async Task BreakRingLinksForTestAsync()
+    {
+        if (_lanes is not { } lanes)
+        {
+            return;
+        }
+
+        foreach (var peer in _world.World.Peers.Where(p => p.PeerId != PeerId))
+        {
+            await lanes.ForgetPeerAsync(peer.PeerId).ConfigureAwait(false);
+        }
+    }
+}
