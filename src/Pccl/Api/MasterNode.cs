@@ -24,10 +24,24 @@ public sealed class MasterNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ct.ThrowIfCancellationRequested();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Master");
-        var server = new MasterServer(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
-        server.Start();
+        // Loads and checks certificate files and the secret now: a bad one is a startup error naming it.
+        var security = SecurityFactory.Create(options.Tls, options.Auth);
+        var server = new MasterServer(options, security, logger);
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            security.Dispose();
+            throw;
+        }
+
         return Task.FromResult(new MasterNode(server));
     }
+
+    /// <summary>The master's shell, for tests that inspect its counters.</summary>
+    internal MasterServer ServerForTest => _server;
 
     /// <summary>Keeps the master running but stops answering heartbeats, as a hung master would; for tests.</summary>
     internal void PauseHeartbeatAnswersForTest() => _server.PauseHeartbeatAnswersForTest();
