@@ -17,7 +17,9 @@ internal static class BenchCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG of busbw against size" };
         var quantization = new Option<QuantizationMode>("--quantization") { Description = "None, MinMaxU8 or MinMaxU16", DefaultValueFactory = _ => QuantizationMode.None };
         var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk };
+        var tls = new Option<bool>("--tls") { Description = "run every connection in mutual TLS (a throwaway CA made with openssl)" };
+        var auth = new Option<bool>("--auth") { Description = "shared-secret authentication (a random secret) and signed heartbeats" };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, tls, auth };
         command.SetAction((parse, ct) =>
         {
             List<string> flags = [];
@@ -27,7 +29,7 @@ internal static class BenchCommand
             }
 
             return AllReduceBench.RunAsync(parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations),
-                parse.GetValue(json), parse.GetValue(plot), parse.GetValue(quantization), flags, ct);
+                parse.GetValue(json), parse.GetValue(plot), parse.GetValue(quantization), flags, ct, parse.GetValue(tls), parse.GetValue(auth));
         });
         return command;
     }
@@ -40,7 +42,14 @@ internal static class BenchCommand
         var iterations = new Option<int>("--iterations") { Required = true };
         var quantization = new Option<QuantizationMode>("--quantization");
         var chunk = new Option<string?>("--chunk");
-        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce") { master, peers, sizes, iterations, quantization, chunk };
+        var tlsCert = new Option<string?>("--tls-cert");
+        var tlsKey = new Option<string?>("--tls-key");
+        var tlsCa = new Option<string?>("--tls-ca");
+        var auth = new Option<bool>("--auth");
+        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce")
+        {
+            master, peers, sizes, iterations, quantization, chunk, tlsCert, tlsKey, tlsCa, auth,
+        };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
@@ -58,6 +67,7 @@ internal static class BenchCommand
                 options = options with { RingChunkSize = (int)ByteSize.Parse(c) };
             }
 
+            options = BenchSecurity.Apply(options, parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(tlsCa), parse.GetValue(auth));
             return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), ct);
         });
         return command;

@@ -47,19 +47,29 @@ internal sealed class ClusterSecurity : ConnectionSecurity
             return stream;
         }
 
+        var batcher = new TlsRecordBatcher(stream);
         try
         {
-            return await _tls.AuthenticateAsClientAsync(stream, targetHost, ct, ownsTransport: true).ConfigureAwait(false);
+            return new TlsConnectionStream(await _tls.AuthenticateAsClientAsync(batcher, targetHost, ct, ownsTransport: true).ConfigureAwait(false), batcher);
         }
         catch
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await batcher.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    public override async ValueTask<Stream> SecureServerAsync(Stream stream, CancellationToken ct) =>
-        _tls is null ? stream : await _tls.AuthenticateAsServerAsync(stream, ct, ownsTransport: true).ConfigureAwait(false);
+    public override async ValueTask<Stream> SecureServerAsync(Stream stream, CancellationToken ct)
+    {
+        if (_tls is null)
+        {
+            return stream;
+        }
+
+        // After a "TLS required" refusal nothing was closed: the caller answers the plaintext client on the raw stream.
+        var batcher = new TlsRecordBatcher(stream);
+        return new TlsConnectionStream(await _tls.AuthenticateAsServerAsync(batcher, ct, ownsTransport: true).ConfigureAwait(false), batcher);
+    }
 
     public override async ValueTask AuthenticateClientAsync(Stream stream, ReadOnlyMemory<byte> transcript, CancellationToken ct)
     {

@@ -75,7 +75,14 @@ public sealed class HeartbeatForgeryTests
             var clock = Stopwatch.StartNew();
             while (peers[0].GlobalWorldSize != 2 || peers[1].GlobalWorldSize != 2)
             {
-                Assert.True(clock.Elapsed < Timeout + SecureRun.Patience, "the hung peer was kept alive");
+                if (clock.Elapsed > Timeout + SecureRun.Patience)
+                {
+                    var d = master.ServerForTest.HeartbeatDropsForTest!;
+                    Assert.Fail($"the hung peer was kept alive: worlds {peers[0].GlobalWorldSize}/{peers[1].GlobalWorldSize}, " +
+                                $"drops bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, unknown {d[HeartbeatDrop.UnknownSession]}, " +
+                                $"pings task {pings.Status} {pings.Exception?.GetBaseException().Message}");
+                }
+
                 await Task.Delay(10, ct);
             }
 
