@@ -11,9 +11,12 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class AllReduceBench
 {
-    public static async Task<int> RunAsync(int peers, IReadOnlyList<long> sizes, int iterations, bool json, string? plot, QuantizationMode quantization, IReadOnlyList<string> workerFlags, CancellationToken ct)
+    public static async Task<int> RunAsync(int peers, IReadOnlyList<long> sizes, int iterations, bool json, string? plot, QuantizationMode quantization, IReadOnlyList<string> workerFlags, CancellationToken ct,
+        bool tls = false, bool auth = false)
     {
-        await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+        using var security = BenchSecurity.Create(tls, auth);
+        await using var master = await MasterNode.StartAsync(
+            MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0, Tls = security.Tls, Auth = security.Auth }, ct: ct);
         var sizeList = string.Join(',', sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
         var workers = new List<Process>();
         var lines = new List<WorkerResult>();
@@ -23,7 +26,7 @@ internal static class AllReduceBench
             {
                 var process = SelfLauncher.Start([
                     "bench", "allreduce-worker", "--master", $"127.0.0.1:{master.Port}", "--peers", peers.ToString(CultureInfo.InvariantCulture),
-                    "--sizes", sizeList, "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--quantization", quantization.ToString(), .. workerFlags]);
+                    "--sizes", sizeList, "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--quantization", quantization.ToString(), .. workerFlags, .. security.WorkerFlags()]);
                 workers.Add(process);
             }
 

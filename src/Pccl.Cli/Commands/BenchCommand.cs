@@ -30,7 +30,9 @@ internal static class BenchCommand
         var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
         var compression = new Option<bool>("--compression") { Description = "lossless wire compression (performance.enable_compression)" };
         var data = new Option<string>("--data") { Description = "pattern (small integers, exact check) or gradient (random normal floats, checked by agreement)", DefaultValueFactory = _ => "pattern" };
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data };
+        var tls = new Option<bool>("--tls") { Description = "run every connection in mutual TLS (a throwaway CA made with openssl)" };
+        var auth = new Option<bool>("--auth") { Description = "shared-secret authentication (a random secret) and signed heartbeats" };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data, tls, auth };
         command.SetAction((parse, ct) =>
         {
             List<string> flags = ["--data", parse.GetValue(data)!];
@@ -45,7 +47,7 @@ internal static class BenchCommand
             }
 
             return AllReduceBench.RunAsync(parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations),
-                parse.GetValue(json), parse.GetValue(plot), parse.GetValue(quantization), flags, ct);
+                parse.GetValue(json), parse.GetValue(plot), parse.GetValue(quantization), flags, ct, parse.GetValue(tls), parse.GetValue(auth));
         });
         return command;
     }
@@ -60,7 +62,14 @@ internal static class BenchCommand
         var chunk = new Option<string?>("--chunk");
         var compression = new Option<bool>("--compression");
         var data = new Option<string>("--data") { DefaultValueFactory = _ => "pattern" };
-        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce") { master, peers, sizes, iterations, quantization, chunk, compression, data };
+        var tlsCert = new Option<string?>("--tls-cert");
+        var tlsKey = new Option<string?>("--tls-key");
+        var tlsCa = new Option<string?>("--tls-ca");
+        var auth = new Option<bool>("--auth");
+        var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce")
+        {
+            master, peers, sizes, iterations, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth,
+        };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
@@ -79,6 +88,7 @@ internal static class BenchCommand
                 options = options with { RingChunkSize = (int)ByteSize.Parse(c) };
             }
 
+            options = BenchSecurity.Apply(options, parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(tlsCa), parse.GetValue(auth));
             return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), parse.GetValue(data) == "gradient", ct);
         });
         return command;

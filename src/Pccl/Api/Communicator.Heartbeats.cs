@@ -29,9 +29,10 @@ public sealed partial class Communicator
         }
 
         var session = new HeartbeatSession(PeerId, token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
+        HeartbeatTokenForTest = token;
         try
         {
-            _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+            _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt, _security.HeartbeatMac);
         }
         catch (SocketException e)
         {
@@ -55,6 +56,9 @@ public sealed partial class Communicator
 
         Fatal(reason);
     }
+
+    /// <summary>This peer's heartbeat session token (from its registration); for tests that forge heartbeats.</summary>
+    internal ulong? HeartbeatTokenForTest { get; private set; }
 
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
     internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();

@@ -327,5 +327,6 @@ public sealed partial class Communicator : IAsyncDisposable
         }
 
         _membershipGate.Dispose();
+        _security.Dispose();
     }
 }

@@ -24,8 +24,19 @@ public sealed class MasterNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ct.ThrowIfCancellationRequested();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Master");
-        var server = new MasterServer(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
-        server.Start();
+        // Loads and checks certificate files and the secret now: a bad one is a startup error naming it.
+        var security = SecurityFactory.Create(options.Tls, options.Auth);
+        var server = new MasterServer(options, security, logger);
+        try
+        {
+            server.Start();
+        }
+        catch
+        {
+            security.Dispose();
+            throw;
+        }
+
         return Task.FromResult(new MasterNode(server));
     }
 
@@ -34,6 +45,8 @@ public sealed class MasterNode : IAsyncDisposable
     /// master's event loop.
     /// </summary>
     internal Task<MasterStatus> GetStatusAsync(CancellationToken ct) => _server.SnapshotAsync(ct);
+    /// <summary>The master's shell, for tests that inspect its counters.</summary>
+    internal MasterServer ServerForTest => _server;
 
     /// <summary>Keeps the master running but stops answering heartbeats, as a hung master would; for tests.</summary>
     internal void PauseHeartbeatAnswersForTest() => _server.PauseHeartbeatAnswersForTest();

@@ -1,10 +1,14 @@
+using Pccl.Transport.Heartbeats;
+using Pccl.Transport.Security;
+
 namespace Pccl.Transport;
 
 /// <summary>
 /// The security steps of a connection handshake: TLS around the socket stream, then shared-secret authentication
-/// after the hello. With both off every step passes the stream through unchanged.
+/// after the hello; plus who may connect and how heartbeats are signed. With everything off every step passes the
+/// stream through unchanged.
 /// </summary>
-internal class ConnectionSecurity
+internal class ConnectionSecurity : IDisposable
 {
     public static ConnectionSecurity None { get; } = new();
 
@@ -12,11 +16,34 @@ internal class ConnectionSecurity
 
     public virtual bool AuthEnabled => false;
 
+    /// <summary>Source networks and peer limit; checked by every listener after the hello.</summary>
+    public virtual AccessPolicy Access => AccessPolicy.AllowAll;
+
+    /// <summary>Signs and checks heartbeat datagrams; null when authentication is off.</summary>
+    public virtual IHeartbeatMac? HeartbeatMac => null;
+
+    /// <summary>Wraps a connected stream; the result owns <paramref name="stream"/>, also when this throws.</summary>
     public virtual ValueTask<Stream> SecureClientAsync(Stream stream, string targetHost, CancellationToken ct) => ValueTask.FromResult(stream);
 
+    /// <summary>
+    /// Wraps an accepted stream; the result owns <paramref name="stream"/>. When this throws, <paramref name="stream"/>
+    /// is closed, except after a "TLS required" refusal, when the caller may still answer in plaintext.
+    /// </summary>
     public virtual ValueTask<Stream> SecureServerAsync(Stream stream, CancellationToken ct) => ValueTask.FromResult(stream);
 
     public virtual ValueTask AuthenticateClientAsync(Stream stream, ReadOnlyMemory<byte> transcript, CancellationToken ct) => ValueTask.CompletedTask;
 
     public virtual ValueTask AuthenticateServerAsync(Stream stream, ReadOnlyMemory<byte> transcript, CancellationToken ct) => ValueTask.CompletedTask;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases certificates and keys.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
 }

@@ -22,6 +22,18 @@ internal static class ExactFrameIo
         return ControlCodec.Decode(parser, payload);
     }
 
+    /// <summary>Reads one whole frame, length prefix included, as the bytes that arrived (a handshake transcript needs them).</summary>
+    public static async ValueTask<byte[]> ReadFrameAsync(Stream stream, CancellationToken ct)
+    {
+        var header = new byte[FrameParser.HeaderSize];
+        await stream.ReadExactlyAsync(header, ct).ConfigureAwait(false);
+        _ = FrameParser.TryParse(header, out var length, MaxHandshakePayload);
+        var frame = new byte[FrameParser.HeaderSize + length];
+        header.CopyTo(frame, 0);
+        await stream.ReadExactlyAsync(frame.AsMemory(FrameParser.HeaderSize), ct).ConfigureAwait(false);
+        return frame;
+    }
+
     public static async ValueTask WriteAsync(Stream stream, IMessage message, CancellationToken ct)
     {
         await stream.WriteAsync(ControlCodec.EncodeFrame(message), ct).ConfigureAwait(false);

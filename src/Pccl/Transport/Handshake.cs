@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using Google.Protobuf;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Transport;
 
@@ -10,6 +10,12 @@ namespace Pccl.Transport;
 /// Opens and accepts PCCL connections: TCP (NoDelay), optional TLS, the preamble and hello, optional authentication,
 /// then the server's verdict. Refusals carry a reason the user can act on.
 /// </summary>
+/// <remarks>
+/// Client: preamble + hello. Server: a hello reply. Without auth that reply is final. With auth it is a first reply
+/// (accepted = go on, or a refusal: wrong cluster, auth or TLS setting differs, address not allowed), then the
+/// challenge-response over the transcript (preamble, hello and first reply exactly as sent), then the final reply
+/// (admission: connection kind, peer limit).
+/// </remarks>
 internal static class Handshake
 {
     /// <summary>Connects, sends the hello and waits for acceptance. Throws <see cref="PcclException"/> on refusal.</summary>
@@ -20,6 +26,7 @@ internal static class Handshake
         deadline.CancelAfter(timeout);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         Stream? stream = null;
+        var endpoint = $"{host}:{port}";
         try
         {
             SocketTuning.Apply(socket);
@@ -30,41 +37,55 @@ internal static class Handshake
             catch (SocketException e)
             {
                 throw new PcclException(PcclErrorCode.ConnectionRefused,
-                    $"cannot connect to {host}:{port}: {e.SocketErrorCode} (is the process running and the port open? check ports 7117-7150)",
+                    $"cannot connect to {endpoint}: {e.SocketErrorCode} (is the process running and the port open? check ports 7117-7150)",
                     isTransient: true, e);
             }
 
             stream = new NetworkStream(socket, ownsSocket: true);
             stream = await security.SecureClientAsync(stream, host, deadline.Token).ConfigureAwait(false);
 
-            var helloBytes = hello.ToByteArray();
-            var opening = new byte[Preamble.Size];
+            var sent = hello.Clone();
+            sent.AuthEnabled = security.AuthEnabled;
+            sent.Tls = security.TlsEnabled;
+            var helloFrame = ControlCodec.EncodeFrame(sent);
+            var opening = new byte[Preamble.Size + helloFrame.Length];
             Preamble.Write(opening);
+            helloFrame.CopyTo(opening, Preamble.Size);
             await stream.WriteAsync(opening, deadline.Token).ConfigureAwait(false);
-            await ExactFrameIo.WriteAsync(stream, hello, deadline.Token).ConfigureAwait(false);
-            if (security.AuthEnabled)
-            {
-                await security.AuthenticateClientAsync(stream, helloBytes, deadline.Token).ConfigureAwait(false);
-            }
+            await stream.FlushAsync(deadline.Token).ConfigureAwait(false);
 
-            var reply = await ExactFrameIo.ReadAsync(stream, HelloReply.Parser, deadline.Token).ConfigureAwait(false);
+            var replyFrame = await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false);
+            var reply = DecodeReply(replyFrame);
             if (!reply.Accepted)
             {
-                throw RefusalToException(reply, $"{host}:{port}");
+                throw RefusalToException(reply, endpoint);
             }
 
-            return new EstablishedConnection(socket, stream, hello, socket.RemoteEndPoint as IPEndPoint);
+            if (security.AuthEnabled)
+            {
+                await security.AuthenticateClientAsync(stream, Concat(opening, replyFrame), deadline.Token).ConfigureAwait(false);
+                reply = DecodeReply(await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false));
+                if (!reply.Accepted)
+                {
+                    throw RefusalToException(reply, endpoint);
+                }
+            }
+
+            return new EstablishedConnection(socket, stream, sent, socket.RemoteEndPoint as IPEndPoint);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             await DisposeQuietly(stream, socket).ConfigureAwait(false);
-            throw new PcclException(PcclErrorCode.Timeout, $"handshake with {host}:{port} did not finish within {timeout.TotalSeconds:0.#} s", isTransient: true);
+            throw new PcclException(PcclErrorCode.Timeout,
+                $"handshake with {endpoint} did not finish within {timeout.TotalSeconds:0.#} s (the server may be overloaded or refusing silently)",
+                isTransient: true);
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
         {
             await DisposeQuietly(stream, socket).ConfigureAwait(false);
             throw new PcclException(PcclErrorCode.ConnectionRefused,
-                $"{host}:{port} closed the connection during the handshake ({e.Message}); a TLS or auth setting may differ between the two sides",
+                $"{endpoint} closed the connection during the handshake ({e.Message}); it may be busy (too many pending handshakes), " +
+                "or a network.tls or auth setting may differ between the two sides (see its log)",
                 isTransient: true, e);
         }
         catch
@@ -75,102 +96,242 @@ internal static class Handshake
     }
 
     /// <summary>
-    /// Runs the server side of the handshake on an accepted socket. Returns null (after telling the client why) when the
-    /// connection is refused; <paramref name="admit"/> may refuse by returning a reason.
+    /// Runs the server side of the handshake on an accepted socket. Returns null (after telling the client why, where
+    /// it can be told) when the connection is refused or fails; <paramref name="admit"/> may refuse by returning a
+    /// reason, and <paramref name="onRefused"/> hears every refusal's reason for the log. Never throws but for
+    /// <paramref name="ct"/>.
     /// </summary>
     public static async Task<EstablishedConnection?> AcceptAsync(
-        Socket socket, string clusterId, ConnectionSecurity security, Func<Hello, IPEndPoint?, Refusal?> admit, TimeSpan timeout, CancellationToken ct)
+        Socket socket, string clusterId, ConnectionSecurity security, Func<Hello, IPEndPoint?, Refusal?> admit, TimeSpan timeout,
+        CancellationToken ct, Action<IPEndPoint?, string>? onRefused = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        SocketTuning.Apply(socket);
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
-        var remote = socket.RemoteEndPoint as IPEndPoint;
+        IPEndPoint? remote = null;
+        Stream stream;
         try
         {
-            stream = await security.SecureServerAsync(stream, deadline.Token).ConfigureAwait(false);
+            remote = socket.RemoteEndPoint as IPEndPoint;
+            SocketTuning.Apply(socket);
+            stream = new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        try
+        {
+            try
+            {
+                stream = await security.SecureServerAsync(stream, deadline.Token).ConfigureAwait(false);
+            }
+            catch (PcclException e) when (e.Message.StartsWith(TlsFailure.TlsRequired, StringComparison.Ordinal))
+            {
+                await RefusePlaintextAsync(stream, new Refusal(RefusalReason.TlsRequired, e.Message), deadline.Token).ConfigureAwait(false);
+                onRefused?.Invoke(remote, e.Message);
+                return null;
+            }
+
             var opening = new byte[Preamble.Size];
             await stream.ReadExactlyAsync(opening, deadline.Token).ConfigureAwait(false);
             var version = Preamble.Read(opening);
             if (version != Preamble.CurrentVersion)
             {
-                await RefuseAsync(stream, new Refusal(RefusalReason.VersionMismatch,
-                    $"protocol version {version} is not supported; this side speaks version {Preamble.CurrentVersion}: run the same PCCL release everywhere"), deadline.Token).ConfigureAwait(false);
-                return null;
+                return await RefuseAsync(stream, new Refusal(RefusalReason.VersionMismatch,
+                    $"protocol version {version} is not supported; this side speaks version {Preamble.CurrentVersion}: run the same PCCL release everywhere"),
+                    remote, onRefused, deadline.Token).ConfigureAwait(false);
             }
 
-            var hello = await ExactFrameIo.ReadAsync(stream, Hello.Parser, deadline.Token).ConfigureAwait(false);
+            var helloFrame = await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false);
+            var hello = ControlCodec.Decode(Hello.Parser, helloFrame.AsSpan(FrameParser.HeaderSize));
+            if (CheckBeforeAuthentication(hello, clusterId, security, remote) is { } early)
+            {
+                return await RefuseAsync(stream, early, remote, onRefused, deadline.Token).ConfigureAwait(false);
+            }
+
             if (security.AuthEnabled)
             {
-                await security.AuthenticateServerAsync(stream, hello.ToByteArray(), deadline.Token).ConfigureAwait(false);
+                var proceed = ControlCodec.EncodeFrame(new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion });
+                await stream.WriteAsync(proceed, deadline.Token).ConfigureAwait(false);
+                await security.AuthenticateServerAsync(stream, Concat(opening, helloFrame, proceed), deadline.Token).ConfigureAwait(false);
             }
 
-            var refusal = hello.ClusterId != clusterId
-                ? new Refusal(RefusalReason.WrongCluster, $"cluster id '{hello.ClusterId}' does not match this cluster's '{clusterId}' (network.cluster_id)")
-                : admit(hello, remote);
-            if (refusal is not null)
+            if (admit(hello, remote) is { } refusal)
             {
-                await RefuseAsync(stream, refusal, deadline.Token).ConfigureAwait(false);
-                return null;
+                return await RefuseAsync(stream, refusal, remote, onRefused, deadline.Token).ConfigureAwait(false);
             }
 
             await ExactFrameIo.WriteAsync(stream, new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion }, deadline.Token).ConfigureAwait(false);
             return new EstablishedConnection(socket, stream, hello, remote);
         }
-        catch (Exception e) when (e is ProtocolException or IOException or EndOfStreamException or OperationCanceledException or PcclException)
+        catch (Exception e)
         {
-            if (e is PcclException { Code: PcclErrorCode.AuthenticationFailed } or ProtocolException)
+            if (e is ProtocolException)
             {
-                await TryRefuseAsync(stream, e).ConfigureAwait(false);
+                // A malformed preamble or hello: say so, in whatever the stream speaks by now.
+                await TryWriteAsync(stream, new HelloReply { Accepted = false, Reason = RefusalReason.Malformed, Message = e.Message }).ConfigureAwait(false);
             }
 
-            await stream.DisposeAsync().ConfigureAwait(false);
-            if (ct.IsCancellationRequested)
+            await DisposeQuietly(stream, socket).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            onRefused?.Invoke(remote, e switch
             {
-                throw;
-            }
-
+                OperationCanceledException => $"handshake timed out after {timeout.TotalSeconds:0.#} s",
+                PcclException => e.Message,
+                _ => $"handshake failed: {e.Message}",
+            });
             return null;
         }
     }
+
+    /// <summary>What the server can decide from the hello alone, before spending work on authentication.</summary>
+    private static Refusal? CheckBeforeAuthentication(Hello hello, string clusterId, ConnectionSecurity security, IPEndPoint? remote)
+    {
+        if (hello.ClusterId != clusterId)
+        {
+            return new Refusal(RefusalReason.WrongCluster, $"cluster id '{hello.ClusterId}' does not match this cluster's '{clusterId}' (network.cluster_id)");
+        }
+
+        if (hello.AuthEnabled != security.AuthEnabled)
+        {
+            return new Refusal(RefusalReason.BadSecret,
+                $"auth.enabled differs: this side has auth.enabled: {Flag(security.AuthEnabled)}, the connecting side {Flag(hello.AuthEnabled)}; " +
+                "set auth.enabled and the same auth.secret on every process");
+        }
+
+        if (hello.Tls != security.TlsEnabled)
+        {
+            return new Refusal(RefusalReason.TlsRequired,
+                $"network.tls.enabled differs: this side has {Flag(security.TlsEnabled)}, the connecting side {Flag(hello.Tls)}; set it the same on every process");
+        }
+
+        if (remote is not null && security.Access.Check(remote.Address, currentPeers: 0) is (false, { } reason))
+        {
+            return new Refusal(RefusalReason.NotAllowed, reason + " (auth.allowed_networks)");
+        }
+
+        return null;
+    }
+
+    private static string Flag(bool value) => value ? "true" : "false";
+
+    private static HelloReply DecodeReply(byte[] frame) => ControlCodec.Decode(HelloReply.Parser, frame.AsSpan(FrameParser.HeaderSize));
 
     public static PcclException RefusalToException(HelloReply reply, string endpoint)
     {
         var code = reply.Reason switch
         {
             RefusalReason.VersionMismatch => PcclErrorCode.VersionMismatch,
-            RefusalReason.BadSecret => PcclErrorCode.AuthenticationFailed,
+            RefusalReason.BadSecret or RefusalReason.TlsRequired => PcclErrorCode.AuthenticationFailed,
+            RefusalReason.Malformed => PcclErrorCode.ProtocolViolation,
             _ => PcclErrorCode.ConnectionRefused,
         };
         var transient = reply.Reason is RefusalReason.ClusterFull or RefusalReason.UnknownPeer;
-        return new PcclException(code, $"{endpoint} refused the connection ({reply.Reason}): {reply.Message}", transient);
+        return new PcclException(code, $"{endpoint} refused the connection ({Describe(reply.Reason)}): {reply.Message}", transient);
     }
 
-    private static async ValueTask RefuseAsync(Stream stream, Refusal refusal, CancellationToken ct)
+    private static string Describe(RefusalReason reason) => reason switch
     {
-        await ExactFrameIo.WriteAsync(stream, new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion }, ct).ConfigureAwait(false);
+        RefusalReason.VersionMismatch => "version mismatch",
+        RefusalReason.WrongCluster => "wrong cluster",
+        RefusalReason.BadSecret => "bad secret",
+        RefusalReason.ClusterFull => "cluster full",
+        RefusalReason.NotAllowed => "not allowed",
+        RefusalReason.TlsRequired => "TLS required",
+        RefusalReason.Malformed => "malformed hello",
+        RefusalReason.UnknownPeer => "unknown peer",
+        _ => reason.ToString(),
+    };
+
+    private static async ValueTask<EstablishedConnection?> RefuseAsync(
+        Stream stream, Refusal refusal, IPEndPoint? remote, Action<IPEndPoint?, string>? onRefused, CancellationToken ct)
+    {
+        onRefused?.Invoke(remote, refusal.Message);
+        await TryWriteAsync(stream, new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion }, ct)
+            .ConfigureAwait(false);
+        await stream.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Answers a plaintext client of a TLS listener in plaintext. It sent its preamble and hello, of which only a byte
+    /// was read; closing with unread bytes would reset the connection and could destroy the answer before the client
+    /// reads it, so the rest is drained (briefly, boundedly) after the answer is sent.
+    /// </summary>
+    private static async ValueTask RefusePlaintextAsync(Stream stream, Refusal refusal, CancellationToken ct)
+    {
+        await TryWriteAsync(stream, new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion }, ct)
+            .ConfigureAwait(false);
+        try
+        {
+            if (stream is NetworkStream network)
+            {
+                network.Socket.Shutdown(SocketShutdown.Send);
+            }
+
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            drain.CancelAfter(TimeSpan.FromSeconds(1));
+            var sink = new byte[1024];
+            for (var total = 0; total < 64 * 1024;)
+            {
+                var read = await stream.ReadAsync(sink, drain.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the client is gone or silent; close anyway
+        }
+
         await stream.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async ValueTask TryRefuseAsync(Stream stream, Exception reason)
+    private static async ValueTask TryWriteAsync(Stream stream, HelloReply reply, CancellationToken ct = default)
     {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            var kind = reason is PcclException { Code: PcclErrorCode.AuthenticationFailed } ? RefusalReason.BadSecret : RefusalReason.Malformed;
-            await ExactFrameIo.WriteAsync(stream, new HelloReply { Accepted = false, Reason = kind, Message = reason.Message }, cts.Token).ConfigureAwait(false);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromMilliseconds(500));
+            await ExactFrameIo.WriteAsync(stream, reply, cts.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
         {
             // the client is already gone; nothing to tell it
         }
     }
 
+    private static byte[] Concat(params byte[][] parts)
+    {
+        var all = new byte[parts.Sum(p => p.Length)];
+        var offset = 0;
+        foreach (var part in parts)
+        {
+            part.CopyTo(all, offset);
+            offset += part.Length;
+        }
+
+        return all;
+    }
+
     private static async ValueTask DisposeQuietly(Stream? stream, Socket socket)
     {
-        if (stream is not null)
+        try
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+        {
+            // closing a broken stream
         }
 
         socket.Dispose();

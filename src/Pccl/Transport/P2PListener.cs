@@ -12,6 +12,7 @@ internal sealed class P2PListener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private readonly HandshakeGate _handshakes = new();
     private readonly Task _acceptLoop;
 
     private P2PListener(Socket socket, string clusterId, ConnectionSecurity security, TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection)
@@ -67,9 +68,28 @@ internal sealed class P2PListener : IAsyncDisposable
                 continue;
             }
 
+            if (!_handshakes.TryEnter())
+            {
+                accepted.Dispose(); // a flood: drop unheard rather than queue without bound
+                continue;
+            }
+
             _ = Task.Run(async () =>
             {
-                var connection = await Handshake.AcceptAsync(accepted, clusterId, security, Admit, timeout, _stop.Token).ConfigureAwait(false);
+                EstablishedConnection? connection;
+                try
+                {
+                    connection = await Handshake.AcceptAsync(accepted, clusterId, security, Admit, timeout, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return; // the listener is stopping
+                }
+                finally
+                {
+                    _handshakes.Exit();
+                }
+
                 if (connection is not null)
                 {
                     await onConnection(connection).ConfigureAwait(false);

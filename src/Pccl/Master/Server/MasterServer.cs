@@ -28,6 +28,9 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly MasterCore _core = new();
     private readonly RecentOperations _recent = new();
+    private readonly HandshakeGate _handshakes = new();
+    private readonly Lock _admission = new();
+    private int _admittedPeers; // control connections admitted and not yet closed, for auth.max_peers
     private long _nextConnectionId;
     private Task _acceptLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
@@ -53,7 +56,7 @@ internal sealed class MasterServer : IAsyncDisposable
             BindControl(address);
             try
             {
-                _heartbeats = HeartbeatMonitor.Start(new IPEndPoint(address, Port), _options.HeartbeatTimeout, _options.HeartbeatInterval / 2, OnPeerSilent);
+                _heartbeats = HeartbeatMonitor.Start(new IPEndPoint(address, Port), _options.HeartbeatTimeout, _options.HeartbeatInterval / 2, OnPeerSilent, _security.HeartbeatMac);
                 break;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -128,6 +131,12 @@ internal sealed class MasterServer : IAsyncDisposable
                 continue;
             }
 
+            if (!_handshakes.TryEnter())
+            {
+                socket.Dispose(); // a flood: drop unheard rather than queue without bound
+                continue;
+            }
+
             _ = Task.Run(() => HandshakeAsync(socket));
         }
     }
@@ -135,28 +144,70 @@ internal sealed class MasterServer : IAsyncDisposable
     private async Task HandshakeAsync(Socket socket)
     {
         EstablishedConnection? established;
+        var admitted = false;
         try
         {
-            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, Admit, _options.HandshakeTimeout, _stop.Token).ConfigureAwait(false);
+            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, AdmitOnce, _options.HandshakeTimeout, _stop.Token,
+                (remote, reason) => _logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, reason)).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             socket.Dispose();
-            return;
+            established = null;
+        }
+        finally
+        {
+            _handshakes.Exit();
         }
 
         if (established is null)
         {
-            _logger.LogInformation("refused a connection from {Remote}", socket.RemoteEndPoint);
+            if (admitted)
+            {
+                ReleasePeerSlot(); // admitted, then the final reply could not be sent
+            }
+
             return;
         }
 
         var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
         await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
+
+        Refusal? AdmitOnce(Hello hello, IPEndPoint? remote)
+        {
+            var refusal = Admit(hello, remote);
+            admitted = refusal is null;
+            return refusal;
+        }
     }
 
-    private static Refusal? Admit(Hello hello, IPEndPoint? remote) =>
-        hello.Kind == ConnectionKind.Control ? null : new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
+    /// <summary>Runs after authentication; takes one of the auth.max_peers slots when it admits.</summary>
+    private Refusal? Admit(Hello hello, IPEndPoint? remote)
+    {
+        if (hello.Kind != ConnectionKind.Control)
+        {
+            return new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
+        }
+
+        lock (_admission)
+        {
+            if (_security.Access.CheckPeerLimit(_admittedPeers) is { } reason)
+            {
+                return new Refusal(RefusalReason.ClusterFull, reason + " (auth.max_peers); retry later or raise the limit");
+            }
+
+            _admittedPeers++;
+            return null;
+        }
+    }
+
+    private void ReleasePeerSlot()
+    {
+        lock (_admission)
+        {
+            _admittedPeers--;
+        }
+    }
 
     private async Task EventLoopAsync()
     {
@@ -186,9 +237,9 @@ internal sealed class MasterServer : IAsyncDisposable
                     Execute(command);
                 }
 
-                if (coreEvent is ConnectionClosed closed)
+                if (coreEvent is ConnectionClosed closed && _connections.Remove(closed.ConnectionId))
                 {
-                    _connections.Remove(closed.ConnectionId);
+                    ReleasePeerSlot();
                 }
             }
         }
@@ -293,6 +344,11 @@ internal sealed class MasterServer : IAsyncDisposable
 
         return request.Reply.Task.WaitAsync(ct);
     }
+    /// <summary>Heartbeat datagrams dropped so far, by reason; for tests.</summary>
+    internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
+
+    /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
+    internal long DroppedHandshakesForTest => _handshakes.Dropped;
 
     /// <summary>Stops answering heartbeats (peers then see a hung master); for tests.</summary>
     internal void PauseHeartbeatAnswersForTest() => _heartbeats?.PauseAnswersForTest();
@@ -315,6 +371,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _listener?.Dispose();
         _heartbeats?.Dispose();
         await Task.WhenAll(_acceptLoop, _eventLoop).ConfigureAwait(false);
+        _security.Dispose();
         _stop.Dispose();
         PcclInstruments.SetPeerCount(0, MetricRole.Master);
         _logger.MasterStopped();

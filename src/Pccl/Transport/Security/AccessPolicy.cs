@@ -65,6 +65,10 @@ internal sealed class AccessPolicy
         return new AccessPolicy(parsed, maxPeers);
     }
 
+    /// <summary>Null when another peer may join while <paramref name="currentPeers"/> are connected, otherwise why not.</summary>
+    internal string? CheckPeerLimit(int currentPeers) =>
+        _maxPeers > 0 && currentPeers >= _maxPeers ? $"cluster full: {currentPeers} of {_maxPeers} peers are connected" : null;
+
     /// <summary>Whether a connection from <paramref name="remote"/> may join while <paramref name="currentPeers"/> are connected.</summary>
     internal (bool Allowed, string? Reason) Check(IPAddress remote, int currentPeers)
     {
@@ -76,11 +80,6 @@ internal sealed class AccessPolicy
             return (false, $"not allowed: address {address} is outside the allowed networks");
         }
 
-        if (_maxPeers > 0 && currentPeers >= _maxPeers)
-        {
-            return (false, $"cluster full: {currentPeers} of {_maxPeers} peers are connected");
-        }
-
-        return (true, null);
+        return CheckPeerLimit(currentPeers) is { } full ? (false, full) : (true, null);
     }
 }

@@ -4,9 +4,9 @@ namespace Pccl.Transport.Security;
 /// Sits between a transport and <see cref="System.Net.Security.SslStream"/> during and after the handshake. It can
 /// hand back one byte the caller already read (the server peeks at the first byte to spot plaintext clients), and
 /// it remembers the first byte the other side sent (the client uses it to spot a plaintext server).
-/// Does not own the transport.
+/// Owns the transport only when <paramref name="ownsInner"/> is set.
 /// </summary>
-internal sealed class HandshakeSniffingStream(Stream inner, byte? replay = null) : Stream
+internal sealed class HandshakeSniffingStream(Stream inner, byte? replay = null, bool ownsInner = false) : Stream
 {
     private bool _replayPending = replay.HasValue;
 
@@ -63,6 +63,26 @@ internal sealed class HandshakeSniffingStream(Stream inner, byte? replay = null)
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsInner)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (ownsInner)
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
 
     private async ValueTask<int> ReadObservedAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Transport.Security;
 
@@ -7,7 +8,7 @@ namespace Pccl.Transport.Security;
 /// share between threads. The key is derived from the shared secret so heartbeats and the connection handshake
 /// never use the same key.
 /// </summary>
-internal sealed class HeartbeatAuthenticator
+internal sealed class HeartbeatAuthenticator : IHeartbeatMac
 {
     /// <summary>Bytes of MAC appended to each datagram.</summary>
     internal const int MacSize = 16;
@@ -31,7 +32,7 @@ internal sealed class HeartbeatAuthenticator
     /// Writes the MAC of <c>datagram[..payloadLength]</c> right after it and returns the length to send.
     /// <paramref name="datagram"/> needs <see cref="MacSize"/> spare bytes.
     /// </summary>
-    internal int Seal(Span<byte> datagram, int payloadLength)
+    public int Seal(Span<byte> datagram, int payloadLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payloadLength, datagram.Length - MacSize);
@@ -43,7 +44,7 @@ internal sealed class HeartbeatAuthenticator
     /// Checks the MAC at the end of a received datagram in constant time; on success <paramref name="payloadLength"/>
     /// is the length of the authenticated payload before it.
     /// </summary>
-    internal bool TryOpen(ReadOnlySpan<byte> datagram, out int payloadLength)
+    public bool TryOpen(ReadOnlySpan<byte> datagram, out int payloadLength)
     {
         payloadLength = datagram.Length - MacSize;
         if (payloadLength < 0)

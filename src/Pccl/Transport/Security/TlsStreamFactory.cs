@@ -9,8 +9,10 @@ namespace Pccl.Transport.Security;
 /// key and optional CA of <see cref="TlsOptions"/>. Every file is loaded and checked once, at construction.
 /// </summary>
 /// <remarks>
-/// Ownership: the returned <see cref="SslStream"/> leaves the transport open when disposed; the caller keeps owning
-/// and disposing the transport (and socket) on success and on failure.
+/// Ownership: with <c>ownsTransport</c> false (the default) the returned <see cref="SslStream"/> leaves the transport
+/// open when disposed and the caller keeps owning it on success and on failure. With <c>ownsTransport</c> true the
+/// SslStream owns the transport: disposing it closes the transport, and a failed handshake closes it too, except
+/// for the "TLS required" refusal of a plaintext client, after which the caller may still answer in plaintext.
 /// After the TLS handshake the server sends a verdict on the client's certificate, inside TLS: one byte (accepted),
 /// or a refusal byte, a length byte and the reason in UTF-8. Under TLS 1.3 the server checks the client's
 /// certificate only after the client has finished its half of the handshake, so without the verdict a refused
@@ -51,7 +53,7 @@ internal sealed class TlsStreamFactory : IDisposable
     /// and nothing is written, so the caller may still answer in plaintext), runs the handshake, and tells the
     /// client whether its certificate was accepted.
     /// </summary>
-    internal async Task<SslStream> AuthenticateAsServerAsync(Stream transport, CancellationToken cancellationToken)
+    internal async Task<SslStream> AuthenticateAsServerAsync(Stream transport, CancellationToken cancellationToken, bool ownsTransport = false)
     {
         ArgumentNullException.ThrowIfNull(transport);
         var first = new byte[1];
@@ -83,8 +85,8 @@ internal sealed class TlsStreamFactory : IDisposable
 #pragma warning restore CA5359
         };
 
-        var sniffer = new HandshakeSniffingStream(transport, first[0]);
-        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: true);
+        var sniffer = new HandshakeSniffingStream(transport, first[0], ownsTransport);
+        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: !ownsTransport);
         try
         {
             await ssl.AuthenticateAsServerAsync(options, cancellationToken);
@@ -120,7 +122,8 @@ internal sealed class TlsStreamFactory : IDisposable
     /// Client side. <paramref name="targetHost"/> is sent as SNI and, without a CA file, must match the server's
     /// certificate; with a CA file only the chain is checked.
     /// </summary>
-    internal async Task<SslStream> AuthenticateAsClientAsync(Stream transport, string targetHost, CancellationToken cancellationToken)
+    internal async Task<SslStream> AuthenticateAsClientAsync(Stream transport, string targetHost, CancellationToken cancellationToken,
+        bool ownsTransport = false)
     {
         ArgumentNullException.ThrowIfNull(transport);
         string? rejection = null;
@@ -137,8 +140,8 @@ internal sealed class TlsStreamFactory : IDisposable
             },
         };
 
-        var sniffer = new HandshakeSniffingStream(transport);
-        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: true);
+        var sniffer = new HandshakeSniffingStream(transport, ownsInner: ownsTransport);
+        var ssl = new SslStream(sniffer, leaveInnerStreamOpen: !ownsTransport);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, cancellationToken);
