@@ -73,13 +73,8 @@ internal static class BenchCommand
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
-            var endpoint = parse.GetValue(master)!;
-            var colon = endpoint.LastIndexOf(':');
-            var options = CommunicatorOptions.Default with
+            var options = LoopbackWorkerOptions.For(parse.GetValue(master)!) with
             {
-                MasterHost = endpoint[..colon],
-                MasterPort = int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-                P2PBindAddress = "127.0.0.1",
                 EnableBufferBackup = false,
                 EnableCompression = parse.GetValue(compression),
             };

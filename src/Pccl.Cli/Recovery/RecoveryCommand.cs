@@ -35,14 +35,7 @@ internal static class RecoveryCommand
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
-            var endpoint = parse.GetValue(master)!;
-            var colon = endpoint.LastIndexOf(':');
-            var options = CommunicatorOptions.Default with
-            {
-                MasterHost = endpoint[..colon],
-                MasterPort = int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-                P2PBindAddress = "127.0.0.1",
-            };
+            var options = Bench.LoopbackWorkerOptions.For(parse.GetValue(master)!);
             return RecoveryWorker.RunAsync(options, parse.GetValue(elements), ct);
         });
         return command;
