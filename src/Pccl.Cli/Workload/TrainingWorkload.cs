@@ -15,12 +15,19 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
     private Communicator communicator = null!;
     private int _step;
+    private bool _faultAttached;
 
     /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
     public async Task RunAsync(Communicator current, CancellationToken ct)
     {
         communicator = current;
-        FaultInjection.FromEnvironment()?.Attach(communicator, () => Volatile.Read(ref _step), json);
+        if (!_faultAttached)
+        {
+            // once per process: a worker that rejoins after its own injected fault must not fire it again
+            _faultAttached = true;
+            FaultInjection.FromEnvironment()?.Attach(communicator, () => Volatile.Read(ref _step), json);
+        }
+
         var justJoined = true;
         while (options.Steps == 0 || _step < options.Steps)
         {

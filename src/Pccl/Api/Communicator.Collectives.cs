@@ -82,28 +82,28 @@ public sealed partial class Communicator
         }
         catch (Exception e)
         {
-            if (ring is not null && start is not null)
-            {
-                // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours do, or
-                // the next attempt on this lane would read from a link the neighbour has closed.
-                await RetireLanesAsync(start).ConfigureAwait(false);
-            }
-
-            Restore(send, backup, bytes.Memory);
             if (call.Started.IsCompletedSuccessfully)
             {
-                // whatever stopped this peer, the others must not wait for its data: the master aborts them too
+                // whatever stopped this peer, the others must not wait for its data: tell the master first, so it
+                // aborts them at once, and only then tidy up here
                 var started = call.Started.Result;
                 _ioGate.Withdraw(started.Sequence);
                 await ReportFailureAsync(started, call.Failure ?? (ct.IsCancellationRequested
                     ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
-                    : ToFailure(e))).ConfigureAwait(false);
+                    : ToFailure(e)), call).ConfigureAwait(false);
+                if (ring is not null)
+                {
+                    // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours
+                    // do, or the next attempt on this lane would read from a link the neighbour has closed.
+                    await RetireLanesAsync(started).ConfigureAwait(false);
+                }
             }
             else
             {
                 await WithdrawAsync(options.Tag).ConfigureAwait(false);
             }
 
+            Restore(send, backup, bytes.Memory);
             if (ct.IsCancellationRequested)
             {
                 throw;
@@ -181,6 +181,7 @@ public sealed partial class Communicator
                 ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
                 : ToFailure(e));
             call.Fail(failure);
+            await ReportFailureAsync(start, failure, call).ConfigureAwait(false);
             await _lanes!.RetireAsync(next, previous, start.Lane, start.Sequence).ConfigureAwait(false);
             throw;
         }
@@ -217,8 +218,13 @@ public sealed partial class Communicator
             : _lanes!.RetireAsync(start.Ring[(rank + 1) % world], start.Ring[(rank + world - 1) % world], start.Lane, start.Sequence);
     }
 
-    private async Task ReportFailureAsync(CollectiveStart start, PcclException failure)
+    private async Task ReportFailureAsync(CollectiveStart start, PcclException failure, CollectiveCall? call = null)
     {
+        if (call is not null && !call.MarkFailureReported())
+        {
+            return;
+        }
+
         try
         {
             await _link!.SendAsync(new ControlMessage

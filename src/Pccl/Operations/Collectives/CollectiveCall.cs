@@ -23,6 +23,11 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
 
     public Task<CollectiveStart> Started => _started.Task;
 
+    private int _failureReported;
+
+    /// <summary>True the first time only: the master hears of this peer's failure once.</summary>
+    public bool MarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
+
     public Task Completed => _completed.Task;
 
     public void OnMessage(ControlMessage message)
