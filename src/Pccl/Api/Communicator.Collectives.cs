@@ -158,6 +158,7 @@ public sealed partial class Communicator
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
         var sendScratch = _scratch.Rent(scratchBytes);
         var receiveScratch = _scratch.Rent(scratchBytes);
+        var spareScratch = _scratch.Rent(scratchBytes);
         var decodeScratch = _scratch.Rent(layout.PieceBytes);
         RingAllReduce? ring = null;
         var ringDone = false;
@@ -166,7 +167,7 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, spareScratch, decodeScratch);
             ring = new RingAllReduce(layout, wire, transfer);
             RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
@@ -189,6 +190,7 @@ public sealed partial class Communicator
         {
             _scratch.Return(sendScratch);
             _scratch.Return(receiveScratch);
+            _scratch.Return(spareScratch);
             _scratch.Return(decodeScratch);
             if (store is not null)
             {

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Pccl.Protocol.Codec;
 
 namespace Pccl.Operations.Collectives;
@@ -76,33 +77,65 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
     }
 
+    /// <summary>
+    /// Reads pieces into two alternating scratch buffers while a second task applies them, so piece k+1 is read
+    /// while piece k is reduced. Pieces are applied in arrival order, and a buffer is reused only after its piece
+    /// was applied.
+    /// </summary>
     private async Task ReceiveLoopAsync(CancellationToken ct)
     {
-        var header = new byte[DataFrameHeader.Size];
-        var maxPayload = wire.MaxPayload(layout.PieceElements);
-        for (var s = 0; s < Steps; s++)
+        using var applyFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var free = Channel.CreateBounded<Memory<byte>>(2);
+        free.Writer.TryWrite(transfer.ReceiveScratch);
+        free.Writer.TryWrite(transfer.SpareReceiveScratch);
+        var work = Channel.CreateBounded<ReceivedPiece>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var apply = Guard(ApplyLoopAsync(work.Reader, free.Writer, applyFailed.Token), applyFailed);
+        try
         {
-            var (phase, _, receiveSlice) = Step(s);
-            var ownerFinal = s == layout.WorldSize - 2;
-            for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
+            var header = new byte[DataFrameHeader.Size];
+            var maxPayload = wire.MaxPayload(layout.PieceElements);
+            for (var s = 0; s < Steps; s++)
             {
-                var piece = layout.Piece(receiveSlice, j);
-                var frame = await ReadHeaderAsync(header, maxPayload, ct).ConfigureAwait(false);
-                if (frame.Kind != Kind(phase) || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
+                var (phase, _, receiveSlice) = Step(s);
+                var ownerFinal = s == layout.WorldSize - 2;
+                for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
                 {
-                    throw new ProtocolException(
-                        $"ring frame out of step: expected {Kind(phase)} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
-                        $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
-                }
+                    var piece = layout.Piece(receiveSlice, j);
+                    var frame = await ReadHeaderAsync(header, maxPayload, applyFailed.Token).ConfigureAwait(false);
+                    if (frame.Kind != Kind(phase) || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
+                    {
+                        throw new ProtocolException(
+                            $"ring frame out of step: expected {Kind(phase)} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
+                            $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
+                    }
 
-                var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
-                await transfer.Incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
-                BytesReceived += target.Length;
-                wire.Apply(phase, piece, target, ownerFinal, transfer.DecodeScratch);
-                _reduced.Release();
+                    var scratch = await free.Reader.ReadAsync(applyFailed.Token).ConfigureAwait(false);
+                    var target = wire.ReceiveTarget(phase, piece, scratch, frame.Length);
+                    await transfer.Incoming.ReadExactlyAsync(target, applyFailed.Token).ConfigureAwait(false);
+                    BytesReceived += target.Length;
+                    await work.Writer.WriteAsync(new ReceivedPiece(phase, piece, target, ownerFinal, scratch), applyFailed.Token).ConfigureAwait(false);
+                }
             }
         }
+        finally
+        {
+            work.Writer.TryComplete();
+        }
+
+        await apply.ConfigureAwait(false);
     }
+
+    private async Task ApplyLoopAsync(ChannelReader<ReceivedPiece> work, ChannelWriter<Memory<byte>> free, CancellationToken ct)
+    {
+        await foreach (var received in work.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            wire.Apply(received.Phase, received.Piece, received.Payload, received.OwnerFinal, transfer.DecodeScratch);
+            _reduced.Release();
+            free.TryWrite(received.Scratch);
+        }
+    }
+
+    private readonly record struct ReceivedPiece(RingPhase Phase, PieceRef Piece, Memory<byte> Payload, bool OwnerFinal, Memory<byte> Scratch);
 
     /// <summary>Reads the next header of this operation, skipping whole frames left over from an aborted earlier one.</summary>
     private async ValueTask<DataFrameHeader> ReadHeaderAsync(byte[] header, int maxPayload, CancellationToken ct)
@@ -127,9 +160,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     private async ValueTask SkipAsync(int length, CancellationToken ct)
     {
+        // not the receive scratch: the apply task may still be reading a piece from it
+        var sink = new byte[Math.Min(length, 64 * 1024)];
         while (length > 0)
         {
-            var chunk = transfer.ReceiveScratch[..Math.Min(length, transfer.ReceiveScratch.Length)];
+            var chunk = sink.AsMemory(0, Math.Min(length, sink.Length));
             await transfer.Incoming.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
             length -= chunk.Length;
         }
@@ -148,4 +183,5 @@ internal sealed record RingTransfer(
     Stream Incoming,
     Memory<byte> SendScratch,
     Memory<byte> ReceiveScratch,
+    Memory<byte> SpareReceiveScratch,
     Memory<byte> DecodeScratch);
