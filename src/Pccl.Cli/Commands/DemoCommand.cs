@@ -10,8 +10,8 @@ internal static class DemoCommand
     public static Command Create()
     {
         var peers = new Option<int>("--peers", "-n") { Description = "workers to start", DefaultValueFactory = _ => 3 };
-        var elements = new Option<int>("--elements") { Description = "float32 elements per all-reduce", DefaultValueFactory = _ => 1 << 18 };
-        var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause between steps", DefaultValueFactory = _ => 100 };
+        var elements = new Option<int>("--elements") { Description = "float32 elements per all-reduce", DefaultValueFactory = _ => 1 << 20 };
+        var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause between steps (short, so the kill usually lands in the middle of an all-reduce)", DefaultValueFactory = _ => 10 };
         var command = new Command("demo", "Start a master and workers here, kill one, add one, and summarise") { peers, elements, stepDelay };
         command.SetAction(async (parse, ct) =>
         {

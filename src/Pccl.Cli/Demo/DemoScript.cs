@@ -9,7 +9,7 @@ namespace Pccl.Cli.Demo;
 /// </summary>
 internal sealed class DemoScript(int masterPort, int peers, int elements, int stepDelayMs, IAnsiConsole console)
 {
-    private const int StepsPerPhase = 8;
+    private const int StepsPerPhase = 25;
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(90);
     private readonly List<WorkerProcess> _workers = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -134,6 +134,8 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
         console.Write(table);
         var verdict = summary.Disagreements == 0 ? "[green]bit-identical on every peer[/]" : $"[red]{summary.Disagreements} disagreements[/]";
         console.MarkupLine($"{summary.Operations} all-reduces, results {verdict}; {summary.Retries} retried attempts after the kill; world size peaked at {summary.MaxWorld}, ended at {summary.FinalWorld}.");
-        return summary.Disagreements == 0 ? 0 : 1;
+        var state = summary.StateDivergences == 0 ? "[green]identical on every peer at every revision[/]" : $"[red]diverged at {summary.StateDivergences} revisions[/]";
+        console.MarkupLine($"shared state: {summary.Revisions} revisions, {state} (the new worker received it from the others).");
+        return summary.Disagreements == 0 && summary.StateDivergences == 0 ? 0 : 1;
     }
 }

@@ -1,7 +1,7 @@
 namespace Pccl.Cli.Demo;
 
-/// <summary>What the demo's workers did, checked: every all-reduce the master numbered must have one result hash.</summary>
-internal sealed record DemoSummary(int Operations, int Disagreements, int Retries, int MaxWorld, int FinalWorld)
+/// <summary>What the demo's workers did, checked: every all-reduce the master numbered must have one result hash, and every shared-state revision one content hash.</summary>
+internal sealed record DemoSummary(int Operations, int Disagreements, int Retries, int MaxWorld, int FinalWorld, int Revisions, int StateDivergences)
 {
     public static DemoSummary From(IReadOnlyList<WorkerProcess> workers)
     {
@@ -9,6 +9,9 @@ internal sealed record DemoSummary(int Operations, int Disagreements, int Retrie
         var bySequence = reports.GroupBy(r => r.Sequence).ToList();
         var disagreements = bySequence.Count(g => g.Select(r => r.ResultHash).Distinct().Count() > 1);
         var finalWorld = reports.Count == 0 ? 0 : reports.OrderBy(r => r.Sequence).Last().WorldSize;
-        return new DemoSummary(bySequence.Count, disagreements, reports.Sum(r => r.Retries), reports.Count == 0 ? 0 : reports.Max(r => r.WorldSize), finalWorld);
+        var byRevision = reports.GroupBy(r => r.Revision).ToList();
+        var divergences = byRevision.Count(g => g.Select(r => r.StateHash).Distinct().Count() > 1);
+        return new DemoSummary(bySequence.Count, disagreements, reports.Sum(r => r.Retries), reports.Count == 0 ? 0 : reports.Max(r => r.WorldSize), finalWorld,
+            byRevision.Count, divergences);
     }
 }
