@@ -117,11 +117,25 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 }
             }
         }
-        finally
+        catch
         {
+            // The apply task writes into the caller's buffer: it must have stopped before this operation reports its
+            // failure, or it could change the buffer after the backup was restored.
             work.Writer.TryComplete();
+            await applyFailed.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await apply.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // the reader's failure is the one to report
+            }
+
+            throw;
         }
 
+        work.Writer.TryComplete();
         await apply.ConfigureAwait(false);
     }
 
