@@ -1,3 +1,4 @@
+using Pccl.Tests.Support;
 using Pccl.Operations.Collectives;
 
 namespace Pccl.Tests.FaultTolerance;
@@ -19,23 +20,8 @@ public class RetryHelperTests
         P2PPorts = new PortRange(27000, 27200),
     };
 
-    private static async Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct)
-    {
-        var peers = new List<Communicator> { await Communicator.ConnectAsync(options, ct: ct) };
-        while (peers.Count < size)
-        {
-            var joining = Communicator.ConnectAsync(options, ct: ct);
-            while (!(await Task.WhenAll(peers.Select(p => p.ArePeersPendingAsync(ct))).WaitAsync(Patience, ct))[0])
-            {
-                await Task.Delay(20, ct);
-            }
-
-            await Task.WhenAll(peers.Select(p => p.UpdateTopologyAsync(ct)));
-            peers.Add(await joining.WaitAsync(Patience, ct));
-        }
-
-        return peers;
-    }
+    private static Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct) =>
+        Admission.ConnectWorldAsync(options, size, ct);
 
     /// <summary>The first time a ring starts on <paramref name="peer"/>, it closes its ring connections (master link stays up).</summary>
     private static void BreakRingOnce(Communicator peer)

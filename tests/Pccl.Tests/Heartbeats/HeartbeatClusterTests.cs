@@ -1,3 +1,4 @@
+using Pccl.Tests.Support;
 using System.Diagnostics;
 
 namespace Pccl.Tests.Heartbeats;
@@ -26,25 +27,8 @@ public class HeartbeatClusterTests
         HeartbeatTimeout = timeout,
     };
 
-    /// <summary>Admits peers one at a time: each newcomer is accepted once every accepted peer has voted.</summary>
-    private static async Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct)
-    {
-        var peers = new List<Communicator> { await Communicator.ConnectAsync(options, ct: ct) };
-        while (peers.Count < size)
-        {
-            var joining = Communicator.ConnectAsync(options, ct: ct);
-            // Every accepted peer votes on every question.
-            while (!(await Task.WhenAll(peers.Select(p => p.ArePeersPendingAsync(ct))).WaitAsync(Patience, ct))[0])
-            {
-                await Task.Delay(20, ct);
-            }
-
-            await Task.WhenAll(peers.Select(p => p.UpdateTopologyAsync(ct)));
-            peers.Add(await joining.WaitAsync(Patience, ct));
-        }
-
-        return peers;
-    }
+    private static Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct) =>
+        Admission.ConnectWorldAsync(options, size, ct);
 
     private static async Task DisposeAllAsync(IEnumerable<Communicator> peers)
     {

@@ -27,19 +27,7 @@ public sealed class TestCluster : IAsyncDisposable
             P2PPorts = new PortRange(first, first + 63),
         };
         options = configure?.Invoke(options) ?? options;
-        var list = new List<Communicator> { await Communicator.ConnectAsync(options, ct: ct) };
-        while (list.Count < peers)
-        {
-            var joining = Communicator.ConnectAsync(options, ct: ct);
-            while (!(await Task.WhenAll(list.Select(p => p.ArePeersPendingAsync(ct)))).All(pending => pending))
-            {
-                await Task.Delay(5, ct);
-            }
-
-            await Task.WhenAll(list.Select(p => p.UpdateTopologyAsync(ct)));
-            list.Add(await joining);
-        }
-
+        var list = await Admission.ConnectWorldAsync(options, peers, ct);
         return new TestCluster(master, [.. list]);
     }
 

@@ -1,3 +1,4 @@
+using Pccl.Tests.Support;
 namespace Pccl.Tests.Security.Support;
 
 /// <summary>A master and peers in this process over loopback, with the security settings a test chooses.</summary>
@@ -55,22 +56,8 @@ internal static class SecureRun
     }
 
     /// <summary>Connects one more peer and lets every accepted peer vote it in.</summary>
-    public static async Task<Communicator> JoinAsync(IReadOnlyList<Communicator> accepted, CommunicatorOptions options, CancellationToken ct)
-    {
-        var joining = Communicator.ConnectAsync(options, ct: ct);
-        while (!(await Task.WhenAll(accepted.Select(p => p.ArePeersPendingAsync(ct))).WaitAsync(Patience, ct))[0])
-        {
-            if (joining.IsFaulted)
-            {
-                return await joining;
-            }
-
-            await Task.Delay(20, ct);
-        }
-
-        await Task.WhenAll(accepted.Select(p => p.UpdateTopologyAsync(ct))).WaitAsync(Patience, ct);
-        return await joining.WaitAsync(Patience, ct);
-    }
+    public static Task<Communicator> JoinAsync(IReadOnlyList<Communicator> accepted, CommunicatorOptions options, CancellationToken ct) =>
+        Admission.AdmitAsync(accepted, Communicator.ConnectAsync(options, ct: ct), ct);
 
     /// <summary>One all-reduce on every peer; each contributes rank + 1, so every element must end as n(n+1)/2.</summary>
     public static async Task AllReduceOnceAsync(IReadOnlyList<Communicator> peers, int elements, CancellationToken ct)
