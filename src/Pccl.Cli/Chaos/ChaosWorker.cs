@@ -68,6 +68,7 @@ internal sealed class ChaosWorker : IDisposable
         [
             "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
+            "--metrics", "false", // up to 8 workers on one host: they would all want port 9090
         ]);
         return new ChaosWorker(index, process, now);
     }
