@@ -131,7 +131,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));
                 break;
             case ControlMessage.BodyOneofCase.TopologyComplete:
-                _world = new WorldView(message.TopologyComplete.World, PeerId, _options.PeerGroup);
+                _world = new WorldView(message.TopologyComplete.World, _options.PeerGroup);
                 PcclInstruments.SetPeerCount(_world.GlobalSize);
                 if (!_accepted.TrySetResult())
                 {
@@ -144,7 +144,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 {
                     if (message.TopologyFailed.World is { } survivors)
                     {
-                        _world = new WorldView(survivors, PeerId, _options.PeerGroup);
+                        _world = new WorldView(survivors, _options.PeerGroup);
                         PcclInstruments.SetPeerCount(_world.GlobalSize);
                     }
 
@@ -160,7 +160,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 _membershipReply?.TrySetResult(message);
                 break;
             case ControlMessage.BodyOneofCase.WorldChanged:
-                _world = new WorldView(message.WorldChanged.World, PeerId, _options.PeerGroup);
+                _world = new WorldView(message.WorldChanged.World, _options.PeerGroup);
                 PcclInstruments.SetPeerCount(_world.GlobalSize);
                 _logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
                 if (_lanes is { } lanes)
@@ -224,7 +224,7 @@ public sealed partial class Communicator : IAsyncDisposable
         var result = new P2PConnectResult { WorldRevision = world.Revision, Success = true };
         try
         {
-            var view = new WorldView(world, PeerId, _options.PeerGroup);
+            var view = new WorldView(world, _options.PeerGroup);
             var rank = view.Ring.ToList().IndexOf(PeerId);
             if (rank >= 0 && view.Ring.Count > 1)
             {

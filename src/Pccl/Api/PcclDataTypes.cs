@@ -1,3 +1,4 @@
+using Pccl.Operations.Collectives.Kernels;
 using Pccl.Protocol.Messages;
 
 namespace Pccl;
@@ -6,14 +7,7 @@ namespace Pccl;
 internal static class PcclDataTypes
 {
     /// <summary>Bytes per element.</summary>
-    public static int SizeOf(this PcclDataType type) => type switch
-    {
-        PcclDataType.U8 or PcclDataType.I8 => 1,
-        PcclDataType.U16 or PcclDataType.I16 or PcclDataType.F16 or PcclDataType.BF16 => 2,
-        PcclDataType.U32 or PcclDataType.I32 or PcclDataType.F32 => 4,
-        PcclDataType.U64 or PcclDataType.I64 or PcclDataType.F64 => 8,
-        _ => throw Unknown(type),
-    };
+    public static int SizeOf(this PcclDataType type) => ReduceKernels.ElementSize(type.ToWire());
 
     /// <summary>The wire enum for a public data type.</summary>
     public static DataType ToWire(this PcclDataType type) => type switch
@@ -65,6 +59,7 @@ internal static class PcclDataTypes
         if (t == typeof(ulong)) return PcclDataType.U64;
         if (t == typeof(long)) return PcclDataType.I64;
         if (t == typeof(Half)) return PcclDataType.F16;
+        if (t == typeof(BFloat16)) return PcclDataType.BF16;
         if (t == typeof(float)) return PcclDataType.F32;
         if (t == typeof(double)) return PcclDataType.F64;
         return null;

@@ -8,20 +8,20 @@ public class MembershipTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    private static async Task<(PcclProcess, PcclProcess, PcclProcess)> StartThreeAsync(LoopbackRun run)
+    {
+        var w = await run.StartWorldAsync(3, Patience);
+        return (w[0], w[1], w[2]);
+    }
+
     [Fact]
     public async Task ThreeWorkersReachWorldSizeThreeAndAFourthJoinsMidRun()
     {
-        var port = FreePort.Tcp();
-        var range = FreePort.P2PRange();
-        await using var master = await PcclProcess.StartMasterAsync(port);
-        await using var w1 = PcclProcess.StartWorker("w1", port, range);
-        await using var w2 = PcclProcess.StartWorker("w2", port, range);
-        await using var w3 = PcclProcess.StartWorker("w3", port, range);
-        PcclProcess[] all = [master, w1, w2, w3];
-        await PcclProcess.WaitUntilAsync(() => new[] { w1, w2, w3 }.All(w => w.LastWorldSize == 3), Patience, "three workers at world size 3", all);
+        await using var run = await LoopbackRun.StartAsync();
+        var (w1, w2, w3) = await StartThreeAsync(run);
 
-        await using var w4 = PcclProcess.StartWorker("w4", port, range);
-        await PcclProcess.WaitUntilAsync(() => new[] { w1, w2, w3, w4 }.All(w => w.LastWorldSize == 4), Patience, "the fourth worker accepted", [.. all, w4]);
+        var w4 = run.StartWorker("w4");
+        await run.WaitUntilAsync(() => new[] { w1, w2, w3, w4 }.All(w => w.LastWorldSize == 4), Patience, "the fourth worker accepted");
 
         // every all-reduce the master numbered produced one result on every peer
         var bySequence = new[] { w1, w2, w3, w4 }.SelectMany(w => w.Steps())
@@ -32,20 +32,14 @@ public class MembershipTests
     [Fact]
     public async Task SigkilledWorkerIsRemovedAndTheOthersCarryOn()
     {
-        var port = FreePort.Tcp();
-        var range = FreePort.P2PRange();
-        await using var master = await PcclProcess.StartMasterAsync(port);
-        await using var w1 = PcclProcess.StartWorker("w1", port, range);
-        await using var w2 = PcclProcess.StartWorker("w2", port, range);
-        await using var w3 = PcclProcess.StartWorker("w3", port, range);
-        PcclProcess[] all = [master, w1, w2, w3];
-        await PcclProcess.WaitUntilAsync(() => new[] { w1, w2, w3 }.All(w => w.LastWorldSize == 3), Patience, "world size 3", all);
+        await using var run = await LoopbackRun.StartAsync();
+        var (w1, w2, w3) = await StartThreeAsync(run);
 
         w3.Signal(PosixSignals.Kill);
         var before = new[] { w1, w2 }.ToDictionary(w => w, w => w.Steps().Count);
-        await PcclProcess.WaitUntilAsync(
+        await run.WaitUntilAsync(
             () => new[] { w1, w2 }.All(w => w.Steps().Skip(before[w]).Count(s => s.GetProperty("world_size").GetInt32() == 2) >= 5),
-            TimeSpan.FromSeconds(20), "survivors complete 5 steps at world size 2", all);
+            TimeSpan.FromSeconds(20), "survivors complete 5 steps at world size 2");
         Assert.False(w1.HasExited);
         Assert.False(w2.HasExited);
     }
@@ -53,15 +47,12 @@ public class MembershipTests
     [Fact]
     public async Task TwoPeerGroupsStaySeparate()
     {
-        var port = FreePort.Tcp();
-        var range = FreePort.P2PRange();
-        await using var master = await PcclProcess.StartMasterAsync(port);
-        await using var a1 = PcclProcess.StartWorker("a1", port, range, ["--group", "1"]);
-        await using var a2 = PcclProcess.StartWorker("a2", port, range, ["--group", "1"]);
-        await using var b1 = PcclProcess.StartWorker("b1", port, range, ["--group", "2"]);
-        await using var b2 = PcclProcess.StartWorker("b2", port, range, ["--group", "2"]);
-        PcclProcess[] all = [master, a1, a2, b1, b2];
-        await PcclProcess.WaitUntilAsync(() => new[] { a1, a2, b1, b2 }.All(w => w.Steps().Count >= 5), Patience, "both groups training", all);
+        await using var run = await LoopbackRun.StartAsync();
+        var a1 = run.StartWorker("a1", ["--group", "1"]);
+        var a2 = run.StartWorker("a2", ["--group", "1"]);
+        var b1 = run.StartWorker("b1", ["--group", "2"]);
+        var b2 = run.StartWorker("b2", ["--group", "2"]);
+        await run.WaitUntilAsync(() => new[] { a1, a2, b1, b2 }.All(w => w.Steps().Count >= 5), Patience, "both groups training");
 
         // all-reduces ran within each group (world size 2), and the groups' results never mixed
         Assert.All(new[] { a1, a2, b1, b2 }, w => Assert.Equal(2, w.LastWorldSize));

@@ -5,23 +5,9 @@ namespace Pccl.Operations.Collectives;
 /// <summary>Maps element types and public enums onto the wire's.</summary>
 internal static class DataTypes
 {
-    public static DataType Of<T>() where T : unmanaged => default(T) switch
-    {
-        byte => DataType.U8,
-        sbyte => DataType.I8,
-        ushort => DataType.U16,
-        short => DataType.I16,
-        uint => DataType.U32,
-        int => DataType.I32,
-        ulong => DataType.U64,
-        long => DataType.I64,
-        Half => DataType.F16,
-        BFloat16 => DataType.Bf16,
-        float => DataType.F32,
-        double => DataType.F64,
-        _ => throw new PcclException(PcclErrorCode.InvalidArgument,
-            $"{typeof(T).Name} is not a supported element type (u8..u64, i8..i64, Half, BFloat16, float, double)"),
-    };
+    public static DataType Of<T>() where T : unmanaged =>
+        PcclDataTypes.Of<T>()?.ToWire() ?? throw new PcclException(PcclErrorCode.InvalidArgument,
+            $"{typeof(T).Name} is not a supported element type (u8..u64, i8..i64, Half, BFloat16, float, double)");
 
     public static ReduceOp ToWire(this ReduceOperation op) => op switch
     {

@@ -5,7 +5,7 @@ namespace Pccl.Operations.Membership;
 /// <summary>A peer's picture of the accepted world, replaced whole whenever the master announces a change.</summary>
 internal sealed class WorldView
 {
-    public WorldView(World world, ulong selfId, uint selfGroup)
+    public WorldView(World world, uint selfGroup)
     {
         World = world;
         GlobalSize = world.Peers.Count;
@@ -14,10 +14,9 @@ internal sealed class WorldView
         LargestGroupSize = groups.Count == 0 ? 0 : groups.Max(g => g.Count());
         GroupSize = world.Peers.Count(p => p.Group == selfGroup);
         Ring = world.Rings.FirstOrDefault(r => r.Group == selfGroup)?.PeerIds.ToList() ?? [];
-        _ = selfId;
     }
 
-    public static WorldView Empty { get; } = new(new World(), 0, 0);
+    public static WorldView Empty { get; } = new(new World(), 0);
 
     public World World { get; }
     public int GlobalSize { get; }
