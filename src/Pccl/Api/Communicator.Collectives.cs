@@ -117,7 +117,6 @@ public sealed partial class Communicator
         finally
         {
             _collectives.TryRemove(options.Tag, out _);
-            ring?.Dispose();
             if (backup is not null)
             {
                 PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Length));
@@ -158,7 +157,6 @@ public sealed partial class Communicator
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
         var sendScratch = _scratch.Rent(scratchBytes);
         var receiveScratch = _scratch.Rent(scratchBytes);
-        var spareScratch = _scratch.Rent(scratchBytes);
         var decodeScratch = _scratch.Rent(layout.PieceBytes);
         RingAllReduce? ring = null;
         var ringDone = false;
@@ -167,7 +165,7 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, spareScratch, decodeScratch);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
             ring = new RingAllReduce(layout, wire, transfer);
             RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
@@ -177,7 +175,6 @@ public sealed partial class Communicator
         }
         catch (Exception e) when (!ringDone)
         {
-            ring?.Dispose();
             var failure = call.Failure ?? (ct.IsCancellationRequested
                 ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
                 : ToFailure(e));
@@ -190,7 +187,6 @@ public sealed partial class Communicator
         {
             _scratch.Return(sendScratch);
             _scratch.Return(receiveScratch);
-            _scratch.Return(spareScratch);
             _scratch.Return(decodeScratch);
             if (store is not null)
             {

@@ -11,7 +11,8 @@ namespace Pccl.Master.Server;
 /// </summary>
 internal sealed class MasterConnection(long id, EstablishedConnection connection, ChannelWriter<Master.Core.MasterEvent> events)
 {
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Synchronous continuations: the event loop's send writes at once when the socket has room, without a hop.</summary>
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
 
     public long Id { get; } = id;
 

@@ -23,7 +23,11 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly ConnectionSecurity _security;
     private Socket? _listener;
     private HeartbeatMonitor? _heartbeats;
-    private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Synchronous continuations: the thread that delivers an event (a connection's read completion, usually) runs the
+    /// event loop itself, so a control message costs no thread-pool hop on the master.
+    /// </summary>
+    private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<long, MasterConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly MasterCore _core = new();
@@ -97,7 +101,8 @@ internal sealed class MasterServer : IAsyncDisposable
     }
 
     /// <summary>Runs on the heartbeat thread: hands the silence to the event loop, which removes the peer.</summary>
-    private void OnPeerSilent(SilentPeer peer) => _events.Writer.TryWrite(new HeartbeatExpired(peer));
+    private void OnPeerSilent(SilentPeer peer) =>
+        ThreadPool.UnsafeQueueUserWorkItem(e => _events.Writer.TryWrite(e), new HeartbeatExpired(peer), preferLocal: false); // the event loop must not run on the heartbeat thread
 
     private static ulong NewHeartbeatToken()
     {

@@ -1,46 +1,62 @@
-using System.Threading.Channels;
 using Pccl.Protocol.Codec;
 
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// The pipelined ring: reduce-scatter then all-gather, each slice moved in pieces. A send loop and a receive loop run
-/// at once; the sender forwards piece j of a slice as soon as the receiver has reduced piece j of that slice, so
-/// piece j+1 is on the wire while piece j is being reduced.
+/// The pipelined ring: reduce-scatter then all-gather, each slice moved in pieces. The piece a peer forwards at step
+/// s+1 is exactly the piece it received at step s, so the whole ring is driven by the receive path: step 0's pieces
+/// are posted at once, and every received piece is applied and posted onward to the successor right away, piece j+1
+/// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
+/// waits for the successor.
 /// </summary>
-internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer) : IDisposable
+internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer)
 {
-    private readonly SemaphoreSlim _reduced = new(0);
-
     public long BytesSent { get; private set; }
 
     public long BytesReceived { get; private set; }
 
+    private int Steps => 2 * (layout.WorldSize - 1);
+
     public async Task RunAsync(CancellationToken ct)
     {
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var send = Guard(SendLoopAsync(failFast.Token), failFast);
-        var receive = Guard(ReceiveLoopAsync(failFast.Token), failFast);
-        await Task.WhenAll(send, receive).ConfigureAwait(false);
-    }
-
-    /// <summary>When one loop fails the other is cancelled at once, so a broken link never waits for a timeout.</summary>
-    private static async Task Guard(Task loop, CancellationTokenSource failFast)
-    {
+        using var sender = new RingSender(wire, transfer, failFast);
         try
         {
-            await loop.ConfigureAwait(false);
+            var firstSlice = Step(0).SendSlice;
+            for (var j = 0; j < layout.PieceCount(firstSlice); j++)
+            {
+                sender.Post(RingPhase.ReduceScatter, layout.Piece(firstSlice, j));
+            }
+
+            await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
+            await sender.DrainAsync().ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
+            // A write still in flight reads the caller's buffer: it must have stopped before the caller restores or
+            // unpins it. Its own failure, if it is the root cause, is the one to report.
             await failFast.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await sender.DrainAsync().ConfigureAwait(false);
+            }
+            catch (Exception writeFailure) when (e is OperationCanceledException && writeFailure is not OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
+            }
+            catch (Exception)
+            {
+                // the receive path's failure is the one to report
+            }
+
             throw;
         }
+        finally
+        {
+            BytesSent = sender.BytesSent;
+        }
     }
-
-    public void Dispose() => _reduced.Dispose();
-
-    private int Steps => 2 * (layout.WorldSize - 1);
 
     private (RingPhase Phase, int SendSlice, int ReceiveSlice) Step(int s)
     {
@@ -54,102 +70,37 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
 
-    private async Task SendLoopAsync(CancellationToken ct)
+    private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
     {
         var header = new byte[DataFrameHeader.Size];
+        var maxPayload = wire.MaxPayload(layout.PieceElements);
         for (var s = 0; s < Steps; s++)
         {
-            var (phase, slice, _) = Step(s);
-            for (var j = 0; j < layout.PieceCount(slice); j++)
+            var (phase, _, receiveSlice) = Step(s);
+            var ownerFinal = s == layout.WorldSize - 2;
+            var forward = s + 1 < Steps ? Step(s + 1).Phase : (RingPhase?)null;
+            for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
             {
-                if (s > 0)
+                var piece = layout.Piece(receiveSlice, j);
+                var frame = await ReadHeaderAsync(header, maxPayload, ct).ConfigureAwait(false);
+                if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
                 {
-                    await _reduced.WaitAsync(ct).ConfigureAwait(false);
+                    throw new ProtocolException(
+                        $"ring frame out of step: expected {phase.FrameKind()} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
+                        $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
                 }
 
-                var piece = layout.Piece(slice, j);
-                var payload = wire.SendPayload(phase, piece, transfer.SendScratch);
-                new DataFrameHeader(Kind(phase), 0, transfer.Tag, transfer.Sequence, (uint)piece.Index, payload.Length).Write(header);
-                await transfer.Outgoing.WriteAsync(header, ct).ConfigureAwait(false);
-                await transfer.Outgoing.WriteAsync(payload, ct).ConfigureAwait(false);
-                BytesSent += payload.Length;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Reads pieces into two alternating scratch buffers while a second task applies them, so piece k+1 is read
-    /// while piece k is reduced. Pieces are applied in arrival order, and a buffer is reused only after its piece
-    /// was applied.
-    /// </summary>
-    private async Task ReceiveLoopAsync(CancellationToken ct)
-    {
-        using var applyFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var free = Channel.CreateBounded<Memory<byte>>(2);
-        free.Writer.TryWrite(transfer.ReceiveScratch);
-        free.Writer.TryWrite(transfer.SpareReceiveScratch);
-        var work = Channel.CreateBounded<ReceivedPiece>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var apply = Guard(ApplyLoopAsync(work.Reader, free.Writer, applyFailed.Token), applyFailed);
-        try
-        {
-            var header = new byte[DataFrameHeader.Size];
-            var maxPayload = wire.MaxPayload(layout.PieceElements);
-            for (var s = 0; s < Steps; s++)
-            {
-                var (phase, _, receiveSlice) = Step(s);
-                var ownerFinal = s == layout.WorldSize - 2;
-                for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
+                var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
+                await transfer.Incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
+                BytesReceived += target.Length;
+                wire.Apply(phase, piece, target, ownerFinal, transfer.DecodeScratch);
+                if (forward is { } next)
                 {
-                    var piece = layout.Piece(receiveSlice, j);
-                    var frame = await ReadHeaderAsync(header, maxPayload, applyFailed.Token).ConfigureAwait(false);
-                    if (frame.Kind != Kind(phase) || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
-                    {
-                        throw new ProtocolException(
-                            $"ring frame out of step: expected {Kind(phase)} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
-                            $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
-                    }
-
-                    var scratch = await free.Reader.ReadAsync(applyFailed.Token).ConfigureAwait(false);
-                    var target = wire.ReceiveTarget(phase, piece, scratch, frame.Length);
-                    await transfer.Incoming.ReadExactlyAsync(target, applyFailed.Token).ConfigureAwait(false);
-                    BytesReceived += target.Length;
-                    await work.Writer.WriteAsync(new ReceivedPiece(phase, piece, target, ownerFinal, scratch), applyFailed.Token).ConfigureAwait(false);
+                    sender.Post(next, piece);
                 }
             }
         }
-        catch
-        {
-            // The apply task writes into the caller's buffer: it must have stopped before this operation reports its
-            // failure, or it could change the buffer after the backup was restored.
-            work.Writer.TryComplete();
-            await applyFailed.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await apply.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // the reader's failure is the one to report
-            }
-
-            throw;
-        }
-
-        work.Writer.TryComplete();
-        await apply.ConfigureAwait(false);
     }
-
-    private async Task ApplyLoopAsync(ChannelReader<ReceivedPiece> work, ChannelWriter<Memory<byte>> free, CancellationToken ct)
-    {
-        await foreach (var received in work.ReadAllAsync(ct).ConfigureAwait(false))
-        {
-            wire.Apply(received.Phase, received.Piece, received.Payload, received.OwnerFinal, transfer.DecodeScratch);
-            _reduced.Release();
-            free.TryWrite(received.Scratch);
-        }
-    }
-
-    private readonly record struct ReceivedPiece(RingPhase Phase, PieceRef Piece, Memory<byte> Payload, bool OwnerFinal, Memory<byte> Scratch);
 
     /// <summary>Reads the next header of this operation, skipping whole frames left over from an aborted earlier one.</summary>
     private async ValueTask<DataFrameHeader> ReadHeaderAsync(byte[] header, int maxPayload, CancellationToken ct)
@@ -174,18 +125,14 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     private async ValueTask SkipAsync(int length, CancellationToken ct)
     {
-        // not the receive scratch: the apply task may still be reading a piece from it
-        var sink = new byte[Math.Min(length, 64 * 1024)];
+        var sink = transfer.ReceiveScratch;
         while (length > 0)
         {
-            var chunk = sink.AsMemory(0, Math.Min(length, sink.Length));
+            var chunk = sink[..Math.Min(length, sink.Length)];
             await transfer.Incoming.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
             length -= chunk.Length;
         }
     }
-
-    private static DataFrameKind Kind(RingPhase phase) =>
-        phase == RingPhase.ReduceScatter ? DataFrameKind.ReduceScatter : DataFrameKind.AllGather;
 }
 
 /// <summary>The connections, identity and scratch memory one ring operation runs with.</summary>
@@ -197,5 +144,4 @@ internal sealed record RingTransfer(
     Stream Incoming,
     Memory<byte> SendScratch,
     Memory<byte> ReceiveScratch,
-    Memory<byte> SpareReceiveScratch,
     Memory<byte> DecodeScratch);

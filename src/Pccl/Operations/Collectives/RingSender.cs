@@ -1,0 +1,106 @@
+using System.Buffers;
+using Pccl.Protocol.Codec;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// Writes one ring operation's pieces to the successor in the order they become ready, one frame at a time, with no
+/// thread of its own: the poster that finds the link idle writes, and a write the socket cannot take at once
+/// continues on the socket's completion. So a piece reduced on the receive path is on the wire without a thread hop,
+/// and a slow successor never blocks the receive path (which would deadlock a ring of full sockets).
+/// </summary>
+/// <remarks><see cref="Post"/> is called by one caller at a time (the ring's receive path); the pump runs beside it.</remarks>
+internal sealed class RingSender : IDisposable
+{
+    /// <summary>Payloads up to this size are copied behind their header and written in one call (one segment, one syscall).</summary>
+    private const int CoalesceBytes = 32 * 1024;
+
+    private readonly RingWire _wire;
+    private readonly RingTransfer _transfer;
+    private readonly CancellationTokenSource _failFast;
+    private readonly Queue<(RingPhase Phase, PieceRef Piece)> _ready = new();
+    private readonly Lock _gate = new();
+    private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
+    private bool _writing;
+    private Task _pump = Task.CompletedTask;
+    private long _bytesSent;
+
+    public RingSender(RingWire wire, RingTransfer transfer, CancellationTokenSource failFast)
+    {
+        _wire = wire;
+        _transfer = transfer;
+        _failFast = failFast;
+    }
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Queues a piece whose bytes are final for <paramref name="phase"/>; starts writing if the link is idle.</summary>
+    public void Post(RingPhase phase, PieceRef piece)
+    {
+        lock (_gate)
+        {
+            _ready.Enqueue((phase, piece));
+            if (_writing)
+            {
+                return;
+            }
+
+            _writing = true;
+        }
+
+        _pump = PumpAsync();
+    }
+
+    /// <summary>Completes when every posted piece is written; throws what a write failed with.</summary>
+    public Task DrainAsync() => _pump;
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                (RingPhase Phase, PieceRef Piece) next;
+                lock (_gate)
+                {
+                    if (!_ready.TryDequeue(out next))
+                    {
+                        _writing = false;
+                        return;
+                    }
+                }
+
+                await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // the receive path must not wait for frames this peer will never forward
+            await _failFast.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async ValueTask WriteFrameAsync(RingPhase phase, PieceRef piece)
+    {
+        var ct = _failFast.Token;
+        var payload = _wire.SendPayload(phase, piece, _transfer.SendScratch);
+        var header = new DataFrameHeader(phase.FrameKind(), 0, _transfer.Tag, _transfer.Sequence, (uint)piece.Index, payload.Length);
+        header.Write(_frame);
+        if (payload.Length <= CoalesceBytes)
+        {
+            payload.Span.CopyTo(_frame.AsSpan(DataFrameHeader.Size));
+            await _transfer.Outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size + payload.Length), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await _transfer.Outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size), ct).ConfigureAwait(false);
+            await _transfer.Outgoing.WriteAsync(payload, ct).ConfigureAwait(false);
+        }
+
+        Interlocked.Add(ref _bytesSent, payload.Length);
+    }
+
+    /// <summary>Call only after <see cref="DrainAsync"/> has finished, so no write still reads the frame buffer.</summary>
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_frame);
+}
