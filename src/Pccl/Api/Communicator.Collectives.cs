@@ -43,6 +43,7 @@ public sealed partial class Communicator
             Op = options.Op.ToWire(),
             Quantization = options.Quantization.ToWire(),
             Compression = options.Compression ?? _options.EnableCompression,
+            ChunkBytes = (uint)_options.RingChunkSize,
         };
         if (descriptor.Quantization != Quantization.None && !MinMaxQuantizer.IsSupported(type, descriptor.Quantization))
         {

@@ -98,6 +98,7 @@ public class CollectiveTests
     [InlineData("reduce op", "Sum", "Max")]
     [InlineData("quantization", "None", "MinMaxU8")]
     [InlineData("compression", "off", "on")]
+    [InlineData("ring chunk size", "4194304", "1048576")]
     public void AMismatchAbortsForEveryoneNamingWhatDiffered(string what, string expected, string actual)
     {
         var odd = what switch
@@ -106,6 +107,7 @@ public class CollectiveTests
             "data type" => Msg.Init(1, type: DataType.F16),
             "reduce op" => Msg.Init(1, op: ReduceOp.Max),
             "quantization" => Msg.Init(1, quantization: Quantization.MinMaxU8),
+            "ring chunk size" => Msg.Init(1, chunk: 1 << 20),
             _ => Msg.Init(1, compression: true),
         };
         var (a, b, c) = Three();

@@ -107,6 +107,10 @@ internal sealed partial class MasterCore
             {
                 what = $"compression: peer {firstPeer} has {(first.Compression ? "on" : "off")}, peer {peer} has {(d.Compression ? "on" : "off")}";
             }
+            else if (d.ChunkBytes != first.ChunkBytes)
+            {
+                what = $"ring chunk size (performance.ring_chunk_size, bytes): peer {firstPeer} has {first.ChunkBytes}, peer {peer} has {d.ChunkBytes}";
+            }
 
             if (what is not null)
             {

@@ -2,10 +2,19 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// How a buffer is cut for a ring of <c>n</c> ranks: one slice per rank (sizes differ by at most one element) and
-/// each slice into pieces of at most the chunk size. Every peer computes the same layout from the same inputs.
+/// each slice into pieces. Every peer computes the same layout from the same inputs (the master checks that they
+/// agree on the chunk size).
 /// </summary>
+/// <remarks>
+/// A piece is at most the chunk size (<c>performance.ring_chunk_size</c>), but a slice is cut into at least
+/// <see cref="PiecesPerSlice"/> pieces of at least <see cref="MinPieceBytes"/>: a hop forwards a piece only once it
+/// has all of it, so a slice sent as one piece is stored and forwarded whole at every hop and nothing overlaps.
+/// </remarks>
 internal sealed class RingLayout
 {
+    public const int PiecesPerSlice = 4;
+    public const int MinPieceBytes = 64 * 1024;
+
     private readonly long[] _sliceStart;
     private readonly int[] _firstPiece;
 
@@ -13,7 +22,7 @@ internal sealed class RingLayout
     {
         ElementSize = elementSize;
         WorldSize = worldSize;
-        PieceElements = Math.Max(1, chunkBytes / elementSize);
+        PieceElements = PieceElementsFor(elementCount, elementSize, worldSize, chunkBytes);
         _sliceStart = new long[worldSize + 1];
         _firstPiece = new int[worldSize + 1];
         var baseCount = elementCount / worldSize;
@@ -24,6 +33,15 @@ internal sealed class RingLayout
             _sliceStart[k + 1] = _sliceStart[k] + count;
             _firstPiece[k + 1] = _firstPiece[k] + (int)((count + PieceElements - 1) / PieceElements);
         }
+    }
+
+    private static int PieceElementsFor(long elementCount, int elementSize, int worldSize, int chunkBytes)
+    {
+        var maxPiece = Math.Max(1, chunkBytes / elementSize);
+        var minPiece = Math.Max(1, MinPieceBytes / elementSize);
+        var largestSlice = (elementCount + worldSize - 1) / worldSize;
+        var pipelined = (largestSlice + PiecesPerSlice - 1) / PiecesPerSlice;
+        return (int)Math.Min(maxPiece, Math.Max(minPiece, pipelined));
     }
 
     public int ElementSize { get; }

@@ -24,7 +24,8 @@ internal static class Msg
         DataType type = DataType.F32,
         ReduceOp op = ReduceOp.Sum,
         Quantization quantization = Quantization.None,
-        bool compression = false) =>
+        bool compression = false,
+        uint chunk = 4 << 20) =>
         new()
         {
             CollectiveInit = new CollectiveInit
@@ -32,7 +33,7 @@ internal static class Msg
                 Tag = tag,
                 Parameters = new CollectiveDescriptor
                 {
-                    ElementCount = count, DataType = type, Op = op, Quantization = quantization, Compression = compression,
+                    ElementCount = count, DataType = type, Op = op, Quantization = quantization, Compression = compression, ChunkBytes = chunk,
                 },
             },
         };
