@@ -50,7 +50,7 @@ public sealed class RingLayoutTests
     [Fact]
     public void PiecesDoNotShrinkBelowTheMinimumNorGrowBeyondTheChunk()
     {
-        Assert.Equal(RingLayout.MinPieceBytes, new RingLayout(100_000, 4, 2, 4 << 20).PieceBytes);
+        Assert.Equal(RingLayout.MinPieceBytes, new RingLayout(1_000_000, 4, 2, 4 << 20).PieceBytes);
         Assert.Equal(4 << 20, new RingLayout(67_108_864, 4, 2, 4 << 20).PieceBytes);
         Assert.Equal(32 * 1024, new RingLayout(100_000, 4, 2, 32 * 1024).PieceBytes);
     }

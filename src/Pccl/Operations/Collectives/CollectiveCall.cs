@@ -8,13 +8,7 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 internal sealed class CollectiveCall(uint tag) : IDisposable
 {
-    /// <summary>
-    /// Completed with synchronous continuations on success: the control read loop that receives the master's start
-    /// runs the operation up to its first wait itself, so starting costs no thread-pool hop. Failures complete it from
-    /// the thread pool (<see cref="Fail"/>), so the caller's error path, and the user code after it, never run on the
-    /// control read loop.
-    /// </summary>
-    private readonly TaskCompletionSource<CollectiveStart> _started = new();
+    private readonly TaskCompletionSource<CollectiveStart> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _aborted = new();
 
@@ -41,12 +35,8 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.CollectiveStart:
-                if (Failure is null)
-                {
-                    Sequence = message.CollectiveStart.Sequence;
-                    _started.TrySetResult(message.CollectiveStart);
-                }
-
+                Sequence = message.CollectiveStart.Sequence;
+                _started.TrySetResult(message.CollectiveStart);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete when message.CollectiveComplete.Sequence == Sequence:
                 _completed.TrySetResult();
@@ -70,7 +60,7 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
         }
 
         Failure = reason;
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Started.TrySetException(state.Reason), (Started: _started, Reason: reason), preferLocal: false);
+        _started.TrySetException(reason);
         _completed.TrySetException(reason);
         try
         {
