@@ -65,7 +65,6 @@ public sealed partial class Communicator
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
-        Telemetry.PcclInstruments.SetBufferBackupSize(backup?.Length ?? 0);
         RingAllReduce? ring = null;
         CollectiveStart? start = null;
         try
@@ -74,7 +73,7 @@ public sealed partial class Communicator
             start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
             {
-                ring = await RunRingAsync(call, start, descriptor, bytes.Memory, ct).ConfigureAwait(false);
+                ring = await RunRingAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
             }
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
@@ -120,8 +119,8 @@ public sealed partial class Communicator
             _collectives.TryRemove(options.Tag, out _);
             if (backup is not null)
             {
-                PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Length));
-                _scratch.Return(backup);
+                PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Store.Length));
+                _scratch.Return(backup.Store);
             }
         }
     }
@@ -139,7 +138,7 @@ public sealed partial class Communicator
         }
     }
 
-    private async Task<RingAllReduce> RunRingAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, CancellationToken ct)
+    private async Task<RingAllReduce> RunRingAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup, CancellationToken ct)
     {
         var world = start.Ring.Count;
         var rank = start.Ring.IndexOf(PeerId);
@@ -166,7 +165,7 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup);
             ring = new RingAllReduce(layout, wire, transfer);
             RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
@@ -252,8 +251,8 @@ public sealed partial class Communicator
         _ => new PcclException(PcclErrorCode.Unknown, e.Message, false, e),
     };
 
-    /// <summary>Copies the input where it must survive a failed attempt; returns the backup or null.</summary>
-    private byte[]? PrepareInput<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer) where T : unmanaged
+    /// <summary>Copies an out-of-place input into the buffer, or sets up the in-place input's backup; returns the backup or null.</summary>
+    private InputBackup? PrepareInput<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer) where T : unmanaged
     {
         if (send is { } input)
         {
@@ -266,21 +265,20 @@ public sealed partial class Communicator
             return null;
         }
 
-        var backup = _scratch.Rent(buffer.Length);
-        buffer.Span.CopyTo(backup);
-        PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, backup.Length));
-        return backup;
+        var store = _scratch.Rent(buffer.Length);
+        PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, store.Length));
+        return new InputBackup(buffer, store);
     }
 
-    private void Restore<T>(ReadOnlyMemory<T>? send, byte[]? backup, Memory<byte> buffer) where T : unmanaged
+    private static void Restore<T>(ReadOnlyMemory<T>? send, InputBackup? backup, Memory<byte> buffer) where T : unmanaged
     {
         if (send is { } input)
         {
             System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.Span).CopyTo(buffer.Span);
         }
-        else if (backup is not null)
+        else
         {
-            backup.AsSpan(0, buffer.Length).CopyTo(buffer.Span);
+            backup?.Restore();
         }
     }
 }

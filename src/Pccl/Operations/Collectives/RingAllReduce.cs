@@ -90,6 +90,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                         $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
                 }
 
+                transfer.Backup?.BeforeWrite(piece);
                 var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
                 await transfer.Incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
                 BytesReceived += target.Length;
@@ -135,7 +136,10 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
     }
 }
 
-/// <summary>The connections, identity and scratch memory one ring operation runs with.</summary>
+/// <summary>
+/// The connections, identity and scratch memory one ring operation runs with, and the backup that must see every
+/// piece before the ring writes into it.
+/// </summary>
 internal sealed record RingTransfer(
     int Rank,
     uint Tag,
@@ -144,4 +148,5 @@ internal sealed record RingTransfer(
     Stream Incoming,
     Memory<byte> SendScratch,
     Memory<byte> ReceiveScratch,
-    Memory<byte> DecodeScratch);
+    Memory<byte> DecodeScratch,
+    InputBackup? Backup);

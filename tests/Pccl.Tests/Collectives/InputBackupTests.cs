@@ -1,0 +1,39 @@
+using Pccl.Operations.Collectives;
+
+namespace Pccl.Tests.Collectives;
+
+public sealed class InputBackupTests
+{
+    [Fact]
+    public void RestorePutsBackTheBytesEachPieceHadBeforeItsFirstWrite()
+    {
+        var buffer = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var backup = new InputBackup(buffer, new byte[64]);
+        var first = new PieceRef(0, 0, 16, 16);
+        var third = new PieceRef(2, 32, 16, 16);
+
+        backup.BeforeWrite(third);
+        buffer.AsSpan(32, 16).Fill(0xAA);
+        backup.BeforeWrite(third); // a second write to the same piece must not save the partial result
+        buffer.AsSpan(32, 16).Fill(0xBB);
+        backup.BeforeWrite(first);
+        buffer.AsSpan(0, 16).Fill(0xCC);
+        backup.Restore();
+
+        Assert.Equal(original, buffer);
+    }
+
+    [Fact]
+    public void PiecesNeverWrittenAreLeftAsTheyAre()
+    {
+        var buffer = new byte[32];
+        var backup = new InputBackup(buffer, new byte[32]);
+        backup.BeforeWrite(new PieceRef(0, 0, 16, 16));
+        buffer.AsSpan(16).Fill(7); // not announced: not the ring's write, so not restored
+
+        backup.Restore();
+
+        Assert.All(buffer.AsSpan(16).ToArray(), b => Assert.Equal(7, b));
+    }
+}
