@@ -76,6 +76,25 @@ public class ReduceKernelsEdgeCaseTests
     }
 
     [Theory]
+    [InlineData(ReduceOp.Sum)]
+    [InlineData(ReduceOp.Prod)]
+    internal void FusedBFloat16KeepsTheBitsOfTheBlockPipeline(ReduceOp op)
+    {
+        // BFloat16 sum and product run in one fused pass; the widen / float op / narrow pipeline over 1024-element
+        // blocks (what they did before, and still do for Max and Min) must give the same bytes, NaN payloads included.
+        foreach (int length in Lengths(DataType.Bf16))
+        {
+            byte[] a = SpecialRandom(DataType.Bf16, length, seed: 5 * length);
+            byte[] b = SpecialRandom(DataType.Bf16, length, seed: (5 * length) + 1);
+            byte[] expected = BlockPipeline(op, a, b);
+
+            ReduceKernels.Accumulate(DataType.Bf16, op, a, b);
+
+            Assert.True(expected.AsSpan().SequenceEqual(a), $"Bf16 {op} length {length} differs from the block pipeline");
+        }
+    }
+
+    [Theory]
     [InlineData(DataType.F32)]
     [InlineData(DataType.F64)]
     [InlineData(DataType.F16)]
@@ -101,6 +120,32 @@ public class ReduceKernelsEdgeCaseTests
         Assert.Equal(2 * tiny, KernelTestData.GetDouble(type, acc, 2));
         Assert.True(double.IsNaN(KernelTestData.GetDouble(type, acc, 3)));
         Assert.True(double.IsPositive(KernelTestData.GetDouble(type, acc, 4)) && KernelTestData.GetDouble(type, acc, 4) == 0);
+    }
+
+    private static byte[] BlockPipeline(ReduceOp op, byte[] a, byte[] b)
+    {
+        const int block = 1024;
+        byte[] result = new byte[a.Length];
+        float[] x = new float[block];
+        float[] y = new float[block];
+        for (int offset = 0; offset < a.Length; offset += block * 2)
+        {
+            int bytes = Math.Min(block * 2, a.Length - offset);
+            Span<float> xs = x.AsSpan(0, bytes / 2);
+            Span<float> ys = y.AsSpan(0, bytes / 2);
+            BrainFloat.Widen(a.AsSpan(offset, bytes), xs);
+            BrainFloat.Widen(b.AsSpan(offset, bytes), ys);
+            if (op == ReduceOp.Prod)
+            {
+                TensorPrimitives.Multiply(xs, ys, xs);
+            }
+            else
+            {
+                TensorPrimitives.Add(xs, ys, xs);
+            }
+            BrainFloat.Narrow(xs, result.AsSpan(offset, bytes));
+        }
+        return result;
     }
 
     private static byte[] WholeSpan(DataType type, ReduceOp op, byte[] a, byte[] b) => type switch

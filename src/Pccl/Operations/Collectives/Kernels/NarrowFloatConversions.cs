@@ -83,6 +83,51 @@ internal readonly struct BrainFloat : INarrowFloat
         }
     }
 
+    /// <summary>
+    /// <c>destination[i] = a[i] + b[i]</c> (or <c>*</c>) in one pass: widen, one float operation, round once.
+    /// The same steps as <see cref="Widen"/>, a float add or multiply and <see cref="Narrow"/> over blocks, so
+    /// the same bits, without the round trip through stack buffers. Same-address aliasing is safe.
+    /// </summary>
+    public static void AddOrMultiply(bool multiply, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> destination)
+    {
+        ReadOnlySpan<ushort> x = MemoryMarshal.Cast<byte, ushort>(a);
+        ReadOnlySpan<ushort> y = MemoryMarshal.Cast<byte, ushort>(b);
+        Span<ushort> d = MemoryMarshal.Cast<byte, ushort>(destination);
+        if (y.Length != x.Length || d.Length != x.Length)
+        {
+            throw new ArgumentException("Operands and destination must have the same length.", nameof(destination));
+        }
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref ushort xs = ref MemoryMarshal.GetReference(x);
+            ref ushort ys = ref MemoryMarshal.GetReference(y);
+            ref ushort ds = ref MemoryMarshal.GetReference(d);
+            for (; i <= x.Length - Vector<ushort>.Count; i += Vector<ushort>.Count)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref xs, (nuint)i), out Vector<uint> xLo, out Vector<uint> xHi);
+                Vector.Widen(Vector.LoadUnsafe(ref ys, (nuint)i), out Vector<uint> yLo, out Vector<uint> yHi);
+                Vector<uint> lo = Operate(multiply, xLo << 16, yLo << 16);
+                Vector<uint> hi = Operate(multiply, xHi << 16, yHi << 16);
+                Vector.StoreUnsafe(Vector.Narrow(RoundToUpperHalf(lo), RoundToUpperHalf(hi)), ref ds, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float p = BitConverter.UInt32BitsToSingle((uint)x[i] << 16);
+            float q = BitConverter.UInt32BitsToSingle((uint)y[i] << 16);
+            d[i] = BFloat16.RoundToBits(multiply ? p * q : p + q);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<uint> Operate(bool multiply, Vector<uint> x, Vector<uint> y)
+    {
+        Vector<float> p = Vector.AsVectorSingle(x);
+        Vector<float> q = Vector.AsVectorSingle(y);
+        return Vector.AsVectorUInt32(multiply ? p * q : p + q);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<uint> RoundToUpperHalf(Vector<uint> bits)
     {

@@ -78,6 +78,9 @@ internal static class ReduceKernels
             case DataType.F32: Apply<float>(op, a, b, destination); break;
             case DataType.F64: Apply<double>(op, a, b, destination); break;
             case DataType.F16: ApplyNarrow<HalfFloat>(op, a, b, destination); break;
+            case DataType.Bf16 when op is ReduceOp.Sum or ReduceOp.Avg or ReduceOp.Prod:
+                BrainFloat.AddOrMultiply(op == ReduceOp.Prod, a, b, destination);
+                break;
             case DataType.Bf16: ApplyNarrow<BrainFloat>(op, a, b, destination); break;
             default: throw new ArgumentException($"Data type {type} cannot be reduced.", nameof(type));
         }
