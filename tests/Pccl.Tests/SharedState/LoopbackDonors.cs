@@ -17,6 +17,7 @@ internal sealed class LoopbackDonors : IAsyncDisposable
     private readonly Dictionary<ulong, (StateSource Source, Func<CancellationToken, ValueTask>? Hook)> _donors = [];
     private readonly List<Task> _serving = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _pairing = new(1, 1);
     private int _connections;
 
     public LoopbackDonors() => _listener.Start();
@@ -39,9 +40,19 @@ internal sealed class LoopbackDonors : IAsyncDisposable
     {
         var (source, hook) = _donors[donor];
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accepting = _listener.AcceptSocketAsync(ct);
-        await client.ConnectAsync((IPEndPoint)_listener.LocalEndpoint, ct);
-        var server = new NetworkStream(await accepting, ownsSocket: true);
+        NetworkStream server;
+        await _pairing.WaitAsync(ct); // one connect at a time, or an accept could hand back another donor's connection
+        try
+        {
+            var accepting = _listener.AcceptSocketAsync(ct);
+            await client.ConnectAsync((IPEndPoint)_listener.LocalEndpoint, ct);
+            server = new NetworkStream(await accepting, ownsSocket: true);
+        }
+        finally
+        {
+            _pairing.Release();
+        }
+
         Interlocked.Increment(ref _connections);
         lock (_serving)
         {
@@ -84,5 +95,6 @@ internal sealed class LoopbackDonors : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _pairing.Dispose();
     }
 }

@@ -6,8 +6,7 @@ namespace Pccl.Operations.SharedState;
 
 /// <summary>
 /// The receiver side of a synchronisation: pulls disjoint block ranges of the dirty tensors from all their donors at
-/// once, over several connections per donor (one loopback or WAN TCP stream alone is slower than the copy it feeds),
-/// straight into the tensors. Each donor's ranges are cut into pieces of a few blocks that its connections take in turn.
+/// once, over one or more connections per donor (<see cref="DefaultStreamsPerDonor"/>), straight into the tensors. Each donor's ranges are cut into pieces of a few blocks that its connections take in turn.
 /// Every block is hashed as it arrives, while the next one is read, and checked against the donor's block hash; a donor
 /// that fails (connection lost, bad frame, damaged block) is dropped and the unfinished pieces of all its connections
 /// move to the remaining donors of each tensor. At the end each tensor's hash is rebuilt from the block hashes of the
@@ -15,8 +14,11 @@ namespace Pccl.Operations.SharedState;
 /// </summary>
 internal sealed class StateFetcher
 {
-    /// <summary>STATE connections a receiver opens to each donor.</summary>
-    public const int DefaultStreamsPerDonor = 2;
+    /// <summary>
+    /// STATE connections a receiver opens to each donor: 2 with 8 cores or more, else 1. Each stream keeps about two
+    /// cores busy on loopback (the kernel's send and receive copies); on 2 cores a second stream measured no faster.
+    /// </summary>
+    public static readonly int DefaultStreamsPerDonor = Environment.ProcessorCount >= 8 ? 2 : 1;
 
     /// <summary>Blocks per request: small enough that a donor's connections share its ranges, large enough that the request round trip does not show.</summary>
     public const int PieceBlocks = 4;
@@ -42,13 +44,13 @@ internal sealed class StateFetcher
     /// <param name="connect">Opens a STATE connection to a donor (the fetcher disposes the stream).</param>
     /// <param name="sequence">The round's sequence, checked in every frame.</param>
     /// <param name="blockSize">The hash block size.</param>
-    /// <param name="streamsPerDonor">Connections opened to each donor.</param>
+    /// <param name="streamsPerDonor">Connections opened to each donor; 0 for <see cref="DefaultStreamsPerDonor"/>.</param>
     public StateFetcher(
         IReadOnlyList<FetchTensor> tensors, Func<ulong, CancellationToken, Task<Stream>> connect, ulong sequence, int blockSize = TensorHasher.DefaultBlockSize,
-        int streamsPerDonor = DefaultStreamsPerDonor)
+        int streamsPerDonor = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(streamsPerDonor);
-        _streamsPerDonor = streamsPerDonor;
+        ArgumentOutOfRangeException.ThrowIfNegative(streamsPerDonor);
+        _streamsPerDonor = streamsPerDonor == 0 ? DefaultStreamsPerDonor : streamsPerDonor;
         _tensors = tensors.ToDictionary(t => t.Key, StringComparer.Ordinal);
         _transfers = [.. tensors.Select(t => new TensorTransfer(t.Key, t.Target.Length, t.Donors))];
         _blockHashes = tensors.ToDictionary(t => t.Key, t => new ulong[TensorHasher.BlockCount(t.Target.Length, blockSize)], StringComparer.Ordinal);
