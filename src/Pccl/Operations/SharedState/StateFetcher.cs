@@ -20,7 +20,7 @@ internal sealed class StateFetcher
     /// </summary>
     public static readonly int DefaultStreamsPerDonor = Environment.ProcessorCount >= 8 ? 2 : 1;
 
-    /// <summary>Blocks per request: small enough that a donor's connections share its ranges, large enough that the request round trip does not show.</summary>
+    /// <summary>Blocks per request with several connections per donor: small enough that they share its ranges, large enough that the request round trip does not show.</summary>
     public const int PieceBlocks = 4;
 
     private readonly Lock _gate = new();
@@ -135,10 +135,12 @@ internal sealed class StateFetcher
             }
         }
 
-        for (var first = 0; first < range.BlockCount; first += PieceBlocks)
+        // One connection gains nothing from pieces but a request round trip each; several share the donor's ranges in pieces.
+        var pieceBlocks = _streamsPerDonor == 1 ? Math.Max(1, range.BlockCount) : PieceBlocks;
+        for (var first = 0; first < range.BlockCount; first += pieceBlocks)
         {
             var skipped = (long)first * _blockSize;
-            var count = Math.Min(PieceBlocks, range.BlockCount - first);
+            var count = Math.Min(pieceBlocks, range.BlockCount - first);
             var length = Math.Min((long)count * _blockSize, range.Length - skipped);
             queue.Writer.TryWrite(range with { FirstBlock = range.FirstBlock + first, BlockCount = count, Offset = range.Offset + skipped, Length = length });
         }
