@@ -207,8 +207,13 @@ public sealed partial class Communicator
             var source = await _stateServing.WaitAsync(connection.Hello.Sequence, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
             if (source is not null)
             {
-                await StateBlockServer.ServeAsync(connection.Stream, source, connection.Hello.Sequence, BeforeStateBlockSent, source.Retired).ConfigureAwait(false);
+                await StateBlockServer.ServeAsync(connection.Stream, source, connection.Hello.PeerId, connection.Hello.Sequence, BeforeStateBlockSent, source.Retired)
+                    .ConfigureAwait(false);
             }
+        }
+        catch (StateConnectionRefusedException e)
+        {
+            _logger.LogWarning("{Reason} (connection from {Remote})", e.Message, connection.Remote);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException or PcclException)
         {

@@ -25,6 +25,9 @@ public class MasterSharedStateTests
         Assert.Equal(new ulong[] { 1, 2 }, receive.DonorIds);
         Assert.Equal(new uint[] { 25000, 25001 }, plan.Donors.Select(d => d.P2PPort));
         Assert.Empty(To(commands, 1).Single().SharedStateTransferPlan.Receive);
+        Assert.Equal(new ulong[] { 3 }, To(commands, 1).Single().SharedStateTransferPlan.ReceiverIds); // only peer 3 may pull from the donors
+        Assert.Equal(new ulong[] { 3 }, To(commands, 2).Single().SharedStateTransferPlan.ReceiverIds);
+        Assert.Empty(plan.ReceiverIds); // nobody pulls from the receiver
 
         var done = master.Done(3, plan.Sequence);
 

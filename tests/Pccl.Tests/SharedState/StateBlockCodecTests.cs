@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Pccl.Operations.SharedState;
 using Pccl.Protocol.Codec;
+using Pccl.Protocol.Messages;
 
 namespace Pccl.Tests.SharedState;
 
@@ -68,7 +69,7 @@ public class StateBlockCodecTests
         new StateBlockRequest(0, blockSize, data.Length - blockSize).Write(request);
         var stream = new ScriptedStream(request);
 
-        await StateBlockServer.ServeAsync(stream, source, 9, null, TestContext.Current.CancellationToken);
+        await StateBlockServer.ServeAsync(stream, source, Receiver, 9, null, TestContext.Current.CancellationToken);
 
         var output = stream.Written.ToArray();
         var secondLength = data.Length - 2 * blockSize;
@@ -93,11 +94,65 @@ public class StateBlockCodecTests
         new StateBlockRequest(key, offset, length).Write(request);
 
         await Assert.ThrowsAsync<ProtocolException>(() =>
-            StateBlockServer.ServeAsync(new ScriptedStream(request), source, 1, null, TestContext.Current.CancellationToken));
+            StateBlockServer.ServeAsync(new ScriptedStream(request), source, Receiver, 1, null, TestContext.Current.CancellationToken));
     }
 
-    private static StateSource Source(byte[] data, int blockSize) =>
-        new([new SharedStateEntry("w", data, PcclDataType.U8)], [TensorHasher.HashBlocks(data, blockSize)], blockSize);
+    [Fact]
+    public async Task TheServerRefusesAPeerThePlanDoesNotNameAsAReceiver()
+    {
+        using var source = Source(new byte[10_000], 4096);
+        var request = new byte[StateBlockRequest.Size];
+        new StateBlockRequest(0, 0, 4096).Write(request);
+        var stream = new ScriptedStream(request);
+
+        var e = await Assert.ThrowsAsync<StateConnectionRefusedException>(() =>
+            StateBlockServer.ServeAsync(stream, source, receiver: 6, 9, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("peer 6", e.Message);
+        Assert.Contains("round 9", e.Message);
+        Assert.Contains($"receivers: {Receiver}", e.Message);
+        Assert.Equal(0, stream.Written.Length);
+        Assert.Equal(0, source.BytesServed);
+    }
+
+    [Fact]
+    public async Task BeforeThePlanNobodyIsServed()
+    {
+        using var source = new StateSource([new SharedStateEntry("w", new byte[100], PcclDataType.U8)], [TensorHasher.HashBlocks(new byte[100], 4096)], 4096);
+
+        var e = await Assert.ThrowsAsync<StateConnectionRefusedException>(() =>
+            StateBlockServer.ServeAsync(new ScriptedStream([]), source, Receiver, 9, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("receivers: none", e.Message);
+    }
+
+    [Fact]
+    public async Task ThePlansReceiversAreWhoTheSourceServes()
+    {
+        var serving = new StateServingTable();
+        using var source = new StateSource([new SharedStateEntry("w", new byte[100], PcclDataType.U8)], [TensorHasher.HashBlocks(new byte[100], 4096)], 4096);
+        using var call = new SharedStateCall(0, source, serving);
+        var plan = new SharedStateTransferPlan { Sequence = 12, Revision = 1 };
+        plan.ReceiverIds.AddRange([7, 4]);
+
+        call.OnMessage(new ControlMessage { SharedStateTransferPlan = plan });
+
+        var published = await serving.WaitAsync(12, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Same(source, published);
+        Assert.Equal(new ulong[] { 4, 7 }, source.Receivers);
+        Assert.True(source.Serves(4));
+        Assert.True(source.Serves(7));
+        Assert.False(source.Serves(5));
+    }
+
+    private const ulong Receiver = 5;
+
+    private static StateSource Source(byte[] data, int blockSize)
+    {
+        var source = new StateSource([new SharedStateEntry("w", data, PcclDataType.U8)], [TensorHasher.HashBlocks(data, blockSize)], blockSize);
+        source.AdmitReceivers([Receiver]);
+        return source;
+    }
 
     /// <summary>Reads come from a script, writes are recorded.</summary>
     private sealed class ScriptedStream(byte[] script) : Stream

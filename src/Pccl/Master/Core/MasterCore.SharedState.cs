@@ -110,6 +110,9 @@ internal sealed partial class MasterCore
             message.Donors.Add(new SharedStateDonor { PeerId = donor.Id, Address = donor.Address, P2PPort = donor.P2PPort });
         }
 
+        // A receiver may pull any of its keys from any donor of that key (lost donors' ranges move), so all of them may connect.
+        message.ReceiverIds.AddRange(round.Plan.Peers.Where(p => p.Receive.Any(t => t.Donors.Contains(assignment.PeerId))).Select(p => p.PeerId).Order());
+
         return message;
     }
 

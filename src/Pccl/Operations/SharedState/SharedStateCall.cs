@@ -33,6 +33,7 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
         {
             case ControlMessage.BodyOneofCase.SharedStateTransferPlan when Sequence == 0:
                 Sequence = message.SharedStateTransferPlan.Sequence;
+                source.AdmitReceivers(message.SharedStateTransferPlan.ReceiverIds);
                 serving.Publish(Sequence, source);
                 _planned.TrySetResult(message.SharedStateTransferPlan);
                 break;

@@ -4,17 +4,28 @@ namespace Pccl.Operations.SharedState;
 
 /// <summary>
 /// The donor side of one STATE connection: answers block requests from the source until the receiver closes the
-/// connection or the round ends. Requests outside the source's tensors are a protocol violation.
+/// connection or the round ends. Only a receiver the round's plan names may pull; requests outside the source's
+/// tensors are a protocol violation.
 /// </summary>
 internal static class StateBlockServer
 {
     /// <param name="stream">The connection; the caller disposes it.</param>
     /// <param name="source">What to serve.</param>
+    /// <param name="receiver">The peer id from the connection's hello.</param>
     /// <param name="sequence">The round's sequence, echoed in every frame.</param>
     /// <param name="beforeBlock">Test hook awaited before each block is sent; null in production.</param>
     /// <param name="ct">Cancelled when the round ends.</param>
-    public static async Task ServeAsync(Stream stream, StateSource source, ulong sequence, Func<CancellationToken, ValueTask>? beforeBlock, CancellationToken ct)
+    /// <exception cref="StateConnectionRefusedException">The plan does not name <paramref name="receiver"/> as a receiver of this peer; nothing was read or sent.</exception>
+    public static async Task ServeAsync(
+        Stream stream, StateSource source, ulong receiver, ulong sequence, Func<CancellationToken, ValueTask>? beforeBlock, CancellationToken ct)
     {
+        if (!source.Serves(receiver))
+        {
+            throw new StateConnectionRefusedException(
+                $"refused a shared-state (STATE) connection from peer {receiver} for round {sequence}: the round's plan does not make it a receiver " +
+                $"of this peer (receivers: {(source.Receivers.Count == 0 ? "none" : string.Join(", ", source.Receivers))}); only the master's plan decides who may pull this peer's state");
+        }
+
         var requestBytes = new byte[StateBlockRequest.Size];
         var prefix = new byte[StateBlockFrame.PrefixSize];
         while (true)

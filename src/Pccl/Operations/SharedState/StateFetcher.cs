@@ -6,13 +6,23 @@ namespace Pccl.Operations.SharedState;
 
 /// <summary>
 /// The receiver side of a synchronisation: pulls disjoint block ranges of the dirty tensors from all their donors at
-/// once, one connection per donor, straight into the tensors. Every block is hashed on arrival and checked against the
-/// donor's block hash; a donor that fails (connection lost, bad frame, damaged block) is dropped and its unfinished
-/// ranges move to the remaining donors of each tensor. At the end each tensor's hash is rebuilt from the block hashes
-/// of the bytes now in place and must equal the elected hash.
+/// once, over one or more connections per donor (<see cref="DefaultStreamsPerDonor"/>), straight into the tensors. Each donor's ranges are cut into pieces of a few blocks that its connections take in turn.
+/// Every block is hashed as it arrives, while the next one is read, and checked against the donor's block hash; a donor
+/// that fails (connection lost, bad frame, damaged block) is dropped and the unfinished pieces of all its connections
+/// move to the remaining donors of each tensor. At the end each tensor's hash is rebuilt from the block hashes of the
+/// bytes now in place and must equal the elected hash.
 /// </summary>
 internal sealed class StateFetcher
 {
+    /// <summary>
+    /// STATE connections a receiver opens to each donor: 2 with 8 cores or more, else 1. Each stream keeps about two
+    /// cores busy on loopback (the kernel's send and receive copies); on 2 cores a second stream measured no faster.
+    /// </summary>
+    public static readonly int DefaultStreamsPerDonor = Environment.ProcessorCount >= 8 ? 2 : 1;
+
+    /// <summary>Blocks per request with several connections per donor: small enough that they share its ranges, large enough that the request round trip does not show.</summary>
+    public const int PieceBlocks = 4;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FetchTensor> _tensors;
     private readonly TensorTransfer[] _transfers;
@@ -20,6 +30,7 @@ internal sealed class StateFetcher
     private readonly Func<ulong, CancellationToken, Task<Stream>> _connect;
     private readonly ulong _sequence;
     private readonly int _blockSize;
+    private readonly int _streamsPerDonor;
     private readonly TransferPlanner _planner;
     private readonly Dictionary<ulong, Channel<BlockRange>> _queues = [];
     private readonly List<Task> _workers = [];
@@ -33,8 +44,13 @@ internal sealed class StateFetcher
     /// <param name="connect">Opens a STATE connection to a donor (the fetcher disposes the stream).</param>
     /// <param name="sequence">The round's sequence, checked in every frame.</param>
     /// <param name="blockSize">The hash block size.</param>
-    public StateFetcher(IReadOnlyList<FetchTensor> tensors, Func<ulong, CancellationToken, Task<Stream>> connect, ulong sequence, int blockSize = TensorHasher.DefaultBlockSize)
+    /// <param name="streamsPerDonor">Connections opened to each donor; 0 for <see cref="DefaultStreamsPerDonor"/>.</param>
+    public StateFetcher(
+        IReadOnlyList<FetchTensor> tensors, Func<ulong, CancellationToken, Task<Stream>> connect, ulong sequence, int blockSize = TensorHasher.DefaultBlockSize,
+        int streamsPerDonor = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(streamsPerDonor);
+        _streamsPerDonor = streamsPerDonor == 0 ? DefaultStreamsPerDonor : streamsPerDonor;
         _tensors = tensors.ToDictionary(t => t.Key, StringComparer.Ordinal);
         _transfers = [.. tensors.Select(t => new TensorTransfer(t.Key, t.Target.Length, t.Donors))];
         _blockHashes = tensors.ToDictionary(t => t.Key, t => new ulong[TensorHasher.BlockCount(t.Target.Length, blockSize)], StringComparer.Ordinal);
@@ -110,20 +126,33 @@ internal sealed class StateFetcher
     {
         if (!_queues.TryGetValue(range.Donor, out var queue))
         {
-            queue = Channel.CreateUnbounded<BlockRange>(new UnboundedChannelOptions { SingleReader = true });
+            queue = Channel.CreateUnbounded<BlockRange>();
             _queues[range.Donor] = queue;
             var donor = range.Donor;
-            _workers.Add(Task.Run(() => WorkAsync(donor, queue.Reader)));
+            for (var i = 0; i < _streamsPerDonor; i++)
+            {
+                _workers.Add(Task.Run(() => WorkAsync(donor, queue.Reader)));
+            }
         }
 
-        queue.Writer.TryWrite(range);
+        // One connection gains nothing from pieces but a request round trip each; several share the donor's ranges in pieces.
+        var pieceBlocks = _streamsPerDonor == 1 ? Math.Max(1, range.BlockCount) : PieceBlocks;
+        for (var first = 0; first < range.BlockCount; first += pieceBlocks)
+        {
+            var skipped = (long)first * _blockSize;
+            var count = Math.Min(pieceBlocks, range.BlockCount - first);
+            var length = Math.Min((long)count * _blockSize, range.Length - skipped);
+            queue.Writer.TryWrite(range with { FirstBlock = range.FirstBlock + first, BlockCount = count, Offset = range.Offset + skipped, Length = length });
+        }
     }
 
+    /// <summary>One connection to <paramref name="donor"/>: takes pieces from the donor's queue until it is complete.</summary>
     private async Task WorkAsync(ulong donor, ChannelReader<BlockRange> queue)
     {
         Stream? stream = null;
         BlockRange? current = null;
-        var received = 0;
+        Task? pending = null; // the verification of the block before the one being read
+        var verified = 0;
         try
         {
             stream = await _connect(donor, _stop).ConfigureAwait(false);
@@ -133,14 +162,30 @@ internal sealed class StateFetcher
             {
                 while (queue.TryRead(out var range))
                 {
-                    (current, received) = (range, 0);
+                    (current, verified) = (range, 0);
                     var tensor = _tensors[range.Key];
                     new StateBlockRequest(tensor.KeyIndex, range.Offset, range.Length).Write(request);
                     await stream.WriteAsync(request, _stop).ConfigureAwait(false);
                     await stream.FlushAsync(_stop).ConfigureAwait(false);
-                    for (; received < range.BlockCount; received++)
+
+                    // Block k is hashed on the pool while block k + 1 is read; only a verified block counts as received.
+                    for (var block = range.FirstBlock; block < range.FirstBlock + range.BlockCount; block++)
                     {
-                        await ReceiveBlockAsync(stream, prefix, tensor, donor, range.FirstBlock + received).ConfigureAwait(false);
+                        var (target, claimed) = await ReceiveBlockAsync(stream, prefix, tensor, block).ConfigureAwait(false);
+                        if (pending is not null)
+                        {
+                            await pending.ConfigureAwait(false);
+                            (pending, verified) = (null, verified + 1);
+                        }
+
+                        var arrived = block;
+                        pending = Task.Run(() => Accept(tensor, donor, arrived, target, claimed));
+                    }
+
+                    if (pending is not null)
+                    {
+                        await pending.ConfigureAwait(false);
+                        (pending, verified) = (null, verified + 1);
                     }
 
                     current = null;
@@ -149,7 +194,14 @@ internal sealed class StateFetcher
         }
         catch (Exception e) when (!_stop.IsCancellationRequested && IsDonorFailure(e))
         {
-            DropDonor(donor, queue, current is { } c ? Unfinished(c, received) : null, e);
+            // A block still being verified counted (or failed) on its own; it must not be fetched again as well.
+            if (pending is not null && await SucceedsAsync(pending).ConfigureAwait(false))
+            {
+                verified++;
+            }
+
+            pending = null;
+            DropDonor(donor, queue, current is { } c ? Unfinished(c, verified) : null, e);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -161,6 +213,11 @@ internal sealed class StateFetcher
         }
         finally
         {
+            if (pending is not null)
+            {
+                await SucceedsAsync(pending).ConfigureAwait(false);
+            }
+
             if (stream is not null)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
@@ -168,14 +225,21 @@ internal sealed class StateFetcher
         }
     }
 
-    private async Task ReceiveBlockAsync(Stream stream, byte[] prefix, FetchTensor tensor, ulong donor, int block)
+    /// <summary>Reads one block frame into its place in the tensor; returns the bytes and the donor's hash of them.</summary>
+    private async Task<(ReadOnlyMemory<byte> Target, ulong Claimed)> ReceiveBlockAsync(Stream stream, byte[] prefix, FetchTensor tensor, int block)
     {
         var (offset, length) = TensorHasher.BlockRange(tensor.Target.Length, block, _blockSize);
         await stream.ReadExactlyAsync(prefix, _stop).ConfigureAwait(false);
         var claimed = StateBlockFrame.ReadPrefix(prefix, tensor.KeyIndex, _sequence, block, length);
         var target = tensor.Target.Slice((int)offset, length);
         await stream.ReadExactlyAsync(target, _stop).ConfigureAwait(false);
-        var actual = TensorHasher.HashBlock(target.Span);
+        return (target, claimed);
+    }
+
+    /// <summary>Verifies a block that arrived and counts it.</summary>
+    private void Accept(FetchTensor tensor, ulong donor, int block, ReadOnlyMemory<byte> bytes, ulong claimed)
+    {
+        var actual = TensorHasher.HashBlock(bytes.Span);
         if (actual != claimed)
         {
             throw new PcclException(PcclErrorCode.IntegrityFailure,
@@ -184,7 +248,7 @@ internal sealed class StateFetcher
         }
 
         _blockHashes[tensor.Key][block] = actual;
-        Interlocked.Add(ref _bytesReceived, length);
+        Interlocked.Add(ref _bytesReceived, bytes.Length);
         lock (_gate)
         {
             if (--_remainingBlocks == 0)
@@ -194,18 +258,22 @@ internal sealed class StateFetcher
         }
     }
 
-    private BlockRange? Unfinished(BlockRange range, int received)
+    private BlockRange? Unfinished(BlockRange range, int verified)
     {
-        if (received >= range.BlockCount)
+        if (verified >= range.BlockCount)
         {
             return null;
         }
 
-        var skipped = (long)received * _blockSize;
-        return range with { FirstBlock = range.FirstBlock + received, BlockCount = range.BlockCount - received, Offset = range.Offset + skipped, Length = range.Length - skipped };
+        var skipped = (long)verified * _blockSize;
+        return range with { FirstBlock = range.FirstBlock + verified, BlockCount = range.BlockCount - verified, Offset = range.Offset + skipped, Length = range.Length - skipped };
     }
 
-    /// <summary>Drops a failed donor and moves what it still had to send to the remaining donors of each tensor.</summary>
+    /// <summary>
+    /// Drops a failed donor and moves what it still had to send to the remaining donors of each tensor. Each of the
+    /// donor's connections calls this when it fails; the first one also moves the donor's queued pieces, and connections
+    /// still busy with a piece finish it or hand in what is left of it when they fail in turn.
+    /// </summary>
     private void DropDonor(ulong donor, ChannelReader<BlockRange> queue, BlockRange? current, Exception reason)
     {
         lock (_gate)
@@ -261,6 +329,19 @@ internal sealed class StateFetcher
                     $"{tensor.ExpectedHash:X16}: a donor changed its buffer during the synchronisation; keep buffers untouched until it returns, then retry",
                     isTransient: true);
             }
+        }
+    }
+
+    private static async Task<bool> SucceedsAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+            return true;
+        }
+        catch (PcclException)
+        {
+            return false;
         }
     }
 

@@ -10,6 +10,7 @@ internal sealed class StateSource : IDisposable
     private readonly SharedStateEntry[] _entries;
     private readonly ulong[][] _blockHashes;
     private readonly CancellationTokenSource _retired = new();
+    private ulong[] _receivers = [];
     private long _bytesServed;
 
     /// <param name="entries">The tensors, sorted by key (ordinal).</param>
@@ -31,6 +32,15 @@ internal sealed class StateSource : IDisposable
 
     /// <summary>Cancelled when the round ends.</summary>
     public CancellationToken Retired => _retired.Token;
+
+    /// <summary>The peers the round's plan lets pull from this source, ascending; empty until the plan arrived.</summary>
+    public IReadOnlyList<ulong> Receivers => Volatile.Read(ref _receivers);
+
+    /// <summary>Records the receivers named by the round's plan; call before the source is published.</summary>
+    public void AdmitReceivers(IEnumerable<ulong> peerIds) => Volatile.Write(ref _receivers, [.. peerIds.Distinct().Order()]);
+
+    /// <summary>True when the round's plan lets <paramref name="peerId"/> pull from this source.</summary>
+    public bool Serves(ulong peerId) => Volatile.Read(ref _receivers).AsSpan().BinarySearch(peerId) >= 0;
 
     public ReadOnlyMemory<byte> Content(uint keyIndex) => _entries[keyIndex].Content;
 

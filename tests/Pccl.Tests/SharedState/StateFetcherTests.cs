@@ -1,0 +1,100 @@
+using Pccl.Operations.SharedState;
+
+namespace Pccl.Tests.SharedState;
+
+/// <summary>The receiver's fetcher against loopback donors: several connections per donor, dying and lying donors.</summary>
+public class StateFetcherTests
+{
+    private const int BlockSize = 64 * 1024;
+
+    // Ragged sizes: a short last block in each tensor and pieces of unequal length.
+    private static readonly byte[][] Content = [Pattern(1_000_003, 1), Pattern(300_000, 2)];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 3)]
+    [InlineData(3, 2)]
+    public async Task EveryBlockArrivesOnceOverEveryConnection(int donorCount, int streams)
+    {
+        await using var donors = new LoopbackDonors();
+        var ids = Enumerable.Range(1, donorCount).Select(i => (ulong)i).ToArray();
+        foreach (var id in ids)
+        {
+            donors.Add(id, Content, BlockSize);
+        }
+
+        var (fetcher, targets) = Fetcher(donors, ids, streams);
+        await fetcher.RunAsync(Ct);
+
+        Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
+        Assert.Empty(fetcher.LostDonors);
+        Assert.Equal(donorCount * streams, donors.Connections);
+    }
+
+    [Fact]
+    public async Task ADonorDyingOnOneOfItsConnectionsHandsEveryPieceOfItsOthersOn()
+    {
+        await using var donors = new LoopbackDonors();
+        donors.Add(1, Content, BlockSize);
+        var sent = 0;
+        donors.Add(2, Content, BlockSize, hook: _ => Interlocked.Increment(ref sent) > 3 ? throw new IOException("donor 2 died") : ValueTask.CompletedTask);
+        donors.Add(3, Content, BlockSize);
+
+        var (fetcher, targets) = Fetcher(donors, [1, 2, 3], streams: 3);
+        await fetcher.RunAsync(Ct);
+
+        Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
+        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+    }
+
+    [Fact]
+    public async Task ADamagedBlockDropsItsDonorAndIsFetchedFromAnother()
+    {
+        await using var donors = new LoopbackDonors();
+        var damaged = Content.Select(c => (byte[])c.Clone()).ToArray();
+        damaged[0][5 * BlockSize + 17] ^= 0xFF; // the donor claims the true hash of block 5 but sends other bytes
+        donors.Add(1, damaged, BlockSize, claimed: Content);
+        donors.Add(2, Content, BlockSize);
+
+        var (fetcher, targets) = Fetcher(donors, [1, 2], streams: 2);
+        await fetcher.RunAsync(Ct);
+
+        Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
+        Assert.Equal(new ulong[] { 1 }, fetcher.LostDonors);
+    }
+
+    [Fact]
+    public async Task LosingEveryDonorFailsAsATransientPeerLost()
+    {
+        await using var donors = new LoopbackDonors();
+        donors.Add(1, Content, BlockSize, hook: _ => throw new IOException("donor 1 died"));
+        var sent = 0;
+        donors.Add(2, Content, BlockSize, hook: _ => Interlocked.Increment(ref sent) > 2 ? throw new IOException("donor 2 died") : ValueTask.CompletedTask);
+
+        var (fetcher, _) = Fetcher(donors, [1, 2], streams: 2);
+        var e = await Assert.ThrowsAsync<PcclException>(() => fetcher.RunAsync(Ct));
+
+        Assert.Equal(PcclErrorCode.PeerLost, e.Code);
+        Assert.True(e.IsTransient);
+        Assert.Equal(new ulong[] { 1, 2 }, fetcher.LostDonors);
+    }
+
+    private static (StateFetcher Fetcher, byte[][] Targets) Fetcher(LoopbackDonors donors, ulong[] ids, int streams)
+    {
+        var targets = Content.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
+        var tensors = Content.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), ids)).ToArray();
+        return (new StateFetcher(tensors, donors.ConnectAsync, LoopbackDonors.Sequence, BlockSize, streams), targets);
+    }
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
