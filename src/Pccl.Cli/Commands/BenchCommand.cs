@@ -32,7 +32,8 @@ internal static class BenchCommand
         var data = new Option<string>("--data") { Description = "pattern (small integers, exact check) or gradient (random normal floats, checked by agreement)", DefaultValueFactory = _ => "pattern" };
         var tls = new Option<bool>("--tls") { Description = "run every connection in mutual TLS (a throwaway CA made with openssl)" };
         var auth = new Option<bool>("--auth") { Description = "shared-secret authentication (a random secret) and signed heartbeats" };
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data, tls, auth };
+        var backup = new Option<bool>("--backup") { Description = "keep the input for a retry (fault_tolerance.enable_buffer_backup, on in production; off by default here like MPI and gloo, which have none)" };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data, tls, auth, backup };
         command.SetAction((parse, ct) =>
         {
             List<string> flags = ["--data", parse.GetValue(data)!];
@@ -44,6 +45,11 @@ internal static class BenchCommand
             if (parse.GetValue(compression))
             {
                 flags.Add("--compression");
+            }
+
+            if (parse.GetValue(backup))
+            {
+                flags.Add("--backup");
             }
 
             return AllReduceBench.RunAsync(parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations),
@@ -66,16 +72,17 @@ internal static class BenchCommand
         var tlsKey = new Option<string?>("--tls-key");
         var tlsCa = new Option<string?>("--tls-ca");
         var auth = new Option<bool>("--auth");
+        var backup = new Option<bool>("--backup");
         var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce")
         {
-            master, peers, sizes, iterations, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth,
+            master, peers, sizes, iterations, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth, backup,
         };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
             var options = LoopbackWorkerOptions.For(parse.GetValue(master)!) with
             {
-                EnableBufferBackup = false,
+                EnableBufferBackup = parse.GetValue(backup),
                 EnableCompression = parse.GetValue(compression),
             };
             if (parse.GetValue(chunk) is { } c)
