@@ -10,7 +10,8 @@ namespace Pccl.Cli.Chaos;
 /// SIGKILLs one, or SIGSTOPs one (and SIGCONTs it 0.1–0.4 s or 0.7–2 s later). The run fails at once when no step completes for
 /// <see cref="ChaosOptions.StallLimit"/> while at least two peers run, when two peers report different result hashes for
 /// the same operation, or when a worker exits that was not killed (a stopped worker that was removed meanwhile and
-/// leaves with Kicked or MasterLost when resumed is expected, and counted as evicted).
+/// leaves with Kicked or MasterLost when resumed is expected, and counted as evicted). The last running worker that
+/// holds the shared state is spared, so the group's state always survives.
 /// </summary>
 internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiConsole console)
 {
@@ -103,25 +104,31 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
 
     private void Act(TimeSpan now)
     {
-        var alive = _workers.Where(w => w.Alive).ToList();
+        // The last running worker that holds the shared state is never a victim: if every holder died, the group's
+        // state would be lost and a newcomer is (rightly) refused with "restore a checkpoint" — a different scenario
+        // from churn, covered by the election tests.
+        var holders = _workers.Where(w => w.Alive && !w.Stopped && w.StepCount > 0).ToList();
+        var keeper = holders.Count == 1 ? holders[0] : null;
+        var alive = _workers.Where(w => w.Alive && w != keeper).ToList();
         var runnable = alive.Where(w => !w.Stopped).ToList();
         // Start more often when few are alive; kill or freeze more often when many are.
-        var startWeight = alive.Count < 2 ? double.MaxValue / 4 : Math.Max(0, options.PeersMax - alive.Count);
+        var aliveCount = alive.Count + (keeper is null ? 0 : 1);
+        var startWeight = aliveCount < 2 ? double.MaxValue / 4 : Math.Max(0, options.PeersMax - aliveCount);
         var faultWeight = alive.Count / 2.0;
         var pick = _random.NextDouble() * (startWeight + 2 * faultWeight);
-        var choice = pick < startWeight ? 0 : pick < startWeight + faultWeight || runnable.Count == 0 ? 1 : 2;
+        var choice = pick < startWeight || alive.Count == 0 ? 0 : pick < startWeight + faultWeight || runnable.Count == 0 ? 1 : 2;
 
         switch (choice)
         {
             case 0:
                 var started = StartWorker();
-                Say($"start worker {started.Index} (pid {started.Pid}); {alive.Count + 1} alive");
+                Say($"start worker {started.Index} (pid {started.Pid}); {aliveCount + 1} alive");
                 break;
             case 1:
                 var victim = alive[_random.Next(alive.Count)];
                 victim.Kill();
                 _kills++;
-                Say($"SIGKILL worker {victim.Index} (pid {victim.Pid}); {alive.Count - 1} alive");
+                Say($"SIGKILL worker {victim.Index} (pid {victim.Pid}); {aliveCount - 1} alive");
                 break;
             default:
                 var frozen = runnable[_random.Next(runnable.Count)];

@@ -161,9 +161,10 @@ internal sealed class HeartbeatMonitor : IDisposable
             return;
         }
 
+        // counted before the pong leaves, so whoever has the pong also sees the count
+        Interlocked.Increment(ref _answered);
         var size = ping.ToPong().Write(send, _mac);
         _socket.SendTo(send.AsSpan(0, size), SocketFlags.None, remote);
-        Interlocked.Increment(ref _answered);
     }
 
     private HeartbeatDrop Accept(HeartbeatDatagram ping)
