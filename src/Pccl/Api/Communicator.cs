@@ -71,6 +71,12 @@ public sealed partial class Communicator : IAsyncDisposable
     public static async Task<Communicator> ConnectAsync(CommunicatorOptions options, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.RingChunkSize < sizeof(double))
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"performance.ring_chunk_size is {options.RingChunkSize} bytes; it must hold at least one element of every type (8 bytes): the default is 4194304");
+        }
+
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Communicator");
         var communicator = new Communicator(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
         try

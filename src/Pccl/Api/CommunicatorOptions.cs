@@ -42,7 +42,7 @@ public sealed record CommunicatorOptions
     /// <summary>Retry bound of the library's retry helpers.</summary>
     public int MaxRecoveryAttempts { get; init; } = 3;
 
-    /// <summary>Pipelining piece size of the ring all-reduce, in bytes.</summary>
+    /// <summary>Largest piece the ring all-reduce moves, in bytes (at least 8; every peer of a group must use the same value).</summary>
     public int RingChunkSize { get; init; } = 4 * 1024 * 1024;
 
     /// <summary>IO concurrency: how many ring operations move data at once on this peer; more wait, in sequence order.</summary>

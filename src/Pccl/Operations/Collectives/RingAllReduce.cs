@@ -19,6 +19,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     public async Task RunAsync(CancellationToken ct)
     {
+        if (layout.WorldSize < 2)
+        {
+            return;
+        }
+
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var sender = new RingSender(wire, transfer, failFast);
         try
@@ -32,22 +37,23 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
             await sender.DrainAsync().ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception)
         {
             // A write still in flight reads the caller's buffer: it must have stopped before the caller restores or
-            // unpins it. Its own failure, if it is the root cause, is the one to report.
+            // unpins it. A write that failed first is the root cause (the receive path then failed because of it).
             await failFast.CancelAsync().ConfigureAwait(false);
             try
             {
                 await sender.DrainAsync().ConfigureAwait(false);
             }
-            catch (Exception writeFailure) when (e is OperationCanceledException && writeFailure is not OperationCanceledException && !ct.IsCancellationRequested)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
-            }
             catch (Exception)
             {
-                // the receive path's failure is the one to report
+                // reported below if it came first
+            }
+
+            if (sender.Failure is { } writeFailure and not OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
             }
 
             throw;
@@ -69,6 +75,12 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         var t = s - (layout.WorldSize - 1);
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
+
+    /// <summary>
+    /// Frames of an earlier, aborted operation may be larger than this one's pieces; they are read with this bound and
+    /// skipped, and only this operation's frames must fit its pieces.
+    /// </summary>
+    private const int LargestFrame = 1 << 30;
 
     private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
     {
@@ -109,10 +121,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         while (true)
         {
             await transfer.Incoming.ReadExactlyAsync(header, ct).ConfigureAwait(false);
-            var frame = DataFrameHeader.Read(header, maxPayload);
+            var frame = DataFrameHeader.Read(header, LargestFrame);
             if (frame.Sequence == transfer.Sequence && frame.Tag == transfer.Tag)
             {
-                return frame;
+                return frame.Length <= maxPayload ? frame
+                    : throw new ProtocolException($"data frame length {frame.Length} outside 0..{maxPayload}");
             }
 
             if (frame.Sequence > transfer.Sequence)

@@ -34,6 +34,9 @@ internal sealed class RingSender : IDisposable
 
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
+    /// <summary>What a write failed with, set before the receive path is cancelled; null while writes succeed.</summary>
+    public Exception? Failure { get; private set; }
+
     /// <summary>Queues a piece whose bytes are final for <paramref name="phase"/>; starts writing if the link is idle.</summary>
     public void Post(RingPhase phase, PieceRef piece)
     {
@@ -73,9 +76,10 @@ internal sealed class RingSender : IDisposable
                 await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception e)
         {
             // the receive path must not wait for frames this peer will never forward
+            Failure = e;
             await _failFast.CancelAsync().ConfigureAwait(false);
             throw;
         }
