@@ -165,7 +165,7 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket);
             ring = new RingAllReduce(layout, wire, transfer);
             RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);

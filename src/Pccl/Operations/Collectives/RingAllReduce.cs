@@ -35,6 +35,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             }
 
             await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
+            sender.Finish();
             await sender.DrainAsync().ConfigureAwait(false);
         }
         catch (Exception)
@@ -94,7 +95,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
             {
                 var piece = layout.Piece(receiveSlice, j);
-                var frame = await ReadHeaderAsync(header, maxPayload, ct).ConfigureAwait(false);
+                var frame = await ReadHeaderAsync(sender, header, maxPayload, ct).ConfigureAwait(false);
                 if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
                 {
                     throw new ProtocolException(
@@ -104,6 +105,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
                 transfer.Backup?.BeforeWrite(piece);
                 var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
+                sender.Resume();
                 await transfer.Incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
                 BytesReceived += target.Length;
                 wire.Apply(phase, piece, target, ownerFinal, transfer.DecodeScratch);
@@ -116,10 +118,12 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
     }
 
     /// <summary>Reads the next header of this operation, skipping whole frames left over from an aborted earlier one.</summary>
-    private async ValueTask<DataFrameHeader> ReadHeaderAsync(byte[] header, int maxPayload, CancellationToken ct)
+    /// <remarks>Resumes the sender before every read, so this peer never waits for input with pieces left unwritten.</remarks>
+    private async ValueTask<DataFrameHeader> ReadHeaderAsync(RingSender sender, byte[] header, int maxPayload, CancellationToken ct)
     {
         while (true)
         {
+            sender.Resume();
             await transfer.Incoming.ReadExactlyAsync(header, ct).ConfigureAwait(false);
             var frame = DataFrameHeader.Read(header, LargestFrame);
             if (frame.Sequence == transfer.Sequence && frame.Tag == transfer.Tag)
@@ -150,8 +154,8 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 }
 
 /// <summary>
-/// The connections, identity and scratch memory one ring operation runs with, and the backup that must see every
-/// piece before the ring writes into it.
+/// The connections, identity and scratch memory one ring operation runs with, the backup that must see every piece
+/// before the ring writes into it, and the incoming socket when nothing (TLS) buffers above it.
 /// </summary>
 internal sealed record RingTransfer(
     int Rank,
@@ -162,4 +166,5 @@ internal sealed record RingTransfer(
     Memory<byte> SendScratch,
     Memory<byte> ReceiveScratch,
     Memory<byte> DecodeScratch,
-    InputBackup? Backup);
+    InputBackup? Backup,
+    System.Net.Sockets.Socket? IncomingSocket);

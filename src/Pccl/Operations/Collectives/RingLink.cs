@@ -7,6 +7,9 @@ internal sealed class RingLink(EstablishedConnection connection, ulong openedAtS
 {
     public Stream Stream => connection.Stream;
 
+    /// <summary>The socket under <see cref="Stream"/> when nothing (TLS) buffers between them, else null.</summary>
+    public System.Net.Sockets.Socket? PlainSocket => connection.Stream is System.Net.Sockets.NetworkStream ? connection.Socket : null;
+
     /// <summary>The operation sequence that opened it; an abort of sequence s retires links opened at or before s.</summary>
     public ulong OpenedAtSequence { get; } = openedAtSequence;
 

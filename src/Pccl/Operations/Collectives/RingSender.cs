@@ -9,7 +9,16 @@ namespace Pccl.Operations.Collectives;
 /// continues on the socket's completion. So a piece reduced on the receive path is on the wire without a thread hop,
 /// and a slow successor never blocks the receive path (which would deadlock a ring of full sockets).
 /// </summary>
-/// <remarks><see cref="Post"/> is called by one caller at a time (the ring's receive path); the pump runs beside it.</remarks>
+/// <remarks>
+/// <para>Interleaving: after each frame the pump gives way when the predecessor's bytes are already waiting on a plain
+/// socket, so one thread alternates between writing a piece and reading one instead of pushing a whole slice out
+/// before it reads anything (a trace of 2 peers × 16 MiB showed the first read 2.5–5 ms late). The receive path
+/// resumes the pump before each read (<see cref="Resume"/>). This cannot stall the ring: the pump gives way only when
+/// incoming bytes exist, which belong to a frame whose write is under way, so the receive path progresses and resumes
+/// it; and <see cref="Finish"/> writes the rest without giving way.</para>
+/// <para><see cref="Post"/>, <see cref="Resume"/> and <see cref="Finish"/> are called by one caller at a time (the
+/// ring's receive path); the pump runs beside it.</para>
+/// </remarks>
 internal sealed class RingSender : IDisposable
 {
     /// <summary>Payloads up to this size are copied behind their header and written in one call (one segment, one syscall).</summary>
@@ -22,6 +31,7 @@ internal sealed class RingSender : IDisposable
     private readonly Lock _gate = new();
     private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
     private bool _writing;
+    private bool _finishing;
     private Task _pump = Task.CompletedTask;
     private long _bytesSent;
 
@@ -43,7 +53,17 @@ internal sealed class RingSender : IDisposable
         lock (_gate)
         {
             _ready.Enqueue((phase, piece));
-            if (_writing)
+        }
+
+        Resume();
+    }
+
+    /// <summary>Starts writing queued pieces if the pump gave way or is idle.</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            if (_writing || _ready.Count == 0)
             {
                 return;
             }
@@ -54,26 +74,41 @@ internal sealed class RingSender : IDisposable
         _pump = PumpAsync();
     }
 
-    /// <summary>Completes when every posted piece is written; throws what a write failed with.</summary>
+    /// <summary>No more reads will follow: write everything queued without giving way.</summary>
+    public void Finish()
+    {
+        lock (_gate)
+        {
+            _finishing = true;
+        }
+
+        Resume();
+    }
+
+    /// <summary>Completes when every posted piece is written (after <see cref="Finish"/>); throws what a write failed with.</summary>
     public Task DrainAsync() => _pump;
 
     private async Task PumpAsync()
     {
         try
         {
+            var written = 0;
             while (true)
             {
                 (RingPhase Phase, PieceRef Piece) next;
                 lock (_gate)
                 {
-                    if (!_ready.TryDequeue(out next))
+                    if (_ready.Count == 0 || (written > 0 && !_finishing && PredecessorBytesWaiting()))
                     {
                         _writing = false;
                         return;
                     }
+
+                    next = _ready.Dequeue();
                 }
 
                 await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
+                written++;
             }
         }
         catch (Exception e)
@@ -82,6 +117,19 @@ internal sealed class RingSender : IDisposable
             Failure = e;
             await _failFast.CancelAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Only on a plain socket: behind TLS, bytes may wait inside the stream where the socket cannot see them.</summary>
+    private bool PredecessorBytesWaiting()
+    {
+        try
+        {
+            return _transfer.IncomingSocket is { } socket && socket.Available > 0;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            return false; // the read will fail and report it
         }
     }
 
