@@ -11,9 +11,9 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 /// <remarks>
 /// <para>Interleaving: after each frame the pump gives way when the predecessor's bytes are already waiting on a plain
-/// socket, so one thread alternates between writing a piece and reading one instead of pushing a whole slice out
-/// before it reads anything (a trace of 2 peers × 16 MiB showed the first read 2.5–5 ms late). The receive path
-/// resumes the pump before each read (<see cref="Resume"/>). This cannot stall the ring: the pump gives way only when
+/// socket, so a backlog of queued pieces is written alternately with reads instead of all before the next read. Each
+/// post and each read resumes the pump (<see cref="Resume"/>) for at least one frame, so step 0's slice still goes
+/// out first (queueing it unwritten was slower: docs/performance.md). This cannot stall the ring: the pump gives way only when
 /// incoming bytes exist, which belong to a frame whose write is under way, so the receive path progresses and resumes
 /// it; and <see cref="Finish"/> writes the rest without giving way.</para>
 /// <para><see cref="Post"/>, <see cref="Resume"/> and <see cref="Finish"/> are called by one caller at a time (the
