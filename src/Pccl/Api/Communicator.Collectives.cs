@@ -66,18 +66,17 @@ public sealed partial class Communicator
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
         RingAllReduce? ring = null;
-        CollectiveStart? start = null;
         try
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
-            start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
             {
                 ring = await RunRingAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
             }
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
-            Telemetry.PcclInstruments.RecordAllReduce(clock.Elapsed, ring.BytesSent, ring.BytesReceived);
+            PcclInstruments.RecordAllReduce(clock.Elapsed, ring.BytesSent, ring.BytesReceived);
             return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
         }
         catch (Exception e)
@@ -88,9 +87,7 @@ public sealed partial class Communicator
                 // aborts them at once, and only then tidy up here
                 var started = call.Started.Result;
                 _ioGate.Withdraw(started.Sequence);
-                await ReportFailureAsync(started, call.Failure ?? (ct.IsCancellationRequested
-                    ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
-                    : ToFailure(e)), call).ConfigureAwait(false);
+                await ReportFailureAsync(started, FailureOf(call, e, ct), call).ConfigureAwait(false);
                 if (ring is not null)
                 {
                     // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours
@@ -175,12 +172,10 @@ public sealed partial class Communicator
         }
         catch (Exception e) when (!ringDone)
         {
-            var failure = call.Failure ?? (ct.IsCancellationRequested
-                ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
-                : ToFailure(e));
+            var failure = FailureOf(call, e, ct);
             call.Fail(failure);
             await ReportFailureAsync(start, failure, call).ConfigureAwait(false);
-            await _lanes!.RetireAsync(next, previous, start.Lane, start.Sequence).ConfigureAwait(false);
+            await RetireLanesAsync(start).ConfigureAwait(false);
             throw;
         }
         finally
@@ -240,6 +235,11 @@ public sealed partial class Communicator
     private static PcclException BufferUndefined(PcclException failure) => new(failure.Code,
         $"{failure.Message}; the buffer's content is undefined because buffer backup is off (fault_tolerance.enable_buffer_backup): refill it before a retry",
         failure.IsTransient, failure) { LostPeerId = failure.LostPeerId };
+
+    /// <summary>Why this peer's part of <paramref name="call"/> failed: the master's reason, the caller's cancellation, or <paramref name="e"/>.</summary>
+    private PcclException FailureOf(CollectiveCall call, Exception e, CancellationToken ct) => call.Failure ?? (ct.IsCancellationRequested
+        ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
+        : ToFailure(e));
 
     private PcclException ToFailure(Exception e) => e switch
     {
