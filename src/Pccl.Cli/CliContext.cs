@@ -21,11 +21,11 @@ internal sealed class CliContext : IDisposable
     public static IReadOnlyDictionary<string, string> ServiceDefaults { get; } = new Dictionary<string, string> { ["metrics.enabled"] = "true" };
 
     /// <summary>
-    /// Loads the configuration (<paramref name="commandDefaults"/> over the built-in defaults, then file, environment, flags)
-    /// and sets up logging; throws <see cref="ConfigException"/> on bad input.
+    /// Loads the configuration (<see cref="ServiceDefaults"/> over the built-in defaults, then file, environment, flags)
+    /// and sets up logging; throws <see cref="ConfigException"/> on bad input. Without a config file and with no log
+    /// file asked for by flag or environment, a process run by hand logs to the console only.
     /// </summary>
-    public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags, string defaultLogFile,
-        IReadOnlyDictionary<string, string>? commandDefaults = null)
+    public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags)
     {
         var environment = ConfigLoader.ProcessEnvironment();
         var layered = new Dictionary<string, string>(flags);
@@ -35,12 +35,11 @@ internal sealed class CliContext : IDisposable
             layered.Remove("logging.file");
         }
 
-        var config = ConfigLoader.Load(configPath, environment, layered, commandDefaults ?? new Dictionary<string, string>());
+        var config = ConfigLoader.Load(configPath, environment, layered, ServiceDefaults);
         var logFile = consoleOnly ? null : config.Logging.File;
         if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))
         {
-            // Without a config file a process run by hand logs to the console; the seed's file default applies once configured.
-            logFile = defaultLogFile.Length == 0 ? null : defaultLogFile;
+            logFile = null; // the seed's file default applies once configured
         }
 
         var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings

@@ -32,7 +32,7 @@ internal static class MasterCommand
 
     public static async Task<int> RunAsync(string? configPath, Flags flags, CancellationToken ct)
     {
-        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "", CliContext.ServiceDefaults);
+        using var context = CliContext.Create(configPath, flags.Values);
         var logger = context.LoggerFactory.CreateLogger("pccl.master");
         await using var master = await MasterNode.StartAsync(context.Config.ToMasterOptions(), context.LoggerFactory, ct).ConfigureAwait(false);
         // Ready as soon as it listens (a standby master would add "and is the leader").

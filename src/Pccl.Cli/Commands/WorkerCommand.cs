@@ -65,7 +65,7 @@ internal static class WorkerCommand
 
     public static async Task<int> RunAsync(string? configPath, Flags flags, WorkloadOptions workload, bool json, CancellationToken ct)
     {
-        using var context = CliContext.Create(configPath, flags.Values, defaultLogFile: "", CliContext.ServiceDefaults);
+        using var context = CliContext.Create(configPath, flags.Values);
         var logger = context.LoggerFactory.CreateLogger("pccl.worker");
         Communicator? accepted = null;
         await using var monitoring = await Monitoring.StartAsync(context,

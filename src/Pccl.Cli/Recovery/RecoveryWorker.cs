@@ -39,7 +39,7 @@ internal static class RecoveryWorker
             }
             catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && e.Code is not (PcclErrorCode.MasterLost or PcclErrorCode.Kicked))
             {
-                Print(new RecoveryEvent(RecoveryEvent.Error, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize, Code: TrainingWorkload.ToSnakeCase(e.Code)));
+                Print(new RecoveryEvent(RecoveryEvent.Error, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize, Code: Telemetry.MetricTags.CodeName(e.Code)));
             }
         }
 

@@ -106,7 +106,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         try
         {
             var info = await communicator.AllReduceWithRetryAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
-            var error = info.LastFailure is { } failure ? ToSnakeCase(failure.Code) : null;
+            var error = info.LastFailure is { } failure ? Telemetry.MetricTags.CodeName(failure.Code) : null;
             return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), info.Retries, error, 0, "", 0, 0)
             {
                 TimeNs = MonotonicClock.NowNs(),
@@ -147,7 +147,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             {
                 firstError ??= MonotonicClock.NowNs();
                 restored = (restored ?? true) && HoldsSum(1);
-                lastError = ToSnakeCase(e.Code);
+                lastError = Telemetry.MetricTags.CodeName(e.Code);
                 retries++;
                 logger.LogWarning("step {Step} attempt {Attempt} failed ({Code}): {Reason}", step, retries, e.Code, e.Message);
                 if (e.Code == PcclErrorCode.TooFewPeers || communicator.GroupWorldSize < 2 || retries > communicator.Options.MaxRecoveryAttempts)
@@ -203,7 +203,4 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         json.WriteLine(JsonSerializer.Serialize(report, StepReportJson.Default.StepReport));
         json.Flush();
     }
-
-    internal static string ToSnakeCase(PcclErrorCode code) =>
-        string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
