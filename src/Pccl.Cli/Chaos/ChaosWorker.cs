@@ -97,14 +97,8 @@ internal sealed class ChaosWorker : IDisposable
     /// An exit the run expects: a worker that was stopped long enough for the master to remove it learns so when it
     /// wakes (kicked, or its heartbeats to the master went unanswered) and leaves with that error.
     /// </summary>
-    public bool ExitedAsEvicted
-    {
-        get
-        {
-            var log = LogTail;
-            return WasStopped && _process.HasExited && (log.Contains("error (Kicked", StringComparison.Ordinal) || log.Contains("error (MasterLost", StringComparison.Ordinal));
-        }
-    }
+    public bool ExitedAsEvicted => WasStopped && _process.HasExited && LogTail is var log
+        && (log.Contains("error (Kicked", StringComparison.Ordinal) || log.Contains("error (MasterLost", StringComparison.Ordinal));
 
     /// <summary>Ends the process: resumes it if stopped, asks it to stop, kills it after <paramref name="grace"/>.</summary>
     public async Task ShutdownAsync(TimeSpan grace)

@@ -12,16 +12,6 @@ internal static class ExactFrameIo
     /// <summary>Handshake frames are small; a larger announced length is hostile.</summary>
     public const int MaxHandshakePayload = 64 * 1024;
 
-    public static async ValueTask<T> ReadAsync<T>(Stream stream, MessageParser<T> parser, CancellationToken ct) where T : IMessage<T>
-    {
-        var header = new byte[FrameParser.HeaderSize];
-        await stream.ReadExactlyAsync(header, ct).ConfigureAwait(false);
-        _ = FrameParser.TryParse(header, out var length, MaxHandshakePayload); // the header alone: only the length is wanted
-        var payload = new byte[length];
-        await stream.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
-        return ControlCodec.Decode(parser, payload);
-    }
-
     /// <summary>Reads one whole frame, length prefix included, as the bytes that arrived (a handshake transcript needs them).</summary>
     public static async ValueTask<byte[]> ReadFrameAsync(Stream stream, CancellationToken ct)
     {

@@ -13,9 +13,6 @@ internal sealed class HandshakeGate(int limit = HandshakeGate.DefaultLimit)
     private int _pending;
     private long _dropped;
 
-    /// <summary>Handshakes running now.</summary>
-    public int Pending => Volatile.Read(ref _pending);
-
     /// <summary>Connections closed unheard because the gate was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

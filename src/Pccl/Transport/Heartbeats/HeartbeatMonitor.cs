@@ -202,13 +202,18 @@ internal sealed class HeartbeatMonitor : IDisposable
                 }
             }
 
-            foreach (var peer in silent ?? [])
+            if (silent is null)
+            {
+                return;
+            }
+
+            foreach (var peer in silent)
             {
                 _sessions.Remove(peer.PeerId);
             }
         }
 
-        foreach (var peer in silent ?? [])
+        foreach (var peer in silent)
         {
             _onSilent(peer);
         }
