@@ -137,8 +137,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));
                 break;
             case ControlMessage.BodyOneofCase.TopologyComplete:
-                _world = new WorldView(message.TopologyComplete.World, _options.PeerGroup);
-                PcclInstruments.SetPeerCount(_world.GlobalSize);
+                SetWorld(message.TopologyComplete.World);
                 if (!_accepted.TrySetResult())
                 {
                     _membershipReply?.TrySetResult(message);
@@ -150,8 +149,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 {
                     if (message.TopologyFailed.World is { } survivors)
                     {
-                        _world = new WorldView(survivors, _options.PeerGroup);
-                        PcclInstruments.SetPeerCount(_world.GlobalSize);
+                        SetWorld(survivors);
                     }
 
                     _membershipReply?.TrySetResult(message);
@@ -166,8 +164,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 _membershipReply?.TrySetResult(message);
                 break;
             case ControlMessage.BodyOneofCase.WorldChanged:
-                _world = new WorldView(message.WorldChanged.World, _options.PeerGroup);
-                PcclInstruments.SetPeerCount(_world.GlobalSize);
+                SetWorld(message.WorldChanged.World);
                 _logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
                 if (_lanes is { } lanes)
                 {
@@ -283,6 +280,12 @@ public sealed partial class Communicator : IAsyncDisposable
         FailSharedState(first);
         _link?.Break(first);
         _heartbeats?.Stop();
+    }
+
+    private void SetWorld(World world)
+    {
+        _world = new WorldView(world, _options.PeerGroup);
+        PcclInstruments.SetPeerCount(_world.GlobalSize);
     }
 
     private void ThrowIfUnusable()

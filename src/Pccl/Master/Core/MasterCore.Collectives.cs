@@ -131,12 +131,7 @@ internal sealed partial class MasterCore
         if (!round.Running && done.Sequence == 0 && !done.Success)
         {
             // withdrawn before it started (the caller cancelled): the others keep gathering
-            round.Inits.Remove(peer.Id);
-            if (round.Inits.Count == 0)
-            {
-                State.Collectives.Remove((round.Group, round.Tag));
-            }
-
+            ForgetInit(round, peer.Id);
             return;
         }
 
@@ -178,12 +173,18 @@ internal sealed partial class MasterCore
             }
             else if (!round.Running && wasAccepted)
             {
-                round.Inits.Remove(lost.Id);
-                if (round.Inits.Count == 0)
-                {
-                    State.Collectives.Remove((round.Group, round.Tag));
-                }
+                ForgetInit(round, lost.Id);
             }
+        }
+    }
+
+    /// <summary>Drops a peer's init from a round not started yet; the round goes when nobody is left in it.</summary>
+    private void ForgetInit(CollectiveRound round, ulong peerId)
+    {
+        round.Inits.Remove(peerId);
+        if (round.Inits.Count == 0)
+        {
+            State.Collectives.Remove((round.Group, round.Tag));
         }
     }
 
