@@ -131,7 +131,7 @@ internal static class SyncBench
             }
         }
 
-        return times.Order().ElementAt(times.Count / 2);
+        return Statistics.Median(times);
     }
 
     private static double MeasureHash(byte[] content, int iterations)

@@ -124,7 +124,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
         foreach (var w in _workers)
         {
             var reports = w.Reports;
-            var median = reports.Count == 0 ? 0 : reports.Select(r => r.AllReduceMs).Order().ElementAt(reports.Count / 2);
+            var median = Bench.Statistics.Median(reports.Select(r => r.AllReduceMs));
             table.AddRow(w.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), w.PeerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 reports.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), reports.Sum(r => r.Retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 (reports.Count > 0 ? reports[^1].WorldSize.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"), $"{median:0.0} ms",

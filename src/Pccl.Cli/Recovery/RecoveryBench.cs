@@ -78,7 +78,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         var alive = _peers.Where(p => !p.Gone).ToList();
         var victim = alive[_random.Next(alive.Count)];
         var survivors = alive.Where(p => p != victim).ToList();
-        var typical = Median(survivors.SelectMany(p => p.Events.Where(e => e.Kind == RecoveryEvent.Success && e.World == peers).TakeLast(5)).Select(e => e.Milliseconds));
+        var typical = Statistics.Median(survivors.SelectMany(p => p.Events.Where(e => e.Kind == RecoveryEvent.Success && e.World == peers).TakeLast(5)).Select(e => e.Milliseconds));
 
         // Aim at the middle of an operation: a fraction of a typical all-reduce after the victim's latest success.
         var since = MonotonicClock.NowNs();
@@ -98,7 +98,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
 
         // One all-reduce of the smaller world: the survivors' steady operations after the recovery.
         await WaitAsync("three operations of the smaller world", () => survivors.All(p => p.After(fault, RecoveryEvent.Success).Count(e => e.World == peers - 1) >= 4), ct);
-        var smaller = Median(survivors.SelectMany(p => p.After(fault, RecoveryEvent.Success).Where(e => e.World == peers - 1).Skip(1).Take(3)).Select(e => e.Milliseconds));
+        var smaller = Statistics.Median(survivors.SelectMany(p => p.After(fault, RecoveryEvent.Success).Where(e => e.World == peers - 1).Skip(1).Take(3)).Select(e => e.Milliseconds));
 
         if (signal != PosixSignals.Kill)
         {
@@ -137,7 +137,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
 
     private RecoveryResult Summarise(List<Sample> kills, List<Sample> hangs, double timeoutMs)
     {
-        var smaller = Median(kills.Concat(hangs).Select(s => s.SmallerWorldMs));
+        var smaller = Statistics.Median(kills.Concat(hangs).Select(s => s.SmallerWorldMs));
         bool SuccessMet(Sample s) => s.ErrorMs is { } e && s.SuccessMs <= e + s.SmallerWorldMs + 20;
         var killErrors = kills.Where(s => s.ErrorMs is not null).Select(s => s.ErrorMs!.Value).ToList();
         var hangErrors = hangs.Where(s => s.ErrorMs is not null).Select(s => s.ErrorMs!.Value).ToList();
@@ -147,13 +147,13 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             SizeBytes = sizeBytes,
             Rounds = rounds,
             HeartbeatTimeoutMs = timeoutMs,
-            KillToErrorMs = killErrors.Count == 0 ? null : Round(Median(killErrors)),
+            KillToErrorMs = killErrors.Count == 0 ? null : Round(Statistics.Median(killErrors)),
             KillToErrorMsMax = killErrors.Count == 0 ? null : Round(killErrors.Max()),
-            KillToSuccessMs = Round(Median(kills.Select(s => s.SuccessMs))),
+            KillToSuccessMs = Round(Statistics.Median(kills.Select(s => s.SuccessMs))),
             KillToSuccessMsMax = Round(kills.Max(s => s.SuccessMs)),
-            HangToErrorMs = hangErrors.Count == 0 ? null : Round(Median(hangErrors)),
+            HangToErrorMs = hangErrors.Count == 0 ? null : Round(Statistics.Median(hangErrors)),
             HangToErrorMsMax = hangErrors.Count == 0 ? null : Round(hangErrors.Max()),
-            HangToSuccessMs = Round(Median(hangs.Select(s => s.SuccessMs))),
+            HangToSuccessMs = Round(Statistics.Median(hangs.Select(s => s.SuccessMs))),
             HangToSuccessMsMax = Round(hangs.Max(s => s.SuccessMs)),
             SmallerWorldAllReduceMs = Round(smaller),
             FaultsBetweenOperations = kills.Concat(hangs).Count(s => s.ErrorMs is null),
@@ -194,10 +194,4 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
     private static string Ms(double? ms) => ms is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
 
     private static double Round(double v) => Math.Round(v, 1);
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? 0 : sorted[sorted.Count / 2];
-    }
 }

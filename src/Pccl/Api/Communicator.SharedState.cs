@@ -132,14 +132,15 @@ public sealed partial class Communicator
             var donors = plan.Donors.ToDictionary(d => d.PeerId);
             fetcher = new StateFetcher(fetch, (donor, token) => ConnectStateAsync(donors, donor, plan.Sequence, token), plan.Sequence);
             await fetcher.RunAsync(linked.Token).ConfigureAwait(false);
-            if (fetcher.LostDonors.Count > 0)
+            var lostDonors = fetcher.LostDonors;
+            if (lostDonors.Count > 0)
             {
                 _logger.LogWarning("shared-state synchronisation {Sequence}: lost donor(s) {Donors}; their ranges moved to the others",
-                    plan.Sequence, string.Join(", ", fetcher.LostDonors));
+                    plan.Sequence, string.Join(", ", lostDonors));
             }
 
             var done = new SharedStateSyncDone { Sequence = plan.Sequence, Success = true, RxBytes = (ulong)fetcher.BytesReceived };
-            done.LostDonorIds.AddRange(fetcher.LostDonors);
+            done.LostDonorIds.AddRange(lostDonors);
             await _link!.SendAsync(new ControlMessage { SharedStateSyncDone = done }, ct).ConfigureAwait(false);
             return (ulong)fetcher.BytesReceived;
         }

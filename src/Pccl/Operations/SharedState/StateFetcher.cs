@@ -201,7 +201,7 @@ internal sealed class StateFetcher
             }
 
             pending = null;
-            DropDonor(donor, queue, current is { } c ? Unfinished(c, verified) : null, e);
+            DropDonor(donor, current is { } c ? Unfinished(c, verified) : null, e);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -274,7 +274,7 @@ internal sealed class StateFetcher
     /// donor's connections calls this when it fails; the first one also moves the donor's queued pieces, and connections
     /// still busy with a piece finish it or hand in what is left of it when they fail in turn.
     /// </summary>
-    private void DropDonor(ulong donor, ChannelReader<BlockRange> queue, BlockRange? current, Exception reason)
+    private void DropDonor(ulong donor, BlockRange? current, Exception reason)
     {
         lock (_gate)
         {
@@ -284,14 +284,15 @@ internal sealed class StateFetcher
             }
 
             _lost.Add(donor);
-            _queues[donor].Writer.TryComplete();
+            var queue = _queues[donor];
+            queue.Writer.TryComplete();
             var orphans = new List<BlockRange>();
             if (current is { } c)
             {
                 orphans.Add(c);
             }
 
-            while (queue.TryRead(out var queued))
+            while (queue.Reader.TryRead(out var queued))
             {
                 orphans.Add(queued);
             }
