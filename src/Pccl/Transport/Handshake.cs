@@ -127,7 +127,7 @@ internal static class Handshake
             {
                 stream = await security.SecureServerAsync(stream, deadline.Token).ConfigureAwait(false);
             }
-            catch (PcclException e) when (e.Message.StartsWith(TlsFailure.TlsRequired, StringComparison.Ordinal))
+            catch (PlaintextClientException e)
             {
                 await RefusePlaintextAsync(stream, new Refusal(RefusalReason.TlsRequired, e.Message), deadline.Token).ConfigureAwait(false);
                 onRefused?.Invoke(remote, e.Message);

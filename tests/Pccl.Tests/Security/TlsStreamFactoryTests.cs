@@ -141,7 +141,7 @@ public sealed class TlsStreamFactoryTests(TestCertificates pki)
         using var pair = await LoopbackPair.ConnectAsync(ct);
 
         await pair.Client.WriteAsync("PCCL\u0001hello"u8.ToArray(), ct);
-        var error = await Assert.ThrowsAsync<PcclException>(() => server.AuthenticateAsServerAsync(pair.Server, ct));
+        var error = await Assert.ThrowsAsync<PlaintextClientException>(() => server.AuthenticateAsServerAsync(pair.Server, ct));
 
         Assert.Equal(PcclErrorCode.AuthenticationFailed, error.Code);
         Assert.StartsWith(TlsFailure.TlsRequired, error.Message, StringComparison.Ordinal);

@@ -20,12 +20,12 @@ internal static class TlsFailure
         Failed("server", $"the server refused our certificate (network.tls.cert_file): {reason}", null);
 
     /// <summary>A plaintext client reached this TLS server.</summary>
-    internal static PcclException PlaintextClient(byte firstByte)
+    internal static PlaintextClientException PlaintextClient(byte firstByte)
     {
         var what = firstByte == (byte)'P'
             ? "the client sent a plaintext PCCL hello"
             : $"the client's first byte 0x{firstByte:X2} does not start a TLS handshake";
-        return new PcclException(PcclErrorCode.AuthenticationFailed,
+        return new PlaintextClientException(
             $"{TlsRequired}: {what}; set network.tls.enabled: true (with the same CA and a certificate) on every process");
     }
 
