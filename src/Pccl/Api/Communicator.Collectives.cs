@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pccl.Operations;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Protocol.Codec;
@@ -238,18 +239,13 @@ public sealed partial class Communicator
 
     /// <summary>Why this peer's part of <paramref name="call"/> failed: the master's reason, the caller's cancellation, or <paramref name="e"/>.</summary>
     private PcclException FailureOf(CollectiveCall call, Exception e, CancellationToken ct) => call.Failure ?? (ct.IsCancellationRequested
-        ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the all-reduce", true)
+        ? OperationFailure.CancelledBy(PeerId, "all-reduce")
         : ToFailure(e));
 
-    private PcclException ToFailure(Exception e) => e switch
-    {
-        PcclException { Code: PcclErrorCode.ProtocolViolation } p => new PcclException(PcclErrorCode.PeerLost, $"ring neighbour sent bad data: {p.Message}; retry", true, p),
-        PcclException p => p,
-        IOException or EndOfStreamException or ObjectDisposedException => new PcclException(PcclErrorCode.PeerLost,
-            $"a ring neighbour's connection broke ({e.Message}); retry with the remaining peers", true, e),
-        OperationCanceledException => new PcclException(PcclErrorCode.Aborted, "the all-reduce was cancelled", true, e),
-        _ => new PcclException(PcclErrorCode.Unknown, e.Message, false, e),
-    };
+    /// <summary>Any protocol violation on the ring is a neighbour's bad data: transient, as a lost neighbour is.</summary>
+    private static PcclException ToFailure(Exception e) => e is PcclException { Code: PcclErrorCode.ProtocolViolation } p
+        ? new PcclException(PcclErrorCode.PeerLost, $"ring neighbour sent bad data: {p.Message}; retry", true, p)
+        : OperationFailure.From(e, "all-reduce", "a ring neighbour's connection");
 
     /// <summary>Copies an out-of-place input into the buffer, or sets up the in-place input's backup; returns the backup or null.</summary>
     private InputBackup? PrepareInput<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer) where T : unmanaged

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Pccl.Operations;
 using Pccl.Operations.SharedState;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
@@ -93,7 +94,7 @@ public sealed partial class Communicator
     {
         try
         {
-            return await call.Planned.WaitAsync(ct).ConfigureAwait(false);
+            return await call.Started.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -147,7 +148,7 @@ public sealed partial class Communicator
         catch (Exception e) when (call.Failure is null)
         {
             var failure = ct.IsCancellationRequested
-                ? new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} cancelled the shared-state synchronisation", true)
+                ? OperationFailure.CancelledBy(PeerId, "shared-state synchronisation")
                 : ToSyncFailure(e);
             call.Fail(failure);
             await ReportSyncFailureAsync(plan.Sequence, failure, fetcher).ConfigureAwait(false);
@@ -230,13 +231,11 @@ public sealed partial class Communicator
 
     private void FailSharedState(PcclException reason) => _stateSync?.Fail(reason);
 
-    private static PcclException ToSyncFailure(Exception e) => e switch
-    {
-        ProtocolException p => new PcclException(PcclErrorCode.PeerLost, $"a peer sent bad shared-state data: {p.Message}; retry", true, p),
-        PcclException p => p,
-        IOException or EndOfStreamException or ObjectDisposedException => new PcclException(PcclErrorCode.PeerLost,
-            $"a shared-state connection broke ({e.Message}); retry with the remaining peers", true, e),
-        OperationCanceledException => new PcclException(PcclErrorCode.Aborted, "the shared-state synchronisation was cancelled", true, e),
-        _ => new PcclException(PcclErrorCode.Unknown, e.Message, false, e),
-    };
+    /// <summary>
+    /// Only a codec's <see cref="ProtocolException"/> is a peer's bad data; any other protocol violation (a plan that does
+    /// not match this peer's state) is not transient and passes through.
+    /// </summary>
+    private static PcclException ToSyncFailure(Exception e) => e is ProtocolException p
+        ? new PcclException(PcclErrorCode.PeerLost, $"a peer sent bad shared-state data: {p.Message}; retry", true, p)
+        : OperationFailure.From(e, "shared-state synchronisation", "a shared-state connection");
 }

@@ -6,40 +6,20 @@ namespace Pccl.Operations.Collectives;
 /// A peer's view of one collective in flight on a tag: it waits for the master's start, runs, and waits for the
 /// master's verdict. An abort from the master cancels whatever step it is in at once.
 /// </summary>
-internal sealed class CollectiveCall(uint tag) : IDisposable
+internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, CollectiveComplete>
 {
-    private readonly TaskCompletionSource<CollectiveStart> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _aborted = new();
-
     public uint Tag { get; } = tag;
 
-    public ulong Sequence { get; private set; }
-
-    public CancellationToken Aborted => _aborted.Token;
-
-    /// <summary>The first reason this call failed for, from the master or the peer itself.</summary>
-    public PcclException? Failure { get; private set; }
-
-    public Task<CollectiveStart> Started => _started.Task;
-
-    private int _failureReported;
-
-    /// <summary>True the first time only: the master hears of this peer's failure once.</summary>
-    public bool MarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
-
-    public Task Completed => _completed.Task;
-
-    public void OnMessage(ControlMessage message)
+    public override void OnMessage(ControlMessage message)
     {
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.CollectiveStart:
                 Sequence = message.CollectiveStart.Sequence;
-                _started.TrySetResult(message.CollectiveStart);
+                SetStarted(message.CollectiveStart);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete when message.CollectiveComplete.Sequence == Sequence:
-                _completed.TrySetResult();
+                SetCompleted(message.CollectiveComplete);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveAbort:
                 var abort = message.CollectiveAbort;
@@ -52,25 +32,6 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
         }
     }
 
-    public void Fail(PcclException reason)
-    {
-        if (Failure is not null)
-        {
-            return;
-        }
-
-        Failure = reason;
-        _started.TrySetException(reason);
-        _completed.TrySetException(reason);
-        try
-        {
-            _aborted.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
     private static PcclException FromAbort(CollectiveAbort abort) => abort.Failure switch
     {
         CollectiveFailure.PeerLost => new PcclException(PcclErrorCode.PeerLost,
@@ -79,6 +40,4 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
         CollectiveFailure.TooFewPeers => new PcclException(PcclErrorCode.TooFewPeers, $"all-reduce on tag {abort.Tag}: {abort.Reason}"),
         _ => new PcclException(PcclErrorCode.PeerLost, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true),
     };
-
-    public void Dispose() => _aborted.Dispose();
 }

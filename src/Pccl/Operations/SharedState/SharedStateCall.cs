@@ -7,27 +7,10 @@ namespace Pccl.Operations.SharedState;
 /// waits for the master's verdict. The plan publishes this peer's source so receivers can pull from it; an abort
 /// cancels whatever step the call is in at once.
 /// </summary>
-internal sealed class SharedStateCall(uint group, StateSource source, StateServingTable serving) : IDisposable
+internal sealed class SharedStateCall(uint group, StateSource source, StateServingTable serving)
+    : OperationCall<SharedStateTransferPlan, SharedStateSyncComplete>
 {
-    private readonly TaskCompletionSource<SharedStateTransferPlan> _planned = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<SharedStateSyncComplete> _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _aborted = new();
-    private PcclException? _failure;
-
-    /// <summary>The round's sequence once the plan arrived; 0 before.</summary>
-    public ulong Sequence { get; private set; }
-
-    public CancellationToken Aborted => _aborted.Token;
-
-    /// <summary>The first reason this call failed for, from the master or the peer itself.</summary>
-    public PcclException? Failure => Volatile.Read(ref _failure);
-
-    public Task<SharedStateTransferPlan> Planned => _planned.Task;
-
-    public Task<SharedStateSyncComplete> Completed => _completed.Task;
-
-    /// <summary>Handles a master message; called on the control link's read loop, in order.</summary>
-    public void OnMessage(ControlMessage message)
+    public override void OnMessage(ControlMessage message)
     {
         switch (message.BodyCase)
         {
@@ -35,10 +18,10 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
                 Sequence = message.SharedStateTransferPlan.Sequence;
                 source.AdmitReceivers(message.SharedStateTransferPlan.ReceiverIds);
                 serving.Publish(Sequence, source);
-                _planned.TrySetResult(message.SharedStateTransferPlan);
+                SetStarted(message.SharedStateTransferPlan);
                 break;
             case ControlMessage.BodyOneofCase.SharedStateSyncComplete when message.SharedStateSyncComplete.Sequence == Sequence && Sequence != 0:
-                _completed.TrySetResult(message.SharedStateSyncComplete);
+                SetCompleted(message.SharedStateSyncComplete);
                 break;
             case ControlMessage.BodyOneofCase.SharedStateSyncAbort
                 when message.SharedStateSyncAbort.Sequence == 0 || message.SharedStateSyncAbort.Sequence == Sequence:
@@ -47,27 +30,7 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
         }
     }
 
-    public void Fail(PcclException reason)
-    {
-        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
-        {
-            return;
-        }
-
-        _planned.TrySetException(reason);
-        _completed.TrySetException(reason);
-        _ = _planned.Task.Exception; // the caller may be past one of them; nobody else will observe it
-        _ = _completed.Task.Exception;
-        try
-        {
-            _aborted.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        source.Retire();
-    }
+    protected override void OnFailed() => source.Retire();
 
     private static PcclException FromAbort(uint group, SharedStateSyncAbort abort) => abort.Failure switch
     {
@@ -78,6 +41,4 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
         _ => new PcclException(PcclErrorCode.Aborted,
             $"shared-state synchronisation of peer group {group} aborted: {abort.Reason}; retry", isTransient: true),
     };
-
-    public void Dispose() => _aborted.Dispose();
 }
