@@ -50,6 +50,28 @@ public class DisconnectTests
     }
 
     [Fact]
+    public void ASilentPeerIsKickedAndTheSurvivorsHearWhyItWasLost()
+    {
+        var (a, b, c) = Three();
+
+        _s.Apply(new PeerSilent(b.ConnectionId, "heartbeat timeout: no heartbeat for 600 ms", "no heartbeat for 600 ms (limit 500 ms); check the firewall"));
+
+        Assert.Equal("no heartbeat for 600 ms (limit 500 ms); check the firewall", b.WasKicked(KickReason.HeartbeatTimeout));
+        _s.AssertKickBeforeClose(b);
+        Assert.Equal(
+            [(MembershipChange.Kicked, b.Id, "HeartbeatTimeout: no heartbeat for 600 ms (limit 500 ms); check the firewall"),
+             (MembershipChange.Left, b.Id, "heartbeat timeout: no heartbeat for 600 ms")],
+            _s.Reports.Select(r => (r.Change, r.PeerId, r.Detail)));
+        Assert.Contains(new ForgetHeartbeat(b.Id), _s.Commands);
+        foreach (var p in new[] { a, c })
+        {
+            Assert.Equal("heartbeat timeout: no heartbeat for 600 ms", p.One(Kind.WorldChanged).WorldChanged.Reason);
+        }
+
+        Assert.Empty(_s.Apply(new PeerSilent(b.ConnectionId, "late", "late"))); // already gone: nothing to kick
+    }
+
+    [Fact]
     public void TheLastNonVoterLeavingStartsTheRoundTheOthersVotedFor()
     {
         var (a, b, c) = Three();

@@ -29,6 +29,9 @@ internal sealed partial class MasterCore
             case MessageReceived received:
                 OnMessage(received.ConnectionId, received.Message);
                 break;
+            case PeerSilent silent when State.PeerByConnection.TryGetValue(silent.ConnectionId, out var silentId):
+                Kick(State.Peers[silentId], KickReason.HeartbeatTimeout, silent.Message, silent.Reason);
+                break;
         }
 
         return [.. _commands];
@@ -222,16 +225,17 @@ internal sealed partial class MasterCore
 
     private void Emit(MasterCommand command) => _commands.Add(command);
 
-    private void Kick(PeerRecord peer, KickReason reason, string message)
+    /// <summary>Tells the peer why, closes its connection and removes it; survivors hear <paramref name="lostReason"/> when given.</summary>
+    private void Kick(PeerRecord peer, KickReason reason, string message, string? lostReason = null)
     {
         Emit(new ReportMembership(MembershipChange.Kicked, peer.Id, $"{reason}: {message}"));
-        KickConnection(peer.ConnectionId, reason, message);
+        KickConnection(peer.ConnectionId, reason, message, lostReason);
     }
 
-    private void KickConnection(long connection, KickReason reason, string message)
+    private void KickConnection(long connection, KickReason reason, string message, string? lostReason = null)
     {
         Emit(new SendMessage(connection, new ControlMessage { Kick = new Kick { Reason = reason, Message = message } }));
         Emit(new CloseConnection(connection, $"kicked: {message}"));
-        OnConnectionClosed(connection, $"kicked ({reason}): {message}");
+        OnConnectionClosed(connection, lostReason ?? $"kicked ({reason}): {message}");
     }
 }

@@ -16,3 +16,9 @@ internal sealed record MessageReceived(long ConnectionId, ControlMessage Message
 
 /// <summary>A connection is gone (closed, broken, or its peer's heartbeats stopped).</summary>
 internal sealed record ConnectionClosed(long ConnectionId, string Reason) : MasterEvent;
+
+/// <summary>
+/// A registered peer's heartbeats stopped: the core kicks it like any other misbehaving peer. <paramref name="Message"/>
+/// is what the peer is told; <paramref name="Reason"/> is why the survivors lost it.
+/// </summary>
+internal sealed record PeerSilent(long ConnectionId, string Reason, string Message) : MasterEvent;

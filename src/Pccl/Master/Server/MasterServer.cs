@@ -229,7 +229,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 }
                 else if (e is HeartbeatExpired expired)
                 {
-                    coreEvent = OnHeartbeatExpired(expired.Peer);
+                    coreEvent = SilenceOf(expired.Peer);
                 }
                 else if (e is StatusRequested request)
                 {
@@ -244,6 +244,12 @@ internal sealed class MasterServer : IAsyncDisposable
 
                 if (coreEvent is ConnectionClosed closed && _connections.Remove(closed.ConnectionId))
                 {
+                    ReleasePeerSlot();
+                }
+                else if (coreEvent is PeerSilent silent && _connections.Remove(silent.ConnectionId, out var hung))
+                {
+                    // A hung peer's TCP connection stays open and it may never read the kick: cut it after a grace.
+                    hung.AbortAfter(_options.HeartbeatTimeout, _stop.Token);
                     ReleasePeerSlot();
                 }
             }
@@ -276,31 +282,13 @@ internal sealed class MasterServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A hung peer's TCP connection stays open, so the master closes it: a Kick tells the peer why should it wake up,
-    /// and the connection is cut after a grace even if the peer never reads it.
-    /// </summary>
-    private ConnectionClosed OnHeartbeatExpired(SilentPeer peer)
+    /// <summary>The core kicks a silent peer; the message tells it why should it wake up.</summary>
+    private PeerSilent SilenceOf(SilentPeer peer)
     {
         var reason = $"heartbeat timeout: no heartbeat for {peer.Silence.TotalMilliseconds:0} ms";
-        if (_connections.TryGetValue(peer.ConnectionId, out var connection))
-        {
-            PcclInstruments.RecordPeerKicked(MetricTags.KickReasons.HeartbeatTimeout);
-            _logger.PeerKicked(peer.PeerId, reason);
-            connection.Send(new ControlMessage
-            {
-                Kick = new Kick
-                {
-                    Reason = KickReason.HeartbeatTimeout,
-                    Message = $"{reason} (limit {_options.HeartbeatTimeout.TotalMilliseconds:0} ms); " +
-                              "the process hung or UDP to the master's port is blocked: check the firewall, or raise network.heartbeat_timeout_ms",
-                },
-            });
-            connection.CloseAfterFlush();
-            connection.AbortAfter(_options.HeartbeatTimeout, _stop.Token);
-        }
-
-        return new ConnectionClosed(peer.ConnectionId, reason);
+        return new PeerSilent(peer.ConnectionId, reason,
+            $"{reason} (limit {_options.HeartbeatTimeout.TotalMilliseconds:0} ms); " +
+            "the process hung or UDP to the master's port is blocked: check the firewall, or raise network.heartbeat_timeout_ms");
     }
 
     /// <summary>Logs and counts a membership change; commands run after the core's whole step, so the state is final.</summary>
@@ -382,7 +370,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _logger.MasterStopped();
     }
 
-    /// <summary>Shell-only event: a peer's heartbeats stopped; the shell closes its connection and tells the core.</summary>
+    /// <summary>Shell-only event: a peer's heartbeats stopped; the shell words it for the core, which kicks the peer.</summary>
     private sealed record HeartbeatExpired(SilentPeer Peer) : MasterEvent;
 
     /// <summary>Shell-only event: <c>/status</c> asks for a snapshot.</summary>
