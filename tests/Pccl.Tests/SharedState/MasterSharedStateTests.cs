@@ -37,6 +37,23 @@ public class MasterSharedStateTests
     }
 
     [Fact]
+    public void EachDonorLearnsEveryReceiverThatMayPullFromItOnceAndInOrder()
+    {
+        (string, ulong)[] elected = [("a", 0xA1), ("b", 0xB1)];
+        (string, ulong)[] diverged = [("a", 0xA2), ("b", 0xB2)];
+        var master = new MasterHarness();
+        master.Start(0, 0, 0, 0, 0);
+        master.Request(5, 1, diverged);
+        master.Request(1, 1, elected);
+        master.Request(4, 1, diverged);
+        master.Request(2, 1, elected);
+        var commands = master.Request(3, 1, elected);
+
+        Assert.All(new ulong[] { 1, 2, 3 }, p => Assert.Equal(new ulong[] { 4, 5 }, To(commands, p).Single().SharedStateTransferPlan.ReceiverIds));
+        Assert.All(new ulong[] { 4, 5 }, p => Assert.Empty(To(commands, p).Single().SharedStateTransferPlan.ReceiverIds));
+    }
+
+    [Fact]
     public void NobodyReceivingCompletesAtOnce()
     {
         var master = new MasterHarness();

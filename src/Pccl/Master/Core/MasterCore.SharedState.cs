@@ -84,9 +84,11 @@ internal sealed partial class MasterCore
         round.Sequence = ++State.LastSequence;
         round.Participants.UnionWith(members);
         round.AwaitingDone.UnionWith(plan.Peers.Where(p => p.Receive.Count > 0).Select(p => p.PeerId));
+        var assignments = plan.Peers.ToDictionary(p => p.PeerId);
+        var receivers = ReceiversByDonor(plan);
         foreach (var id in members)
         {
-            Send(State.Peers[id], new ControlMessage { SharedStateTransferPlan = PlanFor(plan.For(id), round) });
+            Send(State.Peers[id], new ControlMessage { SharedStateTransferPlan = PlanFor(assignments[id], receivers, round) });
         }
 
         if (round.AwaitingDone.Count == 0)
@@ -95,7 +97,7 @@ internal sealed partial class MasterCore
         }
     }
 
-    private SharedStateTransferPlan PlanFor(PeerSyncAssignment assignment, SharedStateRound round)
+    private SharedStateTransferPlan PlanFor(PeerSyncAssignment assignment, Dictionary<ulong, SortedSet<ulong>> receiversByDonor, SharedStateRound round)
     {
         var message = new SharedStateTransferPlan { Sequence = round.Sequence, Revision = round.Plan!.Revision };
         foreach (var tensor in assignment.Receive)
@@ -110,10 +112,35 @@ internal sealed partial class MasterCore
             message.Donors.Add(new SharedStateDonor { PeerId = donor.Id, Address = donor.Address, P2PPort = donor.P2PPort });
         }
 
-        // A receiver may pull any of its keys from any donor of that key (lost donors' ranges move), so all of them may connect.
-        message.ReceiverIds.AddRange(round.Plan.Peers.Where(p => p.Receive.Any(t => t.Donors.Contains(assignment.PeerId))).Select(p => p.PeerId).Order());
+        if (receiversByDonor.TryGetValue(assignment.PeerId, out var receivers))
+        {
+            message.ReceiverIds.AddRange(receivers);
+        }
 
         return message;
+    }
+
+    /// <summary>
+    /// Who may connect to each donor, ascending: a receiver may pull any of its keys from any donor of that key (lost
+    /// donors' ranges move), so every donor of any of its keys. One pass over the plan, not one per member.
+    /// </summary>
+    private static Dictionary<ulong, SortedSet<ulong>> ReceiversByDonor(SharedStateSyncPlan plan)
+    {
+        var byDonor = new Dictionary<ulong, SortedSet<ulong>>();
+        foreach (var receiver in plan.Peers)
+        {
+            foreach (var donor in receiver.Receive.SelectMany(t => t.Donors))
+            {
+                if (!byDonor.TryGetValue(donor, out var receivers))
+                {
+                    byDonor[donor] = receivers = [];
+                }
+
+                receivers.Add(receiver.PeerId);
+            }
+        }
+
+        return byDonor;
     }
 
     private void OnSharedStateSyncDone(PeerRecord peer, SharedStateSyncDone done)
