@@ -28,15 +28,8 @@ internal sealed class CliContext : IDisposable
     public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags)
     {
         var environment = ConfigLoader.ProcessEnvironment();
-        var layered = new Dictionary<string, string>(flags);
-        var consoleOnly = layered.TryGetValue("logging.file", out var requested) && requested == "none";
-        if (consoleOnly)
-        {
-            layered.Remove("logging.file");
-        }
-
-        var config = ConfigLoader.Load(configPath, environment, layered, ServiceDefaults);
-        var logFile = consoleOnly ? null : config.Logging.File;
+        var config = ConfigLoader.Load(configPath, environment, flags, ServiceDefaults);
+        var logFile = config.Logging.File;
         if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))
         {
             logFile = null; // the seed's file default applies once configured

@@ -39,7 +39,7 @@ internal static class ConfigSchema
         Performance("enable_compression", ValueParsers.Boolean, (p, v) => p with { EnableCompression = (bool)v! }),
         Performance("p2p_connection_pool_size", ValueParsers.Int32(1, 256), (p, v) => p with { P2PConnectionPoolSize = (int)v! }),
         Logging("level", ValueParsers.Level, (l, v) => l with { Level = (LogLevel)v! }),
-        Logging("file", ValueParsers.OptionalText, (l, v) => l with { File = (string?)v }),
+        Logging("file", ValueParsers.LogFile, (l, v) => l with { File = (string?)v }),
         Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),
         Metrics("enabled", ValueParsers.Boolean, (m, v) => m with { Enabled = (bool)v! }),
         Metrics("port", ValueParsers.Int32(0, 65535), (m, v) => m with { Port = (int)v! }),

@@ -8,7 +8,7 @@ public sealed record LoggingConfig
     /// <summary><c>level</c>: TRACE, DEBUG, INFO, WARN or ERROR; default INFO.</summary>
     public LogLevel Level { get; init; } = LogLevel.Information;
 
-    /// <summary><c>file</c>: log file path, default /var/log/pccl/worker.log; null logs to the console only.</summary>
+    /// <summary><c>file</c>: log file path, default /var/log/pccl/worker.log; null (set as null, empty or <c>none</c>) logs to the console only.</summary>
     public string? File { get; init; } = "/var/log/pccl/worker.log";
 
     /// <summary><c>max_size_mb</c>: size at which the log file rotates, default 100.</summary>

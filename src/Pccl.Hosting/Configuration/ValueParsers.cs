@@ -40,6 +40,16 @@ internal static class ValueParsers
         ? ParseOutcome.Fail("must be a single value, got a list")
         : ParseOutcome.Ok(string.IsNullOrEmpty(raw.Text) ? null : raw.Text);
 
+    /// <summary>
+    /// A log file path; null, empty or the word <c>none</c> means no file (the console only), whichever source says it:
+    /// a file literally named "none" would be an odd log, and <c>--log-file none</c> must mean the same as the variable.
+    /// </summary>
+    public static ParseOutcome LogFile(RawValue raw)
+    {
+        var outcome = OptionalText(raw);
+        return outcome.Value is "none" ? ParseOutcome.Ok(null) : outcome;
+    }
+
     public static ParseOutcome Host(RawValue raw) => Scalar(raw, "a host name or IP address", text =>
         Uri.CheckHostName(text.Trim()) == UriHostNameType.Unknown
             ? ParseOutcome.Fail($"must be a host name or IP address, got '{text}'")

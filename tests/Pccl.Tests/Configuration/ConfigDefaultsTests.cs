@@ -121,6 +121,16 @@ public class ConfigDefaultsTests
         Assert.Null(config.FaultTolerance.CheckpointDir);
     }
 
+    [Fact]
+    public void LogFileNoneMeansTheConsoleOnlyFromEverySource()
+    {
+        const string File = "logging:\n  file: /var/log/run.log\n";
+        Assert.Null(ConfigHarness.Valid("logging:\n  file: none\n").Logging.File);
+        Assert.Null(ConfigHarness.Valid(File, new Dictionary<string, string> { ["PCCL_LOGGING_FILE"] = "none" }).Logging.File);
+        Assert.Null(ConfigHarness.Valid(File, null, new Dictionary<string, string> { ["logging.file"] = "none" }).Logging.File);
+        Assert.Equal("none.log", ConfigHarness.Valid("", new Dictionary<string, string> { ["PCCL_LOGGING_FILE"] = "none.log" }).Logging.File);
+    }
+
     [Theory]
     [InlineData("trace", LogLevel.Trace)]
     [InlineData("DEBUG", LogLevel.Debug)]
