@@ -15,7 +15,7 @@ namespace Pccl.Cli.Chaos;
 /// </summary>
 internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiConsole console)
 {
-    private readonly List<ChaosWorker> _workers = [];
+    private readonly List<WorkerProcess> _workers = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Random _random = new(options.Seed);
     private int _kills;
@@ -141,9 +141,9 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         }
     }
 
-    private ChaosWorker StartWorker()
+    private WorkerProcess StartWorker()
     {
-        var worker = ChaosWorker.Start(_workers.Count + 1, masterPort, options.Elements, options.StepDelayMs, _clock.Elapsed);
+        var worker = WorkerProcess.Start(_workers.Count + 1, masterPort, options.Elements, options.StepDelayMs, _clock.Elapsed);
         _workers.Add(worker);
         return worker;
     }

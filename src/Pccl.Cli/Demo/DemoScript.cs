@@ -13,6 +13,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(90);
     private readonly List<WorkerProcess> _workers = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private WorkerProcess? _victim; // the one worker SIGKILLed; shutting the others down marks them killed too
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -27,7 +28,8 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
             await WaitAsync($"all {peers} workers train together", () => Alive().All(w => StepsAtWorld(w, peers) >= StepsPerPhase), ct);
 
             var victim = Alive().Last();
-            victim.KillHard();
+            victim.Kill();
+            _victim = victim;
             Say($"[red]SIGKILL[/] worker {victim.Index} (peer {victim.PeerId}, pid {victim.Pid}) in the middle of training");
             var survivorsFrom = Alive().ToDictionary(w => w, w => w.Reports.Count);
             await WaitAsync($"the {peers - 1} survivors recover and keep training",
@@ -50,7 +52,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
         }
         finally
         {
-            await Task.WhenAll(Alive().Select(w => w.StopAsync(TimeSpan.FromSeconds(5))));
+            await Task.WhenAll(Alive().Select(w => w.ShutdownAsync(TimeSpan.FromSeconds(5))));
         }
 
         return PrintSummary();
@@ -58,17 +60,12 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
 
     private WorkerProcess StartWorker()
     {
-        var worker = WorkerProcess.Start(_workers.Count + 1,
-        [
-            "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
-            "--metrics", "false", // several workers on one host cannot share the default metrics port
-        ]);
+        var worker = WorkerProcess.Start(_workers.Count + 1, masterPort, elements, stepDelayMs, _clock.Elapsed);
         _workers.Add(worker);
         return worker;
     }
 
-    private IEnumerable<WorkerProcess> Alive() => _workers.Where(w => !w.Killed && !w.HasExited);
+    private IEnumerable<WorkerProcess> Alive() => _workers.Where(w => w.Alive);
 
     private static int StepsAtWorld(WorkerProcess w, int world) => w.Reports.Count(r => r.WorldSize == world);
 
@@ -128,7 +125,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
             table.AddRow(w.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), w.PeerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 reports.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), reports.Sum(r => r.Retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 (reports.Count > 0 ? reports[^1].WorldSize.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"), $"{median:0.0} ms",
-                w.Killed ? "[red]killed[/]" : "stopped");
+                w == _victim ? "[red]killed[/]" : "stopped");
         }
 
         console.Write(table);

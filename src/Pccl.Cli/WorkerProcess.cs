@@ -3,13 +3,13 @@ using System.Text.Json;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Processes;
 
-namespace Pccl.Cli.Chaos;
+namespace Pccl.Cli;
 
 /// <summary>
-/// One <c>pccl worker --json</c> process of a chaos run: the steps it reported, what the driver did to it (killed,
-/// stopped, resumed) and its last log lines, so an unexpected exit can be told from an expected one.
+/// One <c>pccl worker --json</c> process of a demo or chaos run: the steps it reported, what the driver did to it
+/// (killed, stopped, resumed) and its last log lines, so an unexpected exit can be told from an expected one.
 /// </summary>
-internal sealed class ChaosWorker : IDisposable
+internal sealed class WorkerProcess : IDisposable
 {
     private const int LogLines = 20;
     private readonly Process _process;
@@ -17,7 +17,7 @@ internal sealed class ChaosWorker : IDisposable
     private readonly Queue<string> _log = new();
     private readonly Lock _gate = new();
 
-    private ChaosWorker(int index, Process process, TimeSpan startedAt)
+    private WorkerProcess(int index, Process process, TimeSpan startedAt)
     {
         Index = index;
         StartedAt = startedAt;
@@ -60,9 +60,15 @@ internal sealed class ChaosWorker : IDisposable
 
     public IReadOnlyList<StepReport> Reports { get { lock (_gate) { return [.. _reports]; } } }
 
+    /// <summary>The peer id of its last step; 0 before the first.</summary>
+    public ulong PeerId { get { lock (_gate) { return _reports.Count > 0 ? _reports[^1].PeerId : 0; } } }
+
     public string LogTail { get { lock (_gate) { return string.Join(Environment.NewLine, _log); } } }
 
-    public static ChaosWorker Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now)
+    /// <summary>Its last log line; null before the first.</summary>
+    public string? LastLog { get { lock (_gate) { return _log.LastOrDefault(); } } }
+
+    public static WorkerProcess Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now)
     {
         var process = SelfLauncher.Start(
         [
@@ -70,7 +76,7 @@ internal sealed class ChaosWorker : IDisposable
             "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
             "--metrics", "false", // up to 8 workers on one host: they would all want port 9090
         ]);
-        return new ChaosWorker(index, process, now);
+        return new WorkerProcess(index, process, now);
     }
 
     public void Kill()
