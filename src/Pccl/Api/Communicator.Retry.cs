@@ -22,26 +22,8 @@ public sealed partial class Communicator
     /// at once.
     /// </exception>
     public async Task<AllReduceInfo> AllReduceWithRetryAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
-        where T : unmanaged
-    {
-        options ??= AllReduceOptions.Default;
-        PcclException? last = null;
-        for (var failed = 0; ; )
-        {
-            try
-            {
-                var info = await AllReduceAsync(buffer, options, ct).ConfigureAwait(false);
-                return failed == 0 ? info : info with { Retries = failed, LastFailure = last };
-            }
-            catch (PcclException e) when (e.IsTransient && !ct.IsCancellationRequested)
-            {
-                last = e;
-                failed++;
-                ThrowUnlessRetryable(e, failed, options.Tag);
-                NoteRecovery(options.Tag, failed);
-            }
-        }
-    }
+        where T : unmanaged =>
+        (await AllReduceManyWithRetryAsync([new AllReduceOperation<T>(buffer, options ?? AllReduceOptions.Default)], maxInFlight: 1, ct).ConfigureAwait(false))[0];
 
     /// <summary>
     /// Runs a batch of in-place all-reduces with up to <paramref name="maxInFlight"/> of them in flight at once, each on
