@@ -83,7 +83,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         // Aim at the middle of an operation: a fraction of a typical all-reduce after the victim's latest success.
         var since = MonotonicClock.NowNs();
         await WaitAsync("the victim's next success", () => victim.After(since, RecoveryEvent.Success).Any(), ct);
-        var last = victim.After(since, RecoveryEvent.Success).First().TimeNs;
+        var last = victim.After(since, RecoveryEvent.Success)[0].TimeNs;
         var aim = last + (long)(typical * (0.3 + (0.3 * _random.NextDouble())) * 1e6);
         var wait = TimeSpan.FromTicks(Math.Max(0, aim - MonotonicClock.NowNs()) / 100);
         await Task.Delay(wait, ct);
@@ -91,10 +91,10 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         var fault = MonotonicClock.NowNs();
         victim.Signal(signal);
         await WaitAsync("every survivor's next success", () => survivors.All(p => p.After(fault, RecoveryEvent.Success).Any()), ct);
-        var errors = survivors.Select(p => p.After(fault, RecoveryEvent.Error).Where(e => e.TimeNs < p.After(fault, RecoveryEvent.Success).First().TimeNs)
+        var errors = survivors.Select(p => p.After(fault, RecoveryEvent.Error).Where(e => e.TimeNs < p.After(fault, RecoveryEvent.Success)[0].TimeNs)
             .Select(e => (long?)e.TimeNs).FirstOrDefault()).ToList();
         var errorMs = errors.All(e => e is not null) ? errors.Max(e => e!.Value - fault) / 1e6 : (double?)null;
-        var successMs = survivors.Max(p => p.After(fault, RecoveryEvent.Success).First().TimeNs - fault) / 1e6;
+        var successMs = survivors.Max(p => p.After(fault, RecoveryEvent.Success)[0].TimeNs - fault) / 1e6;
 
         // One all-reduce of the smaller world: the survivors' steady operations after the recovery.
         await WaitAsync("three operations of the smaller world", () => survivors.All(p => p.After(fault, RecoveryEvent.Success).Count(e => e.World == peers - 1) >= 4), ct);

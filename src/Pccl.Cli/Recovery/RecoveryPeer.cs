@@ -11,6 +11,7 @@ internal sealed class RecoveryPeer : IDisposable
     private readonly List<RecoveryEvent> _events = [];
     private readonly Lock _gate = new();
     private string _lastLog = "";
+    private bool _inTimeOrder = true;
 
     private RecoveryPeer(Process process)
     {
@@ -37,7 +38,53 @@ internal sealed class RecoveryPeer : IDisposable
     public static RecoveryPeer Start(int masterPort, long elements) => new(SelfLauncher.Start(
         ["bench", "recovery-worker", "--master", $"127.0.0.1:{masterPort}", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
 
-    public IEnumerable<RecoveryEvent> After(long ns, string kind) => Events.Where(e => e.Kind == kind && e.TimeNs > ns);
+    /// <summary>
+    /// Its events of <paramref name="kind"/> stamped after <paramref name="ns"/>, in arrival order. The bench polls this
+    /// every few milliseconds while it measures, so it reads only the events after <paramref name="ns"/>, not the run's
+    /// whole history: a worker stamps and prints its events from one loop, so they arrive in time order and a binary
+    /// search finds the first.
+    /// </summary>
+    public IReadOnlyList<RecoveryEvent> After(long ns, string kind)
+    {
+        lock (_gate)
+        {
+            var matches = new List<RecoveryEvent>();
+            for (var i = FirstAfter(ns); i < _events.Count; i++)
+            {
+                if (_events[i].Kind == kind)
+                {
+                    matches.Add(_events[i]);
+                }
+            }
+
+            return matches;
+        }
+    }
+
+    /// <summary>The index of the first event stamped after <paramref name="ns"/>; 0 (read everything) should a worker ever print out of order.</summary>
+    private int FirstAfter(long ns)
+    {
+        if (!_inTimeOrder)
+        {
+            return 0;
+        }
+
+        var (low, high) = (0, _events.Count);
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (_events[middle].TimeNs > ns)
+            {
+                high = middle;
+            }
+            else
+            {
+                low = middle + 1;
+            }
+        }
+
+        return low;
+    }
 
     public void Signal(int signal)
     {
@@ -69,6 +116,7 @@ internal sealed class RecoveryPeer : IDisposable
                 ReadyReceivedNs = Workload.MonotonicClock.NowNs();
             }
 
+            _inTimeOrder &= _events.Count == 0 || e.TimeNs >= _events[^1].TimeNs;
             _events.Add(e);
         }
     }
