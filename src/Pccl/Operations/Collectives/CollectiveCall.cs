@@ -10,6 +10,7 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
 {
     private readonly TaskCompletionSource<CollectiveStart> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _withdrawn = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _aborted = new();
 
     public uint Tag { get; } = tag;
@@ -30,13 +31,27 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
 
     public Task Completed => _completed.Task;
 
-    public void OnMessage(ControlMessage message)
+    /// <summary>
+    /// Completes when the master answers this call's withdrawal (it holds no init of the call any more), or when the
+    /// master is lost (nothing is left there to withdraw from).
+    /// </summary>
+    public Task Withdrawn => _withdrawn.Task;
+
+    /// <summary>Takes a message of the master's for this call; false for a start that came after the call had failed, which the caller must refuse.</summary>
+    public bool OnMessage(ControlMessage message)
     {
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.CollectiveStart:
+                if (!_started.TrySetResult(message.CollectiveStart))
+                {
+                    return false;
+                }
+
                 Sequence = message.CollectiveStart.Sequence;
-                _started.TrySetResult(message.CollectiveStart);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
+                _withdrawn.TrySetResult();
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete when message.CollectiveComplete.Sequence == Sequence:
                 _completed.TrySetResult();
@@ -50,6 +65,15 @@ internal sealed class CollectiveCall(uint tag) : IDisposable
 
                 break;
         }
+
+        return true;
+    }
+
+    /// <summary>The master is gone: the call fails with <paramref name="reason"/>, and a withdrawal waits for no answer.</summary>
+    public void MasterLost(PcclException reason)
+    {
+        Fail(reason);
+        _withdrawn.TrySetResult();
     }
 
     public void Fail(PcclException reason)
