@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Pccl.Operations;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
@@ -82,6 +83,9 @@ public sealed partial class Communicator
         }
         catch (Exception e)
         {
+            // Failed first, so whether the master's start came before this failure is settled: one that comes later is
+            // refused (RouteCollective), not taken by a call nobody runs.
+            call.Fail(FailureOf(call, e, ct));
             if (call.Started.IsCompletedSuccessfully)
             {
                 // whatever stopped this peer, the others must not wait for its data: tell the master first, so it
@@ -98,7 +102,7 @@ public sealed partial class Communicator
             }
             else
             {
-                await WithdrawAsync(options.Tag).ConfigureAwait(false);
+                await WithdrawAsync(call).ConfigureAwait(false);
             }
 
             Restore(send, backup, bytes.Memory);
@@ -108,7 +112,6 @@ public sealed partial class Communicator
             }
 
             var failure = call.Failure ?? ToFailure(e);
-            call.Fail(failure);
             ReportAborted(options.Tag, failure);
             throw send is null && backup is null ? BufferUndefined(failure) : failure;
         }
@@ -191,16 +194,28 @@ public sealed partial class Communicator
         }
     }
 
-    /// <summary>Takes back an operation the master has not started yet, so the others are not left gathering for it.</summary>
-    private async Task WithdrawAsync(uint tag)
+    /// <summary>
+    /// Takes back an operation the master has not started for this peer, so the others are not left gathering for it,
+    /// and returns once the master has forgotten this peer's init. Returning earlier would let the caller's next
+    /// operation on the tag race the withdrawal: another peer's init, arriving on its own connection before the
+    /// withdrawal, would be paired with the withdrawn init. The wait ends at once when the master is lost and after one
+    /// heartbeat timeout at most (a master that slow is about to be declared lost anyway).
+    /// </summary>
+    private async Task WithdrawAsync(CollectiveCall call)
     {
         try
         {
-            await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = tag, Sequence = 0, Success = false, Error = "withdrawn" } }, CancellationToken.None).ConfigureAwait(false);
+            await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = call.Tag, Sequence = 0, Success = false, Error = "withdrawn" } }, CancellationToken.None).ConfigureAwait(false);
+            await call.Withdrawn.WaitAsync(_options.HeartbeatTimeout).ConfigureAwait(false);
         }
         catch (PcclException)
         {
             // master lost: nothing to withdraw from
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("the master did not confirm the withdrawal of tag {Tag} within {Timeout} ms; the tag is free again on this peer anyway",
+                call.Tag, _options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
 

@@ -188,6 +188,9 @@ public sealed partial class Communicator : IAsyncDisposable
             case ControlMessage.BodyOneofCase.CollectiveComplete:
                 RouteCollective(message.CollectiveComplete.Tag, message);
                 break;
+            case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
+                RouteCollective(message.CollectiveWithdrawn.Tag, message);
+                break;
             case ControlMessage.BodyOneofCase.SharedStateTransferPlan:
             case ControlMessage.BodyOneofCase.SharedStateSyncComplete:
             case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
@@ -200,13 +203,14 @@ public sealed partial class Communicator : IAsyncDisposable
 
     private void RouteCollective(uint tag, ControlMessage message)
     {
-        if (_collectives.TryGetValue(tag, out var call))
+        if (_collectives.TryGetValue(tag, out var call) && call.OnMessage(message))
         {
-            call.OnMessage(message);
+            return;
         }
-        else if (message.BodyCase == ControlMessage.BodyOneofCase.CollectiveStart)
+
+        if (message.BodyCase == ControlMessage.BodyOneofCase.CollectiveStart)
         {
-            // Started just as the caller withdrew: refuse it so the others are aborted instead of waiting for this peer.
+            // Started just as the caller gave up: refuse it so the others are aborted instead of waiting for this peer.
             var start = message.CollectiveStart;
             _ioGate.Withdraw(start.Sequence);
             _ = ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} withdrew the operation before it started", true));
@@ -274,7 +278,7 @@ public sealed partial class Communicator : IAsyncDisposable
         _membershipReply?.TrySetException(first);
         foreach (var call in _collectives.Values)
         {
-            call.Fail(first);
+            call.MasterLost(first);
         }
 
         FailSharedState(first);

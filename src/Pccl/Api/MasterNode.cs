@@ -48,8 +48,8 @@ public sealed class MasterNode : IAsyncDisposable
     /// <summary>The master's shell, for tests that inspect its counters.</summary>
     internal MasterServer ServerForTest => _server;
 
-    /// <summary>Keeps the master running but stops answering heartbeats, as a hung master would; for tests.</summary>
-    internal void PauseHeartbeatAnswersForTest() => _server.PauseHeartbeatAnswersForTest();
+    /// <summary>Keeps the master's process and connections up but has it answer nothing more, as a hung master would; for tests.</summary>
+    internal void HangForTest() => _server.HangForTest();
 
     /// <summary>Tells every peer the master is going away and stops.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();

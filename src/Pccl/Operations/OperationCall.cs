@@ -32,8 +32,11 @@ internal abstract class OperationCall<TStart, TComplete> : IDisposable
     /// <summary>True the first time only: the master hears of this peer's failure once.</summary>
     public bool MarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
 
-    /// <summary>Handles a master message; called on the control link's read loop, in order.</summary>
-    public abstract void OnMessage(ControlMessage message);
+    /// <summary>
+    /// Handles a master message; called on the control link's read loop, in order. False when the call refuses it (a
+    /// go-ahead that came after the call had failed), which the caller must tell the master.
+    /// </summary>
+    public abstract bool OnMessage(ControlMessage message);
 
     public void Fail(PcclException reason)
     {
@@ -59,7 +62,8 @@ internal abstract class OperationCall<TStart, TComplete> : IDisposable
 
     public void Dispose() => _aborted.Dispose();
 
-    protected void SetStarted(TStart start) => _started.TrySetResult(start);
+    /// <summary>False when the call has failed already (its start wait holds the failure).</summary>
+    protected bool SetStarted(TStart start) => _started.TrySetResult(start);
 
     protected void SetCompleted(TComplete complete) => _completed.TrySetResult(complete);
 

@@ -134,9 +134,7 @@ public class CollectiveTests
     public void AfterAMismatchTheTagCanBeRetried()
     {
         var (a, b, c) = Three();
-        _s.Send(a, Msg.Init(1));
-        _s.Send(b, Msg.Init(1));
-        _s.Send(c, Msg.Init(1, count: 1));
+        SendMismatchedInits(1, a, b, c);
 
         _s.Run(1, a, b, c);
 
@@ -256,6 +254,78 @@ public class CollectiveTests
     }
 
     [Fact]
+    public void AWithdrawalWhileGatheringIsAnsweredAndTheNextInitIsNotPairedWithIt()
+    {
+        var (a, b, c) = Three();
+        _s.Send(a, Msg.Init(5, count: 16));
+
+        _s.Send(a, Msg.Withdraw(5));
+
+        Assert.Equal(5U, a.One(Kind.CollectiveWithdrawn).CollectiveWithdrawn.Tag);
+        a.Got(Kind.CollectiveWithdrawn);
+        b.GotNothing();
+        Assert.Empty(_s.State.Collectives);
+
+        // what the peer does once it has the answer: the others' inits meet its new one, not the withdrawn one
+        _s.Send(b, Msg.Init(5, count: 2));
+        _s.Send(c, Msg.Init(5, count: 2));
+        _s.Send(a, Msg.Init(5, count: 2));
+        Assert.All(new[] { a, b, c }, p => p.Got(Kind.CollectiveStart));
+    }
+
+    [Fact]
+    public void AWithdrawalLeavesTheOthersGathering()
+    {
+        var (a, b, c) = Three();
+        _s.Send(a, Msg.Init(5));
+        _s.Send(b, Msg.Init(5));
+
+        _s.Send(a, Msg.Withdraw(5));
+
+        a.Got(Kind.CollectiveWithdrawn);
+        b.GotNothing();
+        Assert.Equal([b.Id], _s.State.Collectives[(0, 5)].Inits.Keys);
+        _s.Send(c, Msg.Init(5));
+        b.GotNothing();
+        _s.Send(a, Msg.Init(5));
+        Assert.All(new[] { a, b, c }, p => p.Got(Kind.CollectiveStart));
+    }
+
+    [Fact]
+    public void AWithdrawalThatCrossedTheStartAbortsTheOthers()
+    {
+        var (a, b, c) = Three();
+        var seq = _s.Run(5, a, b, c);
+
+        _s.Send(a, Msg.Withdraw(5));
+
+        a.Got(Kind.CollectiveWithdrawn);
+        foreach (var p in new[] { b, c })
+        {
+            var abort = p.One(Kind.CollectiveAbort).CollectiveAbort;
+            Assert.Equal((CollectiveFailure.PeerFailed, 5U, seq), (abort.Failure, abort.Tag, abort.Sequence));
+            Assert.Contains($"peer {a.Id} withdrew", abort.Reason);
+        }
+
+        Assert.Empty(_s.State.Collectives);
+        Assert.True(_s.Run(5, a, b, c) > seq);
+    }
+
+    [Fact]
+    public void AWithdrawalIsAnsweredAlsoWhenAnAbortEndedTheRoundFirst()
+    {
+        var (a, b, c) = Three();
+        SendMismatchedInits(5, a, b, c);
+        c.Got(Kind.CollectiveAbort);
+
+        _s.Send(c, Msg.Withdraw(5));
+
+        c.Got(Kind.CollectiveWithdrawn);
+        a.GotNothing();
+        Assert.Empty(_s.State.Collectives);
+    }
+
+    [Fact]
     public void ADoneFromAnotherGroupDoesNotCount()
     {
         var peers = _s.Form(("a", 0), ("b", 0), ("c", 1), ("d", 1));
@@ -329,6 +399,14 @@ public class CollectiveTests
         }
 
         Assert.All(peers, p => p.Got(Kind.CollectiveComplete));
+    }
+
+    /// <summary>The last peer's element count differs, so the master aborts the tag's round for all three.</summary>
+    private void SendMismatchedInits(uint tag, SimPeer a, SimPeer b, SimPeer c)
+    {
+        _s.Send(a, Msg.Init(tag));
+        _s.Send(b, Msg.Init(tag));
+        _s.Send(c, Msg.Init(tag, count: 1));
     }
 
     private (SimPeer A, SimPeer B, SimPeer C) Three()

@@ -123,16 +123,15 @@ internal sealed partial class MasterCore
 
     private void OnCollectiveDone(PeerRecord peer, CollectiveDone done)
     {
+        if (done.Sequence == 0 && !done.Success)
+        {
+            OnCollectiveWithdrawn(peer, done.Tag);
+            return;
+        }
+
         if (!State.Collectives.TryGetValue((peer.Group, done.Tag), out var round))
         {
             return; // the operation was aborted already: a late report, not an error
-        }
-
-        if (!round.Running && done.Sequence == 0 && !done.Success)
-        {
-            // withdrawn before it started (the caller cancelled): the others keep gathering
-            ForgetInit(round, peer.Id);
-            return;
         }
 
         if (round.Sequence != done.Sequence || !round.Participants.Contains(peer.Id))
@@ -157,6 +156,31 @@ internal sealed partial class MasterCore
                 Send(State.Peers[id], complete);
             }
         }
+    }
+
+    /// <summary>
+    /// A peer takes back its init before it saw the operation start (its caller cancelled or failed). While gathering,
+    /// the others keep gathering without it; if the master started the operation just before, the start is on its way
+    /// to a peer that will not run it, so the others are aborted. The peer is always answered, even when an abort ended
+    /// the round first: it waits for the answer before it lets its caller go, so its next init on the tag can never be
+    /// paired with the withdrawn one by an init of another peer that overtook the withdrawal on another connection.
+    /// </summary>
+    private void OnCollectiveWithdrawn(PeerRecord peer, uint tag)
+    {
+        if (State.Collectives.TryGetValue((peer.Group, tag), out var round))
+        {
+            if (!round.Running)
+            {
+                ForgetInit(round, peer.Id);
+            }
+            else if (round.Participants.Contains(peer.Id))
+            {
+                AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
+                    $"peer {peer.Id} withdrew the operation before its start reached it", 0);
+            }
+        }
+
+        Send(peer, new ControlMessage { CollectiveWithdrawn = new CollectiveWithdrawn { Tag = tag } });
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private long _nextConnectionId;
     private Task _acceptLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
+    private volatile bool _hungForTest;
 
     public MasterServer(MasterOptions options, ConnectionSecurity security, ILogger logger)
     {
@@ -220,6 +221,11 @@ internal sealed class MasterServer : IAsyncDisposable
         {
             await foreach (var e in _events.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
+                if (_hungForTest)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
+                }
+
                 var coreEvent = e;
                 if (e is ConnectionOpenedWithHandle opened)
                 {
@@ -343,8 +349,15 @@ internal sealed class MasterServer : IAsyncDisposable
     /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
     internal long DroppedHandshakesForTest => _handshakes.Dropped;
 
-    /// <summary>Stops answering heartbeats (peers then see a hung master); for tests.</summary>
-    internal void PauseHeartbeatAnswersForTest() => _heartbeats?.PauseAnswersForTest();
+    /// <summary>
+    /// Stops answering heartbeats and handling events, as a hung (SIGSTOPped, deadlocked) master would: connections
+    /// stay open but nothing they send is acted on until the master is disposed; for tests.
+    /// </summary>
+    internal void HangForTest()
+    {
+        _hungForTest = true;
+        _heartbeats?.PauseAnswersForTest();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -8,15 +8,31 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, CollectiveComplete>
 {
+    private readonly TaskCompletionSource _withdrawn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public uint Tag { get; } = tag;
 
-    public override void OnMessage(ControlMessage message)
+    /// <summary>
+    /// Completes when the master answers this call's withdrawal (it holds no init of the call any more), or when the
+    /// master is lost (nothing is left there to withdraw from).
+    /// </summary>
+    public Task Withdrawn => _withdrawn.Task;
+
+    /// <summary>False for a start that came after the call had failed, which the caller must refuse.</summary>
+    public override bool OnMessage(ControlMessage message)
     {
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.CollectiveStart:
+                if (!SetStarted(message.CollectiveStart))
+                {
+                    return false;
+                }
+
                 Sequence = message.CollectiveStart.Sequence;
-                SetStarted(message.CollectiveStart);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
+                _withdrawn.TrySetResult();
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete when message.CollectiveComplete.Sequence == Sequence:
                 SetCompleted(message.CollectiveComplete);
@@ -30,6 +46,15 @@ internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, 
 
                 break;
         }
+
+        return true;
+    }
+
+    /// <summary>The master is gone: the call fails with <paramref name="reason"/>, and a withdrawal waits for no answer.</summary>
+    public void MasterLost(PcclException reason)
+    {
+        Fail(reason);
+        _withdrawn.TrySetResult();
     }
 
     private static PcclException FromAbort(CollectiveAbort abort) => abort.Failure switch

@@ -10,7 +10,7 @@ namespace Pccl.Operations.SharedState;
 internal sealed class SharedStateCall(uint group, StateSource source, StateServingTable serving)
     : OperationCall<SharedStateTransferPlan, SharedStateSyncComplete>
 {
-    public override void OnMessage(ControlMessage message)
+    public override bool OnMessage(ControlMessage message)
     {
         switch (message.BodyCase)
         {
@@ -28,6 +28,8 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
                 Fail(FromAbort(group, message.SharedStateSyncAbort));
                 break;
         }
+
+        return true;
     }
 
     protected override void OnFailed() => source.Retire();

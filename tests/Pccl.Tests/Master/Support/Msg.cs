@@ -41,5 +41,8 @@ internal static class Msg
     public static ControlMessage Done(uint tag, ulong sequence, bool success = true, string error = "") =>
         new() { CollectiveDone = new CollectiveDone { Tag = tag, Sequence = sequence, Success = success, Error = error } };
 
+    /// <summary>A peer taking back its init before it saw the start (what a cancelled all-reduce sends).</summary>
+    public static ControlMessage Withdraw(uint tag) => Done(tag, 0, success: false, error: "withdrawn");
+
     public static ControlMessage Goodbye() => new() { Goodbye = new Goodbye() };
 }

@@ -33,6 +33,7 @@ internal static class Frames
             new() { CollectiveStart = start },
             new() { CollectiveAbort = new CollectiveAbort { Tag = 4, Sequence = 99, Failure = CollectiveFailure.PeerLost, Reason = "gone", LostPeerId = 3 } },
             new() { CollectiveComplete = new CollectiveComplete { Tag = 4, Sequence = 99 } },
+            new() { CollectiveWithdrawn = new CollectiveWithdrawn { Tag = 9 } },
             new()
             {
                 SharedStateSyncRequest = new SharedStateSyncRequest
