@@ -3,8 +3,10 @@
 # and prints one comparison table. Raw JSON lines go to artifacts/bench/compare-<date>.jsonl.
 #
 #   bench/compare.sh [--peers 2,3,4] [--sizes 1MiB,16MiB,64MiB,256MiB] [--iterations K]
-#                    [--warmup W] [--impls mpi,gloo,pccl] [--timeout SECONDS]
+#                    [--warmup W] [--impls mpi,gloo,pccl] [--timeout SECONDS] [--realtime]
 #
+# --realtime runs every implementation under SCHED_FIFO (chrt -f 10, needs root): the same condition for all three,
+# which takes the kernel's wake-up and preemption decisions out of the comparison (docs/performance.md).
 # An implementation that cannot be built or run shows "n/a"; the script still finishes.
 # See bench/reference/README.md for what is measured.
 set -uo pipefail
@@ -17,9 +19,10 @@ iterations=10
 warmup=2
 impls=mpi,gloo,pccl
 run_timeout=900
+sched=()
 
 usage() {
-  sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=${2:?}; shift 2 ;;
     --impls) impls=${2:?}; shift 2 ;;
     --timeout) run_timeout=${2:?}; shift 2 ;;
+    --realtime) sched=(chrt -f 10); shift ;;
     -h|--help) usage ;;
     *) echo "compare.sh: unknown argument '$1'" >&2; usage ;;
   esac
@@ -54,7 +58,7 @@ run_one() {
   note "$impl, $n peers ..."
   local rc=0 before after
   before=$(grep -c '^{' "$raw/$impl.out" 2>/dev/null)
-  timeout --kill-after=10 "$run_timeout" "$@" >>"$raw/$impl.out" 2>"$outdir/$impl-$n.log" || rc=$?
+  timeout --kill-after=10 "$run_timeout" ${sched[@]+"${sched[@]}"} "$@" >>"$raw/$impl.out" 2>"$outdir/$impl-$n.log" || rc=$?
   if [ "$rc" != 0 ]; then
     note "$impl with $n peers failed (exit $rc); see ${outdir#"$root"/}/$impl-$n.log"
   fi

@@ -12,8 +12,9 @@ namespace Pccl.Cli.Bench;
 internal static class AllReduceBench
 {
     public static async Task<int> RunAsync(int peers, IReadOnlyList<long> sizes, int iterations, bool json, string? plot, QuantizationMode quantization, IReadOnlyList<string> workerFlags, CancellationToken ct,
-        bool tls = false, bool auth = false)
+        bool tls = false, bool auth = false, CoreBinding? binding = null)
     {
+        binding ??= new CoreBinding("auto");
         using var security = BenchSecurity.Create(tls, auth);
         await using var master = await MasterNode.StartAsync(
             MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0, Tls = security.Tls, Auth = security.Auth }, ct: ct);
@@ -28,6 +29,7 @@ internal static class AllReduceBench
                     "bench", "allreduce-worker", "--master", $"127.0.0.1:{master.Port}", "--peers", peers.ToString(CultureInfo.InvariantCulture),
                     "--sizes", sizeList, "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--quantization", quantization.ToString(), .. workerFlags, .. security.WorkerFlags()]);
                 workers.Add(process);
+                binding.Apply(process, i, peers);
             }
 
             var outputs = workers.Select(async p =>
@@ -69,7 +71,7 @@ internal static class AllReduceBench
         }
 
         var results = sizes.Select(bytes => Summarise(peers, bytes, lines.Where(l => l.Bytes == bytes).ToList())).ToList();
-        Print(results, json);
+        Print(results, json, binding.Binds(peers));
         if (plot is not null)
         {
             BusBandwidthPlot.Save(results, plot);
@@ -88,7 +90,7 @@ internal static class AllReduceBench
             perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1);
     }
 
-    private static void Print(IReadOnlyList<SizeResult> results, bool json)
+    private static void Print(IReadOnlyList<SizeResult> results, bool json, bool bound)
     {
         if (json)
         {
@@ -100,7 +102,8 @@ internal static class AllReduceBench
             return;
         }
 
-        var table = new Table().Title($"PCCL all-reduce, {results[0].Peers} peers, float32 sum, loopback")
+        var placement = bound ? "one worker per core" : "workers unbound";
+        var table = new Table().Title($"PCCL all-reduce, {results[0].Peers} peers, float32 sum, loopback, {placement}")
             .AddColumns("size", "median ms", "min ms", "max ms", "algbw GB/s", "busbw GB/s", "correct");
         foreach (var r in results)
         {

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Pccl.IntegrationTests.Support;
+
+namespace Pccl.IntegrationTests.Bench;
+
+/// <summary><c>pccl bench allreduce</c>: a master and N worker processes; one JSON object per size, every element checked.</summary>
+public class AllReduceBenchTests
+{
+    [Theory]
+    [InlineData("2", "auto")]
+    [InlineData("3", "none")]
+    public async Task EverySizeReportsItsTimingsAndACorrectResult(string peers, string bindTo)
+    {
+        await using var bench = PcclProcess.Start("bench",
+            ["bench", "allreduce", "--peers", peers, "--sizes", "4KiB,1MiB", "--iterations", "2", "--json", "--bind-to", bindTo]);
+        var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"bench exited with {code}: {bench.Stderr}");
+        var results = bench.StdoutLines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([4096L, 1048576L], results.Select(r => r.GetProperty("bytes").GetInt64()));
+        foreach (var r in results)
+        {
+            Assert.Equal(int.Parse(peers, System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("peers").GetInt32());
+            Assert.True(r.GetProperty("correct").GetBoolean(), r.ToString());
+            var median = r.GetProperty("median_s").GetDouble();
+            Assert.InRange(median, 1e-7, 60);
+            var algbw = r.GetProperty("algbw_gbps").GetDouble();
+            Assert.Equal(r.GetProperty("bytes").GetInt64() / median / 1e9, algbw, 3);
+            Assert.True(r.GetProperty("busbw_gbps").GetDouble() > 0, r.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownPlacementIsRefusedWithTheChoices()
+    {
+        await using var bench = PcclProcess.Start("bench", ["bench", "allreduce", "--peers", "2", "--bind-to", "sideways"]);
+        var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, code);
+        Assert.Contains("sideways", bench.Stderr + string.Join('\n', bench.StdoutLines));
+        Assert.Contains("core", bench.Stderr + string.Join('\n', bench.StdoutLines));
+    }
+}
