@@ -33,8 +33,12 @@ internal sealed class ControlLink : IAsyncDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await _connection.Stream.WriteAsync(frame, ct).ConfigureAwait(false);
-            await _connection.Stream.FlushAsync(ct).ConfigureAwait(false);
+            // Once a frame has started it is finished whatever the caller's token says: a write cancelled half-way
+            // would leave a torn frame on the connection, which the master reads as a protocol violation and drops
+            // this peer for. A master that stops reading is caught by the heartbeats, which break the link and so
+            // end the write.
+            await _connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
+            await _connection.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
