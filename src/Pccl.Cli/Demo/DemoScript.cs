@@ -19,6 +19,21 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
     {
         try
         {
+            return await RunStoryAsync(ct);
+        }
+        finally
+        {
+            foreach (var worker in _workers)
+            {
+                worker.Dispose();
+            }
+        }
+    }
+
+    private async Task<int> RunStoryAsync(CancellationToken ct)
+    {
+        try
+        {
             Say($"starting {peers} workers");
             for (var i = 0; i < peers; i++)
             {

@@ -18,8 +18,9 @@ public sealed partial class Communicator
     /// </summary>
     /// <exception cref="PcclException">
     /// <see cref="PcclErrorCode.TooFewPeers"/> when the group shrank below two peers (wait for peers, then call again);
-    /// the last attempt's transient error when the attempts are used up or buffer backup is off; any non-transient error
-    /// at once.
+    /// when the attempts are used up, an error with the last attempt's code that counts the attempts and wraps the last
+    /// failure (<see cref="Exception.InnerException"/>); with buffer backup off, the first failure itself; any
+    /// non-transient error at once.
     /// </exception>
     public async Task<AllReduceInfo> AllReduceWithRetryAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
         where T : unmanaged =>
