@@ -15,7 +15,7 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class SyncBench
 {
-    public static async Task<int> RunAsync(long bytes, int maxDonors, int iterations, bool json, CancellationToken ct)
+    public static async Task<int> RunAsync(long bytes, int maxDonors, int iterations, bool json, CancellationToken ct, int tensors = 1)
     {
         var content = new byte[bytes];
         new Random(11).NextBytes(content);
@@ -31,7 +31,7 @@ internal static class SyncBench
             {
                 for (var d = 0; d < donors; d++)
                 {
-                    peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), (byte[])content.Clone(), ct));
+                    peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), (byte[])content.Clone(), tensors, ct));
                 }
 
                 if (donors == Math.Min(2, maxDonors))
@@ -42,7 +42,7 @@ internal static class SyncBench
                 // A joiner's tensors exist already (initialised weights): touch them, or the benchmark would time page faults.
                 var stale = GC.AllocateUninitializedArray<byte>((int)bytes);
                 Array.Fill(stale, (byte)0xA5);
-                var joiner = await JoinAsync(options, peers.Select(p => p.Peer).ToList(), stale, ct);
+                var joiner = await JoinAsync(options, peers.Select(p => p.Peer).ToList(), stale, tensors, ct);
                 peers.Add(joiner);
                 var joined = await MeasureJoinerAsync(peers, stale, iterations, ct);
 
@@ -65,7 +65,7 @@ internal static class SyncBench
         return 0;
     }
 
-    private static async Task<(Communicator, SharedState)> JoinAsync(CommunicatorOptions options, List<Communicator> existing, byte[] content, CancellationToken ct)
+    private static async Task<(Communicator, SharedState)> JoinAsync(CommunicatorOptions options, List<Communicator> existing, byte[] content, int tensors, CancellationToken ct)
     {
         var joining = Communicator.ConnectAsync(options, ct: ct);
         if (existing.Count > 0)
@@ -79,8 +79,21 @@ internal static class SyncBench
         }
 
         var peer = await joining;
-        var state = new SharedState([SharedStateEntry.Create("weights", content.AsMemory())]);
+        var state = new SharedState(Split(content, tensors));
         return (peer, state);
+    }
+
+    /// <summary>The state as <paramref name="tensors"/> consecutive tensors of (nearly) equal size.</summary>
+    private static SharedStateEntry[] Split(byte[] content, int tensors)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tensors, 1);
+        var size = content.Length / tensors;
+        return [.. Enumerable.Range(0, tensors).Select(t =>
+        {
+            var start = t * size;
+            var length = t == tensors - 1 ? content.Length - start : size;
+            return SharedStateEntry.Create($"tensor{t:D5}", content.AsMemory(start, length));
+        })];
     }
 
     /// <summary>

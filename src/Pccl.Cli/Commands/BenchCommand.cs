@@ -14,8 +14,10 @@ internal static class BenchCommand
         var peers = new Option<int>("--peers", "-n") { Description = "most donors to measure (1..N)", DefaultValueFactory = _ => 3 };
         var iterations = new Option<int>("--iterations", "-k") { Description = "repetitions of the identical sync and of each joiner measurement (median)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "one JSON object" };
-        var command = new Command("sync", "Shared-state sync: identical state (0 bytes) and a late joiner from 1..N donors") { size, peers, iterations, json };
-        command.SetAction((parse, ct) => SyncBench.RunAsync(ByteSize.Parse(parse.GetValue(size)!), parse.GetValue(peers), parse.GetValue(iterations), parse.GetValue(json), ct));
+        var tensors = new Option<int>("--tensors") { Description = "split the state into this many equal tensors (a model has many)", DefaultValueFactory = _ => 1 };
+        var command = new Command("sync", "Shared-state sync: identical state (0 bytes) and a late joiner from 1..N donors") { size, peers, iterations, json, tensors };
+        command.SetAction((parse, ct) => SyncBench.RunAsync(ByteSize.Parse(parse.GetValue(size)!), parse.GetValue(peers), parse.GetValue(iterations), parse.GetValue(json), ct,
+            parse.GetValue(tensors)));
         return command;
     }
 

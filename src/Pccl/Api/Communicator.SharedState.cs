@@ -53,7 +53,7 @@ public sealed partial class Communicator
         try
         {
             var entries = state.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToArray();
-            var blockHashes = await Task.Run(() => entries.Select(e => TensorHasher.HashBlocks(e.Content)).ToArray(), ct).ConfigureAwait(false);
+            var blockHashes = await Task.Run(() => TensorHasher.HashBlocksOfAll([.. entries.Select(e => e.Content)]), ct).ConfigureAwait(false);
             source = new StateSource(entries, blockHashes, TensorHasher.DefaultBlockSize);
             call = new SharedStateCall(_options.PeerGroup, source, _stateServing);
             _stateSync = call;

@@ -24,6 +24,35 @@ public class TensorHasherTests
 
     [Theory]
     [InlineData(1)]
+    [InlineData(-1)]
+    public void AStateOfManyTensorsHashesEachAsOnItsOwn(int threads)
+    {
+        const int block = 64 * 1024;
+        int[] lengths = [0, 1, block - 1, block, block + 1, 3 * block + 5, 0, 200 * 1024, 17];
+        var tensors = lengths.Select((length, i) => (ReadOnlyMemory<byte>)RandomBytes(length, seed: i)).ToList();
+
+        var all = TensorHasher.HashBlocksOfAll(tensors, block, threads);
+
+        Assert.Equal(lengths.Length, all.Length);
+        for (var t = 0; t < tensors.Count; t++)
+            Assert.Equal(TensorHasher.HashBlocks(tensors[t], block, 1), all[t]);
+    }
+
+    [Fact]
+    public void ManySmallTensorsAboveTheSerialThresholdHashTheSameInParallel()
+    {
+        var tensors = Enumerable.Range(0, 40).Select(i => (ReadOnlyMemory<byte>)RandomBytes(48 * 1024 + i, seed: 100 + i)).ToList();
+
+        var serial = TensorHasher.HashBlocksOfAll(tensors, 16 * 1024, 1);
+        var parallel = TensorHasher.HashBlocksOfAll(tensors, 16 * 1024, -1);
+
+        Assert.Equal(serial, parallel);
+        Assert.Equal(3, serial[0].Length); // exactly three blocks
+        Assert.Equal(4, serial[1].Length); // one byte more: a short fourth
+    }
+
+    [Theory]
+    [InlineData(1)]
     [InlineData(4)]
     public void BlockHashesAreXxHash3OfEachBlock(int threads)
     {

@@ -50,6 +50,51 @@ internal static class TensorHasher
         results.CopyTo(destination);
     }
 
+    /// <summary>
+    /// The block hashes of every tensor in <paramref name="tensors"/> (one array per tensor, in order), all blocks of
+    /// all tensors hashed on up to <paramref name="maxDegreeOfParallelism"/> threads (-1: all cores), so a state of many
+    /// tensors of one block each uses every core as one large tensor does.
+    /// </summary>
+    public static ulong[][] HashBlocksOfAll(IReadOnlyList<ReadOnlyMemory<byte>> tensors, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        var hashes = new ulong[tensors.Count][];
+        var blocks = new List<(int Tensor, int Block)>();
+        long bytes = 0;
+        for (var t = 0; t < tensors.Count; t++)
+        {
+            hashes[t] = new ulong[BlockCount(tensors[t].Length, blockSize)];
+            bytes += tensors[t].Length;
+            for (var b = 0; b < hashes[t].Length; b++)
+            {
+                blocks.Add((t, b));
+            }
+        }
+
+        void HashOne(int i)
+        {
+            var (t, b) = blocks[i];
+            hashes[t][b] = HashBlock(Block(tensors[t].Span, b, blockSize));
+        }
+
+        if (blocks.Count <= 1 || bytes < SerialBytes || maxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1)
+        {
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                HashOne(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, HashOne);
+        }
+
+        return hashes;
+    }
+
+    /// <summary>Below this many bytes in all, a state is hashed on the calling thread (handing out work costs more).</summary>
+    private const long SerialBytes = 1 << 20;
+
     /// <summary>The hash of one block.</summary>
     public static ulong HashBlock(ReadOnlySpan<byte> block) => XxHash3.HashToUInt64(block);
 
