@@ -52,6 +52,26 @@ public class StateFetcherTests
     }
 
     [Fact]
+    public async Task ADonorDyingWithSeveralRequestsOutstandingHandsAllOfThemOn()
+    {
+        // Many small tensors: each connection keeps requests ahead, so the donor dies owing more than one piece.
+        var tensors = Enumerable.Range(0, 12).Select(i => Pattern(BlockSize + BlockSize / 2 + i, 100 + i)).ToArray();
+        await using var donors = new LoopbackDonors();
+        donors.Add(1, tensors, BlockSize);
+        var sent = 0;
+        donors.Add(2, tensors, BlockSize, hook: _ => Interlocked.Increment(ref sent) > 5 ? throw new IOException("donor 2 died") : ValueTask.CompletedTask);
+
+        var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
+        var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
+        var fetcher = new StateFetcher(fetch, donors.ConnectAsync, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
+        await fetcher.RunAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct); // a piece nobody fetches again would hang it
+
+        Assert.All(tensors.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(tensors.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
+        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+    }
+
+    [Fact]
     public async Task ADamagedBlockDropsItsDonorAndIsFetchedFromAnother()
     {
         await using var donors = new LoopbackDonors();

@@ -146,11 +146,18 @@ internal sealed class StateFetcher
         }
     }
 
-    /// <summary>One connection to <paramref name="donor"/>: takes pieces from the donor's queue until it is complete.</summary>
+    /// <summary>Requests a connection keeps outstanding: the donor starts on the next piece while this one is still arriving.</summary>
+    private const int RequestsAhead = 2;
+
+    /// <summary>
+    /// One connection to <paramref name="donor"/>: takes pieces from the donor's queue until it is complete, with up to
+    /// <see cref="RequestsAhead"/> requested at once (one round trip per piece would idle the link between the many
+    /// small tensors of a model).
+    /// </summary>
     private async Task WorkAsync(ulong donor, ChannelReader<BlockRange> queue)
     {
         Stream? stream = null;
-        BlockRange? current = null;
+        var requested = new Queue<BlockRange>(); // the head is being read
         Task? pending = null; // the verification of the block before the one being read
         var verified = 0;
         try
@@ -158,38 +165,52 @@ internal sealed class StateFetcher
             stream = await _connect(donor, _stop).ConfigureAwait(false);
             var request = new byte[StateBlockRequest.Size];
             var prefix = new byte[StateBlockFrame.PrefixSize];
-            while (await queue.WaitToReadAsync(_stop).ConfigureAwait(false))
+            while (true)
             {
-                while (queue.TryRead(out var range))
+                if (requested.Count < RequestsAhead && queue.TryRead(out var next))
                 {
-                    (current, verified) = (range, 0);
-                    var tensor = _tensors[range.Key];
-                    new StateBlockRequest(tensor.KeyIndex, range.Offset, range.Length).Write(request);
+                    new StateBlockRequest(_tensors[next.Key].KeyIndex, next.Offset, next.Length).Write(request);
                     await stream.WriteAsync(request, _stop).ConfigureAwait(false);
                     await stream.FlushAsync(_stop).ConfigureAwait(false);
+                    requested.Enqueue(next);
+                    continue;
+                }
 
-                    // Block k is hashed on the pool while block k + 1 is read; only a verified block counts as received.
-                    for (var block = range.FirstBlock; block < range.FirstBlock + range.BlockCount; block++)
+                if (requested.Count == 0)
+                {
+                    if (!await queue.WaitToReadAsync(_stop).ConfigureAwait(false))
                     {
-                        var (target, claimed) = await ReceiveBlockAsync(stream, prefix, tensor, block).ConfigureAwait(false);
-                        if (pending is not null)
-                        {
-                            await pending.ConfigureAwait(false);
-                            (pending, verified) = (null, verified + 1);
-                        }
-
-                        var arrived = block;
-                        pending = Task.Run(() => Accept(tensor, donor, arrived, target, claimed));
+                        break;
                     }
 
+                    continue;
+                }
+
+                var range = requested.Peek();
+                var tensor = _tensors[range.Key];
+
+                // Block k is hashed on the pool while block k + 1 is read; only a verified block counts as received.
+                for (var block = range.FirstBlock; block < range.FirstBlock + range.BlockCount; block++)
+                {
+                    var (target, claimed) = await ReceiveBlockAsync(stream, prefix, tensor, block).ConfigureAwait(false);
                     if (pending is not null)
                     {
                         await pending.ConfigureAwait(false);
                         (pending, verified) = (null, verified + 1);
                     }
 
-                    current = null;
+                    var arrived = block;
+                    pending = Task.Run(() => Accept(tensor, donor, arrived, target, claimed));
                 }
+
+                if (pending is not null)
+                {
+                    await pending.ConfigureAwait(false);
+                    (pending, verified) = (null, verified + 1);
+                }
+
+                requested.Dequeue();
+                verified = 0; // counts the blocks of the piece at the head of the requests
             }
         }
         catch (Exception e) when (!_stop.IsCancellationRequested && IsDonorFailure(e))
@@ -201,7 +222,7 @@ internal sealed class StateFetcher
             }
 
             pending = null;
-            DropDonor(donor, current is { } c ? Unfinished(c, verified) : null, e);
+            DropDonor(donor, Leftovers(requested, verified), e);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -223,6 +244,24 @@ internal sealed class StateFetcher
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>What a failed connection still owed: the unverified rest of the piece being read and every piece requested after it.</summary>
+    private List<BlockRange> Leftovers(Queue<BlockRange> requested, int verifiedOfHead)
+    {
+        var leftovers = new List<BlockRange>();
+        var head = true;
+        foreach (var range in requested)
+        {
+            if ((head ? Unfinished(range, verifiedOfHead) : range) is { } left)
+            {
+                leftovers.Add(left);
+            }
+
+            head = false;
+        }
+
+        return leftovers;
     }
 
     /// <summary>Reads one block frame into its place in the tensor; returns the bytes and the donor's hash of them.</summary>
@@ -274,7 +313,7 @@ internal sealed class StateFetcher
     /// donor's connections calls this when it fails; the first one also moves the donor's queued pieces, and connections
     /// still busy with a piece finish it or hand in what is left of it when they fail in turn.
     /// </summary>
-    private void DropDonor(ulong donor, BlockRange? current, Exception reason)
+    private void DropDonor(ulong donor, IReadOnlyList<BlockRange> unfinished, Exception reason)
     {
         lock (_gate)
         {
@@ -286,11 +325,7 @@ internal sealed class StateFetcher
             _lost.Add(donor);
             var queue = _queues[donor];
             queue.Writer.TryComplete();
-            var orphans = new List<BlockRange>();
-            if (current is { } c)
-            {
-                orphans.Add(c);
-            }
+            var orphans = new List<BlockRange>(unfinished);
 
             while (queue.Reader.TryRead(out var queued))
             {
