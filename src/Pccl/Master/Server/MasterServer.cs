@@ -274,7 +274,9 @@ internal sealed class MasterServer : IAsyncDisposable
                 NoteOperation(send);
                 break;
             case CloseConnection close when _connections.TryGetValue(close.ConnectionId, out var c):
+                // A peer that never reads would keep the connection open forever waiting for the flush: cut it after a grace.
                 c.CloseAfterFlush();
+                c.AbortAfter(_options.HeartbeatTimeout, _stop.Token);
                 break;
             case ReportMembership report:
                 Log(report);
