@@ -70,10 +70,10 @@ def bench_size(nbytes, iterations, warmup, rank, peers):
     }), flush=True)
 
 
-def worker(rank, peers, port, sizes, iterations, warmup, bind):
+def worker(rank, peers, port, sizes, iterations, warmup, cpus):
     torch.set_num_threads(1)  # the peers share few cores; intra-op threads would only contend
-    if bind:
-        os.sched_setaffinity(0, {rank % os.cpu_count()})
+    if cpus:
+        os.sched_setaffinity(0, {cpus[rank % len(cpus)]})
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=peers)
     try:
         for nbytes in sizes:
@@ -89,13 +89,14 @@ def main():
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--bind-to", choices=("auto", "core", "none"), default="auto",
-                        help="auto: one process per core while they fit, as mpirun does by default")
+                        help="auto: one process per core for 1 or 2 processes, as mpirun does by default")
     args = parser.parse_args()
     if args.peers < 2 or args.iterations < 1 or args.warmup < 0:
         parser.error("need --peers >= 2, --iterations >= 1, --warmup >= 0")
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    bind = args.bind_to == "core" or (args.bind_to == "auto" and args.peers <= os.cpu_count())
-    mp.spawn(worker, args=(args.peers, free_port(), args.sizes, args.iterations, args.warmup, bind),
+    allowed = sorted(os.sched_getaffinity(0))
+    bind = args.bind_to == "core" or (args.bind_to == "auto" and args.peers <= 2 and args.peers <= len(allowed))
+    mp.spawn(worker, args=(args.peers, free_port(), args.sizes, args.iterations, args.warmup, allowed if bind else []),
              nprocs=args.peers, join=True)
     return 0
 

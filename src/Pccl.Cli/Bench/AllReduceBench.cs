@@ -70,8 +70,9 @@ internal static class AllReduceBench
             }
         }
 
-        var results = sizes.Select(bytes => Summarise(peers, bytes, lines.Where(l => l.Bytes == bytes).ToList())).ToList();
-        Print(results, json, binding.Binds(peers));
+        var bound = binding.Binds(peers);
+        var results = sizes.Select(bytes => Summarise(peers, bytes, lines.Where(l => l.Bytes == bytes).ToList(), bound)).ToList();
+        Print(results, json, bound);
         if (plot is not null)
         {
             BusBandwidthPlot.Save(results, plot);
@@ -80,14 +81,14 @@ internal static class AllReduceBench
         return results.All(r => r.Correct) ? 0 : 1;
     }
 
-    private static SizeResult Summarise(int peers, long bytes, List<WorkerResult> perPeer)
+    private static SizeResult Summarise(int peers, long bytes, List<WorkerResult> perPeer, bool bound)
     {
         var iterations = perPeer.Min(p => p.Times.Count);
         var slowest = Enumerable.Range(0, iterations).Select(i => perPeer.Max(p => p.Times[i])).Order().ToList();
         var median = slowest[slowest.Count / 2];
         var algbw = bytes / median / 1e9;
         return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
-            perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1);
+            perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1, bound);
     }
 
     private static void Print(IReadOnlyList<SizeResult> results, bool json, bool bound)

@@ -20,7 +20,8 @@ internal sealed record SizeResult(
     [property: JsonPropertyName("max_s")] double MaxSeconds,
     [property: JsonPropertyName("algbw_gbps")] double AlgBwGbps,
     [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,
-    [property: JsonPropertyName("correct")] bool Correct);
+    [property: JsonPropertyName("correct")] bool Correct,
+    [property: JsonPropertyName("bound_to_cores")] bool BoundToCores);
 
 [JsonSerializable(typeof(WorkerResult))]
 [JsonSerializable(typeof(SizeResult))]

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Pccl.Cli.Bench;
 
 /// <summary>
-/// Which core each benchmark worker runs on. <c>auto</c> does what <c>mpirun</c> does by default: one worker per core
-/// while there are at least as many cores as workers, no binding when they would share. Unbound 2-peer runs were
+/// Which core each benchmark worker runs on. <c>auto</c> follows <c>mpirun</c>'s default: one worker per core for
+/// one or two workers (when the cores allow), no binding to single cores above that. Unbound 2-peer runs were
 /// 20–25 % slower at 16 MiB on the 2-core VM (A/B, docs/performance.md); the likely cause is the scheduler waking a
 /// loopback receiver on its sender's core while the other core idles.
 /// </summary>
@@ -16,10 +16,11 @@ internal sealed record CoreBinding(string Mode)
     {
         "core" => true,
         "none" => false,
-        _ => workers <= Environment.ProcessorCount,
+        _ => workers <= 2 && workers <= AllowedCpus().Count,
     };
 
-    /// <summary>Binds worker <paramref name="index"/> to core <c>index mod cores</c> when <see cref="Binds"/> says so.</summary>
+    /// <summary>Binds worker <paramref name="index"/> to the index-th CPU this process may use (round robin) when <see cref="Binds"/> says so.</summary>
+    /// <remarks>Called right after the worker starts, before its runtime makes its other threads, which inherit the mask.</remarks>
     public void Apply(Process worker, int index, int workers)
     {
         if (!Binds(workers) || !(OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
@@ -27,6 +28,19 @@ internal sealed record CoreBinding(string Mode)
             return;
         }
 
-        worker.ProcessorAffinity = (nint)(1L << (index % Math.Min(Environment.ProcessorCount, 63)));
+        var cpus = AllowedCpus();
+        worker.ProcessorAffinity = (nint)(1L << cpus[index % cpus.Count]);
+    }
+
+    /// <summary>The CPUs this process may run on (a cpuset or taskset may leave out CPU 0 and others).</summary>
+    private static List<int> AllowedCpus()
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
+        {
+            return [.. Enumerable.Range(0, Environment.ProcessorCount)];
+        }
+
+        var mask = (long)Process.GetCurrentProcess().ProcessorAffinity;
+        return [.. Enumerable.Range(0, 63).Where(cpu => (mask & (1L << cpu)) != 0)];
     }
 }

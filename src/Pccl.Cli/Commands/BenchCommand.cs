@@ -35,7 +35,7 @@ internal static class BenchCommand
         var tls = new Option<bool>("--tls") { Description = "run every connection in mutual TLS (a throwaway CA made with openssl)" };
         var auth = new Option<bool>("--auth") { Description = "shared-secret authentication (a random secret) and signed heartbeats" };
         var backup = new Option<bool>("--backup") { Description = "keep the input for a retry (fault_tolerance.enable_buffer_backup, on in production; off by default here like MPI and gloo, which have none)" };
-        var bindTo = new Option<string>("--bind-to") { Description = "auto (one worker per core while they fit, as mpirun), core or none", DefaultValueFactory = _ => "auto" };
+        var bindTo = new Option<string>("--bind-to") { Description = "auto (one worker per core for 1 or 2 workers, as mpirun), core or none", DefaultValueFactory = _ => "auto" };
         bindTo.AcceptOnlyFromAmong(CoreBinding.Modes);
         var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data, tls, auth, backup, bindTo };
         command.SetAction((parse, ct) =>

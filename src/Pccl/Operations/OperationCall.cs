@@ -33,8 +33,9 @@ internal abstract class OperationCall<TStart, TComplete> : IDisposable
     public bool MarkFailureReported() => Interlocked.Exchange(ref _failureReported, 1) == 0;
 
     /// <summary>
-    /// Handles a master message; called on the control link's read loop, in order. False when the call refuses it (a
-    /// go-ahead that came after the call had failed), which the caller must tell the master.
+    /// Handles a master message; called on the control link's read loop, in order. False when the call refuses it,
+    /// which the caller must tell the master: a collective refuses a start that came after it had failed (a
+    /// synchronisation's failure reaches the master on its own, so it accepts every message).
     /// </summary>
     public abstract bool OnMessage(ControlMessage message);
 

@@ -33,12 +33,15 @@ internal sealed class ControlLink : IAsyncDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            // Once a frame has started it is finished whatever the caller's token says: a write cancelled half-way
-            // would leave a torn frame on the connection, which the master reads as a protocol violation and drops
-            // this peer for. A master that stops reading is caught by the heartbeats, which break the link and so
-            // end the write.
-            await _connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
-            await _connection.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            // A frame is never cancelled half-way: that would leave a torn frame the master reads as a protocol
+            // violation. A small frame goes out at once; only a write stuck behind a master that stopped reading can
+            // see the token fire, and then the link is broken instead (it is unusable anyway), which ends the write.
+            using (ct.UnsafeRegister(static link => ((ControlLink)link!).Break(
+                new PcclException(PcclErrorCode.MasterLost, "a control message could not be written before it was cancelled: the master is not reading", true)), this))
+            {
+                await _connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                await _connection.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {

@@ -7,9 +7,10 @@ namespace Pccl.IntegrationTests.Bench;
 public class AllReduceBenchTests
 {
     [Theory]
-    [InlineData("2", "auto")]
-    [InlineData("3", "none")]
-    public async Task EverySizeReportsItsTimingsAndACorrectResult(string peers, string bindTo)
+    [InlineData("2", "auto", true)]
+    [InlineData("3", "none", false)]
+    [InlineData("3", "auto", false)]
+    public async Task EverySizeReportsItsTimingsAndACorrectResult(string peers, string bindTo, bool bound)
     {
         await using var bench = PcclProcess.Start("bench",
             ["bench", "allreduce", "--peers", peers, "--sizes", "4KiB,1MiB", "--iterations", "2", "--json", "--bind-to", bindTo]);
@@ -21,6 +22,7 @@ public class AllReduceBenchTests
         {
             Assert.Equal(int.Parse(peers, System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("peers").GetInt32());
             Assert.True(r.GetProperty("correct").GetBoolean(), r.ToString());
+            Assert.Equal(bound && Environment.ProcessorCount >= 2, r.GetProperty("bound_to_cores").GetBoolean());
             var median = r.GetProperty("median_s").GetDouble();
             Assert.InRange(median, 1e-7, 60);
             var algbw = r.GetProperty("algbw_gbps").GetDouble();

@@ -12,6 +12,9 @@ public class StateFetcherTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>A piece that nobody fetches again would make a transfer wait for ever: every run is bounded.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(1, 3)]
@@ -26,7 +29,7 @@ public class StateFetcherTests
         }
 
         var (fetcher, targets) = Fetcher(donors, ids, streams);
-        await fetcher.RunAsync(Ct);
+        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
         Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
@@ -44,7 +47,7 @@ public class StateFetcherTests
         donors.Add(3, Content, BlockSize);
 
         var (fetcher, targets) = Fetcher(donors, [1, 2, 3], streams: 3);
-        await fetcher.RunAsync(Ct);
+        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
         Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
@@ -64,10 +67,34 @@ public class StateFetcherTests
         var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
         var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
         var fetcher = new StateFetcher(fetch, donors.ConnectAsync, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
-        await fetcher.RunAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct); // a piece nobody fetches again would hang it
+        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.All(tensors.Zip(targets), p => Assert.Equal(p.First, p.Second));
         Assert.Equal(tensors.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
+        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+    }
+
+    [Fact]
+    public async Task ARequestThatCannotBeWrittenIsFetchedFromAnotherDonor()
+    {
+        var tensors = Enumerable.Range(0, 12).Select(i => Pattern(BlockSize + i, 200 + i)).ToArray();
+        await using var donors = new LoopbackDonors();
+        donors.Add(1, tensors, BlockSize);
+        donors.Add(2, tensors, BlockSize);
+
+        var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
+        var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
+        async Task<Stream> Connect(ulong donor, CancellationToken ct)
+        {
+            var stream = await donors.ConnectAsync(donor, ct);
+            return donor == 2 ? new FailingWrites(stream, failingWrite: 4) : stream;
+        }
+
+        var fetcher = new StateFetcher(fetch, Connect, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
+        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
+
+        Assert.All(tensors.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(tensors.Sum(c => (long)c.Length), fetcher.BytesReceived);
         Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
     }
 
@@ -81,7 +108,7 @@ public class StateFetcherTests
         donors.Add(2, Content, BlockSize);
 
         var (fetcher, targets) = Fetcher(donors, [1, 2], streams: 2);
-        await fetcher.RunAsync(Ct);
+        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
         Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
@@ -97,7 +124,7 @@ public class StateFetcherTests
         donors.Add(2, Content, BlockSize, hook: _ => Interlocked.Increment(ref sent) > 2 ? throw new IOException("donor 2 died") : ValueTask.CompletedTask);
 
         var (fetcher, _) = Fetcher(donors, [1, 2], streams: 2);
-        var e = await Assert.ThrowsAsync<PcclException>(() => fetcher.RunAsync(Ct));
+        var e = await Assert.ThrowsAsync<PcclException>(() => fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct));
 
         Assert.Equal(PcclErrorCode.PeerLost, e.Code);
         Assert.True(e.IsTransient);
@@ -116,5 +143,33 @@ public class StateFetcherTests
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
         return bytes;
+    }
+
+    /// <summary>A connection whose <paramref name="failingWrite"/>-th write fails, as one to a donor that has just died.</summary>
+    private sealed class FailingWrites(Stream inner, int failingWrite) : Stream
+    {
+        private int _writes;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) =>
+            ++_writes == failingWrite ? ValueTask.FromException(new IOException("connection reset by peer")) : inner.WriteAsync(buffer, ct);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
+        public override Task FlushAsync(CancellationToken ct) => inner.FlushAsync(ct);
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 }

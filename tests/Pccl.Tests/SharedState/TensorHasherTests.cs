@@ -28,7 +28,7 @@ public class TensorHasherTests
     public void AStateOfManyTensorsHashesEachAsOnItsOwn(int threads)
     {
         const int block = 64 * 1024;
-        int[] lengths = [0, 1, block - 1, block, block + 1, 3 * block + 5, 0, 200 * 1024, 17];
+        int[] lengths = [0, 1, block - 1, block, block + 1, 3 * block + 5, 0, 200 * 1024, 17, 20 * block + 3]; // > 1 MiB in all: the parallel path runs
         var tensors = lengths.Select((length, i) => (ReadOnlyMemory<byte>)RandomBytes(length, seed: i)).ToList();
 
         var all = TensorHasher.HashBlocksOfAll(tensors, block, threads);

@@ -252,10 +252,9 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     ReleasePeerSlot();
                 }
-                else if (coreEvent is PeerSilent silent && _connections.Remove(silent.ConnectionId, out var hung))
+                else if (coreEvent is PeerSilent silent && _connections.Remove(silent.ConnectionId))
                 {
-                    // A hung peer's TCP connection stays open and it may never read the kick: cut it after a grace.
-                    hung.AbortAfter(_options.HeartbeatTimeout, _stop.Token);
+                    // its kick's CloseConnection cut-off ends the connection; the slot is free at once
                     ReleasePeerSlot();
                 }
             }

@@ -24,12 +24,12 @@ internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, 
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.CollectiveStart:
+                Sequence = message.CollectiveStart.Sequence;
                 if (!SetStarted(message.CollectiveStart))
                 {
                     return false;
                 }
 
-                Sequence = message.CollectiveStart.Sequence;
                 break;
             case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
                 _withdrawn.TrySetResult();

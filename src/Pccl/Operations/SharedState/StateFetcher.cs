@@ -23,6 +23,9 @@ internal sealed class StateFetcher
     /// <summary>Blocks per request with several connections per donor: small enough that they share its ranges, large enough that the request round trip does not show.</summary>
     public const int PieceBlocks = 4;
 
+    /// <summary>Requests a connection keeps outstanding: the donor starts on the next piece while this one is still arriving.</summary>
+    private const int RequestsAhead = 2;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FetchTensor> _tensors;
     private readonly TensorTransfer[] _transfers;
@@ -146,9 +149,6 @@ internal sealed class StateFetcher
         }
     }
 
-    /// <summary>Requests a connection keeps outstanding: the donor starts on the next piece while this one is still arriving.</summary>
-    private const int RequestsAhead = 2;
-
     /// <summary>
     /// One connection to <paramref name="donor"/>: takes pieces from the donor's queue until it is complete, with up to
     /// <see cref="RequestsAhead"/> requested at once (one round trip per piece would idle the link between the many
@@ -169,10 +169,10 @@ internal sealed class StateFetcher
             {
                 if (requested.Count < RequestsAhead && queue.TryRead(out var next))
                 {
+                    requested.Enqueue(next); // before the write: a write that fails hands the piece on with the rest
                     new StateBlockRequest(_tensors[next.Key].KeyIndex, next.Offset, next.Length).Write(request);
                     await stream.WriteAsync(request, _stop).ConfigureAwait(false);
                     await stream.FlushAsync(_stop).ConfigureAwait(false);
-                    requested.Enqueue(next);
                     continue;
                 }
 
@@ -311,7 +311,7 @@ internal sealed class StateFetcher
     /// <summary>
     /// Drops a failed donor and moves what it still had to send to the remaining donors of each tensor. Each of the
     /// donor's connections calls this when it fails; the first one also moves the donor's queued pieces, and connections
-    /// still busy with a piece finish it or hand in what is left of it when they fail in turn.
+    /// still busy finish their requested pieces or hand in what is left of them when they fail in turn.
     /// </summary>
     private void DropDonor(ulong donor, IReadOnlyList<BlockRange> unfinished, Exception reason)
     {
