@@ -16,7 +16,8 @@ internal sealed record CoreBinding(string Mode)
     {
         "core" => true,
         "none" => false,
-        _ => workers <= 2 && workers <= AllowedCpus().Count,
+        "auto" => workers <= 2 && workers <= AllowedCpus().Count,
+        _ => throw new ArgumentException($"--bind-to {Mode}: use one of {string.Join(", ", Modes)}"),
     };
 
     /// <summary>Binds worker <paramref name="index"/> to the index-th CPU this process may use (round robin) when <see cref="Binds"/> says so.</summary>

@@ -40,9 +40,9 @@ public sealed class CheckpointStore
     {
         ArgumentNullException.ThrowIfNull(state);
         Directory.CreateDirectory(_options.Directory);
+        var hashes = TensorHasher.HashAll([.. state.Entries.Select(e => (ReadOnlyMemory<byte>)e.Content)]);
         var entries = state.Entries
-            .Select(e => new CheckpointManifestEntry(
-                e.Key, e.DataType.ToString(), e.Content.Length, CheckpointFile.FormatHash(TensorHasher.Hash(e.Content))))
+            .Select((e, i) => new CheckpointManifestEntry(e.Key, e.DataType.ToString(), e.Content.Length, CheckpointFile.FormatHash(hashes[i])))
             .ToArray();
         var manifest = JsonSerializer.SerializeToUtf8Bytes(
             new CheckpointManifest(state.Revision, TensorHasher.DefaultBlockSize, entries), CheckpointJsonContext.Default.CheckpointManifest);

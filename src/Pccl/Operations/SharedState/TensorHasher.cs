@@ -14,41 +14,20 @@ internal static class TensorHasher
     /// <summary>Block size of the shared-state hash and of multi-donor transfers: 4 MiB.</summary>
     public const int DefaultBlockSize = 4 << 20;
 
+    /// <summary>Below this many bytes in all, a state is hashed on the calling thread (handing out work costs more).</summary>
+    private const long SerialBytes = 1 << 20;
+
     /// <summary>The hash of <paramref name="data"/>, blocks hashed on up to <paramref name="maxDegreeOfParallelism"/> threads (-1: all cores).</summary>
-    public static ulong Hash(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
-    {
-        var count = BlockCount(data.Length, blockSize);
-        Span<ulong> blockHashes = count <= 256 ? stackalloc ulong[count] : new ulong[count];
-        HashBlocks(data, blockHashes, blockSize, maxDegreeOfParallelism);
-        return Combine(blockHashes, data.Length);
-    }
+    public static ulong Hash(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1) =>
+        Combine(HashBlocks(data, blockSize, maxDegreeOfParallelism), data.Length);
+
+    /// <summary>The hash of each tensor in <paramref name="tensors"/>, all their blocks hashed as one parallel job.</summary>
+    public static ulong[] HashAll(IReadOnlyList<ReadOnlyMemory<byte>> tensors, int blockSize = DefaultBlockSize) =>
+        [.. HashBlocksOfAll(tensors, blockSize).Select((blocks, t) => Combine(blocks, tensors[t].Length))];
 
     /// <summary>The hash of each block of <paramref name="data"/>, in block order.</summary>
-    public static ulong[] HashBlocks(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
-    {
-        var hashes = new ulong[BlockCount(data.Length, blockSize)];
-        HashBlocks(data, hashes, blockSize, maxDegreeOfParallelism);
-        return hashes;
-    }
-
-    /// <summary>Writes the hash of each block of <paramref name="data"/> into <paramref name="destination"/>.</summary>
-    public static void HashBlocks(ReadOnlyMemory<byte> data, Span<ulong> destination, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
-        var count = BlockCount(data.Length, blockSize);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(destination.Length, count);
-        if (count <= 1 || maxDegreeOfParallelism == 1 || Environment.ProcessorCount == 1)
-        {
-            for (var i = 0; i < count; i++)
-                destination[i] = HashBlock(Block(data.Span, i, blockSize));
-            return;
-        }
-
-        var results = new ulong[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
-            i => results[i] = HashBlock(Block(data.Span, i, blockSize)));
-        results.CopyTo(destination);
-    }
+    public static ulong[] HashBlocks(ReadOnlyMemory<byte> data, int blockSize = DefaultBlockSize, int maxDegreeOfParallelism = -1) =>
+        HashBlocksOfAll([data], blockSize, maxDegreeOfParallelism)[0];
 
     /// <summary>
     /// The block hashes of every tensor in <paramref name="tensors"/> (one array per tensor, in order), all blocks of
@@ -91,9 +70,6 @@ internal static class TensorHasher
 
         return hashes;
     }
-
-    /// <summary>Below this many bytes in all, a state is hashed on the calling thread (handing out work costs more).</summary>
-    private const long SerialBytes = 1 << 20;
 
     /// <summary>The hash of one block.</summary>
     public static ulong HashBlock(ReadOnlySpan<byte> block) => XxHash3.HashToUInt64(block);
