@@ -49,9 +49,7 @@ public class StateFetcherTests
         var (fetcher, targets) = Fetcher(donors, [1, 2, 3], streams: 3);
         await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
-        Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
-        Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
-        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+        AssertArrivedOnce(Content, targets, fetcher, lost: 2);
     }
 
     [Fact]
@@ -64,14 +62,7 @@ public class StateFetcherTests
         var sent = 0;
         donors.Add(2, tensors, BlockSize, hook: _ => Interlocked.Increment(ref sent) > 5 ? throw new IOException("donor 2 died") : ValueTask.CompletedTask);
 
-        var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
-        var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
-        var fetcher = new StateFetcher(fetch, donors.ConnectAsync, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
-        await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
-
-        Assert.All(tensors.Zip(targets), p => Assert.Equal(p.First, p.Second));
-        Assert.Equal(tensors.Sum(c => (long)c.Length), fetcher.BytesReceived); // no block counted twice
-        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+        await FetchAllLosingDonorTwoAsync(tensors, donors.ConnectAsync);
     }
 
     [Fact]
@@ -82,20 +73,22 @@ public class StateFetcherTests
         donors.Add(1, tensors, BlockSize);
         donors.Add(2, tensors, BlockSize);
 
-        var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
-        var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
-        async Task<Stream> Connect(ulong donor, CancellationToken ct)
+        await FetchAllLosingDonorTwoAsync(tensors, async (donor, ct) =>
         {
             var stream = await donors.ConnectAsync(donor, ct);
             return donor == 2 ? new FailingWrites(stream, failingWrite: 4) : stream;
-        }
+        });
+    }
 
-        var fetcher = new StateFetcher(fetch, Connect, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
+    /// <summary>Fetches <paramref name="tensors"/> from donors 1 and 2, one connection each: every byte arrives once and only donor 2 is lost.</summary>
+    private static async Task FetchAllLosingDonorTwoAsync(byte[][] tensors, Func<ulong, CancellationToken, Task<Stream>> connect)
+    {
+        var targets = tensors.Select(c => Enumerable.Repeat((byte)0xA5, c.Length).ToArray()).ToArray();
+        var fetch = tensors.Select((c, i) => new FetchTensor((uint)i, $"t{i}", targets[i], TensorHasher.Hash(c, BlockSize), [1, 2])).ToArray();
+        var fetcher = new StateFetcher(fetch, connect, LoopbackDonors.Sequence, BlockSize, streamsPerDonor: 1);
         await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
-        Assert.All(tensors.Zip(targets), p => Assert.Equal(p.First, p.Second));
-        Assert.Equal(tensors.Sum(c => (long)c.Length), fetcher.BytesReceived);
-        Assert.Equal(new ulong[] { 2 }, fetcher.LostDonors);
+        AssertArrivedOnce(tensors, targets, fetcher, lost: 2);
     }
 
     [Fact]
@@ -110,9 +103,7 @@ public class StateFetcherTests
         var (fetcher, targets) = Fetcher(donors, [1, 2], streams: 2);
         await fetcher.RunAsync(Ct).WaitAsync(Timeout, Ct);
 
-        Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
-        Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
-        Assert.Equal(new ulong[] { 1 }, fetcher.LostDonors);
+        AssertArrivedOnce(Content, targets, fetcher, lost: 1);
     }
 
     [Fact]
@@ -129,6 +120,14 @@ public class StateFetcherTests
         Assert.Equal(PcclErrorCode.PeerLost, e.Code);
         Assert.True(e.IsTransient);
         Assert.Equal(new ulong[] { 1, 2 }, fetcher.LostDonors);
+    }
+
+    /// <summary>Every tensor arrived intact, every byte counted once (none fetched twice), and only <paramref name="lost"/> was dropped.</summary>
+    private static void AssertArrivedOnce(byte[][] expected, byte[][] targets, StateFetcher fetcher, ulong lost)
+    {
+        Assert.All(expected.Zip(targets), p => Assert.Equal(p.First, p.Second));
+        Assert.Equal(expected.Sum(c => (long)c.Length), fetcher.BytesReceived);
+        Assert.Equal(new[] { lost }, fetcher.LostDonors);
     }
 
     private static (StateFetcher Fetcher, byte[][] Targets) Fetcher(LoopbackDonors donors, ulong[] ids, int streams)
