@@ -45,5 +45,8 @@ if [ "$found" -lt "$expected" ]; then
   failed=$((failed+expected-found))
 fi
 [ "$failed" -gt 0 ] && status=1
+if [ "$failed" -gt 0 ]; then
+  /usr/bin/python3 scripts/failed-tests.py "$results"/*.trx || true
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -18,12 +18,15 @@ internal sealed class LoopbackDonors : IAsyncDisposable
     private readonly List<Task> _serving = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _pairing = new(1, 1);
-    private int _connections;
+    private int _connectsAsked;
 
     public LoopbackDonors() => _listener.Start();
 
-    /// <summary>STATE connections opened so far, over all donors.</summary>
-    public int Connections => Volatile.Read(ref _connections);
+    /// <summary>
+    /// STATE connections asked for so far, over all donors, counted when asked: a connection the fetcher no longer
+    /// needs (its donor's pieces were all taken by the donor's other connections) may be cancelled before it is made.
+    /// </summary>
+    public int ConnectsAsked => Volatile.Read(ref _connectsAsked);
 
     /// <summary>Adds a donor that serves <paramref name="content"/> (one tensor per array) but claims the block hashes of <paramref name="claimed"/> (default: the content's own).</summary>
     public void Add(ulong donor, byte[][] content, int blockSize, Func<CancellationToken, ValueTask>? hook = null, byte[][]? claimed = null)
@@ -38,6 +41,7 @@ internal sealed class LoopbackDonors : IAsyncDisposable
     /// <summary>The fetcher's connect function.</summary>
     public async Task<Stream> ConnectAsync(ulong donor, CancellationToken ct)
     {
+        Interlocked.Increment(ref _connectsAsked);
         var (source, hook) = _donors[donor];
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         NetworkStream server;
@@ -53,7 +57,6 @@ internal sealed class LoopbackDonors : IAsyncDisposable
             _pairing.Release();
         }
 
-        Interlocked.Increment(ref _connections);
         lock (_serving)
         {
             _serving.Add(Task.Run(async () =>

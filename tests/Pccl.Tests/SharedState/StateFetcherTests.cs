@@ -34,7 +34,7 @@ public class StateFetcherTests
         Assert.All(Content.Zip(targets), p => Assert.Equal(p.First, p.Second));
         Assert.Equal(Content.Sum(c => (long)c.Length), fetcher.BytesReceived);
         Assert.Empty(fetcher.LostDonors);
-        Assert.Equal(donorCount * streams, donors.Connections);
+        Assert.Equal(donorCount * streams, donors.ConnectsAsked);
     }
 
     [Fact]

@@ -15,15 +15,12 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
     private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _incoming = [];
     private readonly Dictionary<(ulong Peer, uint Lane), TaskCompletionSource<RingLink>> _incomingWaiters = [];
 
-    /// <summary>Returns the lane's connection to <paramref name="peer"/>, opening it when missing.</summary>
+    /// <summary>Returns the lane's connection to <paramref name="peer"/>, opening it when missing or closed by the neighbour.</summary>
     public async ValueTask<RingLink> GetOutgoingAsync(PeerEntry peer, uint lane, ulong sequence, CancellationToken ct)
     {
-        lock (_gate)
+        if (await TakeLiveAsync(_outgoing, (peer.PeerId, lane)).ConfigureAwait(false) is { } existing)
         {
-            if (_outgoing.TryGetValue((peer.PeerId, lane), out var existing))
-            {
-                return existing;
-            }
+            return existing;
         }
 
         var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), Lane = lane, Sequence = sequence };
@@ -32,8 +29,15 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         RingLink? replaced;
         lock (_gate)
         {
-            _outgoing.Remove((peer.PeerId, lane), out replaced);
-            _outgoing[(peer.PeerId, lane)] = link;
+            if (_outgoing.TryGetValue((peer.PeerId, lane), out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
+            {
+                (replaced, link) = (link, current); // the same rule as the neighbour's side: the newer link stays
+            }
+            else
+            {
+                _outgoing.Remove((peer.PeerId, lane), out replaced);
+                _outgoing[(peer.PeerId, lane)] = link;
+            }
         }
 
         if (replaced is not null)
@@ -44,15 +48,20 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         return link;
     }
 
-    /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer.</summary>
-    public Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
+    /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one).</summary>
+    public async Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
     {
+        if (await TakeLiveAsync(_incoming, (peer, lane)).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+
         TaskCompletionSource<RingLink> waiter;
         lock (_gate)
         {
-            if (_incoming.TryGetValue((peer, lane), out var existing))
+            if (_incoming.TryGetValue((peer, lane), out existing))
             {
-                return Task.FromResult(existing);
+                return existing; // opened again just now
             }
 
             if (!_incomingWaiters.TryGetValue((peer, lane), out waiter!))
@@ -62,21 +71,57 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
             }
         }
 
-        return waiter.Task.WaitAsync(ct);
+        return await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Takes a ring connection a neighbour opened; a newer one replaces an older one on the same lane.</summary>
+    /// <summary>
+    /// The lane's link if it is still open. One the neighbour closed while it sat idle (it retired the lane after an
+    /// aborted operation this peer finished, or lost its links) is dropped here, so the operation opens or waits for a
+    /// fresh one instead of failing on it: every idle lane left dead that way would cost one failed attempt.
+    /// </summary>
+    private async ValueTask<RingLink?> TakeLiveAsync(Dictionary<(ulong Peer, uint Lane), RingLink> links, (ulong Peer, uint Lane) key)
+    {
+        RingLink? closed;
+        lock (_gate)
+        {
+            if (!links.TryGetValue(key, out var link))
+            {
+                return null;
+            }
+
+            if (!link.IsClosedByNeighbour)
+            {
+                return link;
+            }
+
+            links.Remove(key);
+            closed = link;
+        }
+
+        await closed.DisposeAsync().ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>Takes a ring connection a neighbour opened; a newer one (by the sequence it was opened at, then by arrival) replaces an older one on the same lane, never the reverse.</summary>
     public async ValueTask AcceptIncomingAsync(EstablishedConnection connection)
     {
         var key = (connection.Hello.PeerId, connection.Hello.Lane);
         var link = new RingLink(connection, connection.Hello.Sequence);
         RingLink? replaced;
-        TaskCompletionSource<RingLink>? waiter;
+        TaskCompletionSource<RingLink>? waiter = null;
         lock (_gate)
         {
-            _incoming.Remove(key, out replaced);
-            _incoming[key] = link;
-            _incomingWaiters.Remove(key, out waiter);
+            if (_incoming.TryGetValue(key, out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
+            {
+                // An older connection whose handshake finished late: the neighbour has moved on to the newer one.
+                replaced = link;
+            }
+            else
+            {
+                _incoming.Remove(key, out replaced);
+                _incoming[key] = link;
+                _incomingWaiters.Remove(key, out waiter);
+            }
         }
 
         waiter?.TrySetResult(link);
