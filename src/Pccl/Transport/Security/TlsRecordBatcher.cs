@@ -2,25 +2,37 @@ namespace Pccl.Transport.Security;
 
 /// <summary>
 /// Sits under <see cref="System.Net.Security.SslStream"/> and turns its one-socket-call-per-16-KiB-record habit into
-/// few large socket calls: reads fill a 256 KiB read-ahead buffer, and the records of one application write are
-/// gathered and sent together (<see cref="BeginBatch"/> / <see cref="EndBatchAsync"/>, driven by
-/// <see cref="TlsConnectionStream"/>). Owns the transport.
+/// few large socket calls: reads fill a read-ahead buffer, and the records of one application write are gathered and
+/// sent together (<see cref="BeginBatch"/> / <see cref="EndBatchAsync"/>, driven by <see cref="TlsConnectionStream"/>).
+/// Owns the transport.
 /// </summary>
+/// <remarks>
+/// Both buffers start at <see cref="InitialBufferSize"/> and grow to <see cref="MaxBufferSize"/> only when the
+/// connection carries bulk data (a read fills the read-ahead, a batch outgrows the write buffer): a master holds one
+/// control connection per peer, and 512 KiB for each would be half a gigabyte at a thousand peers.
+/// </remarks>
 /// <remarks>
 /// A write outside a batch (the TLS handshake, or a record SslStream sends on its own) goes out at once, after
 /// anything gathered before it, so the order of records on the wire is always the order SslStream wrote them.
 /// </remarks>
 internal sealed class TlsRecordBatcher(Stream transport) : Stream
 {
-    private const int BufferSize = 256 * 1024;
+    /// <summary>Each buffer's size on a new connection: two full TLS records.</summary>
+    internal const int InitialBufferSize = 32 * 1024;
 
-    private readonly byte[] _readBuffer = new byte[BufferSize];
-    private readonly byte[] _writeBuffer = new byte[BufferSize];
+    /// <summary>Each buffer's size once the connection has carried bulk data.</summary>
+    internal const int MaxBufferSize = 256 * 1024;
+
+    private byte[] _readBuffer = new byte[InitialBufferSize];
+    private byte[] _writeBuffer = new byte[InitialBufferSize];
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private int _readStart;
     private int _readEnd;
     private int _pending;
     private volatile bool _batching;
+
+    /// <summary>Bytes held by the read-ahead and write buffers.</summary>
+    internal int BufferedCapacity => _readBuffer.Length + _writeBuffer.Length;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -53,7 +65,7 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
             return ValueTask.FromResult(TakeBuffered(buffer.Span));
         }
 
-        return buffer.Length >= BufferSize ? transport.ReadAsync(buffer, cancellationToken) : FillAndTakeAsync(buffer, cancellationToken);
+        return buffer.Length >= MaxBufferSize ? transport.ReadAsync(buffer, cancellationToken) : FillAndTakeAsync(buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -65,6 +77,7 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
     {
         if (_readStart == _readEnd)
         {
+            GrowReadBufferIfFull();
             _readStart = 0;
             _readEnd = transport.Read(_readBuffer);
         }
@@ -77,7 +90,14 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_batching && buffer.Length <= BufferSize - _pending)
+            if (_batching && buffer.Length > _writeBuffer.Length - _pending && _writeBuffer.Length < MaxBufferSize)
+            {
+                var grown = new byte[MaxBufferSize];
+                _writeBuffer.AsSpan(0, _pending).CopyTo(grown);
+                _writeBuffer = grown;
+            }
+
+            if (_batching && buffer.Length <= _writeBuffer.Length - _pending)
             {
                 buffer.Span.CopyTo(_writeBuffer.AsSpan(_pending));
                 _pending += buffer.Length;
@@ -85,7 +105,7 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
             }
 
             await SendPendingAsync(cancellationToken).ConfigureAwait(false);
-            if (_batching && buffer.Length < BufferSize)
+            if (_batching && buffer.Length < _writeBuffer.Length)
             {
                 buffer.Span.CopyTo(_writeBuffer);
                 _pending = buffer.Length;
@@ -134,10 +154,21 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
 
     private async ValueTask<int> FillAndTakeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        GrowReadBufferIfFull();
         var read = await transport.ReadAsync(_readBuffer, cancellationToken).ConfigureAwait(false);
         _readStart = 0;
         _readEnd = read;
         return read == 0 ? 0 : TakeBuffered(buffer.Span);
+    }
+
+    /// <summary>Called with the read-ahead empty: a last fill that filled it means more was waiting, so read more at once.</summary>
+    private void GrowReadBufferIfFull()
+    {
+        if (_readEnd == _readBuffer.Length && _readBuffer.Length < MaxBufferSize)
+        {
+            _readBuffer = new byte[MaxBufferSize];
+            _readEnd = 0;
+        }
     }
 
     private int TakeBuffered(Span<byte> destination)
