@@ -19,9 +19,11 @@ internal static class SyncBench
     {
         var content = new byte[bytes];
         new Random(11).NextBytes(content);
-        var hashGbps = MeasureHash(content, iterations);
+        var hashGbps = MeasureHash([content], iterations);
         var results = new List<JoinerResult>();
         double identicalMs = 0;
+        double concurrentHashGbps = 0;
+        var identicalPeers = 0;
         for (var donors = 1; donors <= maxDonors; donors++)
         {
             await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
@@ -29,14 +31,20 @@ internal static class SyncBench
             var peers = new List<(Communicator Peer, SharedState State)>();
             try
             {
+                var copies = new List<byte[]>();
                 for (var d = 0; d < donors; d++)
                 {
-                    peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), (byte[])content.Clone(), tensors, ct));
+                    copies.Add((byte[])content.Clone());
+                    peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), copies[^1], tensors, ct));
                 }
 
                 if (donors == Math.Min(2, maxDonors))
                 {
                     identicalMs = await MeasureIdenticalAsync(peers, iterations, ct);
+
+                    // The round's peers share this machine's memory bandwidth: the same passes by bare XxHash3, all at once.
+                    concurrentHashGbps = MeasureHash(copies, iterations);
+                    identicalPeers = peers.Count;
                 }
 
                 // A joiner's tensors exist already (initialised weights): touch them, or the benchmark would time page faults.
@@ -60,7 +68,11 @@ internal static class SyncBench
             }
         }
 
-        var report = new SyncReport(bytes, identicalMs, hashGbps, bytes / (identicalMs / 1000) / 1e9, results);
+        var report = new SyncReport(bytes, identicalMs, hashGbps, bytes / (identicalMs / 1000) / 1e9, results)
+        {
+            IdenticalPeers = identicalPeers,
+            ConcurrentHashGbps = concurrentHashGbps,
+        };
         Print(report, json);
         return 0;
     }
@@ -147,17 +159,26 @@ internal static class SyncBench
         return Statistics.Median(times);
     }
 
-    private static double MeasureHash(byte[] content, int iterations)
+    /// <summary>Per-buffer rate of single-pass XxHash3 over <paramref name="buffers"/>, one thread each, all at once (median).</summary>
+    private static double MeasureHash(IReadOnlyList<byte[]> buffers, int iterations)
     {
         var times = new List<double>();
         for (var i = 0; i < iterations + 1; i++)
         {
             var clock = Stopwatch.StartNew();
-            _ = XxHash3.HashToUInt64(content);
+            if (buffers.Count == 1)
+            {
+                _ = XxHash3.HashToUInt64(buffers[0]);
+            }
+            else
+            {
+                Parallel.ForEach(buffers, new ParallelOptions { MaxDegreeOfParallelism = buffers.Count }, b => XxHash3.HashToUInt64(b));
+            }
+
             times.Add(clock.Elapsed.TotalSeconds);
         }
 
-        return content.Length / times.Skip(1).Order().ElementAt(times.Count / 2 - 1) / 1e9;
+        return buffers[0].Length / times.Skip(1).Order().ElementAt(times.Count / 2 - 1) / 1e9;
     }
 
     private static void Print(SyncReport report, bool json)
@@ -170,6 +191,8 @@ internal static class SyncBench
 
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "identical state of {0}: [bold]{1:0.0} ms[/] ({2:0.00} GB/s; single-pass XxHash3 here: {3:0.00} GB/s, ratio {4:0.00})",
             ByteSize.Format(report.Bytes), report.IdenticalMs, report.IdenticalGbps, report.HashGbps, report.IdenticalGbps / report.HashGbps);
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "  the round's {0} peers share this machine: {0} single passes at once run at {1:0.00} GB/s each, ratio {2:0.00}",
+            report.IdenticalPeers, report.ConcurrentHashGbps, report.IdenticalGbps / report.ConcurrentHashGbps);
         var table = new Table().Title("late joiner receiving the whole state").AddColumns(
             "donors", "bytes received", "ms", "GB/s", "same round, 0 bytes: ms", "transfer alone: GB/s");
         foreach (var j in report.Joiner)
@@ -203,7 +226,16 @@ internal sealed record SyncReport(
     [property: JsonPropertyName("identical_ms")] double IdenticalMs,
     [property: JsonPropertyName("hash_gbps")] double HashGbps,
     [property: JsonPropertyName("identical_gbps")] double IdenticalGbps,
-    [property: JsonPropertyName("joiner")] List<JoinerResult> Joiner);
+    [property: JsonPropertyName("joiner")] List<JoinerResult> Joiner)
+{
+    /// <summary>Peers in the identical round (all in this process).</summary>
+    [JsonPropertyName("identical_peers")]
+    public int IdenticalPeers { get; init; }
+
+    /// <summary>Per-buffer rate of as many single XxHash3 passes as the round has peers, run at once: what this machine's memory gives the round's hashing.</summary>
+    [JsonPropertyName("concurrent_hash_gbps")]
+    public double ConcurrentHashGbps { get; init; }
+}
 
 [JsonSerializable(typeof(SyncReport))]
 internal sealed partial class SyncBenchJson : JsonSerializerContext;
