@@ -98,7 +98,7 @@ public sealed partial class Communicator : IAsyncDisposable
         var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = _options.ClusterId };
         var connection = await Handshake.ConnectAsync(_options.MasterHost, _options.MasterPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
         _masterEndpoint = connection.Remote;
-        _link = new ControlLink(connection);
+        _link = new ControlLink(connection, _options.HeartbeatTimeout);
         _link.Start(OnMasterMessageAsync, OnMasterLost);
         await _link.SendAsync(new ControlMessage
         {

@@ -10,12 +10,22 @@ namespace Pccl.Transport;
 internal sealed class ControlLink : IAsyncDisposable
 {
     private readonly EstablishedConnection _connection;
+    private readonly TimeSpan _stuckWriteGrace;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task _readLoop = Task.CompletedTask;
     private Exception? _failure;
 
-    public ControlLink(EstablishedConnection connection) => _connection = connection;
+    /// <param name="connection">The established connection to the master.</param>
+    /// <param name="stuckWriteGrace">
+    /// How long a frame already being written may take to finish after the caller's token fired before the link is
+    /// broken (the master counts as not reading; one heartbeat timeout is the natural bound).
+    /// </param>
+    public ControlLink(EstablishedConnection connection, TimeSpan stuckWriteGrace)
+    {
+        _connection = connection;
+        _stuckWriteGrace = stuckWriteGrace;
+    }
 
     public Exception? Failure => Volatile.Read(ref _failure);
 
@@ -34,14 +44,29 @@ internal sealed class ControlLink : IAsyncDisposable
         try
         {
             // A frame is never cancelled half-way: that would leave a torn frame the master reads as a protocol
-            // violation. A small frame goes out at once; only a write stuck behind a master that stopped reading can
-            // see the token fire, and then the link is broken instead (it is unusable anyway), which ends the write.
-            using (ct.UnsafeRegister(static link => ((ControlLink)link!).Break(
-                new PcclException(PcclErrorCode.MasterLost, "a control message could not be written before it was cancelled: the master is not reading", true)), this))
+            // violation. When the caller's token fires during a write, the write gets the grace to finish (a busy
+            // machine can deschedule a writer for a while; the frame then went out whole and the caller sees its
+            // cancellation at its next step). Only a write still stuck after it breaks the link: the master is not
+            // reading, and the link would be unusable anyway.
+            var write = WriteFrameAsync(frame);
+            if (!write.IsCompleted && ct.CanBeCanceled)
             {
-                await _connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
-                await _connection.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await write.WaitAsync(ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    if (!await FinishesWithinAsync(write, _stuckWriteGrace).ConfigureAwait(false))
+                    {
+                        _ = write.ContinueWith(static w => _ = w.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        throw Break(new PcclException(PcclErrorCode.MasterLost,
+                            $"a control message was still not written {_stuckWriteGrace.TotalMilliseconds:0} ms after its caller cancelled: the master is not reading", true));
+                    }
+                }
             }
+
+            await write.ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -50,6 +75,30 @@ internal sealed class ControlLink : IAsyncDisposable
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    private async Task WriteFrameAsync(byte[] frame)
+    {
+        await _connection.Stream.WriteAsync(frame, CancellationToken.None).ConfigureAwait(false);
+        await _connection.Stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="write"/> ends (either way) within <paramref name="grace"/>.</summary>
+    private static async Task<bool> FinishesWithinAsync(Task write, TimeSpan grace)
+    {
+        try
+        {
+            await write.WaitAsync(grace).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            return true; // it failed: the await after this reports how
         }
     }
 

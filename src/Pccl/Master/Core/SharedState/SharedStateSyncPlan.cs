@@ -11,8 +11,24 @@ internal sealed record SharedStateSyncPlan(
 {
     /// <summary>The assignment of <paramref name="peerId"/>.</summary>
     /// <exception cref="KeyNotFoundException">The peer took no part in the election.</exception>
-    public PeerSyncAssignment For(ulong peerId) =>
-        Peers.FirstOrDefault(p => p.PeerId == peerId) ?? throw new KeyNotFoundException($"Peer {peerId} took no part in the election.");
+    public PeerSyncAssignment For(ulong peerId)
+    {
+        // Peers is sorted by id: a lost peer makes the master look up every receiver's assignment, in worlds of thousands.
+        var (low, high) = (0, Peers.Count - 1);
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var id = Peers[middle].PeerId;
+            if (id == peerId)
+            {
+                return Peers[middle];
+            }
+
+            (low, high) = id < peerId ? (middle + 1, high) : (low, middle - 1);
+        }
+
+        throw new KeyNotFoundException($"Peer {peerId} took no part in the election.");
+    }
 
     /// <summary>True when no peer receives anything.</summary>
     public bool IsNoOp => Peers.All(p => p.Receive.Count == 0);
