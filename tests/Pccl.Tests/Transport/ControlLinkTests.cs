@@ -15,11 +15,7 @@ public class ControlLinkTests
     {
         var stream = new GatedStream();
         await using var link = new ControlLink(Connection(stream), stuckWriteGrace: TimeSpan.FromSeconds(30));
-        using var cancel = new CancellationTokenSource();
-
-        var send = link.SendAsync(Init, cancel.Token).AsTask();
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        await cancel.CancelAsync(); // the writer was descheduled, say: the token fires mid-write
+        var send = await SendAndCancelMidWriteAsync(link, stream);
         await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.False(send.IsCompleted, "the send must wait for the frame it started");
         stream.Open();
@@ -36,11 +32,7 @@ public class ControlLinkTests
     {
         var stream = new GatedStream();
         await using var link = new ControlLink(Connection(stream), stuckWriteGrace: TimeSpan.FromMilliseconds(200));
-        using var cancel = new CancellationTokenSource();
-
-        var send = link.SendAsync(Init, cancel.Token).AsTask();
-        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        await cancel.CancelAsync();
+        var send = await SendAndCancelMidWriteAsync(link, stream);
 
         var e = await Assert.ThrowsAsync<PcclException>(() => send.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.Equal(PcclErrorCode.MasterLost, e.Code);
@@ -48,6 +40,16 @@ public class ControlLinkTests
         Assert.Contains("not reading", e.Message, StringComparison.Ordinal);
         Assert.Same(e, link.Failure);
         await Assert.ThrowsAsync<PcclException>(() => link.SendAsync(Init, TestContext.Current.CancellationToken).AsTask());
+    }
+
+    /// <summary>Starts a send and fires its token once the frame's write has begun (a writer descheduled mid-write, say).</summary>
+    private static async Task<Task> SendAndCancelMidWriteAsync(ControlLink link, GatedStream stream)
+    {
+        using var cancel = new CancellationTokenSource();
+        var send = link.SendAsync(Init, cancel.Token).AsTask();
+        await stream.WriteStarted.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await cancel.CancelAsync();
+        return send;
     }
 
     private static EstablishedConnection Connection(Stream stream) =>
