@@ -57,7 +57,7 @@ internal static class SyncBench
                 // The same round with nothing to move (every peer's hash pass, the master's round trips): what the transfer adds is the rest.
                 var baseMs = await MeasureIdenticalAsync(peers, iterations, ct);
                 var transferSeconds = (joined.Milliseconds - baseMs) / 1000;
-                results.Add(joined with { BaseMs = baseMs, TransferGbps = transferSeconds > 0 ? joined.BytesReceived / transferSeconds / 1e9 : double.NaN });
+                results.Add(joined with { BaseMs = baseMs, TransferGbps = transferSeconds > 0 ? joined.BytesReceived / transferSeconds / 1e9 : null });
             }
             finally
             {
@@ -199,7 +199,7 @@ internal static class SyncBench
         {
             table.AddRow(j.Donors.ToString(CultureInfo.InvariantCulture), j.BytesReceived.ToString(CultureInfo.InvariantCulture),
                 j.Milliseconds.ToString("0.0", CultureInfo.InvariantCulture), j.Gbps.ToString("0.00", CultureInfo.InvariantCulture),
-                j.BaseMs.ToString("0.0", CultureInfo.InvariantCulture), j.TransferGbps.ToString("0.00", CultureInfo.InvariantCulture));
+                j.BaseMs.ToString("0.0", CultureInfo.InvariantCulture), j.TransferGbps?.ToString("0.00", CultureInfo.InvariantCulture) ?? "n/a");
         }
 
         AnsiConsole.Write(table);
@@ -216,9 +216,12 @@ internal sealed record JoinerResult(
     [JsonPropertyName("base_ms")]
     public double BaseMs { get; init; }
 
-    /// <summary>Bytes over the time the joiner's round takes beyond <see cref="BaseMs"/>: the transfer with its verification.</summary>
+    /// <summary>
+    /// Bytes over the time the joiner's round takes beyond <see cref="BaseMs"/>: the transfer with its verification;
+    /// null when the noise of a small state left no time beyond it (JSON has no NaN).
+    /// </summary>
     [JsonPropertyName("transfer_gbps")]
-    public double TransferGbps { get; init; }
+    public double? TransferGbps { get; init; }
 }
 
 internal sealed record SyncReport(

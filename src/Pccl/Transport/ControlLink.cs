@@ -43,6 +43,11 @@ internal sealed class ControlLink : IAsyncDisposable
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            if (Failure is { } broken)
+            {
+                throw broken; // broke while this send waited: a frame stuck by a write abandoned on break may still hold the stream
+            }
+
             // A frame is never cancelled half-way: that would leave a torn frame the master reads as a protocol
             // violation. When the caller's token fires during a write, the write gets the grace to finish (a busy
             // machine can deschedule a writer for a while; the frame then went out whole and the caller sees its

@@ -42,6 +42,20 @@ public class ControlLinkTests
         await Assert.ThrowsAsync<PcclException>(() => link.SendAsync(Init, TestContext.Current.CancellationToken).AsTask());
     }
 
+    [Fact]
+    public async Task ASendQueuedBehindAStuckWriteFailsWithTheBreakInsteadOfWritingBesideIt()
+    {
+        var stream = new GatedStream();
+        await using var link = new ControlLink(Connection(stream), stuckWriteGrace: TimeSpan.FromMilliseconds(200));
+        var stuck = await SendAndCancelMidWriteAsync(link, stream);
+        var queued = link.SendAsync(Init, CancellationToken.None).AsTask(); // a failure report, say: no token
+
+        await Assert.ThrowsAsync<PcclException>(() => stuck.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        var e = await Assert.ThrowsAsync<PcclException>(() => queued.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(PcclErrorCode.MasterLost, e.Code);
+        Assert.Equal(1, stream.WritesStarted); // TLS would refuse a second write while the first is pending
+    }
+
     /// <summary>Starts a send and fires its token once the frame's write has begun (a writer descheduled mid-write, say).</summary>
     private static async Task<Task> SendAndCancelMidWriteAsync(ControlLink link, GatedStream stream)
     {
@@ -60,15 +74,19 @@ public class ControlLinkTests
     {
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _writeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _writesStarted;
 
         public MemoryStream Written { get; } = new();
 
         public Task WriteStarted => _writeStarted.Task;
 
+        public int WritesStarted => Volatile.Read(ref _writesStarted);
+
         public void Open() => _open.TrySetResult();
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            Interlocked.Increment(ref _writesStarted);
             _writeStarted.TrySetResult();
             await _open.Task.WaitAsync(cancellationToken);
             lock (Written)

@@ -167,7 +167,7 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
         if (_readEnd == _readBuffer.Length && _readBuffer.Length < MaxBufferSize)
         {
             _readBuffer = new byte[MaxBufferSize];
-            _readEnd = 0;
+            _readStart = _readEnd = 0; // consistent even if the fill that follows fails
         }
     }
 
