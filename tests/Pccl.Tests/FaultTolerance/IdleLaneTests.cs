@@ -21,7 +21,7 @@ public class IdleLaneTests
             MasterHost = "127.0.0.1",
             MasterPort = master.Port,
             P2PBindAddress = "127.0.0.1",
-            P2PPorts = new PortRange(27300, 27400),
+            P2PPorts = new PortRange(27450, 27550),
         };
         var peers = await Admission.ConnectWorldAsync(options, 3, ct);
         try
