@@ -36,7 +36,7 @@ internal sealed class ControlLink : IAsyncDisposable
     {
         if (Failure is { } failure)
         {
-            throw failure;
+            throw failure; // at once, not after waiting for a lock that a dying write may hold
         }
 
         var frame = ControlCodec.EncodeFrame(message);
@@ -45,7 +45,7 @@ internal sealed class ControlLink : IAsyncDisposable
         {
             if (Failure is { } broken)
             {
-                throw broken; // broke while this send waited: a frame stuck by a write abandoned on break may still hold the stream
+                throw broken; // broke while this send waited: a write abandoned on break may still hold the stream
             }
 
             // A frame is never cancelled half-way: that would leave a torn frame the master reads as a protocol

@@ -25,27 +25,19 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
 
         var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), Lane = lane, Sequence = sequence };
         var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct).ConfigureAwait(false);
-        var link = new RingLink(connection, sequence);
-        RingLink? replaced;
+        RingLink kept;
+        RingLink? displaced;
         lock (_gate)
         {
-            if (_outgoing.TryGetValue((peer.PeerId, lane), out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
-            {
-                (replaced, link) = (link, current); // the same rule as the neighbour's side: the newer link stays
-            }
-            else
-            {
-                _outgoing.Remove((peer.PeerId, lane), out replaced);
-                _outgoing[(peer.PeerId, lane)] = link;
-            }
+            (kept, displaced) = KeepNewer(_outgoing, (peer.PeerId, lane), new RingLink(connection, sequence));
         }
 
-        if (replaced is not null)
+        if (displaced is not null)
         {
-            await replaced.DisposeAsync().ConfigureAwait(false);
+            await displaced.DisposeAsync().ConfigureAwait(false);
         }
 
-        return link;
+        return kept;
     }
 
     /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one).</summary>
@@ -72,6 +64,22 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         }
 
         return await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="link"/> in the lane unless the lane holds a link opened at a later sequence (an older
+    /// connection whose handshake finished late: the neighbour has moved on). Both sides of a lane follow this rule, so
+    /// they agree on the current link. Returns the link the lane holds and the one to dispose. Call under the gate.
+    /// </summary>
+    private static (RingLink Kept, RingLink? Displaced) KeepNewer(Dictionary<(ulong Peer, uint Lane), RingLink> links, (ulong Peer, uint Lane) key, RingLink link)
+    {
+        if (links.TryGetValue(key, out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
+        {
+            return (current, link);
+        }
+
+        links[key] = link;
+        return (link, current);
     }
 
     /// <summary>
@@ -106,28 +114,19 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
     public async ValueTask AcceptIncomingAsync(EstablishedConnection connection)
     {
         var key = (connection.Hello.PeerId, connection.Hello.Lane);
-        var link = new RingLink(connection, connection.Hello.Sequence);
-        RingLink? replaced;
-        TaskCompletionSource<RingLink>? waiter = null;
+        RingLink kept;
+        RingLink? displaced;
+        TaskCompletionSource<RingLink>? waiter;
         lock (_gate)
         {
-            if (_incoming.TryGetValue(key, out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
-            {
-                // An older connection whose handshake finished late: the neighbour has moved on to the newer one.
-                replaced = link;
-            }
-            else
-            {
-                _incoming.Remove(key, out replaced);
-                _incoming[key] = link;
-                _incomingWaiters.Remove(key, out waiter);
-            }
+            (kept, displaced) = KeepNewer(_incoming, key, new RingLink(connection, connection.Hello.Sequence));
+            _incomingWaiters.Remove(key, out waiter);
         }
 
-        waiter?.TrySetResult(link);
-        if (replaced is not null)
+        waiter?.TrySetResult(kept);
+        if (displaced is not null)
         {
-            await replaced.DisposeAsync().ConfigureAwait(false);
+            await displaced.DisposeAsync().ConfigureAwait(false);
         }
     }
 

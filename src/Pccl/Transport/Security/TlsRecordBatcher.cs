@@ -7,11 +7,11 @@ namespace Pccl.Transport.Security;
 /// Owns the transport.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Both buffers start at <see cref="InitialBufferSize"/> and grow to <see cref="MaxBufferSize"/> only when the
 /// connection carries bulk data (a read fills the read-ahead, a batch outgrows the write buffer): a master holds one
 /// control connection per peer, and 512 KiB for each would be half a gigabyte at a thousand peers.
-/// </remarks>
-/// <remarks>
+/// </para>
 /// A write outside a batch (the TLS handshake, or a record SslStream sends on its own) goes out at once, after
 /// anything gathered before it, so the order of records on the wire is always the order SslStream wrote them.
 /// </remarks>
@@ -90,11 +90,9 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_batching && buffer.Length > _writeBuffer.Length - _pending && _writeBuffer.Length < MaxBufferSize)
+            if (_batching)
             {
-                var grown = new byte[MaxBufferSize];
-                _writeBuffer.AsSpan(0, _pending).CopyTo(grown);
-                _writeBuffer = grown;
+                GrowWriteBufferFor(buffer.Length);
             }
 
             if (_batching && buffer.Length <= _writeBuffer.Length - _pending)
@@ -159,6 +157,17 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
         _readStart = 0;
         _readEnd = read;
         return read == 0 ? 0 : TakeBuffered(buffer.Span);
+    }
+
+    /// <summary>A batch that outgrows the small write buffer is bulk data: move what it holds to a full-size one.</summary>
+    private void GrowWriteBufferFor(int length)
+    {
+        if (length > _writeBuffer.Length - _pending && _writeBuffer.Length < MaxBufferSize)
+        {
+            var grown = new byte[MaxBufferSize];
+            _writeBuffer.AsSpan(0, _pending).CopyTo(grown);
+            _writeBuffer = grown;
+        }
     }
 
     /// <summary>Called with the read-ahead empty: a last fill that filled it means more was waiting, so read more at once.</summary>
