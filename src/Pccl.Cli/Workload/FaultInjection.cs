@@ -8,7 +8,9 @@ namespace Pccl.Cli.Workload;
 /// Test-only faults a worker injects into itself in the middle of an all-reduce, chosen by the environment variable
 /// <c>PCCL_TEST_FAULT=KIND@STEP[:DELAY_MS]</c>: once the ring of step STEP's all-reduce is connected and DELAY_MS (default
 /// 3; 0 fires on the ring's thread before any data moves) have passed, <c>kill</c> SIGKILLs this process, <c>stop</c> SIGSTOPs it (a hang), and <c>break-ring</c> closes its
-/// ring connections while its master connection stays up. A JSON line with the fault and its monotonic time is printed
+/// ring connections while its master connection stays up. <c>kill-serving@N</c> is about shared state instead: it SIGKILLs
+/// this process just before it sends its N-th shared-state block to a receiver (N−1 are out), so a donor dies
+/// mid-transfer. A JSON line with the fault and its monotonic time is printed
 /// first, so a test can measure from the moment of the fault.
 /// </summary>
 internal sealed class FaultInjection
@@ -41,11 +43,11 @@ internal sealed class FaultInjection
         var kind = at > 0 ? text[..at] : "";
         var stepText = at > 0 ? (colon > at ? text[(at + 1)..colon] : text[(at + 1)..]) : "";
         var delay = 3;
-        if (kind is not ("kill" or "stop" or "break-ring") || !int.TryParse(stepText, CultureInfo.InvariantCulture, out var step)
+        if (kind is not ("kill" or "stop" or "break-ring" or "kill-serving") || !int.TryParse(stepText, CultureInfo.InvariantCulture, out var step)
             || (colon > at && !int.TryParse(text[(colon + 1)..], CultureInfo.InvariantCulture, out delay)))
         {
             throw new PcclException(PcclErrorCode.InvalidConfiguration,
-                $"{EnvironmentVariable}='{text}' is not KIND@STEP[:DELAY_MS] with KIND kill, stop or break-ring (e.g. kill@5 or stop@3:10)");
+                $"{EnvironmentVariable}='{text}' is not KIND@STEP[:DELAY_MS] with KIND kill, stop, break-ring or kill-serving (e.g. kill@5, stop@3:10 or kill-serving@2)");
         }
 
         return new FaultInjection(kind, step, delay);
@@ -54,6 +56,22 @@ internal sealed class FaultInjection
     /// <summary>Arms the fault on <paramref name="communicator"/>; it fires in the all-reduce of the step <paramref name="currentStep"/> reports.</summary>
     public void Attach(Communicator communicator, Func<int> currentStep, TextWriter? json)
     {
+        if (_kind == "kill-serving")
+        {
+            var served = 0;
+            communicator.BeforeStateBlockSent = _ =>
+            {
+                if (Interlocked.Increment(ref served) == _step)
+                {
+                    Report(communicator, 0, json);
+                    PosixSignals.Send(Environment.ProcessId, PosixSignals.Kill);
+                }
+
+                return ValueTask.CompletedTask;
+            };
+            return;
+        }
+
         communicator.RingStartedForTest = sequence =>
         {
             if (currentStep() != _step || Interlocked.Exchange(ref _fired, 1) != 0)
@@ -80,13 +98,7 @@ internal sealed class FaultInjection
             await Task.Delay(_delayMs).ConfigureAwait(false);
         }
 
-        var line = JsonSerializer.Serialize(new FaultReport(_kind, _step, sequence, communicator.PeerId, MonotonicClock.NowNs()), StepReportJson.Default.FaultReport);
-        if (json is not null)
-        {
-            json.WriteLine(line);
-            json.Flush();
-        }
-
+        Report(communicator, sequence, json);
         switch (_kind)
         {
             case "kill":
@@ -98,6 +110,15 @@ internal sealed class FaultInjection
             default:
                 await communicator.BreakRingLinksForTestAsync().ConfigureAwait(false);
                 break;
+        }
+    }
+
+    private void Report(Communicator communicator, ulong sequence, TextWriter? json)
+    {
+        if (json is not null)
+        {
+            json.WriteLine(JsonSerializer.Serialize(new FaultReport(_kind, _step, sequence, communicator.PeerId, MonotonicClock.NowNs()), StepReportJson.Default.FaultReport));
+            json.Flush();
         }
     }
 }

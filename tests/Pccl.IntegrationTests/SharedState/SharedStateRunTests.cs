@@ -88,17 +88,46 @@ public class SharedStateRunTests
         }
     }
 
+    [Fact]
+    public async Task ALateJoinersDonorKilledMidTransferLeavesItWithTheWholeStateFromTheOther()
+    {
+        const int elements = 16 << 20; // 64 MiB of parameters: 16 blocks, so each of two donors serves several
+        var port = FreePort.Tcp();
+        var range = FreePort.P2PRange();
+        string[] size = ["--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        await using var master = await PcclProcess.StartMasterAsync(port);
+        await using var survivor = PcclProcess.StartWorker("survivor", port, range, size);
+        await using var victim = PcclProcess.StartWorker("victim", port, range, size, new Dictionary<string, string> { ["PCCL_TEST_FAULT"] = "kill-serving@3" });
+        await PcclProcess.WaitUntilAsync(() => Revision(survivor) >= 3 && Revision(victim) >= 3, Patience, "revision 3 on both donors", master, survivor, victim);
+
+        await using var joiner = PcclProcess.StartWorker("joiner", port, range, size);
+        await PcclProcess.WaitUntilAsync(() => StepReports(joiner).Count >= 3, Patience, "three steps on the joiner", master, survivor, victim, joiner);
+
+        await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(victim.Steps(), l => l.TryGetProperty("fault", out var f) && f.GetString() == "kill-serving");
+        var first = StepReports(joiner)[0];
+        Assert.Equal(elements * 4UL, first.GetProperty("sync_rx_bytes").GetUInt64());
+        // the sync that lost a donor still succeeded: nobody had to retry it
+        Assert.DoesNotContain("shared-state sync failed", joiner.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("shared-state sync failed", survivor.Stderr, StringComparison.Ordinal);
+        AssertNoDivergence([survivor, joiner]);
+        Assert.Contains(StepReports(survivor), s => s.GetProperty("revision").GetUInt64() == first.GetProperty("revision").GetUInt64());
+    }
+
     private static Dictionary<string, string> Checkpoints(string dir) => new()
     {
         ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = dir,
         ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = "5",
     };
 
-    private static ulong Revision(PcclProcess worker) => worker.LastStep()?.GetProperty("revision").GetUInt64() ?? 0;
+    private static ulong Revision(PcclProcess worker) => StepReports(worker).LastOrDefault() is { ValueKind: JsonValueKind.Object } last ? last.GetProperty("revision").GetUInt64() : 0;
+
+    /// <summary>The step lines only (a worker that injects a fault also prints the fault's line).</summary>
+    private static List<JsonElement> StepReports(PcclProcess worker) => [.. worker.Steps().Where(s => s.TryGetProperty("revision", out _))];
 
     private static void AssertNoDivergence(IEnumerable<PcclProcess> workers)
     {
-        var byRevision = workers.SelectMany(w => w.Steps()).GroupBy(s => s.GetProperty("revision").GetUInt64());
+        var byRevision = workers.SelectMany(StepReports).GroupBy(s => s.GetProperty("revision").GetUInt64());
         Assert.All(byRevision, g => Assert.Single(g.Select(s => s.GetProperty("state_hash").GetString()).Distinct()));
     }
 }
