@@ -22,6 +22,7 @@ internal static class SyncBench
         var hashGbps = MeasureHash([content], iterations);
         var results = new List<JoinerResult>();
         double identicalMs = 0;
+        double aloneMs = 0;
         double concurrentHashGbps = 0;
         var identicalPeers = 0;
         for (var donors = 1; donors <= maxDonors; donors++)
@@ -36,6 +37,13 @@ internal static class SyncBench
                 {
                     copies.Add((byte[])content.Clone());
                     peers.Add(await JoinAsync(options, peers.Select(p => p.Peer).ToList(), copies[^1], tensors, ct));
+                }
+
+                if (donors == 1)
+                {
+                    // A group of one still runs the whole round (hash pass, master's election, 0 bytes): what a peer on a
+                    // machine of its own pays, with no other peer's hashing in this machine's memory.
+                    aloneMs = await MeasureIdenticalAsync(peers, iterations, ct);
                 }
 
                 if (donors == Math.Min(2, maxDonors))
@@ -72,6 +80,7 @@ internal static class SyncBench
         {
             IdenticalPeers = identicalPeers,
             ConcurrentHashGbps = concurrentHashGbps,
+            IdenticalAloneMs = aloneMs,
         };
         Print(report, json);
         return 0;
@@ -193,6 +202,8 @@ internal static class SyncBench
             ByteSize.Format(report.Bytes), report.IdenticalMs, report.IdenticalGbps, report.HashGbps, report.IdenticalGbps / report.HashGbps);
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "  the round's {0} peers share this machine: {0} single passes at once run at {1:0.00} GB/s each, ratio {2:0.00}",
             report.IdenticalPeers, report.ConcurrentHashGbps, report.IdenticalGbps / report.ConcurrentHashGbps);
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture, "  one peer alone (as on a machine of its own): {0:0.0} ms, ratio {1:0.00} to single-pass XxHash3",
+            report.IdenticalAloneMs, report.Bytes / (report.IdenticalAloneMs / 1000) / 1e9 / report.HashGbps);
         var table = new Table().Title("late joiner receiving the whole state").AddColumns(
             "donors", "bytes received", "ms", "GB/s", "same round, 0 bytes: ms", "transfer alone: GB/s");
         foreach (var j in report.Joiner)
@@ -238,6 +249,13 @@ internal sealed record SyncReport(
     /// <summary>Per-buffer rate of as many single XxHash3 passes as the round has peers, run at once: what this machine's memory gives the round's hashing.</summary>
     [JsonPropertyName("concurrent_hash_gbps")]
     public double ConcurrentHashGbps { get; init; }
+
+    /// <summary>
+    /// Median identical round of a group of one peer: its (parallel) hash pass and the master's round trips, with no
+    /// other peer hashing in this machine's memory — what each peer pays when the peers run on machines of their own.
+    /// </summary>
+    [JsonPropertyName("identical_alone_ms")]
+    public double IdenticalAloneMs { get; init; }
 }
 
 [JsonSerializable(typeof(SyncReport))]

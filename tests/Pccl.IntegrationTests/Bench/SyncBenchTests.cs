@@ -23,6 +23,7 @@ public class SyncBenchTests
         Assert.Equal(bytes / (identicalMs / 1000) / 1e9, report.GetProperty("identical_gbps").GetDouble(), 3);
         Assert.True(report.GetProperty("hash_gbps").GetDouble() > 0, report.ToString());
         Assert.True(report.GetProperty("concurrent_hash_gbps").GetDouble() > 0, report.ToString());
+        Assert.InRange(report.GetProperty("identical_alone_ms").GetDouble(), 1e-3, 60_000);
 
         var joiners = report.GetProperty("joiner").EnumerateArray().ToList();
         Assert.Equal([1, 2], joiners.Select(j => j.GetProperty("donors").GetInt32()));
