@@ -107,3 +107,11 @@ echo
 "$python" "$reference/compare_table.py" --peers "$peers" --sizes "$sizes" --jsonl "$jsonl" \
   mpi="$raw/mpi.out" gloo="$raw/gloo.out" pccl="$raw/pccl.out"
 echo "raw results: ${jsonl#"$root"/}"
+
+# The floor under small operations: one loopback round trip between two processes, sleeping in recv() as an
+# event-driven runtime does (PCCL, gloo) and polling as Open MPI does (bench/reference/tcp_pingpong.c).
+if command -v cc >/dev/null && cc -O2 -o "$bindir/tcp_pingpong" "$reference/tcp_pingpong.c"; then
+  for mode in block spin; do
+    "$bindir/tcp_pingpong" --mode "$mode" | "$python" -c 'import json, sys; r = json.load(sys.stdin); print("loopback round trip, {mode}: median {median_us} us (p10 {p10_us}, p90 {p90_us})".format(**r))'
+  done
+fi
