@@ -5,12 +5,12 @@ using Pccl.Hosting.Processes;
 namespace Pccl.Cli.Workload;
 
 /// <summary>
-/// Test-only faults a worker injects into itself in the middle of an all-reduce, chosen by the environment variable
+/// Test-only faults a worker injects into itself in the middle of an all-reduce or of serving shared state, chosen by the environment variable
 /// <c>PCCL_TEST_FAULT=KIND@STEP[:DELAY_MS]</c>: once the ring of step STEP's all-reduce is connected and DELAY_MS (default
 /// 3; 0 fires on the ring's thread before any data moves) have passed, <c>kill</c> SIGKILLs this process, <c>stop</c> SIGSTOPs it (a hang), and <c>break-ring</c> closes its
 /// ring connections while its master connection stays up. <c>kill-serving@N</c> is about shared state instead: it SIGKILLs
-/// this process just before it sends its N-th shared-state block to a receiver (N−1 are out), so a donor dies
-/// mid-transfer. A JSON line with the fault and its monotonic time is printed
+/// this process just before it sends its N-th shared-state block to a receiver (N−1 are out; N ≥ 1, no delay), so a
+/// donor dies mid-transfer. A JSON line with the fault and its monotonic time is printed
 /// first, so a test can measure from the moment of the fault.
 /// </summary>
 internal sealed class FaultInjection
@@ -44,16 +44,20 @@ internal sealed class FaultInjection
         var stepText = at > 0 ? (colon > at ? text[(at + 1)..colon] : text[(at + 1)..]) : "";
         var delay = 3;
         if (kind is not ("kill" or "stop" or "break-ring" or "kill-serving") || !int.TryParse(stepText, CultureInfo.InvariantCulture, out var step)
-            || (colon > at && !int.TryParse(text[(colon + 1)..], CultureInfo.InvariantCulture, out delay)))
+            || (colon > at && !int.TryParse(text[(colon + 1)..], CultureInfo.InvariantCulture, out delay))
+            || (kind == "kill-serving" && (step < 1 || colon > at)))
         {
             throw new PcclException(PcclErrorCode.InvalidConfiguration,
-                $"{EnvironmentVariable}='{text}' is not KIND@STEP[:DELAY_MS] with KIND kill, stop, break-ring or kill-serving (e.g. kill@5, stop@3:10 or kill-serving@2)");
+                $"{EnvironmentVariable}='{text}' is not KIND@STEP[:DELAY_MS] with KIND kill, stop or break-ring, or kill-serving@N with N ≥ 1 and no delay (e.g. kill@5, stop@3:10 or kill-serving@2)");
         }
 
         return new FaultInjection(kind, step, delay);
     }
 
-    /// <summary>Arms the fault on <paramref name="communicator"/>; it fires in the all-reduce of the step <paramref name="currentStep"/> reports.</summary>
+    /// <summary>
+    /// Arms the fault on <paramref name="communicator"/>: an all-reduce fault fires in the all-reduce of the step
+    /// <paramref name="currentStep"/> reports, <c>kill-serving</c> before the N-th shared-state block this process serves.
+    /// </summary>
     public void Attach(Communicator communicator, Func<int> currentStep, TextWriter? json)
     {
         if (_kind == "kill-serving")
