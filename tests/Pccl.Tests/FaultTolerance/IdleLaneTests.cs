@@ -5,8 +5,9 @@ namespace Pccl.Tests.FaultTolerance;
 
 /// <summary>
 /// Ring links that a neighbour closed while they sat idle in their lanes: the next operations on those lanes must open
-/// fresh links instead of failing on the dead ones, one failed attempt per dead lane. With TLS the dead link is
-/// harder to see: a TLS client that only ever writes leaves the server's post-handshake records unread in its socket.
+/// fresh links instead of failing on the dead ones, one failed attempt per dead lane. Over TLS as well: the check looks at
+/// the socket under the TLS stream, where records the TLS layer has not read yet (an outgoing lane is never read) could
+/// make a closed link look alive.
 /// </summary>
 [Collection(TestCertificatesCollection.Name)]
 public class IdleLaneTests(TestCertificates pki)
