@@ -99,7 +99,7 @@ for n in ${peers//,/ }; do
   fi
   if [ "$pccl_ready" = 1 ]; then
     run_one pccl "$n" dotnet run --no-build --project src/Pccl.Cli -c Release -- \
-      bench allreduce --peers "$n" --sizes "$sizes" --iterations "$iterations" --json
+      bench allreduce --peers "$n" --sizes "$sizes" --iterations "$iterations" --warmup "$warmup" --json
   fi
 done
 

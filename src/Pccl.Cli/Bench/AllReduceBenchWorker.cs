@@ -10,7 +10,7 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class AllReduceBenchWorker
 {
-    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, QuantizationMode quantization, bool gradient, CancellationToken ct)
+    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, bool gradient, CancellationToken ct)
     {
         await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
         while (communicator.GroupWorldSize < peers)
@@ -33,7 +33,7 @@ internal static class AllReduceBenchWorker
             var times = new List<double>(iterations);
             var correct = true;
             var op = new AllReduceOptions { Quantization = quantization };
-            for (var i = -2; i < iterations; i++)
+            for (var i = -warmup; i < iterations; i++)
             {
                 if (gradient)
                 {

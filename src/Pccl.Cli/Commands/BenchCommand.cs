@@ -26,6 +26,7 @@ internal static class BenchCommand
         var peers = new Option<int>("--peers", "-n") { Description = "worker processes", DefaultValueFactory = _ => 2 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated sizes", DefaultValueFactory = _ => "1MiB,16MiB,64MiB,256MiB" };
         var iterations = new Option<int>("--iterations", "-k") { Description = "timed iterations per size", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed iterations per size before the timed ones (bench/compare.sh passes its --warmup to all three implementations)", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "one JSON object per size" };
         var plot = new Option<string?>("--plot") { Description = "write a PNG of busbw against size" };
         var quantization = new Option<QuantizationMode>("--quantization") { Description = "None, MinMaxU8 or MinMaxU16", DefaultValueFactory = _ => QuantizationMode.None };
@@ -37,10 +38,15 @@ internal static class BenchCommand
         var backup = new Option<bool>("--backup") { Description = "keep the input for a retry (fault_tolerance.enable_buffer_backup, on in production; off by default here like MPI and gloo, which have none)" };
         var bindTo = new Option<string>("--bind-to") { Description = "auto (one worker per core for 1 or 2 workers, as mpirun), core or none", DefaultValueFactory = _ => "auto" };
         bindTo.AcceptOnlyFromAmong(CoreBinding.Modes);
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, json, plot, quantization, chunk, compression, data, tls, auth, backup, bindTo };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, warmup, json, plot, quantization, chunk, compression, data, tls, auth, backup, bindTo };
         command.SetAction((parse, ct) =>
         {
-            List<string> flags = ["--data", parse.GetValue(data)!];
+            if (parse.GetValue(warmup) < 0)
+            {
+                throw new PcclException(PcclErrorCode.InvalidArgument, $"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
+            }
+
+            List<string> flags = ["--data", parse.GetValue(data)!, "--warmup", parse.GetValue(warmup).ToString(System.Globalization.CultureInfo.InvariantCulture)];
             if (parse.GetValue(chunk) is { } c)
             {
                 flags.AddRange(["--chunk", c]);
@@ -69,6 +75,7 @@ internal static class BenchCommand
         var peers = new Option<int>("--peers") { Required = true };
         var sizes = new Option<string>("--sizes") { Required = true };
         var iterations = new Option<int>("--iterations") { Required = true };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
         var quantization = new Option<QuantizationMode>("--quantization");
         var chunk = new Option<string?>("--chunk");
         var compression = new Option<bool>("--compression");
@@ -80,7 +87,7 @@ internal static class BenchCommand
         var backup = new Option<bool>("--backup");
         var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce")
         {
-            master, peers, sizes, iterations, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth, backup,
+            master, peers, sizes, iterations, warmup, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth, backup,
         };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
@@ -96,7 +103,7 @@ internal static class BenchCommand
             }
 
             options = BenchSecurity.Apply(options, parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(tlsCa), parse.GetValue(auth));
-            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(quantization), parse.GetValue(data) == "gradient", ct);
+            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(quantization), parse.GetValue(data) == "gradient", ct);
         });
         return command;
     }
