@@ -88,17 +88,13 @@ public sealed partial class Communicator
             call.Fail(FailureOf(call, e, ct));
             if (call.Started.IsCompletedSuccessfully)
             {
-                // whatever stopped this peer, the others must not wait for its data: tell the master first, so it
-                // aborts them at once, and only then tidy up here
+                // Whatever stopped this peer, the others must not wait for its data. Its lanes are retired before the
+                // master hears of it: once the master knows, it may start the next operation on these lanes, and that
+                // one must not find this operation's links (a neighbour could write into one this peer dropped).
                 var started = call.Started.Result;
                 _ioGate.Withdraw(started.Sequence);
+                await RetireLanesAsync(started).ConfigureAwait(false);
                 await ReportFailureAsync(started, FailureOf(call, e, ct), call).ConfigureAwait(false);
-                if (ring is not null)
-                {
-                    // This peer's ring part finished but the operation was aborted: retire its lanes as its neighbours
-                    // do, or the next attempt on this lane would read from a link the neighbour has closed.
-                    await RetireLanesAsync(started).ConfigureAwait(false);
-                }
             }
             else
             {
@@ -178,8 +174,8 @@ public sealed partial class Communicator
         {
             var failure = FailureOf(call, e, ct);
             call.Fail(failure);
+            await RetireLanesAsync(start).ConfigureAwait(false); // before the master hears: see RunAllReduceAsync
             await ReportFailureAsync(start, failure, call).ConfigureAwait(false);
-            await RetireLanesAsync(start).ConfigureAwait(false);
             throw;
         }
         finally

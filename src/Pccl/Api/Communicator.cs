@@ -184,6 +184,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 NoteSequence(message.CollectiveAbort.Sequence);
                 _ioGate.Withdraw(message.CollectiveAbort.Sequence);
                 RouteCollective(message.CollectiveAbort.Tag, message);
+                RetireAbortedLanes(message.CollectiveAbort);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
                 RouteCollective(message.CollectiveComplete.Tag, message);
@@ -213,7 +214,28 @@ public sealed partial class Communicator : IAsyncDisposable
             // Started just as the caller gave up: refuse it so the others are aborted instead of waiting for this peer.
             var start = message.CollectiveStart;
             _ioGate.Withdraw(start.Sequence);
-            _ = ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} withdrew the operation before it started", true));
+            _ = RetireAndReportAsync(start);
+        }
+    }
+
+    private async Task RetireAndReportAsync(CollectiveStart start)
+    {
+        // its neighbours may have opened links for it already, or write into older ones before their abort arrives
+        await RetireLanesAsync(start).ConfigureAwait(false);
+        await ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} withdrew the operation before it started", true)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Retires the lanes of a started operation the master aborted, here on the control link's thread: the start of the
+    /// next operation on those lanes comes after the abort on this link, so it can no longer find this one's links,
+    /// whenever the aborted operation's own path gets round to its tidying up.
+    /// </summary>
+    private void RetireAbortedLanes(CollectiveAbort abort)
+    {
+        if (abort.Sequence != 0 && _collectives.TryGetValue(abort.Tag, out var call)
+            && call.Started.IsCompletedSuccessfully && call.Started.Result is { } start && start.Sequence == abort.Sequence)
+        {
+            _ = RetireLanesAsync(start).AsTask(); // the retirement itself happens before the first await; closing follows
         }
     }
 

@@ -15,10 +15,15 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
     private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _incoming = [];
     private readonly Dictionary<(ulong Peer, uint Lane), TaskCompletionSource<RingLink>> _incomingWaiters = [];
 
+    // The latest retired sequence per lane and direction: a link opened at or before it belongs to an aborted operation
+    // even when its handshake finishes after the retirement, and is never used again.
+    private readonly Dictionary<(ulong Peer, uint Lane), ulong> _outgoingRetired = [];
+    private readonly Dictionary<(ulong Peer, uint Lane), ulong> _incomingRetired = [];
+
     /// <summary>Returns the lane's connection to <paramref name="peer"/>, opening it when missing or closed by the neighbour.</summary>
     public async ValueTask<RingLink> GetOutgoingAsync(PeerEntry peer, uint lane, ulong sequence, CancellationToken ct)
     {
-        if (await TakeLiveAsync(_outgoing, (peer.PeerId, lane)).ConfigureAwait(false) is { } existing)
+        if (await TakeLiveAsync(_outgoing, _outgoingRetired, (peer.PeerId, lane)).ConfigureAwait(false) is { } existing)
         {
             return existing;
         }
@@ -43,7 +48,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
     /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one).</summary>
     public async Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
     {
-        if (await TakeLiveAsync(_incoming, (peer, lane)).ConfigureAwait(false) is { } existing)
+        if (await TakeLiveAsync(_incoming, _incomingRetired, (peer, lane)).ConfigureAwait(false) is { } existing)
         {
             return existing;
         }
@@ -51,7 +56,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         TaskCompletionSource<RingLink> waiter;
         lock (_gate)
         {
-            if (_incoming.TryGetValue((peer, lane), out existing))
+            if (_incoming.TryGetValue((peer, lane), out existing) && !IsRetired(_incomingRetired, (peer, lane), existing))
             {
                 return existing; // opened again just now
             }
@@ -82,12 +87,25 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         return (link, current);
     }
 
+    private static bool IsRetired(Dictionary<(ulong Peer, uint Lane), ulong> retired, (ulong Peer, uint Lane) key, RingLink link) =>
+        retired.TryGetValue(key, out var through) && link.OpenedAtSequence <= through;
+
+    private static void RaiseRetired(Dictionary<(ulong Peer, uint Lane), ulong> retired, (ulong Peer, uint Lane) key, ulong sequence)
+    {
+        if (!retired.TryGetValue(key, out var through) || through < sequence)
+        {
+            retired[key] = sequence;
+        }
+    }
+
     /// <summary>
     /// The lane's link if it is still open. One the neighbour closed while it sat idle (it retired the lane after an
     /// aborted operation this peer finished, or lost its links) is dropped here, so the operation opens or waits for a
-    /// fresh one instead of failing on it: every idle lane left dead that way would cost one failed attempt.
+    /// fresh one instead of failing on it: every idle lane left dead that way would cost one failed attempt. So is one
+    /// of a retired operation that was put in the lane after the retirement.
     /// </summary>
-    private async ValueTask<RingLink?> TakeLiveAsync(Dictionary<(ulong Peer, uint Lane), RingLink> links, (ulong Peer, uint Lane) key)
+    private async ValueTask<RingLink?> TakeLiveAsync(
+        Dictionary<(ulong Peer, uint Lane), RingLink> links, Dictionary<(ulong Peer, uint Lane), ulong> retired, (ulong Peer, uint Lane) key)
     {
         RingLink? closed;
         lock (_gate)
@@ -97,7 +115,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
                 return null;
             }
 
-            if (!link.IsClosedByNeighbour)
+            if (!IsRetired(retired, key, link) && !link.IsClosedByNeighbour)
             {
                 return link;
             }
@@ -117,10 +135,21 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         RingLink kept;
         RingLink? displaced;
         TaskCompletionSource<RingLink>? waiter;
+        var link = new RingLink(connection, connection.Hello.Sequence);
         lock (_gate)
         {
-            (kept, displaced) = KeepNewer(_incoming, key, new RingLink(connection, connection.Hello.Sequence));
-            _incomingWaiters.Remove(key, out waiter);
+            if (IsRetired(_incomingRetired, key, link))
+            {
+                // opened for an operation this peer has retired already: its handshake finished late
+                kept = link;
+                displaced = link;
+                waiter = null;
+            }
+            else
+            {
+                (kept, displaced) = KeepNewer(_incoming, key, link);
+                _incomingWaiters.Remove(key, out waiter);
+            }
         }
 
         waiter?.TrySetResult(kept);
@@ -132,13 +161,17 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
 
     /// <summary>
     /// Closes the lane's connections to and from the given neighbours that were opened at or before the failed
-    /// operation, so the next operation starts on fresh streams with no half-sent frames.
+    /// operation, so the next operation starts on fresh streams with no half-sent frames; one of them whose handshake
+    /// finishes later is refused too. Takes effect before the first await: a caller that must retire before something
+    /// else happens (the next start on the control link) need not wait for the closing.
     /// </summary>
     public async ValueTask RetireAsync(ulong next, ulong previous, uint lane, ulong sequence)
     {
         var retired = new List<RingLink>(2);
         lock (_gate)
         {
+            RaiseRetired(_outgoingRetired, (next, lane), sequence);
+            RaiseRetired(_incomingRetired, (previous, lane), sequence);
             if (_outgoing.TryGetValue((next, lane), out var o) && o.OpenedAtSequence <= sequence)
             {
                 _outgoing.Remove((next, lane));
@@ -174,6 +207,14 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
             foreach (var key in _incoming.Keys.Where(k => k.Peer == peer).ToList())
             {
                 _incoming.Remove(key);
+            }
+
+            foreach (var marks in new[] { _outgoingRetired, _incomingRetired })
+            {
+                foreach (var key in marks.Keys.Where(k => k.Peer == peer).ToList())
+                {
+                    marks.Remove(key);
+                }
             }
         }
 

@@ -78,8 +78,9 @@ internal sealed class TlsRecordBatcher(Stream transport) : Stream
         if (_readStart == _readEnd)
         {
             GrowReadBufferIfFull();
+            var filled = transport.Read(_readBuffer); // both ends set after the read: a failed read leaves nothing stale to take
             _readStart = 0;
-            _readEnd = transport.Read(_readBuffer);
+            _readEnd = filled;
         }
 
         return TakeBuffered(buffer);

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+using Pccl.Operations.Collectives;
+using Pccl.Protocol.Messages;
+using Pccl.Transport;
+
+namespace Pccl.Tests.Collectives;
+
+/// <summary>
+/// The lane table's rules for links that belong to an aborted operation: once a lane is retired at a sequence, no link
+/// opened at or before it is used again, even one whose handshake finishes after the retirement.
+/// </summary>
+public sealed class LaneTableTests : IAsyncLifetime
+{
+    private const ulong Neighbour = 7;
+    private const uint Lane = 1;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private readonly LaneTable _lanes = new(() => 1, "cluster", ConnectionSecurity.None, TimeSpan.FromSeconds(5));
+    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    private readonly List<Socket> _sockets = [];
+
+    public ValueTask InitializeAsync()
+    {
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen();
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task ALinkOfARetiredOperationArrivingLateIsClosedAndNeverHandedOut()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 5);
+
+        var (late, lateRemote) = await ConnectedPairAsync(openedAt: 5, ct);
+        await _lanes.AcceptIncomingAsync(late);
+
+        var waiting = _lanes.GetIncomingAsync(Neighbour, Lane, ct);
+        Assert.Equal(0, await lateRemote.ReceiveAsync(new byte[1], ct).AsTask().WaitAsync(Patience, ct)); // closed here: end of stream there
+        Assert.False(waiting.IsCompleted, "a retired operation's link must not be handed to the next operation");
+
+        var (fresh, _) = await ConnectedPairAsync(openedAt: 6, ct);
+        await _lanes.AcceptIncomingAsync(fresh);
+        var link = await waiting.WaitAsync(Patience, ct);
+        Assert.Equal(6UL, link.OpenedAtSequence);
+    }
+
+    [Fact]
+    public async Task RetiringALaneClosesItsLinksOpenedUpToTheSequenceAndKeepsLaterOnes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (old, oldRemote) = await ConnectedPairAsync(openedAt: 3, ct);
+        await _lanes.AcceptIncomingAsync(old);
+        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 4);
+        Assert.Equal(0, await oldRemote.ReceiveAsync(new byte[1], ct).AsTask().WaitAsync(Patience, ct));
+
+        var (later, _) = await ConnectedPairAsync(openedAt: 9, ct);
+        await _lanes.AcceptIncomingAsync(later);
+        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 4); // the same retirement again changes nothing
+        var link = await _lanes.GetIncomingAsync(Neighbour, Lane, ct).WaitAsync(Patience, ct);
+        Assert.Equal(9UL, link.OpenedAtSequence);
+    }
+
+    /// <summary>An accepted connection as the listener hands it over (the neighbour opened it at <paramref name="openedAt"/>), and its remote end.</summary>
+    private async Task<(EstablishedConnection Accepted, Socket Remote)> ConnectedPairAsync(ulong openedAt, CancellationToken ct)
+    {
+        var remote = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await remote.ConnectAsync(_listener.LocalEndPoint!, ct);
+        var accepted = await _listener.AcceptAsync(ct);
+        _sockets.AddRange([remote, accepted]);
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = "cluster", PeerId = Neighbour, Lane = Lane, Sequence = openedAt };
+        return (new EstablishedConnection(accepted, new NetworkStream(accepted, ownsSocket: false), hello, null), remote);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lanes.DisposeAsync();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+
+        _listener.Dispose();
+    }
+}
