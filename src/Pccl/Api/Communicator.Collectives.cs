@@ -67,11 +67,11 @@ public sealed partial class Communicator
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = PrepareInput(send, bytes.Memory);
-        RingAllReduce? ring = null;
         try
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            RingAllReduce ring;
             using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
             {
                 ring = await RunRingAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
@@ -155,28 +155,17 @@ public sealed partial class Communicator
         var sendScratch = _scratch.Rent(scratchBytes);
         var receiveScratch = _scratch.Rent(scratchBytes);
         var decodeScratch = _scratch.Rent(layout.PieceBytes);
-        RingAllReduce? ring = null;
-        var ringDone = false;
         try
         {
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket);
-            ring = new RingAllReduce(layout, wire, transfer);
+            var ring = new RingAllReduce(layout, wire, transfer);
             RingStartedForTest?.Invoke(start.Sequence);
             await ring.RunAsync(linked.Token).ConfigureAwait(false);
-            ringDone = true;
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
             return ring;
-        }
-        catch (Exception e) when (!ringDone)
-        {
-            var failure = FailureOf(call, e, ct);
-            call.Fail(failure);
-            await RetireLanesAsync(start).ConfigureAwait(false); // before the master hears: see RunAllReduceAsync
-            await ReportFailureAsync(start, failure, call).ConfigureAwait(false);
-            throw;
         }
         finally
         {
