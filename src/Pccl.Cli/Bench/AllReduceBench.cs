@@ -88,7 +88,8 @@ internal static class AllReduceBench
         var median = slowest[slowest.Count / 2];
         var algbw = bytes / median / 1e9;
         return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
-            perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1, bound);
+            perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1, bound,
+            string.Join("/", perPeer.Select(p => p.Algorithm).Distinct()));
     }
 
     private static void Print(IReadOnlyList<SizeResult> results, bool json, bool bound)
@@ -105,11 +106,11 @@ internal static class AllReduceBench
 
         var placement = bound ? "one worker per core" : "workers unbound";
         var table = new Table().Title($"PCCL all-reduce, {results[0].Peers} peers, float32 sum, loopback, {placement}")
-            .AddColumns("size", "median ms", "min ms", "max ms", "algbw GB/s", "busbw GB/s", "correct");
+            .AddColumns("size", "median ms", "min ms", "max ms", "algbw GB/s", "busbw GB/s", "correct", "algorithm");
         foreach (var r in results)
         {
             table.AddRow(ByteSize.Format(r.Bytes), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds),
-                r.AlgBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.BusBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.Correct ? "yes" : "[red]NO[/]");
+                r.AlgBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.BusBwGbps.ToString("0.00", CultureInfo.InvariantCulture), r.Correct ? "yes" : "[red]NO[/]", r.Algorithm);
         }
 
         AnsiConsole.Write(table);

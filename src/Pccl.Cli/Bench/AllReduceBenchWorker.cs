@@ -10,7 +10,7 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class AllReduceBenchWorker
 {
-    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, bool gradient, CancellationToken ct)
+    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, AllReduceAlgorithm algorithm, bool gradient, CancellationToken ct)
     {
         await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
         while (communicator.GroupWorldSize < peers)
@@ -32,7 +32,8 @@ internal static class AllReduceBenchWorker
             var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
             var times = new List<double>(iterations);
             var correct = true;
-            var op = new AllReduceOptions { Quantization = quantization };
+            var op = new AllReduceOptions { Quantization = quantization, Algorithm = algorithm };
+            var used = algorithm;
             for (var i = -warmup; i < iterations; i++)
             {
                 if (gradient)
@@ -46,7 +47,7 @@ internal static class AllReduceBenchWorker
 
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
                 var clock = Stopwatch.StartNew();
-                await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);
+                used = (await communicator.AllReduceAsync(buffer.AsMemory(), op, ct)).Algorithm;
                 var seconds = clock.Elapsed.TotalSeconds;
                 if (i >= 0)
                 {
@@ -56,7 +57,7 @@ internal static class AllReduceBenchWorker
             }
 
             var hash = Convert.ToHexStringLower(System.IO.Hashing.XxHash3.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan())));
-            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct, hash), BenchJson.Default.WorkerResult));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct, hash, used.ToString()), BenchJson.Default.WorkerResult));
             Console.Out.Flush();
         }
 

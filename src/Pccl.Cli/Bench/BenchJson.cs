@@ -8,7 +8,8 @@ internal sealed record WorkerResult(
     [property: JsonPropertyName("bytes")] long Bytes,
     [property: JsonPropertyName("times")] List<double> Times,
     [property: JsonPropertyName("correct")] bool Correct,
-    [property: JsonPropertyName("hash")] string Hash);
+    [property: JsonPropertyName("hash")] string Hash,
+    [property: JsonPropertyName("algorithm")] string Algorithm);
 
 /// <summary>One size's result across all peers, as <c>--json</c> prints it.</summary>
 internal sealed record SizeResult(
@@ -21,7 +22,8 @@ internal sealed record SizeResult(
     [property: JsonPropertyName("algbw_gbps")] double AlgBwGbps,
     [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,
     [property: JsonPropertyName("correct")] bool Correct,
-    [property: JsonPropertyName("bound_to_cores")] bool BoundToCores);
+    [property: JsonPropertyName("bound_to_cores")] bool BoundToCores,
+    [property: JsonPropertyName("algorithm")] string Algorithm);
 
 [JsonSerializable(typeof(WorkerResult))]
 [JsonSerializable(typeof(SizeResult))]

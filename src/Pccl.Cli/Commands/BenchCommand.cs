@@ -30,6 +30,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "one JSON object per size" };
         var plot = new Option<string?>("--plot") { Description = "write a PNG of busbw against size" };
         var quantization = new Option<QuantizationMode>("--quantization") { Description = "None, MinMaxU8 or MinMaxU16", DefaultValueFactory = _ => QuantizationMode.None };
+        var algorithm = new Option<AllReduceAlgorithm>("--algorithm") { Description = "Auto (halving-doubling at 4 peers, else the ring), Ring or HalvingDoubling", DefaultValueFactory = _ => AllReduceAlgorithm.Auto };
         var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
         var compression = new Option<bool>("--compression") { Description = "lossless wire compression (performance.enable_compression)" };
         var data = new Option<string>("--data") { Description = "pattern (small integers, exact check) or gradient (random normal floats, checked by agreement)", DefaultValueFactory = _ => "pattern" };
@@ -38,7 +39,7 @@ internal static class BenchCommand
         var backup = new Option<bool>("--backup") { Description = "keep the input for a retry (fault_tolerance.enable_buffer_backup, on in production; off by default here like MPI and gloo, which have none)" };
         var bindTo = new Option<string>("--bind-to") { Description = "auto (one worker per core for 1 or 2 workers, as mpirun), core or none", DefaultValueFactory = _ => "auto" };
         bindTo.AcceptOnlyFromAmong(CoreBinding.Modes);
-        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, warmup, json, plot, quantization, chunk, compression, data, tls, auth, backup, bindTo };
+        var command = new Command("allreduce", "Time float32 sum all-reduces across N worker processes") { peers, sizes, iterations, warmup, json, plot, quantization, algorithm, chunk, compression, data, tls, auth, backup, bindTo };
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(warmup) < 0)
@@ -46,7 +47,8 @@ internal static class BenchCommand
                 throw new PcclException(PcclErrorCode.InvalidArgument, $"--warmup must be 0 or more, not {parse.GetValue(warmup)}");
             }
 
-            List<string> flags = ["--data", parse.GetValue(data)!, "--warmup", parse.GetValue(warmup).ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            List<string> flags = ["--data", parse.GetValue(data)!, "--warmup", parse.GetValue(warmup).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--algorithm", parse.GetValue(algorithm).ToString()];
             if (parse.GetValue(chunk) is { } c)
             {
                 flags.AddRange(["--chunk", c]);
@@ -77,6 +79,7 @@ internal static class BenchCommand
         var iterations = new Option<int>("--iterations") { Required = true };
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
         var quantization = new Option<QuantizationMode>("--quantization");
+        var algorithm = new Option<AllReduceAlgorithm>("--algorithm");
         var chunk = new Option<string?>("--chunk");
         var compression = new Option<bool>("--compression");
         var data = new Option<string>("--data") { DefaultValueFactory = _ => "pattern" };
@@ -87,7 +90,7 @@ internal static class BenchCommand
         var backup = new Option<bool>("--backup");
         var command = new Command("allreduce-worker", "(internal) one worker process of bench allreduce")
         {
-            master, peers, sizes, iterations, warmup, quantization, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth, backup,
+            master, peers, sizes, iterations, warmup, quantization, algorithm, chunk, compression, data, tlsCert, tlsKey, tlsCa, auth, backup,
         };
         command.Hidden = true;
         command.SetAction((parse, ct) =>
@@ -103,7 +106,7 @@ internal static class BenchCommand
             }
 
             options = BenchSecurity.Apply(options, parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(tlsCa), parse.GetValue(auth));
-            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(quantization), parse.GetValue(data) == "gradient", ct);
+            return AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(quantization), parse.GetValue(algorithm), parse.GetValue(data) == "gradient", ct);
         });
         return command;
     }

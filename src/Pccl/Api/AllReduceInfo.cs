@@ -1,12 +1,13 @@
 namespace Pccl;
 
 /// <summary>What one all-reduce did.</summary>
-/// <param name="BytesSent">Payload bytes this peer sent to its ring successor.</param>
-/// <param name="BytesReceived">Payload bytes this peer received from its ring predecessor.</param>
+/// <param name="BytesSent">Payload bytes this peer sent to its ring neighbours.</param>
+/// <param name="BytesReceived">Payload bytes this peer received from its ring neighbours.</param>
 /// <param name="Duration">Wall time from the call to the master's confirmation.</param>
 /// <param name="WorldSize">Peers that took part.</param>
 /// <param name="Sequence">The master's number for this operation, the same on every peer that took part.</param>
-public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence)
+/// <param name="Algorithm">The schedule that ran (<see cref="AllReduceAlgorithm.Ring"/> or <see cref="AllReduceAlgorithm.HalvingDoubling"/>).</param>
+public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence, AllReduceAlgorithm Algorithm)
 {
     /// <summary>Failed attempts before this one succeeded (set by the retry helpers; 0 for a plain call).</summary>
     public int Retries { get; init; }

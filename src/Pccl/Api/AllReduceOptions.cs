@@ -17,4 +17,7 @@ public sealed record AllReduceOptions
 
     /// <summary>Lossless wire compression; null takes <see cref="CommunicatorOptions.EnableCompression"/>.</summary>
     public bool? Compression { get; init; }
+
+    /// <summary>How the data moves; <see cref="AllReduceAlgorithm.Auto"/> picks by group size.</summary>
+    public AllReduceAlgorithm Algorithm { get; init; } = AllReduceAlgorithm.Auto;
 }

@@ -46,6 +46,7 @@ public sealed partial class Communicator
             Quantization = options.Quantization.ToWire(),
             Compression = options.Compression ?? _options.EnableCompression,
             ChunkBytes = (uint)_options.RingChunkSize,
+            Algorithm = options.Algorithm.ToWire(),
         };
         if (descriptor.Quantization != Quantization.None && !MinMaxQuantizer.IsSupported(type, descriptor.Quantization))
         {
@@ -71,15 +72,16 @@ public sealed partial class Communicator
         {
             await _link!.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
-            RingAllReduce ring;
+            (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm) run;
             using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
             {
-                ring = await RunRingAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
+                run = await RunScheduleAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
             }
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
-            PcclInstruments.RecordAllReduce(clock.Elapsed, ring.BytesSent, ring.BytesReceived);
-            return new AllReduceInfo(ring.BytesSent, ring.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence);
+            var (schedule, algorithm) = run;
+            PcclInstruments.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
+            return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm);
         }
         catch (Exception e)
         {
@@ -135,7 +137,13 @@ public sealed partial class Communicator
         }
     }
 
-    private async Task<RingAllReduce> RunRingAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup, CancellationToken ct)
+    /// <summary>Which schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
+    private static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
+        descriptor.Algorithm != Protocol.Messages.AllReduceAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
+            ? AllReduceAlgorithm.HalvingDoubling
+            : AllReduceAlgorithm.Ring;
+
+    private async Task<(IAllReduceSchedule, AllReduceAlgorithm)> RunScheduleAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup, CancellationToken ct)
     {
         var world = start.Ring.Count;
         var rank = start.Ring.IndexOf(PeerId);
@@ -146,6 +154,7 @@ public sealed partial class Communicator
 
         var next = start.Ring[(rank + 1) % world];
         var previous = start.Ring[(rank + world - 1) % world];
+        var algorithm = ScheduleFor(descriptor, world);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
         var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, _options.RingChunkSize);
         var storeBytes = WireFactory.StoreBytes(descriptor, layout);
@@ -153,6 +162,7 @@ public sealed partial class Communicator
         var wire = WireFactory.Create(descriptor, buffer, world, layout, store);
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
         var sendScratch = _scratch.Rent(scratchBytes);
+        var secondSendScratch = algorithm == AllReduceAlgorithm.HalvingDoubling ? _scratch.Rent(scratchBytes) : null;
         var receiveScratch = _scratch.Rent(scratchBytes);
         var decodeScratch = _scratch.Rent(layout.PieceBytes);
         try
@@ -161,15 +171,34 @@ public sealed partial class Communicator
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket);
-            var ring = new RingAllReduce(layout, wire, transfer);
+            IAllReduceSchedule schedule;
+            if (algorithm == AllReduceAlgorithm.HalvingDoubling)
+            {
+                // Both links carry data both ways; the first partner is the successor at an even position. No incoming
+                // socket for the senders: giving way to waiting input is safe only with one input (RingSender).
+                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
+                var first = transfer with { Outgoing = firstLink.Stream, Incoming = firstLink.Stream, IncomingSocket = null };
+                var second = transfer with { Outgoing = secondLink.Stream, Incoming = secondLink.Stream, IncomingSocket = null, SendScratch = secondSendScratch! };
+                schedule = new HalvingDoublingAllReduce(layout, wire, first, second);
+            }
+            else
+            {
+                schedule = new RingAllReduce(layout, wire, transfer);
+            }
+
             RingStartedForTest?.Invoke(start.Sequence);
-            await ring.RunAsync(linked.Token).ConfigureAwait(false);
+            await schedule.RunAsync(linked.Token).ConfigureAwait(false);
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
-            return ring;
+            return (schedule, algorithm);
         }
         finally
         {
             _scratch.Return(sendScratch);
+            if (secondSendScratch is not null)
+            {
+                _scratch.Return(secondSendScratch);
+            }
+
             _scratch.Return(receiveScratch);
             _scratch.Return(decodeScratch);
             if (store is not null)

@@ -29,14 +29,17 @@ public class AllReduceBehaviourTests
     }
 
     [Theory]
-    [InlineData(4)]
-    [InlineData(1)]
-    public async Task ConcurrentTagsWithDifferentOps(int ioThreads)
+    [InlineData(4, 3)]
+    [InlineData(1, 3)]
+    [InlineData(4, 4)]
+    [InlineData(1, 4)]
+    public async Task ConcurrentTagsWithDifferentOps(int ioThreads, int world)
     {
         var ct = TestContext.Current.CancellationToken;
-        // with one IO slot the three operations queue in sequence order on every peer and still all complete
-        await using var cluster = await TestCluster.StartAsync(3, o => o with { NumIoThreads = ioThreads }, ct);
-        var sums = cluster.Peers.Select((_, p) => Enumerable.Range(0, 50_000).Select(i => (float)(p + 1)).ToArray()).ToArray();
+        // with one IO slot the three operations queue in sequence order on every peer and still all complete; at four
+        // peers the ring (tag 2) and halving-doubling (tags 1 and 3) run side by side on the same lanes' links
+        await using var cluster = await TestCluster.StartAsync(world, o => o with { NumIoThreads = ioThreads, RingChunkSize = 64 * 1024 }, ct);
+        var sums = cluster.Peers.Select((_, p) => Enumerable.Range(0, 250_000).Select(i => (float)(p + 1)).ToArray()).ToArray();
         var maxes = cluster.Peers.Select((_, p) => Enumerable.Range(0, 70_001).Select(i => (double)(p * 10 + i % 5)).ToArray()).ToArray();
         var mins = cluster.Peers.Select((_, p) => Enumerable.Range(0, 3).Select(i => (long)(p - i)).ToArray()).ToArray();
 
@@ -44,13 +47,13 @@ public class AllReduceBehaviourTests
         {
             await Task.WhenAll(
                 p.AllReduceAsync(sums[i].AsMemory(), new AllReduceOptions { Tag = 1, Op = ReduceOperation.Sum }, ct),
-                p.AllReduceAsync(maxes[i].AsMemory(), new AllReduceOptions { Tag = 2, Op = ReduceOperation.Max }, ct),
+                p.AllReduceAsync(maxes[i].AsMemory(), new AllReduceOptions { Tag = 2, Op = ReduceOperation.Max, Algorithm = AllReduceAlgorithm.Ring }, ct),
                 p.AllReduceAsync(mins[i].AsMemory(), new AllReduceOptions { Tag = 3, Op = ReduceOperation.Min }, ct));
             return 0;
         });
 
-        Assert.All(sums, b => Assert.All(b, v => Assert.Equal(6f, v)));
-        Assert.All(maxes, b => Assert.Equal(Enumerable.Range(0, 70_001).Select(i => (double)(20 + i % 5)), b));
+        Assert.All(sums, b => Assert.All(b, v => Assert.Equal(world * (world + 1) / 2f, v)));
+        Assert.All(maxes, b => Assert.Equal(Enumerable.Range(0, 70_001).Select(i => (double)((world - 1) * 10 + i % 5)), b));
         Assert.All(mins, b => Assert.Equal([0L, -1L, -2L], b));
     }
 
@@ -67,21 +70,26 @@ public class AllReduceBehaviourTests
     }
 
     [Theory]
-    [InlineData(QuantizationMode.MinMaxU8, 3)]
-    [InlineData(QuantizationMode.MinMaxU16, 4)]
-    public async Task QuantizedResultsAreBitIdenticalAndWithinTheBound(QuantizationMode quantization, int world)
+    [InlineData(QuantizationMode.MinMaxU8, 3, AllReduceAlgorithm.Auto)]
+    [InlineData(QuantizationMode.MinMaxU16, 4, AllReduceAlgorithm.Ring)]
+    [InlineData(QuantizationMode.MinMaxU8, 4, AllReduceAlgorithm.HalvingDoubling)]
+    [InlineData(QuantizationMode.MinMaxU16, 4, AllReduceAlgorithm.HalvingDoubling)]
+    public async Task QuantizedResultsAreBitIdenticalAndWithinTheBound(QuantizationMode quantization, int world, AllReduceAlgorithm algorithm)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(world, o => o with { RingChunkSize = 8 * 1024 }, ct);
         var random = new Random(3);
         var inputs = cluster.Peers.Select(_ => Enumerable.Range(0, 40_000).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
         var buffers = inputs.Select(b => (float[])b.Clone()).ToArray();
-        await cluster.OnAll((p, i) => p.AllReduceAsync(buffers[i].AsMemory(), new AllReduceOptions { Quantization = quantization }, ct));
+        var infos = await cluster.OnAll((p, i) => p.AllReduceAsync(buffers[i].AsMemory(), new AllReduceOptions { Quantization = quantization, Algorithm = algorithm }, ct));
 
+        Assert.All(infos, i => Assert.Equal(world == 4 && algorithm != AllReduceAlgorithm.Ring ? AllReduceAlgorithm.HalvingDoubling : AllReduceAlgorithm.Ring, i.Algorithm));
         Assert.All(buffers.Skip(1), b => Assert.True(MemoryMarshal.AsBytes(b.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(buffers[0].AsSpan()))));
-        // each hop and the owner's final rounding add at most half a step of a piece's range (values in [0, world])
+        // each quantized hop and the owner's final rounding add at most half a step of a piece's range (values in
+        // [0, world]): world - 1 hops in the ring, 2 in halving-doubling
         var levels = quantization == QuantizationMode.MinMaxU8 ? 255.0 : 65535.0;
-        var bound = world * (world / (2 * levels)) + 1e-4;
+        var roundings = algorithm == AllReduceAlgorithm.HalvingDoubling ? 3 : world;
+        var bound = roundings * (world / (2 * levels)) + 1e-4;
         for (var i = 0; i < buffers[0].Length; i++)
         {
             var exact = inputs.Sum(b => (double)b[i]);

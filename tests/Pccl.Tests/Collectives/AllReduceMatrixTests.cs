@@ -8,11 +8,18 @@ namespace Pccl.Tests.Collectives;
 /// <summary>Every element type × op at world sizes 2, 3, 4, over tiny, uneven and large buffers, in and out of place.</summary>
 public class AllReduceMatrixTests
 {
-    public static TheoryData<int> WorldSizes => [2, 3, 4];
+    /// <summary>Every world size with the algorithm it runs by default, and the ring at four peers too.</summary>
+    public static TheoryData<int, AllReduceAlgorithm> WorldSizes => new()
+    {
+        { 2, AllReduceAlgorithm.Auto },
+        { 3, AllReduceAlgorithm.Auto },
+        { 4, AllReduceAlgorithm.Auto },
+        { 4, AllReduceAlgorithm.Ring },
+    };
 
     [Theory]
     [MemberData(nameof(WorldSizes))]
-    public async Task EveryTypeAndOpMatchesTheReference(int world)
+    public async Task EveryTypeAndOpMatchesTheReference(int world, AllReduceAlgorithm algorithm)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(world, ct: ct);
@@ -20,34 +27,34 @@ public class AllReduceMatrixTests
         {
             foreach (var op in Enum.GetValues<ReduceOperation>())
             {
-                await Check<byte>(cluster, op, count, inPlace: true);
-                await Check<sbyte>(cluster, op, count, inPlace: true);
-                await Check<ushort>(cluster, op, count, inPlace: true);
-                await Check<short>(cluster, op, count, inPlace: true);
-                await Check<uint>(cluster, op, count, inPlace: true);
-                await Check<int>(cluster, op, count, inPlace: true);
-                await Check<ulong>(cluster, op, count, inPlace: true);
-                await Check<long>(cluster, op, count, inPlace: true);
-                await Check<Half>(cluster, op, count, inPlace: true);
-                await Check<BFloat16>(cluster, op, count, inPlace: true);
-                await Check<float>(cluster, op, count, inPlace: true);
-                await Check<double>(cluster, op, count, inPlace: true);
+                await Check<byte>(cluster, op, count, inPlace: true, algorithm);
+                await Check<sbyte>(cluster, op, count, inPlace: true, algorithm);
+                await Check<ushort>(cluster, op, count, inPlace: true, algorithm);
+                await Check<short>(cluster, op, count, inPlace: true, algorithm);
+                await Check<uint>(cluster, op, count, inPlace: true, algorithm);
+                await Check<int>(cluster, op, count, inPlace: true, algorithm);
+                await Check<ulong>(cluster, op, count, inPlace: true, algorithm);
+                await Check<long>(cluster, op, count, inPlace: true, algorithm);
+                await Check<Half>(cluster, op, count, inPlace: true, algorithm);
+                await Check<BFloat16>(cluster, op, count, inPlace: true, algorithm);
+                await Check<float>(cluster, op, count, inPlace: true, algorithm);
+                await Check<double>(cluster, op, count, inPlace: true, algorithm);
             }
         }
     }
 
     [Theory]
     [MemberData(nameof(WorldSizes))]
-    public async Task LargeUnevenBufferInPlaceAndOutOfPlace(int world)
+    public async Task LargeUnevenBufferInPlaceAndOutOfPlace(int world, AllReduceAlgorithm algorithm)
     {
         var ct = TestContext.Current.CancellationToken;
         // a small chunk size makes 203,530 floats span many pipelined pieces per slice
         await using var cluster = await TestCluster.StartAsync(world, o => o with { RingChunkSize = 64 * 1024 }, ct);
         foreach (var op in Enum.GetValues<ReduceOperation>())
         {
-            await Check<float>(cluster, op, 203_530, inPlace: true);
-            await Check<float>(cluster, op, 203_530, inPlace: false);
-            await Check<int>(cluster, op, 203_530, inPlace: false);
+            await Check<float>(cluster, op, 203_530, inPlace: true, algorithm);
+            await Check<float>(cluster, op, 203_530, inPlace: false, algorithm);
+            await Check<int>(cluster, op, 203_530, inPlace: false, algorithm);
         }
     }
 
@@ -73,13 +80,13 @@ public class AllReduceMatrixTests
         };
     }
 
-    private static async Task Check<T>(TestCluster cluster, ReduceOperation op, int count, bool inPlace) where T : unmanaged
+    private static async Task Check<T>(TestCluster cluster, ReduceOperation op, int count, bool inPlace, AllReduceAlgorithm algorithm) where T : unmanaged
     {
         var ct = TestContext.Current.CancellationToken;
         var n = cluster.Peers.Length;
         var inputs = Enumerable.Range(0, n).Select(p => Enumerable.Range(0, count).Select(i => Input<T>(p, i)).ToArray()).ToArray();
         var outputs = inputs.Select(x => inPlace ? (T[])x.Clone() : new T[count]).ToArray();
-        var options = new AllReduceOptions { Op = op };
+        var options = new AllReduceOptions { Op = op, Algorithm = algorithm };
         var infos = await cluster.OnAll((p, i) => inPlace
             ? p.AllReduceAsync(outputs[i].AsMemory(), options, ct)
             : p.AllReduceAsync((ReadOnlyMemory<T>)inputs[i].AsMemory(), outputs[i].AsMemory(), options, ct));
@@ -90,6 +97,7 @@ public class AllReduceMatrixTests
             Assert.True(MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(outputs[p].AsSpan())),
                 $"{typeof(T).Name} {op} count {count} world {n} {(inPlace ? "in" : "out of")} place: peer {p} differs from the reference");
             Assert.Equal(n, infos[p].WorldSize);
+            Assert.Equal(n == 4 && algorithm == AllReduceAlgorithm.Auto ? AllReduceAlgorithm.HalvingDoubling : AllReduceAlgorithm.Ring, infos[p].Algorithm);
         }
 
         Assert.Single(infos.Select(i => i.Sequence).Distinct());

@@ -111,6 +111,10 @@ internal sealed partial class MasterCore
             {
                 what = $"ring chunk size (performance.ring_chunk_size, bytes): peer {firstPeer} has {first.ChunkBytes}, peer {peer} has {d.ChunkBytes}";
             }
+            else if (d.Algorithm != first.Algorithm)
+            {
+                what = $"algorithm: peer {firstPeer} has {first.Algorithm}, peer {peer} has {d.Algorithm}";
+            }
 
             if (what is not null)
             {

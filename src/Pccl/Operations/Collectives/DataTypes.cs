@@ -26,4 +26,12 @@ internal static class DataTypes
         QuantizationMode.MinMaxU16 => Quantization.MinMaxU16,
         _ => throw new PcclException(PcclErrorCode.InvalidArgument, $"unknown quantization {mode}"),
     };
+
+    public static Protocol.Messages.AllReduceAlgorithm ToWire(this AllReduceAlgorithm algorithm) => algorithm switch
+    {
+        AllReduceAlgorithm.Auto => Protocol.Messages.AllReduceAlgorithm.Auto,
+        AllReduceAlgorithm.Ring => Protocol.Messages.AllReduceAlgorithm.Ring,
+        AllReduceAlgorithm.HalvingDoubling => Protocol.Messages.AllReduceAlgorithm.HalvingDoubling,
+        _ => throw new PcclException(PcclErrorCode.InvalidArgument, $"unknown all-reduce algorithm {algorithm}"),
+    };
 }

@@ -1,5 +1,3 @@
-using Pccl.Protocol.Codec;
-
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Pccl.Operations.Collectives;
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
 /// waits for the successor.
 /// </summary>
-internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer)
+internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer) : IAllReduceSchedule
 {
     public long BytesSent { get; private set; }
 
@@ -85,70 +83,29 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
     {
-        var header = new byte[DataFrameHeader.Size];
-        var maxPayload = wire.MaxPayload(layout.PieceElements);
-        for (var s = 0; s < Steps; s++)
+        var reader = new OperationFrameReader(transfer.Incoming, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
+        try
         {
-            var (phase, _, receiveSlice) = Step(s);
-            var ownerFinal = s == layout.WorldSize - 2;
-            var forward = s + 1 < Steps ? Step(s + 1).Phase : (RingPhase?)null;
-            for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
+            for (var s = 0; s < Steps; s++)
             {
-                var piece = layout.Piece(receiveSlice, j);
-                var frame = await ReadHeaderAsync(sender, header, maxPayload, ct).ConfigureAwait(false);
-                if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
+                var (phase, _, receiveSlice) = Step(s);
+                var ownerFinal = s == layout.WorldSize - 2;
+                var forward = s + 1 < Steps ? Step(s + 1).Phase : (RingPhase?)null;
+                for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
                 {
-                    throw new ProtocolException(
-                        $"ring frame out of step: expected {phase.FrameKind()} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
-                        $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
-                }
-
-                transfer.Backup?.BeforeWrite(piece);
-                var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
-                sender.Resume();
-                await transfer.Incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
-                BytesReceived += target.Length;
-                wire.Apply(phase, piece, target, ownerFinal, transfer.DecodeScratch);
-                if (forward is { } next)
-                {
-                    sender.Post(next, piece);
+                    var piece = layout.Piece(receiveSlice, j);
+                    var payload = await reader.ReadPieceAsync(phase, piece, ct).ConfigureAwait(false);
+                    wire.Apply(phase, piece, payload, ownerFinal, transfer.DecodeScratch);
+                    if (forward is { } next)
+                    {
+                        sender.Post(next, piece);
+                    }
                 }
             }
         }
-    }
-
-    /// <summary>Reads the next header of this operation, skipping whole frames left over from an aborted earlier one.</summary>
-    /// <remarks>Resumes the sender before every read, so this peer never waits for input with pieces left unwritten.</remarks>
-    private async ValueTask<DataFrameHeader> ReadHeaderAsync(RingSender sender, byte[] header, int maxPayload, CancellationToken ct)
-    {
-        while (true)
+        finally
         {
-            sender.Resume();
-            await transfer.Incoming.ReadExactlyAsync(header, ct).ConfigureAwait(false);
-            var frame = DataFrameHeader.Read(header, LargestFrame);
-            if (frame.Sequence == transfer.Sequence && frame.Tag == transfer.Tag)
-            {
-                return frame.Length <= maxPayload ? frame
-                    : throw new ProtocolException($"data frame length {frame.Length} outside 0..{maxPayload}");
-            }
-
-            if (frame.Sequence > transfer.Sequence)
-            {
-                throw new ProtocolException($"ring frame of future operation {frame.Sequence} while running {transfer.Sequence}");
-            }
-
-            await SkipAsync(frame.Length, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask SkipAsync(int length, CancellationToken ct)
-    {
-        var sink = transfer.ReceiveScratch;
-        while (length > 0)
-        {
-            var chunk = sink[..Math.Min(length, sink.Length)];
-            await transfer.Incoming.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
-            length -= chunk.Length;
+            BytesReceived = reader.BytesReceived;
         }
     }
 }
