@@ -174,11 +174,13 @@ public sealed partial class Communicator
             IAllReduceSchedule schedule;
             if (algorithm == AllReduceAlgorithm.HalvingDoubling)
             {
-                // Both links carry data both ways; the first partner is the successor at an even position. No incoming
-                // socket for the senders: giving way to waiting input is safe only with one input (RingSender).
+                // both links carry data both ways; the first partner is the successor at an even position
                 var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
-                var first = transfer with { Outgoing = firstLink.Stream, Incoming = firstLink.Stream, IncomingSocket = null };
-                var second = transfer with { Outgoing = secondLink.Stream, Incoming = secondLink.Stream, IncomingSocket = null, SendScratch = secondSendScratch! };
+                var first = transfer with { Outgoing = firstLink.Stream, Incoming = firstLink.Stream, IncomingSocket = firstLink.PlainSocket };
+                var second = transfer with
+                {
+                    Outgoing = secondLink.Stream, Incoming = secondLink.Stream, IncomingSocket = secondLink.PlainSocket, SendScratch = secondSendScratch!,
+                };
                 schedule = new HalvingDoublingAllReduce(layout, wire, first, second);
             }
             else

@@ -27,6 +27,9 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
 {
     public const int WorldSize = 4;
 
+    /// <summary>The plain socket the receive path reads next, for the senders' decision to give way (RingSender).</summary>
+    private System.Net.Sockets.Socket? _nextInput;
+
     public long BytesSent { get; private set; }
 
     public long BytesReceived { get; private set; }
@@ -44,8 +47,8 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var self = first.Rank;
         var firstPartner = self ^ 1;
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var toFirst = new RingSender(wire, first, failFast);
-        using var toSecond = new RingSender(wire, second, failFast);
+        using var toFirst = new RingSender(wire, first, failFast, NextInputWaiting);
+        using var toSecond = new RingSender(wire, second, failFast, NextInputWaiting);
         try
         {
             // the first partner's pair keeps these two slices; its second partner's slice goes first, so that reduced
@@ -94,14 +97,16 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var firstPartner = self ^ 1;
         var kept = SecondPartner(self);
         var maxPayload = wire.MaxPayload(layout.PieceElements);
-        void ResumeBoth()
+        // which socket comes next is published before the senders resume, so a sender never gives way on a stale one
+        void ReadingFrom(System.Net.Sockets.Socket? next)
         {
+            Volatile.Write(ref _nextInput, next);
             toFirst.Resume();
             toSecond.Resume();
         }
 
-        var fromFirst = new OperationFrameReader(first.Incoming, first, wire, maxPayload, ResumeBoth);
-        var fromSecond = new OperationFrameReader(second.Incoming, second, wire, maxPayload, ResumeBoth);
+        var fromFirst = new OperationFrameReader(first.Incoming, first, wire, maxPayload, () => ReadingFrom(first.IncomingSocket));
+        var fromSecond = new OperationFrameReader(second.Incoming, second, wire, maxPayload, () => ReadingFrom(second.IncomingSocket));
         try
         {
             // 1. reduce-scatter with the first partner: the second partner's slice (then sent on to it), then our own
@@ -148,6 +153,8 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
             BytesReceived = fromFirst.BytesReceived + fromSecond.BytesReceived;
         }
     }
+
+    private bool NextInputWaiting() => RingSender.BytesWaiting(Volatile.Read(ref _nextInput));
 
     private void PostSlice(RingSender sender, RingPhase phase, int slice)
     {

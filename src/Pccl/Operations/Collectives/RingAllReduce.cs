@@ -23,7 +23,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sender = new RingSender(wire, transfer, failFast);
+        using var sender = new RingSender(wire, transfer, failFast, () => RingSender.BytesWaiting(transfer.IncomingSocket));
         try
         {
             var firstSlice = Step(0).SendSlice;

@@ -10,12 +10,14 @@ namespace Pccl.Operations.Collectives;
 /// and a slow successor never blocks the receive path (which would deadlock a ring of full sockets).
 /// </summary>
 /// <remarks>
-/// <para>Interleaving: after each frame the pump gives way when the predecessor's bytes are already waiting on a plain
-/// socket, so a backlog of queued pieces is written alternately with reads instead of all before the next read. Each
-/// post and each read resumes the pump (<see cref="Resume"/>) for at least one frame, so step 0's slice still goes
-/// out first (queueing it unwritten was slower: docs/performance.md). This cannot stall the ring: the pump gives way only when
-/// incoming bytes exist, which belong to a frame whose write is under way, so the receive path progresses and resumes
-/// it; and <see cref="Finish"/> writes the rest without giving way.</para>
+/// <para>Interleaving: after each frame the pump gives way when bytes are already waiting on the plain socket the
+/// receive path reads next (<c>inputWaiting</c>), so a backlog of queued pieces is written alternately with reads
+/// instead of all before the next read. Each post and each read resumes the pump (<see cref="Resume"/>) for at least
+/// one frame, so step 0's slice still goes out first (queueing it unwritten was slower: docs/performance.md). This
+/// cannot stall the schedule: the pump gives way only when the next read's bytes exist, which belong to a frame whose
+/// write is under way, so the receive path progresses and resumes it before its next read; and <see cref="Finish"/>
+/// writes the rest without giving way. A schedule that reads more than one socket must therefore say which one it
+/// reads next, and say it before it resumes its senders.</para>
 /// <para><see cref="Post"/>, <see cref="Resume"/> and <see cref="Finish"/> are called by one caller at a time (the
 /// ring's receive path); the pump runs beside it.</para>
 /// </remarks>
@@ -27,6 +29,7 @@ internal sealed class RingSender : IDisposable
     private readonly RingWire _wire;
     private readonly RingTransfer _transfer;
     private readonly CancellationTokenSource _failFast;
+    private readonly Func<bool> _inputWaiting;
     private readonly Queue<(RingPhase Phase, PieceRef Piece)> _ready = new();
     private readonly Lock _gate = new();
     private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
@@ -35,11 +38,16 @@ internal sealed class RingSender : IDisposable
     private Task _pump = Task.CompletedTask;
     private long _bytesSent;
 
-    public RingSender(RingWire wire, RingTransfer transfer, CancellationTokenSource failFast)
+    /// <param name="wire">How pieces are encoded.</param>
+    /// <param name="transfer">The operation's identity, outgoing stream and send scratch.</param>
+    /// <param name="failFast">Cancelled on the first write failure, so the receive path stops waiting.</param>
+    /// <param name="inputWaiting">Whether bytes are waiting for the receive path's next read (see the remarks).</param>
+    public RingSender(RingWire wire, RingTransfer transfer, CancellationTokenSource failFast, Func<bool> inputWaiting)
     {
         _wire = wire;
         _transfer = transfer;
         _failFast = failFast;
+        _inputWaiting = inputWaiting;
     }
 
     public long BytesSent => Interlocked.Read(ref _bytesSent);
@@ -98,7 +106,7 @@ internal sealed class RingSender : IDisposable
                 (RingPhase Phase, PieceRef Piece) next;
                 lock (_gate)
                 {
-                    if (_ready.Count == 0 || (written > 0 && !_finishing && PredecessorBytesWaiting()))
+                    if (_ready.Count == 0 || (written > 0 && !_finishing && _inputWaiting()))
                     {
                         _writing = false;
                         return;
@@ -120,12 +128,15 @@ internal sealed class RingSender : IDisposable
         }
     }
 
-    /// <summary>Only on a plain socket: behind TLS, bytes may wait inside the stream where the socket cannot see them.</summary>
-    private bool PredecessorBytesWaiting()
+    /// <summary>
+    /// Whether <paramref name="socket"/> has bytes to read. Only a plain socket counts: behind TLS, bytes may wait
+    /// inside the stream where the socket cannot see them.
+    /// </summary>
+    public static bool BytesWaiting(System.Net.Sockets.Socket? socket)
     {
         try
         {
-            return _transfer.IncomingSocket is { } socket && socket.Available > 0;
+            return socket is not null && socket.Available > 0;
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
         {
