@@ -31,6 +31,34 @@ public class AllReduceBenchTests
         }
     }
 
+    [Theory]
+    [InlineData("Auto", "HalvingDoubling")]
+    [InlineData("Ring", "Ring")]
+    public async Task FourPeersReportTheScheduleThatRan(string asked, string ran)
+    {
+        await using var bench = PcclProcess.Start("bench",
+            ["bench", "allreduce", "--peers", "4", "--sizes", "64KiB", "--iterations", "2", "--json", "--algorithm", asked]);
+        var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"bench exited with {code}: {bench.Stderr}");
+        var result = JsonDocument.Parse(bench.StdoutLines.Single(l => l.StartsWith('{'))).RootElement;
+        Assert.Equal(ran, result.GetProperty("algorithm").GetString());
+        Assert.True(result.GetProperty("correct").GetBoolean(), result.ToString());
+    }
+
+    [Fact]
+    public async Task TheTableNamesTheScheduleInItsTitleAndFitsEightyColumns()
+    {
+        await using var bench = PcclProcess.Start("bench", ["bench", "allreduce", "--peers", "4", "--sizes", "4KiB,64KiB", "--iterations", "2"]);
+        var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"bench exited with {code}: {bench.Stderr}");
+        var table = bench.StdoutLines.SkipWhile(l => !l.Contains("PCCL all-reduce", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(table);
+        Assert.Contains("4 peers", table[0], StringComparison.Ordinal);
+        Assert.Contains("HalvingDoubling", table[0], StringComparison.Ordinal);
+        Assert.All(table, line => Assert.True(line.Length <= 80, $"wider than 80 columns: {line}"));
+        Assert.Equal(2, table.Count(l => l.Contains("yes", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task AnUnknownPlacementIsRefusedWithTheChoices()
     {
