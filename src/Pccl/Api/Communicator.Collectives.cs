@@ -120,6 +120,7 @@ public sealed partial class Communicator
             {
                 PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Store.Length));
                 _scratch.Return(backup.Store);
+                backup.Dispose();
             }
         }
     }

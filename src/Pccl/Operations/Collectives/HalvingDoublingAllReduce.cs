@@ -164,6 +164,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PieceRef> ReduceAsync(OperationFrameReader reader, int slice, int j, bool ownerFinal, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);
@@ -172,6 +173,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         return piece;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PieceRef> GatherAsync(OperationFrameReader reader, int slice, int j, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
@@ -6,10 +8,12 @@ namespace Pccl.Operations.Collectives;
 /// piece in cache for the reduction that follows) instead of as one serial pass over the whole buffer before the
 /// first byte moves; a failure restores exactly the pieces written so far.
 /// </summary>
-/// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped.</remarks>
-internal sealed class InputBackup(Memory<byte> buffer, byte[] store)
+/// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped. Which
+/// pieces were saved is kept in pooled arrays, so a warm operation allocates nothing per piece.</remarks>
+internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposable
 {
-    private readonly List<PieceRef> _saved = [];
+    private PieceRef[] _saved = [];
+    private int _savedCount;
     private bool[] _isSaved = [];
 
     /// <summary>The rented memory holding the saved bytes (at the same offsets as in the buffer).</summary>
@@ -20,7 +24,7 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store)
     {
         if (piece.Index >= _isSaved.Length)
         {
-            Array.Resize(ref _isSaved, Math.Max(piece.Index + 1, _isSaved.Length * 2));
+            Grow(ref _isSaved, piece.Index + 1, clear: true);
         }
 
         if (_isSaved[piece.Index])
@@ -29,16 +33,51 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store)
         }
 
         _isSaved[piece.Index] = true;
-        _saved.Add(piece);
+        if (_savedCount == _saved.Length)
+        {
+            Grow(ref _saved, _savedCount + 1, clear: false);
+        }
+
+        _saved[_savedCount++] = piece;
         buffer.Span.Slice((int)piece.Offset, piece.Bytes).CopyTo(Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
 
     /// <summary>Puts every saved piece back; the rest of the buffer was never written.</summary>
     public void Restore()
     {
-        foreach (var piece in _saved)
+        foreach (var piece in _saved.AsSpan(0, _savedCount))
         {
             Store.AsSpan((int)piece.Offset, piece.Bytes).CopyTo(buffer.Span.Slice((int)piece.Offset, piece.Bytes));
         }
+    }
+
+    public void Dispose()
+    {
+        Release(ref _saved);
+        Release(ref _isSaved);
+        _savedCount = 0;
+    }
+
+    private static void Grow<T>(ref T[] array, int atLeast, bool clear)
+    {
+        var larger = ArrayPool<T>.Shared.Rent(Math.Max(atLeast, array.Length * 2));
+        array.AsSpan().CopyTo(larger);
+        if (clear)
+        {
+            larger.AsSpan(array.Length).Clear();
+        }
+
+        Release(ref array);
+        array = larger;
+    }
+
+    private static void Release<T>(ref T[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(array);
+        }
+
+        array = [];
     }
 }

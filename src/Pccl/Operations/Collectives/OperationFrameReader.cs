@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Pccl.Protocol.Codec;
 
 namespace Pccl.Operations.Collectives;
@@ -25,6 +26,8 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     public long BytesReceived { get; private set; }
 
     /// <summary>Reads the next piece, which must be <paramref name="piece"/> of <paramref name="phase"/>, into its wire target; returns the payload.</summary>
+    /// <remarks>Runs once per piece, so its state machine comes from a pool, as do those of the reads under it.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, CancellationToken ct)
     {
         var frame = await ReadHeaderAsync(ct).ConfigureAwait(false);
@@ -38,17 +41,18 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
         transfer.Backup?.BeforeWrite(piece);
         var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
         beforeRead();
-        await incoming.ReadExactlyAsync(target, ct).ConfigureAwait(false);
+        await ReadExactlyAsync(target, ct).ConfigureAwait(false);
         BytesReceived += target.Length;
         return target;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<DataFrameHeader> ReadHeaderAsync(CancellationToken ct)
     {
         while (true)
         {
             beforeRead();
-            await incoming.ReadExactlyAsync(_header, ct).ConfigureAwait(false);
+            await ReadExactlyAsync(_header, ct).ConfigureAwait(false);
             var frame = DataFrameHeader.Read(_header, LargestFrame);
             if (frame.Sequence == transfer.Sequence && frame.Tag == transfer.Tag)
             {
@@ -71,8 +75,24 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
         while (length > 0)
         {
             var chunk = sink[..Math.Min(length, sink.Length)];
-            await incoming.ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
+            await ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
             length -= chunk.Length;
+        }
+    }
+
+    /// <summary>As <see cref="Stream.ReadExactlyAsync(Memory{byte}, CancellationToken)"/>, without allocating when a read has to wait.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadExactlyAsync(Memory<byte> target, CancellationToken ct)
+    {
+        while (!target.IsEmpty)
+        {
+            var read = await incoming.ReadAsync(target, ct).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("the neighbour closed the connection in the middle of a frame");
+            }
+
+            target = target[read..];
         }
     }
 }

@@ -75,12 +75,6 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
 
-    /// <summary>
-    /// Frames of an earlier, aborted operation may be larger than this one's pieces; they are read with this bound and
-    /// skipped, and only this operation's frames must fit its pieces.
-    /// </summary>
-    private const int LargestFrame = 1 << 30;
-
     private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
     {
         var reader = new OperationFrameReader(transfer.Incoming, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.Tasks.Sources;
 using Pccl.Protocol.Codec;
 
 namespace Pccl.Operations.Collectives;
@@ -33,9 +34,13 @@ internal sealed class RingSender : IDisposable
     private readonly Queue<(RingPhase Phase, PieceRef Piece)> _ready = new();
     private readonly Lock _gate = new();
     private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
+    private readonly PumpSignal _resumed = new();
+    private readonly CancellationTokenRegistration _stopOnFailure;
     private bool _writing;
+    private bool _started;
+    private bool _parked;
     private bool _finishing;
-    private Task _pump = Task.CompletedTask;
+    private Task? _pump;
     private long _bytesSent;
 
     /// <param name="wire">How pieces are encoded.</param>
@@ -48,6 +53,8 @@ internal sealed class RingSender : IDisposable
         _transfer = transfer;
         _failFast = failFast;
         _inputWaiting = inputWaiting;
+        // a parked pump must wake to end when the operation fails, or draining it would wait forever
+        _stopOnFailure = failFast.Token.Register(static sender => ((RingSender)sender!).Resume(), this);
     }
 
     public long BytesSent => Interlocked.Read(ref _bytesSent);
@@ -66,23 +73,36 @@ internal sealed class RingSender : IDisposable
         Resume();
     }
 
-    /// <summary>Starts writing queued pieces if the pump gave way or is idle.</summary>
+    /// <summary>Starts writing queued pieces if the pump gave way or is idle; wakes a parked pump to end once finishing or failed.</summary>
     public void Resume()
     {
+        bool start;
         lock (_gate)
         {
-            if (_writing || _ready.Count == 0)
+            var stopping = _finishing || _failFast.IsCancellationRequested;
+            if (_writing || (_ready.Count == 0 && !stopping) || (_started && !_parked))
             {
-                return;
+                return; // writing, nothing to write, or the pump has ended
             }
 
             _writing = true;
+            start = !_started;
+            _started = true;
+            _parked = false;
         }
 
-        _pump = PumpAsync();
+        // the pump runs on this thread until a write has to wait or it gives way again
+        if (start)
+        {
+            _pump = PumpAsync();
+        }
+        else
+        {
+            _resumed.Set();
+        }
     }
 
-    /// <summary>No more reads will follow: write everything queued without giving way.</summary>
+    /// <summary>No more reads will follow: write everything queued without giving way, then stop.</summary>
     public void Finish()
     {
         lock (_gate)
@@ -94,8 +114,12 @@ internal sealed class RingSender : IDisposable
     }
 
     /// <summary>Completes when every posted piece is written (after <see cref="Finish"/>); throws what a write failed with.</summary>
-    public Task DrainAsync() => _pump;
+    public Task DrainAsync() => _pump ?? Task.CompletedTask;
 
+    /// <summary>
+    /// One pump per operation: it parks on a reusable signal when it gives way or runs dry, instead of ending and being
+    /// started again, so a warm operation allocates nothing per piece.
+    /// </summary>
     private async Task PumpAsync()
     {
         try
@@ -104,15 +128,34 @@ internal sealed class RingSender : IDisposable
             while (true)
             {
                 (RingPhase Phase, PieceRef Piece) next;
+                var park = false;
                 lock (_gate)
                 {
-                    if (_ready.Count == 0 || (written > 0 && !_finishing && _inputWaiting()))
+                    _failFast.Token.ThrowIfCancellationRequested();
+                    if (_ready.Count == 0 && _finishing)
                     {
-                        _writing = false;
                         return;
                     }
 
-                    next = _ready.Dequeue();
+                    if (_ready.Count == 0 || (written > 0 && !_finishing && _inputWaiting()))
+                    {
+                        _writing = false;
+                        _parked = true;
+                        _resumed.Reset();
+                        park = true;
+                        next = default;
+                    }
+                    else
+                    {
+                        next = _ready.Dequeue();
+                    }
+                }
+
+                if (park)
+                {
+                    await _resumed.WaitAsync().ConfigureAwait(false);
+                    written = 0;
+                    continue;
                 }
 
                 await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
@@ -144,6 +187,7 @@ internal sealed class RingSender : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteFrameAsync(RingPhase phase, PieceRef piece)
     {
         var ct = _failFast.Token;
@@ -165,5 +209,29 @@ internal sealed class RingSender : IDisposable
     }
 
     /// <summary>Call only after <see cref="DrainAsync"/> has finished, so no write still reads the frame buffer.</summary>
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_frame);
+    public void Dispose()
+    {
+        _stopOnFailure.Dispose();
+        ArrayPool<byte>.Shared.Return(_frame);
+    }
+
+    /// <summary>What a parked pump awaits: one reusable awaitable, reset at each park and set by the next resume.</summary>
+    private sealed class PumpSignal : IValueTaskSource
+    {
+        // continuations run on the thread that sets it, as a directly started pump would
+        private ManualResetValueTaskSourceCore<bool> _core;
+
+        public void Reset() => _core.Reset();
+
+        public void Set() => _core.SetResult(true);
+
+        public ValueTask WaitAsync() => new(this, _core.Version);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
 }
