@@ -89,7 +89,7 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
             var read = await incoming.ReadAsync(target, ct).ConfigureAwait(false);
             if (read == 0)
             {
-                throw new EndOfStreamException("the neighbour closed the connection in the middle of a frame");
+                throw new EndOfStreamException("the ring neighbour closed the connection while this peer was reading its frames");
             }
 
             target = target[read..];
