@@ -1,3 +1,6 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
@@ -28,7 +31,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
     public const int WorldSize = 4;
 
     /// <summary>The plain socket the receive path reads next, for the senders' decision to give way (RingSender).</summary>
-    private System.Net.Sockets.Socket? _nextInput;
+    private Socket? _nextInput;
 
     public long BytesSent { get; private set; }
 
@@ -98,7 +101,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var kept = SecondPartner(self);
         var maxPayload = wire.MaxPayload(layout.PieceElements);
         // which socket comes next is published before the senders resume, so a sender never gives way on a stale one
-        void ReadingFrom(System.Net.Sockets.Socket? next)
+        void ReadingFrom(Socket? next)
         {
             Volatile.Write(ref _nextInput, next);
             toFirst.Resume();
@@ -164,7 +167,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         }
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PieceRef> ReduceAsync(OperationFrameReader reader, int slice, int j, bool ownerFinal, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);
@@ -173,7 +176,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         return piece;
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PieceRef> GatherAsync(OperationFrameReader reader, int slice, int j, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);

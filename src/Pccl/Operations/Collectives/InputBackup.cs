@@ -9,12 +9,11 @@ namespace Pccl.Operations.Collectives;
 /// first byte moves; a failure restores exactly the pieces written so far.
 /// </summary>
 /// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped. Which
-/// pieces were saved is kept in pooled arrays, so a warm operation allocates nothing per piece.</remarks>
+/// pieces were saved is kept in a pooled array, so a warm operation allocates nothing per piece.</remarks>
 internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposable
 {
+    /// <summary>Saved pieces by index (pooled); an empty entry was not saved, and an empty piece needs no saving.</summary>
     private PieceRef[] _saved = [];
-    private int _savedCount;
-    private bool[] _isSaved = [];
 
     /// <summary>The rented memory holding the saved bytes (at the same offsets as in the buffer).</summary>
     public byte[] Store { get; } = store;
@@ -22,62 +21,46 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposab
     /// <summary>Saves <paramref name="piece"/> unless it was saved already; call before anything writes into it.</summary>
     public void BeforeWrite(PieceRef piece)
     {
-        if (piece.Index >= _isSaved.Length)
-        {
-            Grow(ref _isSaved, piece.Index + 1, clear: true);
-        }
-
-        if (_isSaved[piece.Index])
+        if (piece.Bytes == 0)
         {
             return;
         }
 
-        _isSaved[piece.Index] = true;
-        if (_savedCount == _saved.Length)
+        if (piece.Index >= _saved.Length)
         {
-            Grow(ref _saved, _savedCount + 1, clear: false);
+            var larger = ArrayPool<PieceRef>.Shared.Rent(Math.Max(piece.Index + 1, _saved.Length * 2));
+            _saved.CopyTo(larger, 0);
+            larger.AsSpan(_saved.Length).Clear();
+            Dispose();
+            _saved = larger;
         }
 
-        _saved[_savedCount++] = piece;
+        if (_saved[piece.Index].Bytes > 0)
+        {
+            return;
+        }
+
+        _saved[piece.Index] = piece;
         buffer.Span.Slice((int)piece.Offset, piece.Bytes).CopyTo(Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
 
     /// <summary>Puts every saved piece back; the rest of the buffer was never written.</summary>
     public void Restore()
     {
-        foreach (var piece in _saved.AsSpan(0, _savedCount))
+        foreach (var piece in _saved)
         {
             Store.AsSpan((int)piece.Offset, piece.Bytes).CopyTo(buffer.Span.Slice((int)piece.Offset, piece.Bytes));
         }
     }
 
+    /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
     public void Dispose()
     {
-        Release(ref _saved);
-        Release(ref _isSaved);
-        _savedCount = 0;
-    }
-
-    private static void Grow<T>(ref T[] array, int atLeast, bool clear)
-    {
-        var larger = ArrayPool<T>.Shared.Rent(Math.Max(atLeast, array.Length * 2));
-        array.AsSpan().CopyTo(larger);
-        if (clear)
+        if (_saved.Length > 0)
         {
-            larger.AsSpan(array.Length).Clear();
+            ArrayPool<PieceRef>.Shared.Return(_saved);
         }
 
-        Release(ref array);
-        array = larger;
-    }
-
-    private static void Release<T>(ref T[] array)
-    {
-        if (array.Length > 0)
-        {
-            ArrayPool<T>.Shared.Return(array);
-        }
-
-        array = [];
+        _saved = [];
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using Pccl.Protocol.Codec;
 
@@ -36,9 +37,7 @@ internal sealed class RingSender : IDisposable
     private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
     private readonly PumpSignal _resumed = new();
     private readonly CancellationTokenRegistration _stopOnFailure;
-    private bool _writing;
-    private bool _started;
-    private bool _parked;
+    private PumpState _state;
     private bool _finishing;
     private Task? _pump;
     private long _bytesSent;
@@ -76,23 +75,21 @@ internal sealed class RingSender : IDisposable
     /// <summary>Starts writing queued pieces if the pump gave way or is idle; wakes a parked pump to end once finishing or failed.</summary>
     public void Resume()
     {
-        bool start;
+        PumpState was;
         lock (_gate)
         {
             var stopping = _finishing || _failFast.IsCancellationRequested;
-            if (_writing || (_ready.Count == 0 && !stopping) || (_started && !_parked))
+            if (_state is PumpState.Writing or PumpState.Ended || (_ready.Count == 0 && !stopping))
             {
-                return; // writing, nothing to write, or the pump has ended
+                return;
             }
 
-            _writing = true;
-            start = !_started;
-            _started = true;
-            _parked = false;
+            was = _state;
+            _state = PumpState.Writing;
         }
 
         // the pump runs on this thread until a write has to wait or it gives way again
-        if (start)
+        if (was == PumpState.NotStarted)
         {
             _pump = PumpAsync();
         }
@@ -131,16 +128,16 @@ internal sealed class RingSender : IDisposable
                 var park = false;
                 lock (_gate)
                 {
-                    _failFast.Token.ThrowIfCancellationRequested();
-                    if (_ready.Count == 0 && _finishing)
+                    if (_failFast.IsCancellationRequested || (_ready.Count == 0 && _finishing))
                     {
+                        _state = PumpState.Ended;
+                        _failFast.Token.ThrowIfCancellationRequested();
                         return;
                     }
 
                     if (_ready.Count == 0 || (written > 0 && !_finishing && _inputWaiting()))
                     {
-                        _writing = false;
-                        _parked = true;
+                        _state = PumpState.Parked;
                         _resumed.Reset();
                         park = true;
                         next = default;
@@ -165,6 +162,11 @@ internal sealed class RingSender : IDisposable
         catch (Exception e)
         {
             // the receive path must not wait for frames this peer will never forward
+            lock (_gate)
+            {
+                _state = PumpState.Ended;
+            }
+
             Failure = e;
             await _failFast.CancelAsync().ConfigureAwait(false);
             throw;
@@ -187,7 +189,7 @@ internal sealed class RingSender : IDisposable
         }
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteFrameAsync(RingPhase phase, PieceRef piece)
     {
         var ct = _failFast.Token;
@@ -213,6 +215,15 @@ internal sealed class RingSender : IDisposable
     {
         _stopOnFailure.Dispose();
         ArrayPool<byte>.Shared.Return(_frame);
+    }
+
+    private enum PumpState
+    {
+        NotStarted,
+        Writing,
+        /// <summary>Gave way or ran dry; the next <see cref="Resume"/> wakes it.</summary>
+        Parked,
+        Ended,
     }
 
     /// <summary>What a parked pump awaits: one reusable awaitable, reset at each park and set by the next resume.</summary>
