@@ -47,7 +47,7 @@ public class SteadyStateAllocationTests
         var perMany = await AllocatedPerOperation(many);
 
         // every peer receives (and sends) 2(N-1) slices with either schedule; the smallest object is 24 bytes, so less
-        // than that per extra piece means nothing is allocated for each piece (0-3 B measured: the odd pooled state
+        // than that per extra piece means nothing is allocated for each piece (0-4 B measured: the odd pooled state
         // machine the runtime's per-thread caches miss; before pooling, 25-155 B)
         var extraPieces = (PiecesPerSlice - 1L) * world * 2 * (world - 1);
         var perPiece = (perMany - perFew) / (double)extraPieces;

@@ -31,7 +31,7 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposab
             var larger = ArrayPool<PieceRef>.Shared.Rent(Math.Max(piece.Index + 1, _saved.Length * 2));
             _saved.CopyTo(larger, 0);
             larger.AsSpan(_saved.Length).Clear();
-            Dispose();
+            ReturnSaved();
             _saved = larger;
         }
 
@@ -54,7 +54,9 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposab
     }
 
     /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
-    public void Dispose()
+    public void Dispose() => ReturnSaved();
+
+    private void ReturnSaved()
     {
         if (_saved.Length > 0)
         {

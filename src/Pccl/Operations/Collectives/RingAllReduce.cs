@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
@@ -118,4 +120,4 @@ internal sealed record RingTransfer(
     Memory<byte> ReceiveScratch,
     Memory<byte> DecodeScratch,
     InputBackup? Backup,
-    System.Net.Sockets.Socket? IncomingSocket);
+    Socket? IncomingSocket);

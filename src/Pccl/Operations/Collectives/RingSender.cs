@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using Pccl.Protocol.Codec;
@@ -177,13 +178,13 @@ internal sealed class RingSender : IDisposable
     /// Whether <paramref name="socket"/> has bytes to read. Only a plain socket counts: behind TLS, bytes may wait
     /// inside the stream where the socket cannot see them.
     /// </summary>
-    public static bool BytesWaiting(System.Net.Sockets.Socket? socket)
+    public static bool BytesWaiting(Socket? socket)
     {
         try
         {
             return socket is not null && socket.Available > 0;
         }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             return false; // the read will fail and report it
         }
