@@ -22,6 +22,18 @@ internal sealed record StepReport(
     [property: JsonPropertyName("sync_tx_bytes")] ulong SyncTxBytes,
     [property: JsonPropertyName("sync_rx_bytes")] ulong SyncRxBytes)
 {
+    /// <summary>The peers whose input is in the result (<see cref="AllReduceInfo.PeerIds"/>).</summary>
+    [JsonPropertyName("peers")]
+    public IReadOnlyList<ulong>? Peers { get; init; }
+
+    /// <summary>The key every participant's input was made from (<see cref="Contribution"/>): the shared-state revision.</summary>
+    [JsonPropertyName("input_key")]
+    public ulong? InputKey { get; init; }
+
+    /// <summary>Hash of this peer's input (<see cref="Contribution.Hash"/>), taken before the all-reduce.</summary>
+    [JsonPropertyName("input_hash")]
+    public string? InputHash { get; init; }
+
     /// <summary>When the step completed (monotonic nanoseconds).</summary>
     [JsonPropertyName("t_ns")]
     public long TimeNs { get; init; }

@@ -102,14 +102,19 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     /// <summary>One step's all-reduce; its data is seeded by the shared revision, so a joiner's gradient fits the others'.</summary>
     private async Task<StepReport?> StepAsync(int step, CancellationToken ct)
     {
-        Fill((int)model.Revision, perPeer: true);
+        var key = model.Revision;
+        Contribution.Fill(_gradient, communicator.PeerId, key);
+        var inputHash = Contribution.Hash(_gradient);
         try
         {
             var info = await communicator.AllReduceWithRetryAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
             var error = info.LastFailure is { } failure ? Telemetry.MetricTags.CodeName(failure.Code) : null;
-            return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), info.Retries, error, 0, "", 0, 0)
+            return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, Contribution.Hash(_gradient), info.Retries, error, 0, "", 0, 0)
             {
                 TimeNs = MonotonicClock.NowNs(),
+                Peers = info.PeerIds,
+                InputKey = key,
+                InputHash = inputHash,
             };
         }
         catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))

@@ -14,4 +14,10 @@ public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan 
 
     /// <summary>Why the last failed attempt failed, when <see cref="Retries"/> is above 0.</summary>
     public PcclException? LastFailure { get; init; }
+
+    /// <summary>
+    /// The peers whose input is in the result, in the master's ring order: the ring of the attempt that succeeded, the
+    /// same list on every peer that took part. Lets an application (or a test) account for exactly who contributed.
+    /// </summary>
+    public IReadOnlyList<ulong> PeerIds { get; init; } = [];
 }

@@ -81,7 +81,10 @@ public sealed partial class Communicator
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             var (schedule, algorithm) = run;
             PcclInstruments.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
-            return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm);
+            return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
+            {
+                PeerIds = [.. start.Ring],
+            };
         }
         catch (Exception e)
         {
