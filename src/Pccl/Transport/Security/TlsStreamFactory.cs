@@ -17,6 +17,10 @@ namespace Pccl.Transport.Security;
 /// or a refusal byte, a length byte and the reason in UTF-8. Under TLS 1.3 the server checks the client's
 /// certificate only after the client has finished its half of the handshake, so without the verdict a refused
 /// client would learn nothing until its first read, and then only that the connection closed.
+/// Cipher suites: TLS 1.3's, and under TLS 1.2 only ECDHE with an AEAD cipher (AES-GCM, ChaCha20-Poly1305): no CBC,
+/// no static RSA key exchange. Session resumption (tickets and session ids) is off on both sides: PCCL connections
+/// live for a whole run, so resuming saves next to nothing, while a resumed session skips the certificate check each
+/// connection is meant to pass and makes the ticket key one more secret to rotate.
 /// </remarks>
 internal sealed class TlsStreamFactory : IDisposable
 {
@@ -27,6 +31,19 @@ internal sealed class TlsStreamFactory : IDisposable
     private const byte Accepted = 0xC5;
     private const byte Refused = 0xC6;
     private const int MaxRefusalBytes = 255;
+
+    private static readonly TlsCipherSuite[] AeadSuites =
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
 
     private readonly X509Certificate2 _certificate;
     private readonly X509Certificate2Collection _intermediates;
@@ -73,6 +90,8 @@ internal sealed class TlsStreamFactory : IDisposable
             ServerCertificateContext = _context,
             ClientCertificateRequired = _verifier.IsMutual,
             EnabledSslProtocols = Protocols,
+            CipherSuitesPolicy = CipherSuites(),
+            AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             // Always completes the handshake so the refusal and its reason can reach the client encrypted;
             // a refused client gets nothing but that reason before this method throws.
@@ -132,6 +151,8 @@ internal sealed class TlsStreamFactory : IDisposable
             TargetHost = targetHost,
             ClientCertificateContext = _verifier.IsMutual ? _context : null,
             EnabledSslProtocols = Protocols,
+            CipherSuitesPolicy = CipherSuites(),
+            AllowTlsResume = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             {
@@ -161,6 +182,9 @@ internal sealed class TlsStreamFactory : IDisposable
             throw;
         }
     }
+
+    /// <summary>The AEAD-only policy; Windows' SChannel takes no per-connection policy and keeps its own defaults.</summary>
+    private static CipherSuitesPolicy? CipherSuites() => OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(AeadSuites);
 
     private static byte[] Verdict(string? rejection)
     {

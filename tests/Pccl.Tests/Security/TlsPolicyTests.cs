@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Sockets;
+using Pccl.Tests.Security.Support;
+using Pccl.Transport.Security;
+
+namespace Pccl.Tests.Security;
+
+/// <summary>
+/// What a TLS connection may be made of, beyond whose certificate it is: certificates meant for another use are refused,
+/// TLS 1.2 offers only AEAD suites, and no session is resumed. The suite and resumption checks use the openssl CLI as
+/// the client, so they see what any TLS stack would be offered.
+/// </summary>
+[Collection(TestCertificatesCollection.Name)]
+public sealed class TlsPolicyTests(TestCertificates pki)
+{
+    [Fact]
+    public async Task ClientCertificateForCodeSigning_IsRefused_AndBothSidesAreToldWhy()
+    {
+        using var server = new TlsStreamFactory(pki.Options("server", pki.CaCert));
+        using var client = new TlsStreamFactory(pki.Options("codesign", pki.CaCert));
+        using var pair = await LoopbackPair.ConnectAsync(TestContext.Current.CancellationToken);
+
+        using var result = await TlsHandshake.RunAsync(pair, server, client);
+
+        var serverError = Assert.IsType<PcclException>(result.ServerError);
+        Assert.Equal(PcclErrorCode.AuthenticationFailed, serverError.Code);
+        Assert.Contains("not valid for TLS client authentication", serverError.Message, StringComparison.Ordinal);
+        Assert.Contains("Code Signing", serverError.Message, StringComparison.Ordinal);
+        Assert.Contains("extendedKeyUsage=serverAuth,clientAuth", serverError.Message, StringComparison.Ordinal);
+        var clientError = Assert.IsType<PcclException>(result.ClientError);
+        Assert.Contains("the server refused our certificate", clientError.Message, StringComparison.Ordinal);
+        Assert.Null(result.Server);
+    }
+
+    [Fact]
+    public async Task ServerCertificateForCodeSigning_IsRefusedByTheClient()
+    {
+        using var server = new TlsStreamFactory(pki.Options("codesign", pki.CaCert));
+        using var client = new TlsStreamFactory(pki.Options("client", pki.CaCert));
+        using var pair = await LoopbackPair.ConnectAsync(TestContext.Current.CancellationToken);
+
+        using var result = await TlsHandshake.RunAsync(pair, server, client);
+
+        var clientError = Assert.IsType<PcclException>(result.ClientError);
+        Assert.Equal(PcclErrorCode.AuthenticationFailed, clientError.Code);
+        Assert.Contains("not valid for TLS server authentication", clientError.Message, StringComparison.Ordinal);
+        Assert.Null(result.Client);
+    }
+
+    [Theory]
+    [InlineData("ECDHE-ECDSA-AES128-SHA256")]
+    [InlineData("ECDHE-ECDSA-AES256-SHA384")]
+    [InlineData("ECDHE-ECDSA-AES128-SHA")]
+    public async Task Tls12CbcSuites_AreNotOffered(string cbcSuite)
+    {
+        using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
+
+        var (exitCode, output) = await ProbeAsync(server, "-tls1_2", "-cipher", cbcSuite);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.DoesNotContain($"Cipher is {cbcSuite}", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ECDHE-ECDSA-AES128-GCM-SHA256")]
+    [InlineData("ECDHE-ECDSA-AES256-GCM-SHA384")]
+    [InlineData("ECDHE-ECDSA-CHACHA20-POLY1305")]
+    public async Task Tls12AeadSuites_AreAccepted(string aeadSuite)
+    {
+        using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
+
+        var (exitCode, output) = await ProbeAsync(server, "-tls1_2", "-cipher", aeadSuite);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains($"Cipher is {aeadSuite}", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task NoSessionIsResumed(string version)
+    {
+        using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
+
+        // -reconnect: after the first handshake, five more connections offer that session (id or ticket) back
+        var (exitCode, output) = await ProbeAsync(server, version, "-reconnect");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("New, TLSv1.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reused, TLSv1.", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Serves TLS on a loopback port with <paramref name="server"/> while <c>openssl s_client</c> connects to it.</summary>
+    private static async Task<(int ExitCode, string Output)> ProbeAsync(TlsStreamFactory server, params string[] clientArguments)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        stop.CancelAfter(TimeSpan.FromSeconds(30));
+        var serving = ServeAsync(listener, server, stop.Token);
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var (exitCode, output, errors) = await Task.Run(() =>
+            TestCertificates.RunOpenSsl(["s_client", "-connect", $"127.0.0.1:{port}", "-servername", "localhost", .. clientArguments]), stop.Token);
+        await stop.CancelAsync();
+        await serving;
+        return (exitCode, output + errors);
+    }
+
+    private static async Task ServeAsync(TcpListener listener, TlsStreamFactory server, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var socket = await listener.AcceptSocketAsync(ct);
+                await using var transport = new NetworkStream(socket, ownsSocket: false);
+                await using var ssl = await server.AuthenticateAsServerAsync(transport, ct);
+                await ssl.ShutdownAsync(); // close_notify, so the probe ends its session cleanly and exits 0
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (PcclException)
+            {
+                // a refused handshake: the probe's exit code and output tell the test what happened
+            }
+        }
+    }
+}
