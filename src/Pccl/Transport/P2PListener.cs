@@ -24,6 +24,9 @@ internal sealed class P2PListener : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
+    internal long DroppedHandshakesForTest => _handshakes.Dropped;
+
     /// <summary>Binds the first free port of <paramref name="range"/> (bump allocation).</summary>
     public static P2PListener Start(string bindAddress, PortRange range, string clusterId, ConnectionSecurity security,
         TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection)

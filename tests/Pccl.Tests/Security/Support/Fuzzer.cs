@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Google.Protobuf;
@@ -8,56 +9,76 @@ using Pccl.Transport;
 namespace Pccl.Tests.Security.Support;
 
 /// <summary>
-/// Throws hostile connections at a PCCL port over real TCP: random bytes, absurd frame lengths, mutated hellos,
-/// garbage in place of the authentication, and (for the master, with the secret) mutated control frames after a
-/// real handshake. Seeded, so a failure can be replayed.
+/// Throws hostile connections at a PCCL port over real TCP: random bytes, absurd frame lengths, mutated hellos and
+/// garbage in place of the authentication. With the secret, every fifth connection completes a real handshake and then
+/// sends hostile frames: mutated control frames to the master, mutated data frames and state block requests to a peer.
+/// Seeded, so a failure can be replayed.
 /// </summary>
 internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int seed)
 {
+    private const int AuthenticatedEvery = 5;
+
     private readonly Random _random = new(seed);
     private readonly Lock _gate = new();
+    private readonly ConcurrentQueue<string> _authenticationFailures = new();
+    private int _attempts;
+    private int _authenticatedAttempts;
+    private int _authenticatedSessions;
+    private int _postAuthFrames;
 
-    public int Attempts { get; private set; }
+    public int Attempts => Volatile.Read(ref _attempts);
 
-    public async Task RunAsync(int connections, int parallel, ConnectionKind kind, CancellationToken ct)
+    /// <summary>Connections that tried a real handshake with the secret.</summary>
+    public int AuthenticatedAttempts => Volatile.Read(ref _authenticatedAttempts);
+
+    /// <summary>Connections the target authenticated and admitted.</summary>
+    public int AuthenticatedSessions => Volatile.Read(ref _authenticatedSessions);
+
+    /// <summary>Hostile frames written whole into authenticated sessions.</summary>
+    public int PostAuthFrames => Volatile.Read(ref _postAuthFrames);
+
+    /// <summary>Why authenticated handshakes failed.</summary>
+    public IReadOnlyCollection<string> AuthenticationFailures => _authenticationFailures;
+
+    /// <param name="kinds">The connection kinds the target admits; hellos name one of them (or, mutated, any kind).</param>
+    public async Task RunAsync(int connections, int parallel, IReadOnlyList<ConnectionKind> kinds, CancellationToken ct)
     {
         var next = 0;
         var workers = Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref next) <= connections)
+            for (int n; (n = Interlocked.Increment(ref next)) <= connections;)
             {
-                await OneAsync(kind, ct);
+                Interlocked.Increment(ref _attempts);
+                if (authenticated is not null && n % AuthenticatedEvery == 0)
+                {
+                    await AuthenticatedGarbageAsync(authenticated, kinds, ct);
+                }
+                else
+                {
+                    await UnauthenticatedAsync(kinds, ct);
+                }
             }
         }, ct));
         await Task.WhenAll(workers);
     }
 
-    private async Task OneAsync(ConnectionKind kind, CancellationToken ct)
+    private async Task UnauthenticatedAsync(IReadOnlyList<ConnectionKind> kinds, CancellationToken ct)
     {
-        int mode;
         byte[] payload;
         lock (_gate)
         {
-            Attempts++;
-            mode = _random.Next(authenticated is null ? 4 : 5);
-            payload = mode switch
+            var kind = kinds[_random.Next(kinds.Count)];
+            payload = _random.Next(4) switch
             {
                 0 => RandomBytes(_random.Next(1, 4096)),
                 1 => [.. Opening(), .. AbsurdFrame()],
-                2 => Mutate([.. Opening(), .. ControlCodec.EncodeFrame(ValidHello(kind))]),
-                3 => [.. Opening(), .. ControlCodec.EncodeFrame(ValidHello(kind, auth: true)), .. RandomBytes(_random.Next(1, 200))],
-                _ => [],
+                2 => Mutate([.. Opening(), .. ControlCodec.EncodeFrame(AnyHello(kind))]),
+                _ => [.. Opening(), .. ControlCodec.EncodeFrame(AnyHello(kind)), .. RandomBytes(_random.Next(1, 200))],
             };
         }
 
         try
         {
-            if (mode == 4)
-            {
-                await AuthenticatedGarbageAsync(kind, ct);
-                return;
-            }
-
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
             await socket.SendAsync(payload, SocketFlags.None, ct);
@@ -72,25 +93,34 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         }
     }
 
-    /// <summary>A real handshake with the secret, then mutated control frames or random data frames.</summary>
-    private async Task AuthenticatedGarbageAsync(ConnectionKind kind, CancellationToken ct)
+    /// <summary>A real handshake with the secret, then hostile frames of the connection's kind.</summary>
+    private async Task AuthenticatedGarbageAsync(ConnectionSecurity security, IReadOnlyList<ConnectionKind> kinds, CancellationToken ct)
     {
+        Hello hello;
+        lock (_gate)
+        {
+            hello = AdmissibleHello(kinds[_random.Next(kinds.Count)]);
+        }
+
+        Interlocked.Increment(ref _authenticatedAttempts);
         EstablishedConnection connection;
         try
         {
-            connection = await Handshake.ConnectAsync("127.0.0.1", port, ValidHello(kind), authenticated!, TimeSpan.FromSeconds(5), ct);
+            connection = await Handshake.ConnectAsync("127.0.0.1", port, hello, security, TimeSpan.FromSeconds(5), ct);
         }
-        catch (PcclException)
+        catch (PcclException e)
         {
+            _authenticationFailures.Enqueue($"{hello.Kind}: {e.Message}");
             return;
         }
 
+        Interlocked.Increment(ref _authenticatedSessions);
         await using (connection.Stream)
         {
             byte[][] frames;
             lock (_gate)
             {
-                frames = [.. Enumerable.Range(0, _random.Next(1, 8)).Select(_ => Mutate(ControlCodec.EncodeFrame(ValidControl())))];
+                frames = [HostileFrame(hello.Kind), .. Enumerable.Range(0, _random.Next(7)).Select(_ => Mutate(HostileFrame(hello.Kind))).Where(f => f.Length > 0)];
             }
 
             try
@@ -98,6 +128,7 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
                 foreach (var frame in frames)
                 {
                     await connection.Stream.WriteAsync(frame, ct);
+                    Interlocked.Increment(ref _postAuthFrames);
                 }
             }
             catch (IOException)
@@ -116,14 +147,46 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         return opening;
     }
 
-    private Hello ValidHello(ConnectionKind kind, bool auth = true) => new()
+    /// <summary>A hello the target admits once the handshake is authenticated.</summary>
+    private Hello AdmissibleHello(ConnectionKind kind) => new()
     {
-        Kind = _random.Next(4) == 0 ? (ConnectionKind)_random.Next(6) : kind,
+        Kind = kind,
         ClusterId = "pccl",
+        // Never a peer id of the run: a ring connection in a member's name would displace its real link (a holder of the secret is trusted).
         PeerId = kind == ConnectionKind.Control ? 0 : 10_000 + (ulong)_random.Next(1000),
         Lane = (uint)_random.Next(4),
-        AuthEnabled = auth,
+        Sequence = (ulong)_random.Next(100),
+        AuthEnabled = true,
     };
+
+    private Hello AnyHello(ConnectionKind kind)
+    {
+        var hello = AdmissibleHello(kind);
+        if (_random.Next(4) == 0)
+        {
+            hello.Kind = (ConnectionKind)_random.Next(6);
+        }
+
+        return hello;
+    }
+
+    private byte[] HostileFrame(ConnectionKind kind)
+    {
+        switch (kind)
+        {
+            case ConnectionKind.Control:
+                return ControlCodec.EncodeFrame(ValidControl());
+            case ConnectionKind.State:
+                var request = new byte[StateBlockRequest.Size];
+                new StateBlockRequest((uint)_random.Next(4), _random.NextInt64(), _random.NextInt64()).Write(request);
+                return request;
+            default:
+                var header = new byte[DataFrameHeader.Size];
+                var length = _random.Next(0, 4096);
+                new DataFrameHeader((DataFrameKind)_random.Next(1, 5), 0, (uint)_random.Next(4), (ulong)_random.Next(100), (uint)_random.Next(16), length).Write(header);
+                return [.. header, .. RandomBytes(length)];
+        }
+    }
 
     private ControlMessage ValidControl() => _random.Next(6) switch
     {

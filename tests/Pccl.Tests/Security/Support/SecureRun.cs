@@ -71,6 +71,23 @@ internal static class SecureRun
         }
     }
 
+    /// <summary>
+    /// The run's first shared-state sync, each peer holding different content: the tie goes to the lowest peer id,
+    /// peers[0], so every other peer pulls its content over a state connection to peers[0]'s p2p port.
+    /// </summary>
+    public static async Task SyncSharedStateOnceAsync(IReadOnlyList<Communicator> peers, CancellationToken ct)
+    {
+        const int elements = 64 * 1024;
+        var values = peers.Select((_, i) => Enumerable.Repeat((float)i, elements).ToArray()).ToArray();
+        var states = values.Select(v => new Pccl.SharedState([SharedStateEntry.Create<float>("w", v)], revision: 1)).ToArray();
+
+        var infos = await Task.WhenAll(peers.Select((p, i) => p.SyncSharedStateAsync(states[i], ct: ct))).WaitAsync(Patience, ct);
+
+        Assert.Equal((ulong)((peers.Count - 1) * elements * sizeof(float)), infos[0].TxBytes);
+        Assert.All(infos.Skip(1), i => Assert.Equal((ulong)(elements * sizeof(float)), i.RxBytes));
+        Assert.All(values, v => Assert.All(v, x => Assert.Equal(0f, x)));
+    }
+
     public static async Task DisposeAllAsync(IEnumerable<Communicator> peers)
     {
         foreach (var p in peers)

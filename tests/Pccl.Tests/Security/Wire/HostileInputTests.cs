@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Security.Support;
+using Pccl.Transport;
 using Pccl.Transport.Security;
 
 namespace Pccl.Tests.Security.Wire;
@@ -10,10 +11,18 @@ namespace Pccl.Tests.Security.Wire;
 public sealed class HostileInputTests
 {
     private const string Secret = "hostile input secret";
+    private const int FloodSize = 150;
+    private static readonly TimeSpan MasterHandshakeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Timers run on a coarse clock and may fire a few milliseconds before their due time.</summary>
+    private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How late after its handshake timeout a listener may close a connection on this loaded machine.</summary>
+    private static readonly TimeSpan Lateness = TimeSpan.FromSeconds(2);
 
     private static async Task<(MasterNode Master, CommunicatorOptions Options)> StartAsync(CancellationToken ct)
     {
-        var master = await SecureRun.StartMasterAsync(null, SecureRun.Auth(Secret), ct, handshakeTimeout: TimeSpan.FromSeconds(1));
+        var master = await SecureRun.StartMasterAsync(null, SecureRun.Auth(Secret), ct, handshakeTimeout: MasterHandshakeTimeout);
         return (master, SecureRun.Peer(master, null, SecureRun.Auth(Secret)) with { ConnectTimeout = TimeSpan.FromSeconds(2) });
     }
 
@@ -30,13 +39,20 @@ public sealed class HostileInputTests
             await run.WaitForMoreAsync(1, ct);
             using var key = new ClusterSecurity(TlsOptions.Disabled, SecureRun.Auth(Secret));
             var atMaster = new Fuzzer(master.Port, key, seed: 6);
-            var atPeer = new Fuzzer(peers[0].P2PPort, authenticated: null, seed: 7);
+            var atPeer = new Fuzzer(peers[0].P2PPort, key, seed: 7);
             await Task.WhenAll(
-                atMaster.RunAsync(2000, parallel: 8, ConnectionKind.Control, ct),
-                atPeer.RunAsync(2000, parallel: 8, ConnectionKind.Ring, ct)).WaitAsync(TimeSpan.FromMinutes(3), ct);
+                atMaster.RunAsync(2000, parallel: 8, [ConnectionKind.Control], ct),
+                atPeer.RunAsync(2000, parallel: 8, [ConnectionKind.Ring, ConnectionKind.State], ct)).WaitAsync(TimeSpan.FromMinutes(3), ct);
 
-            Assert.Equal(2000, atMaster.Attempts);
-            Assert.Equal(2000, atPeer.Attempts);
+            foreach (var fuzzer in new[] { atMaster, atPeer })
+            {
+                Assert.Equal(2000, fuzzer.Attempts);
+                Assert.Equal(400, fuzzer.AuthenticatedAttempts);
+                Assert.Empty(fuzzer.AuthenticationFailures);
+                Assert.Equal(400, fuzzer.AuthenticatedSessions);
+                Assert.True(fuzzer.PostAuthFrames >= fuzzer.AuthenticatedSessions, $"{fuzzer.PostAuthFrames} hostile frames in {fuzzer.AuthenticatedSessions} sessions");
+            }
+
             await run.WaitForMoreAsync(3, ct);
             Assert.All(peers, p => Assert.Equal(2, p.GlobalWorldSize));
         }
@@ -45,16 +61,7 @@ public sealed class HostileInputTests
             await run.StopAsync();
         }
 
-        try
-        {
-            // The run still takes newcomers and computes with them.
-            peers.Add(await SecureRun.JoinAsync(peers, options, ct));
-            await SecureRun.AllReduceOnceAsync(peers, 10_000, ct);
-        }
-        finally
-        {
-            await SecureRun.DisposeAllAsync(peers);
-        }
+        await TheRunStillWorksAsync(peers, options, ct);
     }
 
     [Fact]
@@ -81,14 +88,14 @@ public sealed class HostileInputTests
 
             await run.WaitForMoreAsync(3, ct);
             var deadline = DateTime.UtcNow + SecureRun.Patience;
-            while (master.ServerForTest.DroppedHandshakesForTest == 0)
+            while (master.ServerForTest.DroppedHandshakesForTest == 0 || peers[0].DroppedP2PHandshakesForTest == 0)
             {
                 Assert.True(DateTime.UtcNow < deadline, "more than 64 pending handshakes were accepted");
                 await Task.Delay(10, ct);
             }
 
-            // The master closes half-open connections after its handshake timeout (1 s here).
-            var closed = await Task.WhenAll(idle.Take(150).Select(s => ClosedByServerAsync(s, ct)));
+            // Both close half-open connections after their handshake timeout (1 s for the master, 2 s for the peer here).
+            var closed = await Task.WhenAll(idle.Select(s => ClosedByServerAsync(s, ct)));
             Assert.All(closed, Assert.True);
         }
         finally
@@ -97,8 +104,64 @@ public sealed class HostileInputTests
             idle.ForEach(s => s.Dispose());
         }
 
+        await TheRunStillWorksAsync(peers, options, ct);
+    }
+
+    [Fact]
+    public Task AFloodOfHalfOpenHandshakes_OnTheMastersPort_IsCappedAndTimedOut_AndTheRunContinues() => FloodAsync(ConnectionKind.Control);
+
+    [Fact]
+    public Task AFloodOfHalfOpenRingHandshakes_OnAPeersP2PPort_IsCappedAndTimedOut_AndTheRunContinues() => FloodAsync(ConnectionKind.Ring);
+
+    [Fact]
+    public Task AFloodOfHalfOpenStateHandshakes_OnAPeersP2PPort_IsCappedAndTimedOut_AndTheRunContinues() => FloodAsync(ConnectionKind.State);
+
+    /// <summary>
+    /// More hellos of <paramref name="kind"/> than the handshake cap, each left hanging at the challenge, against the
+    /// listener that serves that kind: the excess is closed unheard and counted, the rest are closed at the handshake
+    /// timeout and not before, and the run goes on, then syncs shared state, takes a newcomer and computes with it.
+    /// </summary>
+    private static async Task FloodAsync(ConnectionKind kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (master, options) = await StartAsync(ct);
+        await using var _ = master;
+        var peers = await SecureRun.ConnectWorldAsync(options, 2, ct);
+        var (port, dropped, timeout) = kind == ConnectionKind.Control
+            ? (master.Port, (Func<long>)(() => master.ServerForTest.DroppedHandshakesForTest), MasterHandshakeTimeout)
+            : (peers[0].P2PPort, () => peers[0].DroppedP2PHandshakesForTest, options.ConnectTimeout);
+        var run = new AllReduceLoop(peers);
         try
         {
+            await run.WaitForMoreAsync(1, ct);
+            var droppedBefore = dropped();
+            var flood = HalfHandshakeFlood.RunAsync(port, kind, FloodSize, ct);
+            await run.WaitForMoreAsync(3, ct);
+            var outcomes = await flood;
+
+            Assert.All(outcomes, o => Assert.True(o.Closed, "a half-open handshake was never closed"));
+            var held = outcomes.Where(o => o.Answered).ToList();
+            var unheard = FloodSize - held.Count;
+            Assert.InRange(held.Count, 1, HandshakeGate.DefaultLimit);
+            Assert.InRange(unheard, FloodSize - HandshakeGate.DefaultLimit, FloodSize);
+            Assert.True(dropped() - droppedBefore >= unheard, $"{unheard} connections closed unheard, {dropped() - droppedBefore} counted as dropped");
+            Assert.All(held, o => Assert.InRange(o.OpenFor, timeout - TimerSlack, timeout + Lateness));
+            await run.WaitForMoreAsync(1, ct);
+        }
+        finally
+        {
+            await run.StopAsync();
+        }
+
+        await TheRunStillWorksAsync(peers, options, ct);
+    }
+
+    /// <summary>The run still serves shared state, takes a newcomer and computes with it; disposes the peers.</summary>
+    private static async Task TheRunStillWorksAsync(List<Communicator> peers, CommunicatorOptions options, CancellationToken ct)
+    {
+        try
+        {
+            await SecureRun.SyncSharedStateOnceAsync(peers, ct);
             peers.Add(await SecureRun.JoinAsync(peers, options, ct));
             await SecureRun.AllReduceOnceAsync(peers, 10_000, ct);
         }
