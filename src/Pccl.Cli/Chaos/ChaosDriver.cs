@@ -37,7 +37,10 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
                 await Task.WhenAll(_workers.Select(w => w.ShutdownAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
             }
 
-            return ChaosSummary.Of(_referee.Finish(), _referee.Tally, options, _clock.Elapsed);
+            var failure = _referee.Finish() ?? (options.TotalLossAt is { } at && !_totalLossPlayed
+                ? $"the total loss due at {at.TotalSeconds:0.0} s was not played: no checkpoint was written by {_clock.Elapsed.TotalSeconds:0.0} s"
+                : null);
+            return ChaosSummary.Of(failure, _referee.Tally, options, _clock.Elapsed);
         }
         finally
         {
@@ -55,7 +58,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         StartWorker();
         StartWorker();
         var nextAction = _clock.Elapsed + NextPause();
-        while (_clock.Elapsed < options.Duration && _referee.Failure is null)
+        while (_referee.Failure is null && (_clock.Elapsed < options.Duration || TotalLossPending) && _clock.Elapsed < options.Duration + options.RecoveryPatience)
         {
             await Task.Delay(50, ct).ConfigureAwait(false);
             var now = _clock.Elapsed;
@@ -81,6 +84,9 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
             }
         }
     }
+
+    /// <summary>The run goes on past its duration (up to <see cref="ChaosOptions.RecoveryPatience"/>) until the total loss was played and recovered from.</summary>
+    private bool TotalLossPending => options.TotalLossAt is not null && (!_totalLossPlayed || _referee.AwaitingRecovery);
 
     /// <summary>Passes on what the workers printed since the last call, and their exits once their output is read to the end.</summary>
     private void Feed(TimeSpan now)

@@ -33,6 +33,9 @@ internal sealed record ChaosOptions
     /// </summary>
     public TimeSpan? TotalLossAt { get; init; }
 
+    /// <summary>How long a run may go on past its duration while the total loss is still to be played or recovered from.</summary>
+    public TimeSpan RecoveryPatience { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Runs shorter than this get no total loss unless one is asked for: recovery needs a few seconds of its own.</summary>
     public static readonly TimeSpan ShortestWithTotalLoss = TimeSpan.FromSeconds(10);
 
