@@ -61,6 +61,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public IReadOnlyList<StepReport> Reports { get { lock (_gate) { return [.. _reports]; } } }
 
+    /// <summary>The reports from the <paramref name="first"/>-th on (0-based): what arrived since a reader's last look.</summary>
+    public IReadOnlyList<StepReport> ReportsFrom(int first) { lock (_gate) { return _reports[Math.Min(first, _reports.Count)..]; } }
+
     /// <summary>The peer id of its last step; 0 before the first.</summary>
     public ulong PeerId { get { lock (_gate) { return _reports.Count > 0 ? _reports[^1].PeerId : 0; } } }
 

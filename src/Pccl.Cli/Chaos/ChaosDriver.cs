@@ -22,6 +22,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     private readonly Random _random = new(options.Seed);
     private readonly ChaosReferee _referee = new(options);
     private readonly DirectoryInfo _checkpoints = Directory.CreateTempSubdirectory("pccl-chaos-checkpoints-");
+    private CheckpointStore Checkpoints => new(new CheckpointStoreOptions { Directory = _checkpoints.FullName });
     private bool _totalLossPlayed;
 
     public async Task<ChaosSummary> RunAsync(CancellationToken ct)
@@ -38,7 +39,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
             }
 
             var failure = _referee.Finish() ?? (options.TotalLossAt is { } at && !_totalLossPlayed
-                ? $"the total loss due at {at.TotalSeconds:0.0} s was not played: no checkpoint was written by {_clock.Elapsed.TotalSeconds:0.0} s"
+                ? $"the total loss due at {at.TotalSeconds:0.0} s was not played: by {_clock.Elapsed.TotalSeconds:0.0} s the group never got past a checkpoint"
                 : null);
             return ChaosSummary.Of(failure, _referee.Tally, options, _clock.Elapsed);
         }
@@ -71,7 +72,8 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
                 Say($"SIGCONT worker {w.Index} (pid {w.Pid})");
             }
 
-            if (!_totalLossPlayed && now >= options.TotalLossAt && _referee.LatestRevision > 0 && _checkpoints.EnumerateFiles("rev-*.ckpt").Any())
+            // due, and the group is past its newest checkpoint: the loss then costs revisions and the restart must roll them back
+            if (!_totalLossPlayed && now >= options.TotalLossAt && Checkpoints.ListRevisions() is [var newest, ..] && newest < _referee.LatestRevision)
             {
                 _totalLossPlayed = true;
                 await LoseEverythingAsync(ct).ConfigureAwait(false);
@@ -94,21 +96,21 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         foreach (var w in _workers)
         {
             var position = _fed[w];
+            var drained = w.HasExitedAndDrained; // before reading its lines: those read then are all it printed
             if (!position.Resume && w.ResumedFrom is { } resumed)
             {
                 position.Resume = true;
                 _referee.Observe(new WorkerResumed(now, w.Index, resumed.Revision, resumed.StateHash));
             }
 
-            var reports = w.Reports;
-            foreach (var r in reports.Skip(position.Steps))
+            foreach (var r in w.ReportsFrom(position.Steps))
             {
                 _referee.Observe(new StepReported(now, w.Index, new ChaosStep(
                     r.PeerId, r.Sequence, r.WorldSize, r.ResultHash, r.Peers, r.InputKey, r.InputHash, r.Revision, r.StateHash, r.Retries)));
+                position.Steps++;
             }
 
-            position.Steps = reports.Count;
-            if (!position.Exit && w.HasExitedAndDrained)
+            if (!position.Exit && drained)
             {
                 position.Exit = true;
                 _referee.Observe(new WorkerExited(now, w.Index, w.ExitCode ?? -1, w.SaysRemoved, w.LogTail));
@@ -177,7 +179,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         var lost = _referee.LatestRevision;
         var newest = await NewestCheckpointAsync(ct).ConfigureAwait(false);
         Say(newest is { } c
-            ? $"TOTAL LOSS: SIGKILL all {victims.Count} workers at revision {lost}; the newest checkpoint is revision {c.Revision}: {lost - c.Revision} revisions roll back"
+            ? $"TOTAL LOSS: SIGKILL all {victims.Count} workers at revision {lost}; the newest checkpoint is revision {c.Revision}, {lost - c.Revision} behind"
             : $"TOTAL LOSS: SIGKILL all {victims.Count} workers at revision {lost}; no checkpoint");
         _referee.Observe(new TotalLoss(now, lost, newest?.Revision, newest?.StateHash));
         StartWorker();
@@ -189,8 +191,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     {
         var parameters = new float[options.Elements];
         var state = new SharedState([SharedStateEntry.Create("parameters", parameters.AsMemory())]);
-        var store = new CheckpointStore(new CheckpointStoreOptions { Directory = _checkpoints.FullName });
-        return await store.TryLoadNewestAsync(state, ct).ConfigureAwait(false) is { } revision
+        return await Checkpoints.TryLoadNewestAsync(state, ct).ConfigureAwait(false) is { } revision
             ? new ResumeReport(revision, Contribution.Hash(parameters))
             : null;
     }

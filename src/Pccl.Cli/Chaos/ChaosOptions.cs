@@ -28,7 +28,7 @@ internal sealed record ChaosOptions
     public int CheckpointIntervalSteps { get; init; } = 10;
 
     /// <summary>
-    /// When to kill every worker at once, the last holders of the shared state included (once the first checkpoint exists);
+    /// When to kill every worker at once, the last holders of the shared state included (as soon as the group is past its newest checkpoint);
     /// null: never. The workers started next must resume from the newest checkpoint.
     /// </summary>
     public TimeSpan? TotalLossAt { get; init; }
