@@ -223,7 +223,7 @@ internal sealed class ChaosReferee(ChaosOptions options)
             : null;
     }
 
-    private string Describe() => string.Join(", ", _workers.Where(p => p.Value.Running || p.Value.Stopped).Select(p =>
+    private string Describe() => string.Join(", ", _workers.Where(p => p.Value.Alive).Select(p =>
         $"w{p.Key}{(p.Value.Stopped ? " stopped" : "")} {p.Value.Steps} steps"));
 
     private sealed class WorkerRecord(TimeSpan startedAt, int era)
@@ -243,6 +243,8 @@ internal sealed class ChaosReferee(ChaosOptions options)
 
         public bool Exited { get; set; }
 
-        public bool Running => !Killed && !Exited && !Stopped;
+        public bool Alive => !Killed && !Exited;
+
+        public bool Running => Alive && !Stopped;
     }
 }

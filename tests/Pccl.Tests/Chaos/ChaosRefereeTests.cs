@@ -87,7 +87,7 @@ public sealed class ChaosRefereeTests
 
         _referee.Observe(new Tick(At(6.4)));
 
-        Assert.Contains("no step completed for 5.1 s while 2 peers were running", _referee.Failure);
+        Assert.Contains("no step completed for 5.1 s while 2 peers were running (w1 3 steps, w2 3 steps)", _referee.Failure);
     }
 
     [Fact]
