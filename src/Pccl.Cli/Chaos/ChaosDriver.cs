@@ -173,7 +173,14 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
 
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
         patience.CancelAfter(TimeSpan.FromSeconds(10));
-        await Task.WhenAll(victims.Select(w => w.WaitForExitAsync(patience.Token))).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(victims.Select(w => w.WaitForExitAsync(patience.Token))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Say("some killed workers' output was not read to the end within 10 s; judging without their last lines");
+        }
         var now = _clock.Elapsed;
         Feed(now);
         var lost = _referee.LatestRevision;
