@@ -5,7 +5,7 @@ namespace Pccl.Cli;
 /// <summary>Starts another copy of this tool (the demo's and the benchmarks' workers are separate processes).</summary>
 internal static class SelfLauncher
 {
-    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true)
+    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo
         {
@@ -23,6 +23,11 @@ internal static class SelfLauncher
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         return Process.Start(info) ?? throw new InvalidOperationException("could not start a pccl process");

@@ -16,6 +16,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly List<StepReport> _reports = [];
     private readonly Queue<string> _log = new();
     private readonly Lock _gate = new();
+    private int _openStreams = 2;
 
     private WorkerProcess(int index, Process process, TimeSpan startedAt)
     {
@@ -40,16 +41,16 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Stopped now (SIGSTOP sent, SIGCONT not yet).</summary>
     public bool Stopped { get; private set; }
 
-    /// <summary>Was stopped at some point: the master may have removed it meanwhile, so it may exit when resumed.</summary>
-    public bool WasStopped { get; private set; }
-
-    /// <summary>Left after a stop because the master had removed it (set by the driver when it sees the exit).</summary>
-    public bool Evicted { get; set; }
-
     /// <summary>Driver time at which a stopped worker is to be resumed.</summary>
     public TimeSpan ResumeAt { get; private set; }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Exited, and its output and log were read to the end.</summary>
+    public bool HasExitedAndDrained => _process.HasExited && Volatile.Read(ref _openStreams) == 0;
+
+    /// <summary>The checkpoint it loaded before joining (its <c>resumed_revision</c> line); null when it started from zero.</summary>
+    public ResumeReport? ResumedFrom { get; private set; }
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
@@ -60,6 +61,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public IReadOnlyList<StepReport> Reports { get { lock (_gate) { return [.. _reports]; } } }
 
+    /// <summary>The reports from the <paramref name="first"/>-th on (0-based): what arrived since a reader's last look.</summary>
+    public IReadOnlyList<StepReport> ReportsFrom(int first) { lock (_gate) { return _reports[Math.Min(first, _reports.Count)..]; } }
+
     /// <summary>The peer id of its last step; 0 before the first.</summary>
     public ulong PeerId { get { lock (_gate) { return _reports.Count > 0 ? _reports[^1].PeerId : 0; } } }
 
@@ -68,14 +72,15 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Its last log line; null before the first.</summary>
     public string? LastLog { get { lock (_gate) { return _log.LastOrDefault(); } } }
 
-    public static WorkerProcess Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now)
+    /// <param name="environment">variables set for this worker only (configuration such as fault_tolerance.checkpoint_dir)</param>
+    public static WorkerProcess Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now, IReadOnlyDictionary<string, string>? environment = null)
     {
         var process = SelfLauncher.Start(
         [
             "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
             "--metrics", "false", // up to 8 workers on one host: they would all want port 9090
-        ]);
+        ], environment: environment);
         return new WorkerProcess(index, process, now);
     }
 
@@ -88,7 +93,6 @@ internal sealed class WorkerProcess : IDisposable
     public void Stop(TimeSpan resumeAt)
     {
         Stopped = true;
-        WasStopped = true;
         ResumeAt = resumeAt;
         PosixSignals.Send(_process.Id, PosixSignals.Stop);
     }
@@ -100,11 +104,21 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// An exit the run expects: a worker that was stopped long enough for the master to remove it learns so when it
-    /// wakes (kicked, or its heartbeats to the master went unanswered) and leaves with that error.
+    /// Its log says the master removed it: a worker stopped long enough learns so when it wakes (kicked, or its
+    /// heartbeats to the master went unanswered) and leaves with that error.
     /// </summary>
-    public bool ExitedAsEvicted => WasStopped && _process.HasExited && LogTail is var log
+    public bool SaysRemoved => LogTail is var log
         && (log.Contains("error (Kicked", StringComparison.Ordinal) || log.Contains("error (MasterLost", StringComparison.Ordinal));
+
+    /// <summary>Waits until the process has exited and its output was read to the end.</summary>
+    public async Task WaitForExitAsync(CancellationToken ct)
+    {
+        await _process.WaitForExitAsync(ct).ConfigureAwait(false);
+        while (!HasExitedAndDrained)
+        {
+            await Task.Delay(10, ct).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Ends the process: resumes it if stopped, asks it to stop, kills it after <paramref name="grace"/>.</summary>
     public async Task ShutdownAsync(TimeSpan grace)
@@ -134,14 +148,24 @@ internal sealed class WorkerProcess : IDisposable
 
     private void OnOutput(string? line)
     {
-        if (line is null || !line.StartsWith('{'))
+        if (line is null)
+        {
+            Interlocked.Decrement(ref _openStreams);
+            return;
+        }
+
+        if (!line.StartsWith('{'))
         {
             return;
         }
 
         try
         {
-            if (JsonSerializer.Deserialize(line, StepReportJson.Default.StepReport) is { ResultHash: not null } report)
+            if (line.Contains("\"resumed_revision\"", StringComparison.Ordinal))
+            {
+                ResumedFrom = JsonSerializer.Deserialize(line, ResumeReportJson.Default.ResumeReport);
+            }
+            else if (JsonSerializer.Deserialize(line, StepReportJson.Default.StepReport) is { ResultHash: not null } report)
             {
                 lock (_gate)
                 {
@@ -159,6 +183,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         if (line is null)
         {
+            Interlocked.Decrement(ref _openStreams);
             return;
         }
 

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Pccl.Cli.Chaos;
 
-/// <summary><c>pccl bench chaos</c>: churn workers (start, SIGKILL, SIGSTOP/SIGCONT) and check the run stays correct and live.</summary>
+/// <summary><c>pccl bench chaos</c>: churn workers (start, SIGKILL, SIGSTOP/SIGCONT, once a total loss) and check the run stays correct and live.</summary>
 internal static class ChaosCommand
 {
     public static Command Create()
@@ -14,24 +14,39 @@ internal static class ChaosCommand
         var seed = new Option<int?>("--seed") { Description = "seed of the fault schedule (printed; repeat a run with it)" };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
         var elements = new Option<int>("--elements") { Description = "float32 elements per all-reduce", DefaultValueFactory = _ => 1 << 16 };
-        var p2pPorts = new Option<string?>("--p2p-port-range") { Description = "workers' p2p ports (network.p2p_port_range)", Hidden = true };
-        var command = new Command("chaos", "Start a master and 2..N workers, kill, freeze and add workers at random; fail on a stall, a disagreement or a crash")
+        var totalLossAt = new Option<string?>("--total-loss-at")
         {
-            peersMax, duration, seed, json, elements, p2pPorts,
+            Description = "when to kill every worker at once, last holders of the shared state included (e.g. 30s; 'off'); default 40 % into runs of 10 s or more",
+        };
+        var checkpointInterval = new Option<int>("--checkpoint-interval") { Description = "revisions between checkpoints (fault_tolerance.checkpoint_interval_steps)", DefaultValueFactory = _ => 10 };
+        var p2pPorts = new Option<string?>("--p2p-port-range") { Description = "workers' p2p ports (network.p2p_port_range)", Hidden = true };
+        var command = new Command("chaos",
+            "Start a master and 2..N workers, kill, freeze and add workers at random, and once kill them all; fail on a stall, a crash, " +
+            "a disagreement, a wrong sum, or a restart that does not resume from the newest checkpoint")
+        {
+            peersMax, duration, seed, json, elements, totalLossAt, checkpointInterval, p2pPorts,
         };
         command.SetAction(async (parse, ct) =>
         {
+            var length = ParseDuration(parse.GetValue(duration)!);
             var options = new ChaosOptions
             {
                 PeersMax = parse.GetValue(peersMax),
-                Duration = ParseDuration(parse.GetValue(duration)!),
+                Duration = length,
+                TotalLossAt = parse.GetValue(totalLossAt) switch
+                {
+                    null => length >= ChaosOptions.ShortestWithTotalLoss ? length * 0.4 : null,
+                    "off" => null,
+                    var at => ParseDuration(at),
+                },
+                CheckpointIntervalSteps = parse.GetValue(checkpointInterval),
                 Seed = parse.GetValue(seed) ?? Random.Shared.Next(1, 1_000_000),
                 Json = parse.GetValue(json),
                 Elements = parse.GetValue(elements),
             };
-            if (options.PeersMax < 2)
+            if (options.PeersMax < 2 || options.CheckpointIntervalSteps < 1)
             {
-                Console.Error.WriteLine("--peers-max must be at least 2");
+                Console.Error.WriteLine("--peers-max must be at least 2 and --checkpoint-interval at least 1");
                 return 2;
             }
 
@@ -45,7 +60,8 @@ internal static class ChaosCommand
             await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
             if (!options.Json)
             {
-                AnsiConsole.MarkupLine($"PCCL chaos: master on 127.0.0.1:{master.Port}, up to {options.PeersMax} workers, {options.Duration.TotalSeconds:0} s, seed {options.Seed}");
+                AnsiConsole.MarkupLine($"PCCL chaos: master on 127.0.0.1:{master.Port}, up to {options.PeersMax} workers, {options.Duration.TotalSeconds:0} s, seed {options.Seed}" +
+                    (options.TotalLossAt is { } at ? $", every worker killed at {at.TotalSeconds:0.0} s" : ""));
             }
 
             var summary = await new ChaosDriver(options, master.Port, AnsiConsole.Console).RunAsync(ct);

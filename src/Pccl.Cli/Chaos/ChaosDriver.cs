@@ -1,42 +1,47 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pccl.Cli.Workload;
+using Pccl.Hosting.Checkpoints;
 using Spectre.Console;
 
 namespace Pccl.Cli.Chaos;
 
 /// <summary>
 /// <c>pccl bench chaos</c>: a master in this process and 2..N worker processes; every 0.5–2 s it starts a worker,
-/// SIGKILLs one, or SIGSTOPs one (and SIGCONTs it 0.1–0.4 s or 0.7–2 s later). The run fails at once when no step completes for
-/// <see cref="ChaosOptions.StallLimit"/> while at least two peers run, when two peers report different result hashes for
-/// the same operation, or when a worker exits that was not killed (a stopped worker that was removed meanwhile and
-/// leaves with Kicked or MasterLost when resumed is expected, and counted as evicted). The last running worker that
-/// holds the shared state is spared, so the group's state always survives.
+/// SIGKILLs one, or SIGSTOPs one (and SIGCONTs it 0.1–0.4 s or 0.7–2 s later). Random kills spare the last running
+/// worker that holds the shared state; once, at <see cref="ChaosOptions.TotalLossAt"/>, it kills every worker instead and
+/// starts two new ones, which must resume from the newest checkpoint of the run's shared checkpoint directory. The driver
+/// only plays these actions and feeds what it did and saw to a <see cref="ChaosReferee"/>, which gives the verdict.
 /// </summary>
 internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiConsole console)
 {
     private readonly List<WorkerProcess> _workers = [];
+    private readonly Dictionary<WorkerProcess, FeedPosition> _fed = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Random _random = new(options.Seed);
-    private int _kills;
-    private int _stops;
-    private TimeSpan _longestStall;
+    private readonly ChaosReferee _referee = new(options);
+    private readonly DirectoryInfo _checkpoints = Directory.CreateTempSubdirectory("pccl-chaos-checkpoints-");
+    private CheckpointStore Checkpoints => new(new CheckpointStoreOptions { Directory = _checkpoints.FullName });
+    private bool _totalLossPlayed;
 
     public async Task<ChaosSummary> RunAsync(CancellationToken ct)
     {
         try
         {
-            string? failure;
             try
             {
-                failure = await PlayAsync(ct).ConfigureAwait(false);
+                await PlayAsync(ct).ConfigureAwait(false);
             }
             finally
             {
                 await Task.WhenAll(_workers.Select(w => w.ShutdownAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
             }
 
-            return Summarise(failure ?? CheckHashes());
+            var failure = _referee.Finish() ?? (options.TotalLossAt is { } at && !_totalLossPlayed
+                ? $"the total loss due at {at.TotalSeconds:0.0} s was not played: by {_clock.Elapsed.TotalSeconds:0.0} s the group never got past a checkpoint"
+                : null);
+            return ChaosSummary.Of(failure, _referee.Tally, options, _clock.Elapsed);
         }
         finally
         {
@@ -44,69 +49,83 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
             {
                 w.Dispose();
             }
+
+            _checkpoints.Delete(recursive: true);
         }
     }
 
-    private async Task<string?> PlayAsync(CancellationToken ct)
+    private async Task PlayAsync(CancellationToken ct)
     {
         StartWorker();
         StartWorker();
         var nextAction = _clock.Elapsed + NextPause();
-        var lastCheck = TimeSpan.Zero;
-        var lastHashCheck = TimeSpan.Zero;
-        var lastSteps = 0;
-        var stall = TimeSpan.Zero;
-        while (_clock.Elapsed < options.Duration)
+        while (_referee.Failure is null && (_clock.Elapsed < options.Duration || TotalLossPending) && _clock.Elapsed < options.Duration + options.RecoveryPatience)
         {
             await Task.Delay(50, ct).ConfigureAwait(false);
             var now = _clock.Elapsed;
-            var elapsed = now - lastCheck;
-            lastCheck = now;
-            if (CheckExits() is { } crash)
-            {
-                return crash;
-            }
-
-            var steps = _workers.Sum(w => w.StepCount);
-            var running = _workers.Count(w => w.Alive && !w.Stopped && (w.StepCount > 0 || now - w.StartedAt >= options.StartupGrace));
-            stall = steps != lastSteps || running < 2 ? TimeSpan.Zero : stall + elapsed;
-            lastSteps = steps;
-            _longestStall = stall > _longestStall ? stall : _longestStall;
-            if (stall >= options.StallLimit)
-            {
-                return $"no step completed for {stall.TotalSeconds:0.0} s while {running} peers were running ({Describe()})";
-            }
-
+            Feed(now);
+            _referee.Observe(new Tick(now));
             foreach (var w in _workers.Where(w => w.Stopped && w.ResumeAt <= now && w.Alive))
             {
                 w.Resume();
+                _referee.Observe(new WorkerContinued(now, w.Index));
                 Say($"SIGCONT worker {w.Index} (pid {w.Pid})");
             }
 
-            if (now >= nextAction)
+            // due, and the group is past its newest checkpoint: the loss then costs revisions and the restart must roll them back
+            if (!_totalLossPlayed && now >= options.TotalLossAt && Checkpoints.ListRevisions() is [var newest, ..] && newest < _referee.LatestRevision)
+            {
+                _totalLossPlayed = true;
+                await LoseEverythingAsync(ct).ConfigureAwait(false);
+                nextAction = _clock.Elapsed + NextPause();
+            }
+            else if (now >= nextAction && !_referee.AwaitingRecovery)
             {
                 Act(now);
                 nextAction = now + NextPause();
             }
+        }
+    }
 
-            if (now - lastHashCheck >= TimeSpan.FromSeconds(1))
+    /// <summary>The run goes on past its duration (up to <see cref="ChaosOptions.RecoveryPatience"/>) until the total loss was played and recovered from.</summary>
+    private bool TotalLossPending => options.TotalLossAt is not null && (!_totalLossPlayed || _referee.AwaitingRecovery);
+
+    /// <summary>Passes on what the workers printed since the last call, and their exits once their output is read to the end.</summary>
+    private void Feed(TimeSpan now)
+    {
+        foreach (var w in _workers)
+        {
+            var position = _fed[w];
+            var drained = w.HasExitedAndDrained; // before reading its lines: those read then are all it printed
+            if (!position.Resume && w.ResumedFrom is { } resumed)
             {
-                lastHashCheck = now;
-                if (CheckHashes() is { } disagreement)
+                position.Resume = true;
+                _referee.Observe(new WorkerResumed(now, w.Index, resumed.Revision, resumed.StateHash));
+            }
+
+            foreach (var r in w.ReportsFrom(position.Steps))
+            {
+                _referee.Observe(new StepReported(now, w.Index, new ChaosStep(
+                    r.PeerId, r.Sequence, r.WorldSize, r.ResultHash, r.Peers, r.InputKey, r.InputHash, r.Revision, r.StateHash, r.Retries)));
+                position.Steps++;
+            }
+
+            if (!position.Exit && drained)
+            {
+                position.Exit = true;
+                _referee.Observe(new WorkerExited(now, w.Index, w.ExitCode ?? -1, w.SaysRemoved, w.LogTail));
+                if (w.SaysRemoved && !w.Killed)
                 {
-                    return disagreement;
+                    Say($"worker {w.Index} (pid {w.Pid}) left: the master had removed it");
                 }
             }
         }
-
-        return null;
     }
 
     private void Act(TimeSpan now)
     {
-        // The last running worker that holds the shared state is never a victim: if every holder died, the group's
-        // state would be lost and a newcomer is (rightly) refused with "restore a checkpoint" — a different scenario
-        // from churn, covered by the election tests.
+        // Random kills spare the last running holder of the shared state: losing every holder is played once, on purpose,
+        // by LoseEverythingAsync, where the referee knows to expect a restart from the checkpoint.
         var holders = _workers.Where(w => w.Alive && !w.Stopped && w.StepCount > 0).ToList();
         var keeper = holders.Count == 1 ? holders[0] : null;
         var alive = _workers.Where(w => w.Alive && w != keeper).ToList();
@@ -126,8 +145,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
                 break;
             case 1:
                 var victim = alive[_random.Next(alive.Count)];
-                victim.Kill();
-                _kills++;
+                Kill(victim);
                 Say($"SIGKILL worker {victim.Index} (pid {victim.Pid}); {aliveCount - 1} alive");
                 break;
             default:
@@ -135,72 +153,76 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
                 // half of the freezes are short (a GC pause: the peer stays), half long (a hang: the master removes it)
                 var resume = now + TimeSpan.FromMilliseconds(_random.Next(2) == 0 ? 100 + _random.Next(300) : 700 + _random.Next(1300));
                 frozen.Stop(resume);
-                _stops++;
+                _referee.Observe(new WorkerStopped(now, frozen.Index));
                 Say($"SIGSTOP worker {frozen.Index} (pid {frozen.Pid}) until {resume.TotalSeconds:0.0}s");
                 break;
         }
     }
 
+    /// <summary>
+    /// Kills every worker, waits until their last lines are read, tells the referee which checkpoint a newcomer finds,
+    /// and starts two workers.
+    /// </summary>
+    private async Task LoseEverythingAsync(CancellationToken ct)
+    {
+        var victims = _workers.Where(w => w.Alive).ToList();
+        foreach (var w in victims)
+        {
+            Kill(w);
+        }
+
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await Task.WhenAll(victims.Select(w => w.WaitForExitAsync(patience.Token))).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Say("some killed workers' output was not read to the end within 10 s; judging without their last lines");
+        }
+        var now = _clock.Elapsed;
+        Feed(now);
+        var lost = _referee.LatestRevision;
+        var newest = await NewestCheckpointAsync(ct).ConfigureAwait(false);
+        Say(newest is { } c
+            ? $"TOTAL LOSS: SIGKILL all {victims.Count} workers at revision {lost}; the newest checkpoint is revision {c.Revision}, {lost - c.Revision} behind"
+            : $"TOTAL LOSS: SIGKILL all {victims.Count} workers at revision {lost}; no checkpoint");
+        _referee.Observe(new TotalLoss(now, lost, newest?.Revision, newest?.StateHash));
+        StartWorker();
+        StartWorker();
+    }
+
+    /// <summary>What a newcomer loads: the newest checkpoint that verifies.</summary>
+    private async Task<ResumeReport?> NewestCheckpointAsync(CancellationToken ct)
+    {
+        var parameters = new float[options.Elements];
+        var state = new SharedState([SharedStateEntry.Create("parameters", parameters.AsMemory())]);
+        return await Checkpoints.TryLoadNewestAsync(state, ct).ConfigureAwait(false) is { } revision
+            ? new ResumeReport(revision, Contribution.Hash(parameters))
+            : null;
+    }
+
+    private void Kill(WorkerProcess w)
+    {
+        w.Kill();
+        _referee.Observe(new WorkerKilled(_clock.Elapsed, w.Index));
+    }
+
     private WorkerProcess StartWorker()
     {
-        var worker = WorkerProcess.Start(_workers.Count + 1, masterPort, options.Elements, options.StepDelayMs, _clock.Elapsed);
+        var worker = WorkerProcess.Start(_workers.Count + 1, masterPort, options.Elements, options.StepDelayMs, _clock.Elapsed, new Dictionary<string, string>
+        {
+            ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = _checkpoints.FullName,
+            ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = options.CheckpointIntervalSteps.ToString(CultureInfo.InvariantCulture),
+        });
         _workers.Add(worker);
+        _fed[worker] = new FeedPosition();
+        _referee.Observe(new WorkerStarted(_clock.Elapsed, worker.Index));
         return worker;
     }
 
     private TimeSpan NextPause() => TimeSpan.FromMilliseconds(500 + _random.Next(1500));
-
-    private string? CheckExits()
-    {
-        foreach (var w in _workers.Where(w => !w.Killed && !w.Evicted && w.ExitedAsEvicted))
-        {
-            w.Evicted = true;
-            Say($"worker {w.Index} (pid {w.Pid}) left after its stop: the master had removed it");
-        }
-
-        var crashed = _workers.FirstOrDefault(w => !w.Killed && w.HasExited && !w.ExitedAsEvicted);
-        return crashed is null ? null
-            : $"worker {crashed.Index} (pid {crashed.Pid}) exited with code {crashed.ExitCode} without being killed{(crashed.WasStopped ? " (it had been stopped)" : "")}; " +
-              $"its last log lines:{Environment.NewLine}{crashed.LogTail}";
-    }
-
-    /// <summary>Every operation the master numbered must have produced one result on every peer that reported it.</summary>
-    private string? CheckHashes()
-    {
-        var conflict = _workers.SelectMany(w => w.Reports.Select(r => (Worker: w, Report: r)))
-            .GroupBy(x => x.Report.Sequence)
-            .FirstOrDefault(g => g.Select(x => x.Report.ResultHash).Distinct().Count() > 1);
-        return conflict is null ? null
-            : $"operation seq {conflict.Key} has different results: " +
-              string.Join(", ", conflict.Select(x => $"worker {x.Worker.Index} (peer {x.Report.PeerId}, world {x.Report.WorldSize}) {x.Report.ResultHash}"));
-    }
-
-    private string Describe() => string.Join(", ", _workers.Where(w => w.Alive).Select(w =>
-        $"w{w.Index}{(w.Stopped ? " stopped" : "")} {w.StepCount} steps"));
-
-    private ChaosSummary Summarise(string? failure)
-    {
-        var reports = _workers.SelectMany(w => w.Reports).ToList();
-        var bySequence = reports.GroupBy(r => r.Sequence).ToList();
-        return new ChaosSummary
-        {
-            Passed = failure is null,
-            Failure = failure,
-            Seed = options.Seed,
-            DurationSeconds = Math.Round(_clock.Elapsed.TotalSeconds, 1),
-            PeersMax = options.PeersMax,
-            WorkersStarted = _workers.Count,
-            Kills = _kills,
-            Stops = _stops,
-            Evicted = _workers.Count(w => w.Evicted),
-            StepsReported = reports.Count,
-            Operations = bySequence.Count,
-            RetriedSteps = reports.Count(r => r.Retries > 0),
-            Disagreements = bySequence.Count(g => g.Select(r => r.ResultHash).Distinct().Count() > 1),
-            MaxWorld = reports.Count == 0 ? 0 : reports.Max(r => r.WorldSize),
-            LongestStallSeconds = Math.Round(_longestStall.TotalSeconds, 2),
-        };
-    }
 
     private void Say(string text)
     {
@@ -219,7 +241,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         }
 
         var table = new Table().Title($"PCCL chaos run, seed {summary.Seed}").AddColumns("measure", "value");
-        void Row(string name, object value) => table.AddRow(name, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+        void Row(string name, object? value) => table.AddRow(name, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "-");
         Row("duration s", summary.DurationSeconds);
         Row("workers started", summary.WorkersStarted);
         Row("SIGKILLs", summary.Kills);
@@ -229,16 +251,31 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
         Row("operations (distinct seq)", summary.Operations);
         Row("steps that needed a retry", summary.RetriedSteps);
         Row("result disagreements", summary.Disagreements);
+        Row("wrong sums", summary.WrongSums);
         Row("largest world", summary.MaxWorld);
         Row("longest stall s", summary.LongestStallSeconds);
+        Row("total losses", summary.TotalLosses);
+        Row("lost at revision", summary.LostRevision);
+        Row("resumed from checkpoint revision", summary.CheckpointRevision);
+        Row("recovered", summary.Recoveries);
         console.Write(table);
         if (summary.Passed)
         {
-            console.MarkupLine("[green]passed:[/] no stall, no disagreement, no crash");
+            console.MarkupLine("[green]passed:[/] no stall, no crash; every result was the exact sum of its peers' inputs" +
+                (summary.Recoveries > 0 ? "; after the total loss the run resumed from the newest checkpoint" : ""));
         }
         else
         {
             console.MarkupLineInterpolated($"[red]FAILED:[/] {summary.Failure}");
         }
+    }
+
+    private sealed class FeedPosition
+    {
+        public int Steps { get; set; }
+
+        public bool Resume { get; set; }
+
+        public bool Exit { get; set; }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
@@ -76,6 +77,10 @@ internal static class WorkerCommand
         var ft = context.Config.FaultTolerance;
         var model = new ModelState(workload.Elements, ft.CheckpointDir, ft.CheckpointIntervalSteps, logger);
         await model.LoadCheckpointAsync(ct).ConfigureAwait(false);
+        if (json && model.Revision > 0)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new ResumeReport(model.Revision, model.Hash()), ResumeReportJson.Default.ResumeReport));
+        }
         var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;
         while (true)

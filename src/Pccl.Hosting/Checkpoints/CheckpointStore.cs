@@ -12,10 +12,14 @@ namespace Pccl.Hosting.Checkpoints;
 /// A write goes to a temp file that is flushed to disk before it is renamed into place, so a crash leaves
 /// either the previous checkpoints or the new one complete, never a torn file under a checkpoint name.
 /// Loading checks every key, type, length and content hash before it touches the target's buffers.
-/// One writer per directory.
+/// The peers of one group may share a directory: they write the same content per revision, and a write deletes only
+/// temp files older than <see cref="StaleTempAge"/>, never one that another writer is still filling.
 /// </summary>
 public sealed class CheckpointStore
 {
+    /// <summary>A temp file untouched for this long belongs to a writer that died.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(1);
+
     private readonly CheckpointStoreOptions _options;
     private readonly ILogger _logger;
 
@@ -250,8 +254,12 @@ public sealed class CheckpointStore
             if (TryDelete(path))
                 CheckpointLog.Pruned(_logger, path);
         }
+        var staleBefore = DateTime.UtcNow - StaleTempAge;
         foreach (var stale in Directory.EnumerateFiles(_options.Directory).Where(CheckpointFile.IsTempFile))
-            TryDelete(stale);
+        {
+            if (File.GetLastWriteTimeUtc(stale) < staleBefore)
+                TryDelete(stale);
+        }
     }
 
     private bool TryDelete(string path)

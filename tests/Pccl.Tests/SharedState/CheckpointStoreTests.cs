@@ -138,6 +138,22 @@ public sealed class CheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteDeletesOnlyTempFilesOfDeadWriters()
+    {
+        Directory.CreateDirectory(_directory);
+        var filling = PathOf(6) + $".tmp-{Guid.NewGuid():N}";
+        var abandoned = PathOf(3) + $".tmp-{Guid.NewGuid():N}";
+        await File.WriteAllBytesAsync(filling, new byte[123], _ct);
+        await File.WriteAllBytesAsync(abandoned, new byte[123], _ct);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow - CheckpointStore.StaleTempAge - TimeSpan.FromSeconds(1));
+
+        await Store().WriteAsync(MakeState(6, seed: 6), _ct);
+
+        Assert.True(File.Exists(filling), "another peer of the group sharing the directory is still writing this file");
+        Assert.False(File.Exists(abandoned));
+    }
+
+    [Fact]
     public async Task MismatchingShapeIsSkippedAndTargetUntouched()
     {
         await Store().WriteAsync(MakeState(1, seed: 1), _ct);
