@@ -89,7 +89,7 @@ internal static class AllReduceBench
         var algbw = bytes / median / 1e9;
         return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
             perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1, bound,
-            string.Join("/", perPeer.Select(p => p.Algorithm).Distinct()));
+            string.Join("/", perPeer.Select(p => p.Algorithm).Distinct()), perPeer.Max(p => p.MaxError), perPeer.Max(p => p.ErrorBound));
     }
 
     private static void Print(IReadOnlyList<SizeResult> results, bool json, bool bound)
