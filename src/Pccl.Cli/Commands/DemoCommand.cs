@@ -31,7 +31,7 @@ internal static class DemoCommand
             }
 
             var console = parse.GetValue(json) ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
-            await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+            await using var master = await MasterNode.StartAsync(LoopbackHeartbeats.Master(), ct: ct);
             console.MarkupLine($"PCCL demo: master on 127.0.0.1:{master.Port}, {n} workers, all-reduce of {parse.GetValue(elements)} floats per step");
             return await new DemoScript(master.Port, n, parse.GetValue(elements), parse.GetValue(stepDelay), parse.GetValue(steps), parse.GetValue(json), console).RunAsync(ct);
         });
