@@ -21,6 +21,7 @@ internal static class AllReduceBench
         var sizeList = string.Join(',', sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
         var workers = new List<Process>();
         var lines = new List<WorkerResult>();
+        InvalidOperationException? firstFailure = null;
         try
         {
             for (var i = 0; i < peers; i++)
@@ -47,14 +48,31 @@ internal static class AllReduceBench
                 await p.WaitForExitAsync(ct);
                 if (p.ExitCode != 0)
                 {
-                    throw new InvalidOperationException($"bench worker exited with {p.ExitCode}: {errors.Trim()}");
+                    var failure = new InvalidOperationException($"bench worker exited with {p.ExitCode}: {errors.Trim()}");
+                    if (Interlocked.CompareExchange(ref firstFailure, failure, null) is null)
+                    {
+                        // the others would wait for the lost peer's place in the world forever
+                        foreach (var other in workers.Where(w => w != p && !w.HasExited))
+                        {
+                            other.Kill();
+                        }
+                    }
+
+                    throw failure;
                 }
 
                 return results;
             }).ToList();
-            foreach (var r in await Task.WhenAll(outputs))
+            try
             {
-                lines.AddRange(r);
+                foreach (var r in await Task.WhenAll(outputs))
+                {
+                    lines.AddRange(r);
+                }
+            }
+            catch (InvalidOperationException) when (firstFailure is not null)
+            {
+                throw firstFailure; // the cause, not a worker killed because of it
             }
         }
         finally
@@ -89,7 +107,7 @@ internal static class AllReduceBench
         var algbw = bytes / median / 1e9;
         return new SizeResult("pccl", peers, bytes, median, slowest[0], slowest[^1], algbw, algbw * 2 * (peers - 1) / peers,
             perPeer.Count == peers && perPeer.All(p => p.Correct) && perPeer.Select(p => p.Hash).Distinct().Count() == 1, bound,
-            string.Join("/", perPeer.Select(p => p.Algorithm).Distinct()));
+            string.Join("/", perPeer.Select(p => p.Algorithm).Distinct()), perPeer.Max(p => p.MaxError), perPeer.Max(p => p.ErrorBound));
     }
 
     private static void Print(IReadOnlyList<SizeResult> results, bool json, bool bound)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -6,7 +8,8 @@ namespace Pccl.Cli.Bench;
 
 /// <summary>
 /// One worker process of <c>pccl bench allreduce</c>: waits for the full world, then per size runs warm-up and timed
-/// iterations (each after a one-element barrier) and prints one JSON line with its timings and a correctness verdict.
+/// iterations (each after a one-element barrier) and prints one JSON line with its timings, a hash of every timed result
+/// (the bench compares them across peers) and a verdict on the values (<see cref="SumCheck"/>), checked outside the timed call.
 /// </summary>
 internal static class AllReduceBenchWorker
 {
@@ -31,14 +34,15 @@ internal static class AllReduceBenchWorker
             var elements = (int)(bytes / sizeof(float));
             var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
             var times = new List<double>(iterations);
-            var correct = true;
+            var check = new SumCheck(peers, quantization, integerInputs: !gradient);
+            var results = new XxHash3();
             var op = new AllReduceOptions { Quantization = quantization, Algorithm = algorithm };
             var used = algorithm;
             for (var i = -warmup; i < iterations; i++)
             {
                 if (gradient)
                 {
-                    FillGradient(buffer, communicator.PeerId, i);
+                    new GradientSource(communicator.PeerId, i).Fill(buffer);
                 }
                 else
                 {
@@ -47,17 +51,28 @@ internal static class AllReduceBenchWorker
 
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
                 var clock = Stopwatch.StartNew();
-                used = (await communicator.AllReduceAsync(buffer.AsMemory(), op, ct)).Algorithm;
+                var info = await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
+                used = info.Algorithm;
                 if (i >= 0)
                 {
                     times.Add(seconds);
-                    correct &= gradient || quantization != QuantizationMode.None || Verify(buffer, peers);
+                    results.Append(MemoryMarshal.AsBytes(buffer.AsSpan()));
+                    // rebuilding N gradient inputs costs N fills: only the last timed iteration's values are checked
+                    if (!gradient)
+                    {
+                        CheckPattern(check, buffer, peers);
+                    }
+                    else if (i == iterations - 1)
+                    {
+                        CheckGradient(check, buffer, info.PeerIds, i);
+                    }
                 }
             }
 
-            var hash = Convert.ToHexStringLower(System.IO.Hashing.XxHash3.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(buffer.AsSpan())));
-            Console.Out.WriteLine(JsonSerializer.Serialize(new WorkerResult(communicator.PeerId, bytes, times, correct, hash, used.ToString()), BenchJson.Default.WorkerResult));
+            var hash = Convert.ToHexStringLower(results.GetCurrentHash());
+            var line = new WorkerResult(communicator.PeerId, bytes, times, check.Passed, hash, used.ToString(), check.MaxError, check.Tolerance);
+            Console.Out.WriteLine(JsonSerializer.Serialize(line, BenchJson.Default.WorkerResult));
             Console.Out.Flush();
         }
 
@@ -67,12 +82,15 @@ internal static class AllReduceBenchWorker
     /// <summary>Pattern period: element i holds 1 + i % 7; a block of 7 × 1024 elements repeats it exactly.</summary>
     private const int PatternBlock = 7 * 1024;
 
-    private static float[] Pattern(float scale)
+    /// <summary>Elements of each peer's gradient rebuilt at a time while checking.</summary>
+    private const int CheckBlock = 1 << 16;
+
+    private static float[] Pattern()
     {
         var block = new float[PatternBlock];
         for (var i = 0; i < block.Length; i++)
         {
-            block[i] = scale * (1 + (i % 7));
+            block[i] = 1 + (i % 7);
         }
 
         return block;
@@ -80,7 +98,7 @@ internal static class AllReduceBenchWorker
 
     private static void Fill(float[] buffer)
     {
-        var block = Pattern(1);
+        var block = Pattern();
         for (var start = 0; start < buffer.Length; start += PatternBlock)
         {
             var length = Math.Min(PatternBlock, buffer.Length - start);
@@ -88,36 +106,50 @@ internal static class AllReduceBenchWorker
         }
     }
 
-    /// <summary>Gradient-like data: normally distributed floats, different on every peer and iteration.</summary>
-    private static void FillGradient(float[] buffer, ulong peer, int iteration)
+    /// <summary>Every peer's input is the pattern, so every element must be exactly peers × (1 + i % 7) (within the bound, quantized).</summary>
+    private static void CheckPattern(SumCheck check, float[] buffer, int peers)
     {
-        var random = new Random((int)peer * 1000 + iteration + 7);
-        for (var i = 0; i < buffer.Length; i += 2)
+        var pattern = Pattern().AsSpan(0, Math.Min(PatternBlock, buffer.Length));
+        var exact = new double[pattern.Length];
+        for (var i = 0; i < exact.Length; i++)
         {
-            var u1 = 1.0 - random.NextDouble();
-            var u2 = random.NextDouble();
-            var r = Math.Sqrt(-2 * Math.Log(u1)) * 0.01;
-            buffer[i] = (float)(r * Math.Cos(2 * Math.PI * u2));
-            if (i + 1 < buffer.Length)
-            {
-                buffer[i + 1] = (float)(r * Math.Sin(2 * Math.PI * u2));
-            }
+            exact[i] = peers * (double)pattern[i];
         }
-    }
 
-    /// <summary>Every element equals peers × (1 + i % 7); small integers, so comparing bits is comparing values.</summary>
-    private static bool Verify(float[] buffer, int peers)
-    {
-        var expected = Pattern(peers);
+        for (var p = 0; p < peers; p++)
+        {
+            check.AddInput(p, pattern);
+        }
+
         for (var start = 0; start < buffer.Length; start += PatternBlock)
         {
             var length = Math.Min(PatternBlock, buffer.Length - start);
-            if (!buffer.AsSpan(start, length).SequenceEqual(expected.AsSpan(0, length)))
-            {
-                return false;
-            }
+            check.Compare(buffer.AsSpan(start, length), exact.AsSpan(0, length));
         }
+    }
 
-        return true;
+    /// <summary>Rebuilds every contributor's gradient of <paramref name="iteration"/> a block at a time and compares the sum.</summary>
+    private static void CheckGradient(SumCheck check, float[] buffer, IReadOnlyList<ulong> contributors, int iteration)
+    {
+        var sources = contributors.Select(id => new GradientSource(id, iteration)).ToArray();
+        var input = new float[CheckBlock];
+        var exact = new double[CheckBlock];
+        for (var start = 0; start < buffer.Length; start += CheckBlock)
+        {
+            var length = Math.Min(CheckBlock, buffer.Length - start);
+            exact.AsSpan().Clear();
+            for (var p = 0; p < sources.Length; p++)
+            {
+                var block = input.AsSpan(0, length);
+                sources[p].Fill(block);
+                check.AddInput(p, block);
+                for (var j = 0; j < length; j++)
+                {
+                    exact[j] += block[j];
+                }
+            }
+
+            check.Compare(buffer.AsSpan(start, length), exact.AsSpan(0, length));
+        }
     }
 }

@@ -33,7 +33,7 @@ internal static class BenchCommand
         var algorithm = new Option<AllReduceAlgorithm>("--algorithm") { Description = "Auto (halving-doubling at 4 peers, else the ring), Ring or HalvingDoubling", DefaultValueFactory = _ => AllReduceAlgorithm.Auto };
         var chunk = new Option<string?>("--chunk") { Description = "performance.ring_chunk_size (e.g. 1MiB)" };
         var compression = new Option<bool>("--compression") { Description = "lossless wire compression (performance.enable_compression)" };
-        var data = new Option<string>("--data") { Description = "pattern (small integers, exact check) or gradient (random normal floats, checked by agreement)", DefaultValueFactory = _ => "pattern" };
+        var data = new Option<string>("--data") { Description = "pattern (small integers: every timed result must be the exact sum) or gradient (random normal floats: the last timed result is checked against the exact sum within the rounding bound)", DefaultValueFactory = _ => "pattern" };
         var tls = new Option<bool>("--tls") { Description = "run every connection in mutual TLS (a throwaway CA made with openssl)" };
         var auth = new Option<bool>("--auth") { Description = "shared-secret authentication (a random secret) and signed heartbeats" };
         var backup = new Option<bool>("--backup") { Description = "keep the input for a retry (fault_tolerance.enable_buffer_backup, on in production; off by default here like MPI and gloo, which have none)" };

@@ -12,7 +12,9 @@ internal static class DemoCommand
         var peers = new Option<int>("--peers", "-n") { Description = "workers to start", DefaultValueFactory = _ => 3 };
         var elements = new Option<int>("--elements") { Description = "float32 elements per all-reduce", DefaultValueFactory = _ => 1 << 20 };
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause between steps (short, so the kill usually lands in the middle of an all-reduce)", DefaultValueFactory = _ => 10 };
-        var command = new Command("demo", "Start a master and workers here, kill one, add one, and summarise") { peers, elements, stepDelay };
+        var steps = new Option<int>("--steps-per-phase") { Description = "steps every worker completes in each phase (all together, after the kill, after the join)", DefaultValueFactory = _ => 25 };
+        var json = new Option<bool>("--json") { Description = "progress to standard error; the summary also as one JSON object on standard output" };
+        var command = new Command("demo", "Start a master and workers here, kill one, add one, and summarise") { peers, elements, stepDelay, steps, json };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(peers);
@@ -22,9 +24,16 @@ internal static class DemoCommand
                 return 2;
             }
 
-            await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
-            AnsiConsole.MarkupLine($"PCCL demo: master on 127.0.0.1:{master.Port}, {n} workers, all-reduce of {parse.GetValue(elements)} floats per step");
-            return await new DemoScript(master.Port, n, parse.GetValue(elements), parse.GetValue(stepDelay), AnsiConsole.Console).RunAsync(ct);
+            if (parse.GetValue(steps) < 1)
+            {
+                Console.Error.WriteLine($"--steps-per-phase must be at least 1, not {parse.GetValue(steps)}");
+                return 2;
+            }
+
+            var console = parse.GetValue(json) ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : AnsiConsole.Console;
+            await using var master = await MasterNode.StartAsync(LoopbackHeartbeats.Master(), ct: ct);
+            console.MarkupLine($"PCCL demo: master on 127.0.0.1:{master.Port}, {n} workers, all-reduce of {parse.GetValue(elements)} floats per step");
+            return await new DemoScript(master.Port, n, parse.GetValue(elements), parse.GetValue(stepDelay), parse.GetValue(steps), parse.GetValue(json), console).RunAsync(ct);
         });
         return command;
     }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Spectre.Console;
 
 namespace Pccl.Cli.Demo;
@@ -7,9 +9,9 @@ namespace Pccl.Cli.Demo;
 /// The demo's story: N workers join and train, one is SIGKILLed, the survivors recover and go on, a new worker joins
 /// and receives its place in the ring. Progress is printed as it happens; a summary checks the results agreed.
 /// </summary>
-internal sealed class DemoScript(int masterPort, int peers, int elements, int stepDelayMs, IAnsiConsole console)
+/// <remarks>With <c>json</c>, the progress goes to <paramref name="console"/> and the summary also to standard output as one <see cref="DemoReport"/>.</remarks>
+internal sealed class DemoScript(int masterPort, int peers, int elements, int stepDelayMs, int stepsPerPhase, bool json, IAnsiConsole console)
 {
-    private const int StepsPerPhase = 25;
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromSeconds(90);
     private readonly List<WorkerProcess> _workers = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -40,7 +42,7 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
                 StartWorker();
             }
 
-            await WaitAsync($"all {peers} workers train together", () => Alive().All(w => StepsAtWorld(w, peers) >= StepsPerPhase), ct);
+            await WaitAsync($"all {peers} workers train together", () => Alive().All(w => StepsAtWorld(w, peers) >= stepsPerPhase), ct);
 
             var victim = Alive().Last();
             victim.Kill();
@@ -48,12 +50,12 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
             Say($"[red]SIGKILL[/] worker {victim.Index} (peer {victim.PeerId}, pid {victim.Pid}) in the middle of training");
             var survivorsFrom = Alive().ToDictionary(w => w, w => w.Reports.Count);
             await WaitAsync($"the {peers - 1} survivors recover and keep training",
-                () => Alive().All(w => w.Reports.Skip(survivorsFrom[w]).Count(r => r.WorldSize == peers - 1) >= StepsPerPhase), ct);
+                () => Alive().All(w => w.Reports.Skip(survivorsFrom[w]).Count(r => r.WorldSize == peers - 1) >= stepsPerPhase), ct);
 
             var joiner = StartWorker();
             Say($"[green]new worker {joiner.Index}[/] joins (pid {joiner.Pid})");
             await WaitAsync($"the new worker is admitted and the world is {peers} again",
-                () => StepsAtWorld(joiner, peers) >= StepsPerPhase, ct);
+                () => StepsAtWorld(joiner, peers) >= stepsPerPhase, ct);
         }
         catch (TimeoutException e)
         {
@@ -132,15 +134,18 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
     private int PrintSummary()
     {
         var summary = DemoSummary.From(_workers);
-        var table = new Table().Title("PCCL demo summary").AddColumns("worker", "peer", "steps", "retries", "last world", "median all-reduce", "fate");
-        foreach (var w in _workers)
+        var workers = _workers.Select(w =>
         {
             var reports = w.Reports;
-            var median = Bench.Statistics.Median(reports.Select(r => r.AllReduceMs));
-            table.AddRow(w.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), w.PeerId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                reports.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), reports.Sum(r => r.Retries).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                (reports.Count > 0 ? reports[^1].WorldSize.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"), $"{median:0.0} ms",
-                w == _victim ? "[red]killed[/]" : "stopped");
+            return new DemoWorkerReport(w.Index, w.PeerId, reports.Count, reports.Sum(r => r.Retries), reports.Count > 0 ? reports[^1].WorldSize : 0,
+                Bench.Statistics.Median(reports.Select(r => r.AllReduceMs)), w == _victim ? "killed" : "stopped");
+        }).ToList();
+        var table = new Table().Title("PCCL demo summary").AddColumns("worker", "peer", "steps", "retries", "last world", "median all-reduce", "fate");
+        foreach (var w in workers)
+        {
+            table.AddRow(w.Index.ToString(CultureInfo.InvariantCulture), w.Peer.ToString(CultureInfo.InvariantCulture), w.Steps.ToString(CultureInfo.InvariantCulture),
+                w.Retries.ToString(CultureInfo.InvariantCulture), w.Steps > 0 ? w.LastWorld.ToString(CultureInfo.InvariantCulture) : "-",
+                $"{w.MedianAllReduceMs:0.0} ms", w.Fate == "killed" ? "[red]killed[/]" : w.Fate);
         }
 
         console.Write(table);
@@ -148,6 +153,12 @@ internal sealed class DemoScript(int masterPort, int peers, int elements, int st
         console.MarkupLine($"{summary.Operations} all-reduces, results {verdict}; {summary.Retries} retried attempts after the kill; world size peaked at {summary.MaxWorld}, ended at {summary.FinalWorld}.");
         var state = summary.StateDivergences == 0 ? "[green]identical on every peer at every revision[/]" : $"[red]diverged at {summary.StateDivergences} revisions[/]";
         console.MarkupLine($"shared state: {summary.Revisions} revisions, {state} (the new worker received it from the others).");
-        return summary.Disagreements == 0 && summary.StateDivergences == 0 ? 0 : 1;
+        var passed = summary.Disagreements == 0 && summary.StateDivergences == 0;
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new DemoReport(peers, stepsPerPhase, workers, summary, passed), DemoJson.Default.DemoReport));
+        }
+
+        return passed ? 0 : 1;
     }
 }

@@ -23,8 +23,9 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var timeout = MasterOptions.Default.HeartbeatTimeout;
-        await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+        var options = LoopbackHeartbeats.Master();
+        var timeout = options.HeartbeatTimeout;
+        await using var master = await MasterNode.StartAsync(options, ct: ct);
         _masterPort = master.Port;
         var kills = new List<Sample>();
         var hangs = new List<Sample>();

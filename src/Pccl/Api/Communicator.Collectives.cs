@@ -11,8 +11,6 @@ namespace Pccl;
 
 public sealed partial class Communicator
 {
-    private long _backupBytes; // held by in-flight in-place all-reduces; exported as pccl.buffer_backup.size
-
     /// <summary>
     /// All-reduces <paramref name="buffer"/> in place with the other peers of this group. Every peer gets bit-identical
     /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
@@ -121,7 +119,7 @@ public sealed partial class Communicator
             _collectives.TryRemove(options.Tag, out _);
             if (backup is not null)
             {
-                PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, -backup.Store.Length));
+                PcclInstruments.AddBufferBackupSize(-backup.Store.Length);
                 _scratch.Return(backup.Store);
                 backup.Dispose();
             }
@@ -297,7 +295,7 @@ public sealed partial class Communicator
         }
 
         var store = _scratch.Rent(buffer.Length);
-        PcclInstruments.SetBufferBackupSize(Interlocked.Add(ref _backupBytes, store.Length));
+        PcclInstruments.AddBufferBackupSize(store.Length);
         return new InputBackup(buffer, store);
     }
 

@@ -65,7 +65,7 @@ internal static class PcclInstruments
 
     private static readonly Meter Meter = new(MeterName);
 
-    // Gauge state: last value set. peer count is kept per role; Unset means "never reported".
+    // Gauge state: last value set (the backup size: a running sum). peer count is kept per role; Unset means "never reported".
     private static readonly MetricRole[] Roles = [MetricRole.Peer, MetricRole.Master];
     private static readonly long[] PeerCounts = [Unset, Unset];
     private static double throughputGbps;
@@ -105,7 +105,7 @@ internal static class PcclInstruments
         Meter.CreateObservableGauge(Names.Throughput, () => Volatile.Read(ref throughputGbps), unit: "Gbit/s",
             description: "Last measured data rate.");
         Meter.CreateObservableGauge(Names.BufferBackupSize, () => Interlocked.Read(ref bufferBackupBytes), unit: "By",
-            description: "Memory held by the all-reduce buffer backup.");
+            description: "Memory held by the buffer backups of in-flight in-place all-reduces.");
         Meter.CreateObservableGauge(Names.SharedStateRevision, ObserveRevision,
             description: "Revision of the last synchronised shared state.");
     }
@@ -145,8 +145,11 @@ internal static class PcclInstruments
     /// <summary>Counts one recovery (a retry after a lost peer).</summary>
     public static void RecordRecovery() => Recoveries.Add(1);
 
-    /// <summary>Reports the bytes the buffer backup holds now (0 when released).</summary>
-    public static void SetBufferBackupSize(long bytes) => Interlocked.Exchange(ref bufferBackupBytes, bytes);
+    /// <summary>
+    /// Adds the bytes of a buffer backup just taken (negative: released). The gauge is the sum over every communicator
+    /// of the process, so peers sharing a process do not overwrite each other's figure.
+    /// </summary>
+    public static void AddBufferBackupSize(long bytes) => Interlocked.Add(ref bufferBackupBytes, bytes);
 
     /// <summary>Counts payload bytes sent; <paramref name="kind"/> is one of <see cref="MetricTags.TrafficKinds"/>.</summary>
     public static void AddBytesSent(long bytes, string kind) =>

@@ -28,7 +28,30 @@ public class AllReduceBenchTests
             var algbw = r.GetProperty("algbw_gbps").GetDouble();
             Assert.Equal(r.GetProperty("bytes").GetInt64() / median / 1e9, algbw, 3);
             Assert.True(r.GetProperty("busbw_gbps").GetDouble() > 0, r.ToString());
+            // the pattern's plain sum is exact: no tolerance
+            Assert.Equal(0, r.GetProperty("error_bound").GetDouble());
+            Assert.Equal(0, r.GetProperty("max_error").GetDouble());
         }
+    }
+
+    [Theory]
+    [InlineData("MinMaxU8", "pattern")]
+    [InlineData("MinMaxU16", "gradient")]
+    [InlineData("None", "gradient")]
+    public async Task LossyAndRandomSumsAreCheckedAgainstTheExactSumWithinTheBound(string quantization, string data)
+    {
+        await using var bench = PcclProcess.Start("bench",
+            ["bench", "allreduce", "--peers", "3", "--sizes", "256KiB", "--iterations", "2", "--warmup", "1", "--json", "--quantization", quantization, "--data", data]);
+        var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 0, $"bench exited with {code}: {bench.Stderr}");
+        var result = JsonDocument.Parse(bench.StdoutLines.Single(l => l.StartsWith('{'))).RootElement;
+        Assert.True(result.GetProperty("correct").GetBoolean(), result.ToString());
+        var error = result.GetProperty("max_error").GetDouble();
+        var bound = result.GetProperty("error_bound").GetDouble();
+        // values were compared: quantization and float rounding leave a nonzero error somewhere, within a bound that
+        // is small against the sums (3 peers; pattern sums 3..21, gradient sums of σ = 0.01)
+        Assert.True(error > 0 && error <= bound, result.ToString());
+        Assert.True(bound < (data == "pattern" ? 0.2 : 0.01), result.ToString());
     }
 
     [Theory]

@@ -1,4 +1,7 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using Pccl.Hosting.Checkpoints;
 using Pccl.Hosting.Processes;
 using Pccl.IntegrationTests.Support;
 
@@ -8,6 +11,9 @@ namespace Pccl.IntegrationTests.SharedState;
 public class SharedStateRunTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    /// <summary>The checkpoint store's log event ids (CheckpointLog: Loaded, Skipped).</summary>
+    private const int CheckpointLoadedEvent = 4102, CheckpointSkippedEvent = 4103;
 
     [Fact]
     public async Task AMasterRestartedMidRunResumesFromThePeersRevisionWithoutDivergence()
@@ -43,40 +49,57 @@ public class SharedStateRunTests
     [Fact]
     public async Task WorkersResumeFromTheirNewestValidCheckpointAndSkipACorruptOne()
     {
+        const int elements = 1 << 16;
+        string[] size = ["--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         var dirs = Enumerable.Range(0, 2).Select(_ => Directory.CreateTempSubdirectory("pccl-ckpt-").FullName).ToArray();
         try
         {
             var range = FreePort.P2PRange();
             ulong reached;
+            List<JsonElement> aSteps;
             {
                 var port = FreePort.Tcp();
                 await using var master = await PcclProcess.StartMasterAsync(port);
-                await using var a = PcclProcess.StartWorker("a", port, range, environment: Checkpoints(dirs[0]));
-                await using var b = PcclProcess.StartWorker("b", port, range, environment: Checkpoints(dirs[1]));
+                await using var a = PcclProcess.StartWorker("a", port, range, size, Checkpoints(dirs[0]));
+                await using var b = PcclProcess.StartWorker("b", port, range, size, Checkpoints(dirs[1]));
                 await PcclProcess.WaitUntilAsync(() => Revision(a) >= 12 && Revision(b) >= 12, Patience, "revision 12", master, a, b);
                 a.Signal(PosixSignals.Kill);
                 b.Signal(PosixSignals.Kill);
+                await a.WaitForExitAsync(TimeSpan.FromSeconds(10));
                 reached = Math.Min(Revision(a), Revision(b));
+                aSteps = StepReports(a);
             }
 
-            // corrupt a's newest checkpoint: a must fall back to an older one and be dragged to the group's revision
-            var newest = Directory.GetFiles(dirs[0], "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
-                .OrderByDescending(File.GetLastWriteTimeUtc).First(f => new FileInfo(f).Length > 1000);
-            var bytes = await File.ReadAllBytesAsync(newest, TestContext.Current.CancellationToken);
+            // corrupt a's newest checkpoint: a must fall back to the one before it and be dragged to the group's revision
+            var aCheckpoints = new CheckpointStore(new CheckpointStoreOptions { Directory = dirs[0] });
+            var (newest, fallback) = (aCheckpoints.ListRevisions()[0], aCheckpoints.ListRevisions()[1]);
+            var corrupt = Path.Combine(dirs[0], $"rev-{newest}.ckpt");
+            var bytes = await File.ReadAllBytesAsync(corrupt, TestContext.Current.CancellationToken);
             bytes[^100] ^= 0xFF;
-            await File.WriteAllBytesAsync(newest, bytes, TestContext.Current.CancellationToken);
+            await File.WriteAllBytesAsync(corrupt, bytes, TestContext.Current.CancellationToken);
+            // what the fallback file holds is what a had at that revision
+            var parameters = new float[elements];
+            var loadable = new Pccl.SharedState([SharedStateEntry.Create("parameters", parameters.AsMemory())]);
+            Assert.Equal(fallback, await aCheckpoints.TryLoadNewestAsync(loadable, TestContext.Current.CancellationToken));
+            Assert.Equal(
+                aSteps.Single(s => s.GetProperty("revision").GetUInt64() == fallback).GetProperty("state_hash").GetString(),
+                Convert.ToHexStringLower(XxHash3.Hash(MemoryMarshal.AsBytes(parameters.AsSpan()))));
 
             var port2 = FreePort.Tcp();
             await using var master2 = await PcclProcess.StartMasterAsync(port2);
-            await using var a2 = PcclProcess.StartWorker("a2", port2, range, environment: Checkpoints(dirs[0]));
-            await using var b2 = PcclProcess.StartWorker("b2", port2, range, environment: Checkpoints(dirs[1]));
+            await using var a2 = PcclProcess.StartWorker("a2", port2, range, size, Checkpoints(dirs[0]));
+            await using var b2 = PcclProcess.StartWorker("b2", port2, range, size, Checkpoints(dirs[1]));
             await PcclProcess.WaitUntilAsync(() => a2.Steps().Count >= 3 && b2.Steps().Count >= 3, Patience, "training after the restart", master2, a2, b2);
 
             var firstRevision = b2.Steps()[0].GetProperty("revision").GetUInt64();
             Assert.True(firstRevision > 10 && firstRevision <= reached + 1, $"b resumed at revision {firstRevision}, checkpoints every 5 up to {reached}");
             Assert.Equal(firstRevision, a2.Steps()[0].GetProperty("revision").GetUInt64());
             Assert.True(a2.Steps()[0].GetProperty("sync_rx_bytes").GetUInt64() > 0, "a, restored from an older checkpoint, received the newer state");
-            Assert.Contains("skip", a2.Stderr, StringComparison.OrdinalIgnoreCase);
+            var skipped = Assert.Single(LogEvents(a2, CheckpointSkippedEvent));
+            Assert.True(skipped.Contains(corrupt, StringComparison.Ordinal) && skipped.Contains("content of key 'parameters' does not match its hash", StringComparison.Ordinal), skipped);
+            var loaded = Assert.Single(LogEvents(a2, CheckpointLoadedEvent));
+            Assert.True(loaded.Contains(Path.Combine(dirs[0], $"rev-{fallback}.ckpt"), StringComparison.Ordinal) && loaded.Contains($"(revision {fallback})", StringComparison.Ordinal), loaded);
+            Assert.Empty(LogEvents(b2, CheckpointSkippedEvent));
             AssertNoDivergence([a2, b2]);
         }
         finally
@@ -119,6 +142,10 @@ public class SharedStateRunTests
         ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = dir,
         ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = "5",
     };
+
+    /// <summary>The stderr lines of one log event: the console template ends each line with the event's id.</summary>
+    private static IEnumerable<string> LogEvents(PcclProcess process, int eventId) =>
+        process.Stderr.Split('\n').Where(l => l.Contains($"{{ Id: {eventId},", StringComparison.Ordinal));
 
     private static ulong Revision(PcclProcess worker) => StepReports(worker).LastOrDefault() is { ValueKind: JsonValueKind.Object } last ? last.GetProperty("revision").GetUInt64() : 0;
 
