@@ -13,9 +13,17 @@ internal sealed partial class MasterCore
         }
 
         var key = (peer.Group, init.Tag);
-        if (!State.Collectives.TryGetValue(key, out var round))
+        if (!State.Collectives.TryGetValue(key, out var round) && TagsInFlight(peer) >= _limits.MaxTagsInFlightPerPeer)
         {
-            round = new CollectiveRound(peer.Group, init.Tag);
+            Kick(peer, KickReason.LimitExceeded,
+                $"started a collective on tag {init.Tag} with {_limits.MaxTagsInFlightPerPeer} other tags in flight, the most the master holds per peer: " +
+                "wait for operations to finish before starting more");
+            return;
+        }
+
+        if (round is null)
+        {
+            round = new CollectiveRound(peer.Group, init.Tag, State.Now);
             State.Collectives[key] = round;
         }
 
@@ -28,6 +36,8 @@ internal sealed partial class MasterCore
         round.Inits[peer.Id] = init.Parameters ?? new CollectiveDescriptor();
         CheckCollectiveGathered(round);
     }
+
+    private int TagsInFlight(PeerRecord peer) => State.Collectives.Values.Count(r => r.Group == peer.Group && r.Inits.ContainsKey(peer.Id));
 
     private void CheckCollectiveGathered(CollectiveRound round)
     {

@@ -18,6 +18,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (!State.Accepted.Any(p => p.VotedTopology))
+        {
+            State.TopologyVoteSince = State.Now; // the first vote of a round; earlier voters may have left
+        }
+
         peer.VotedTopology = true;
         CheckTopologyVote();
     }
@@ -35,6 +40,7 @@ internal sealed partial class MasterCore
             p.VotedTopology = false;
         }
 
+        State.TopologyVoteSince = null;
         StartTopologyRound();
     }
 
@@ -54,7 +60,7 @@ internal sealed partial class MasterCore
 
         var world = BuildWorld(includeJoining: true);
         var participants = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
-        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id));
+        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id), State.Now);
         foreach (var p in participants)
         {
             Send(p, new ControlMessage { TopologyUpdate = new TopologyUpdate { World = world } });
@@ -140,6 +146,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (!State.Accepted.Any(p => p.VotedPending))
+        {
+            State.PendingVoteSince = State.Now;
+        }
+
         peer.VotedPending = true;
         CheckPendingPeersVote();
     }
@@ -152,6 +163,7 @@ internal sealed partial class MasterCore
             return;
         }
 
+        State.PendingVoteSince = null;
         var answer = new ControlMessage { PendingPeersResult = new PendingPeersResult { Pending = State.Waiting.Any() } };
         foreach (var p in accepted)
         {

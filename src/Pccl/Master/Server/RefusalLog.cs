@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Pccl.Transport.Security;
+
+namespace Pccl.Master.Server;
+
+/// <summary>
+/// Logs refused connections, escaped and bounded, at most <paramref name="burst"/> lines per <paramref name="window"/>;
+/// the rest are counted and summed up in one line when the window ends, so a client that is refused in a loop cannot
+/// flood the master's log.
+/// </summary>
+internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
+{
+    private readonly Lock _lock = new();
+    private long _windowStart = Environment.TickCount64;
+    private int _logged;
+    private int _suppressed;
+
+    /// <summary>Logs one refusal, or counts it when this window's lines are spent.</summary>
+    public void Note(IPEndPoint? remote, string reason)
+    {
+        lock (_lock)
+        {
+            RollWindow();
+            if (_logged >= burst)
+            {
+                _suppressed++;
+                return;
+            }
+
+            _logged++;
+        }
+
+        logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason));
+    }
+
+    /// <summary>Ends the window when it is over, writing the count of refusals it did not log.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            RollWindow();
+        }
+    }
+
+    private void RollWindow()
+    {
+        var now = Environment.TickCount64;
+        if (now - _windowStart < (long)window.TotalMilliseconds)
+        {
+            return;
+        }
+
+        if (_suppressed > 0)
+        {
+            logger.LogWarning("refused {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)",
+                _suppressed, (now - _windowStart) / 1000.0, burst);
+        }
+
+        _windowStart = now;
+        _logged = 0;
+        _suppressed = 0;
+    }
+}
