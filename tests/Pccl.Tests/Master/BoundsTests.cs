@@ -75,6 +75,21 @@ public class BoundsTests
     }
 
     [Fact]
+    public void AnErrorAPeerReports_IsRelayedToTheOthersEscapedAndCut()
+    {
+        var s = new MasterScenario();
+        var peers = s.Form("a", "b");
+        var sequence = s.Run(1, peers);
+
+        s.Send(peers[0], Msg.Done(1, sequence, success: false, error: string.Concat(Enumerable.Repeat("boom\n", 20_000))));
+
+        var reason = peers[1].One(Kind.CollectiveAbort).CollectiveAbort.Reason;
+        Assert.DoesNotContain('\n', reason);
+        Assert.Contains("boom\\u000Aboom", reason, StringComparison.Ordinal);
+        Assert.EndsWith("... (100000 characters)", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ARegistrationPastMaxPeers_IsRefusedAsClusterFull_WhileUnregisteredConnectionsNeverCount()
     {
         var s = new MasterScenario(new MasterLimits { MaxPeers = 2 });

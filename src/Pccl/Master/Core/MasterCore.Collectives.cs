@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -156,7 +157,7 @@ internal sealed partial class MasterCore
         if (!done.Success)
         {
             AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
-                $"peer {peer.Id} failed the operation: {done.Error}", 0);
+                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0);
             return;
         }
 

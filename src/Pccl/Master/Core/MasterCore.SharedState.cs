@@ -1,5 +1,6 @@
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -175,7 +176,7 @@ internal sealed partial class MasterCore
         if (!done.Success)
         {
             AbortSharedState(round, round.Participants.Where(id => id != peer.Id), SharedStateSyncFailure.PeerFailed,
-                $"peer {peer.Id} failed to receive its shared state: {done.Error}", 0, [peer.Id]);
+                $"peer {peer.Id} failed to receive its shared state: {UntrustedText.Escape(done.Error)}", 0, [peer.Id]);
             return;
         }
 

@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -78,7 +79,7 @@ internal sealed partial class MasterCore
 
         if (!result.Success)
         {
-            round.Failures.Add($"peer {peer.Id}: {result.Error}");
+            round.Failures.Add($"peer {peer.Id}: {UntrustedText.Escape(result.Error)}"); // relayed to every participant: bounded
             round.FailedPeers.Add(peer.Id);
         }
 
