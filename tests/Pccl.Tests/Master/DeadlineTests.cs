@@ -44,6 +44,9 @@ public class DeadlineTests
         var idle = _s.Open("idle");
 
         Assert.Contains("fault_tolerance.registration_timeout_ms", KickedExactlyAtTheDeadline(idle), StringComparison.Ordinal);
+        var report = Assert.Single(_s.Commands.OfType<ReportUnregisteredKick>());
+        Assert.Equal(idle.Address, report.Address);
+        Assert.StartsWith("DeadlineMissed: deadline missed: did not register within 5000 ms", report.Detail, StringComparison.Ordinal);
         Assert.Empty(_s.State.Connections);
     }
 

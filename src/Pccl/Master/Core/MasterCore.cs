@@ -256,6 +256,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
 
     private void KickConnection(long connection, KickReason reason, string message, string? lostReason = null)
     {
+        if (!State.PeerByConnection.ContainsKey(connection))
+        {
+            Emit(new ReportUnregisteredKick(State.Connections[connection], $"{reason}: {message}"));
+        }
+
         Emit(new SendMessage(connection, new ControlMessage { Kick = new Kick { Reason = reason, Message = message } }));
         Emit(new CloseConnection(connection, $"kicked: {message}"));
         OnConnectionClosed(connection, lostReason ?? $"kicked ({reason}): {message}");

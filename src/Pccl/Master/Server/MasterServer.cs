@@ -191,7 +191,7 @@ internal sealed class MasterServer : IAsyncDisposable
         try
         {
             established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, Admit, _options.HandshakeTimeout, _stop.Token,
-                _refusals.Note).ConfigureAwait(false);
+                _refusals.NoteRefusal).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -289,6 +289,9 @@ internal sealed class MasterServer : IAsyncDisposable
                 break;
             case ReportMembership report:
                 Log(report);
+                break;
+            case ReportUnregisteredKick unregistered:
+                _refusals.NoteUnregisteredKick(unregistered.Address, unregistered.Detail);
                 break;
             case TrackHeartbeat track:
                 _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Token);

@@ -5,9 +5,9 @@ using Pccl.Transport.Security;
 namespace Pccl.Master.Server;
 
 /// <summary>
-/// Logs refused connections, escaped and bounded, at most <paramref name="burst"/> lines per <paramref name="window"/>;
-/// the rest are counted and summed up in one line when the window ends, so a client that is refused in a loop cannot
-/// flood the master's log.
+/// Logs the connections the master turns away (refused in the handshake, or kicked before they registered), escaped
+/// and bounded, at most <paramref name="burst"/> lines per <paramref name="window"/>; the rest are counted and summed
+/// up in one line when the window ends, so a client that is turned away in a loop cannot flood the master's log.
 /// </summary>
 internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
 {
@@ -16,8 +16,25 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
     private int _logged;
     private int _suppressed;
 
-    /// <summary>Logs one refusal, or counts it when this window's lines are spent.</summary>
-    public void Note(IPEndPoint? remote, string reason)
+    /// <summary>Logs one handshake refusal, or counts it when this window's lines are spent.</summary>
+    public void NoteRefusal(IPEndPoint? remote, string reason)
+    {
+        if (TakeLine())
+        {
+            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason));
+        }
+    }
+
+    /// <summary>Logs one kick of a connection that never registered, or counts it when this window's lines are spent.</summary>
+    public void NoteUnregisteredKick(string address, string detail)
+    {
+        if (TakeLine())
+        {
+            logger.LogWarning("closed a connection from {Address} that had not registered: {Detail}", address, UntrustedText.Escape(detail));
+        }
+    }
+
+    private bool TakeLine()
     {
         lock (_lock)
         {
@@ -25,13 +42,12 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
             if (_logged >= burst)
             {
                 _suppressed++;
-                return;
+                return false;
             }
 
             _logged++;
+            return true;
         }
-
-        logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason));
     }
 
     /// <summary>Ends the window when it is over, writing the count of refusals it did not log.</summary>
@@ -53,7 +69,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
 
         if (_suppressed > 0)
         {
-            logger.LogWarning("refused {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)",
+            logger.LogWarning("turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)",
                 _suppressed, (now - _windowStart) / 1000.0, burst);
         }
 

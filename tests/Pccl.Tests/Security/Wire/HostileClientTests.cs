@@ -61,11 +61,12 @@ public sealed class HostileClientTests
     public async Task ConnectionsThatNeverRegister_DoNotCountTowardMaxPeers_AndAreClosedAtTheRegistrationDeadline()
     {
         var ct = TestContext.Current.CancellationToken;
+        var log = new CapturedLog();
         await using var master = await StartMasterAsync(ct, o => o with
         {
             RegistrationTimeout = TimeSpan.FromSeconds(3),
             Auth = new AuthOptions { MaxPeers = 2 },
-        });
+        }, log);
         await using var idle1 = await RawControlClient.ConnectAsync(master.Port, ct);
         await using var idle2 = await RawControlClient.ConnectAsync(master.Port, ct);
         var clock = Stopwatch.StartNew();
@@ -87,6 +88,7 @@ public sealed class HostileClientTests
             }
 
             Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.8), $"an idle connection was closed after {clock.Elapsed.TotalSeconds:0.0} s, before its deadline");
+            Assert.Equal(2, log.Lines.Count(l => l.Contains("closed a connection from 127.0.0.1 that had not registered: DeadlineMissed", StringComparison.Ordinal)));
         }
         finally
         {
