@@ -12,7 +12,7 @@ internal sealed partial class MasterCore
         foreach (var (connection, since) in State.Unregistered.Where(u => Expired(u.Value, _limits.RegistrationTimeout)).ToList())
         {
             KickConnection(connection, KickReason.DeadlineMissed, DeadlineMessage(
-                "register", since, _limits.RegistrationTimeout, "registration_timeout_ms", "a connection that does not register holds a slot for nothing"));
+                "register", since, _limits.RegistrationTimeout, "registration_timeout_ms", "the master closes connections that do not register"));
         }
 
         if (State.TopologyVoteSince is { } voteSince && Expired(voteSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedTopology))
