@@ -6,6 +6,8 @@ namespace Pccl.Hosting.Configuration;
 /// </summary>
 internal static class ConfigRules
 {
+    private static readonly int MasterRegionLimit = Pccl.Master.Core.MasterLimits.Default.MaxRegionLength;
+
     public static void Check(PcclConfig config, IReadOnlyDictionary<string, ConfigOrigin> origins, ConfigProblems problems)
     {
         ConfigOrigin OriginOf(string key) => origins.GetValueOrDefault(key, ConfigOrigin.Default);
@@ -24,6 +26,12 @@ internal static class ConfigRules
                 problems.AddForKey(OriginOf("network.heartbeat_timeout_ms"), "network.heartbeat_timeout_ms",
                     $"must exceed heartbeat_interval_ms ({network.HeartbeatIntervalMs})");
             }
+        }
+
+        if (network.Region.Length > MasterRegionLimit && !problems.HasProblemWith("network.region"))
+        {
+            problems.AddForKey(OriginOf("network.region"), "network.region",
+                $"is {network.Region.Length} characters long; the master accepts region labels of at most {MasterRegionLimit}");
         }
 
         if (network.Tls.Enabled)

@@ -17,4 +17,19 @@ public sealed record FaultToleranceConfig
 
     /// <summary><c>master_reconnect_timeout_ms</c>: how long a worker that lost its master keeps reconnecting, default 30000.</summary>
     public int MasterReconnectTimeoutMs { get; init; } = 30_000;
+
+    /// <summary><c>registration_timeout_ms</c>: how long the master waits for a connection to register before closing it, default 10000.</summary>
+    public int RegistrationTimeoutMs { get; init; } = 10_000;
+
+    /// <summary>
+    /// <c>vote_timeout_ms</c>: once one member voted or started a collective or shared-state sync, how long the master waits
+    /// for the others before removing the silent ones, default 60000.
+    /// </summary>
+    public int VoteTimeoutMs { get; init; } = 60_000;
+
+    /// <summary><c>topology_timeout_ms</c>: how long the master waits for every peer of a topology update to report its ring connections, default 30000.</summary>
+    public int TopologyTimeoutMs { get; init; } = 30_000;
+
+    /// <summary><c>shared_state_timeout_ms</c>: how long the master waits for each receiver of a shared-state sync to finish, default 600000.</summary>
+    public int SharedStateTimeoutMs { get; init; } = 600_000;
 }

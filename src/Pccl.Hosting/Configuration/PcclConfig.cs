@@ -58,6 +58,10 @@ public sealed record PcclConfig
         ClusterId = Network.ClusterId,
         HeartbeatInterval = TimeSpan.FromMilliseconds(Network.HeartbeatIntervalMs),
         HeartbeatTimeout = TimeSpan.FromMilliseconds(Network.HeartbeatTimeoutMs),
+        RegistrationTimeout = TimeSpan.FromMilliseconds(FaultTolerance.RegistrationTimeoutMs),
+        VoteTimeout = TimeSpan.FromMilliseconds(FaultTolerance.VoteTimeoutMs),
+        TopologyTimeout = TimeSpan.FromMilliseconds(FaultTolerance.TopologyTimeoutMs),
+        SharedStateTimeout = TimeSpan.FromMilliseconds(FaultTolerance.SharedStateTimeoutMs),
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),
     };

@@ -7,6 +7,8 @@ public sealed partial class Communicator
     /// <summary>
     /// Votes to admit waiting peers. Returns when every accepted peer has voted and all of them (old and new) reached
     /// their ring neighbours. Throws a transient <see cref="PcclErrorCode.TopologyFailed"/> when some could not; vote again.
+    /// A peer that is alive but does not vote, or does not report its ring connections, is removed by the master after
+    /// its <c>fault_tolerance.vote_timeout_ms</c> or <c>topology_timeout_ms</c>, so a silent peer never holds this call longer.
     /// </summary>
     public async Task UpdateTopologyAsync(CancellationToken ct = default)
     {

@@ -24,6 +24,30 @@ public sealed record MasterOptions
     /// <summary>Limit for a connection's hello and authentication.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Limit for a connection that finished its handshake to register (fault_tolerance.registration_timeout_ms);
+    /// connections that never register are closed after it.
+    /// </summary>
+    public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Once one member of a vote (topology, pending peers), a collective's start or a shared-state sync has asked, how
+    /// long the master waits for the others before it removes the silent ones (fault_tolerance.vote_timeout_ms).
+    /// </summary>
+    public TimeSpan VoteTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Limit for every participant of a topology update to report its ring connections
+    /// (fault_tolerance.topology_timeout_ms); the silent ones are removed and the others vote again.
+    /// </summary>
+    public TimeSpan TopologyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Limit for each receiver of a shared-state sync to report its transfer done (fault_tolerance.shared_state_timeout_ms);
+    /// a receiver still silent after it is removed and the others complete.
+    /// </summary>
+    public TimeSpan SharedStateTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>TLS settings; disabled by default.</summary>
     public TlsOptions Tls { get; init; } = TlsOptions.Disabled;
 

@@ -71,11 +71,14 @@ internal static class MetricTags
         /// <summary>The peer could not connect to its ring neighbours.</summary>
         public const string TopologyFailure = "topology_failure";
 
+        /// <summary>The peer was alive but silent past one of the master's deadlines (fault_tolerance.*_timeout_ms).</summary>
+        public const string DeadlineMissed = "deadline_missed";
+
         /// <summary>Any other reason.</summary>
         public const string Other = "other";
 
         /// <summary>All known values.</summary>
-        public static readonly IReadOnlyList<string> All = [HeartbeatTimeout, ProtocolViolation, Mismatch, TopologyFailure, Other];
+        public static readonly IReadOnlyList<string> All = [HeartbeatTimeout, ProtocolViolation, Mismatch, TopologyFailure, DeadlineMissed, Other];
 
         /// <summary>Maps any reason string to a known value so that the label set stays closed.</summary>
         public static string Normalize(string reason) => All.Contains(reason) ? reason : Other;

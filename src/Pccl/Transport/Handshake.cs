@@ -129,8 +129,17 @@ internal static class Handshake
             }
             catch (PlaintextClientException e)
             {
-                await RefusePlaintextAsync(stream, new Refusal(RefusalReason.TlsRequired, e.Message), deadline.Token).ConfigureAwait(false);
+                await RefuseUnreadAsync(stream, new Refusal(RefusalReason.TlsRequired, e.Message), deadline.Token).ConfigureAwait(false);
                 onRefused?.Invoke(remote, e.Message);
+                return null;
+            }
+
+            // Before anything the client sent is read: an address outside the allow-list never gets its words parsed or logged.
+            if (remote is not null && security.Access.Check(remote.Address, currentPeers: 0) is (false, { } outside))
+            {
+                var notAllowed = new Refusal(RefusalReason.NotAllowed, outside + " (auth.allowed_networks)");
+                onRefused?.Invoke(remote, notAllowed.Message);
+                await RefuseUnreadAsync(stream, notAllowed, deadline.Token).ConfigureAwait(false);
                 return null;
             }
 
@@ -146,7 +155,7 @@ internal static class Handshake
 
             var helloFrame = await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false);
             var hello = ControlCodec.Decode(Hello.Parser, helloFrame.AsSpan(FrameParser.HeaderSize));
-            if (CheckBeforeAuthentication(hello, clusterId, security, remote) is { } early)
+            if (CheckBeforeAuthentication(hello, clusterId, security) is { } early)
             {
                 return await RefuseAsync(stream, early, remote, onRefused, deadline.Token).ConfigureAwait(false);
             }
@@ -187,11 +196,11 @@ internal static class Handshake
     }
 
     /// <summary>What the server can decide from the hello alone, before spending work on authentication.</summary>
-    private static Refusal? CheckBeforeAuthentication(Hello hello, string clusterId, ConnectionSecurity security, IPEndPoint? remote)
+    private static Refusal? CheckBeforeAuthentication(Hello hello, string clusterId, ConnectionSecurity security)
     {
         if (hello.ClusterId != clusterId)
         {
-            return new Refusal(RefusalReason.WrongCluster, $"cluster id '{hello.ClusterId}' does not match this cluster's '{clusterId}' (network.cluster_id)");
+            return new Refusal(RefusalReason.WrongCluster, $"cluster id {UntrustedText.Quote(hello.ClusterId)} does not match this cluster's {UntrustedText.Quote(clusterId)} (network.cluster_id)");
         }
 
         if (hello.AuthEnabled != security.AuthEnabled)
@@ -205,11 +214,6 @@ internal static class Handshake
         {
             return new Refusal(RefusalReason.TlsRequired,
                 $"network.tls.enabled differs: this side has {Flag(security.TlsEnabled)}, the connecting side {Flag(hello.Tls)}; set it the same on every process");
-        }
-
-        if (remote is not null && security.Access.Check(remote.Address, currentPeers: 0) is (false, { } reason))
-        {
-            return new Refusal(RefusalReason.NotAllowed, reason + " (auth.allowed_networks)");
         }
 
         return null;
@@ -256,11 +260,12 @@ internal static class Handshake
     }
 
     /// <summary>
-    /// Answers a plaintext client of a TLS listener in plaintext. It sent its preamble and hello, of which only a byte
-    /// was read; closing with unread bytes would reset the connection and could destroy the answer before the client
-    /// reads it, so the rest is drained (briefly, boundedly) after the answer is sent.
+    /// Refuses a client whose preamble and hello are still (partly) unread: a plaintext client of a TLS listener, of which
+    /// only a byte was read, or an address outside the allow-list, of which nothing was. Closing with unread bytes would
+    /// reset the connection and could destroy the answer before the client reads it, so the rest is drained (briefly,
+    /// boundedly, unparsed) after the answer is sent.
     /// </summary>
-    private static async ValueTask RefusePlaintextAsync(Stream stream, Refusal refusal, CancellationToken ct)
+    private static async ValueTask RefuseUnreadAsync(Stream stream, Refusal refusal, CancellationToken ct)
     {
         await TryWriteAsync(stream, new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion }, ct)
             .ConfigureAwait(false);

@@ -76,7 +76,13 @@ public class ConfigDefaultsTests
               secret: s3cret-value
               allowed_networks: ["10.0.0.0/8", "192.168.1.7"]
               max_peers: 16
-            fault_tolerance: { enable_buffer_backup: false, max_recovery_attempts: 5 }
+            fault_tolerance:
+              enable_buffer_backup: false
+              max_recovery_attempts: 5
+              registration_timeout_ms: 1000
+              vote_timeout_ms: 2000
+              topology_timeout_ms: 3000
+              shared_state_timeout_ms: 4000
             performance: { ring_chunk_size: 1048576, num_io_threads: 2, enable_compression: true, p2p_connection_pool_size: 8 }
             """;
         var config = ConfigHarness.Valid(yaml);
@@ -108,6 +114,10 @@ public class ConfigDefaultsTests
         Assert.Equal(8000, master.Port);
         Assert.Equal("run-7", master.ClusterId);
         Assert.Equal(TimeSpan.FromMilliseconds(250), master.HeartbeatTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), master.RegistrationTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), master.VoteTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), master.TopologyTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(4), master.SharedStateTimeout);
         Assert.Equal(worker.Tls, master.Tls);
         Assert.Equal(16, master.Auth.MaxPeers);
         Assert.Equal("s3cret-value", master.Auth.Secret);

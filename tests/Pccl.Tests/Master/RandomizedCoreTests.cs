@@ -1,3 +1,5 @@
+using Pccl.Master.Core;
+using Pccl.Protocol.Messages;
 using Pccl.Tests.Master.Support;
 using Kind = Pccl.Protocol.Messages.ControlMessage.BodyOneofCase;
 
@@ -32,6 +34,39 @@ public class RandomizedCoreTests
                     $"seed {seed * 31 + maxPeers} ({maxPeers} peers) failed after:\n  {string.Join("\n  ", peers.Trace.TakeLast(40))}\n{e.Message}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(6)]
+    public void InvariantsHoldWhileDeadlinesFire(int maxPeers)
+    {
+        // Deadlines of a few ticks, so that they fire often and in the middle of every kind of round.
+        var tick = TimeSpan.FromMilliseconds(100);
+        var limits = new MasterLimits { RegistrationTimeout = tick * 3, VoteTimeout = tick * 4, TopologyTimeout = tick * 5, SharedStateTimeout = tick * 6 };
+        var deadlineKicks = 0;
+        for (var seed = 0; seed < 100; seed++)
+        {
+            var scenario = new MasterScenario(limits);
+            var peers = new RandomPeers(scenario, seed * 37 + maxPeers, maxPeers, tick);
+            var invariants = new CoreInvariants(limits);
+            try
+            {
+                for (var step = 0; step < 250; step++)
+                {
+                    peers.Step();
+                    invariants.Check(scenario.State);
+                    deadlineKicks += scenario.Connections.Count(p => p.Batch.Any(m => m.Kick?.Reason == KickReason.DeadlineMissed));
+                }
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException(
+                    $"seed {seed * 37 + maxPeers} ({maxPeers} peers) failed after:\n  {string.Join("\n  ", peers.Trace.TakeLast(40))}\n{e.Message}");
+            }
+        }
+
+        Assert.True(deadlineKicks > 100, $"only {deadlineKicks} deadline kicks in the walks: they test little");
     }
 
     [Fact]

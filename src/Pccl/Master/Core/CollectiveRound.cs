@@ -6,8 +6,10 @@ namespace Pccl.Master.Core;
 /// One collective operation of a group, keyed by tag: first gathering every member's parameters, then running
 /// until every participant reports done.
 /// </summary>
-internal sealed class CollectiveRound(uint group, uint tag)
+internal sealed class CollectiveRound(uint group, uint tag, TimeSpan gatheringSince)
 {
+    /// <summary>When the first member's init arrived.</summary>
+    public TimeSpan GatheringSince { get; } = gatheringSince;
     public uint Group { get; } = group;
     public uint Tag { get; } = tag;
     public SortedDictionary<ulong, CollectiveDescriptor> Inits { get; } = [];

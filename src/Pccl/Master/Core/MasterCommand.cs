@@ -20,6 +20,12 @@ internal sealed record ForgetHeartbeat(ulong PeerId) : MasterCommand;
 /// <summary>A membership change worth logging and counting (joins, leaves, kicks).</summary>
 internal sealed record ReportMembership(MembershipChange Change, ulong PeerId, string Detail) : MasterCommand;
 
+/// <summary>
+/// A connection that never registered was kicked (a missed registration deadline, a refused registration): there is no
+/// peer to report, so the shell logs it by the address the master observed.
+/// </summary>
+internal sealed record ReportUnregisteredKick(string Address, string Detail) : MasterCommand;
+
 /// <summary>Kinds of membership change the core reports.</summary>
 internal enum MembershipChange
 {

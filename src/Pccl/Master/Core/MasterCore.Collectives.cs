@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -13,9 +14,17 @@ internal sealed partial class MasterCore
         }
 
         var key = (peer.Group, init.Tag);
-        if (!State.Collectives.TryGetValue(key, out var round))
+        if (!State.Collectives.TryGetValue(key, out var round) && TagsInFlight(peer) >= _limits.MaxTagsInFlightPerPeer)
         {
-            round = new CollectiveRound(peer.Group, init.Tag);
+            Kick(peer, KickReason.LimitExceeded,
+                $"started a collective on tag {init.Tag} with {_limits.MaxTagsInFlightPerPeer} other tags in flight, the most the master holds per peer: " +
+                "wait for operations to finish before starting more");
+            return;
+        }
+
+        if (round is null)
+        {
+            round = new CollectiveRound(peer.Group, init.Tag, State.Now);
             State.Collectives[key] = round;
         }
 
@@ -28,6 +37,8 @@ internal sealed partial class MasterCore
         round.Inits[peer.Id] = init.Parameters ?? new CollectiveDescriptor();
         CheckCollectiveGathered(round);
     }
+
+    private int TagsInFlight(PeerRecord peer) => State.Collectives.Values.Count(r => r.Group == peer.Group && r.Inits.ContainsKey(peer.Id));
 
     private void CheckCollectiveGathered(CollectiveRound round)
     {
@@ -146,7 +157,7 @@ internal sealed partial class MasterCore
         if (!done.Success)
         {
             AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
-                $"peer {peer.Id} failed the operation: {done.Error}", 0);
+                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0);
             return;
         }
 

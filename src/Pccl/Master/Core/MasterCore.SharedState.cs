@@ -1,5 +1,6 @@
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -31,9 +32,15 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (SharedStateRequestProblem(request) is { } problem)
+        {
+            Kick(peer, KickReason.LimitExceeded, problem);
+            return;
+        }
+
         if (!State.SharedStateSyncs.TryGetValue(peer.Group, out var round))
         {
-            round = new SharedStateRound(peer.Group);
+            round = new SharedStateRound(peer.Group, State.Now);
             State.SharedStateSyncs[peer.Group] = round;
         }
 
@@ -49,6 +56,20 @@ internal sealed partial class MasterCore
             (SharedStateSyncStrategy)(int)request.Strategy,
             [.. request.Tensors.Select(t => new SharedStateTensorReport(t.Key, t.DataType, t.ByteLength, t.Hash, t.AllowContentInequality))]);
         CheckSharedStateGathered(round);
+    }
+
+    private string? SharedStateRequestProblem(SharedStateSyncRequest request)
+    {
+        if (request.Tensors.Count > _limits.MaxSharedStateTensors)
+        {
+            return $"sent a shared-state sync of {request.Tensors.Count} tensors; the master accepts at most {_limits.MaxSharedStateTensors}: " +
+                   "group small tensors into fewer, larger ones";
+        }
+
+        var longKey = request.Tensors.FirstOrDefault(t => t.Key.Length > _limits.MaxSharedStateKeyLength);
+        return longKey is null
+            ? null
+            : $"sent a shared-state key of {longKey.Key.Length} characters; the master accepts at most {_limits.MaxSharedStateKeyLength}: use shorter keys";
     }
 
     private void CheckSharedStateGathered(SharedStateRound round)
@@ -81,6 +102,7 @@ internal sealed partial class MasterCore
 
         var plan = result.Plan!;
         round.Plan = plan;
+        round.RunningSince = State.Now;
         round.Sequence = ++State.LastSequence;
         round.Participants.UnionWith(members);
         round.AwaitingDone.UnionWith(plan.Peers.Where(p => p.Receive.Count > 0).Select(p => p.PeerId));
@@ -154,7 +176,7 @@ internal sealed partial class MasterCore
         if (!done.Success)
         {
             AbortSharedState(round, round.Participants.Where(id => id != peer.Id), SharedStateSyncFailure.PeerFailed,
-                $"peer {peer.Id} failed to receive its shared state: {done.Error}", 0, [peer.Id]);
+                $"peer {peer.Id} failed to receive its shared state: {UntrustedText.Escape(done.Error)}", 0, [peer.Id]);
             return;
         }
 

@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Security;
 
 namespace Pccl.Master.Core;
 
@@ -18,6 +19,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (!State.Accepted.Any(p => p.VotedTopology))
+        {
+            State.TopologyVoteSince = State.Now; // the first vote of a round; earlier voters may have left
+        }
+
         peer.VotedTopology = true;
         CheckTopologyVote();
     }
@@ -35,6 +41,7 @@ internal sealed partial class MasterCore
             p.VotedTopology = false;
         }
 
+        State.TopologyVoteSince = null;
         StartTopologyRound();
     }
 
@@ -54,7 +61,7 @@ internal sealed partial class MasterCore
 
         var world = BuildWorld(includeJoining: true);
         var participants = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
-        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id));
+        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id), State.Now);
         foreach (var p in participants)
         {
             Send(p, new ControlMessage { TopologyUpdate = new TopologyUpdate { World = world } });
@@ -72,7 +79,7 @@ internal sealed partial class MasterCore
 
         if (!result.Success)
         {
-            round.Failures.Add($"peer {peer.Id}: {result.Error}");
+            round.Failures.Add($"peer {peer.Id}: {UntrustedText.Escape(result.Error)}"); // relayed to every participant: bounded
             round.FailedPeers.Add(peer.Id);
         }
 
@@ -140,6 +147,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (!State.Accepted.Any(p => p.VotedPending))
+        {
+            State.PendingVoteSince = State.Now;
+        }
+
         peer.VotedPending = true;
         CheckPendingPeersVote();
     }
@@ -152,6 +164,7 @@ internal sealed partial class MasterCore
             return;
         }
 
+        State.PendingVoteSince = null;
         var answer = new ControlMessage { PendingPeersResult = new PendingPeersResult { Pending = State.Waiting.Any() } };
         foreach (var p in accepted)
         {

@@ -8,9 +8,10 @@ namespace Pccl.Master.Core;
 /// shell must carry out. No sockets, clocks or threads. Every transition is a small consensus among the accepted
 /// peers; a departure re-checks every consensus so survivors never wait for a dead peer.
 /// </summary>
-internal sealed partial class MasterCore
+internal sealed partial class MasterCore(MasterLimits? limits = null)
 {
     private readonly List<MasterCommand> _commands = [];
+    private readonly MasterLimits _limits = limits ?? MasterLimits.Default;
 
     public MasterState State { get; } = new();
 
@@ -22,6 +23,7 @@ internal sealed partial class MasterCore
             case ConnectionOpened opened:
                 State.Connections[opened.ConnectionId] = opened.ObservedAddress;
                 State.HeartbeatTokens[opened.ConnectionId] = opened.HeartbeatToken;
+                State.Unregistered[opened.ConnectionId] = State.Now;
                 break;
             case ConnectionClosed closed:
                 OnConnectionClosed(closed.ConnectionId, closed.Reason);
@@ -31,6 +33,10 @@ internal sealed partial class MasterCore
                 break;
             case PeerSilent silent when State.PeerByConnection.TryGetValue(silent.ConnectionId, out var silentId):
                 Kick(State.Peers[silentId], KickReason.HeartbeatTimeout, silent.Message, silent.Reason);
+                break;
+            case Tick tick:
+                State.Now = tick.Now;
+                EnforceDeadlines();
                 break;
         }
 
@@ -106,6 +112,21 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (register.Region.Length > _limits.MaxRegionLength)
+        {
+            KickConnection(connection, KickReason.LimitExceeded,
+                $"region label is {register.Region.Length} characters long; the master accepts at most {_limits.MaxRegionLength}: shorten network.region");
+            return;
+        }
+
+        if (_limits.MaxPeers > 0 && State.Peers.Count >= _limits.MaxPeers)
+        {
+            KickConnection(connection, KickReason.ClusterFull,
+                $"cluster full: {State.Peers.Count} of {_limits.MaxPeers} peers are connected (auth.max_peers); retry later or raise the limit");
+            return;
+        }
+
+        State.Unregistered.Remove(connection);
         var token = State.HeartbeatTokens.GetValueOrDefault(connection);
         var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, token);
         State.Peers[peer.Id] = peer;
@@ -136,6 +157,7 @@ internal sealed partial class MasterCore
     {
         State.Connections.Remove(connection);
         State.HeartbeatTokens.Remove(connection);
+        State.Unregistered.Remove(connection);
         if (!State.PeerByConnection.Remove(connection, out var peerId))
         {
             return;
@@ -234,6 +256,11 @@ internal sealed partial class MasterCore
 
     private void KickConnection(long connection, KickReason reason, string message, string? lostReason = null)
     {
+        if (!State.PeerByConnection.ContainsKey(connection))
+        {
+            Emit(new ReportUnregisteredKick(State.Connections[connection], $"{reason}: {message}"));
+        }
+
         Emit(new SendMessage(connection, new ControlMessage { Kick = new Kick { Reason = reason, Message = message } }));
         Emit(new CloseConnection(connection, $"kicked: {message}"));
         OnConnectionClosed(connection, lostReason ?? $"kicked ({reason}): {message}");

@@ -22,3 +22,10 @@ internal sealed record ConnectionClosed(long ConnectionId, string Reason) : Mast
 /// is what the peer is told; <paramref name="Reason"/> is why the survivors lost it.
 /// </summary>
 internal sealed record PeerSilent(long ConnectionId, string Reason, string Message) : MasterEvent;
+
+/// <summary>
+/// Time passed: <paramref name="Now"/> is the shell's monotonic clock. The core stamps what it starts waiting for with
+/// the latest tick's time and removes peers that miss a deadline on a later tick, so its deadlines are as fine as the
+/// shell's tick period.
+/// </summary>
+internal sealed record Tick(TimeSpan Now) : MasterEvent;

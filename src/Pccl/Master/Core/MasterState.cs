@@ -9,6 +9,18 @@ internal sealed class MasterState
     /// <summary>Heartbeat token drawn for each handshaken connection, handed to the peer when it registers.</summary>
     public Dictionary<long, ulong> HeartbeatTokens { get; } = [];
 
+    /// <summary>When each handshaken connection that has not registered yet opened (by the latest tick).</summary>
+    public Dictionary<long, TimeSpan> Unregistered { get; } = [];
+
+    /// <summary>The latest tick's time; what the core stamps the start of each wait with.</summary>
+    public TimeSpan Now { get; set; }
+
+    /// <summary>When the first accepted peer voted for the topology update now gathering; null when nobody has.</summary>
+    public TimeSpan? TopologyVoteSince { get; set; }
+
+    /// <summary>When the first accepted peer asked whether peers are pending, in the vote now gathering; null when nobody has.</summary>
+    public TimeSpan? PendingVoteSince { get; set; }
+
     /// <summary>Registered peers by id.</summary>
     public SortedDictionary<ulong, PeerRecord> Peers { get; } = [];
 

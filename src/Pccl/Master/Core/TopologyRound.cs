@@ -6,8 +6,9 @@ namespace Pccl.Master.Core;
 /// A topology update in progress: every participant was told the new world and must confirm that it reached its
 /// ring neighbours before anyone proceeds.
 /// </summary>
-internal sealed class TopologyRound(World world, IEnumerable<ulong> participants, IEnumerable<ulong> joiners)
+internal sealed class TopologyRound(World world, IEnumerable<ulong> participants, IEnumerable<ulong> joiners, TimeSpan startedAt)
 {
+    public TimeSpan StartedAt { get; } = startedAt;
     public World World { get; } = world;
     public HashSet<ulong> Participants { get; } = [.. participants];
     public HashSet<ulong> Joiners { get; } = [.. joiners];

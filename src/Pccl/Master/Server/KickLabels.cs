@@ -10,7 +10,8 @@ internal static class KickLabels
     public static string For(KickReason reason) => reason switch
     {
         KickReason.HeartbeatTimeout => MetricTags.KickReasons.HeartbeatTimeout,
-        KickReason.ProtocolViolation or KickReason.IllegalState => MetricTags.KickReasons.ProtocolViolation,
+        KickReason.ProtocolViolation or KickReason.IllegalState or KickReason.LimitExceeded => MetricTags.KickReasons.ProtocolViolation,
+        KickReason.DeadlineMissed => MetricTags.KickReasons.DeadlineMissed,
         _ => MetricTags.KickReasons.Other,
     };
 

@@ -30,14 +30,19 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly Channel<MasterEvent> _events = Channel.CreateUnbounded<MasterEvent>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<long, MasterConnection> _connections = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly MasterCore _core = new();
+    /// <summary>How often time enters the core: the resolution of its deadlines.</summary>
+    private static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(100);
+
+    private readonly MasterCore _core;
     private readonly RecentOperations _recent = new();
-    private readonly HandshakeGate _handshakes = new();
-    private readonly Lock _admission = new();
-    private int _admittedPeers; // control connections admitted and not yet closed, for auth.max_peers
+    private readonly HandshakeGate _handshakes = new(HandshakeGate.DefaultLimit, HandshakeGate.DefaultPerSourceLimit);
+    private readonly RefusalLog _refusals;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
     private long _nextConnectionId;
     private Task _acceptLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
+    private Task _tickLoop = Task.CompletedTask;
     private volatile bool _hungForTest;
 
     public MasterServer(MasterOptions options, ConnectionSecurity security, ILogger logger)
@@ -45,6 +50,8 @@ internal sealed class MasterServer : IAsyncDisposable
         _options = options;
         _security = security;
         _logger = logger;
+        _core = new MasterCore(MasterLimits.From(options));
+        _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
     }
 
     public int Port { get; private set; }
@@ -79,6 +86,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _listener!.Listen(512);
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _eventLoop = Task.Run(EventLoopAsync);
+        _tickLoop = Task.Run(TickLoopAsync);
         PcclInstruments.SetPeerCount(0, MetricRole.Master);
         _logger.MasterStarted($"{_options.BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {_options.ClusterId})");
     }
@@ -137,24 +145,53 @@ internal sealed class MasterServer : IAsyncDisposable
                 continue;
             }
 
-            if (!_handshakes.TryEnter())
+            var source = RemoteAddressOf(socket);
+            if (!_handshakes.TryEnter(source))
             {
                 socket.Dispose(); // a flood: drop unheard rather than queue without bound
                 continue;
             }
 
-            _ = Task.Run(() => HandshakeAsync(socket));
+            _ = Task.Run(() => HandshakeAsync(socket, source));
         }
     }
 
-    private async Task HandshakeAsync(Socket socket)
+    private static IPAddress? RemoteAddressOf(Socket socket)
     {
-        EstablishedConnection? established;
-        var admitted = false;
         try
         {
-            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, AdmitOnce, _options.HandshakeTimeout, _stop.Token,
-                (remote, reason) => _logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, reason)).ConfigureAwait(false);
+            return (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null; // already gone; the handshake finds out
+        }
+    }
+
+    /// <summary>Brings time into the core; its deadlines are checked on each tick.</summary>
+    private async Task TickLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TickPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                _events.Writer.TryWrite(new Tick(_clock.Elapsed));
+                _refusals.Flush();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HandshakeAsync(Socket socket, IPAddress? source)
+    {
+        EstablishedConnection? established;
+        try
+        {
+            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, Admit, _options.HandshakeTimeout, _stop.Token,
+                _refusals.NoteRefusal).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -163,31 +200,22 @@ internal sealed class MasterServer : IAsyncDisposable
         }
         finally
         {
-            _handshakes.Exit();
+            _handshakes.Exit(source);
         }
 
         if (established is null)
         {
-            if (admitted)
-            {
-                ReleasePeerSlot(); // admitted, then the final reply could not be sent
-            }
-
             return;
         }
 
         var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
         await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
-
-        Refusal? AdmitOnce(Hello hello, IPEndPoint? remote)
-        {
-            var refusal = Admit(hello, remote);
-            admitted = refusal is null;
-            return refusal;
-        }
     }
 
-    /// <summary>Runs after authentication; takes one of the auth.max_peers slots when it admits.</summary>
+    /// <summary>
+    /// Runs after authentication. It refuses early when auth.max_peers peers are registered; the core checks again when
+    /// a connection registers, since several may pass here at once, and it closes connections that never register.
+    /// </summary>
     private Refusal? Admit(Hello hello, IPEndPoint? remote)
     {
         if (hello.Kind != ConnectionKind.Control)
@@ -195,24 +223,9 @@ internal sealed class MasterServer : IAsyncDisposable
             return new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
         }
 
-        lock (_admission)
-        {
-            if (_security.Access.CheckPeerLimit(_admittedPeers) is { } reason)
-            {
-                return new Refusal(RefusalReason.ClusterFull, reason + " (auth.max_peers); retry later or raise the limit");
-            }
-
-            _admittedPeers++;
-            return null;
-        }
-    }
-
-    private void ReleasePeerSlot()
-    {
-        lock (_admission)
-        {
-            _admittedPeers--;
-        }
+        return _security.Access.CheckPeerLimit(Volatile.Read(ref _registeredPeers)) is { } reason
+            ? new Refusal(RefusalReason.ClusterFull, reason + " (auth.max_peers); retry later or raise the limit")
+            : null;
     }
 
     private async Task EventLoopAsync()
@@ -248,15 +261,12 @@ internal sealed class MasterServer : IAsyncDisposable
                     Execute(command);
                 }
 
-                if (coreEvent is ConnectionClosed closed && _connections.Remove(closed.ConnectionId))
+                if (coreEvent is ConnectionClosed closed)
                 {
-                    ReleasePeerSlot();
+                    _connections.Remove(closed.ConnectionId);
                 }
-                else if (coreEvent is PeerSilent silent && _connections.Remove(silent.ConnectionId))
-                {
-                    // its kick's CloseConnection cut-off ends the connection; the slot is free at once
-                    ReleasePeerSlot();
-                }
+
+                Volatile.Write(ref _registeredPeers, _core.State.Peers.Count);
             }
         }
         catch (OperationCanceledException)
@@ -279,6 +289,9 @@ internal sealed class MasterServer : IAsyncDisposable
                 break;
             case ReportMembership report:
                 Log(report);
+                break;
+            case ReportUnregisteredKick unregistered:
+                _refusals.NoteUnregisteredKick(unregistered.Address, unregistered.Detail);
                 break;
             case TrackHeartbeat track:
                 _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Token);
@@ -377,7 +390,7 @@ internal sealed class MasterServer : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _heartbeats?.Dispose();
-        await Task.WhenAll(_acceptLoop, _eventLoop).ConfigureAwait(false);
+        await Task.WhenAll(_acceptLoop, _eventLoop, _tickLoop).ConfigureAwait(false);
         _security.Dispose();
         _stop.Dispose();
         PcclInstruments.SetPeerCount(0, MetricRole.Master);

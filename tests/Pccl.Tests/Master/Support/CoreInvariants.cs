@@ -4,10 +4,10 @@ namespace Pccl.Tests.Master.Support;
 
 /// <summary>
 /// What must hold between any two events, whatever the peers did: no accepted peer waits on a consensus that can no
-/// longer complete, running collectives involve only live members, lanes of a group's running collectives differ, and
-/// the world revision never goes back.
+/// longer complete, running collectives involve only live members, lanes of a group's running collectives differ, the
+/// world revision never goes back, and (given the limits) no wait has outlived its deadline.
 /// </summary>
-internal sealed class CoreInvariants
+internal sealed class CoreInvariants(MasterLimits? limits = null)
 {
     private ulong _lastRevision;
 
@@ -20,6 +20,35 @@ internal sealed class CoreInvariants
         CheckVotes(state);
         CheckTopologyRound(state);
         CheckCollectives(state);
+        if (limits is not null)
+        {
+            CheckDeadlines(state, limits);
+        }
+    }
+
+    /// <summary>Time moves only by ticks, and each tick ends every wait past its limit, so none is ever found expired.</summary>
+    private static void CheckDeadlines(MasterState state, MasterLimits limits)
+    {
+        void Alive(TimeSpan since, TimeSpan limit, string what) =>
+            Assert.True(state.Now - since < limit, $"{what} has waited {(state.Now - since).TotalMilliseconds:0} ms, past its {limit.TotalMilliseconds:0} ms");
+
+        Assert.All(state.Unregistered, u => Alive(u.Value, limits.RegistrationTimeout, $"unregistered connection {u.Key}"));
+        if (state.Topology is { } round)
+        {
+            Alive(round.StartedAt, limits.TopologyTimeout, "the topology round");
+        }
+
+        if (state.TopologyVoteSince is { } vote && state.Accepted.Any(p => p.VotedTopology))
+        {
+            Alive(vote, limits.VoteTimeout, "the topology vote");
+        }
+
+        if (state.PendingVoteSince is { } pending && state.Accepted.Any(p => p.VotedPending))
+        {
+            Alive(pending, limits.VoteTimeout, "the pending-peers vote");
+        }
+
+        Assert.All(state.Collectives.Values.Where(c => !c.Running), c => Alive(c.GatheringSince, limits.VoteTimeout, $"collective ({c.Group},{c.Tag})"));
     }
 
     private static void CheckBookkeeping(MasterState state)
@@ -32,6 +61,8 @@ internal sealed class CoreInvariants
         }
 
         Assert.Equal(state.Peers.Count, state.PeerByConnection.Count);
+        Assert.Empty(state.Unregistered.Keys.Intersect(state.PeerByConnection.Keys));
+        Assert.Equal(state.Connections.Keys.Order(), state.Unregistered.Keys.Concat(state.PeerByConnection.Keys).Order());
         Assert.All(state.Peers.Keys, id => Assert.True(id < state.NextPeerId, $"peer id {id} not below next id {state.NextPeerId}"));
     }
 

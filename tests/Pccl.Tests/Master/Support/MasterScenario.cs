@@ -10,13 +10,16 @@ namespace Pccl.Tests.Master.Support;
 /// It also checks what must hold for every command: nothing is sent to a connection after it closed, and a kick's
 /// reason reaches the peer before its connection closes.
 /// </summary>
-internal sealed class MasterScenario
+internal sealed class MasterScenario(MasterLimits? limits = null)
 {
     private readonly Dictionary<long, SimPeer> _byConnection = [];
     private long _nextConnection = 100;
     private int _nextAddress = 1;
 
-    public MasterCore Core { get; } = new();
+    public MasterCore Core { get; } = new(limits);
+
+    /// <summary>The time of the last tick.</summary>
+    public TimeSpan Now { get; private set; }
 
     public MasterState State => Core.State;
 
@@ -50,6 +53,13 @@ internal sealed class MasterScenario
     /// <summary>The connection breaks (or the peer's heartbeats stop).</summary>
     public IReadOnlyList<MasterCommand> Drop(SimPeer peer, string reason = "connection reset") =>
         Apply(new ConnectionClosed(peer.ConnectionId, reason));
+
+    /// <summary>Lets <paramref name="elapsed"/> pass: one tick at the new time.</summary>
+    public IReadOnlyList<MasterCommand> Advance(TimeSpan elapsed)
+    {
+        Now += elapsed;
+        return Apply(new Tick(Now));
+    }
 
     public IReadOnlyList<MasterCommand> Apply(MasterEvent e)
     {

@@ -44,5 +44,13 @@ internal static class Msg
     /// <summary>A peer taking back its init before it saw the start (what a cancelled all-reduce sends).</summary>
     public static ControlMessage Withdraw(uint tag) => Done(tag, 0, success: false, error: "withdrawn");
 
+    /// <summary>A shared-state sync request of F32 tensors of 1 KiB each.</summary>
+    public static ControlMessage SyncRequest(ulong revision, params (string Key, ulong Hash)[] tensors)
+    {
+        var request = new SharedStateSyncRequest { Revision = revision };
+        request.Tensors.AddRange(tensors.Select(t => new SharedStateTensorInfo { Key = t.Key, DataType = DataType.F32, ByteLength = 1024, Hash = t.Hash }));
+        return new() { SharedStateSyncRequest = request };
+    }
+
     public static ControlMessage Goodbye() => new() { Goodbye = new Goodbye() };
 }

@@ -5,9 +5,11 @@ namespace Pccl.Tests.Master.Support;
 
 /// <summary>
 /// Plays 3-6 peers against the master at random: mostly moves a well-behaved peer could make next, sometimes
-/// illegal or stale ones, joins, goodbyes and lost connections. Records each step so a failure can be replayed.
+/// illegal or stale ones, joins, goodbyes and lost connections; given a <paramref name="tick"/>, also lets time pass
+/// (up to two ticks at once) and opens connections that never register, so deadlines fire. Records each step so a
+/// failure can be replayed.
 /// </summary>
-internal sealed class RandomPeers(MasterScenario scenario, int seed, int maxPeers)
+internal sealed class RandomPeers(MasterScenario scenario, int seed, int maxPeers, TimeSpan? tick = null)
 {
     private static readonly uint[] Tags = [1, 2, 3];
     private readonly Random _random = new(seed);
@@ -34,6 +36,18 @@ internal sealed class RandomPeers(MasterScenario scenario, int seed, int maxPeer
         else if (roll < 0.30)
         {
             Do(Pick(live), "anything", p => scenario.Send(p, AnyMessage(p)));
+        }
+        else if (tick is { } t && roll < 0.40)
+        {
+            var elapsed = t * _random.Next(1, 3);
+            Trace.Add($"advance {elapsed.TotalMilliseconds:0} ms");
+            scenario.Advance(elapsed);
+        }
+        else if (tick is not null && roll < 0.42)
+        {
+            var name = $"idle{_named++}";
+            Trace.Add($"open {name} without registering");
+            scenario.Open(name);
         }
         else
         {

@@ -4,9 +4,15 @@ namespace Pccl.Master.Core.SharedState;
 /// One shared-state synchronisation of a peer group: first gathering every member's request, then, once the election
 /// produced a plan, waiting until every receiver reports its dirty tensors in.
 /// </summary>
-internal sealed class SharedStateRound(uint group)
+internal sealed class SharedStateRound(uint group, TimeSpan gatheringSince)
 {
     public uint Group { get; } = group;
+
+    /// <summary>When the first member's request arrived.</summary>
+    public TimeSpan GatheringSince { get; } = gatheringSince;
+
+    /// <summary>When the plan went out.</summary>
+    public TimeSpan RunningSince { get; set; }
 
     /// <summary>Requests gathered so far, by peer id.</summary>
     public SortedDictionary<ulong, SharedStatePeerReport> Requests { get; } = [];

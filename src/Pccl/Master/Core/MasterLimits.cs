@@ -1,0 +1,47 @@
+namespace Pccl.Master.Core;
+
+/// <summary>
+/// The deadlines and bounds the core enforces. Deadlines are measured against the time that <see cref="Tick"/> events
+/// bring; each one names the configuration key that tunes it, so a kicked peer's message says what to raise.
+/// </summary>
+internal sealed record MasterLimits
+{
+    /// <summary>The defaults, as <see cref="MasterOptions"/> has them.</summary>
+    public static MasterLimits Default { get; } = new();
+
+    /// <summary>A handshaken connection must register within this.</summary>
+    public TimeSpan RegistrationTimeout { get; init; } = MasterOptions.Default.RegistrationTimeout;
+
+    /// <summary>Once one member voted or started a collective or shared-state sync, the others must follow within this.</summary>
+    public TimeSpan VoteTimeout { get; init; } = MasterOptions.Default.VoteTimeout;
+
+    /// <summary>Every participant of a topology update must report its ring connections within this.</summary>
+    public TimeSpan TopologyTimeout { get; init; } = MasterOptions.Default.TopologyTimeout;
+
+    /// <summary>Every receiver of a shared-state sync must report its transfer done within this.</summary>
+    public TimeSpan SharedStateTimeout { get; init; } = MasterOptions.Default.SharedStateTimeout;
+
+    /// <summary>Most registered peers (auth.max_peers); 0 means no limit.</summary>
+    public int MaxPeers { get; init; }
+
+    /// <summary>Most collective tags one peer may have gathering or running at once.</summary>
+    public int MaxTagsInFlightPerPeer { get; init; } = 1024;
+
+    /// <summary>Longest region label (network.region), in characters.</summary>
+    public int MaxRegionLength { get; init; } = 128;
+
+    /// <summary>Most tensors in one shared-state sync request.</summary>
+    public int MaxSharedStateTensors { get; init; } = 65_536;
+
+    /// <summary>Longest shared-state key, in characters.</summary>
+    public int MaxSharedStateKeyLength { get; init; } = 1024;
+
+    public static MasterLimits From(MasterOptions options) => new()
+    {
+        RegistrationTimeout = options.RegistrationTimeout,
+        VoteTimeout = options.VoteTimeout,
+        TopologyTimeout = options.TopologyTimeout,
+        SharedStateTimeout = options.SharedStateTimeout,
+        MaxPeers = options.Auth.MaxPeers,
+    };
+}
