@@ -42,8 +42,12 @@ internal sealed class HeartbeatSender : IDisposable
         _onRtt = onRtt;
         _mac = mac;
         _time = time;
+        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _thread = new Thread(Run) { IsBackground = true, Name = $"pccl heartbeat sender (peer {session.PeerId})" };
     }
+
+    /// <summary>The local UDP port pings leave from and answers arrive on.</summary>
+    public int Port { get; }
 
     /// <summary>Round-trip times measured so far.</summary>
     public RttEstimate Rtt { get; } = new();
