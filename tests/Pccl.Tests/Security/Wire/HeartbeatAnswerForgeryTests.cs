@@ -65,36 +65,43 @@ public sealed class HeartbeatAnswerForgeryTests
         return rounds;
     }
 
-    private static async Task<List<Communicator>> ConnectAnsweredAsync(MasterNode master, CancellationToken ct)
+    /// <summary>
+    /// A master and two peers, each with an answered heartbeat (so sequence 1 is old); runs <paramref name="test"/> with
+    /// the master, the peers and the attacked first peer's drop counts, none so far.
+    /// </summary>
+    private static async Task WithAnsweredPeersAsync(Func<MasterNode, List<Communicator>, HeartbeatDropCounts, CancellationToken, Task> test)
     {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await SecureRun.StartMasterAsync(null, SecureRun.Auth(Secret), ct);
         var peers = await SecureRun.ConnectWorldAsync(PeerOptions(master), 2, ct);
-        var clock = Stopwatch.StartNew();
-        // sequence 1 must have been answered for its replay to be old
-        while (peers.Any(p => p.HeartbeatRtt is null))
+        try
         {
-            Assert.True(clock.Elapsed < SecureRun.Patience, "no heartbeat was ever answered");
-            await Task.Delay(10, ct);
-        }
+            var clock = Stopwatch.StartNew();
+            while (peers.Any(p => p.HeartbeatRtt is null))
+            {
+                Assert.True(clock.Elapsed < SecureRun.Patience, "no heartbeat was ever answered");
+                await Task.Delay(10, ct);
+            }
 
-        return peers;
+            var drops = peers[0].HeartbeatDropsForTest!;
+            Assert.Equal(0, drops.Total);
+            await test(master, peers, drops, ct);
+        }
+        finally
+        {
+            await SecureRun.DisposeAllAsync(peers);
+        }
     }
 
     private static string Describe(HeartbeatDropCounts d) =>
         $"bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, unknown {d[HeartbeatDrop.UnknownSession]}, total {d.Total}";
 
     [Fact]
-    public async Task ForgedReplayedAndFarFutureAnswersAreDroppedAndCountedWhileTheMasterStaysAlive()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var master = await SecureRun.StartMasterAsync(null, SecureRun.Auth(Secret), ct);
-        var peers = await ConnectAnsweredAsync(master, ct);
-        try
+    public Task ForgedReplayedAndFarFutureAnswersAreDroppedAndCountedWhileTheMasterStaysAlive() =>
+        WithAnsweredPeersAsync(async (_, peers, drops, ct) =>
         {
-            var victim = peers[0];
-            var drops = victim.HeartbeatDropsForTest!;
-            Assert.Equal(0, drops.Total);
             using var attack = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var answers = SendAnswersAsync(victim, attack.Token);
+            var answers = SendAnswersAsync(peers[0], attack.Token);
 
             // Long enough that one accepted far-future answer would have turned every real answer stale for a timeout.
             await Task.Delay(Timeout * 3, ct);
@@ -115,27 +122,16 @@ public sealed class HeartbeatAnswerForgeryTests
             Assert.Equal(3L * rounds, drops.Total);
             // still in the run: the all-reduce goes through the master
             await SecureRun.AllReduceOnceAsync(peers, 1000, ct);
-        }
-        finally
-        {
-            await SecureRun.DisposeAllAsync(peers);
-        }
-    }
+        });
 
     [Fact]
-    public async Task APeerDetectsAHungMasterWithinTheTimeoutWhileForgedAnswersKeepArriving()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var master = await SecureRun.StartMasterAsync(null, SecureRun.Auth(Secret), ct);
-        var peers = await ConnectAnsweredAsync(master, ct);
-        try
+    public Task APeerDetectsAHungMasterWithinTheTimeoutWhileForgedAnswersKeepArriving() =>
+        WithAnsweredPeersAsync(async (master, peers, drops, ct) =>
         {
-            var victim = peers[0];
-            var drops = victim.HeartbeatDropsForTest!;
             // A vote the other peer never joins: it waits on the master until the heartbeats say the master is gone.
-            var pending = victim.UpdateTopologyAsync(ct);
+            var pending = peers[0].UpdateTopologyAsync(ct);
             using var attack = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var answers = SendAnswersAsync(victim, attack.Token);
+            var answers = SendAnswersAsync(peers[0], attack.Token);
             var clock = Stopwatch.StartNew();
             while (drops.Total == 0)
             {
@@ -160,10 +156,5 @@ public sealed class HeartbeatAnswerForgeryTests
             Assert.InRange(detected, Timeout - Interval - AnswerDelay, Timeout + SchedulingSlack);
             Assert.True(drops[HeartbeatDrop.BadMac] > badMac && drops[HeartbeatDrop.Stale] > stale,
                 $"forged answers stopped arriving during the silence: before the hang bad MAC {badMac}, stale {stale}; after: {Describe(drops)}");
-        }
-        finally
-        {
-            await SecureRun.DisposeAllAsync(peers);
-        }
-    }
+        });
 }
