@@ -63,6 +63,9 @@ public sealed partial class Communicator
     /// <summary>The local UDP port this peer's heartbeat answers arrive on; for tests that forge answers.</summary>
     internal int? HeartbeatPortForTest => _heartbeats?.Port;
 
+    /// <summary>The sequence number of this peer's latest heartbeat; for tests that forge answers to it.</summary>
+    internal ulong? LatestHeartbeatForTest => _heartbeats?.PingsSent;
+
     /// <summary>Heartbeat answers this peer dropped so far, by reason; for tests.</summary>
     internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
 

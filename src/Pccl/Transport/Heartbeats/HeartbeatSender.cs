@@ -55,6 +55,9 @@ internal sealed class HeartbeatSender : IDisposable
     /// <summary>Datagrams ignored so far, by reason.</summary>
     public HeartbeatDropCounts Drops { get; } = new();
 
+    /// <summary>Pings sent so far: the sequence number of the latest.</summary>
+    public ulong PingsSent => Volatile.Read(ref _sent);
+
     /// <summary>Pongs taken so far.</summary>
     public long PongsReceived => Interlocked.Read(ref _answered);
 

@@ -33,9 +33,10 @@ public sealed class HeartbeatAnswerForgeryTests
         SecureRun.Peer(master, null, SecureRun.Auth(Secret)) with { HeartbeatInterval = Interval, HeartbeatTimeout = Timeout };
 
     /// <summary>
-    /// Every 10 ms until cancelled, three answers to <paramref name="victim"/>'s heartbeat socket: one with a wrong MAC,
-    /// one correctly signed for sequence 1 (answered long ago: what a recorded answer sent again carries), and one
-    /// correctly signed far ahead of any ping sent. Returns how many rounds went out.
+    /// Every 10 ms until cancelled, three answers to <paramref name="victim"/>'s heartbeat socket: one with a wrong MAC
+    /// for its latest ping (which the peer would take if it did not check the MAC), one correctly signed for sequence 1
+    /// (answered long ago: what a recorded answer sent again carries), and one correctly signed far ahead of any ping
+    /// sent. Returns how many rounds went out.
     /// </summary>
     private static async Task<int> SendAnswersAsync(Communicator victim, CancellationToken stop)
     {
@@ -45,7 +46,7 @@ public sealed class HeartbeatAnswerForgeryTests
         var rounds = 0;
         while (!stop.IsCancellationRequested)
         {
-            foreach (var (sequence, mac) in new (ulong, IHeartbeatMac)[] { (2, Forger), (1, Signer), (1UL << 40, Signer) })
+            foreach (var (sequence, mac) in new (ulong, IHeartbeatMac)[] { (victim.LatestHeartbeatForTest!.Value, Forger), (1, Signer), (1UL << 40, Signer) })
             {
                 var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.HeartbeatTokenForTest!.Value, sequence, Stopwatch.GetTimestamp());
                 await socket.SendToAsync(buffer.AsMemory(0, pong.Write(buffer, mac)), SocketFlags.None, target, CancellationToken.None);
