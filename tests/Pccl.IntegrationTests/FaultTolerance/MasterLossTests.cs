@@ -9,8 +9,8 @@ namespace Pccl.IntegrationTests.FaultTolerance;
 /// <summary>
 /// A real master process that dies or hangs under training workers, timed from the signal to each worker noticing (its
 /// warning line) and exiting with <c>MasterLost</c> (workers run with <c>fault_tolerance.master_reconnect_timeout_ms</c>
-/// 0, so they exit with the library's error instead of reconnecting). Defaults: heartbeat interval I = 100 ms, timeout
-/// T = 500 ms (docs/timeouts.md).
+/// 0, so they exit with the library's error instead of reconnecting). The workers' heartbeats run at the defaults unless
+/// a test says otherwise: interval I = 100 ms, timeout T = 500 ms (docs/timeouts.md).
 /// </summary>
 public class MasterLossTests
 {
@@ -32,14 +32,15 @@ public class MasterLossTests
     [Fact]
     public async Task WhenTheMasterIsKilledEveryPeerFailsFastWithMasterLost()
     {
-        await using var run = await StartAsync();
-        var workers = await StartTrainingAsync(run);
+        await using var run = await StartMasterAsync();
+        // The workers' own heartbeat check waits 5 s here, so only the closed connection can make them notice in time:
+        // with the default T a worker starved of CPU before the kill can let that check fire first.
+        var workers = await StartTrainingAsync(run, heartbeatTimeoutMs: 5000);
 
         var seen = await SignalAndWatchAsync(run, PosixSignals.Kill, workers, "lost the master");
 
         // The OS closes a killed process's sockets, so each worker's control connection ends one loopback round trip
-        // later; everything beyond that is scheduling. The bound stays under T, so a worker that only noticed through
-        // its heartbeat check fails it.
+        // later; everything beyond that is scheduling.
         foreach (var (w, noticed, exited) in seen)
         {
             Report($"SIGKILL: {w.Name} noticed after {noticed.TotalMilliseconds:0} ms, exited after {exited.TotalMilliseconds:0} ms");
@@ -53,7 +54,7 @@ public class MasterLossTests
     [Fact]
     public async Task WhenTheMasterHangsEveryPeerFailsWithMasterLostWithinTheHeartbeatTimeout()
     {
-        await using var run = await StartAsync();
+        await using var run = await StartMasterAsync();
         var workers = await StartTrainingAsync(run);
 
         try
@@ -76,9 +77,15 @@ public class MasterLossTests
         }
     }
 
-    private static async Task<PcclProcess[]> StartTrainingAsync(FaultRun run)
+    /// <summary>
+    /// A master that gives workers 5 s of silence before removing them: these tests watch the workers' side, and a worker
+    /// starting up on a starved machine can miss the default 500 ms and be removed before the test begins.
+    /// </summary>
+    private static Task<FaultRun> StartMasterAsync() => StartAsync(heartbeatTimeoutMs: 5000);
+
+    private static async Task<PcclProcess[]> StartTrainingAsync(FaultRun run, int? heartbeatTimeoutMs = null)
     {
-        PcclProcess[] workers = [run.StartWorker("w1", reconnectMs: 0), run.StartWorker("w2", reconnectMs: 0)];
+        PcclProcess[] workers = [.. new[] { "w1", "w2" }.Select(name => run.StartWorker(name, reconnectMs: 0, heartbeatTimeoutMs: heartbeatTimeoutMs))];
         await run.WaitUntilAsync(() => workers.All(w => Steps(w).Count >= 2), "two workers training");
         return workers;
     }
