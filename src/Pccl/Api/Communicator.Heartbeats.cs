@@ -60,6 +60,15 @@ public sealed partial class Communicator
     /// <summary>This peer's heartbeat session token (from its registration); for tests that forge heartbeats.</summary>
     internal ulong? HeartbeatTokenForTest { get; private set; }
 
+    /// <summary>The local UDP port this peer's heartbeat answers arrive on; for tests that forge answers.</summary>
+    internal int? HeartbeatPortForTest => _heartbeats?.Port;
+
+    /// <summary>The sequence number of this peer's latest heartbeat; for tests that forge answers to it.</summary>
+    internal ulong? LatestHeartbeatForTest => _heartbeats?.PingsSent;
+
+    /// <summary>Heartbeat answers this peer dropped so far, by reason; for tests.</summary>
+    internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
+
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
     internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();
 }

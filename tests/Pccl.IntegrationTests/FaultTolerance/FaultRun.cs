@@ -26,16 +26,24 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public IReadOnlyList<PcclProcess> All => _processes;
 
-    public static async Task<FaultRun> StartAsync()
+    /// <param name="heartbeatTimeoutMs">network.heartbeat_timeout_ms of the master (the workers keep the default).</param>
+    public static async Task<FaultRun> StartAsync(int? heartbeatTimeoutMs = null)
     {
         var port = FreePort.Tcp();
         var run = new FaultRun(port);
-        run._processes.Add(await PcclProcess.StartMasterAsync(port));
+        var env = new Dictionary<string, string>();
+        if (heartbeatTimeoutMs is { } timeout)
+        {
+            env["PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS"] = timeout.ToString(CultureInfo.InvariantCulture);
+        }
+
+        run._processes.Add(await PcclProcess.StartMasterAsync(port, env));
         return run;
     }
 
     /// <param name="reconnectMs">fault_tolerance.master_reconnect_timeout_ms; 0 makes a worker exit when it loses the master.</param>
-    public PcclProcess StartWorker(string name, string? fault = null, int? reconnectMs = null)
+    /// <param name="heartbeatTimeoutMs">network.heartbeat_timeout_ms of the worker (the master keeps the default).</param>
+    public PcclProcess StartWorker(string name, string? fault = null, int? reconnectMs = null, int? heartbeatTimeoutMs = null)
     {
         var env = new Dictionary<string, string>
         {
@@ -45,6 +53,11 @@ internal sealed class FaultRun : IAsyncDisposable
         if (reconnectMs is { } ms)
         {
             env["PCCL_FAULT_TOLERANCE_MASTER_RECONNECT_TIMEOUT_MS"] = ms.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (heartbeatTimeoutMs is { } timeout)
+        {
+            env["PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS"] = timeout.ToString(CultureInfo.InvariantCulture);
         }
 
         if (fault is not null)

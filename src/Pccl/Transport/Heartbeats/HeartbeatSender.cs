@@ -42,14 +42,21 @@ internal sealed class HeartbeatSender : IDisposable
         _onRtt = onRtt;
         _mac = mac;
         _time = time;
+        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _thread = new Thread(Run) { IsBackground = true, Name = $"pccl heartbeat sender (peer {session.PeerId})" };
     }
+
+    /// <summary>The local UDP port pings leave from and answers arrive on.</summary>
+    public int Port { get; }
 
     /// <summary>Round-trip times measured so far.</summary>
     public RttEstimate Rtt { get; } = new();
 
     /// <summary>Datagrams ignored so far, by reason.</summary>
     public HeartbeatDropCounts Drops { get; } = new();
+
+    /// <summary>Pings sent so far: the sequence number of the latest.</summary>
+    public ulong PingsSent => Volatile.Read(ref _sent);
 
     /// <summary>Pongs taken so far.</summary>
     public long PongsReceived => Interlocked.Read(ref _answered);
