@@ -107,6 +107,7 @@ public sealed partial class Communicator
             }
 
             Restore(send, backup, bytes.Memory);
+            FaultInjector?.AllReduceFailed(options.Tag, FailureOf(call, e, ct));
             if (ct.IsCancellationRequested)
             {
                 throw;
@@ -174,7 +175,13 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket);
+            var faultSite = FaultSiteFor(start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
+                ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
+                : RingAllReduce.BytesToReceive(layout, rank));
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket)
+            {
+                FaultSite = faultSite,
+            };
             IAllReduceSchedule schedule;
             if (algorithm == AllReduceAlgorithm.HalvingDoubling)
             {
@@ -192,7 +199,11 @@ public sealed partial class Communicator
                 schedule = new RingAllReduce(layout, wire, transfer);
             }
 
-            RingStartedForTest?.Invoke(start.Sequence);
+            if (faultSite is not null)
+            {
+                FaultInjector!.RingStarted(faultSite);
+            }
+
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
             return (schedule, algorithm);
