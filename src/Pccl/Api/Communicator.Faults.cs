@@ -7,10 +7,7 @@ public sealed partial class Communicator
     /// <summary>Consulted at the named fault points of this peer's operations (<see cref="IFaultInjector"/>); null in production.</summary>
     internal IFaultInjector? FaultInjector { get; set; }
 
-    /// <summary>The fault site of one all-reduce, or null without an injector.</summary>
-    private RingFaultSite? FaultSiteFor(ulong sequence, long bytesToMove) =>
-        FaultInjector is { } injector ? new RingFaultSite(injector, sequence, bytesToMove, BreakRingLinksAsync) : null;
-
+    /// <summary>Closes every ring connection of this peer (its master connection stays up); offered to an injector through <see cref="RingFaultSite"/>.</summary>
     private async ValueTask BreakRingLinksAsync()
     {
         if (_lanes is not { } lanes)
