@@ -12,4 +12,5 @@ internal sealed record AttemptReport(
     [property: JsonPropertyName("input_key")] ulong InputKey,
     [property: JsonPropertyName("buffer_hash")] string BufferHash,
     [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("reason")] string Reason,
     [property: JsonPropertyName("t_ns")] long TimeNs);

@@ -136,7 +136,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             return;
         }
 
-        Print(new AttemptReport(Volatile.Read(ref _step), communicator.PeerId, Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), at),
+        Print(new AttemptReport(Volatile.Read(ref _step), communicator.PeerId, Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), failure.Message, at),
             StepReportJson.Default.AttemptReport);
     }
 

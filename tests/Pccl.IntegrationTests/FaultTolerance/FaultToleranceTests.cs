@@ -74,10 +74,15 @@ public class FaultToleranceTests
             const double SlackMs = 150;
             const double Earliest = HeartbeatTimeoutMs - HeartbeatIntervalMs - SlackMs;
             const double Latest = HeartbeatTimeoutMs + (HeartbeatIntervalMs / 2) + SlackMs;
-            var detectedMs = (Time(After(FailedAttempts(w), stoppedAt).First()) - stoppedAt) / 1e6;
-            TestContext.Current.TestOutputHelper?.WriteLine($"{w.Name} noticed the stopped peer after {detectedMs:0} ms");
+            var noticed = After(FailedAttempts(w), stoppedAt).First();
+            var detectedMs = (Time(noticed) - stoppedAt) / 1e6;
+            // the master's own reading of the silence when it removed the peer, carried in the abort's reason
+            var silenceMs = SilenceAtRemovalMs(noticed);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{w.Name} noticed the stopped peer after {detectedMs:0} ms; the master removed it after {silenceMs} ms of silence");
+            Assert.InRange(silenceMs, HeartbeatTimeoutMs, HeartbeatTimeoutMs + (HeartbeatIntervalMs / 2) + SlackMs);
             Assert.True(detectedMs is >= Earliest and <= Latest,
-                $"{w.Name} noticed the stopped peer {detectedMs:0} ms after the stop, outside {Earliest}-{Latest} ms (load average {File.ReadAllText("/proc/loadavg").Trim()})");
+                $"{w.Name} noticed the stopped peer {detectedMs:0} ms after the stop (the master removed it after {silenceMs} ms of silence), " +
+                $"outside {Earliest}-{Latest} ms (load average {File.ReadAllText("/proc/loadavg").Trim()})");
         }
 
         Assert.False(frozen.HasExited);
@@ -163,6 +168,15 @@ public class FaultToleranceTests
         Assert.InRange(moved, (total + 2) / 3, (total / 3) + MaxPieceBytes);
         Assert.True(moved < total, $"{worker.Name} fired after its data had all moved: {fault}");
         return fault;
+    }
+
+    /// <summary>The silence the master measured when it removed a hung peer ("no heartbeat for N ms" in the abort's reason).</summary>
+    private static int SilenceAtRemovalMs(System.Text.Json.JsonElement attempt)
+    {
+        var reason = attempt.GetProperty("reason").GetString()!;
+        var match = System.Text.RegularExpressions.Regex.Match(reason, "no heartbeat for ([0-9]+) ms");
+        Assert.True(match.Success, $"the failure does not come from the master's heartbeat check: {reason}");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Every survivor had a failed attempt after the fault, and after each its buffer held its input again.</summary>
