@@ -32,7 +32,7 @@ public class FaultToleranceTests
         PcclProcess[] survivors = [w1, w2];
         await run.WaitUntilAsync(() => survivors.All(w => After(Steps(w), killedAt).Count() >= 2), "survivors complete steps after the kill");
 
-        var left = survivors.Select(w => PeerId(Steps(w)[0])).Order().ToList();
+        var left = survivors.Select(w => PeerId(After(Steps(w), killedAt).First())).Order().ToList();
         foreach (var w in survivors)
         {
             var recovered = After(Steps(w), killedAt).First();
@@ -112,11 +112,12 @@ public class FaultToleranceTests
         var brokeAt = Time(AssertFiredAtAThird(breaker));
         await run.WaitUntilAsync(() => workers.All(w => After(Steps(w), brokeAt).Count() >= 2), "all three retry and go on");
 
-        var everyone = workers.Select(w => PeerId(Steps(w)[0])).Order().ToList();
+        var everyone = workers.Select(w => PeerId(After(Steps(w), brokeAt).First())).Order().ToList();
         foreach (var w in workers)
         {
             var retried = After(Steps(w), brokeAt).First();
             Assert.True(Retries(retried) >= 1, $"{w.Name} did not retry: {retried}");
+            Assert.Equal(3, World(retried));
             Assert.Equal(everyone, ContributionAudit.Peers(retried).Order()); // nobody was removed: the master connections stayed up
             AssertRestoredAfterTheFault(run, w, brokeAt);
             Assert.False(w.HasExited);
