@@ -42,14 +42,20 @@ internal sealed class FaultRun : IAsyncDisposable
     }
 
     /// <param name="fault">The <c>--inject-fault</c> spec (e.g. <c>kill@3:1/3</c>), or null.</param>
+    /// <param name="reconnectMs">fault_tolerance.master_reconnect_timeout_ms; 0 makes a worker exit when it loses the master.</param>
     /// <param name="environment">Extra environment variables.</param>
-    public PcclProcess StartWorker(string name, string? fault = null, IReadOnlyDictionary<string, string>? environment = null)
+    public PcclProcess StartWorker(string name, string? fault = null, int? reconnectMs = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["PCCL_NETWORK_P2P_PORT_RANGE"] = _range,
             ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
         };
+        if (reconnectMs is { } ms)
+        {
+            env["PCCL_FAULT_TOLERANCE_MASTER_RECONNECT_TIMEOUT_MS"] = ms.ToString(CultureInfo.InvariantCulture);
+        }
+
         string[] inject = fault is null ? [] : ["--inject-fault", fault];
         var worker = PcclProcess.Start(name,
             ["worker", "--master", $"127.0.0.1:{Port}", "--json", "--report-attempts", "--elements", Elements.ToString(CultureInfo.InvariantCulture),
