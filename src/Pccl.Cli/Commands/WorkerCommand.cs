@@ -9,6 +9,9 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl worker</c>: joins a run and executes the reference training loop.</summary>
 internal static class WorkerCommand
 {
+    /// <summary>Not honoured: a worker that finds it set warns and injects nothing (faults come only from <c>--inject-fault</c>).</summary>
+    private const string IgnoredFaultVariable = "PCCL_TEST_FAULT";
+
     public static Command Create()
     {
         var config = CliOptions.Config();
@@ -18,14 +21,15 @@ internal static class WorkerCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object per completed step on stdout" };
         var elements = new Option<int>("--elements") { Description = "float32 elements all-reduced per step", DefaultValueFactory = _ => 1 << 20 };
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "pause after each step", DefaultValueFactory = _ => 0 };
-        var verify = new Option<bool>("--verify") { Description = "(tests) same known values on every peer; check each sum exactly and the buffer restore after a failure", Hidden = true };
+        var injectFault = new Option<string?>("--inject-fault") { Description = $"(tests) inject a fault into this worker: {FaultPlan.Format}", Hidden = true };
+        var reportAttempts = new Option<bool>("--report-attempts") { Description = "(tests) print a JSON line with the buffer's hash after every failed all-reduce attempt", Hidden = true };
         var logLevel = CliOptions.LogLevel();
         var logFile = CliOptions.LogFile();
         var metrics = CliOptions.Metrics();
         var metricsPort = CliOptions.MetricsPort();
         var command = new Command("worker", "Join a run and execute the reference training loop")
         {
-            config, master, group, steps, json, elements, stepDelay, verify, logLevel, logFile, metrics, metricsPort,
+            config, master, group, steps, json, elements, stepDelay, injectFault, reportAttempts, logLevel, logFile, metrics, metricsPort,
         };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(config),
@@ -35,7 +39,11 @@ internal static class WorkerCommand
                 .Set("logging.file", parse.GetValue(logFile))
                 .Set("metrics.enabled", parse.GetValue(metrics))
                 .Set("metrics.port", parse.GetValue(metricsPort)),
-            new WorkloadOptions { Steps = parse.GetValue(steps), Elements = parse.GetValue(elements), StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)), Verify = parse.GetValue(verify) },
+            new WorkloadOptions
+            {
+                Steps = parse.GetValue(steps), Elements = parse.GetValue(elements), StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)),
+                Fault = parse.GetValue(injectFault) is { } spec ? FaultPlan.Parse(spec) : null, ReportAttempts = parse.GetValue(reportAttempts),
+            },
             parse.GetValue(json),
             ct));
         return command;
@@ -68,6 +76,13 @@ internal static class WorkerCommand
     {
         using var context = CliContext.Create(configPath, flags.Values);
         var logger = context.LoggerFactory.CreateLogger("pccl.worker");
+        if (Environment.GetEnvironmentVariable(IgnoredFaultVariable) is { Length: > 0 } stray)
+        {
+            // a stray variable must never kill a production worker: faults are injected only through the hidden flag
+            logger.LogWarning("{Variable}={Value} is set in the environment and ignored: pccl worker injects no fault unless started with --inject-fault",
+                IgnoredFaultVariable, stray);
+        }
+
         Communicator? accepted = null;
         await using var monitoring = await Monitoring.StartAsync(context,
             () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,

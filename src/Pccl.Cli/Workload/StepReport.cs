@@ -5,8 +5,8 @@ namespace Pccl.Cli.Workload;
 /// <summary>
 /// One completed step, printed as a JSON line by <c>pccl worker --json</c>. <c>retries</c> counts the failed attempts
 /// of the step and <c>error</c> names the last one's code. <c>t_ns</c> is <see cref="MonotonicClock"/> time, comparable
-/// across processes of one host. <c>verified</c>, <c>restored</c> and <c>first_error_t_ns</c> appear only with
-/// <c>--verify</c>.
+/// across processes of one host. The worker states what it fed in and got out (<c>peers</c>, <c>input_key</c>,
+/// <c>input_hash</c>, <c>result_hash</c>), never whether the result is right: anyone can recompute that.
 /// </summary>
 internal sealed record StepReport(
     [property: JsonPropertyName("step")] int Step,
@@ -37,21 +37,10 @@ internal sealed record StepReport(
     /// <summary>When the step completed (monotonic nanoseconds).</summary>
     [JsonPropertyName("t_ns")]
     public long TimeNs { get; init; }
-
-    /// <summary>With <c>--verify</c>: every element equals the exact sum expected for the reported world size.</summary>
-    [JsonPropertyName("verified")]
-    public bool? Verified { get; init; }
-
-    /// <summary>With <c>--verify</c> after a failed attempt: the in-place buffer held the original input again.</summary>
-    [JsonPropertyName("restored")]
-    public bool? Restored { get; init; }
-
-    /// <summary>With <c>--verify</c> after a failed attempt: when the first attempt of the step failed (monotonic nanoseconds).</summary>
-    [JsonPropertyName("first_error_t_ns")]
-    public long? FirstErrorTimeNs { get; init; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StepReport))]
 [JsonSerializable(typeof(FaultReport))]
+[JsonSerializable(typeof(AttemptReport))]
 internal sealed partial class StepReportJson : JsonSerializerContext;

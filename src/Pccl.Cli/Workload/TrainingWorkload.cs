@@ -1,6 +1,5 @@
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 
 namespace Pccl.Cli.Workload;
@@ -13,20 +12,20 @@ namespace Pccl.Cli.Workload;
 internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
     private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private WorkerFaultInjector? _faults;
     private Communicator communicator = null!;
     private int _step;
-    private bool _faultAttached;
+    private ulong _inputKey;
 
     /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
     public async Task RunAsync(Communicator current, CancellationToken ct)
     {
         communicator = current;
-        if (!_faultAttached)
-        {
-            // once per process: a worker that rejoins after its own injected fault must not fire it again
-            _faultAttached = true;
-            FaultInjection.FromEnvironment()?.Attach(communicator, () => Volatile.Read(ref _step), json);
-        }
+        // one injector per process: a worker that rejoins after its own injected fault does not fire it again
+        _faults ??= options.Fault is not null || options.ReportAttempts
+            ? new WorkerFaultInjector(options.Fault, () => Volatile.Read(ref _step), () => communicator.PeerId, options.ReportAttempts ? ReportFailedAttempt : null, json)
+            : null;
+        communicator.FaultInjector = _faults;
 
         var justJoined = true;
         while (options.Steps == 0 || _step < options.Steps)
@@ -50,7 +49,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
                 continue;
             }
 
-            var report = options.Verify ? await VerifiedStepAsync(_step, ct).ConfigureAwait(false) : await StepAsync(_step, ct).ConfigureAwait(false);
+            var report = await StepAsync(_step, ct).ConfigureAwait(false);
             if (report is null)
             {
                 continue; // the world shrank below two peers or the attempts ran out: vote and wait for peers
@@ -103,6 +102,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     private async Task<StepReport?> StepAsync(int step, CancellationToken ct)
     {
         var key = model.Revision;
+        Volatile.Write(ref _inputKey, key);
         Contribution.Fill(_gradient, communicator.PeerId, key);
         var inputHash = Contribution.Hash(_gradient);
         try
@@ -124,78 +124,21 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
     }
 
-    /// <summary>
-    /// Like <see cref="StepAsync"/> but retries by hand so the buffer can be checked between attempts: after a failed
-    /// attempt it must hold the original input again, and the retry runs on it without a refill.
-    /// </summary>
-    private async Task<StepReport?> VerifiedStepAsync(int step, CancellationToken ct)
-    {
-        Fill(step, perPeer: false);
-        var retries = 0;
-        bool? restored = null;
-        long? firstError = null;
-        string? lastError = null;
-        while (true)
-        {
-            try
-            {
-                var info = await communicator.AllReduceAsync(_gradient.AsMemory(), AllReduceOptions.Default, ct).ConfigureAwait(false);
-                return new StepReport(step, info.WorldSize, communicator.PeerId, info.Sequence, info.Duration.TotalMilliseconds, ResultHash(), retries, lastError, 0, "", 0, 0)
-                {
-                    TimeNs = MonotonicClock.NowNs(),
-                    Verified = HoldsSum(info.WorldSize),
-                    Restored = restored,
-                    FirstErrorTimeNs = firstError,
-                };
-            }
-            catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
-            {
-                firstError ??= MonotonicClock.NowNs();
-                restored = (restored ?? true) && HoldsSum(1);
-                lastError = Telemetry.MetricTags.CodeName(e.Code);
-                retries++;
-                logger.LogWarning("step {Step} attempt {Attempt} failed ({Code}): {Reason}", step, retries, e.Code, e.Message);
-                if (e.Code == PcclErrorCode.TooFewPeers || communicator.GroupWorldSize < 2 || retries > communicator.Options.MaxRecoveryAttempts)
-                {
-                    return null;
-                }
-            }
-        }
-    }
-
     /// <summary>A lost master or a kick ends the run: no retry or vote can succeed on this communicator again.</summary>
     private static bool IsFatal(PcclException e) => e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked;
 
-    /// <summary>
-    /// Small multiples of 1/8 so any summation order is exact. Per peer: deterministic data that differs between peers
-    /// and steps; otherwise every peer holds the same values at every step (peers count steps from when they joined),
-    /// so the exact sum is the world size times them.
-    /// </summary>
-    private void Fill(int step, bool perPeer)
+    /// <summary>Facts about a failed attempt, for a test to judge: what the restored buffer holds, and when.</summary>
+    private void ReportFailedAttempt(PcclException failure)
     {
-        var seed = perPeer ? (int)(communicator.PeerId * 7 + (ulong)step * 13) : 0;
-        for (var i = 0; i < _gradient.Length; i++)
+        var at = MonotonicClock.NowNs();
+        if (json is null)
         {
-            _gradient[i] = Value(seed, i);
-        }
-    }
-
-    private bool HoldsSum(int worldSize)
-    {
-        for (var i = 0; i < _gradient.Length; i++)
-        {
-            if (_gradient[i] != worldSize * Value(0, i))
-            {
-                return false;
-            }
+            return;
         }
 
-        return true;
+        Print(new AttemptReport(Volatile.Read(ref _step), communicator.PeerId, Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), failure.Message, at),
+            StepReportJson.Default.AttemptReport);
     }
-
-    private static float Value(int seed, int i) => ((seed + i) % 101) / 8f;
-
-    private string ResultHash() => Convert.ToHexStringLower(XxHash3.Hash(MemoryMarshal.AsBytes(_gradient.AsSpan())));
 
     private void Report(StepReport report)
     {
@@ -205,7 +148,12 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             return;
         }
 
-        json.WriteLine(JsonSerializer.Serialize(report, StepReportJson.Default.StepReport));
+        Print(report, StepReportJson.Default.StepReport);
+    }
+
+    private void Print<TLine>(TLine line, JsonTypeInfo<TLine> type)
+    {
+        json!.WriteLine(JsonSerializer.Serialize(line, type));
         json.Flush();
     }
 }

@@ -12,9 +12,9 @@ internal sealed record WorkloadOptions
     /// <summary>Pause after each step (to make a demo watchable).</summary>
     public TimeSpan StepDelay { get; init; }
 
-    /// <summary>
-    /// Fill every peer's buffer with the same known values and check each result exactly (world size × value), and
-    /// after a failed attempt check the in-place buffer was restored; for fault-tolerance tests.
-    /// </summary>
-    public bool Verify { get; init; }
+    /// <summary>A fault to inject into this worker (<c>--inject-fault</c>, tests only); null for none.</summary>
+    public FaultPlan? Fault { get; init; }
+
+    /// <summary>Print a line (<see cref="AttemptReport"/>) after every failed all-reduce attempt (<c>--report-attempts</c>, tests only).</summary>
+    public bool ReportAttempts { get; init; }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pccl.Operations;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
+using Pccl.Operations.Faults;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -105,6 +106,7 @@ public sealed partial class Communicator
             }
 
             Restore(send, backup, bytes.Memory);
+            FaultInjector?.AllReduceFailed(options.Tag, FailureOf(call, e, ct));
             if (ct.IsCancellationRequested)
             {
                 throw;
@@ -172,7 +174,14 @@ public sealed partial class Communicator
             var nextPeer = _world.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await _lanes!.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await _lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket);
+            var faults = FaultInjector;
+            var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
+                ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
+                : RingAllReduce.BytesToReceive(layout, rank), BreakRingLinksAsync);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket)
+            {
+                FaultSite = faultSite,
+            };
             IAllReduceSchedule schedule;
             if (algorithm == AllReduceAlgorithm.HalvingDoubling)
             {
@@ -190,7 +199,8 @@ public sealed partial class Communicator
                 schedule = new RingAllReduce(layout, wire, transfer);
             }
 
-            RingStartedForTest?.Invoke(start.Sequence);
+            faults?.RingStarted(faultSite!);
+
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
             return (schedule, algorithm);

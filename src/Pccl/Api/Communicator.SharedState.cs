@@ -14,9 +14,6 @@ public sealed partial class Communicator
     private volatile SharedStateCall? _stateSync;
     private int _stateSyncBusy;
 
-    /// <summary>Test hook: awaited by this peer before it sends each shared-state block to a receiver.</summary>
-    internal Func<CancellationToken, ValueTask>? BeforeStateBlockSent { get; set; }
-
     /// <summary>
     /// Synchronises <paramref name="state"/> with every peer of this group (as PCCL's pcclSynchronizeSharedState). Each
     /// peer sends the master only hashes; the master elects the revision and the content per key; peers that are outdated
@@ -209,7 +206,7 @@ public sealed partial class Communicator
             var source = await _stateServing.WaitAsync(connection.Hello.Sequence, _options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
             if (source is not null)
             {
-                await StateBlockServer.ServeAsync(connection.Stream, source, connection.Hello.PeerId, connection.Hello.Sequence, BeforeStateBlockSent, source.Retired)
+                await StateBlockServer.ServeAsync(connection.Stream, source, connection.Hello.PeerId, connection.Hello.Sequence, FaultInjector, source.Retired)
                     .ConfigureAwait(false);
             }
         }

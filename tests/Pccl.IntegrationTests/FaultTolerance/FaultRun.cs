@@ -5,32 +5,40 @@ using Pccl.IntegrationTests.Support;
 namespace Pccl.IntegrationTests.FaultTolerance;
 
 /// <summary>
-/// A master process and <c>pccl worker --verify</c> processes on loopback, where a worker may inject a fault into itself
-/// mid all-reduce (<c>PCCL_TEST_FAULT</c>), and readers for the step and fault lines they print.
+/// A master process and <c>pccl worker --report-attempts</c> processes on loopback, where a worker may inject a fault into
+/// itself mid all-reduce (<c>--inject-fault</c>), and readers for the step, failed-attempt and fault lines they print.
 /// </summary>
 internal sealed class FaultRun : IAsyncDisposable
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    /// <summary>8 MiB: large enough that pieces are still moving when a fault fires.</summary>
-    private const int Elements = 1 << 21;
+    /// <summary>64 MiB of float32 per all-reduce: at three peers each receives about 43 MiB in 24 pieces of at most 4 MiB, so a fault lands well inside the data.</summary>
+    public const int LargeElements = 16 << 20;
 
     private readonly List<PcclProcess> _processes = [];
     private readonly string _range = FreePort.P2PRange();
 
-    private FaultRun(int port) => Port = port;
+    private FaultRun(int port, int elements)
+    {
+        Port = port;
+        Elements = elements;
+        Audit = new ContributionAudit(elements);
+    }
 
     public int Port { get; }
 
+    public int Elements { get; }
+
+    public ContributionAudit Audit { get; }
+
     public PcclProcess Master => _processes[0];
 
-    public IReadOnlyList<PcclProcess> All => _processes;
-
+    /// <param name="elements">float32 elements each worker all-reduces per step.</param>
     /// <param name="heartbeatTimeoutMs">network.heartbeat_timeout_ms of the master (the workers keep the default).</param>
-    public static async Task<FaultRun> StartAsync(int? heartbeatTimeoutMs = null)
+    public static async Task<FaultRun> StartAsync(int elements = LargeElements, int? heartbeatTimeoutMs = null)
     {
         var port = FreePort.Tcp();
-        var run = new FaultRun(port);
+        var run = new FaultRun(port, elements);
         var env = new Dictionary<string, string>();
         if (heartbeatTimeoutMs is { } timeout)
         {
@@ -41,11 +49,14 @@ internal sealed class FaultRun : IAsyncDisposable
         return run;
     }
 
+    /// <param name="fault">The <c>--inject-fault</c> spec (e.g. <c>kill@3:1/3</c>), or null.</param>
     /// <param name="reconnectMs">fault_tolerance.master_reconnect_timeout_ms; 0 makes a worker exit when it loses the master.</param>
     /// <param name="heartbeatTimeoutMs">network.heartbeat_timeout_ms of the worker (the master keeps the default).</param>
-    public PcclProcess StartWorker(string name, string? fault = null, int? reconnectMs = null, int? heartbeatTimeoutMs = null)
+    /// <param name="environment">Extra environment variables.</param>
+    public PcclProcess StartWorker(string name, string? fault = null, int? reconnectMs = null, int? heartbeatTimeoutMs = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["PCCL_NETWORK_P2P_PORT_RANGE"] = _range,
             ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
@@ -60,13 +71,10 @@ internal sealed class FaultRun : IAsyncDisposable
             env["PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS"] = timeout.ToString(CultureInfo.InvariantCulture);
         }
 
-        if (fault is not null)
-        {
-            env["PCCL_TEST_FAULT"] = fault;
-        }
-
+        string[] inject = fault is null ? [] : ["--inject-fault", fault];
         var worker = PcclProcess.Start(name,
-            ["worker", "--master", $"127.0.0.1:{Port}", "--json", "--verify", "--elements", Elements.ToString(CultureInfo.InvariantCulture), "--log-file", "none", "--log-level", "WARN"],
+            ["worker", "--master", $"127.0.0.1:{Port}", "--json", "--report-attempts", "--elements", Elements.ToString(CultureInfo.InvariantCulture),
+                "--log-file", "none", "--log-level", "WARN", .. inject],
             env);
         _processes.Add(worker);
         return worker;
@@ -74,21 +82,24 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public Task WaitUntilAsync(Func<bool> condition, string what) => PcclProcess.WaitUntilAsync(condition, Patience, what, [.. _processes]);
 
-    /// <summary>Completed steps (lines with a result), without the fault lines.</summary>
-    public static IReadOnlyList<JsonElement> Steps(PcclProcess p) =>
-        [.. p.Steps().Where(s => s.TryGetProperty("result_hash", out _))];
+    /// <summary>Completed steps (lines with a result).</summary>
+    public static IReadOnlyList<JsonElement> Steps(PcclProcess p) => Lines(p, "result_hash");
 
-    /// <summary>Steps completed after monotonic time <paramref name="ns"/>.</summary>
-    public static IEnumerable<JsonElement> After(PcclProcess p, long ns) => Steps(p).Where(s => s.GetProperty("t_ns").GetInt64() > ns);
+    /// <summary>Failed attempts, each printed once the library had restored the buffer.</summary>
+    public static IReadOnlyList<JsonElement> FailedAttempts(PcclProcess p) => Lines(p, "failed_attempt_step");
 
-    public static JsonElement? Fault(PcclProcess p) =>
-        p.Steps().Where(s => s.TryGetProperty("fault", out _)).Cast<JsonElement?>().FirstOrDefault();
+    /// <summary>Lines stamped after monotonic time <paramref name="ns"/>.</summary>
+    public static IEnumerable<JsonElement> After(IEnumerable<JsonElement> lines, long ns) => lines.Where(s => Time(s) > ns);
+
+    public static JsonElement? Fault(PcclProcess p) => Lines(p, "fault").Cast<JsonElement?>().FirstOrDefault();
+
+    public static long Time(JsonElement line) => line.GetProperty("t_ns").GetInt64();
+
+    public static ulong PeerId(JsonElement line) => line.GetProperty("peer_id").GetUInt64();
 
     public static int World(JsonElement step) => step.GetProperty("world_size").GetInt32();
 
     public static int Retries(JsonElement step) => step.GetProperty("retries").GetInt32();
-
-    public static bool Flag(JsonElement step, string name) => step.TryGetProperty(name, out var v) && v.GetBoolean();
 
     /// <summary>Every operation the master numbered produced one result on every peer that reported it.</summary>
     public static void AssertOneResultPerOperation(params PcclProcess[] workers)
@@ -96,6 +107,8 @@ internal sealed class FaultRun : IAsyncDisposable
         var bySequence = workers.SelectMany(Steps).GroupBy(s => s.GetProperty("seq").GetUInt64());
         Assert.All(bySequence, g => Assert.Single(g.Select(s => s.GetProperty("result_hash").GetString()).Distinct()));
     }
+
+    private static List<JsonElement> Lines(PcclProcess p, string property) => [.. p.Steps().Where(s => s.TryGetProperty(property, out _))];
 
     public async ValueTask DisposeAsync()
     {

@@ -120,7 +120,7 @@ public class SharedStateRunTests
         string[] size = ["--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         await using var master = await PcclProcess.StartMasterAsync(port);
         await using var survivor = PcclProcess.StartWorker("survivor", port, range, size);
-        await using var victim = PcclProcess.StartWorker("victim", port, range, size, new Dictionary<string, string> { ["PCCL_TEST_FAULT"] = "kill-serving@3" });
+        await using var victim = PcclProcess.StartWorker("victim", port, range, [.. size, "--inject-fault", "kill-serving@3"]);
         await PcclProcess.WaitUntilAsync(() => Revision(survivor) >= 3 && Revision(victim) >= 3, Patience, "revision 3 on both donors", master, survivor, victim);
 
         await using var joiner = PcclProcess.StartWorker("joiner", port, range, size);

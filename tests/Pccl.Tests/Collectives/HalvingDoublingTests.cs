@@ -103,14 +103,7 @@ public class HalvingDoublingTests
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(4, o => o with { RingChunkSize = 16 * 1024 }, ct);
         var breaker = cluster.Peers[1];
-        var fired = 0;
-        breaker.RingStartedForTest = _ =>
-        {
-            if (Interlocked.Exchange(ref fired, 1) == 0)
-            {
-                breaker.BreakRingLinksForTestAsync().GetAwaiter().GetResult();
-            }
-        };
+        FaultHooks.BreakRingOnce(breaker);
         const int elements = 100_003;
         var buffers = cluster.Peers.Select((_, p) => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 17)).ToArray()).ToArray();
 
@@ -128,7 +121,7 @@ public class HalvingDoublingTests
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(4, o => o with { RingChunkSize = 16 * 1024 }, ct);
         var leaver = cluster.Peers[3];
-        leaver.RingStartedForTest = _ => leaver.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        FaultHooks.LeaveAtRingStart(leaver);
         const int elements = 50_001;
         var buffers = cluster.Peers.Select((_, p) => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 13)).ToArray()).ToArray();
 

@@ -38,10 +38,13 @@ public class IdleLaneTests(TestCertificates pki)
         var peers = await Admission.ConnectWorldAsync(options, 3, ct);
         try
         {
+            Pccl.Operations.Faults.RingFaultSite? third = null;
+            peers[2].FaultInjector = new FaultHooks { OnRingStarted = site => third = site };
             await AllReduceOnEveryLaneAsync(peers, ct); // every lane has been used and is idle again
+            peers[2].FaultInjector = null;
 
             // The third peer closes its ends of every lane; its neighbours' ends stay in their lane tables, dead.
-            await peers[2].BreakRingLinksForTestAsync();
+            await third!.BreakRingLinksAsync();
 
             await AllReduceOnEveryLaneAsync(peers, ct);
         }

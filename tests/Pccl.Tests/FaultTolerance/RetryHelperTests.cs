@@ -5,7 +5,7 @@ namespace Pccl.Tests.FaultTolerance;
 
 /// <summary>
 /// The retry helpers against a real master and communicators in one process. Failures are injected with the ring-start
-/// test hook: a peer closes its ring connections (or leaves) once the operation's ring is up.
+/// fault seam (FaultHooks): a peer closes its ring connections (or leaves) once the operation's ring is up.
 /// </summary>
 public class RetryHelperTests
 {
@@ -23,19 +23,6 @@ public class RetryHelperTests
     private static Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct) =>
         Admission.ConnectWorldAsync(options, size, ct);
 
-    /// <summary>The first time a ring starts on <paramref name="peer"/>, it closes its ring connections (master link stays up).</summary>
-    private static void BreakRingOnce(Communicator peer)
-    {
-        var fired = 0;
-        peer.RingStartedForTest = _ =>
-        {
-            if (Interlocked.Exchange(ref fired, 1) == 0)
-            {
-                peer.BreakRingLinksForTestAsync().GetAwaiter().GetResult();
-            }
-        };
-    }
-
     private static float[] Filled(int peer) => [.. Enumerable.Range(0, Elements).Select(i => (float)((peer + i) % 17))];
 
     private static async Task DisposeAllAsync(IEnumerable<Communicator> peers)
@@ -52,7 +39,7 @@ public class RetryHelperTests
         var ct = TestContext.Current.CancellationToken;
         await using var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var peers = await ConnectWorldAsync(PeerOptions(master), 3, ct);
-        BreakRingOnce(peers[1]);
+        FaultHooks.BreakRingOnce(peers[1]);
         var buffers = peers.Select((_, i) => Filled(i)).ToArray();
 
         var infos = await Task.WhenAll(peers.Select((p, i) => p.AllReduceWithRetryAsync(buffers[i].AsMemory(), ct: ct))).WaitAsync(Patience, ct);
@@ -71,7 +58,7 @@ public class RetryHelperTests
         var ct = TestContext.Current.CancellationToken;
         await using var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var peers = await ConnectWorldAsync(PeerOptions(master) with { MaxRecoveryAttempts = 0 }, 2, ct);
-        BreakRingOnce(peers[0]);
+        FaultHooks.BreakRingOnce(peers[0]);
         var buffers = peers.Select((_, i) => Filled(i)).ToArray();
         var originals = buffers.Select(b => b.ToArray()).ToArray();
 
@@ -94,7 +81,7 @@ public class RetryHelperTests
         await using var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var peers = await ConnectWorldAsync(PeerOptions(master), 2, ct);
         var leaver = peers[1];
-        leaver.RingStartedForTest = _ => leaver.DisposeAsync().AsTask().GetAwaiter().GetResult(); // leaves before any data moves
+        FaultHooks.LeaveAtRingStart(leaver); // leaves before any data moves
         var buffer = Filled(0);
 
         var survivor = peers[0].AllReduceWithRetryAsync(buffer.AsMemory(), ct: ct);
@@ -114,7 +101,7 @@ public class RetryHelperTests
         var ct = TestContext.Current.CancellationToken;
         await using var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var peers = await ConnectWorldAsync(PeerOptions(master), 3, ct);
-        BreakRingOnce(peers[2]);
+        FaultHooks.BreakRingOnce(peers[2]);
         const int operations = 5;
         var buffers = peers.Select((_, p) => Enumerable.Range(0, operations).Select(op => Filled(p + op)).ToArray()).ToArray();
 

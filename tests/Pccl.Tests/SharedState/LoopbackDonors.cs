@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Pccl.Operations.SharedState;
+using Pccl.Tests.Support;
 
 namespace Pccl.Tests.SharedState;
 
@@ -65,7 +66,7 @@ internal sealed class LoopbackDonors : IAsyncDisposable
                 {
                     try
                     {
-                        await StateBlockServer.ServeAsync(server, source, ReceiverId, Sequence, hook, _stop.Token);
+                        await StateBlockServer.ServeAsync(server, source, ReceiverId, Sequence, hook is null ? null : new FaultHooks { OnStateBlockSending = hook }, _stop.Token);
                     }
                     catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
                     {

@@ -288,13 +288,16 @@ public class SharedStateSyncTests
         var victim = cluster.Peers[1];
         var victimBlocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var served = 0;
-        victim.BeforeStateBlockSent = async ct =>
+        victim.FaultInjector = new Pccl.Tests.Support.FaultHooks
         {
-            if (Interlocked.Increment(ref served) > 1)
+            OnStateBlockSending = async ct =>
             {
-                victimBlocked.TrySetResult(); // one block is out; the rest never comes
-                await Task.Delay(Timeout.Infinite, ct);
-            }
+                if (Interlocked.Increment(ref served) > 1)
+                {
+                    victimBlocked.TrySetResult(); // one block is out; the rest never comes
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            },
         };
 
         var calls = cluster.Peers.Select((p, i) => p.SyncSharedStateAsync(states[i], i == 3 ? SharedStateSyncStrategy.ReceiveOnly : SharedStateSyncStrategy.EnforcePopular, Ct)).ToArray();

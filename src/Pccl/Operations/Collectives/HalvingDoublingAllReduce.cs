@@ -37,6 +37,16 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
 
     public long BytesReceived { get; private set; }
 
+    /// <summary>
+    /// Buffer bytes position <paramref name="self"/> receives: the kept slice and its own in both reduce-scatter steps,
+    /// then the first partner's and the one across in the all-gather.
+    /// </summary>
+    public static long BytesToReceive(RingLayout layout, int self)
+    {
+        var firstPartner = self ^ 1;
+        return (2 * (layout.SliceBytes(SecondPartner(self)) + layout.SliceBytes(self))) + layout.SliceBytes(firstPartner) + layout.SliceBytes(SecondPartner(firstPartner));
+    }
+
     /// <summary>Position of the second partner of position <paramref name="p"/>: the neighbour across the other edge.</summary>
     private static int SecondPartner(int p) => p % 2 == 0 ? (p + 3) % 4 : (p + 1) % 4;
 
@@ -173,6 +183,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var piece = layout.Piece(slice, j);
         var payload = await reader.ReadPieceAsync(RingPhase.ReduceScatter, piece, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.ReduceScatter, piece, payload, ownerFinal, first.DecodeScratch);
+        first.FaultSite?.Moved(piece.Bytes);
         return piece;
     }
 
@@ -182,6 +193,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var piece = layout.Piece(slice, j);
         var payload = await reader.ReadPieceAsync(RingPhase.AllGather, piece, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.AllGather, piece, payload, ownerFinal: false, first.DecodeScratch);
+        first.FaultSite?.Moved(piece.Bytes);
         return piece;
     }
 }

@@ -17,6 +17,18 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     private int Steps => 2 * (layout.WorldSize - 1);
 
+    /// <summary>Buffer bytes rank <paramref name="rank"/> receives: every slice but its own, then every slice but its successor's.</summary>
+    public static long BytesToReceive(RingLayout layout, int rank)
+    {
+        long all = 0;
+        for (var k = 0; k < layout.WorldSize; k++)
+        {
+            all += layout.SliceBytes(k);
+        }
+
+        return layout.WorldSize < 2 ? 0 : (2 * all) - layout.SliceBytes(rank) - layout.SliceBytes(layout.Mod(rank + 1));
+    }
+
     public async Task RunAsync(CancellationToken ct)
     {
         if (layout.WorldSize < 2)
@@ -92,6 +104,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                     var piece = layout.Piece(receiveSlice, j);
                     var payload = await reader.ReadPieceAsync(phase, piece, ct).ConfigureAwait(false);
                     wire.Apply(phase, piece, payload, ownerFinal, transfer.DecodeScratch);
+                    transfer.FaultSite?.Moved(piece.Bytes);
                     if (forward is { } next)
                     {
                         sender.Post(next, piece);
@@ -120,4 +133,8 @@ internal sealed record RingTransfer(
     Memory<byte> ReceiveScratch,
     Memory<byte> DecodeScratch,
     InputBackup? Backup,
-    Socket? IncomingSocket);
+    Socket? IncomingSocket)
+{
+    /// <summary>Told of every piece received and applied when a fault injector is set; null otherwise.</summary>
+    public Faults.RingFaultSite? FaultSite { get; init; }
+}

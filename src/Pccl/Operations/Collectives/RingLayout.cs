@@ -54,6 +54,8 @@ internal sealed class RingLayout
 
     public int PieceCount(int slice) => _firstPiece[slice + 1] - _firstPiece[slice];
 
+    public long SliceBytes(int slice) => (_sliceStart[slice + 1] - _sliceStart[slice]) * ElementSize;
+
     /// <summary>A piece of a slice: its index across the whole buffer and its byte range.</summary>
     public PieceRef Piece(int slice, int piece)
     {

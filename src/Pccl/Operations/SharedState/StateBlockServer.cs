@@ -1,3 +1,4 @@
+using Pccl.Operations.Faults;
 using Pccl.Protocol.Codec;
 
 namespace Pccl.Operations.SharedState;
@@ -13,11 +14,11 @@ internal static class StateBlockServer
     /// <param name="source">What to serve.</param>
     /// <param name="receiver">The peer id from the connection's hello.</param>
     /// <param name="sequence">The round's sequence, echoed in every frame.</param>
-    /// <param name="beforeBlock">Test hook awaited before each block is sent; null in production.</param>
+    /// <param name="faults">Consulted before each block is sent; null in production.</param>
     /// <param name="ct">Cancelled when the round ends.</param>
     /// <exception cref="StateConnectionRefusedException">The plan does not name <paramref name="receiver"/> as a receiver of this peer; nothing was read or sent.</exception>
     public static async Task ServeAsync(
-        Stream stream, StateSource source, ulong receiver, ulong sequence, Func<CancellationToken, ValueTask>? beforeBlock, CancellationToken ct)
+        Stream stream, StateSource source, ulong receiver, ulong sequence, IFaultInjector? faults, CancellationToken ct)
     {
         if (!source.Serves(receiver))
         {
@@ -47,9 +48,9 @@ internal static class StateBlockServer
             var end = request.Offset + request.Length;
             for (var (block, offset) = (firstBlock, request.Offset); offset < end; block++, offset += source.BlockSize)
             {
-                if (beforeBlock is not null)
+                if (faults is not null)
                 {
-                    await beforeBlock(ct).ConfigureAwait(false);
+                    await faults.StateBlockSendingAsync(ct).ConfigureAwait(false);
                 }
 
                 var length = (int)Math.Min(source.BlockSize, end - offset);

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Pccl.Hosting.Processes;
+using Pccl.Operations.Faults;
+
+namespace Pccl.Cli.Workload;
+
+/// <summary>
+/// The worker's side of the library's fault seam: fires its <see cref="FaultPlan"/> once per process, printing the
+/// fault's JSON line (<see cref="FaultReport"/>) first, and passes failed all-reduce attempts to
+/// <paramref name="attemptFailed"/>.
+/// </summary>
+/// <param name="plan">The fault to inject; null to inject none.</param>
+/// <param name="currentStep">The step the workload is in.</param>
+/// <param name="peerId">This worker's current peer id.</param>
+/// <param name="attemptFailed">Told of every failed attempt once the library has restored the buffer; null to ignore them.</param>
+/// <param name="json">Where the fault line goes; null prints none.</param>
+internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep, Func<ulong> peerId, Action<PcclException>? attemptFailed, TextWriter? json)
+    : IFaultInjector
+{
+    private int _fired;
+    private int _blocksServing;
+
+    public void RingStarted(RingFaultSite site)
+    {
+        if (plan is { WhileServing: false, Fraction: 0.0 })
+        {
+            FireOnce(site);
+        }
+    }
+
+    public void BytesMoved(RingFaultSite site)
+    {
+        if (plan is { WhileServing: false, Fraction: > 0.0 } p && site.BytesMoved >= p.Fraction * site.BytesToMove)
+        {
+            FireOnce(site);
+        }
+    }
+
+    public void AllReduceFailed(uint tag, PcclException failure) => attemptFailed?.Invoke(failure);
+
+    public ValueTask StateBlockSendingAsync(CancellationToken ct)
+    {
+        if (plan is { WhileServing: true } p && Interlocked.Increment(ref _blocksServing) == p.Step && Interlocked.Exchange(ref _fired, 1) == 0)
+        {
+            Report(p, null);
+            PosixSignals.Send(Environment.ProcessId, PosixSignals.Kill);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Fires on the operation's own path, so the fault lands exactly at the measured point.</summary>
+    private void FireOnce(RingFaultSite site)
+    {
+        if (currentStep() != plan!.Step || Interlocked.Exchange(ref _fired, 1) != 0)
+        {
+            return;
+        }
+
+        Report(plan, site);
+        switch (plan.Kind)
+        {
+            case "kill":
+                PosixSignals.Send(Environment.ProcessId, PosixSignals.Kill);
+                break;
+            case "stop":
+                PosixSignals.Send(Environment.ProcessId, PosixSignals.Stop);
+                break;
+            default:
+                site.BreakRingLinksAsync().AsTask().GetAwaiter().GetResult();
+                break;
+        }
+    }
+
+    private void Report(FaultPlan fault, RingFaultSite? site)
+    {
+        if (json is not null)
+        {
+            var report = new FaultReport(fault.Kind, currentStep(), site?.Sequence ?? 0, peerId(), MonotonicClock.NowNs())
+            {
+                BytesMoved = site?.BytesMoved,
+                BytesToMove = site?.BytesToMove,
+            };
+            json.WriteLine(JsonSerializer.Serialize(report, StepReportJson.Default.FaultReport));
+            json.Flush();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace Pccl.Operations.Faults;
+
+/// <summary>
+/// The library's one fault-injection seam. A <see cref="Communicator"/> that holds an injector
+/// (<c>Communicator.FaultInjector</c>, internal) consults it at the named points below; without one each point costs a
+/// null check. Tests and <c>pccl worker --inject-fault</c> implement it to kill, freeze or cut off a peer at a chosen
+/// moment of an operation, and to observe what a failed attempt left behind. Every point has a no-op default.
+/// </summary>
+internal interface IFaultInjector
+{
+    /// <summary>An all-reduce's ring connections are up; no data has moved yet. Runs on the operation's own path.</summary>
+    void RingStarted(RingFaultSite site) { }
+
+    /// <summary>
+    /// This peer has received and applied another piece of the all-reduce: <see cref="RingFaultSite.BytesMoved"/> of
+    /// <see cref="RingFaultSite.BytesToMove"/>. Runs on the receive path after every piece, before the next read.
+    /// </summary>
+    void BytesMoved(RingFaultSite site) { }
+
+    /// <summary>
+    /// An all-reduce attempt on <paramref name="tag"/> failed with <paramref name="failure"/>, and the buffer holds what
+    /// the library restored (the original input, for an in-place call with buffer backup); a retry helper has not yet
+    /// decided whether to try again.
+    /// </summary>
+    void AllReduceFailed(uint tag, PcclException failure) { }
+
+    /// <summary>This peer is about to send one shared-state block to a receiver; awaited before each block.</summary>
+    ValueTask StateBlockSendingAsync(CancellationToken ct) => ValueTask.CompletedTask;
+}

@@ -1,0 +1,33 @@
+namespace Pccl.Operations.Faults;
+
+/// <summary>
+/// One all-reduce as an <see cref="IFaultInjector"/> sees it: its number, how far this peer's data has moved, and a
+/// way to cut this peer's ring connections. Made only when an injector is set.
+/// </summary>
+/// <param name="injector">Told of every piece through <see cref="IFaultInjector.BytesMoved"/>.</param>
+/// <param name="sequence">The master's number for the operation.</param>
+/// <param name="bytesToMove">Buffer bytes this peer receives and applies over the whole operation.</param>
+/// <param name="breakRingLinks">Closes every ring connection of this peer.</param>
+internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, long bytesToMove, Func<ValueTask> breakRingLinks)
+{
+    public ulong Sequence { get; } = sequence;
+
+    /// <summary>Buffer bytes (not wire bytes: quantization and compression do not change it) this peer receives and applies in the operation.</summary>
+    public long BytesToMove { get; } = bytesToMove;
+
+    /// <summary>Buffer bytes received and applied so far.</summary>
+    public long BytesMoved { get; private set; }
+
+    /// <summary>
+    /// Closes every ring connection of this peer while its master connection stays up, as a cut p2p link would: the
+    /// operations using them fail on both sides of each link. Valid after the operation too (idle links).
+    /// </summary>
+    public ValueTask BreakRingLinksAsync() => breakRingLinks();
+
+    /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
+    internal void Moved(int pieceBytes)
+    {
+        BytesMoved += pieceBytes;
+        injector.BytesMoved(this);
+    }
+}

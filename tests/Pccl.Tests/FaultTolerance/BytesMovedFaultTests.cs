@@ -1,0 +1,81 @@
+using Pccl.Operations.Faults;
+using Pccl.Tests.Support;
+
+namespace Pccl.Tests.FaultTolerance;
+
+/// <summary>
+/// The fault seam's progress point (<see cref="IFaultInjector.BytesMoved"/>): it counts every buffer byte a peer
+/// receives and applies, so a fault can fire at a measured fraction of an operation while its data moves.
+/// </summary>
+public class BytesMovedFaultTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private const int Chunk = 16 * 1024;
+
+    [Theory]
+    [InlineData(3, AllReduceAlgorithm.Ring)]
+    [InlineData(4, AllReduceAlgorithm.HalvingDoubling)]
+    public async Task ASuccessfulOperationCountsExactlyTheBytesEachPeerReceives(int world, AllReduceAlgorithm algorithm)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync(world, o => o with { RingChunkSize = Chunk }, ct);
+        var last = new RingFaultSite?[world];
+        var pieces = new int[world];
+        for (var p = 0; p < world; p++)
+        {
+            var peer = p;
+            cluster.Peers[p].FaultInjector = new FaultHooks { OnBytesMoved = site => { last[peer] = site; pieces[peer]++; } };
+        }
+
+        var elements = world * 100_000; // equal slices: every peer receives 2(N-1) of them with either schedule
+        var buffers = cluster.Peers.Select(_ => new float[elements]).ToArray();
+        await cluster.OnAll((p, i) => p.AllReduceAsync(buffers[i].AsMemory(), new AllReduceOptions { Algorithm = algorithm }, ct)).WaitAsync(Patience, ct);
+
+        var expected = 2L * (world - 1) * (elements / world) * sizeof(float);
+        Assert.All(last, site => Assert.Equal(expected, site!.BytesToMove));
+        Assert.All(last, site => Assert.Equal(site!.BytesToMove, site.BytesMoved));
+        Assert.All(pieces, n => Assert.True(n > 2 * (world - 1), $"{n} pieces: the point must run per piece, not per slice"));
+    }
+
+    [Fact]
+    public async Task ARingCutAfterAThirdOfTheBytesFailsTheAttemptAndTheRetryStartsFromTheRestoredInput()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
+        const int elements = 3 * 200_000;
+        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 17)).ToArray()).ToArray();
+        var buffers = inputs.Select(b => b.ToArray()).ToArray();
+        long firedAt = 0, toMove = 0;
+        var fired = 0;
+        cluster.Peers[1].FaultInjector = new FaultHooks
+        {
+            OnBytesMoved = site =>
+            {
+                if (site.BytesMoved * 3 >= site.BytesToMove && Interlocked.Exchange(ref fired, 1) == 0)
+                {
+                    (firedAt, toMove) = (site.BytesMoved, site.BytesToMove);
+                    site.BreakRingLinksAsync().AsTask().GetAwaiter().GetResult();
+                }
+            },
+        };
+        var restored = new bool?[3];
+        var observers = cluster.Peers.Select((p, i) => new FailureObserver(() => restored[i] = buffers[i].AsSpan().SequenceEqual(inputs[i]))).ToArray();
+        cluster.Peers[0].FaultInjector = observers[0];
+        cluster.Peers[2].FaultInjector = observers[2];
+
+        var infos = await cluster.OnAll((p, i) => p.AllReduceWithRetryAsync(buffers[i].AsMemory(), ct: ct)).WaitAsync(Patience, ct);
+
+        // fired at the first piece that reached a third: in the middle of the operation, not before data moved
+        Assert.InRange(firedAt, toMove / 3, (toMove / 3) + Chunk);
+        Assert.All(infos, i => Assert.Equal(1, i.Retries));
+        Assert.True(restored[0] == true && restored[2] == true, "a neighbour's buffer did not hold its input again after the failed attempt");
+        var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => (p + i) % 17)).ToArray();
+        Assert.All(buffers, b => Assert.Equal(expected, b));
+    }
+
+    /// <summary>Runs a check when an attempt has failed and the library has restored the buffer.</summary>
+    private sealed class FailureObserver(Action check) : IFaultInjector
+    {
+        public void AllReduceFailed(uint tag, PcclException failure) => check();
+    }
+}
