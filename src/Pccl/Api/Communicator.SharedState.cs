@@ -175,8 +175,8 @@ public sealed partial class Communicator
             throw new PcclException(PcclErrorCode.ProtocolViolation, $"the master's plan names donor {donor} without its address");
         }
 
-        var hello = new Hello { Kind = ConnectionKind.State, ClusterId = _options.ClusterId, PeerId = PeerId, Sequence = sequence };
-        var connection = await Handshake.ConnectAsync(endpoint.Address, (int)endpoint.P2PPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
+        var hello = new Hello { Kind = ConnectionKind.State, ClusterId = _options.ClusterId, PeerId = PeerId, TargetPeerId = donor, Sequence = sequence };
+        var connection = await Handshake.ConnectAsync(endpoint.Address, (int)endpoint.P2PPort, hello, _security, _options.ConnectTimeout, ct, _identity).ConfigureAwait(false);
         return connection.Stream;
     }
 

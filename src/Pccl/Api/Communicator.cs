@@ -6,6 +6,7 @@ using Pccl.Operations.Membership;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
 using Pccl.Transport;
+using Pccl.Transport.Identity;
 
 namespace Pccl;
 
@@ -23,6 +24,8 @@ public sealed partial class Communicator : IAsyncDisposable
     private readonly ScratchPool _scratch = new();
     private readonly RingIoGate _ioGate;
     private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PeerIdentity _identity = new();
+    private readonly MemberDirectory _members = new();
     private P2PListener? _listener;
     private ControlLink? _link;
     private LaneTable? _lanes;
@@ -31,6 +34,9 @@ public sealed partial class Communicator : IAsyncDisposable
     private PcclException? _fatal;
     private ulong _lastSequence;
     private int _disposed;
+
+    /// <summary>A ring connection from the predecessor that no operation takes within this long is closed.</summary>
+    internal static readonly TimeSpan UnusedLaneDeadline = TimeSpan.FromSeconds(30);
 
     private Communicator(CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
     {
@@ -60,6 +66,9 @@ public sealed partial class Communicator : IAsyncDisposable
 
     /// <summary>This peer's group.</summary>
     public uint PeerGroup => _options.PeerGroup;
+
+    /// <summary>This registration's p2p identity; for tests that speak as a member.</summary>
+    internal PeerIdentity IdentityForTest => _identity;
 
     /// <summary>The options this communicator runs with.</summary>
     public CommunicatorOptions Options => _options;
@@ -93,8 +102,10 @@ public sealed partial class Communicator : IAsyncDisposable
 
     private async Task JoinAsync(CancellationToken ct)
     {
-        _lanes = new LaneTable(() => PeerId, _options.ClusterId, _security, _options.ConnectTimeout);
-        _listener = P2PListener.Start(_options.P2PBindAddress, _options.P2PPorts, _options.ClusterId, _security, _options.ConnectTimeout, OnP2PConnectionAsync);
+        _lanes = new LaneTable(() => PeerId, _identity, _options.ClusterId, _security, _options.ConnectTimeout, UnusedLaneDeadline);
+        var gatekeeper = new P2PGatekeeper(() => PeerId, _members, _options.ConnectTimeout / 2); // refused in time to be told why
+        _listener = P2PListener.Start(_options.P2PBindAddress, _options.P2PPorts, _options.ClusterId, _security, _options.ConnectTimeout, OnP2PConnectionAsync,
+            gatekeeper, _logger);
         var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = _options.ClusterId };
         var connection = await Handshake.ConnectAsync(_options.MasterHost, _options.MasterPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
         _masterEndpoint = connection.Remote;
@@ -102,7 +113,10 @@ public sealed partial class Communicator : IAsyncDisposable
         _link.Start(OnMasterMessageAsync, OnMasterLost);
         await _link.SendAsync(new ControlMessage
         {
-            Register = new Register { P2PPort = (uint)_listener.Port, Group = _options.PeerGroup, Region = _options.Region },
+            Register = new Register
+            {
+                P2PPort = (uint)_listener.Port, Group = _options.PeerGroup, Region = _options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(_identity.PublicKey),
+            },
         }, ct).ConfigureAwait(false);
         await _accepted.Task.WaitAsync(ct).ConfigureAwait(false);
         _logger.LogInformation("peer {PeerId} accepted; world size {World}, group {Group} size {GroupSize}", PeerId, GlobalWorldSize, _options.PeerGroup, GroupWorldSize);
@@ -134,6 +148,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 StartHeartbeats(message.Registered.HeartbeatToken);
                 break;
             case ControlMessage.BodyOneofCase.TopologyUpdate:
+                _members.Update(message.TopologyUpdate.World); // the joiners connect to their neighbours now
                 _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));
                 break;
             case ControlMessage.BodyOneofCase.TopologyComplete:
@@ -241,6 +256,7 @@ public sealed partial class Communicator : IAsyncDisposable
 
     private void NoteSequence(ulong sequence)
     {
+        _members.NoteSequence(sequence);
         ulong seen;
         while ((seen = Interlocked.Read(ref _lastSequence)) < sequence && Interlocked.CompareExchange(ref _lastSequence, sequence, seen) != seen)
         {
@@ -311,6 +327,7 @@ public sealed partial class Communicator : IAsyncDisposable
     private void SetWorld(World world)
     {
         _world = new WorldView(world, _options.PeerGroup);
+        _members.Update(world);
         PcclInstruments.SetPeerCount(_world.GlobalSize);
     }
 
@@ -363,5 +380,6 @@ public sealed partial class Communicator : IAsyncDisposable
 
         _membershipGate.Dispose();
         _security.Dispose();
+        _identity.Dispose();
     }
 }

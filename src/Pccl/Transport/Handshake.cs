@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using Google.Protobuf;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Identity;
 using Pccl.Transport.Security;
 
 namespace Pccl.Transport;
@@ -11,16 +14,24 @@ namespace Pccl.Transport;
 /// then the server's verdict. Refusals carry a reason the user can act on.
 /// </summary>
 /// <remarks>
-/// Client: preamble + hello. Server: a hello reply. Without auth that reply is final. With auth it is a first reply
-/// (accepted = go on, or a refusal: wrong cluster, auth or TLS setting differs, address not allowed), then the
-/// challenge-response over the transcript (preamble, hello and first reply exactly as sent), then the final reply
-/// (admission: connection kind, peer limit).
+/// Client: preamble + hello. Server: a hello reply. On a control connection without auth that reply is final.
+/// Otherwise it is a first reply (accepted = go on, or a refusal: wrong cluster, auth or TLS setting differs, address
+/// not allowed, a p2p hello of the wrong kind or for another peer), then, with auth, the challenge-response over the
+/// transcript (preamble, hello and first reply exactly as sent), then, on a p2p connection, the client's identity proof
+/// over the same transcript (the first reply carries the server's challenge), then the final reply (admission:
+/// connection kind, peer limit, membership and identity, ring sequence).
 /// </remarks>
 internal static class Handshake
 {
-    /// <summary>Connects, sends the hello and waits for acceptance. Throws <see cref="PcclException"/> on refusal.</summary>
+    private const int IdentityChallengeSize = 32;
+
+    /// <summary>
+    /// Connects, sends the hello and waits for acceptance. Throws <see cref="PcclException"/> on refusal. A p2p
+    /// connection (ring, state, bench) proves <c>hello.PeerId</c> with <paramref name="identity"/>; without one it sends
+    /// an empty proof, which no peer accepts.
+    /// </summary>
     public static async Task<EstablishedConnection> ConnectAsync(
-        string host, int port, Hello hello, ConnectionSecurity security, TimeSpan timeout, CancellationToken ct)
+        string host, int port, Hello hello, ConnectionSecurity security, TimeSpan timeout, CancellationToken ct, PeerIdentity? identity = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -61,9 +72,17 @@ internal static class Handshake
                 throw RefusalToException(reply, endpoint);
             }
 
-            if (security.AuthEnabled)
+            var p2p = IsP2P(sent.Kind);
+            if (security.AuthEnabled || p2p)
             {
-                await security.AuthenticateClientAsync(stream, Concat(opening, replyFrame), deadline.Token).ConfigureAwait(false);
+                var transcript = Concat(opening, replyFrame);
+                await security.AuthenticateClientAsync(stream, transcript, deadline.Token).ConfigureAwait(false);
+                if (p2p)
+                {
+                    var proof = new IdentityProof { Signature = ByteString.CopyFrom(identity?.Sign(transcript) ?? []) };
+                    await ExactFrameIo.WriteAsync(stream, proof, deadline.Token).ConfigureAwait(false);
+                }
+
                 reply = DecodeReply(await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false));
                 if (!reply.Accepted)
                 {
@@ -98,12 +117,13 @@ internal static class Handshake
     /// <summary>
     /// Runs the server side of the handshake on an accepted socket. Returns null (after telling the client why, where
     /// it can be told) when the connection is refused or fails; <paramref name="admit"/> may refuse by returning a
-    /// reason, and <paramref name="onRefused"/> hears every refusal's reason for the log. Never throws but for
-    /// <paramref name="ct"/>.
+    /// reason, and <paramref name="onRefused"/> hears every refusal's reason for the log. A p2p listener passes
+    /// <paramref name="p2p"/>: the client then gets a first reply with a challenge and must prove the peer id its hello
+    /// claims. Never throws but for <paramref name="ct"/>.
     /// </summary>
     public static async Task<EstablishedConnection?> AcceptAsync(
         Socket socket, string clusterId, ConnectionSecurity security, Func<Hello, IPEndPoint?, Refusal?> admit, TimeSpan timeout,
-        CancellationToken ct, Action<IPEndPoint?, string>? onRefused = null)
+        CancellationToken ct, Action<IPEndPoint?, string>? onRefused = null, P2PGatekeeper? p2p = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -160,11 +180,31 @@ internal static class Handshake
                 return await RefuseAsync(stream, early, remote, onRefused, deadline.Token).ConfigureAwait(false);
             }
 
-            if (security.AuthEnabled)
+            if (p2p?.CheckHello(hello) is { } misdirected)
             {
-                var proceed = ControlCodec.EncodeFrame(new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion });
-                await stream.WriteAsync(proceed, deadline.Token).ConfigureAwait(false);
-                await security.AuthenticateServerAsync(stream, Concat(opening, helloFrame, proceed), deadline.Token).ConfigureAwait(false);
+                return await RefuseAsync(stream, misdirected, remote, onRefused, deadline.Token).ConfigureAwait(false);
+            }
+
+            if (security.AuthEnabled || p2p is not null)
+            {
+                var proceed = new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion };
+                if (p2p is not null)
+                {
+                    proceed.IdentityChallenge = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(IdentityChallengeSize));
+                }
+
+                var proceedFrame = ControlCodec.EncodeFrame(proceed);
+                await stream.WriteAsync(proceedFrame, deadline.Token).ConfigureAwait(false);
+                var transcript = Concat(opening, helloFrame, proceedFrame);
+                await security.AuthenticateServerAsync(stream, transcript, deadline.Token).ConfigureAwait(false);
+                if (p2p is not null)
+                {
+                    var proof = ControlCodec.Decode(IdentityProof.Parser, (await ExactFrameIo.ReadFrameAsync(stream, deadline.Token).ConfigureAwait(false)).AsSpan(FrameParser.HeaderSize));
+                    if (await p2p.CheckIdentityAsync(hello, transcript, proof.Signature.Memory, deadline.Token).ConfigureAwait(false) is { } impostor)
+                    {
+                        return await RefuseAsync(stream, impostor, remote, onRefused, deadline.Token).ConfigureAwait(false);
+                    }
+                }
             }
 
             if (admit(hello, remote) is { } refusal)
@@ -219,6 +259,8 @@ internal static class Handshake
         return null;
     }
 
+    private static bool IsP2P(ConnectionKind kind) => kind is ConnectionKind.Ring or ConnectionKind.State or ConnectionKind.Bench;
+
     private static string Flag(bool value) => value ? "true" : "false";
 
     private static HelloReply DecodeReply(byte[] frame) => ControlCodec.Decode(HelloReply.Parser, frame.AsSpan(FrameParser.HeaderSize));
@@ -228,11 +270,11 @@ internal static class Handshake
         var code = reply.Reason switch
         {
             RefusalReason.VersionMismatch => PcclErrorCode.VersionMismatch,
-            RefusalReason.BadSecret or RefusalReason.TlsRequired => PcclErrorCode.AuthenticationFailed,
+            RefusalReason.BadSecret or RefusalReason.TlsRequired or RefusalReason.BadIdentity => PcclErrorCode.AuthenticationFailed,
             RefusalReason.Malformed => PcclErrorCode.ProtocolViolation,
             _ => PcclErrorCode.ConnectionRefused,
         };
-        var transient = reply.Reason is RefusalReason.ClusterFull or RefusalReason.UnknownPeer;
+        var transient = reply.Reason is RefusalReason.ClusterFull or RefusalReason.UnknownPeer or RefusalReason.OutOfSequence;
         return new PcclException(code, $"{endpoint} refused the connection ({Describe(reply.Reason)}): {reply.Message}", transient);
     }
 
@@ -246,6 +288,8 @@ internal static class Handshake
         RefusalReason.TlsRequired => "TLS required",
         RefusalReason.Malformed => "malformed hello",
         RefusalReason.UnknownPeer => "unknown peer",
+        RefusalReason.BadIdentity => "bad identity",
+        RefusalReason.OutOfSequence => "out of sequence",
         _ => reason.ToString(),
     };
 

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
-using Pccl.Protocol.Messages;
+using Microsoft.Extensions.Logging;
+using Pccl.Transport.Identity;
 
 namespace Pccl.Transport;
 
 /// <summary>
 /// A peer's one p2p listener. It takes the first free port of the configured range and serves every p2p connection
-/// kind; each connection that passes the handshake is handed to <c>onConnection</c>.
+/// kind; each connection that passes the handshake (including the <see cref="P2PGatekeeper"/>'s membership and
+/// identity checks) is handed to <c>onConnection</c>. Refusals are logged, rate-limited.
 /// </summary>
 internal sealed class P2PListener : IAsyncDisposable
 {
@@ -14,13 +16,21 @@ internal sealed class P2PListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly HandshakeGate _handshakes = new();
     private readonly Task _acceptLoop;
+    private readonly P2PGatekeeper _gatekeeper;
+    private readonly RefusalLog _refusals;
 
-    private P2PListener(Socket socket, string clusterId, ConnectionSecurity security, TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection)
+    private P2PListener(Socket socket, string clusterId, ConnectionSecurity security, TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection,
+        P2PGatekeeper gatekeeper, ILogger logger)
     {
         _socket = socket;
+        _gatekeeper = gatekeeper;
+        _refusals = new RefusalLog(logger, RefusalLogQuiet);
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _acceptLoop = Task.Run(() => AcceptLoopAsync(clusterId, security, handshakeTimeout, onConnection));
     }
+
+    /// <summary>At most one refusal warning per this interval; the next one counts those not logged.</summary>
+    internal static readonly TimeSpan RefusalLogQuiet = TimeSpan.FromSeconds(10);
 
     public int Port { get; }
 
@@ -29,7 +39,7 @@ internal sealed class P2PListener : IAsyncDisposable
 
     /// <summary>Binds the first free port of <paramref name="range"/> (bump allocation).</summary>
     public static P2PListener Start(string bindAddress, PortRange range, string clusterId, ConnectionSecurity security,
-        TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection)
+        TimeSpan handshakeTimeout, Func<EstablishedConnection, ValueTask> onConnection, P2PGatekeeper gatekeeper, ILogger logger)
     {
         var address = IPAddress.Parse(bindAddress);
         for (var port = range.First; port <= range.Last; port++)
@@ -39,7 +49,7 @@ internal sealed class P2PListener : IAsyncDisposable
             {
                 socket.Bind(new IPEndPoint(address, port));
                 socket.Listen(512);
-                return new P2PListener(socket, clusterId, security, handshakeTimeout, onConnection);
+                return new P2PListener(socket, clusterId, security, handshakeTimeout, onConnection, gatekeeper, logger);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
             {
@@ -82,7 +92,8 @@ internal sealed class P2PListener : IAsyncDisposable
                 EstablishedConnection? connection;
                 try
                 {
-                    connection = await Handshake.AcceptAsync(accepted, clusterId, security, Admit, timeout, _stop.Token).ConfigureAwait(false);
+                    connection = await Handshake.AcceptAsync(accepted, clusterId, security, static (_, _) => null, timeout, _stop.Token, _refusals.Refused, _gatekeeper)
+                        .ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -100,13 +111,6 @@ internal sealed class P2PListener : IAsyncDisposable
             });
         }
     }
-
-    private static Refusal? Admit(Hello hello, IPEndPoint? remote) => hello.Kind switch
-    {
-        ConnectionKind.Ring or ConnectionKind.State or ConnectionKind.Bench when hello.PeerId != 0 => null,
-        ConnectionKind.Control => new Refusal(RefusalReason.NotAllowed, "this is a peer's p2p port; connect to the master's port (7117 by default) instead"),
-        _ => new Refusal(RefusalReason.Malformed, $"p2p hello of kind {hello.Kind} without a peer id"),
-    };
 
     public async ValueTask DisposeAsync()
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Pccl.Operations.Collectives;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
+using Pccl.Transport.Identity;
 
 namespace Pccl.Tests.Collectives;
 
@@ -16,9 +17,14 @@ public sealed class LaneTableTests : IAsyncLifetime
     private const uint Lane = 1;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    private readonly LaneTable _lanes = new(() => 1, "cluster", ConnectionSecurity.None, TimeSpan.FromSeconds(5));
+    private static readonly TimeSpan UnusedLinkDeadline = TimeSpan.FromSeconds(1);
+
+    private readonly PeerIdentity _identity = new();
+    private readonly LaneTable _lanes;
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<Socket> _sockets = [];
+
+    public LaneTableTests() => _lanes = new(() => 1, _identity, "cluster", ConnectionSecurity.None, TimeSpan.FromSeconds(5), UnusedLinkDeadline);
 
     public ValueTask InitializeAsync()
     {
@@ -62,14 +68,30 @@ public sealed class LaneTableTests : IAsyncLifetime
         Assert.Equal(9UL, link.OpenedAtSequence);
     }
 
+    [Fact]
+    public async Task ALinkNoOperationTakes_IsClosedAfterTheDeadline_AndATakenOneIsKept()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (unused, unusedRemote) = await ConnectedPairAsync(openedAt: 3, ct, lane: 40);
+        var (used, usedRemote) = await ConnectedPairAsync(openedAt: 3, ct);
+        await _lanes.AcceptIncomingAsync(unused);
+        await _lanes.AcceptIncomingAsync(used);
+        await _lanes.GetIncomingAsync(Neighbour, Lane, ct).WaitAsync(Patience, ct);
+
+        Assert.Equal(0, await unusedRemote.ReceiveAsync(new byte[1], ct).AsTask().WaitAsync(Patience, ct)); // closed there
+        var kept = usedRemote.ReceiveAsync(new byte[1], ct).AsTask();
+        await Task.Delay(UnusedLinkDeadline * 2, ct);
+        Assert.False(kept.IsCompleted, "a link an operation took must stay open");
+    }
+
     /// <summary>An accepted connection as the listener hands it over (the neighbour opened it at <paramref name="openedAt"/>), and its remote end.</summary>
-    private async Task<(EstablishedConnection Accepted, Socket Remote)> ConnectedPairAsync(ulong openedAt, CancellationToken ct)
+    private async Task<(EstablishedConnection Accepted, Socket Remote)> ConnectedPairAsync(ulong openedAt, CancellationToken ct, uint lane = Lane)
     {
         var remote = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await remote.ConnectAsync(_listener.LocalEndPoint!, ct);
         var accepted = await _listener.AcceptAsync(ct);
         _sockets.AddRange([remote, accepted]);
-        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = "cluster", PeerId = Neighbour, Lane = Lane, Sequence = openedAt };
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = "cluster", PeerId = Neighbour, Lane = lane, Sequence = openedAt };
         return (new EstablishedConnection(accepted, new NetworkStream(accepted, ownsSocket: false), hello, null), remote);
     }
 
@@ -82,5 +104,6 @@ public sealed class LaneTableTests : IAsyncLifetime
         }
 
         _listener.Dispose();
+        _identity.Dispose();
     }
 }

@@ -115,6 +115,31 @@ public class RegistrationTests
         Assert.All(new[] { a, b, c }, p => Assert.Equal(PeerPhase.Accepted, _s.PhaseOf(p)));
     }
 
+    [Fact]
+    public void EveryWorldListsEachMembersIdentityKey()
+    {
+        var a = _s.Open("a");
+        var register = Msg.Register();
+        register.Register.IdentityKey = Google.Protobuf.ByteString.CopyFrom([.. Enumerable.Range(0, 91).Select(i => (byte)i)]);
+        _s.Send(a, register);
+
+        var entry = Assert.Single(a.One(Kind.TopologyUpdate).TopologyUpdate.World.Peers);
+        Assert.Equal(register.Register.IdentityKey, entry.IdentityKey);
+    }
+
+    [Fact]
+    public void AnIdentityKeyOver256BytesIsRefusedWithTheReason()
+    {
+        var a = _s.Open("a");
+        var register = Msg.Register();
+        register.Register.IdentityKey = Google.Protobuf.ByteString.CopyFrom(new byte[257]);
+        _s.Send(a, register);
+
+        Assert.Contains("p2p identity key of 257 bytes", a.WasKicked(KickReason.ProtocolViolation));
+        _s.AssertKickBeforeClose(a);
+        Assert.Empty(_s.State.Peers);
+    }
+
     [Theory]
     [InlineData(0U)]
     [InlineData(65536U)]

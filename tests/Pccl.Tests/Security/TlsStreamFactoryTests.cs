@@ -184,6 +184,23 @@ public sealed class TlsStreamFactoryTests(TestCertificates pki)
         Assert.True(error.IsTransient);
     }
 
+    [Fact]
+    public async Task ServerClosingBeforeTheHandshake_AsAFullHandshakeLimitDoes_IsATransientConnectionFailure()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new TlsStreamFactory(pki.Options("client", pki.CaCert));
+        using var pair = await LoopbackPair.ConnectAsync(ct);
+
+        pair.CloseServer(); // a listener with too many pending handshakes closes new connections unheard
+        var error = await Assert.ThrowsAsync<PcclException>(() => client.AuthenticateAsClientAsync(pair.Client, "127.0.0.1", ct));
+
+        Assert.Equal(PcclErrorCode.ConnectionRefused, error.Code);
+        Assert.True(error.IsTransient);
+        Assert.Contains("the server closed the connection before the TLS handshake", error.Message, StringComparison.Ordinal);
+        Assert.Contains("busy", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("certificate", error.Message, StringComparison.Ordinal);
+    }
+
     private static PcclException AssertAuthenticationFailed(Exception? error)
     {
         var pccl = Assert.IsType<PcclException>(error);

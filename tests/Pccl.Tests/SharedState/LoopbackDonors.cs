@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Pccl.Operations.SharedState;
+using Pccl.Protocol.Messages;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.SharedState;
@@ -35,7 +36,7 @@ internal sealed class LoopbackDonors : IAsyncDisposable
         var entries = content.Select((c, i) => new SharedStateEntry($"t{i}", c, PcclDataType.U8)).ToArray();
         var hashes = (claimed ?? content).Select(c => TensorHasher.HashBlocks(c, blockSize)).ToArray();
         var source = new StateSource(entries, hashes, blockSize);
-        source.AdmitReceivers([ReceiverId]);
+        source.AdmitReceivers([new SharedStateGrant { ReceiverId = ReceiverId, Keys = { entries.Select(e => e.Key) } }]);
         _donors[donor] = (source, hook);
     }
 

@@ -25,9 +25,9 @@ public class MasterSharedStateTests
         Assert.Equal(new ulong[] { 1, 2 }, receive.DonorIds);
         Assert.Equal(new uint[] { 25000, 25001 }, plan.Donors.Select(d => d.P2PPort));
         Assert.Empty(To(commands, 1).Single().SharedStateTransferPlan.Receive);
-        Assert.Equal(new ulong[] { 3 }, To(commands, 1).Single().SharedStateTransferPlan.ReceiverIds); // only peer 3 may pull from the donors
-        Assert.Equal(new ulong[] { 3 }, To(commands, 2).Single().SharedStateTransferPlan.ReceiverIds);
-        Assert.Empty(plan.ReceiverIds); // nobody pulls from the receiver
+        Assert.Equal([(3UL, "w")], Grants(To(commands, 1).Single().SharedStateTransferPlan)); // only peer 3 may pull, and only "w", from the donors
+        Assert.Equal([(3UL, "w")], Grants(To(commands, 2).Single().SharedStateTransferPlan));
+        Assert.Empty(plan.Grants); // nobody pulls from the receiver
 
         var done = master.Done(3, plan.Sequence);
 
@@ -49,8 +49,9 @@ public class MasterSharedStateTests
         master.Request(2, 1, elected);
         var commands = master.Request(3, 1, elected);
 
-        Assert.All(new ulong[] { 1, 2, 3 }, p => Assert.Equal(new ulong[] { 4, 5 }, To(commands, p).Single().SharedStateTransferPlan.ReceiverIds));
-        Assert.All(new ulong[] { 4, 5 }, p => Assert.Empty(To(commands, p).Single().SharedStateTransferPlan.ReceiverIds));
+        Assert.All(new ulong[] { 1, 2, 3 }, p =>
+            Assert.Equal([(4UL, "a"), (4UL, "b"), (5UL, "a"), (5UL, "b")], Grants(To(commands, p).Single().SharedStateTransferPlan)));
+        Assert.All(new ulong[] { 4, 5 }, p => Assert.Empty(To(commands, p).Single().SharedStateTransferPlan.Grants));
     }
 
     [Fact]
@@ -167,4 +168,7 @@ public class MasterSharedStateTests
 
         Assert.Equal(KickReason.IllegalState, To(commands, 1).Single(m => m.BodyCase == ControlMessage.BodyOneofCase.Kick).Kick.Reason);
     }
+
+    private static (ulong Receiver, string Key)[] Grants(SharedStateTransferPlan plan) =>
+        [.. plan.Grants.SelectMany(g => g.Keys.Select(k => (g.ReceiverId, k)))];
 }

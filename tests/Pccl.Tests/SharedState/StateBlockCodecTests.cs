@@ -133,7 +133,7 @@ public class StateBlockCodecTests
         using var source = new StateSource([new SharedStateEntry("w", new byte[100], PcclDataType.U8)], [TensorHasher.HashBlocks(new byte[100], 4096)], 4096);
         using var call = new SharedStateCall(0, source, serving);
         var plan = new SharedStateTransferPlan { Sequence = 12, Revision = 1 };
-        plan.ReceiverIds.AddRange([7, 4]);
+        plan.Grants.AddRange([new SharedStateGrant { ReceiverId = 4, Keys = { "w" } }, new SharedStateGrant { ReceiverId = 7, Keys = { "w" } }]);
 
         call.OnMessage(new ControlMessage { SharedStateTransferPlan = plan });
 
@@ -143,6 +143,8 @@ public class StateBlockCodecTests
         Assert.True(source.Serves(4));
         Assert.True(source.Serves(7));
         Assert.False(source.Serves(5));
+        Assert.True(source.Grants(4, 0));
+        Assert.False(source.Grants(5, 0));
     }
 
     private const ulong Receiver = 5;
@@ -150,7 +152,7 @@ public class StateBlockCodecTests
     private static StateSource Source(byte[] data, int blockSize)
     {
         var source = new StateSource([new SharedStateEntry("w", data, PcclDataType.U8)], [TensorHasher.HashBlocks(data, blockSize)], blockSize);
-        source.AdmitReceivers([Receiver]);
+        source.AdmitReceivers([new SharedStateGrant { ReceiverId = Receiver, Keys = { "w" } }]);
         return source;
     }
 

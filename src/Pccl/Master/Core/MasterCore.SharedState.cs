@@ -107,10 +107,10 @@ internal sealed partial class MasterCore
         round.Participants.UnionWith(members);
         round.AwaitingDone.UnionWith(plan.Peers.Where(p => p.Receive.Count > 0).Select(p => p.PeerId));
         var assignments = plan.Peers.ToDictionary(p => p.PeerId);
-        var receivers = ReceiversByDonor(plan);
+        var grants = GrantsByDonor(plan);
         foreach (var id in members)
         {
-            Send(State.Peers[id], new ControlMessage { SharedStateTransferPlan = PlanFor(assignments[id], receivers, round) });
+            Send(State.Peers[id], new ControlMessage { SharedStateTransferPlan = PlanFor(assignments[id], grants, round) });
         }
 
         if (round.AwaitingDone.Count == 0)
@@ -119,7 +119,8 @@ internal sealed partial class MasterCore
         }
     }
 
-    private SharedStateTransferPlan PlanFor(PeerSyncAssignment assignment, Dictionary<ulong, SortedSet<ulong>> receiversByDonor, SharedStateRound round)
+    private SharedStateTransferPlan PlanFor(
+        PeerSyncAssignment assignment, Dictionary<ulong, SortedDictionary<ulong, SortedSet<string>>> grantsByDonor, SharedStateRound round)
     {
         var message = new SharedStateTransferPlan { Sequence = round.Sequence, Revision = round.Plan!.Revision };
         foreach (var tensor in assignment.Receive)
@@ -134,31 +135,45 @@ internal sealed partial class MasterCore
             message.Donors.Add(new SharedStateDonor { PeerId = donor.Id, Address = donor.Address, P2PPort = donor.P2PPort });
         }
 
-        if (receiversByDonor.TryGetValue(assignment.PeerId, out var receivers))
+        if (grantsByDonor.TryGetValue(assignment.PeerId, out var grants))
         {
-            message.ReceiverIds.AddRange(receivers);
+            foreach (var (receiver, keys) in grants)
+            {
+                var grant = new SharedStateGrant { ReceiverId = receiver };
+                grant.Keys.AddRange(keys);
+                message.Grants.Add(grant);
+            }
         }
 
         return message;
     }
 
     /// <summary>
-    /// Who may connect to each donor, ascending: a receiver may pull any of its keys from any donor of that key (lost
-    /// donors' ranges move), so every donor of any of its keys. One pass over the plan, not one per member.
+    /// What each donor may serve, by receiver ascending: a receiver may pull any of its keys from any donor of that key
+    /// (lost donors' ranges move), so each donor grants it every one of its keys the donor holds. One pass over the plan,
+    /// not one per member.
     /// </summary>
-    private static Dictionary<ulong, SortedSet<ulong>> ReceiversByDonor(SharedStateSyncPlan plan)
+    private static Dictionary<ulong, SortedDictionary<ulong, SortedSet<string>>> GrantsByDonor(SharedStateSyncPlan plan)
     {
-        var byDonor = new Dictionary<ulong, SortedSet<ulong>>();
+        var byDonor = new Dictionary<ulong, SortedDictionary<ulong, SortedSet<string>>>();
         foreach (var receiver in plan.Peers)
         {
-            foreach (var donor in receiver.Receive.SelectMany(t => t.Donors))
+            foreach (var tensor in receiver.Receive)
             {
-                if (!byDonor.TryGetValue(donor, out var receivers))
+                foreach (var donor in tensor.Donors)
                 {
-                    byDonor[donor] = receivers = [];
-                }
+                    if (!byDonor.TryGetValue(donor, out var grants))
+                    {
+                        byDonor[donor] = grants = [];
+                    }
 
-                receivers.Add(receiver.PeerId);
+                    if (!grants.TryGetValue(receiver.PeerId, out var keys))
+                    {
+                        grants[receiver.PeerId] = keys = new SortedSet<string>(StringComparer.Ordinal);
+                    }
+
+                    keys.Add(tensor.Key);
+                }
             }
         }
 

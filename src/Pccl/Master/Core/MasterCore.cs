@@ -119,6 +119,13 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             return;
         }
 
+        if (register.IdentityKey.Length > Transport.Identity.PeerIdentity.MaxPublicKeyBytes)
+        {
+            KickConnection(connection, KickReason.ProtocolViolation,
+                $"p2p identity key of {register.IdentityKey.Length} bytes; at most {Transport.Identity.PeerIdentity.MaxPublicKeyBytes} (an ECDSA P-256 public key)");
+            return;
+        }
+
         if (_limits.MaxPeers > 0 && State.Peers.Count >= _limits.MaxPeers)
         {
             KickConnection(connection, KickReason.ClusterFull,
@@ -128,7 +135,10 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
 
         State.Unregistered.Remove(connection);
         var token = State.HeartbeatTokens.GetValueOrDefault(connection);
-        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, token);
+        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, token)
+        {
+            IdentityKey = register.IdentityKey,
+        };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;
         Emit(new TrackHeartbeat(connection, peer.Id, token)); // before Registered leaves, so the first ping finds the peer tracked
@@ -226,11 +236,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
     /// <summary>The world as peers should see it: accepted peers, plus those being admitted when a round announces them.</summary>
     private World BuildWorld(bool includeJoining)
     {
-        var world = new World { Revision = State.WorldRevision };
+        var world = new World { Revision = State.WorldRevision, LastSequence = State.LastSequence };
         var members = State.Peers.Values.Where(p => p.Phase == PeerPhase.Accepted || (includeJoining && p.Phase == PeerPhase.Joining)).ToList();
         foreach (var p in members)
         {
-            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region });
+            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region, IdentityKey = p.IdentityKey });
         }
 
         foreach (var group in members.GroupBy(p => p.Group).OrderBy(g => g.Key))

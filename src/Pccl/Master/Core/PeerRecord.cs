@@ -10,6 +10,9 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     public uint Group { get; } = group;
     public string Region { get; } = region;
     public ulong HeartbeatToken { get; } = heartbeatToken;
+
+    /// <summary>The p2p identity key the peer registered (Register.identity_key), listed in every world.</summary>
+    public Google.Protobuf.ByteString IdentityKey { get; init; } = Google.Protobuf.ByteString.Empty;
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }

@@ -1,16 +1,23 @@
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
+using Pccl.Transport.Identity;
 
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// A peer's ring data connections, by (neighbour, lane): the ones it opened to its successor and the ones its
 /// predecessor opened to it. The master gives each running operation of a group its own lane, so a lane's
-/// connection is used by one operation at a time and data is read straight into the caller's buffer.
+/// connection is used by one operation at a time and data is read straight into the caller's buffer. A connection the
+/// predecessor opened that no operation takes within <paramref name="unusedLinkDeadline"/> is closed: a lane is opened
+/// for an operation, so one that never carries one is held for nothing (the predecessor opens it again when needed).
 /// </summary>
-internal sealed class LaneTable(Func<ulong> selfId, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout) : IAsyncDisposable
+internal sealed class LaneTable(
+    Func<ulong> selfId, PeerIdentity identity, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout, TimeSpan unusedLinkDeadline)
+    : IAsyncDisposable
 {
     private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly HashSet<RingLink> _untaken = [];
     private readonly LaneLinks _outgoing = new();
     private readonly LaneLinks _incoming = new();
     private readonly Dictionary<(ulong Peer, uint Lane), TaskCompletionSource<RingLink>> _incomingWaiters = [];
@@ -23,8 +30,8 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
             return existing;
         }
 
-        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), Lane = lane, Sequence = sequence };
-        var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct).ConfigureAwait(false);
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), TargetPeerId = peer.PeerId, Lane = lane, Sequence = sequence };
+        var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct, identity).ConfigureAwait(false);
         RingLink kept;
         RingLink? displaced;
         lock (_gate)
@@ -53,6 +60,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         {
             if (_incoming.Usable((peer, lane)) is { } opened)
             {
+                _untaken.Remove(opened);
                 return opened; // opened again just now
             }
 
@@ -84,6 +92,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
 
             if (!links.IsRetired(key, link) && !link.IsClosedByNeighbour)
             {
+                _untaken.Remove(link);
                 return link;
             }
 
@@ -116,7 +125,21 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
             {
                 (kept, displaced) = _incoming.KeepNewer(key, link);
                 _incomingWaiters.Remove(key, out waiter);
+                if (kept == link && waiter is null)
+                {
+                    _untaken.Add(link);
+                }
             }
+
+            if (displaced is not null)
+            {
+                _untaken.Remove(displaced);
+            }
+        }
+
+        if (kept == link && waiter is null && displaced != link)
+        {
+            _ = CloseIfUntakenAsync(key, link);
         }
 
         waiter?.TrySetResult(kept);
@@ -124,6 +147,30 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         {
             await displaced.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private async Task CloseIfUntakenAsync((ulong Peer, uint Lane) key, RingLink link)
+    {
+        try
+        {
+            await Task.Delay(unusedLinkDeadline, _disposed.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            return; // disposing closes it
+        }
+
+        lock (_gate)
+        {
+            if (!_untaken.Remove(link) || !_incoming.TryGet(key, out var current) || current != link)
+            {
+                return;
+            }
+
+            _incoming.Remove(key);
+        }
+
+        await link.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -166,9 +213,11 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
 
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync().ConfigureAwait(false);
         List<RingLink> all;
         lock (_gate)
         {
+            _untaken.Clear();
             all = [.. _outgoing.Clear(), .. _incoming.Clear()];
             foreach (var w in _incomingWaiters.Values)
             {
@@ -182,5 +231,7 @@ internal sealed class LaneTable(Func<ulong> selfId, string clusterId, Connection
         {
             await link.DisposeAsync().ConfigureAwait(false);
         }
+
+        _disposed.Dispose();
     }
 }

@@ -16,7 +16,7 @@ internal sealed class SharedStateCall(uint group, StateSource source, StateServi
         {
             case ControlMessage.BodyOneofCase.SharedStateTransferPlan when Sequence == 0:
                 Sequence = message.SharedStateTransferPlan.Sequence;
-                source.AdmitReceivers(message.SharedStateTransferPlan.ReceiverIds);
+                source.AdmitReceivers(message.SharedStateTransferPlan.Grants);
                 serving.Publish(Sequence, source);
                 SetStarted(message.SharedStateTransferPlan);
                 break;

@@ -5,8 +5,8 @@ namespace Pccl.Operations.SharedState;
 
 /// <summary>
 /// The donor side of one STATE connection: answers block requests from the source until the receiver closes the
-/// connection or the round ends. Only a receiver the round's plan names may pull; requests outside the source's
-/// tensors are a protocol violation.
+/// connection or the round ends. Only a receiver the round's plan names may pull, and only the keys the plan has it
+/// receive from this peer; requests outside the source's tensors are a protocol violation.
 /// </summary>
 internal static class StateBlockServer
 {
@@ -16,7 +16,10 @@ internal static class StateBlockServer
     /// <param name="sequence">The round's sequence, echoed in every frame.</param>
     /// <param name="faults">Consulted before each block is sent; null in production.</param>
     /// <param name="ct">Cancelled when the round ends.</param>
-    /// <exception cref="StateConnectionRefusedException">The plan does not name <paramref name="receiver"/> as a receiver of this peer; nothing was read or sent.</exception>
+    /// <exception cref="StateConnectionRefusedException">
+    /// The plan does not name <paramref name="receiver"/> as a receiver of this peer (nothing was read or sent), or it
+    /// asked for a key the plan does not have it receive from this peer (nothing of that key was sent).
+    /// </exception>
     public static async Task ServeAsync(
         Stream stream, StateSource source, ulong receiver, ulong sequence, IFaultInjector? faults, CancellationToken ct)
     {
@@ -44,6 +47,13 @@ internal static class StateBlockServer
 
             var request = StateBlockRequest.Read(requestBytes);
             var content = Validate(request, source);
+            if (!source.Grants(receiver, request.KeyIndex))
+            {
+                throw new StateConnectionRefusedException(
+                    $"refused peer {receiver}'s request for shared-state key '{source.Key(request.KeyIndex)}' in round {sequence}: the round's plan does not have it " +
+                    "receive that key from this peer; a donor serves each receiver only the keys the master planned for it");
+            }
+
             var firstBlock = (int)(request.Offset / source.BlockSize);
             var end = request.Offset + request.Length;
             for (var (block, offset) = (firstBlock, request.Offset); offset < end; block++, offset += source.BlockSize)

@@ -1,3 +1,5 @@
+using Pccl.Protocol.Messages;
+
 namespace Pccl.Operations.SharedState;
 
 /// <summary>
@@ -11,6 +13,7 @@ internal sealed class StateSource : IDisposable
     private readonly ulong[][] _blockHashes;
     private readonly CancellationTokenSource _retired = new();
     private ulong[] _receivers = [];
+    private Dictionary<ulong, HashSet<uint>> _grants = [];
     private long _bytesServed;
 
     /// <param name="entries">The tensors, sorted by key (ordinal).</param>
@@ -36,11 +39,36 @@ internal sealed class StateSource : IDisposable
     /// <summary>The peers the round's plan lets pull from this source, ascending; empty until the plan arrived.</summary>
     public IReadOnlyList<ulong> Receivers => Volatile.Read(ref _receivers);
 
-    /// <summary>Records the receivers named by the round's plan; call before the source is published.</summary>
-    public void AdmitReceivers(IEnumerable<ulong> peerIds) => Volatile.Write(ref _receivers, [.. peerIds.Distinct().Order()]);
+    /// <summary>
+    /// Records what the round's plan lets each receiver pull from this source (keys this source does not hold grant
+    /// nothing); call before the source is published.
+    /// </summary>
+    public void AdmitReceivers(IEnumerable<SharedStateGrant> grants)
+    {
+        var indexByKey = _entries.Select((e, i) => (e.Key, Index: (uint)i)).ToDictionary(p => p.Key, p => p.Index, StringComparer.Ordinal);
+        var byReceiver = new Dictionary<ulong, HashSet<uint>>();
+        foreach (var grant in grants)
+        {
+            if (!byReceiver.TryGetValue(grant.ReceiverId, out var keys))
+            {
+                byReceiver[grant.ReceiverId] = keys = [];
+            }
+
+            keys.UnionWith(grant.Keys.Where(indexByKey.ContainsKey).Select(k => indexByKey[k]));
+        }
+
+        Volatile.Write(ref _grants, byReceiver);
+        Volatile.Write(ref _receivers, [.. byReceiver.Keys.Order()]);
+    }
 
     /// <summary>True when the round's plan lets <paramref name="peerId"/> pull from this source.</summary>
     public bool Serves(ulong peerId) => Volatile.Read(ref _receivers).AsSpan().BinarySearch(peerId) >= 0;
+
+    /// <summary>True when the round's plan lets <paramref name="peerId"/> pull the tensor at <paramref name="keyIndex"/>.</summary>
+    public bool Grants(ulong peerId, uint keyIndex) => Volatile.Read(ref _grants).TryGetValue(peerId, out var keys) && keys.Contains(keyIndex);
+
+    /// <summary>The key of the tensor at <paramref name="keyIndex"/>.</summary>
+    public string Key(uint keyIndex) => _entries[keyIndex].Key;
 
     public ReadOnlyMemory<byte> Content(uint keyIndex) => _entries[keyIndex].Content;
 

@@ -33,13 +33,23 @@ internal static class TlsFailure
         new(PcclErrorCode.AuthenticationFailed,
             "TLS handshake with the client failed: it closed the connection before sending anything", isTransient: true);
 
-    /// <summary>Explains a transport or platform error raised during the handshake.</summary>
+    /// <summary>
+    /// Explains a transport or platform error raised during the handshake. A server that closed the connection before
+    /// sending a byte did not judge our certificate: it dropped us unheard (a full handshake limit), which is transient.
+    /// </summary>
     internal static PcclException Describe(Exception error, string peerRole, int firstByteReceived)
     {
         if (firstByteReceived >= 0 && firstByteReceived != TlsStreamFactory.TlsHandshakeRecord && firstByteReceived != TlsAlertRecord)
         {
             var sent = firstByteReceived == 'P' ? "a plaintext PCCL message" : $"a first byte 0x{firstByteReceived:X2}";
             return Failed(peerRole, $"the {peerRole} is not speaking TLS (it sent {sent}); set network.tls.enabled: true on it", error);
+        }
+
+        if (firstByteReceived < 0 && peerRole == "server" && error is IOException or System.Security.Authentication.AuthenticationException)
+        {
+            return new PcclException(PcclErrorCode.ConnectionRefused,
+                $"the server closed the connection before the TLS handshake (it sent nothing: {error.Message}); it may be busy " +
+                "(too many pending handshakes): retry later", isTransient: true, error);
         }
 
         var text = string.Join(" | ", Chain(error).Select(e => e.Message)).ToUpperInvariant();

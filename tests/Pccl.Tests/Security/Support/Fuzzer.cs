@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
+using Pccl.Transport.Identity;
 
 namespace Pccl.Tests.Security.Support;
 
@@ -12,10 +13,14 @@ namespace Pccl.Tests.Security.Support;
 /// Throws hostile connections at a PCCL port over real TCP: random bytes, absurd frame lengths, mutated hellos and
 /// garbage in place of the authentication. With the secret, every fifth connection completes a real handshake and then
 /// sends hostile frames: mutated control frames to the master, mutated data frames and state block requests to a peer.
-/// Seeded, so a failure can be replayed.
+/// A peer admits p2p connections only from members proving their identity, so those sessions speak as
+/// <paramref name="member"/>. Seeded, so a failure can be replayed.
 /// </summary>
-internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int seed)
+internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int seed, Fuzzer.Member? member = null)
 {
+    /// <summary>A member of the run the fuzzer speaks as on a peer's p2p port: its id, its identity, and the target peer's id.</summary>
+    public sealed record Member(ulong PeerId, PeerIdentity Identity, ulong TargetPeerId);
+
     private const int AuthenticatedEvery = 5;
 
     private readonly Random _random = new(seed);
@@ -106,7 +111,7 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         EstablishedConnection connection;
         try
         {
-            connection = await Handshake.ConnectAsync("127.0.0.1", port, hello, security, TimeSpan.FromSeconds(5), ct);
+            connection = await Handshake.ConnectAsync("127.0.0.1", port, hello, security, TimeSpan.FromSeconds(5), ct, member?.Identity);
         }
         catch (PcclException e)
         {
@@ -147,15 +152,17 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         return opening;
     }
 
-    /// <summary>A hello the target admits once the handshake is authenticated.</summary>
+    /// <summary>A hello the target admits once the handshake is authenticated (and, on a p2p port, the identity proven).</summary>
     private Hello AdmissibleHello(ConnectionKind kind) => new()
     {
         Kind = kind,
         ClusterId = "pccl",
-        // Never a peer id of the run: a ring connection in a member's name would displace its real link (a holder of the secret is trusted).
-        PeerId = kind == ConnectionKind.Control ? 0 : 10_000 + (ulong)_random.Next(1000),
-        Lane = (uint)_random.Next(4),
-        Sequence = (ulong)_random.Next(100),
+        PeerId = kind == ConnectionKind.Control ? 0 : member?.PeerId ?? 10_000 + (ulong)_random.Next(1000),
+        TargetPeerId = member?.TargetPeerId ?? 0,
+        // Lanes the run never uses: a ring connection on a lane in use, in a member's name, would displace its real link (a member is trusted).
+        Lane = 1000 + (uint)_random.Next(4),
+        // Within the window any peer admits: farther ahead a ring hello is refused before its frames are sent.
+        Sequence = (ulong)_random.Next((int)P2PGatekeeper.SequenceWindow + 1),
         AuthEnabled = true,
     };
 
