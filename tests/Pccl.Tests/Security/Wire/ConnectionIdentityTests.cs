@@ -1,5 +1,6 @@
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Security.Support;
+using Pccl.Tests.Support;
 using Pccl.Transport;
 using Pccl.Transport.Identity;
 using Pccl.Transport.Security;
@@ -237,13 +238,16 @@ public sealed class ConnectionIdentityTests
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _blocks;
 
-        public DonorHold(Communicator donor) => donor.BeforeStateBlockSent = async token =>
+        public DonorHold(Communicator donor) => donor.FaultInjector = new FaultHooks
         {
-            if (Interlocked.Increment(ref _blocks) == 1)
+            OnStateBlockSending = async token =>
             {
-                _firstBlock.Release();
-                await _release.Task.WaitAsync(token);
-            }
+                if (Interlocked.Increment(ref _blocks) == 1)
+                {
+                    _firstBlock.Release();
+                    await _release.Task.WaitAsync(token);
+                }
+            },
         };
 
         /// <summary>True once the donor is holding its first block; false when it sent none within <see cref="SecureRun.Patience"/>.</summary>
