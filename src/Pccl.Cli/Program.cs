@@ -4,7 +4,8 @@ using Pccl.Cli.Commands;
 using Pccl.Hosting.Configuration;
 
 // Socket completions run inline on the IO thread instead of hopping through the thread pool: on a busy machine each
-// hop costs tens to hundreds of microseconds, several per ring step. Read by the runtime at the first socket operation.
+// hop waits for a pool thread to be woken and scheduled, several per ring step (docs/performance.md, "Settings the
+// figures depend on"). Read by the runtime at the first socket operation.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
 {
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");

@@ -4,8 +4,8 @@ namespace Pccl.Cli.Bench;
 
 /// <summary>
 /// Which core each benchmark worker runs on. <c>auto</c> follows <c>mpirun</c>'s default: one worker per core for
-/// one or two workers (when the cores allow), no binding to single cores above that. Unbound 2-peer runs were
-/// 20–25 % slower at 16 MiB on the 2-core VM (A/B, docs/performance.md); the likely cause is the scheduler waking a
+/// one or two workers (when the cores allow), no binding to single cores above that. Unbound 2-peer runs were slower
+/// in A/B runs (docs/performance.md, "Settings the figures depend on"); the likely cause is the scheduler waking a
 /// loopback receiver on its sender's core while the other core idles.
 /// </summary>
 internal sealed record CoreBinding(string Mode)

@@ -7,7 +7,7 @@ internal static class SocketTuning
 {
     public static void Apply(Socket socket)
     {
-        // Without NoDelay small control messages meet delayed ACKs and every operation costs ~40 ms (PCCL C++'s bug).
+        // Without NoDelay small control messages wait for the peer's delayed ACK, once per operation (PCCL C++'s bug).
         socket.NoDelay = true;
         socket.SendBufferSize = 4 * 1024 * 1024;
         socket.ReceiveBufferSize = 4 * 1024 * 1024;

@@ -17,7 +17,7 @@ namespace Pccl.Operations.Collectives;
 /// <item>all-gather with the first partner: each sends the two final slices it holds.</item>
 /// </list>
 /// Each peer sends what it sends in the ring (six quarters of the buffer) in 4 dependent steps instead of 6, and pairs exchange independently of the other pair: with more processes than cores a step waits on
-/// one partner instead of on a chain of three (docs/performance.md has the figures).
+/// one partner instead of on a chain of three (docs/performance.md, "What bounds each number").
 /// </summary>
 /// <remarks>
 /// <para>Bit-identical results: every slice is finished by one peer (its owner, the slice with the peer's position)

@@ -9,8 +9,8 @@ namespace Pccl.Operations.Collectives;
 /// A piece is at most the chunk size (<c>performance.ring_chunk_size</c>), but a slice is cut into at least
 /// <see cref="PiecesPerSlice"/> pieces of at least <see cref="MinPieceBytes"/>: a hop forwards a piece only once it
 /// has all of it, so a slice sent as one piece is stored and forwarded whole at every hop and its reduction overlaps
-/// nothing. Pieces below 1 MiB gained nothing measurable on the 2-core VM (1 MiB at 2 peers: 0.84–1.31 ms median with
-/// one 512 KiB piece per slice, 1.43–1.57 ms with four 128 KiB pieces; docs/performance.md) and cost a wake-up each.
+/// nothing. Pieces below 1 MiB gained nothing measurable and cost a wake-up each (docs/performance.md, "Tried and
+/// rejected").
 /// </remarks>
 internal sealed class RingLayout
 {
