@@ -108,7 +108,7 @@ internal sealed class FaultRun : IAsyncDisposable
         Assert.All(bySequence, g => Assert.Single(g.Select(s => s.GetProperty("result_hash").GetString()).Distinct()));
     }
 
-    private static List<JsonElement> Lines(PcclProcess p, string property) => [.. p.Steps().Where(s => s.TryGetProperty(property, out _))];
+    private static List<JsonElement> Lines(PcclProcess p, string property) => [.. p.JsonLines().Where(s => s.TryGetProperty(property, out _))];
 
     public async ValueTask DisposeAsync()
     {

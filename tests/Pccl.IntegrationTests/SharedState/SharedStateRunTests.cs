@@ -127,7 +127,7 @@ public class SharedStateRunTests
         await PcclProcess.WaitUntilAsync(() => StepReports(joiner).Count >= 3, Patience, "three steps on the joiner", master, survivor, victim, joiner);
 
         await victim.WaitForExitAsync(TimeSpan.FromSeconds(10));
-        Assert.Contains(victim.Steps(), l => l.TryGetProperty("fault", out var f) && f.GetString() == "kill-serving");
+        Assert.Contains(victim.JsonLines(), l => l.TryGetProperty("fault", out var f) && f.GetString() == "kill-serving");
         var first = StepReports(joiner)[0];
         Assert.Equal(elements * 4UL, first.GetProperty("sync_rx_bytes").GetUInt64());
         // the sync that lost a donor still succeeded: nobody had to retry it

@@ -86,9 +86,12 @@ internal sealed class PcclProcess : IAsyncDisposable
         return Start(name, ["worker", "--master", $"127.0.0.1:{masterPort}", "--json", .. workload, "--log-file", "none", .. extraArgs], env);
     }
 
-    /// <summary>The step reports (<c>--json</c> lines) printed so far.</summary>
-    public IReadOnlyList<JsonElement> Steps() =>
+    /// <summary>Every <c>--json</c> line printed so far: step reports, and the fault, failed-attempt and resume lines.</summary>
+    public IReadOnlyList<JsonElement> JsonLines() =>
         [.. _stdout.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)];
+
+    /// <summary>The step reports printed so far (the <c>--json</c> lines of completed steps).</summary>
+    public IReadOnlyList<JsonElement> Steps() => [.. JsonLines().Where(l => l.TryGetProperty("result_hash", out _))];
 
     public JsonElement? LastStep()
     {
