@@ -30,6 +30,7 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
     private int _authenticatedAttempts;
     private int _authenticatedSessions;
     private int _postAuthFrames;
+    private int _garbageSources;
 
     public int Attempts => Volatile.Read(ref _attempts);
 
@@ -67,6 +68,14 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         await Task.WhenAll(workers);
     }
 
+    /// <summary>
+    /// Garbage comes from 127.0.0.2..127.0.0.17 in turn, the authenticated sessions from 127.0.0.1: a listener frees a
+    /// garbage connection's handshake slot only once it has read the garbage, so garbage from the sessions' own address
+    /// would fill that address's per-source handshake limit and turn the sessions away, which is the limit working, not
+    /// what this fuzzer tests.
+    /// </summary>
+    private IPAddress NextGarbageSource() => new([127, 0, 0, (byte)(2 + (Interlocked.Increment(ref _garbageSources) % 16))]);
+
     private async Task UnauthenticatedAsync(IReadOnlyList<ConnectionKind> kinds, CancellationToken ct)
     {
         byte[] payload;
@@ -85,6 +94,7 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         try
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Bind(new IPEndPoint(NextGarbageSource(), 0));
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
             await socket.SendAsync(payload, SocketFlags.None, ct);
             if (payload.Length % 3 == 0)
