@@ -131,7 +131,7 @@ public sealed partial class Communicator : IAsyncDisposable
         {
             case ControlMessage.BodyOneofCase.Registered:
                 PeerId = message.Registered.PeerId;
-                StartHeartbeats(message.Registered.HeartbeatToken);
+                StartHeartbeats(message.Registered);
                 break;
             case ControlMessage.BodyOneofCase.TopologyUpdate:
                 _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));

@@ -28,4 +28,10 @@ internal enum HeartbeatDrop
 
     /// <summary>A sequence number already seen or older than one seen (reordered, duplicated or replayed).</summary>
     Stale,
+
+    /// <summary>
+    /// A sequence number further above the last one taken than a live session can jump (a forgery, or a datagram of a
+    /// session long given up), or, for an answer, the number of a ping not sent yet.
+    /// </summary>
+    TooFarAhead,
 }
