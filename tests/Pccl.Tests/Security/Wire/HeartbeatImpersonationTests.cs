@@ -11,8 +11,9 @@ namespace Pccl.Tests.Security.Wire;
 
 /// <summary>
 /// An attacker who sees a peer's heartbeats (peer id, token and sequence travel in clear) and may know the shared
-/// secret, but cannot read that peer's control connection, sends datagrams in the peer's name from a raw UDP socket:
-/// one ping numbered 2^64-1, or answers to the peer's latest ping. Neither removes a live peer nor hides a hung master.
+/// secret or be another member, but cannot read that peer's control connection, sends datagrams in the peer's name
+/// from a raw UDP socket: one ping numbered 2^64-1, or answers to the peer's latest ping. Neither removes a live peer
+/// nor hides a hung master; and even a ping signed with the peer's own key is refused that far ahead.
 /// </summary>
 public sealed class HeartbeatImpersonationTests
 {
@@ -41,8 +42,12 @@ public sealed class HeartbeatImpersonationTests
         }
     }
 
-    /// <summary>Forges max-sequence pings for the second of two peers, then has both train for over twice the timeout.</summary>
-    private static async Task ForgeThenTrainAsync(bool auth, IHeartbeatMac? forgery)
+    /// <summary>
+    /// Sends max-sequence pings for the second of two peers, sealed with what <paramref name="forgery"/> picks (null:
+    /// unsealed), then has both train for over twice the timeout; the master must have dropped all three as
+    /// <paramref name="expected"/>.
+    /// </summary>
+    private static async Task ForgeThenTrainAsync(bool auth, Func<List<Communicator>, IHeartbeatMac?> forgery, HeartbeatDrop expected = HeartbeatDrop.BadMac)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var master = await StartMasterAsync(auth, ct);
@@ -50,7 +55,7 @@ public sealed class HeartbeatImpersonationTests
         var peers = await SecureRun.ConnectWorldAsync(options, 2, ct);
         try
         {
-            await SendMaxSequencePingsAsync(master.Port, peers[1], forgery);
+            await SendMaxSequencePingsAsync(master.Port, peers[1], forgery(peers));
             var drops = master.ServerForTest.HeartbeatDropsForTest!;
             var clock = Stopwatch.StartNew();
             var steps = 0;
@@ -61,9 +66,9 @@ public sealed class HeartbeatImpersonationTests
                 await Task.Delay(10, ct);
             }
 
-            TestContext.Current.TestOutputHelper?.WriteLine($"{steps} steps in {clock.ElapsedMilliseconds} ms; master dropped {drops[HeartbeatDrop.BadMac]} with a bad MAC, {drops.Total} in all");
+            TestContext.Current.TestOutputHelper?.WriteLine($"{steps} steps in {clock.ElapsedMilliseconds} ms; master dropped {drops[expected]} as {expected}, {drops.Total} in all");
             Assert.All(peers, p => Assert.Equal(2, p.GlobalWorldSize));
-            Assert.Equal(3, drops[HeartbeatDrop.BadMac]);
+            Assert.Equal(3, drops[expected]);
             await SecureRun.AllReduceOnceAsync(peers, 1000, ct);
         }
         finally
@@ -73,7 +78,7 @@ public sealed class HeartbeatImpersonationTests
     }
 
     [Fact]
-    public Task AMaxSequencePingWithoutAuth_DoesNotRemoveALivePeer() => ForgeThenTrainAsync(auth: false, forgery: null);
+    public Task AMaxSequencePingWithoutAuth_DoesNotRemoveALivePeer() => ForgeThenTrainAsync(auth: false, _ => null);
 
     [Theory]
     [InlineData("the secret used raw")]
@@ -82,8 +87,20 @@ public sealed class HeartbeatImpersonationTests
     {
         var secret = Encoding.UTF8.GetBytes(Secret);
         var forgery = new TestMac(key == "the secret used raw" ? secret : HMACSHA256.HashData(secret, "pccl heartbeat mac v1"u8.ToArray()));
-        return ForgeThenTrainAsync(auth: true, forgery);
+        return ForgeThenTrainAsync(auth: true, _ => forgery);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task AMaxSequencePingSignedWithAnotherPeersKey_DoesNotRemoveALivePeer(bool auth) =>
+        ForgeThenTrainAsync(auth, peers => peers[0].HeartbeatMacForTest);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task AMaxSequencePingSignedWithThePeersOwnKey_IsRefusedAsTooFarAhead(bool auth) =>
+        ForgeThenTrainAsync(auth, peers => peers[1].HeartbeatMacForTest, HeartbeatDrop.TooFarAhead);
 
     [Fact]
     public async Task UnsignedAnswersWithoutAuth_DoNotHideAHungMaster()
