@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
 using Pccl.Transport.Heartbeats;
 
@@ -20,19 +21,33 @@ public sealed partial class Communicator
     /// <summary>Round-trip time of the latest answered heartbeat; null until the first answer arrives.</summary>
     public TimeSpan? LastHeartbeatRtt => _heartbeats?.Rtt.Last;
 
-    /// <summary>Heartbeats go to the master's address as this peer reached it over TCP, on the same port number (UDP).</summary>
-    private void StartHeartbeats(ulong token)
+    /// <summary>
+    /// Heartbeats go to the master's address as this peer reached it over TCP, on the same port number (UDP), sealed
+    /// with the key of the session <paramref name="registered"/> opened.
+    /// </summary>
+    private void StartHeartbeats(Registered registered)
     {
         if (_masterEndpoint is not { } master || Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
-        var session = new HeartbeatSession(PeerId, token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
-        HeartbeatTokenForTest = token;
+        if (registered.HeartbeatKey.Length != HeartbeatCredentials.KeySize)
+        {
+            Fatal(new PcclException(PcclErrorCode.ProtocolViolation,
+                $"the master's registration answer carries a heartbeat key of {registered.HeartbeatKey.Length} bytes, not {HeartbeatCredentials.KeySize}; " +
+                "the master runs another PCCL release: run the same release on the master and every peer", isTransient: false));
+            return;
+        }
+
+        var credentials = new HeartbeatCredentials(registered.HeartbeatToken, registered.HeartbeatKey);
+        var session = new HeartbeatSession(PeerId, credentials.Token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
+        var mac = _security.HeartbeatMacFor(PeerId, credentials);
+        HeartbeatTokenForTest = credentials.Token;
+        HeartbeatMacForTest = mac;
         try
         {
-            _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt, _security.HeartbeatMac);
+            _heartbeats = HeartbeatSender.Start(master, session, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
         }
         catch (SocketException e)
         {
@@ -59,6 +74,9 @@ public sealed partial class Communicator
 
     /// <summary>This peer's heartbeat session token (from its registration); for tests that forge heartbeats.</summary>
     internal ulong? HeartbeatTokenForTest { get; private set; }
+
+    /// <summary>This peer's heartbeat MAC (its session key); for tests that replay or sign heartbeats as the peer would.</summary>
+    internal IHeartbeatMac? HeartbeatMacForTest { get; private set; }
 
     /// <summary>The local UDP port this peer's heartbeat answers arrive on; for tests that forge answers.</summary>
     internal int? HeartbeatPortForTest => _heartbeats?.Port;

@@ -145,7 +145,7 @@ public sealed partial class Communicator : IAsyncDisposable
         {
             case ControlMessage.BodyOneofCase.Registered:
                 PeerId = message.Registered.PeerId;
-                StartHeartbeats(message.Registered.HeartbeatToken);
+                StartHeartbeats(message.Registered);
                 break;
             case ControlMessage.BodyOneofCase.TopologyUpdate:
                 _members.Update(message.TopologyUpdate.World); // the joiners connect to their neighbours now

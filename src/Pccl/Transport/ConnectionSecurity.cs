@@ -19,8 +19,12 @@ internal class ConnectionSecurity : IDisposable
     /// <summary>Source networks and peer limit; checked by every listener after the hello.</summary>
     public virtual AccessPolicy Access => AccessPolicy.AllowAll;
 
-    /// <summary>Signs and checks heartbeat datagrams; null when authentication is off.</summary>
-    public virtual IHeartbeatMac? HeartbeatMac => null;
+    /// <summary>
+    /// Signs and checks the heartbeat datagrams of <paramref name="peerId"/>'s session, keyed from the
+    /// <paramref name="credentials"/> the master handed it at registration (and the shared secret, when auth is on).
+    /// </summary>
+    public virtual IHeartbeatMac HeartbeatMacFor(ulong peerId, HeartbeatCredentials credentials) =>
+        HeartbeatAuthenticator.ForSession(peerId, credentials, clusterKey: []);
 
     /// <summary>Wraps a connected stream; the result owns <paramref name="stream"/>, also when this throws.</summary>
     public virtual ValueTask<Stream> SecureClientAsync(Stream stream, string targetHost, CancellationToken ct) => ValueTask.FromResult(stream);

@@ -26,7 +26,7 @@ public class HeartbeatDatagramTests
     }
 
     [Fact]
-    public void LayoutIsFixedLittleEndianWithZeroMacWhenAuthIsOff()
+    public void LayoutIsFixedLittleEndianWithAZeroMacWhenUnsealed()
     {
         var bytes = Encode(Sample);
         Assert.Equal(56, bytes.Length);
@@ -58,6 +58,9 @@ public class HeartbeatDatagramTests
 
         Assert.Equal(HeartbeatDrop.BadMac, HeartbeatDatagram.TryRead(bytes, new TestMac([9]), out _));
         Assert.Equal(HeartbeatDrop.BadMac, HeartbeatDatagram.TryRead(Encode(Sample), mac, out _));
+        Assert.True(HeartbeatDatagram.IsSealedBy(bytes, mac));
+        Assert.False(HeartbeatDatagram.IsSealedBy(bytes, new TestMac([9])));
+        Assert.False(HeartbeatDatagram.IsSealedBy(Encode(Sample), mac));
         for (var i = 8; i < HeartbeatDatagram.Size; i++)
         {
             var tampered = (byte[])bytes.Clone();
@@ -86,7 +89,8 @@ public class HeartbeatDatagramTests
     [InlineData(0, 0x51, "BadMagic")]
     [InlineData(3, 0x00, "BadMagic")]
     [InlineData(4, 0x00, "UnsupportedVersion")]
-    [InlineData(4, 0x02, "UnsupportedVersion")]
+    [InlineData(4, 0x01, "UnsupportedVersion")] // the cluster-wide key and optional MAC of earlier releases
+    [InlineData(4, 0x03, "UnsupportedVersion")]
     [InlineData(5, 0x00, "Malformed")]
     [InlineData(5, 0x03, "Malformed")]
     [InlineData(5, 0xFF, "Malformed")]

@@ -8,6 +8,8 @@ public class HeartbeatMonitorTests
 {
     private static readonly IPEndPoint Loopback = new(IPAddress.Loopback, 0);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+    private static readonly TestMac PeerKey = new([3, 3]);
 
     private static Socket RawPeer()
     {
@@ -16,32 +18,32 @@ public class HeartbeatMonitorTests
         return socket;
     }
 
-    private static void SendTo(Socket socket, HeartbeatMonitor monitor, HeartbeatDatagram datagram, IHeartbeatMac? mac = null)
+    private static void SendTo(Socket socket, HeartbeatMonitor monitor, HeartbeatDatagram datagram, IHeartbeatMac? mac)
     {
         var buffer = new byte[HeartbeatDatagram.Size];
         socket.SendTo(buffer.AsSpan(0, datagram.Write(buffer, mac)), new IPEndPoint(IPAddress.Loopback, monitor.Port));
     }
 
-    private static HeartbeatDatagram ReceivePong(Socket socket)
+    private static HeartbeatDatagram ReceivePong(Socket socket, IHeartbeatMac mac)
     {
         var buffer = new byte[256];
         var length = socket.Receive(buffer);
-        Assert.Equal(HeartbeatDrop.None, HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), null, out var pong));
+        Assert.Equal(HeartbeatDrop.None, HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), mac, out var pong));
         return pong;
     }
 
-    private static HeartbeatMonitor StartMonitor(TimeSpan timeout, Action<SilentPeer>? onSilent = null, IHeartbeatMac? mac = null) =>
-        HeartbeatMonitor.Start(Loopback, timeout, TimeSpan.FromMilliseconds(20), onSilent ?? (_ => { }), mac);
+    private static HeartbeatMonitor StartMonitor(TimeSpan timeout, Action<SilentPeer>? onSilent = null) =>
+        HeartbeatMonitor.Start(Loopback, Interval, timeout, TimeSpan.FromMilliseconds(20), onSilent ?? (_ => { }));
 
     [Fact]
     public void AnswersAValidPingAtOnceWithAnEchoingPong()
     {
         using var monitor = StartMonitor(Patience);
-        monitor.Track(connectionId: 11, peerId: 3, token: 77);
+        monitor.Track(connectionId: 11, peerId: 3, token: 77, PeerKey);
         using var peer = RawPeer();
         var ping = new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 999);
-        SendTo(peer, monitor, ping);
-        Assert.Equal(ping.ToPong(), ReceivePong(peer));
+        SendTo(peer, monitor, ping, PeerKey);
+        Assert.Equal(ping.ToPong(), ReceivePong(peer, PeerKey));
         Assert.Equal(1, monitor.PingsAnswered);
     }
 
@@ -49,22 +51,22 @@ public class HeartbeatMonitorTests
     public void IgnoresStrangersOldIncarnationsReplaysAndGarbage()
     {
         using var monitor = StartMonitor(Patience);
-        monitor.Track(1, 3, 77);
+        monitor.Track(1, 3, 77, PeerKey);
         using var peer = RawPeer();
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 76, 1, 0)); // previous incarnation's token
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 4, 77, 1, 0)); // a peer id the master does not track
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Pong, 3, 77, 1, 0));
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 76, 1, 0), PeerKey); // previous incarnation's token
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 4, 77, 1, 0), PeerKey); // a peer id the master does not track
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Pong, 3, 77, 1, 0), PeerKey);
         peer.SendTo(new byte[HeartbeatDatagram.Size], new IPEndPoint(IPAddress.Loopback, monitor.Port));
         var oversized = new byte[1500]; // a valid ping with trailing bytes
-        new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 9, 0).Write(oversized, null);
+        new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 9, 0).Write(oversized, PeerKey);
         peer.SendTo(oversized, new IPEndPoint(IPAddress.Loopback, monitor.Port));
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0));
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0)); // replayed
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0)); // older
-        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 3, 0));
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0), PeerKey);
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0), PeerKey); // replayed
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0), PeerKey); // older
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 3, 0), PeerKey);
 
-        Assert.Equal(2UL, ReceivePong(peer).Sequence);
-        Assert.Equal(3UL, ReceivePong(peer).Sequence);
+        Assert.Equal(2UL, ReceivePong(peer, PeerKey).Sequence);
+        Assert.Equal(3UL, ReceivePong(peer, PeerKey).Sequence);
         Assert.Equal(2, monitor.PingsAnswered);
         Assert.Equal(2, monitor.Drops[HeartbeatDrop.UnknownSession]);
         Assert.Equal(1, monitor.Drops[HeartbeatDrop.WrongKind]);
@@ -88,7 +90,7 @@ public class HeartbeatMonitorTests
 
             first.TrySetResult(p);
         });
-        monitor.Track(5, 9, 1234);
+        monitor.Track(5, 9, 1234, PeerKey);
 
         var silent = await first.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
         Assert.Equal(new SilentPeer(5, 9, silent.Silence), silent);
@@ -121,11 +123,11 @@ public class HeartbeatMonitorTests
         var lost = new TaskCompletionSource<TimeSpan>();
         // the sender is already pinging when peer 1 is tracked, so a slow thread start cannot pass for silence
         using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
-            new HeartbeatSession(1, 100, TimeSpan.FromMilliseconds(50), Patience), s => lost.TrySetResult(s));
+            new HeartbeatSession(1, 100, Interval, Patience), PeerKey, s => lost.TrySetResult(s));
         await Task.Delay(100, ct);
-        monitor.Track(1, 1, 100);
-        monitor.Track(2, 2, 200);
-        monitor.Track(3, 3, 300);
+        monitor.Track(1, 1, 100, PeerKey);
+        monitor.Track(2, 2, 200, new TestMac([2]));
+        monitor.Track(3, 3, 300, new TestMac([3]));
         monitor.Forget(3);
 
         await silentReported.Task.WaitAsync(Patience, ct);
@@ -148,11 +150,11 @@ public class HeartbeatMonitorTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var monitor = StartMonitor(Patience);
-        monitor.Track(1, 8, 800);
+        monitor.Track(1, 8, 800, PeerKey);
         var timeout = TimeSpan.FromMilliseconds(300);
         var lost = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sender = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port),
-            new HeartbeatSession(8, 800, TimeSpan.FromMilliseconds(50), timeout), s => lost.TrySetResult(s));
+            new HeartbeatSession(8, 800, Interval, timeout), PeerKey, s => lost.TrySetResult(s));
         while (sender.PongsReceived == 0)
         {
             await Task.Delay(20, ct);
@@ -165,20 +167,55 @@ public class HeartbeatMonitorTests
     }
 
     [Fact]
-    public async Task MatchingMacsAnswerAndAnotherKeyIsRefused()
+    public async Task MatchingMacsAnswerAndAnotherPeersKeyIsRefused()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var monitor = StartMonitor(Patience, mac: new TestMac([1, 1]));
-        monitor.Track(1, 1, 10);
-        monitor.Track(2, 2, 20);
-        var session = new HeartbeatSession(1, 10, TimeSpan.FromMilliseconds(50), Patience);
-        using var good = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session, _ => { }, mac: new TestMac([1, 1]));
-        using var bad = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session with { PeerId = 2, Token = 20 }, _ => { }, mac: new TestMac([2]));
+        using var monitor = StartMonitor(Patience);
+        monitor.Track(1, 1, 10, new TestMac([1, 1]));
+        monitor.Track(2, 2, 20, new TestMac([2]));
+        var session = new HeartbeatSession(1, 10, Interval, Patience);
+        using var good = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session, new TestMac([1, 1]), _ => { });
+        // peer 2's session, sealed with peer 1's key
+        using var bad = HeartbeatSender.Start(new IPEndPoint(IPAddress.Loopback, monitor.Port), session with { PeerId = 2, Token = 20 }, new TestMac([1, 1]), _ => { });
         while (good.PongsReceived == 0 || monitor.Drops[HeartbeatDrop.BadMac] == 0)
         {
             await Task.Delay(20, ct);
         }
 
         Assert.Equal(0, bad.PongsReceived);
+    }
+
+    [Fact]
+    public void PingsUnsealedOrSealedWithAnotherKeyAreDroppedAndNeverAnswered()
+    {
+        using var monitor = StartMonitor(Patience);
+        monitor.Track(1, 3, 77, PeerKey);
+        using var peer = RawPeer();
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, ulong.MaxValue, 0), mac: null);
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, ulong.MaxValue, 0), new TestMac([9]));
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0), PeerKey);
+
+        Assert.Equal(1UL, ReceivePong(peer, PeerKey).Sequence);
+        Assert.Equal(1, monitor.PingsAnswered);
+        Assert.Equal(2, monitor.Drops[HeartbeatDrop.BadMac]);
+        Assert.Equal(2, monitor.Drops.Total);
+    }
+
+    [Fact]
+    public void ASealedPingBeyondTheSequenceWindowIsDroppedAndLaterPingsStillCount()
+    {
+        using var monitor = StartMonitor(Patience);
+        var maxJump = HeartbeatSequenceWindow.For(Interval, Patience).MaxJump;
+        monitor.Track(1, 3, 77, PeerKey);
+        using var peer = RawPeer();
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, ulong.MaxValue, 0), PeerKey);
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, maxJump + 1, 0), PeerKey);
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0), PeerKey);
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1 + maxJump, 0), PeerKey); // the most a live peer jumps
+
+        Assert.Equal(1UL, ReceivePong(peer, PeerKey).Sequence);
+        Assert.Equal(1 + maxJump, ReceivePong(peer, PeerKey).Sequence);
+        Assert.Equal(2, monitor.Drops[HeartbeatDrop.TooFarAhead]);
+        Assert.Equal(2, monitor.Drops.Total);
     }
 }

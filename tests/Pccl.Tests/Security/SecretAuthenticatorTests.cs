@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Pccl.Tests.Security.Support;
 using Pccl.Transport.Security;
@@ -121,6 +122,49 @@ public sealed class SecretAuthenticatorTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.RunClientAsync(pair.Client, Hello, deadline.Token));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ClientProof_IsKeyedWithTheSecretsDerivedKey_NeverTheSecretItself(bool keyedWithTheRawSecret)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var pair = await LoopbackPair.ConnectAsync(ct);
+        var secret = "the cluster secret"u8.ToArray();
+        var server = new SecretAuthenticator(secret);
+        var serverSide = server.RunServerAsync(pair.Server, Hello, ct);
+
+        // A client driven by hand: it answers the challenge with the HMAC keyed as chosen.
+        var challenge = new byte[SecretAuthenticator.ChallengeSize];
+        await pair.Client.ReadExactlyAsync(challenge, ct);
+        var response = new byte[SecretAuthenticator.ResponseSize];
+        response[0] = 0xA2;
+        using (var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256,
+                   keyedWithTheRawSecret ? secret : HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, [], "pccl handshake v2"u8.ToArray())))
+        {
+            hmac.AppendData("client"u8);
+            hmac.AppendData(challenge.AsSpan(1));
+            hmac.AppendData(response.AsSpan(1, SecretAuthenticator.NonceSize));
+            hmac.AppendData(Hello);
+            hmac.GetHashAndReset().CopyTo(response.AsSpan(1 + SecretAuthenticator.NonceSize));
+        }
+
+        await pair.Client.WriteAsync(response, ct);
+        var verdict = new byte[SecretAuthenticator.VerdictSize];
+        await pair.Client.ReadExactlyAsync(verdict, ct);
+
+        if (keyedWithTheRawSecret)
+        {
+            Assert.Equal(0xA4, verdict[0]);
+            var error = await Assert.ThrowsAsync<PcclException>(() => serverSide);
+            Assert.Contains(SecretAuthenticator.MismatchMessage, error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(0xA3, verdict[0]);
+            await serverSide;
+        }
     }
 
     [Theory]

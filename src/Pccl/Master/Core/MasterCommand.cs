@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Master.Core;
 
@@ -12,7 +13,7 @@ internal sealed record SendMessage(long ConnectionId, ControlMessage Message) : 
 internal sealed record CloseConnection(long ConnectionId, string Reason) : MasterCommand;
 
 /// <summary>Watch a registered peer's heartbeats from now on; remove it (close its connection) when they stop.</summary>
-internal sealed record TrackHeartbeat(long ConnectionId, ulong PeerId, ulong Token) : MasterCommand;
+internal sealed record TrackHeartbeat(long ConnectionId, ulong PeerId, HeartbeatCredentials Credentials) : MasterCommand;
 
 /// <summary>Stop watching a peer's heartbeats: it is gone.</summary>
 internal sealed record ForgetHeartbeat(ulong PeerId) : MasterCommand;

@@ -1,5 +1,6 @@
 using System.Net;
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Master.Core;
 
@@ -22,7 +23,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         {
             case ConnectionOpened opened:
                 State.Connections[opened.ConnectionId] = opened.ObservedAddress;
-                State.HeartbeatTokens[opened.ConnectionId] = opened.HeartbeatToken;
+                State.HeartbeatCredentials[opened.ConnectionId] = opened.Heartbeat ?? HeartbeatCredentials.None;
                 State.Unregistered[opened.ConnectionId] = State.Now;
                 break;
             case ConnectionClosed closed:
@@ -134,15 +135,18 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         }
 
         State.Unregistered.Remove(connection);
-        var token = State.HeartbeatTokens.GetValueOrDefault(connection);
-        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, token)
+        var heartbeat = State.HeartbeatCredentials.GetValueOrDefault(connection, HeartbeatCredentials.None);
+        var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, heartbeat.Token)
         {
             IdentityKey = register.IdentityKey,
         };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;
-        Emit(new TrackHeartbeat(connection, peer.Id, token)); // before Registered leaves, so the first ping finds the peer tracked
-        Send(peer, new ControlMessage { Registered = new Registered { PeerId = peer.Id, ObservedAddress = address, HeartbeatToken = token } });
+        Emit(new TrackHeartbeat(connection, peer.Id, heartbeat)); // before Registered leaves, so the first ping finds the peer tracked
+        Send(peer, new ControlMessage
+        {
+            Registered = new Registered { PeerId = peer.Id, ObservedAddress = address, HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key },
+        });
         Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
         AdmitWaitingIfWorldEmpty();
     }
@@ -166,7 +170,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
     private void OnConnectionClosed(long connection, string reason)
     {
         State.Connections.Remove(connection);
-        State.HeartbeatTokens.Remove(connection);
+        State.HeartbeatCredentials.Remove(connection);
         State.Unregistered.Remove(connection);
         if (!State.PeerByConnection.Remove(connection, out var peerId))
         {

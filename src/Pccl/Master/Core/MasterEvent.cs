@@ -1,4 +1,5 @@
 using Pccl.Protocol.Messages;
+using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Master.Core;
 
@@ -7,9 +8,10 @@ internal abstract record MasterEvent;
 
 /// <summary>
 /// A connection finished its handshake; the address is the one the master observed. The shell draws the heartbeat
-/// token at random (the core stays free of randomness) and the core hands it to the peer if it registers.
+/// credentials at random (the core stays free of randomness) and the core hands them to the peer if it registers;
+/// without them (a core driven by tests) the peer gets <see cref="HeartbeatCredentials.None"/>.
 /// </summary>
-internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress, ulong HeartbeatToken = 0) : MasterEvent;
+internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress, HeartbeatCredentials? Heartbeat = null) : MasterEvent;
 
 /// <summary>A control message arrived on a connection.</summary>
 internal sealed record MessageReceived(long ConnectionId, ControlMessage Message) : MasterEvent;

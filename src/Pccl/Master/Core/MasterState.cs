@@ -1,3 +1,5 @@
+using Pccl.Transport.Heartbeats;
+
 namespace Pccl.Master.Core;
 
 /// <summary>Everything the master knows; only <see cref="MasterCore"/> changes it.</summary>
@@ -6,8 +8,8 @@ internal sealed class MasterState
     /// <summary>Handshaken connections and the address the master observed for each.</summary>
     public Dictionary<long, string> Connections { get; } = [];
 
-    /// <summary>Heartbeat token drawn for each handshaken connection, handed to the peer when it registers.</summary>
-    public Dictionary<long, ulong> HeartbeatTokens { get; } = [];
+    /// <summary>Heartbeat credentials drawn for each handshaken connection, handed to the peer when it registers.</summary>
+    public Dictionary<long, HeartbeatCredentials> HeartbeatCredentials { get; } = [];
 
     /// <summary>When each handshaken connection that has not registered yet opened (by the latest tick).</summary>
     public Dictionary<long, TimeSpan> Unregistered { get; } = [];

@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pccl.Master.Core;
@@ -68,7 +66,7 @@ internal sealed class MasterServer : IAsyncDisposable
             BindControl(address);
             try
             {
-                _heartbeats = HeartbeatMonitor.Start(new IPEndPoint(address, Port), _options.HeartbeatTimeout, _options.HeartbeatInterval / 2, OnPeerSilent, _security.HeartbeatMac);
+                _heartbeats = HeartbeatMonitor.Start(new IPEndPoint(address, Port), _options.HeartbeatInterval, _options.HeartbeatTimeout, _options.HeartbeatInterval / 2, OnPeerSilent);
                 break;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
@@ -112,19 +110,6 @@ internal sealed class MasterServer : IAsyncDisposable
     /// <summary>Runs on the heartbeat thread: hands the silence to the event loop, which removes the peer.</summary>
     private void OnPeerSilent(SilentPeer peer) =>
         ThreadPool.UnsafeQueueUserWorkItem(e => _events.Writer.TryWrite(e), new HeartbeatExpired(peer), preferLocal: false); // the event loop must not run on the heartbeat thread
-
-    private static ulong NewHeartbeatToken()
-    {
-        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
-        ulong token;
-        do
-        {
-            RandomNumberGenerator.Fill(bytes);
-            token = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        }
-        while (token == 0);
-        return token;
-    }
 
     private async Task AcceptLoopAsync()
     {
@@ -244,7 +229,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     _connections[opened.Connection.Id] = opened.Connection;
                     opened.Connection.Start(_stop.Token);
-                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, NewHeartbeatToken());
+                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, HeartbeatCredentials.Draw());
                 }
                 else if (e is HeartbeatExpired expired)
                 {
@@ -294,7 +279,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 _refusals.NoteUnregisteredKick(unregistered.Address, unregistered.Detail);
                 break;
             case TrackHeartbeat track:
-                _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Token);
+                _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Credentials.Token, _security.HeartbeatMacFor(track.PeerId, track.Credentials));
                 break;
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);

@@ -20,7 +20,7 @@ internal enum HeartbeatDrop
     /// <summary>A ping where a pong was expected or the reverse.</summary>
     WrongKind,
 
-    /// <summary>The MAC does not match (wrong secret, or forged or damaged datagram).</summary>
+    /// <summary>The MAC is not that of the session's key (another peer's or another secret's key, or a forged or damaged datagram).</summary>
     BadMac,
 
     /// <summary>A peer id or session token the receiver does not know: a stranger or a previous incarnation.</summary>
@@ -28,4 +28,10 @@ internal enum HeartbeatDrop
 
     /// <summary>A sequence number already seen or older than one seen (reordered, duplicated or replayed).</summary>
     Stale,
+
+    /// <summary>
+    /// A sequence number further above the last one taken than a live session can jump (a forgery, or a datagram of a
+    /// session long given up), or, for an answer, the number of a ping not sent yet.
+    /// </summary>
+    TooFarAhead,
 }

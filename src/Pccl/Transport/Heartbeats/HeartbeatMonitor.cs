@@ -10,7 +10,9 @@ namespace Pccl.Transport.Heartbeats;
 /// </summary>
 /// <remarks>
 /// A peer is tracked from its registration, so one that never sends a heartbeat is reported too. Each peer is
-/// reported once and then forgotten. The callback runs on the monitor thread and must not block.
+/// reported once and then forgotten. The callback runs on the monitor thread and must not block. A ping counts only
+/// with the peer's token, a MAC under the peer's own session key, and a sequence number in the
+/// <see cref="HeartbeatSequenceWindow"/> above the last one taken; each pong is sealed with that same key.
 /// </remarks>
 internal sealed class HeartbeatMonitor : IDisposable
 {
@@ -20,7 +22,7 @@ internal sealed class HeartbeatMonitor : IDisposable
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _checkPeriod;
     private readonly Action<SilentPeer> _onSilent;
-    private readonly IHeartbeatMac? _mac;
+    private readonly HeartbeatSequenceWindow _window;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Session> _sessions = [];
@@ -29,13 +31,13 @@ internal sealed class HeartbeatMonitor : IDisposable
     private volatile bool _stopped;
     private volatile bool _answersPaused;
 
-    private HeartbeatMonitor(Socket socket, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent, IHeartbeatMac? mac, TimeProvider time)
+    private HeartbeatMonitor(Socket socket, HeartbeatSequenceWindow window, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent, TimeProvider time)
     {
         _socket = socket;
         _timeout = timeout;
         _checkPeriod = checkPeriod;
         _onSilent = onSilent;
-        _mac = mac;
+        _window = window;
         _time = time;
         _thread = new Thread(Run) { IsBackground = true, Name = "pccl heartbeat monitor" };
     }
@@ -62,13 +64,14 @@ internal sealed class HeartbeatMonitor : IDisposable
     }
 
     /// <summary>
-    /// Binds the UDP socket and starts answering. <paramref name="checkPeriod"/> is how often silence is checked (about
-    /// half the heartbeat interval). Throws <see cref="SocketException"/> when the port is taken.
+    /// Binds the UDP socket and starts answering peers that ping every <paramref name="interval"/>.
+    /// <paramref name="checkPeriod"/> is how often silence is checked (about half the heartbeat interval). Throws
+    /// <see cref="SocketException"/> when the port is taken.
     /// </summary>
-    public static HeartbeatMonitor Start(IPEndPoint bind, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent,
-        IHeartbeatMac? mac = null, TimeProvider? time = null)
+    public static HeartbeatMonitor Start(IPEndPoint bind, TimeSpan interval, TimeSpan timeout, TimeSpan checkPeriod, Action<SilentPeer> onSilent,
+        TimeProvider? time = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        var window = HeartbeatSequenceWindow.For(interval, timeout);
         var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -81,17 +84,21 @@ internal sealed class HeartbeatMonitor : IDisposable
         }
 
         var period = checkPeriod <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : checkPeriod;
-        var monitor = new HeartbeatMonitor(socket, timeout, period, onSilent, mac, time ?? TimeProvider.System);
+        var monitor = new HeartbeatMonitor(socket, window, timeout, period, onSilent, time ?? TimeProvider.System);
         monitor._thread.Start();
         return monitor;
     }
 
-    /// <summary>Starts watching a peer: it has until the heartbeat timeout from now to send its first ping.</summary>
-    public void Track(long connectionId, ulong peerId, ulong token)
+    /// <summary>
+    /// Starts watching a peer whose datagrams carry <paramref name="token"/> and are sealed by <paramref name="mac"/>
+    /// (its session key): it has until the heartbeat timeout from now to send its first ping.
+    /// </summary>
+    public void Track(long connectionId, ulong peerId, ulong token, IHeartbeatMac mac)
     {
+        ArgumentNullException.ThrowIfNull(mac);
         lock (_gate)
         {
-            _sessions[peerId] = new Session(connectionId, token, _time.GetTimestamp());
+            _sessions[peerId] = new Session(connectionId, token, mac, _time.GetTimestamp());
         }
     }
 
@@ -144,10 +151,12 @@ internal sealed class HeartbeatMonitor : IDisposable
     {
         EndPoint remote = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         var length = _socket.ReceiveFrom(receive, SocketFlags.None, ref remote);
-        var drop = HeartbeatDatagram.TryRead(receive.AsSpan(0, length), _mac, out var ping);
+        var datagram = receive.AsSpan(0, length);
+        var drop = HeartbeatDatagram.TryRead(datagram, mac: null, out var ping);
+        IHeartbeatMac? mac = null;
         if (drop == HeartbeatDrop.None)
         {
-            drop = ping.Kind == HeartbeatKind.Ping ? Accept(ping) : HeartbeatDrop.WrongKind;
+            drop = ping.Kind == HeartbeatKind.Ping ? Accept(ping, datagram, out mac) : HeartbeatDrop.WrongKind;
         }
 
         if (drop != HeartbeatDrop.None)
@@ -163,12 +172,13 @@ internal sealed class HeartbeatMonitor : IDisposable
 
         // counted before the pong leaves, so whoever has the pong also sees the count
         Interlocked.Increment(ref _answered);
-        var size = ping.ToPong().Write(send, _mac);
+        var size = ping.ToPong().Write(send, mac);
         _socket.SendTo(send.AsSpan(0, size), SocketFlags.None, remote);
     }
 
-    private HeartbeatDrop Accept(HeartbeatDatagram ping)
+    private HeartbeatDrop Accept(HeartbeatDatagram ping, ReadOnlySpan<byte> datagram, out IHeartbeatMac? mac)
     {
+        mac = null;
         lock (_gate)
         {
             if (!_sessions.TryGetValue(ping.PeerId, out var session) || session.Token != ping.Token)
@@ -176,12 +186,19 @@ internal sealed class HeartbeatMonitor : IDisposable
                 return HeartbeatDrop.UnknownSession;
             }
 
-            // Only newer sequence numbers count, so a replayed or delayed datagram cannot keep a hung peer alive.
-            if (ping.Sequence <= session.HighestSequence)
+            if (!HeartbeatDatagram.IsSealedBy(datagram, session.Mac))
             {
-                return HeartbeatDrop.Stale;
+                return HeartbeatDrop.BadMac;
             }
 
+            // Only newer sequence numbers count, so a replayed or delayed datagram cannot keep a hung peer alive.
+            var drop = _window.Check(session.HighestSequence, ping.Sequence);
+            if (drop != HeartbeatDrop.None)
+            {
+                return drop;
+            }
+
+            mac = session.Mac;
             session.HighestSequence = ping.Sequence;
             session.LastSeen = _time.GetTimestamp();
             return HeartbeatDrop.None;
@@ -236,10 +253,11 @@ internal sealed class HeartbeatMonitor : IDisposable
         _socket.Dispose();
     }
 
-    private sealed class Session(long connectionId, ulong token, long lastSeen)
+    private sealed class Session(long connectionId, ulong token, IHeartbeatMac mac, long lastSeen)
     {
         public long ConnectionId { get; } = connectionId;
         public ulong Token { get; } = token;
+        public IHeartbeatMac Mac { get; } = mac;
         public long LastSeen { get; set; } = lastSeen;
         public ulong HighestSequence { get; set; }
     }

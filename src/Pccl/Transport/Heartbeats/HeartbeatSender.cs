@@ -6,7 +6,9 @@ namespace Pccl.Transport.Heartbeats;
 /// <summary>
 /// A peer's side of the heartbeats: pings the master's UDP port every interval, reads the pongs to measure the round
 /// trip, and reports the master lost when no pong came for the heartbeat timeout. Runs on its own thread with blocking
-/// socket calls, so a busy thread pool neither delays a ping nor fakes a lost master.
+/// socket calls, so a busy thread pool neither delays a ping nor fakes a lost master. Pings and pongs are sealed with
+/// the session's key; a pong counts only if it answers a ping sent and not answered yet, within the
+/// <see cref="HeartbeatSequenceWindow"/> above the last answer taken.
 /// </summary>
 internal sealed class HeartbeatSender : IDisposable
 {
@@ -20,7 +22,8 @@ internal sealed class HeartbeatSender : IDisposable
     private readonly TimeSpan _timeout;
     private readonly Action<TimeSpan> _onMasterSilent;
     private readonly Action<TimeSpan>? _onRtt;
-    private readonly IHeartbeatMac? _mac;
+    private readonly IHeartbeatMac _mac;
+    private readonly HeartbeatSequenceWindow _window;
     private readonly TimeProvider _time;
     private readonly Thread _thread;
     private ulong _sent;
@@ -29,8 +32,8 @@ internal sealed class HeartbeatSender : IDisposable
     private volatile bool _stopped;
     private volatile bool _paused;
 
-    private HeartbeatSender(Socket socket, IPEndPoint master, HeartbeatSession session, Action<TimeSpan> onMasterSilent,
-        Action<TimeSpan>? onRtt, IHeartbeatMac? mac, TimeProvider time)
+    private HeartbeatSender(Socket socket, IPEndPoint master, HeartbeatSession session, IHeartbeatMac mac, Action<TimeSpan> onMasterSilent,
+        Action<TimeSpan>? onRtt, TimeProvider time)
     {
         _socket = socket;
         _master = master;
@@ -41,6 +44,7 @@ internal sealed class HeartbeatSender : IDisposable
         _onMasterSilent = onMasterSilent;
         _onRtt = onRtt;
         _mac = mac;
+        _window = HeartbeatSequenceWindow.For(session.Interval, session.Timeout);
         _time = time;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _thread = new Thread(Run) { IsBackground = true, Name = $"pccl heartbeat sender (peer {session.PeerId})" };
@@ -62,13 +66,15 @@ internal sealed class HeartbeatSender : IDisposable
     public long PongsReceived => Interlocked.Read(ref _answered);
 
     /// <summary>
-    /// Starts pinging <paramref name="master"/> (the master's address, UDP port = its control port).
-    /// <paramref name="onMasterSilent"/> runs once, on the sender thread, with the silence that exceeded the timeout;
-    /// the sender stops after it. <paramref name="onRtt"/> runs for each measured round trip and must be cheap.
+    /// Starts pinging <paramref name="master"/> (the master's address, UDP port = its control port), sealing every
+    /// datagram with <paramref name="mac"/> (the session's key). <paramref name="onMasterSilent"/> runs once, on the
+    /// sender thread, with the silence that exceeded the timeout; the sender stops after it. <paramref name="onRtt"/>
+    /// runs for each measured round trip and must be cheap.
     /// </summary>
-    public static HeartbeatSender Start(IPEndPoint master, HeartbeatSession session, Action<TimeSpan> onMasterSilent,
-        Action<TimeSpan>? onRtt = null, IHeartbeatMac? mac = null, TimeProvider? time = null)
+    public static HeartbeatSender Start(IPEndPoint master, HeartbeatSession session, IHeartbeatMac mac, Action<TimeSpan> onMasterSilent,
+        Action<TimeSpan>? onRtt = null, TimeProvider? time = null)
     {
+        ArgumentNullException.ThrowIfNull(mac);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Interval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Timeout, TimeSpan.Zero);
         var target = master.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(master.Address.MapToIPv4(), master.Port) : master;
@@ -83,7 +89,7 @@ internal sealed class HeartbeatSender : IDisposable
             throw;
         }
 
-        var sender = new HeartbeatSender(socket, target, session, onMasterSilent, onRtt, mac, time ?? TimeProvider.System);
+        var sender = new HeartbeatSender(socket, target, session, mac, onMasterSilent, onRtt, time ?? TimeProvider.System);
         sender._thread.Start();
         return sender;
     }
@@ -197,7 +203,8 @@ internal sealed class HeartbeatSender : IDisposable
         }
 
         // A pong answers a ping this sender sent and has not had answered yet: replays and strays carry old or unsent numbers.
-        return pong.Sequence <= _highestAnswered || pong.Sequence > _sent ? HeartbeatDrop.Stale : HeartbeatDrop.None;
+        var drop = _window.Check(_highestAnswered, pong.Sequence);
+        return drop == HeartbeatDrop.None && pong.Sequence > _sent ? HeartbeatDrop.TooFarAhead : drop;
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b, TimeSpan c) => a < b ? (a < c ? a : c) : (b < c ? b : c);

@@ -1,8 +1,8 @@
 namespace Pccl.Transport.Heartbeats;
 
 /// <summary>
-/// Authenticates heartbeat datagrams: a 16-byte MAC over the header, stored right after it. With authentication off
-/// no MAC is used and the field stays zero. The shapes match <c>Pccl.Transport.Security.HeartbeatAuthenticator</c>.
+/// Authenticates the heartbeat datagrams of one session: a 16-byte MAC over the header, stored right after it, with
+/// authentication on and off. The shapes match <c>Pccl.Transport.Security.HeartbeatAuthenticator</c>.
 /// </summary>
 internal interface IHeartbeatMac
 {

@@ -4,14 +4,14 @@ namespace Pccl.Transport.Security;
 
 /// <summary>
 /// The security of a cluster as configured: TLS from <see cref="TlsOptions"/> (files loaded and checked at
-/// construction), the shared-secret challenge-response and heartbeat MAC from <see cref="AuthOptions"/>, and the
-/// access policy (allowed networks, peer limit).
+/// construction), the shared-secret challenge-response and the secret's share of every heartbeat key from
+/// <see cref="AuthOptions"/>, and the access policy (allowed networks, peer limit).
 /// </summary>
 internal sealed class ClusterSecurity : ConnectionSecurity
 {
     private readonly TlsStreamFactory? _tls;
     private readonly SecretAuthenticator? _secret;
-    private readonly HeartbeatAuthenticator? _heartbeats;
+    private readonly byte[] _heartbeatClusterKey = [];
     private readonly AccessPolicy _access;
 
     /// <summary>Throws <see cref="PcclErrorCode.InvalidConfiguration"/> naming the bad file or key.</summary>
@@ -26,7 +26,7 @@ internal sealed class ClusterSecurity : ConnectionSecurity
         if (auth.Enabled)
         {
             _secret = SecretAuthenticator.FromOptions(auth);
-            _heartbeats = new HeartbeatAuthenticator(System.Text.Encoding.UTF8.GetBytes(auth.Secret!));
+            _heartbeatClusterKey = ClusterSecretKeys.Derive(System.Text.Encoding.UTF8.GetBytes(auth.Secret!), HeartbeatAuthenticator.ClusterKeyPurpose);
         }
 
         _tls = tls.Enabled ? new TlsStreamFactory(tls) : null;
@@ -38,7 +38,8 @@ internal sealed class ClusterSecurity : ConnectionSecurity
 
     public override AccessPolicy Access => _access;
 
-    public override IHeartbeatMac? HeartbeatMac => _heartbeats;
+    public override IHeartbeatMac HeartbeatMacFor(ulong peerId, HeartbeatCredentials credentials) =>
+        HeartbeatAuthenticator.ForSession(peerId, credentials, _heartbeatClusterKey);
 
     public override async ValueTask<Stream> SecureClientAsync(Stream stream, string targetHost, CancellationToken ct)
     {

@@ -9,10 +9,10 @@ namespace Pccl.Transport.Security;
 /// cannot be replayed on another connection or spliced onto a different hello.
 /// </summary>
 /// <remarks>
-/// Messages, all fixed size:
+/// Messages, all fixed size, where K = HKDF-SHA256(secret, info "pccl handshake v2"):
 /// server -> client  challenge: kind 0xA1, Ns[32]
-/// client -> server  response:  kind 0xA2, Nc[32], HMAC(secret, "client" | Ns | Nc | transcript)[32]
-/// server -> client  verdict:   kind 0xA3 (accepted) then HMAC(secret, "server" | Ns | Nc | transcript)[32],
+/// client -> server  response:  kind 0xA2, Nc[32], HMAC(K, "client" | Ns | Nc | transcript)[32]
+/// server -> client  verdict:   kind 0xA3 (accepted) then HMAC(K, "server" | Ns | Nc | transcript)[32],
 ///                              or kind 0xA4 (refused) then 32 zero bytes.
 /// The refusal lets the client report the mismatch instead of a bare closed connection.
 /// Time limits come from the cancellation token.
@@ -35,9 +35,11 @@ internal sealed class SecretAuthenticator
     private static readonly byte[] ClientLabel = "client"u8.ToArray();
     private static readonly byte[] ServerLabel = "server"u8.ToArray();
 
-    private readonly byte[] _secret;
+    private static ReadOnlySpan<byte> KeyPurpose => "pccl handshake v2"u8;
 
-    /// <summary>Uses <paramref name="secret"/> (copied) as the HMAC key.</summary>
+    private readonly byte[] _key;
+
+    /// <summary>Keys the proofs with a key derived from <paramref name="secret"/>, never the secret itself.</summary>
     internal SecretAuthenticator(ReadOnlySpan<byte> secret)
     {
         if (secret.IsEmpty)
@@ -45,7 +47,7 @@ internal sealed class SecretAuthenticator
             throw new PcclException(PcclErrorCode.InvalidConfiguration, "auth.secret is empty; set it (e.g. from PCCL_AUTH_SECRET)");
         }
 
-        _secret = secret.ToArray();
+        _key = ClusterSecretKeys.Derive(secret, KeyPurpose);
     }
 
     /// <summary>Builds the authenticator from options; the secret is the UTF-8 bytes of <see cref="AuthOptions.Secret"/>.</summary>
@@ -132,7 +134,7 @@ internal sealed class SecretAuthenticator
 
     private byte[] Mac(byte[] label, ReadOnlySpan<byte> serverNonce, ReadOnlySpan<byte> clientNonce, ReadOnlySpan<byte> transcript)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
         hmac.AppendData(label);
         hmac.AppendData(serverNonce);
         hmac.AppendData(clientNonce);

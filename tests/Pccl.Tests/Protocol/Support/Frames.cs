@@ -23,7 +23,7 @@ internal static class Frames
             new() { CollectiveInit = new CollectiveInit { Tag = 9, Parameters = new CollectiveDescriptor { ElementCount = 1 << 20, DataType = DataType.Bf16, Op = ReduceOp.Avg, Quantization = Quantization.MinMaxU16, Compression = true } } },
             new() { CollectiveDone = new CollectiveDone { Tag = 9, Sequence = 12, Success = false, Error = "boom" } },
             new() { Goodbye = new Goodbye() },
-            new() { Registered = new Registered { PeerId = 5, ObservedAddress = "::1", HeartbeatToken = 77 } },
+            new() { Registered = new Registered { PeerId = 5, ObservedAddress = "::1", HeartbeatToken = 77, HeartbeatKey = Google.Protobuf.ByteString.CopyFrom(new byte[32]) } },
             new() { TopologyUpdate = new TopologyUpdate { World = world } },
             new() { TopologyComplete = new TopologyComplete { World = world } },
             new() { TopologyFailed = new TopologyFailed { Reason = "peer 2 lost", FailedPeerIds = { 2 } } },

@@ -55,7 +55,9 @@ internal sealed class RawControlClient : IAsyncDisposable
     {
         await SendAsync(new ControlMessage { Register = new Register { P2PPort = 1 } }, ct);
         var registered = (await ReceiveAsync(ct))?.Registered ?? throw new InvalidOperationException("the master did not answer the registration");
-        _heartbeats = Task.Run(() => HeartbeatAsync(masterPort, registered.PeerId, registered.HeartbeatToken, _stop.Token), CancellationToken.None);
+        var credentials = new HeartbeatCredentials(registered.HeartbeatToken, registered.HeartbeatKey);
+        var mac = ConnectionSecurity.None.HeartbeatMacFor(registered.PeerId, credentials);
+        _heartbeats = Task.Run(() => HeartbeatAsync(masterPort, registered.PeerId, credentials.Token, mac, _stop.Token), CancellationToken.None);
         return registered.PeerId;
     }
 
@@ -73,7 +75,7 @@ internal sealed class RawControlClient : IAsyncDisposable
         return null;
     }
 
-    private static async Task HeartbeatAsync(int masterPort, ulong peerId, ulong token, CancellationToken ct)
+    private static async Task HeartbeatAsync(int masterPort, ulong peerId, ulong token, IHeartbeatMac mac, CancellationToken ct)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var master = new IPEndPoint(IPAddress.Loopback, masterPort);
@@ -81,7 +83,7 @@ internal sealed class RawControlClient : IAsyncDisposable
         for (ulong sequence = 1; !ct.IsCancellationRequested; sequence++)
         {
             var ping = new HeartbeatDatagram(HeartbeatKind.Ping, peerId, token, sequence, Stopwatch.GetTimestamp());
-            await socket.SendToAsync(buffer.AsMemory(0, ping.Write(buffer, null)), SocketFlags.None, master, CancellationToken.None);
+            await socket.SendToAsync(buffer.AsMemory(0, ping.Write(buffer, mac)), SocketFlags.None, master, CancellationToken.None);
             try
             {
                 await Task.Delay(100, ct);

@@ -26,7 +26,6 @@ public sealed class HeartbeatAnswerForgeryTests
     // How late the master's heartbeat thread may answer the last ping before the hang, which moves detection earlier.
     private static readonly TimeSpan AnswerDelay = TimeSpan.FromMilliseconds(50);
 
-    private static readonly HeartbeatAuthenticator Signer = new(Encoding.UTF8.GetBytes(Secret));
     private static readonly HeartbeatAuthenticator Forger = new(Encoding.UTF8.GetBytes("a guessed secret"));
 
     private static CommunicatorOptions PeerOptions(MasterNode master) =>
@@ -34,19 +33,20 @@ public sealed class HeartbeatAnswerForgeryTests
 
     /// <summary>
     /// Every 10 ms until cancelled, three answers to <paramref name="victim"/>'s heartbeat socket: one with a wrong MAC
-    /// for its latest ping (which the peer would take if it did not check the MAC), one correctly signed for sequence 1
-    /// (answered long ago: what a recorded answer sent again carries), and one correctly signed far ahead of any ping
-    /// sent. Returns how many rounds went out.
+    /// for its latest ping (which the peer would take if it did not check the MAC), one correctly signed (the session's
+    /// key) for sequence 1 (answered long ago: what a recorded answer sent again carries), and one correctly signed far
+    /// ahead of any ping sent. Returns how many rounds went out.
     /// </summary>
     private static async Task<int> SendAnswersAsync(Communicator victim, CancellationToken stop)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         var target = new IPEndPoint(IPAddress.Loopback, victim.HeartbeatPortForTest!.Value);
         var buffer = new byte[HeartbeatDatagram.Size];
+        var signer = victim.HeartbeatMacForTest!;
         var rounds = 0;
         while (!stop.IsCancellationRequested)
         {
-            foreach (var (sequence, mac) in new (ulong, IHeartbeatMac)[] { (victim.LatestHeartbeatForTest!.Value, Forger), (1, Signer), (1UL << 40, Signer) })
+            foreach (var (sequence, mac) in new (ulong, IHeartbeatMac)[] { (victim.LatestHeartbeatForTest!.Value, Forger), (1, signer), (1UL << 40, signer) })
             {
                 var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.HeartbeatTokenForTest!.Value, sequence, Stopwatch.GetTimestamp());
                 await socket.SendToAsync(buffer.AsMemory(0, pong.Write(buffer, mac)), SocketFlags.None, target, CancellationToken.None);
@@ -95,7 +95,7 @@ public sealed class HeartbeatAnswerForgeryTests
     }
 
     private static string Describe(HeartbeatDropCounts d) =>
-        $"bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, unknown {d[HeartbeatDrop.UnknownSession]}, total {d.Total}";
+        $"bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, too far ahead {d[HeartbeatDrop.TooFarAhead]}, unknown {d[HeartbeatDrop.UnknownSession]}, total {d.Total}";
 
     [Fact]
     public Task ForgedReplayedAndFarFutureAnswersAreDroppedAndCountedWhileTheMasterStaysAlive() =>
@@ -111,7 +111,7 @@ public sealed class HeartbeatAnswerForgeryTests
             Assert.True(rounds > 10, $"only {rounds} rounds of answers went out");
 
             var clock = Stopwatch.StartNew();
-            while (drops[HeartbeatDrop.BadMac] < rounds || drops[HeartbeatDrop.Stale] < 2 * rounds)
+            while (drops[HeartbeatDrop.BadMac] < rounds || drops[HeartbeatDrop.Stale] < rounds || drops[HeartbeatDrop.TooFarAhead] < rounds)
             {
                 Assert.True(clock.Elapsed < SecureRun.Patience, $"{rounds} rounds sent, dropped: {Describe(drops)}");
                 await Task.Delay(10, ct);
@@ -119,7 +119,8 @@ public sealed class HeartbeatAnswerForgeryTests
 
             // Exactly the attack's datagrams: none of the master's real answers was refused.
             Assert.Equal(rounds, drops[HeartbeatDrop.BadMac]);
-            Assert.Equal(2L * rounds, drops[HeartbeatDrop.Stale]);
+            Assert.Equal(rounds, drops[HeartbeatDrop.Stale]);
+            Assert.Equal(rounds, drops[HeartbeatDrop.TooFarAhead]);
             Assert.Equal(3L * rounds, drops.Total);
             // still in the run: the all-reduce goes through the master
             await SecureRun.AllReduceOnceAsync(peers, 1000, ct);
@@ -141,7 +142,7 @@ public sealed class HeartbeatAnswerForgeryTests
             }
 
             Assert.False(pending.IsCompleted);
-            var (badMac, stale) = (drops[HeartbeatDrop.BadMac], drops[HeartbeatDrop.Stale]);
+            var (badMac, stale, ahead) = (drops[HeartbeatDrop.BadMac], drops[HeartbeatDrop.Stale], drops[HeartbeatDrop.TooFarAhead]);
             clock.Restart();
             master.HangForTest();
 
@@ -155,7 +156,7 @@ public sealed class HeartbeatAnswerForgeryTests
             Assert.Contains("no heartbeat answer", lost.Message, StringComparison.Ordinal);
             // T after the last real answer, which came at most one interval (and the answer's delay) before the hang.
             Assert.InRange(detected, Timeout - Interval - AnswerDelay, Timeout + SchedulingSlack);
-            Assert.True(drops[HeartbeatDrop.BadMac] > badMac && drops[HeartbeatDrop.Stale] > stale,
-                $"forged answers stopped arriving during the silence: before the hang bad MAC {badMac}, stale {stale}; after: {Describe(drops)}");
+            Assert.True(drops[HeartbeatDrop.BadMac] > badMac && drops[HeartbeatDrop.Stale] > stale && drops[HeartbeatDrop.TooFarAhead] > ahead,
+                $"forged answers stopped arriving during the silence: before the hang bad MAC {badMac}, stale {stale}, too far ahead {ahead}; after: {Describe(drops)}");
         });
 }

@@ -10,7 +10,8 @@ namespace Pccl.Tests.Security.Wire;
 
 /// <summary>
 /// Heartbeats are signed UDP datagrams. An attacker on the path sees peer ids and session tokens (they are not
-/// encrypted) but not the secret: its forgeries and replays must neither keep a dead peer alive nor kill a live one.
+/// encrypted) but not the peer's session key: its forgeries and replays must neither keep a dead peer alive nor kill a
+/// live one.
 /// </summary>
 public sealed class HeartbeatForgeryTests
 {
@@ -65,7 +66,7 @@ public sealed class HeartbeatForgeryTests
         {
             var hung = peers[2];
             var forger = new HeartbeatAuthenticator(Encoding.UTF8.GetBytes("a guessed secret"));
-            var signer = new HeartbeatAuthenticator(Encoding.UTF8.GetBytes(Secret));
+            var signer = hung.HeartbeatMacForTest!; // what a recorded datagram of the peer carries
             using var attack = CancellationTokenSource.CreateLinkedTokenSource(ct);
             hung.PauseHeartbeatsForTest();
             // Alternately: a forgery far ahead in sequence, and a correctly signed ping with a sequence number the peer
