@@ -4,7 +4,7 @@ namespace Pccl.Cli;
 
 /// <summary>
 /// The heartbeat interval and timeout of the runs that start their own master and workers here (<c>pccl demo</c>,
-/// <c>pccl bench recovery</c>): <c>network.heartbeat_interval_ms</c> and <c>network.heartbeat_timeout_ms</c> from the
+/// <c>pccl bench recovery</c>, <c>pccl bench allreduce</c> and <c>pccl bench sync</c>): <c>network.heartbeat_interval_ms</c> and <c>network.heartbeat_timeout_ms</c> from the
 /// environment (<c>PCCL_NETWORK_HEARTBEAT_*</c>, which the worker processes inherit), else the defaults of 100 / 500 ms.
 /// </summary>
 internal static class LoopbackHeartbeats

@@ -8,6 +8,7 @@ namespace Pccl.Cli.Bench;
 /// <summary>
 /// <c>pccl bench allreduce</c>: a master here and N separate worker processes on loopback; per size the median,
 /// min and max over iterations of the slowest peer's time, algbw = bytes / time and busbw = algbw · 2(N−1)/N.
+/// Heartbeats as <see cref="LoopbackHeartbeats"/> reads them; a worker that fails ends the run with its error and exit code 1.
 /// </summary>
 internal static class AllReduceBench
 {
@@ -16,8 +17,7 @@ internal static class AllReduceBench
     {
         binding ??= new CoreBinding("auto");
         using var security = BenchSecurity.Create(tls, auth);
-        await using var master = await MasterNode.StartAsync(
-            MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0, Tls = security.Tls, Auth = security.Auth }, ct: ct);
+        await using var master = await MasterNode.StartAsync(LoopbackHeartbeats.Master() with { Tls = security.Tls, Auth = security.Auth }, ct: ct);
         var sizeList = string.Join(',', sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
         var workers = new List<Process>();
         var lines = new List<WorkerResult>();
@@ -72,7 +72,9 @@ internal static class AllReduceBench
             }
             catch (InvalidOperationException) when (firstFailure is not null)
             {
-                throw firstFailure; // the cause, not a worker killed because of it
+                // the cause, not a worker killed because of it
+                await Console.Error.WriteLineAsync($"pccl bench allreduce: {firstFailure.Message}");
+                return 1;
             }
         }
         finally

@@ -2,13 +2,13 @@ using System.Globalization;
 
 namespace Pccl.Cli.Bench;
 
-/// <summary>Options of a benchmark's worker process: the master at "host:port", p2p on loopback.</summary>
+/// <summary>Options of a benchmark's worker process: the master at "host:port", p2p on loopback, heartbeats as <see cref="LoopbackHeartbeats"/> reads them.</summary>
 internal static class LoopbackWorkerOptions
 {
     public static CommunicatorOptions For(string masterEndpoint)
     {
         var colon = masterEndpoint.LastIndexOf(':');
-        return CommunicatorOptions.Default with
+        return LoopbackHeartbeats.Apply(CommunicatorOptions.Default) with
         {
             MasterHost = masterEndpoint[..colon],
             MasterPort = int.Parse(masterEndpoint[(colon + 1)..], CultureInfo.InvariantCulture),

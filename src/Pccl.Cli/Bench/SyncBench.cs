@@ -27,7 +27,7 @@ internal static class SyncBench
         var identicalPeers = 0;
         for (var donors = 1; donors <= maxDonors; donors++)
         {
-            await using var master = await MasterNode.StartAsync(MasterOptions.Default with { BindAddress = "127.0.0.1", Port = 0 }, ct: ct);
+            await using var master = await MasterNode.StartAsync(LoopbackHeartbeats.Master(), ct: ct);
             var options = CommunicatorOptions.Default with { MasterPort = master.Port, P2PBindAddress = "127.0.0.1" };
             var peers = new List<(Communicator Peer, SharedState State)>();
             try

@@ -35,7 +35,7 @@ internal static class RecoveryCommand
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
-            var options = LoopbackHeartbeats.Apply(Bench.LoopbackWorkerOptions.For(parse.GetValue(master)!));
+            var options = Bench.LoopbackWorkerOptions.For(parse.GetValue(master)!);
             return RecoveryWorker.RunAsync(options, parse.GetValue(elements), ct);
         });
         return command;
