@@ -69,6 +69,9 @@ public sealed partial class Communicator
     /// <summary>Heartbeat answers this peer dropped so far, by reason; for tests.</summary>
     internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
 
+    /// <summary>Heartbeat answers this peer took as signs of life so far; for tests.</summary>
+    internal long? HeartbeatAnswersAcceptedForTest => _heartbeats?.PongsReceived;
+
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
     internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Pccl.Tests.Security.Support;
+using Pccl.Tests.Support;
 using Pccl.Transport.Heartbeats;
 using Pccl.Transport.Security;
 
@@ -13,6 +14,7 @@ namespace Pccl.Tests.Security.Wire;
 /// master. Forgeries, replays of old answers and answers to pings never sent are dropped and counted; they neither
 /// make the live master look lost nor hide a hung one.
 /// </summary>
+[Collection(LatencyPinningCollection.Name)]
 public sealed class HeartbeatAnswerForgeryTests
 {
     private const string Secret = "heartbeat answer test secret";
@@ -20,11 +22,9 @@ public sealed class HeartbeatAnswerForgeryTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
 
     // The peer's heartbeat thread wakes exactly at the timeout; this covers a late wake-up and the thread-pool
-    // continuation that fails the pending call, on two cores shared with parallel tests and builds.
+    // continuation that fails the pending call, on two cores shared with other processes (this test runs alone among
+    // the tests).
     private static readonly TimeSpan SchedulingSlack = TimeSpan.FromMilliseconds(300);
-
-    // How late the master's heartbeat thread may answer the last ping before the hang, which moves detection earlier.
-    private static readonly TimeSpan AnswerDelay = TimeSpan.FromMilliseconds(50);
 
     private static readonly HeartbeatAuthenticator Signer = new(Encoding.UTF8.GetBytes(Secret));
     private static readonly HeartbeatAuthenticator Forger = new(Encoding.UTF8.GetBytes("a guessed secret"));
@@ -94,6 +94,29 @@ public sealed class HeartbeatAnswerForgeryTests
         }
     }
 
+    private static long AcceptedAnswers(Communicator peer) => peer.HeartbeatAnswersAcceptedForTest!.Value;
+
+    /// <summary>The peer's accepted-answer count, read every millisecond or so until cancelled, with each reading's time stamp.</summary>
+    private static async Task<List<(long At, long Accepted)>> SampleAcceptedAnswersAsync(Communicator peer, CancellationToken stop)
+    {
+        var samples = new List<(long, long)>();
+        while (!stop.IsCancellationRequested)
+        {
+            var at = Stopwatch.GetTimestamp();
+            samples.Add((at, AcceptedAnswers(peer)));
+            try
+            {
+                await Task.Delay(1, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return samples;
+    }
+
     private static string Describe(HeartbeatDropCounts d) =>
         $"bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, unknown {d[HeartbeatDrop.UnknownSession]}, total {d.Total}";
 
@@ -142,19 +165,42 @@ public sealed class HeartbeatAnswerForgeryTests
 
             Assert.False(pending.IsCompleted);
             var (badMac, stale) = (drops[HeartbeatDrop.BadMac], drops[HeartbeatDrop.Stale]);
-            clock.Restart();
+
+            // The peer counts the silence from the last answer it accepted, which may come after the hang (an answer
+            // already on its way). Sampling the accepted count brackets that moment from below: it came after the last
+            // sample that had not seen it yet.
+            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var samples = SampleAcceptedAnswersAsync(peers[0], sampling.Token);
+            var first = AcceptedAnswers(peers[0]);
+            while (AcceptedAnswers(peers[0]) == first)
+            {
+                Assert.True(clock.Elapsed < SecureRun.Patience, "no heartbeat was answered while the forged answers arrived");
+                await Task.Delay(5, ct);
+            }
+
+            var hungAt = Stopwatch.GetTimestamp();
             master.HangForTest();
 
             var lost = await Assert.ThrowsAsync<PcclException>(() => pending.WaitAsync(SecureRun.Patience, ct));
-            var detected = clock.Elapsed;
+            var detectedAt = Stopwatch.GetTimestamp();
+            await sampling.CancelAsync();
+            var accepted = AcceptedAnswers(peers[0]);
+            var lastAcceptedNotBefore = (await samples).Last(s => s.Accepted < accepted).At;
             await attack.CancelAsync();
             await answers;
-            TestContext.Current.TestOutputHelper?.WriteLine($"master lost after {detected.TotalMilliseconds:0} ms; dropped: {Describe(drops)}");
+            var detected = Stopwatch.GetElapsedTime(hungAt, detectedAt);
+            var sinceLastAnswer = Stopwatch.GetElapsedTime(lastAcceptedNotBefore, detectedAt);
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"master lost {detected.TotalMilliseconds:0} ms after the hang, at most {sinceLastAnswer.TotalMilliseconds:0} ms after " +
+                $"the last accepted answer; {lost.Message}; dropped: {Describe(drops)}");
 
             Assert.Equal(PcclErrorCode.MasterLost, lost.Code);
             Assert.Contains("no heartbeat answer", lost.Message, StringComparison.Ordinal);
-            // T after the last real answer, which came at most one interval (and the answer's delay) before the hang.
-            Assert.InRange(detected, Timeout - Interval - AnswerDelay, Timeout + SchedulingSlack);
+            // T after the last accepted answer, never sooner; that answer left the master before the hang, so detection
+            // comes within T of the hang plus scheduling.
+            Assert.True(sinceLastAnswer >= Timeout,
+                $"master declared lost {sinceLastAnswer.TotalMilliseconds:0} ms after the last accepted answer at most");
+            Assert.True(detected <= Timeout + SchedulingSlack, $"master declared lost {detected.TotalMilliseconds:0} ms after the hang");
             Assert.True(drops[HeartbeatDrop.BadMac] > badMac && drops[HeartbeatDrop.Stale] > stale,
                 $"forged answers stopped arriving during the silence: before the hang bad MAC {badMac}, stale {stale}; after: {Describe(drops)}");
         });
