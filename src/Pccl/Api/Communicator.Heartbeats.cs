@@ -10,6 +10,7 @@ public sealed partial class Communicator
 {
     private IPEndPoint? _masterEndpoint;
     private HeartbeatSender? _heartbeats;
+    private ulong? _heartbeatToken;
 
     /// <summary>
     /// Smoothed round-trip time of heartbeats to the master (exponential average, gain 1/8); null until the first
@@ -29,7 +30,7 @@ public sealed partial class Communicator
         }
 
         var session = new HeartbeatSession(PeerId, token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
-        HeartbeatTokenForTest = token;
+        _heartbeatToken = token;
         try
         {
             _heartbeats = HeartbeatSender.Start(master, session, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt, _security.HeartbeatMac);
@@ -56,21 +57,6 @@ public sealed partial class Communicator
 
         Fatal(reason);
     }
-
-    /// <summary>This peer's heartbeat session token (from its registration); for tests that forge heartbeats.</summary>
-    internal ulong? HeartbeatTokenForTest { get; private set; }
-
-    /// <summary>The local UDP port this peer's heartbeat answers arrive on; for tests that forge answers.</summary>
-    internal int? HeartbeatPortForTest => _heartbeats?.Port;
-
-    /// <summary>The sequence number of this peer's latest heartbeat; for tests that forge answers to it.</summary>
-    internal ulong? LatestHeartbeatForTest => _heartbeats?.PingsSent;
-
-    /// <summary>Heartbeat answers this peer dropped so far, by reason; for tests.</summary>
-    internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
-
-    /// <summary>Heartbeat answers this peer took as signs of life so far; for tests.</summary>
-    internal long? HeartbeatAnswersAcceptedForTest => _heartbeats?.PongsReceived;
 
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
     internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();

@@ -54,7 +54,7 @@ public sealed class HeartbeatAnswerForgeryTests
     private static async Task<int> SendAnswersAsync(Communicator victim, Forgery[] kinds, CancellationToken stop)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        var target = new IPEndPoint(IPAddress.Loopback, victim.HeartbeatPortForTest!.Value);
+        var target = new IPEndPoint(IPAddress.Loopback, victim.Diagnostics.HeartbeatPort!.Value);
         var buffer = new byte[HeartbeatDatagram.Size];
         var rounds = 0;
         while (!stop.IsCancellationRequested)
@@ -63,11 +63,11 @@ public sealed class HeartbeatAnswerForgeryTests
             {
                 var (sequence, mac) = kind switch
                 {
-                    Forgery.WrongMac => (victim.LatestHeartbeatForTest!.Value, Forger),
+                    Forgery.WrongMac => (victim.Diagnostics.LatestHeartbeat!.Value, Forger),
                     Forgery.Replay => (1UL, (IHeartbeatMac)Signer),
                     _ => (1UL << 40, Signer),
                 };
-                var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.HeartbeatTokenForTest!.Value, sequence, Stopwatch.GetTimestamp());
+                var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.Diagnostics.HeartbeatToken!.Value, sequence, Stopwatch.GetTimestamp());
                 await socket.SendToAsync(buffer.AsMemory(0, pong.Write(buffer, mac)), SocketFlags.None, target, CancellationToken.None);
             }
 
@@ -103,7 +103,7 @@ public sealed class HeartbeatAnswerForgeryTests
                 await Task.Delay(10, ct);
             }
 
-            var drops = peers[0].HeartbeatDropsForTest!;
+            var drops = peers[0].Diagnostics.HeartbeatDrops!;
             Assert.Equal(0, drops.Total);
             await test(master, peers, drops, ct);
         }
@@ -113,7 +113,7 @@ public sealed class HeartbeatAnswerForgeryTests
         }
     }
 
-    private static long AcceptedAnswers(Communicator peer) => peer.HeartbeatAnswersAcceptedForTest!.Value;
+    private static long AcceptedAnswers(Communicator peer) => peer.Diagnostics.HeartbeatAnswersAccepted!.Value;
 
     /// <summary>The peer's accepted-answer count, read every millisecond or so until cancelled, with each reading's time stamp.</summary>
     private static async Task<List<(long At, long Accepted)>> SampleAcceptedAnswersAsync(Communicator peer, CancellationToken stop)
@@ -146,7 +146,7 @@ public sealed class HeartbeatAnswerForgeryTests
             var victim = peers[0];
             // in this order, so that no answer taken is to a ping not yet counted
             var acceptedBefore = AcceptedAnswers(victim);
-            var pingsBefore = victim.LatestHeartbeatForTest!.Value;
+            var pingsBefore = victim.Diagnostics.LatestHeartbeat!.Value;
 
             // One kind at a time, each counted before the next starts, since replays and far-future answers are both
             // counted stale. Drops can only exceed what the attack sent (a real answer can arrive late or twice and be
@@ -161,7 +161,7 @@ public sealed class HeartbeatAnswerForgeryTests
             Assert.True(drops.Total >= badMac + replays + farFuture, $"dropped: {Describe(drops)}");
 
             // Every ping sent before the attack ended had its real answer taken: the accepted count kept pace with them.
-            var pingsAfter = victim.LatestHeartbeatForTest!.Value;
+            var pingsAfter = victim.Diagnostics.LatestHeartbeat!.Value;
             var clock = Stopwatch.StartNew();
             while (AcceptedAnswers(victim) - acceptedBefore < (long)(pingsAfter - pingsBefore))
             {

@@ -39,7 +39,7 @@ public sealed class HeartbeatForgeryTests
         while (!stop.IsCancellationRequested)
         {
             var (sequence, mac) = next(sent);
-            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.HeartbeatTokenForTest!.Value, sequence, Stopwatch.GetTimestamp());
+            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.Diagnostics.HeartbeatToken!.Value, sequence, Stopwatch.GetTimestamp());
             await socket.SendToAsync(buffer.AsMemory(0, ping.Write(buffer, mac)), SocketFlags.None, target, CancellationToken.None);
             sent++;
             try
