@@ -29,6 +29,9 @@ internal static class AllReduceBenchWorker
         }
 
         var barrier = new float[1];
+        // pattern inputs differ by peer (its position among the world's ids), so a sum that counts one peer twice and drops another fails
+        var world = (await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct)).PeerIds.Order().ToList();
+        var rank = world.IndexOf(communicator.PeerId);
         foreach (var bytes in sizes)
         {
             var elements = (int)(bytes / sizeof(float));
@@ -46,7 +49,7 @@ internal static class AllReduceBenchWorker
                 }
                 else
                 {
-                    Fill(buffer);
+                    Fill(buffer, rank);
                 }
 
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
@@ -61,7 +64,7 @@ internal static class AllReduceBenchWorker
                     // rebuilding N gradient inputs costs N fills: only the last timed iteration's values are checked
                     if (!gradient)
                     {
-                        CheckPattern(check, buffer, peers);
+                        CheckPattern(check, buffer, [.. info.PeerIds.Select(id => world.IndexOf(id))]);
                     }
                     else if (i == iterations - 1)
                     {
@@ -79,26 +82,26 @@ internal static class AllReduceBenchWorker
         return 0;
     }
 
-    /// <summary>Pattern period: element i holds 1 + i % 7; a block of 7 × 1024 elements repeats it exactly.</summary>
+    /// <summary>Pattern period: element i of the peer at rank r holds 1 + i % 7 + 8r; a block of 7 × 1024 elements repeats it exactly.</summary>
     private const int PatternBlock = 7 * 1024;
 
     /// <summary>Elements of each peer's gradient rebuilt at a time while checking.</summary>
     private const int CheckBlock = 1 << 16;
 
-    private static float[] Pattern()
+    private static float[] Pattern(int rank)
     {
         var block = new float[PatternBlock];
         for (var i = 0; i < block.Length; i++)
         {
-            block[i] = 1 + (i % 7);
+            block[i] = 1 + (i % 7) + (8 * rank);
         }
 
         return block;
     }
 
-    private static void Fill(float[] buffer)
+    private static void Fill(float[] buffer, int rank)
     {
-        var block = Pattern();
+        var block = Pattern(rank);
         for (var start = 0; start < buffer.Length; start += PatternBlock)
         {
             var length = Math.Min(PatternBlock, buffer.Length - start);
@@ -106,25 +109,26 @@ internal static class AllReduceBenchWorker
         }
     }
 
-    /// <summary>Every peer's input is the pattern, so every element must be exactly peers × (1 + i % 7) (within the bound, quantized).</summary>
-    private static void CheckPattern(SumCheck check, float[] buffer, int peers)
+    /// <summary>Every element must be exactly the sum of the contributors' patterns (within the bound, quantized).</summary>
+    /// <param name="ranks">The contributors' ranks: their positions among the world's ids.</param>
+    private static void CheckPattern(SumCheck check, float[] buffer, IReadOnlyList<int> ranks)
     {
-        var pattern = Pattern().AsSpan(0, Math.Min(PatternBlock, buffer.Length));
-        var exact = new double[pattern.Length];
-        for (var i = 0; i < exact.Length; i++)
+        var length = Math.Min(PatternBlock, buffer.Length);
+        var exact = new double[length];
+        for (var p = 0; p < ranks.Count; p++)
         {
-            exact[i] = peers * (double)pattern[i];
-        }
-
-        for (var p = 0; p < peers; p++)
-        {
+            var pattern = Pattern(ranks[p]).AsSpan(0, length);
             check.AddInput(p, pattern);
+            for (var i = 0; i < length; i++)
+            {
+                exact[i] += pattern[i];
+            }
         }
 
         for (var start = 0; start < buffer.Length; start += PatternBlock)
         {
-            var length = Math.Min(PatternBlock, buffer.Length - start);
-            check.Compare(buffer.AsSpan(start, length), exact.AsSpan(0, length));
+            var count = Math.Min(PatternBlock, buffer.Length - start);
+            check.Compare(buffer.AsSpan(start, count), exact.AsSpan(0, count));
         }
     }
 

@@ -7,8 +7,23 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal sealed class GradientSource(ulong peer, int iteration)
 {
-    private readonly Random _random = new((int)peer * 1000 + iteration + 7);
+    private readonly Random _random = new(Seed(peer, iteration));
     private float? _spare;
+
+    /// <summary>Mixes both into one seed (splitmix64 steps), so distinct pairs give unrelated streams.</summary>
+    private static int Seed(ulong peer, int iteration)
+    {
+        var z = Mix(Mix(peer) ^ (ulong)(long)iteration);
+        return (int)(z ^ (z >> 32));
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        var z = x + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
 
     /// <summary>Writes the next <c>destination.Length</c> values of the stream.</summary>
     public void Fill(Span<float> destination)

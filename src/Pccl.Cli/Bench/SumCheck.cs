@@ -9,8 +9,10 @@ namespace Pccl.Cli.Bench;
 /// <list type="bullet">
 /// <item>Min-max quantization with L = 255 (u8) or 65535 (u16) levels: a result passes through at most N roundings (the
 /// ring's N − 1 quantized hops and the slice owner's final dequantize(quantize(x)); halving-doubling at four peers has
-/// three), each within half a step of its piece's range, (max − min) / (2L). A piece of partial sums spans at most R plus
-/// the errors already in it, so the sum of those roundings is at most q = N·R / (2L − N).</item>
+/// three), each within half a step of its piece's range, (max − min) / (2L). This check keeps each peer's range over its
+/// whole input, not per piece: every piece's range is within it, so R bounds a piece of partial sums too (plus the errors
+/// already in it), and the sum of those roundings is at most q = N·R / (2L − N). For inputs whose pieces span much less
+/// than the whole buffer this tolerance is looser than the quantization's own bound.</item>
 /// <item>Float rounding: each hop adds and rounds once and a decode rounds once, at most 2N roundings of a value no larger
 /// than M + q, each within 2⁻²⁴ of it.</item>
 /// <item>Inputs that are small integers without quantization (the bench's pattern) sum exactly in any order: the

@@ -21,8 +21,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Random _random = new(options.Seed);
     private readonly ChaosReferee _referee = new(options);
-    private readonly DirectoryInfo _checkpoints = Directory.CreateTempSubdirectory("pccl-chaos-checkpoints-");
-    private CheckpointStore Checkpoints => new(new CheckpointStoreOptions { Directory = _checkpoints.FullName });
+    private readonly (DirectoryInfo Directory, CheckpointStore Store) _checkpoints = CreateCheckpoints();
     private bool _totalLossPlayed;
 
     public async Task<ChaosSummary> RunAsync(CancellationToken ct)
@@ -50,7 +49,26 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
                 w.Dispose();
             }
 
-            _checkpoints.Delete(recursive: true);
+            DeleteCheckpoints();
+        }
+    }
+
+    private static (DirectoryInfo, CheckpointStore) CreateCheckpoints()
+    {
+        var directory = Directory.CreateTempSubdirectory("pccl-chaos-checkpoints-");
+        return (directory, new CheckpointStore(new CheckpointStoreOptions { Directory = directory.FullName }));
+    }
+
+    /// <summary>Removes the run's checkpoint directory; a failure is reported and leaves the verdict as it was.</summary>
+    private void DeleteCheckpoints()
+    {
+        try
+        {
+            _checkpoints.Directory.Delete(recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"could not remove the chaos run's checkpoint directory {_checkpoints.Directory.FullName}: {e.Message}");
         }
     }
 
@@ -73,7 +91,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
             }
 
             // due, and the group is past its newest checkpoint: the loss then costs revisions and the restart must roll them back
-            if (!_totalLossPlayed && now >= options.TotalLossAt && Checkpoints.ListRevisions() is [var newest, ..] && newest < _referee.LatestRevision)
+            if (!_totalLossPlayed && now >= options.TotalLossAt && _checkpoints.Store.ListRevisions() is [var newest, ..] && newest < _referee.LatestRevision)
             {
                 _totalLossPlayed = true;
                 await LoseEverythingAsync(ct).ConfigureAwait(false);
@@ -198,7 +216,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     {
         var parameters = new float[options.Elements];
         var state = new SharedState([SharedStateEntry.Create("parameters", parameters.AsMemory())]);
-        return await Checkpoints.TryLoadNewestAsync(state, ct).ConfigureAwait(false) is { } revision
+        return await _checkpoints.Store.TryLoadNewestAsync(state, ct).ConfigureAwait(false) is { } revision
             ? new ResumeReport(revision, Contribution.Hash(parameters))
             : null;
     }
@@ -213,7 +231,7 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     {
         var worker = WorkerProcess.Start(_workers.Count + 1, masterPort, options.Elements, options.StepDelayMs, _clock.Elapsed, new Dictionary<string, string>
         {
-            ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = _checkpoints.FullName,
+            ["PCCL_FAULT_TOLERANCE_CHECKPOINT_DIR"] = _checkpoints.Directory.FullName,
             ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = options.CheckpointIntervalSteps.ToString(CultureInfo.InvariantCulture),
         });
         _workers.Add(worker);

@@ -20,21 +20,13 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
     private int _fired;
     private int _blocksServing;
 
-    public void RingStarted(RingFaultSite site)
-    {
-        if (plan is { WhileServing: false, Fraction: 0.0 })
-        {
-            FireOnce(site);
-        }
-    }
+    public ValueTask RingStartedAsync(RingFaultSite site) =>
+        plan is { WhileServing: false, Fraction: 0.0 } ? FireOnceAsync(site) : ValueTask.CompletedTask;
 
-    public void BytesMoved(RingFaultSite site)
-    {
-        if (plan is { WhileServing: false, Fraction: > 0.0 } p && site.BytesMoved >= p.Fraction * site.BytesToMove)
-        {
-            FireOnce(site);
-        }
-    }
+    public ValueTask BytesMovedAsync(RingFaultSite site) =>
+        plan is { WhileServing: false, Fraction: > 0.0 } p && site.BytesMoved >= p.Fraction * site.BytesToMove
+            ? FireOnceAsync(site)
+            : ValueTask.CompletedTask;
 
     public void AllReduceFailed(uint tag, PcclException failure) => attemptFailed?.Invoke(failure);
 
@@ -49,12 +41,12 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Fires on the operation's own path, so the fault lands exactly at the measured point.</summary>
-    private void FireOnce(RingFaultSite site)
+    /// <summary>Fires on the operation's own path, which waits for it, so the fault lands exactly at the measured point.</summary>
+    private ValueTask FireOnceAsync(RingFaultSite site)
     {
         if (currentStep() != plan!.Step || Interlocked.Exchange(ref _fired, 1) != 0)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         Report(plan, site);
@@ -62,13 +54,12 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
         {
             case "kill":
                 PosixSignals.Send(Environment.ProcessId, PosixSignals.Kill);
-                break;
+                return ValueTask.CompletedTask;
             case "stop":
                 PosixSignals.Send(Environment.ProcessId, PosixSignals.Stop);
-                break;
+                return ValueTask.CompletedTask;
             default:
-                site.BreakRingLinksAsync().AsTask().GetAwaiter().GetResult();
-                break;
+                return site.BreakRingLinksAsync();
         }
     }
 

@@ -199,7 +199,10 @@ public sealed partial class Communicator
                 schedule = new RingAllReduce(layout, wire, transfer);
             }
 
-            faults?.RingStarted(faultSite!);
+            if (faults is not null)
+            {
+                await faults.RingStartedAsync(faultSite!).ConfigureAwait(false);
+            }
 
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
             await _link!.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);

@@ -11,6 +11,7 @@ public sealed partial class Communicator
 {
     private IPEndPoint? _masterEndpoint;
     private HeartbeatSender? _heartbeats;
+    private (ulong Token, IHeartbeatMac Mac)? _heartbeatSession; // read by Diagnostics
 
     /// <summary>
     /// Smoothed round-trip time of heartbeats to the master (exponential average, gain 1/8); null until the first
@@ -43,8 +44,7 @@ public sealed partial class Communicator
         var credentials = new HeartbeatCredentials(registered.HeartbeatToken, registered.HeartbeatKey);
         var session = new HeartbeatSession(PeerId, credentials.Token, _options.HeartbeatInterval, _options.HeartbeatTimeout);
         var mac = _security.HeartbeatMacFor(PeerId, credentials);
-        HeartbeatTokenForTest = credentials.Token;
-        HeartbeatMacForTest = mac;
+        _heartbeatSession = (credentials.Token, mac);
         try
         {
             _heartbeats = HeartbeatSender.Start(master, session, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
@@ -71,21 +71,6 @@ public sealed partial class Communicator
 
         Fatal(reason);
     }
-
-    /// <summary>This peer's heartbeat session token (from its registration); for tests that forge heartbeats.</summary>
-    internal ulong? HeartbeatTokenForTest { get; private set; }
-
-    /// <summary>This peer's heartbeat MAC (its session key); for tests that replay or sign heartbeats as the peer would.</summary>
-    internal IHeartbeatMac? HeartbeatMacForTest { get; private set; }
-
-    /// <summary>The local UDP port this peer's heartbeat answers arrive on; for tests that forge answers.</summary>
-    internal int? HeartbeatPortForTest => _heartbeats?.Port;
-
-    /// <summary>The sequence number of this peer's latest heartbeat; for tests that forge answers to it.</summary>
-    internal ulong? LatestHeartbeatForTest => _heartbeats?.PingsSent;
-
-    /// <summary>Heartbeat answers this peer dropped so far, by reason; for tests.</summary>
-    internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
 
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would; for tests.</summary>
     internal void PauseHeartbeatsForTest() => _heartbeats?.PauseForTest();

@@ -108,6 +108,38 @@ internal sealed class FaultRun : IAsyncDisposable
         Assert.All(bySequence, g => Assert.Single(g.Select(s => s.GetProperty("result_hash").GetString()).Distinct()));
     }
 
+    /// <summary>The largest piece (performance.ring_chunk_size's default): a fault fires at the first piece that reaches its fraction.</summary>
+    private const long MaxPieceBytes = 4 << 20;
+
+    /// <summary>The fault line shows it fired mid-operation, at the first piece that took this peer past a third of its bytes.</summary>
+    public static JsonElement AssertFiredAtAThird(PcclProcess worker)
+    {
+        var fault = Fault(worker)!.Value;
+        var moved = fault.GetProperty("moved_bytes").GetInt64();
+        var total = fault.GetProperty("total_bytes").GetInt64();
+        Assert.InRange(moved, (total + 2) / 3, (total / 3) + MaxPieceBytes);
+        Assert.True(moved < total, $"{worker.Name} fired after its data had all moved: {fault}");
+        return fault;
+    }
+
+    /// <summary>Every survivor had a failed attempt after the fault, and after each its buffer held its input again.</summary>
+    public static void AssertRestoredAfterTheFault(FaultRun run, PcclProcess worker, long faultAt)
+    {
+        var attempts = After(FailedAttempts(worker), faultAt).ToList();
+        Assert.True(attempts.Count >= 1, $"{worker.Name} reported no failed attempt after the fault");
+        run.Audit.AssertRestored(worker, attempts);
+    }
+
+    public static void AssertExactSums(FaultRun run, params PcclProcess[] workers)
+    {
+        foreach (var w in workers)
+        {
+            run.Audit.AssertExactSums(w);
+        }
+
+        AssertOneResultPerOperation(workers);
+    }
+
     private static List<JsonElement> Lines(PcclProcess p, string property) => [.. p.JsonLines().Where(s => s.TryGetProperty(property, out _))];
 
     public async ValueTask DisposeAsync()

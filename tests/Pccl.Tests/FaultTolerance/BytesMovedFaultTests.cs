@@ -24,7 +24,15 @@ public class BytesMovedFaultTests
         for (var p = 0; p < world; p++)
         {
             var peer = p;
-            cluster.Peers[p].FaultInjector = new FaultHooks { OnBytesMoved = site => { last[peer] = site; pieces[peer]++; } };
+            cluster.Peers[p].FaultInjector = new FaultHooks
+            {
+                OnBytesMoved = site =>
+                {
+                    last[peer] = site;
+                    pieces[peer]++;
+                    return ValueTask.CompletedTask;
+                },
+            };
         }
 
         var elements = world * 100_000; // equal slices: every peer receives 2(N-1) of them with either schedule
@@ -54,8 +62,10 @@ public class BytesMovedFaultTests
                 if (site.BytesMoved * 3 >= site.BytesToMove && Interlocked.Exchange(ref fired, 1) == 0)
                 {
                     (firedAt, toMove) = (site.BytesMoved, site.BytesToMove);
-                    site.BreakRingLinksAsync().AsTask().GetAwaiter().GetResult();
+                    return site.BreakRingLinksAsync();
                 }
+
+                return ValueTask.CompletedTask;
             },
         };
         var restored = new bool?[3];

@@ -39,7 +39,14 @@ public class IdleLaneTests(TestCertificates pki)
         try
         {
             Pccl.Operations.Faults.RingFaultSite? third = null;
-            peers[2].FaultInjector = new FaultHooks { OnRingStarted = site => third = site };
+            peers[2].FaultInjector = new FaultHooks
+            {
+                OnRingStarted = site =>
+                {
+                    third = site;
+                    return ValueTask.CompletedTask;
+                },
+            };
             await AllReduceOnEveryLaneAsync(peers, ct); // every lane has been used and is idle again
             peers[2].FaultInjector = null;
 

@@ -4,6 +4,7 @@ using System.Diagnostics;
 namespace Pccl.Tests.Heartbeats;
 
 /// <summary>A real master and communicators in one process, talking over loopback TCP and UDP.</summary>
+[Collection(LatencyPinningCollection.Name)]
 public class HeartbeatClusterTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);

@@ -55,10 +55,18 @@ public sealed class TlsPolicyTests(TestCertificates pki)
     {
         using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
 
-        var (exitCode, output) = await ProbeAsync(server, "-tls1_2", "-cipher", cbcSuite);
+        // control: the same server and probe agree on an AEAD suite, so a failure below is not the probe's setup
+        var (controlExit, controlOutput, _) = await ProbeAsync(server, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256");
+        Assert.True(controlExit == 0, controlOutput);
+
+        var (exitCode, output, serverErrors) = await ProbeAsync(server, "-tls1_2", "-cipher", cbcSuite);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{output}\nserver: {string.Join(" | ", serverErrors)}");
 
         Assert.NotEqual(0, exitCode);
         Assert.DoesNotContain($"Cipher is {cbcSuite}", output, StringComparison.Ordinal);
+        // the refusal is the cipher negotiation: the server answered the hello with a handshake_failure alert (40)
+        Assert.Contains("alert handshake failure", output, StringComparison.Ordinal);
+        Assert.Contains("SSL alert number 40", output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -69,7 +77,7 @@ public sealed class TlsPolicyTests(TestCertificates pki)
     {
         using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
 
-        var (exitCode, output) = await ProbeAsync(server, "-tls1_2", "-cipher", aeadSuite);
+        var (exitCode, output, _) = await ProbeAsync(server, "-tls1_2", "-cipher", aeadSuite);
 
         Assert.True(exitCode == 0, output);
         Assert.Contains($"Cipher is {aeadSuite}", output, StringComparison.Ordinal);
@@ -84,36 +92,40 @@ public sealed class TlsPolicyTests(TestCertificates pki)
         var session = pki.Path($"session{version}.pem");
 
         // the first client saves its session (id or ticket) when the server made it resumable; a second offers it back
-        var (firstExit, first) = await ProbeAsync(server, version, "-sess_out", session);
+        var (firstExit, first, _) = await ProbeAsync(server, version, "-sess_out", session);
 
         Assert.True(firstExit == 0, first);
         Assert.DoesNotContain("TLS session ticket lifetime hint", first, StringComparison.Ordinal);
         if (File.Exists(session))
         {
-            var (secondExit, second) = await ProbeAsync(server, version, "-sess_in", session);
+            var (secondExit, second, _) = await ProbeAsync(server, version, "-sess_in", session);
             Assert.True(secondExit == 0, second);
             Assert.Contains("New, TLSv1.", second, StringComparison.Ordinal);
             Assert.DoesNotContain("Reused, TLSv1.", second, StringComparison.Ordinal);
         }
     }
 
-    /// <summary>Serves TLS on a loopback port with <paramref name="server"/> while <c>openssl s_client</c> connects to it.</summary>
-    private static async Task<(int ExitCode, string Output)> ProbeAsync(TlsStreamFactory server, params string[] clientArguments)
+    /// <summary>
+    /// Serves TLS on a loopback port with <paramref name="server"/> while <c>openssl s_client</c> connects to it; returns the
+    /// probe's exit code and output, and the messages of the handshakes the server refused.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output, IReadOnlyList<string> ServerErrors)> ProbeAsync(TlsStreamFactory server, params string[] clientArguments)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         stop.CancelAfter(TimeSpan.FromSeconds(30));
-        var serving = ServeAsync(listener, server, stop.Token);
+        var serverErrors = new List<string>();
+        var serving = ServeAsync(listener, server, serverErrors, stop.Token);
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var (exitCode, output, errors) = await Task.Run(() =>
             TestCertificates.RunOpenSsl(["s_client", "-connect", $"127.0.0.1:{port}", "-servername", "localhost", .. clientArguments]), stop.Token);
         await stop.CancelAsync();
         await serving;
-        return (exitCode, output + errors);
+        return (exitCode, output + errors, serverErrors);
     }
 
-    private static async Task ServeAsync(TcpListener listener, TlsStreamFactory server, CancellationToken ct)
+    private static async Task ServeAsync(TcpListener listener, TlsStreamFactory server, List<string> errors, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -128,9 +140,9 @@ public sealed class TlsPolicyTests(TestCertificates pki)
             {
                 return;
             }
-            catch (PcclException)
+            catch (PcclException e)
             {
-                // a refused handshake: the probe's exit code and output tell the test what happened
+                errors.Add(e.Message);
             }
         }
     }

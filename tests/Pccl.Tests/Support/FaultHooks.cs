@@ -5,9 +5,9 @@ namespace Pccl.Tests.Support;
 /// <summary>An <see cref="IFaultInjector"/> made of the handlers a test sets; the points it leaves unset do nothing.</summary>
 internal sealed class FaultHooks : IFaultInjector
 {
-    public Action<RingFaultSite>? OnRingStarted { get; init; }
+    public Func<RingFaultSite, ValueTask>? OnRingStarted { get; init; }
 
-    public Action<RingFaultSite>? OnBytesMoved { get; init; }
+    public Func<RingFaultSite, ValueTask>? OnBytesMoved { get; init; }
 
     public Func<CancellationToken, ValueTask>? OnStateBlockSending { get; init; }
 
@@ -17,23 +17,17 @@ internal sealed class FaultHooks : IFaultInjector
         var fired = 0;
         peer.FaultInjector = new FaultHooks
         {
-            OnRingStarted = site =>
-            {
-                if (Interlocked.Exchange(ref fired, 1) == 0)
-                {
-                    site.BreakRingLinksAsync().AsTask().GetAwaiter().GetResult();
-                }
-            },
+            OnRingStarted = site => Interlocked.Exchange(ref fired, 1) == 0 ? site.BreakRingLinksAsync() : ValueTask.CompletedTask,
         };
     }
 
     /// <summary>Makes <paramref name="peer"/> leave the run (dispose its communicator) as soon as the ring of its next all-reduce is up.</summary>
     public static void LeaveAtRingStart(Communicator peer) =>
-        peer.FaultInjector = new FaultHooks { OnRingStarted = _ => peer.DisposeAsync().AsTask().GetAwaiter().GetResult() };
+        peer.FaultInjector = new FaultHooks { OnRingStarted = _ => peer.DisposeAsync() };
 
-    void IFaultInjector.RingStarted(RingFaultSite site) => OnRingStarted?.Invoke(site);
+    ValueTask IFaultInjector.RingStartedAsync(RingFaultSite site) => OnRingStarted?.Invoke(site) ?? ValueTask.CompletedTask;
 
-    void IFaultInjector.BytesMoved(RingFaultSite site) => OnBytesMoved?.Invoke(site);
+    ValueTask IFaultInjector.BytesMovedAsync(RingFaultSite site) => OnBytesMoved?.Invoke(site) ?? ValueTask.CompletedTask;
 
     ValueTask IFaultInjector.StateBlockSendingAsync(CancellationToken ct) => OnStateBlockSending?.Invoke(ct) ?? ValueTask.CompletedTask;
 }

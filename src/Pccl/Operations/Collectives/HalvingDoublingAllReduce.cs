@@ -183,7 +183,10 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var piece = layout.Piece(slice, j);
         var payload = await reader.ReadPieceAsync(RingPhase.ReduceScatter, piece, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.ReduceScatter, piece, payload, ownerFinal, first.DecodeScratch);
-        first.FaultSite?.Moved(piece.Bytes);
+        if (first.FaultSite is { } faultSite)
+        {
+            await faultSite.MovedAsync(piece.Bytes).ConfigureAwait(false);
+        }
         return piece;
     }
 
@@ -193,7 +196,10 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var piece = layout.Piece(slice, j);
         var payload = await reader.ReadPieceAsync(RingPhase.AllGather, piece, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.AllGather, piece, payload, ownerFinal: false, first.DecodeScratch);
-        first.FaultSite?.Moved(piece.Bytes);
+        if (first.FaultSite is { } faultSite)
+        {
+            await faultSite.MovedAsync(piece.Bytes).ConfigureAwait(false);
+        }
         return piece;
     }
 }

@@ -104,7 +104,10 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                     var piece = layout.Piece(receiveSlice, j);
                     var payload = await reader.ReadPieceAsync(phase, piece, ct).ConfigureAwait(false);
                     wire.Apply(phase, piece, payload, ownerFinal, transfer.DecodeScratch);
-                    transfer.FaultSite?.Moved(piece.Bytes);
+                    if (transfer.FaultSite is { } faultSite)
+                    {
+                        await faultSite.MovedAsync(piece.Bytes).ConfigureAwait(false);
+                    }
                     if (forward is { } next)
                     {
                         sender.Post(next, piece);

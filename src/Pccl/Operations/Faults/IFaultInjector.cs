@@ -8,14 +8,15 @@ namespace Pccl.Operations.Faults;
 /// </summary>
 internal interface IFaultInjector
 {
-    /// <summary>An all-reduce's ring connections are up; no data has moved yet. Runs on the operation's own path.</summary>
-    void RingStarted(RingFaultSite site) { }
+    /// <summary>An all-reduce's ring connections are up; no data has moved yet. Awaited on the operation's own path.</summary>
+    ValueTask RingStartedAsync(RingFaultSite site) => ValueTask.CompletedTask;
 
     /// <summary>
     /// This peer has received and applied another piece of the all-reduce: <see cref="RingFaultSite.BytesMoved"/> of
-    /// <see cref="RingFaultSite.BytesToMove"/>. Runs on the receive path after every piece, before the next read.
+    /// <see cref="RingFaultSite.BytesToMove"/>. Awaited on the receive path after every piece, before the next read, so
+    /// it must not block: the receive path may run on the socket's event thread.
     /// </summary>
-    void BytesMoved(RingFaultSite site) { }
+    ValueTask BytesMovedAsync(RingFaultSite site) => ValueTask.CompletedTask;
 
     /// <summary>
     /// An all-reduce attempt on <paramref name="tag"/> failed with <paramref name="failure"/>, and the buffer holds what

@@ -4,7 +4,7 @@ namespace Pccl.Operations.Faults;
 /// One all-reduce as an <see cref="IFaultInjector"/> sees it: its number, how far this peer's data has moved, and a
 /// way to cut this peer's ring connections. Made only when an injector is set.
 /// </summary>
-/// <param name="injector">Told of every piece through <see cref="IFaultInjector.BytesMoved"/>.</param>
+/// <param name="injector">Told of every piece through <see cref="IFaultInjector.BytesMovedAsync"/>.</param>
 /// <param name="sequence">The master's number for the operation.</param>
 /// <param name="bytesToMove">Buffer bytes this peer receives and applies over the whole operation.</param>
 /// <param name="breakRingLinks">Closes every ring connection of this peer.</param>
@@ -25,9 +25,9 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     public ValueTask BreakRingLinksAsync() => breakRingLinks();
 
     /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
-    internal void Moved(int pieceBytes)
+    internal ValueTask MovedAsync(int pieceBytes)
     {
         BytesMoved += pieceBytes;
-        injector.BytesMoved(this);
+        return injector.BytesMovedAsync(this);
     }
 }

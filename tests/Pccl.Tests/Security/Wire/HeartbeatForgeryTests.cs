@@ -40,7 +40,7 @@ public sealed class HeartbeatForgeryTests
         while (!stop.IsCancellationRequested)
         {
             var (sequence, mac) = next(sent);
-            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.HeartbeatTokenForTest!.Value, sequence, Stopwatch.GetTimestamp());
+            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.Diagnostics.HeartbeatToken!.Value, sequence, Stopwatch.GetTimestamp());
             await socket.SendToAsync(buffer.AsMemory(0, ping.Write(buffer, mac)), SocketFlags.None, target, CancellationToken.None);
             sent++;
             try
@@ -66,7 +66,7 @@ public sealed class HeartbeatForgeryTests
         {
             var hung = peers[2];
             var forger = new HeartbeatAuthenticator(Encoding.UTF8.GetBytes("a guessed secret"));
-            var signer = hung.HeartbeatMacForTest!; // what a recorded datagram of the peer carries
+            var signer = hung.Diagnostics.HeartbeatMac!; // what a recorded datagram of the peer carries
             using var attack = CancellationTokenSource.CreateLinkedTokenSource(ct);
             hung.PauseHeartbeatsForTest();
             // Alternately: a forgery far ahead in sequence, and a correctly signed ping with a sequence number the peer

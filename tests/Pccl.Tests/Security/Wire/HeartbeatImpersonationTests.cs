@@ -37,7 +37,7 @@ public sealed class HeartbeatImpersonationTests
         var buffer = new byte[HeartbeatDatagram.Size];
         for (var i = 0UL; i < 3; i++)
         {
-            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.HeartbeatTokenForTest!.Value, ulong.MaxValue - i, Stopwatch.GetTimestamp());
+            var ping = new HeartbeatDatagram(HeartbeatKind.Ping, victim.PeerId, victim.Diagnostics.HeartbeatToken!.Value, ulong.MaxValue - i, Stopwatch.GetTimestamp());
             await socket.SendToAsync(buffer.AsMemory(0, ping.Write(buffer, mac)), SocketFlags.None, new IPEndPoint(IPAddress.Loopback, masterPort));
         }
     }
@@ -94,13 +94,13 @@ public sealed class HeartbeatImpersonationTests
     [InlineData(false)]
     [InlineData(true)]
     public Task AMaxSequencePingSignedWithAnotherPeersKey_DoesNotRemoveALivePeer(bool auth) =>
-        ForgeThenTrainAsync(auth, peers => peers[0].HeartbeatMacForTest);
+        ForgeThenTrainAsync(auth, peers => peers[0].Diagnostics.HeartbeatMac);
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public Task AMaxSequencePingSignedWithThePeersOwnKey_IsRefusedAsTooFarAhead(bool auth) =>
-        ForgeThenTrainAsync(auth, peers => peers[1].HeartbeatMacForTest, HeartbeatDrop.TooFarAhead);
+        ForgeThenTrainAsync(auth, peers => peers[1].Diagnostics.HeartbeatMac, HeartbeatDrop.TooFarAhead);
 
     [Fact]
     public async Task UnsignedAnswersWithoutAuth_DoNotHideAHungMaster()
@@ -117,11 +117,11 @@ public sealed class HeartbeatImpersonationTests
             var answers = Task.Run(async () =>
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                var target = new IPEndPoint(IPAddress.Loopback, victim.HeartbeatPortForTest!.Value);
+                var target = new IPEndPoint(IPAddress.Loopback, victim.Diagnostics.HeartbeatPort!.Value);
                 var buffer = new byte[HeartbeatDatagram.Size];
                 while (!attack.IsCancellationRequested)
                 {
-                    var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.HeartbeatTokenForTest!.Value, victim.LatestHeartbeatForTest!.Value, Stopwatch.GetTimestamp());
+                    var pong = new HeartbeatDatagram(HeartbeatKind.Pong, victim.PeerId, victim.Diagnostics.HeartbeatToken!.Value, victim.Diagnostics.LatestHeartbeat!.Value, Stopwatch.GetTimestamp());
                     await socket.SendToAsync(buffer.AsMemory(0, pong.Write(buffer, null)), SocketFlags.None, target, CancellationToken.None);
                     await Task.Delay(10, CancellationToken.None);
                 }
@@ -134,7 +134,7 @@ public sealed class HeartbeatImpersonationTests
 
             Assert.Equal(PcclErrorCode.MasterLost, lost.Code);
             Assert.Contains("no heartbeat answer", lost.Message, StringComparison.Ordinal);
-            Assert.True(victim.HeartbeatDropsForTest![HeartbeatDrop.BadMac] > 0, "no forged answer reached the peer");
+            Assert.True(victim.Diagnostics.HeartbeatDrops![HeartbeatDrop.BadMac] > 0, "no forged answer reached the peer");
         }
         finally
         {

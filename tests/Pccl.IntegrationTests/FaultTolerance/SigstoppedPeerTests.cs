@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Pccl.Hosting.Processes;
+using Pccl.IntegrationTests.Support;
+using static Pccl.IntegrationTests.FaultTolerance.FaultRun;
+
+namespace Pccl.IntegrationTests.FaultTolerance;
+
+/// <summary>
+/// A worker that SIGSTOPs itself a third of the way through a step's all-reduce (<c>--inject-fault stop@3:1/3</c>) under
+/// two others, timed from its fault line to the survivors' failed attempts, then resumed. It pins detection latencies, so
+/// it runs alone among the tests.
+/// </summary>
+[Collection(LatencyPinningCollection.Name)]
+public class SigstoppedPeerTests
+{
+    private const double HeartbeatTimeoutMs = 500;
+    private const double HeartbeatIntervalMs = 100;
+
+    [Fact]
+    public async Task ASigstoppedPeerIsDetectedWithinTheHeartbeatTimeoutAndRejoinsWhenResumed()
+    {
+        await using var run = await StartAsync();
+        var w1 = run.StartWorker("w1");
+        var w2 = run.StartWorker("w2");
+        var frozen = run.StartWorker("frozen", fault: "stop@3:1/3");
+
+        await run.WaitUntilAsync(() => Fault(frozen) is not null, "the frozen worker SIGSTOPs itself in step 3");
+        var fault = AssertFiredAtAThird(frozen);
+        var stoppedAt = Time(fault);
+        PcclProcess[] survivors = [w1, w2];
+        await run.WaitUntilAsync(() => survivors.All(w => After(Steps(w), stoppedAt).Any()), "survivors complete a step after the stop");
+        foreach (var w in survivors)
+        {
+            var recovered = After(Steps(w), stoppedAt).First();
+            Assert.DoesNotContain(PeerId(fault), ContributionAudit.Peers(recovered));
+            Assert.Equal(2, World(recovered));
+            Assert.True(Retries(recovered) >= 1, $"{w.Name} did not retry: {recovered}");
+            AssertRestoredAfterTheFault(run, w, stoppedAt);
+
+            // Its connections stay open, so only the master's heartbeat check can notice: docs/timeouts.md gives T to
+            // T + I/2 after the last ping (the check runs every I/2). The master's own reading of that silence, carried in
+            // the abort's reason, is held to that, with 150 ms for its check thread to get a core.
+            //
+            // The survivor then learns of the removal: the master's loop sends the abort and the survivor unwinds its
+            // attempt (restoring up to 43 MiB). From the stop, that is detection (at most T + I/2, since the last ping
+            // left before the stop) plus delivery and unwinding; the bound allows T + I and 300 ms of scheduling, as four
+            // pccl processes share two cores. No lower bound holds end to end: a starved peer's pings can be more than I
+            // apart, so its last ping may precede the stop by more than I and the removal look early; the master-side
+            // lower bound T says the detection itself was not early.
+            const double CheckSlackMs = 150;
+            const double DeliverySlackMs = 300;
+            const double Latest = HeartbeatTimeoutMs + HeartbeatIntervalMs + DeliverySlackMs;
+            var noticed = After(FailedAttempts(w), stoppedAt).First();
+            var detectedMs = (Time(noticed) - stoppedAt) / 1e6;
+            var silenceMs = SilenceAtRemovalMs(noticed);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{w.Name} noticed the stopped peer after {detectedMs:0} ms; the master removed it after {silenceMs} ms of silence");
+            Assert.InRange(silenceMs, HeartbeatTimeoutMs, HeartbeatTimeoutMs + (HeartbeatIntervalMs / 2) + CheckSlackMs);
+            Assert.True(detectedMs <= Latest,
+                $"{w.Name} noticed the stopped peer {detectedMs:0} ms after the stop (the master removed it after {silenceMs} ms of silence), " +
+                $"later than {Latest} ms (load average {File.ReadAllText("/proc/loadavg").Trim()})");
+        }
+
+        Assert.False(frozen.HasExited);
+        var frozenSteps = Steps(frozen).Count;
+        frozen.Signal(PosixSignals.Continue);
+        // resumed, it learns it was removed, reconnects as a new peer and trains with the others again
+        await run.WaitUntilAsync(() => Steps(frozen).Skip(frozenSteps).Any(s => World(s) == 3), "the resumed worker rejoins at world size 3");
+        // whichever it notices first on waking: the master's kick on its control connection, or its own heartbeat
+        // check finding no answer for longer than the timeout
+        Assert.True(frozen.Stderr.Contains("Kicked", StringComparison.Ordinal) || frozen.Stderr.Contains("master lost", StringComparison.Ordinal),
+            $"the resumed worker did not learn it was removed: {frozen.Stderr}");
+        Assert.Contains("reconnecting", frozen.Stderr, StringComparison.Ordinal);
+        run.Audit.AssertRestored(frozen, FailedAttempts(frozen));
+        AssertExactSums(run, w1, w2, frozen);
+    }
+
+    /// <summary>The silence the master measured when it removed a hung peer ("no heartbeat for N ms" in the abort's reason).</summary>
+    private static int SilenceAtRemovalMs(JsonElement attempt)
+    {
+        var reason = attempt.GetProperty("reason").GetString()!;
+        var match = Regex.Match(reason, "no heartbeat for ([0-9]+) ms");
+        Assert.True(match.Success, $"the failure does not come from the master's heartbeat check: {reason}");
+        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+}
