@@ -38,6 +38,7 @@ internal static class ConfigSchema
         FaultTolerance("vote_timeout_ms", ValueParsers.Int32(1), (f, v) => f with { VoteTimeoutMs = (int)v! }),
         FaultTolerance("topology_timeout_ms", ValueParsers.Int32(1), (f, v) => f with { TopologyTimeoutMs = (int)v! }),
         FaultTolerance("shared_state_timeout_ms", ValueParsers.Int32(1), (f, v) => f with { SharedStateTimeoutMs = (int)v! }),
+        FaultTolerance("shared_state_min_bytes_per_s", ValueParsers.Int64(1), (f, v) => f with { SharedStateMinBytesPerS = (long)v! }),
         Performance("ring_chunk_size", ValueParsers.Int32(1), (p, v) => p with { RingChunkSize = (int)v! }),
         Performance("num_io_threads", ValueParsers.Int32(1, 256), (p, v) => p with { NumIoThreads = (int)v! }),
         Performance("enable_compression", ValueParsers.Boolean, (p, v) => p with { EnableCompression = (bool)v! }),

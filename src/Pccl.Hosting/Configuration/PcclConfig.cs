@@ -62,6 +62,7 @@ public sealed record PcclConfig
         VoteTimeout = TimeSpan.FromMilliseconds(FaultTolerance.VoteTimeoutMs),
         TopologyTimeout = TimeSpan.FromMilliseconds(FaultTolerance.TopologyTimeoutMs),
         SharedStateTimeout = TimeSpan.FromMilliseconds(FaultTolerance.SharedStateTimeoutMs),
+        SharedStateMinBytesPerSecond = FaultTolerance.SharedStateMinBytesPerS,
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),
     };

@@ -51,6 +51,7 @@ public class ConfigErrorTests
     [InlineData("auth:\n  allowed_networks: [\"10.0.0.1/8\"]", "test.yaml:2:21: key 'auth.allowed_networks': '10.0.0.1/8' has host bits set (did you mean '10.0.0.0/8'?)")]
     [InlineData("auth:\n  allowed_networks: [\"nowhere\"]", "test.yaml:2:21: key 'auth.allowed_networks': 'nowhere' is not a network such as 10.0.0.0/8")]
     [InlineData("fault_tolerance:\n  vote_timeout_ms: 0", "test.yaml:2:20: key 'fault_tolerance.vote_timeout_ms': must be at least 1, got 0")]
+    [InlineData("fault_tolerance:\n  shared_state_min_bytes_per_s: 0", "test.yaml:2:33: key 'fault_tolerance.shared_state_min_bytes_per_s': must be at least 1, got 0")]
     [InlineData("fault_tolerance:\n  registration_timeout_ms: soon", "test.yaml:2:28: key 'fault_tolerance.registration_timeout_ms': must be an integer, got 'soon'")]
     [InlineData("network:\n  region: \"" + "R123456789" + "R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789\"",
         "test.yaml:2:11: key 'network.region': is 130 characters long; the master accepts region labels of at most 128")]

@@ -15,6 +15,7 @@ public class DeadlineTests
     private readonly MasterScenario _s = new(new MasterLimits
     {
         RegistrationTimeout = Limit, VoteTimeout = Limit, TopologyTimeout = Limit, SharedStateTimeout = Limit,
+        SharedStateMinBytesPerSecond = long.MaxValue, // the 1 KiB tensors of these stories add nothing to the limit
     });
 
     [Fact]
@@ -186,6 +187,33 @@ public class DeadlineTests
 
         Assert.Contains("fault_tolerance.shared_state_timeout_ms", KickedExactlyAtTheDeadline(c), StringComparison.Ordinal);
         Assert.All(new[] { a, b }, p => Assert.Contains(Kind.SharedStateSyncComplete, p.Kinds));
+    }
+
+    [Fact]
+    public void AReceiverOfALargeState_MayTakeItsPlannedBytesAtTheMinimumRate_BeyondTheBaseLimit()
+    {
+        var s = new MasterScenario(new MasterLimits { VoteTimeout = Limit, SharedStateTimeout = Limit, SharedStateMinBytesPerSecond = 1_000 });
+        var peers = s.Form("a", "b");
+        s.Send(peers[0], Sync(1, 11, 10_000));
+        s.Send(peers[1], Sync(0, 99, 10_000));
+        Assert.Equal(10_000UL, peers[1].One(Kind.SharedStateTransferPlan).SharedStateTransferPlan.Receive.Single().ByteLength);
+
+        s.Advance(Limit);
+        s.Advance(TimeSpan.FromSeconds(10) - Tick);
+        Assert.False(peers[1].Closed, "a receiver of 10000 bytes at 1000 bytes/s was kicked before base + 10 s");
+
+        s.Advance(Tick);
+        var message = peers[1].WasKicked(KickReason.DeadlineMissed);
+        Assert.Contains("receive its shared state within 15000 ms", message, StringComparison.Ordinal);
+        Assert.Contains("shared_state_min_bytes_per_s", message, StringComparison.Ordinal);
+        Assert.Contains(Kind.SharedStateSyncComplete, peers[0].Kinds);
+    }
+
+    private static ControlMessage Sync(ulong revision, ulong hash, ulong bytes)
+    {
+        var request = new SharedStateSyncRequest { Revision = revision };
+        request.Tensors.Add(new SharedStateTensorInfo { Key = "w", DataType = DataType.F32, ByteLength = bytes, Hash = hash });
+        return new() { SharedStateSyncRequest = request };
     }
 
     /// <summary>Lets time pass to just before the deadline (nobody is kicked, nothing is sent), then one tick more; returns the kick's text.</summary>

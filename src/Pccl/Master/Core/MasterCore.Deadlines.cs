@@ -62,10 +62,13 @@ internal sealed partial class MasterCore
                     && LateWhileFree(p, sync.GatheringSince, _limits.VoteTimeout)),
                     "request the shared-state sync that the others requested", sync.GatheringSince, _limits.VoteTimeout, "vote_timeout_ms");
             }
-            else if (sync.Running && Expired(sync.RunningSince, _limits.SharedStateTimeout))
+            else if (sync.Running)
             {
-                KickLate(sync.AwaitingDone.Select(id => State.Peers[id]), "receive its shared state", sync.RunningSince,
-                    _limits.SharedStateTimeout, "shared_state_timeout_ms");
+                foreach (var id in sync.AwaitingDone.Where(id => Expired(sync.RunningSince, sync.ReceiveLimits[id])).ToList())
+                {
+                    KickLate([State.Peers[id]], "receive its shared state", sync.RunningSince, sync.ReceiveLimits[id],
+                        "shared_state_timeout_ms (or lower fault_tolerance.shared_state_min_bytes_per_s)");
+                }
             }
         }
     }

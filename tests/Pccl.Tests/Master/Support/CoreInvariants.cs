@@ -68,7 +68,8 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
         {
             if (sync.Running)
             {
-                Alive(sync.RunningSince, limits.SharedStateTimeout, $"the shared-state transfer of group {sync.Group}");
+                Assert.All(sync.AwaitingDone, id =>
+                    Alive(sync.RunningSince, limits.SharedStateLimitFor(sync.Plan!.For(id).RxBytes), $"the shared-state transfer of group {sync.Group} to peer {id}"));
             }
             else
             {
