@@ -272,6 +272,7 @@ internal static class Handshake
             RefusalReason.VersionMismatch => PcclErrorCode.VersionMismatch,
             RefusalReason.BadSecret or RefusalReason.TlsRequired or RefusalReason.BadIdentity => PcclErrorCode.AuthenticationFailed,
             RefusalReason.Malformed => PcclErrorCode.ProtocolViolation,
+            RefusalReason.ClusterFull => PcclErrorCode.ClusterFull,
             _ => PcclErrorCode.ConnectionRefused,
         };
         var transient = reply.Reason is RefusalReason.ClusterFull or RefusalReason.UnknownPeer or RefusalReason.OutOfSequence;
