@@ -64,12 +64,14 @@ internal sealed class P2PListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(string clusterId, ConnectionSecurity security, TimeSpan timeout, Func<EstablishedConnection, ValueTask> onConnection)
     {
+        var backoff = new AcceptBackoff();
         while (!_stop.IsCancellationRequested)
         {
             Socket accepted;
             try
             {
                 accepted = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -78,6 +80,7 @@ internal sealed class P2PListener : IAsyncDisposable
                     return;
                 }
 
+                await backoff.FailedAsync(_stop.Token).ConfigureAwait(false);
                 continue;
             }
 

@@ -24,6 +24,12 @@ internal sealed record MasterLimits
     /// <summary>The slowest rate a receiver may transfer its planned bytes at; adds to <see cref="SharedStateTimeout"/>.</summary>
     public long SharedStateMinBytesPerSecond { get; init; } = MasterOptions.Default.SharedStateMinBytesPerSecond;
 
+    /// <summary>Most handshaken connections that have not registered yet, in all.</summary>
+    public int MaxUnregistered { get; init; } = 256;
+
+    /// <summary>Most handshaken connections that have not registered yet, from one address.</summary>
+    public int MaxUnregisteredPerSource { get; init; } = 16;
+
     /// <summary>Most registered peers (auth.max_peers); 0 means no limit.</summary>
     public int MaxPeers { get; init; }
 

@@ -128,12 +128,14 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        var backoff = new AcceptBackoff();
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -142,6 +144,7 @@ internal sealed class MasterServer : IAsyncDisposable
                     return;
                 }
 
+                await backoff.FailedAsync(_stop.Token).ConfigureAwait(false);
                 continue;
             }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pccl.Master.Core;
 using System.Net;
 using System.Net.Sockets;
 using Pccl.Protocol.Codec;
@@ -141,6 +142,36 @@ public sealed class HostileClientTests
         Assert.Equal(RefusalReason.NotAllowed, reply.Reason);
         Assert.Contains(log.Lines, l => l.Contains("address 127.0.0.2 is outside the allowed networks", StringComparison.Ordinal));
         Assert.DoesNotContain(log.Lines, l => l.Contains("EVIL", StringComparison.Ordinal) || l.Contains("FORGED", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASourceHoldingTheMostUnregisteredConnections_IsRefusedMore_WithTheReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await StartMasterAsync(ct);
+        var idle = new List<RawControlClient>();
+        try
+        {
+            for (var i = 0; i < MasterLimits.Default.MaxUnregisteredPerSource; i++)
+            {
+                idle.Add(await RawControlClient.ConnectAsync(master.Port, ct));
+            }
+
+            await using var extra = await RawControlClient.ConnectAsync(master.Port, ct);
+            var kick = await extra.WaitForKickAsync(ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+            Assert.NotNull(kick);
+            Assert.Equal(KickReason.LimitExceeded, kick.Reason);
+            Assert.Contains("127.0.0.1 already holds 16 connections that have not registered", kick.Message, StringComparison.Ordinal);
+            Assert.Equal(1, master.ServerForTest.Core.State.RefusedUnregistered); // counted before the kick was sent
+        }
+        finally
+        {
+            foreach (var client in idle)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
