@@ -29,6 +29,7 @@ internal static class ConfigSchema
         Auth("secret", ValueParsers.OptionalText, (a, v) => a with { Secret = (string?)v }, isSensitive: true),
         Auth("allowed_networks", ValueParsers.Networks, (a, v) => a with { AllowedNetworks = (IPNetwork[])v! }, acceptsList: true),
         Auth("max_peers", ValueParsers.Int32(0), (a, v) => a with { MaxPeers = (int)v! }),
+        Auth("max_handshakes_per_source", ValueParsers.Int32(1, Pccl.Transport.HandshakeGate.DefaultLimit), (a, v) => a with { MaxHandshakesPerSource = (int)v! }),
         FaultTolerance("enable_buffer_backup", ValueParsers.Boolean, (f, v) => f with { EnableBufferBackup = (bool)v! }),
         FaultTolerance("checkpoint_interval_steps", ValueParsers.Int32(1), (f, v) => f with { CheckpointIntervalSteps = (int)v! }),
         FaultTolerance("max_recovery_attempts", ValueParsers.Int32(0), (f, v) => f with { MaxRecoveryAttempts = (int)v! }),

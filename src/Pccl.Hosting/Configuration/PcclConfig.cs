@@ -77,5 +77,6 @@ public sealed record PcclConfig
         Secret = Auth.Enabled ? Auth.Secret : null,
         AllowedNetworks = Auth.AllowedNetworks,
         MaxPeers = Auth.MaxPeers,
+        MaxHandshakesPerSource = Auth.MaxHandshakesPerSource,
     };
 }

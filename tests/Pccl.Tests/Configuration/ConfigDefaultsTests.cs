@@ -76,6 +76,7 @@ public class ConfigDefaultsTests
               secret: s3cret-value
               allowed_networks: ["10.0.0.0/8", "192.168.1.7"]
               max_peers: 16
+              max_handshakes_per_source: 48
             fault_tolerance:
               enable_buffer_backup: false
               max_recovery_attempts: 5
@@ -122,6 +123,7 @@ public class ConfigDefaultsTests
         Assert.Equal(125_000_000, master.SharedStateMinBytesPerSecond);
         Assert.Equal(worker.Tls, master.Tls);
         Assert.Equal(16, master.Auth.MaxPeers);
+        Assert.Equal(48, master.Auth.MaxHandshakesPerSource);
         Assert.Equal("s3cret-value", master.Auth.Secret);
     }
 

@@ -47,6 +47,7 @@ public class ConfigErrorTests
     [InlineData("network:\n  master_port: [1, 2]", "test.yaml:2:16: key 'network.master_port': must be a single value, got a list")]
     [InlineData("network:\n  master_port:\n    a: 1", "test.yaml:3:5: key 'network.master_port': must be a single value, got a mapping")]
     [InlineData("network: 7117", "test.yaml:1:10: key 'network': must be a section (a mapping of keys), got a single value")]
+    [InlineData("auth:\n  max_handshakes_per_source: 65", "test.yaml:2:30: key 'auth.max_handshakes_per_source': must be between 1 and 64, got 65")]
     [InlineData("auth:\n  max_peers: -1", "test.yaml:2:14: key 'auth.max_peers': must be at least 0, got -1")]
     [InlineData("auth:\n  allowed_networks: [\"10.0.0.1/8\"]", "test.yaml:2:21: key 'auth.allowed_networks': '10.0.0.1/8' has host bits set (did you mean '10.0.0.0/8'?)")]
     [InlineData("auth:\n  allowed_networks: [\"nowhere\"]", "test.yaml:2:21: key 'auth.allowed_networks': 'nowhere' is not a network such as 10.0.0.0/8")]

@@ -35,7 +35,7 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private readonly MasterCore _core;
     private readonly RecentOperations _recent = new();
-    private readonly HandshakeGate _handshakes = new(HandshakeGate.DefaultLimit, HandshakeGate.DefaultPerSourceLimit);
+    private readonly HandshakeGate _handshakes;
     private readonly RefusalLog _refusals;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
@@ -51,6 +51,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _security = security;
         _logger = logger;
         _core = new MasterCore(MasterLimits.From(options));
+        _handshakes = new HandshakeGate(HandshakeGate.DefaultLimit, Math.Clamp(options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit));
         _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
     }
 

@@ -175,6 +175,42 @@ public sealed class HostileClientTests
     }
 
     [Fact]
+    public async Task ThePerSourceHandshakeLimit_IsWhatAuthMaxHandshakesPerSourceSays()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await StartMasterAsync(ct, o => o with
+        {
+            HandshakeTimeout = TimeSpan.FromSeconds(20),
+            Auth = new AuthOptions { MaxHandshakesPerSource = 4 },
+        });
+        var idle = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                idle.Add(socket);
+                socket.Bind(new IPEndPoint(OtherSource, 0));
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, master.Port), ct); // and then say nothing
+            }
+
+            var patience = Stopwatch.StartNew();
+            while (master.ServerForTest.DroppedHandshakesForTest < 6)
+            {
+                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {master.ServerForTest.DroppedHandshakesForTest} of 10 idle connections were dropped");
+                await Task.Delay(10, ct);
+            }
+
+            await Task.Delay(200, ct);
+            Assert.Equal(6, master.ServerForTest.DroppedHandshakesForTest);
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task OneSourceHoldingEveryHandshakeSlotItCan_DoesNotKeepARealWorkerOut()
     {
         var ct = TestContext.Current.CancellationToken;
