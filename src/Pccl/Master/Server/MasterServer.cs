@@ -149,7 +149,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 continue;
             }
 
-            var source = RemoteAddressOf(socket);
+            var source = HandshakeGate.SourceOf(socket);
             if (!_handshakes.TryEnter(source))
             {
                 socket.Dispose(); // a flood: drop unheard rather than queue without bound
@@ -157,18 +157,6 @@ internal sealed class MasterServer : IAsyncDisposable
             }
 
             _ = Task.Run(() => HandshakeAsync(socket, source));
-        }
-    }
-
-    private static IPAddress? RemoteAddressOf(Socket socket)
-    {
-        try
-        {
-            return (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return null; // already gone; the handshake finds out
         }
     }
 
