@@ -4,7 +4,7 @@ namespace Pccl.Tests.Master.Support;
 
 /// <summary>
 /// What must hold between any two events, whatever the peers did: no accepted peer waits on a consensus that can no
-/// longer complete, running collectives involve only live members, lanes of a group's running collectives differ, the
+/// longer complete, running collectives involve only live members, each peer's count of tags in flight is right, lanes of a group's running collectives differ, the
 /// world revision never goes back, and (given the limits) no wait has outlived its deadline.
 /// </summary>
 internal sealed class CoreInvariants(MasterLimits? limits = null)
@@ -162,6 +162,12 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
         {
             var lanes = group.Select(r => r.Lane).ToList();
             Assert.True(lanes.Distinct().Count() == lanes.Count, $"group {group.Key} runs collectives on lanes {string.Join(",", lanes)}");
+        }
+
+        foreach (var peer in state.Peers.Values)
+        {
+            var holding = state.Collectives.Values.Count(r => r.Group == peer.Group && r.Inits.ContainsKey(peer.Id));
+            Assert.True(peer.TagsInFlight == holding, $"peer {peer.Id} counts {peer.TagsInFlight} tags in flight but {holding} rounds hold its init");
         }
 
         var sequences = state.Collectives.Values.Where(r => r.Running).Select(r => r.Sequence!.Value).ToList();
