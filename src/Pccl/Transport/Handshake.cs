@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Transport.Identity;
+using Pccl.Kernel;
 using Pccl.Transport.Security;
 
 namespace Pccl.Transport;

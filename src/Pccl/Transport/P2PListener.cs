@@ -24,7 +24,7 @@ internal sealed class P2PListener : IAsyncDisposable
     {
         _socket = socket;
         _gatekeeper = gatekeeper;
-        _refusals = new RefusalLog(logger, burst: 5, TimeSpan.FromSeconds(10));
+        _refusals = new RefusalLog(logger, burst: 1, TimeSpan.FromSeconds(10));
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _acceptLoop = Task.Run(() => AcceptLoopAsync(clusterId, security, handshakeTimeout, onConnection));
     }

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Transport;
 
@@ -22,7 +22,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
     {
         if (TakeLine())
         {
-            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason));
+            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason, backslash: false));
         }
     }
 
@@ -31,7 +31,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
     {
         if (TakeLine())
         {
-            logger.LogWarning("closed a connection from {Address} that had not registered: {Detail}", address, UntrustedText.Escape(detail));
+            logger.LogWarning("closed a connection from {Address} that had not registered: {Detail}", address, UntrustedText.Escape(detail, backslash: false));
         }
     }
 

@@ -1,6 +1,6 @@
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Messages;
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Master.Core;
 
