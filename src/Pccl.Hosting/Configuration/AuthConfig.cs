@@ -18,12 +18,16 @@ public sealed record AuthConfig
     /// <summary><c>max_peers</c>: most peers the master admits; 0 means unlimited.</summary>
     public int MaxPeers { get; init; }
 
+    /// <summary><c>max_handshakes_per_source</c>: most handshakes the master runs at once for one source address, 1..64, default 16.</summary>
+    public int MaxHandshakesPerSource { get; init; } = 16;
+
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("Enabled = ").Append(Enabled)
             .Append(", Secret = ").Append(Secret is null ? "unset" : "***")
             .Append(", AllowedNetworks = [").AppendJoin(", ", AllowedNetworks).Append(']')
-            .Append(", MaxPeers = ").Append(MaxPeers);
+            .Append(", MaxPeers = ").Append(MaxPeers)
+            .Append(", MaxHandshakesPerSource = ").Append(MaxHandshakesPerSource);
         return true;
     }
 }

@@ -32,4 +32,10 @@ public sealed record FaultToleranceConfig
 
     /// <summary><c>shared_state_timeout_ms</c>: how long the master waits for each receiver of a shared-state sync to finish, default 600000.</summary>
     public int SharedStateTimeoutMs { get; init; } = 600_000;
+
+    /// <summary>
+    /// <c>shared_state_min_bytes_per_s</c>: the slowest transfer rate the master allows a shared-state receiver; each
+    /// receiver may take <c>shared_state_timeout_ms</c> plus its planned bytes at this rate, default 10000000 (10 MB/s).
+    /// </summary>
+    public long SharedStateMinBytesPerS { get; init; } = 10_000_000;
 }

@@ -62,6 +62,7 @@ public sealed record PcclConfig
         VoteTimeout = TimeSpan.FromMilliseconds(FaultTolerance.VoteTimeoutMs),
         TopologyTimeout = TimeSpan.FromMilliseconds(FaultTolerance.TopologyTimeoutMs),
         SharedStateTimeout = TimeSpan.FromMilliseconds(FaultTolerance.SharedStateTimeoutMs),
+        SharedStateMinBytesPerSecond = FaultTolerance.SharedStateMinBytesPerS,
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),
     };
@@ -76,5 +77,6 @@ public sealed record PcclConfig
         Secret = Auth.Enabled ? Auth.Secret : null,
         AllowedNetworks = Auth.AllowedNetworks,
         MaxPeers = Auth.MaxPeers,
+        MaxHandshakesPerSource = Auth.MaxHandshakesPerSource,
     };
 }

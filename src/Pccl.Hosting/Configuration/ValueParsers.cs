@@ -17,6 +17,9 @@ internal static class ValueParsers
     public static Func<RawValue, ParseOutcome> Int32(int min, int max = int.MaxValue) => raw =>
         Convert(ParseInteger(raw, min, max), value => (int)value);
 
+    public static Func<RawValue, ParseOutcome> Int64(long min) => raw =>
+        Convert(ParseInteger(raw, min, long.MaxValue), value => value);
+
     public static Func<RawValue, ParseOutcome> UInt32() => raw =>
         Convert(ParseInteger(raw, 0, uint.MaxValue), value => (uint)value);
 
@@ -166,7 +169,7 @@ internal static class ValueParsers
             return ParseOutcome.Ok(value);
         }
 
-        return ParseOutcome.Fail(max == int.MaxValue
+        return ParseOutcome.Fail(max is int.MaxValue or long.MaxValue
             ? $"must be at least {min}, got {value}"
             : $"must be between {min} and {max}, got {value}");
     });

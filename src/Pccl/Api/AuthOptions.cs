@@ -20,8 +20,14 @@ public sealed record AuthOptions
     /// <summary>Most peers the master admits at once; 0 means unlimited.</summary>
     public int MaxPeers { get; init; }
 
+    /// <summary>
+    /// Most handshakes the master runs at once for one source (an IPv4 address or an IPv6 /64), 1 to 64 (the
+    /// listener's overall limit). Raise it when many workers reach the master through one NAT address.
+    /// </summary>
+    public int MaxHandshakesPerSource { get; init; } = Transport.HandshakeGate.DefaultPerSourceLimit;
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"AuthOptions {{ Enabled = {Enabled}, Secret = {(Secret is null ? "unset" : "***")}, " +
-        $"AllowedNetworks = [{string.Join(", ", AllowedNetworks)}], MaxPeers = {MaxPeers} }}";
+        $"AllowedNetworks = [{string.Join(", ", AllowedNetworks)}], MaxPeers = {MaxPeers}, MaxHandshakesPerSource = {MaxHandshakesPerSource} }}";
 }

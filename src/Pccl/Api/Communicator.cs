@@ -188,7 +188,7 @@ public sealed partial class Communicator : IAsyncDisposable
 
                 break;
             case ControlMessage.BodyOneofCase.Kick:
-                Fatal(new PcclException(PcclErrorCode.Kicked, $"the master removed this peer ({message.Kick.Reason}): {message.Kick.Message}"));
+                Fatal(KickErrors.From(message.Kick));
                 break;
             case ControlMessage.BodyOneofCase.CollectiveStart:
                 NoteSequence(message.CollectiveStart.Sequence);

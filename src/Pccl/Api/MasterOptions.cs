@@ -48,6 +48,13 @@ public sealed record MasterOptions
     /// </summary>
     public TimeSpan SharedStateTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The slowest transfer rate a shared-state receiver is allowed, in bytes per second
+    /// (fault_tolerance.shared_state_min_bytes_per_s): each receiver's limit is <see cref="SharedStateTimeout"/> plus the
+    /// bytes the master planned for it divided by this, so a large state on a slow link is not cut off.
+    /// </summary>
+    public long SharedStateMinBytesPerSecond { get; init; } = 10_000_000;
+
     /// <summary>TLS settings; disabled by default.</summary>
     public TlsOptions Tls { get; init; } = TlsOptions.Disabled;
 

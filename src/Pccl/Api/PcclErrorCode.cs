@@ -43,4 +43,7 @@ public enum PcclErrorCode
     SharedStateMismatch,
     /// <summary>Data failed hash verification.</summary>
     IntegrityFailure,
+
+    /// <summary>The master holds auth.max_peers peers already; transient: retry later, or raise the limit.</summary>
+    ClusterFull,
 }

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Transport.Identity;
+using Pccl.Kernel;
 using Pccl.Transport.Security;
 
 namespace Pccl.Transport;
@@ -272,6 +273,7 @@ internal static class Handshake
             RefusalReason.VersionMismatch => PcclErrorCode.VersionMismatch,
             RefusalReason.BadSecret or RefusalReason.TlsRequired or RefusalReason.BadIdentity => PcclErrorCode.AuthenticationFailed,
             RefusalReason.Malformed => PcclErrorCode.ProtocolViolation,
+            RefusalReason.ClusterFull => PcclErrorCode.ClusterFull,
             _ => PcclErrorCode.ConnectionRefused,
         };
         var transient = reply.Reason is RefusalReason.ClusterFull or RefusalReason.UnknownPeer or RefusalReason.OutOfSequence;

@@ -18,7 +18,7 @@ internal sealed class HandshakeGate(int limit = HandshakeGate.DefaultLimit, int 
     /// <summary>Pending handshakes allowed per listener.</summary>
     public const int DefaultLimit = 64;
 
-    /// <summary>Pending handshakes the master allows one source.</summary>
+    /// <summary>Pending handshakes the master allows one source by default (auth.max_handshakes_per_source).</summary>
     public const int DefaultPerSourceLimit = 16;
 
     private readonly Lock _lock = new();
@@ -63,6 +63,19 @@ internal sealed class HandshakeGate(int limit = HandshakeGate.DefaultLimit, int 
             {
                 _bySource.Remove(key);
             }
+        }
+    }
+
+    /// <summary>The address a connection comes from, or null when it is already gone (the handshake finds out).</summary>
+    public static IPAddress? SourceOf(Socket socket)
+    {
+        try
+        {
+            return (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return null;
         }
     }
 

@@ -14,7 +14,7 @@ internal sealed class P2PListener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
-    private readonly HandshakeGate _handshakes = new();
+    private readonly HandshakeGate _handshakes = new(HandshakeGate.DefaultLimit, PerSourceHandshakes);
     private readonly Task _acceptLoop;
     private readonly P2PGatekeeper _gatekeeper;
     private readonly RefusalLog _refusals;
@@ -24,13 +24,18 @@ internal sealed class P2PListener : IAsyncDisposable
     {
         _socket = socket;
         _gatekeeper = gatekeeper;
-        _refusals = new RefusalLog(logger, RefusalLogQuiet);
+        _refusals = new RefusalLog(logger, burst: 1, TimeSpan.FromSeconds(10));
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         _acceptLoop = Task.Run(() => AcceptLoopAsync(clusterId, security, handshakeTimeout, onConnection));
     }
 
-    /// <summary>At most one refusal warning per this interval; the next one counts those not logged.</summary>
-    internal static readonly TimeSpan RefusalLogQuiet = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Pending handshakes one source may hold. A neighbour legitimately opens up to two connections per lane at once
+    /// (performance.p2p_connection_pool_size, 4 by default: 8), and peers sharing a host share its address; 32 covers a
+    /// pool of 16 and still leaves half of the listener's 64 slots to other sources. Beyond it a connection is dropped
+    /// and its opener retries, as for any full listener.
+    /// </summary>
+    internal const int PerSourceHandshakes = 32;
 
     public int Port { get; }
 
@@ -64,12 +69,14 @@ internal sealed class P2PListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(string clusterId, ConnectionSecurity security, TimeSpan timeout, Func<EstablishedConnection, ValueTask> onConnection)
     {
+        var backoff = new AcceptBackoff();
         while (!_stop.IsCancellationRequested)
         {
             Socket accepted;
             try
             {
                 accepted = await _socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -78,10 +85,12 @@ internal sealed class P2PListener : IAsyncDisposable
                     return;
                 }
 
+                await backoff.FailedAsync(_stop.Token).ConfigureAwait(false);
                 continue;
             }
 
-            if (!_handshakes.TryEnter())
+            var source = HandshakeGate.SourceOf(accepted);
+            if (!_handshakes.TryEnter(source))
             {
                 accepted.Dispose(); // a flood: drop unheard rather than queue without bound
                 continue;
@@ -92,7 +101,7 @@ internal sealed class P2PListener : IAsyncDisposable
                 EstablishedConnection? connection;
                 try
                 {
-                    connection = await Handshake.AcceptAsync(accepted, clusterId, security, static (_, _) => null, timeout, _stop.Token, _refusals.Refused, _gatekeeper)
+                    connection = await Handshake.AcceptAsync(accepted, clusterId, security, static (_, _) => null, timeout, _stop.Token, _refusals.NoteRefusal, _gatekeeper)
                         .ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
@@ -101,7 +110,7 @@ internal sealed class P2PListener : IAsyncDisposable
                 }
                 finally
                 {
-                    _handshakes.Exit();
+                    _handshakes.Exit(source);
                 }
 
                 if (connection is not null)

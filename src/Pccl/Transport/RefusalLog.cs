@@ -1,71 +1,81 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
+using Pccl.Kernel;
 
 namespace Pccl.Transport;
 
 /// <summary>
-/// Logs a listener's refused connections as warnings, at most one per <paramref name="quiet"/>: a burst of refusals
-/// (a scan, a flood of forged hellos) costs one line, and the next line says how many were not logged. Reasons may
-/// quote what a client sent, so they are escaped (control characters) and truncated before they reach the log.
+/// Logs the connections a listener turns away (refused in the handshake; on the master also those kicked before they
+/// registered), escaped and bounded, at most <paramref name="burst"/> lines per <paramref name="window"/>; the rest are
+/// counted and summed up in one line once the window has ended (on <see cref="Flush"/>, or with the next refusal), so
+/// a client that is turned away in a loop cannot flood the log.
 /// </summary>
-internal sealed class RefusalLog(ILogger logger, TimeSpan quiet)
+internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
 {
-    internal const int MaxReasonChars = 300;
+    private readonly Lock _lock = new();
+    private long _windowStart = Environment.TickCount64;
+    private int _logged;
+    private int _suppressed;
 
-    private readonly Lock _gate = new();
-    private long _quietUntil = long.MinValue;
-    private long _unlogged;
-
-    public void Refused(IPEndPoint? remote, string reason)
+    /// <summary>Logs one handshake refusal, or counts it when this window's lines are spent.</summary>
+    public void NoteRefusal(IPEndPoint? remote, string reason)
     {
-        long unlogged;
-        lock (_gate)
+        if (TakeLine())
         {
-            var now = Stopwatch.GetTimestamp();
-            if (now < _quietUntil)
-            {
-                _unlogged++;
-                return;
-            }
-
-            unlogged = _unlogged;
-            _unlogged = 0;
-            _quietUntil = now + (long)(quiet.TotalSeconds * Stopwatch.Frequency);
-        }
-
-        if (unlogged == 0)
-        {
-            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, Escape(reason));
-        }
-        else
-        {
-            logger.LogWarning("refused a connection from {Remote}: {Reason} ({Unlogged} earlier refusals not logged)", remote, Escape(reason), unlogged);
+            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason, backslash: false));
         }
     }
 
-    /// <summary>Control characters as \uXXXX, cut to <see cref="MaxReasonChars"/> characters.</summary>
-    internal static string Escape(string text)
+    /// <summary>Logs one kick of a connection that never registered, or counts it when this window's lines are spent.</summary>
+    public void NoteUnregisteredKick(string address, string detail)
     {
-        var escaped = new StringBuilder(Math.Min(text.Length, MaxReasonChars) + 16);
-        foreach (var c in text)
+        if (TakeLine())
         {
-            if (escaped.Length >= MaxReasonChars)
+            logger.LogWarning("closed a connection from {Address} that had not registered: {Detail}", address, UntrustedText.Escape(detail, backslash: false));
+        }
+    }
+
+    private bool TakeLine()
+    {
+        lock (_lock)
+        {
+            RollWindow();
+            if (_logged >= burst)
             {
-                return escaped.Append("...").ToString();
+                _suppressed++;
+                return false;
             }
 
-            if (char.IsControl(c) || char.IsSurrogate(c))
-            {
-                escaped.Append($"\\u{(int)c:X4}");
-            }
-            else
-            {
-                escaped.Append(c);
-            }
+            _logged++;
+            return true;
+        }
+    }
+
+    /// <summary>Ends the window when it is over, writing the count of refusals it did not log.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            RollWindow();
+        }
+    }
+
+    private void RollWindow()
+    {
+        var now = Environment.TickCount64;
+        if (now - _windowStart < (long)window.TotalMilliseconds)
+        {
+            return;
         }
 
-        return escaped.ToString();
+        if (_suppressed > 0)
+        {
+            logger.LogWarning("turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)",
+                _suppressed, (now - _windowStart) / 1000.0, burst);
+        }
+
+        _windowStart = now;
+        _logged = 0;
+        _suppressed = 0;
     }
 }

@@ -76,6 +76,7 @@ public class ConfigDefaultsTests
               secret: s3cret-value
               allowed_networks: ["10.0.0.0/8", "192.168.1.7"]
               max_peers: 16
+              max_handshakes_per_source: 48
             fault_tolerance:
               enable_buffer_backup: false
               max_recovery_attempts: 5
@@ -83,6 +84,7 @@ public class ConfigDefaultsTests
               vote_timeout_ms: 2000
               topology_timeout_ms: 3000
               shared_state_timeout_ms: 4000
+              shared_state_min_bytes_per_s: 125000000
             performance: { ring_chunk_size: 1048576, num_io_threads: 2, enable_compression: true, p2p_connection_pool_size: 8 }
             """;
         var config = ConfigHarness.Valid(yaml);
@@ -118,8 +120,10 @@ public class ConfigDefaultsTests
         Assert.Equal(TimeSpan.FromSeconds(2), master.VoteTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), master.TopologyTimeout);
         Assert.Equal(TimeSpan.FromSeconds(4), master.SharedStateTimeout);
+        Assert.Equal(125_000_000, master.SharedStateMinBytesPerSecond);
         Assert.Equal(worker.Tls, master.Tls);
         Assert.Equal(16, master.Auth.MaxPeers);
+        Assert.Equal(48, master.Auth.MaxHandshakesPerSource);
         Assert.Equal("s3cret-value", master.Auth.Secret);
     }
 

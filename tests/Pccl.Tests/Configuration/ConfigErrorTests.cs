@@ -47,10 +47,12 @@ public class ConfigErrorTests
     [InlineData("network:\n  master_port: [1, 2]", "test.yaml:2:16: key 'network.master_port': must be a single value, got a list")]
     [InlineData("network:\n  master_port:\n    a: 1", "test.yaml:3:5: key 'network.master_port': must be a single value, got a mapping")]
     [InlineData("network: 7117", "test.yaml:1:10: key 'network': must be a section (a mapping of keys), got a single value")]
+    [InlineData("auth:\n  max_handshakes_per_source: 65", "test.yaml:2:30: key 'auth.max_handshakes_per_source': must be between 1 and 64, got 65")]
     [InlineData("auth:\n  max_peers: -1", "test.yaml:2:14: key 'auth.max_peers': must be at least 0, got -1")]
     [InlineData("auth:\n  allowed_networks: [\"10.0.0.1/8\"]", "test.yaml:2:21: key 'auth.allowed_networks': '10.0.0.1/8' has host bits set (did you mean '10.0.0.0/8'?)")]
     [InlineData("auth:\n  allowed_networks: [\"nowhere\"]", "test.yaml:2:21: key 'auth.allowed_networks': 'nowhere' is not a network such as 10.0.0.0/8")]
     [InlineData("fault_tolerance:\n  vote_timeout_ms: 0", "test.yaml:2:20: key 'fault_tolerance.vote_timeout_ms': must be at least 1, got 0")]
+    [InlineData("fault_tolerance:\n  shared_state_min_bytes_per_s: 0", "test.yaml:2:33: key 'fault_tolerance.shared_state_min_bytes_per_s': must be at least 1, got 0")]
     [InlineData("fault_tolerance:\n  registration_timeout_ms: soon", "test.yaml:2:28: key 'fault_tolerance.registration_timeout_ms': must be an integer, got 'soon'")]
     [InlineData("network:\n  region: \"" + "R123456789" + "R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789\"",
         "test.yaml:2:11: key 'network.region': is 130 characters long; the master accepts region labels of at most 128")]

@@ -21,6 +21,27 @@ public class BoundsTests
     }
 
     [Fact]
+    public void ConnectionsThatHaveNotRegistered_AreCappedPerSourceAndInAll_AndRegisteringFreesTheSlot()
+    {
+        var s = new MasterScenario(new MasterLimits { MaxUnregistered = 3, MaxUnregisteredPerSource = 2 });
+        var first = s.Open("first", "10.0.0.9");
+        s.Open("second", "10.0.0.9");
+
+        var third = s.Open("third", "10.0.0.9");
+        Assert.Contains("10.0.0.9 already holds 2 connections that have not registered", third.WasKicked(KickReason.LimitExceeded), StringComparison.Ordinal);
+
+        s.Open("other", "10.0.0.7");
+        var fourth = s.Open("fourth", "10.0.0.8");
+        Assert.Contains("already holds 3 connections that have not registered", fourth.WasKicked(KickReason.LimitExceeded), StringComparison.Ordinal);
+        Assert.Equal(2, s.State.RefusedUnregistered);
+
+        s.Send(first, Msg.Register());
+        var later = s.Open("later", "10.0.0.9");
+        Assert.False(later.Closed);
+        Assert.Equal(3, s.State.Unregistered.Count);
+    }
+
+    [Fact]
     public void ARegionLabelAtTheLimit_IsAccepted()
     {
         var s = new MasterScenario(new MasterLimits { MaxRegionLength = 8 });

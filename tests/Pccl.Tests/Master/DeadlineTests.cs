@@ -15,6 +15,7 @@ public class DeadlineTests
     private readonly MasterScenario _s = new(new MasterLimits
     {
         RegistrationTimeout = Limit, VoteTimeout = Limit, TopologyTimeout = Limit, SharedStateTimeout = Limit,
+        SharedStateMinBytesPerSecond = long.MaxValue, // the 1 KiB tensors of these stories add nothing to the limit
     });
 
     [Fact]
@@ -113,17 +114,53 @@ public class DeadlineTests
     }
 
     [Fact]
-    public void ARunningCollective_HasNoGatheringDeadline()
+    public void ARunningCollective_HasNoDeadline_AndItsParticipantsAreNotLateForAnotherGroupsVoteUntilItEnds()
     {
-        var (a, b) = Two();
-        var sequence = _s.Run(1, a, b);
+        var (a, b, c, d) = TwoGroups();
+        var sequence = _s.Run(1, c, d);
+        _s.Send(a, Msg.PendingVote());
+        _s.Send(b, Msg.PendingVote());
 
         _s.Advance(Limit * 3);
 
-        Assert.False(a.Closed || b.Closed);
-        _s.Send(a, Msg.Done(1, sequence));
-        _s.Send(b, Msg.Done(1, sequence));
-        Assert.Contains(Kind.CollectiveComplete, b.Kinds);
+        Assert.False(a.Closed || b.Closed || c.Closed || d.Closed);
+        _s.Send(c, Msg.Done(1, sequence));
+        _s.Send(d, Msg.Done(1, sequence));
+        Assert.Contains(Kind.CollectiveComplete, d.Kinds);
+
+        Assert.Contains("ask whether peers are pending", KickedExactlyAtTheDeadline(c), StringComparison.Ordinal);
+        Assert.True(d.Closed);
+        Assert.Contains(Kind.PendingPeersResult, a.Kinds);
+    }
+
+    [Fact]
+    public void AGroupReceivingItsSharedState_IsNotLateForAnotherGroupsTopologyVoteUntilTheTransferEnds()
+    {
+        var s = new MasterScenario(new MasterLimits
+        {
+            RegistrationTimeout = Limit, VoteTimeout = Limit, TopologyTimeout = Limit, SharedStateTimeout = Limit * 10,
+        });
+        var peers = s.Form(("a", 0), ("b", 0), ("c", 1), ("d", 1));
+        var (a, b, c, d) = (peers[0], peers[1], peers[2], peers[3]);
+        s.Send(c, Msg.SyncRequest(1, ("w", 11)));
+        s.Send(d, Msg.SyncRequest(0, ("w", 99)));
+        var plan = d.One(Kind.SharedStateTransferPlan).SharedStateTransferPlan;
+        Assert.NotEmpty(plan.Receive);
+        s.Send(a, Msg.TopologyVote());
+        s.Send(b, Msg.TopologyVote());
+
+        s.Advance(Limit * 3);
+
+        Assert.False(a.Closed || b.Closed || c.Closed || d.Closed);
+        s.Send(d, new ControlMessage { SharedStateSyncDone = new SharedStateSyncDone { Sequence = plan.Sequence, Success = true } });
+        Assert.Contains(Kind.SharedStateSyncComplete, c.Kinds);
+
+        s.Advance(JustBefore);
+        Assert.False(c.Closed || d.Closed);
+        s.Advance(Tick);
+        Assert.Contains("vote to update the topology", c.WasKicked(KickReason.DeadlineMissed), StringComparison.Ordinal);
+        Assert.True(d.Closed);
+        Assert.Contains(Kind.TopologyUpdate, a.Kinds);
     }
 
     [Fact]
@@ -152,6 +189,33 @@ public class DeadlineTests
         Assert.All(new[] { a, b }, p => Assert.Contains(Kind.SharedStateSyncComplete, p.Kinds));
     }
 
+    [Fact]
+    public void AReceiverOfALargeState_MayTakeItsPlannedBytesAtTheMinimumRate_BeyondTheBaseLimit()
+    {
+        var s = new MasterScenario(new MasterLimits { VoteTimeout = Limit, SharedStateTimeout = Limit, SharedStateMinBytesPerSecond = 1_000 });
+        var peers = s.Form("a", "b");
+        s.Send(peers[0], Sync(1, 11, 10_000));
+        s.Send(peers[1], Sync(0, 99, 10_000));
+        Assert.Equal(10_000UL, peers[1].One(Kind.SharedStateTransferPlan).SharedStateTransferPlan.Receive.Single().ByteLength);
+
+        s.Advance(Limit);
+        s.Advance(TimeSpan.FromSeconds(10) - Tick);
+        Assert.False(peers[1].Closed, "a receiver of 10000 bytes at 1000 bytes/s was kicked before base + 10 s");
+
+        s.Advance(Tick);
+        var message = peers[1].WasKicked(KickReason.DeadlineMissed);
+        Assert.Contains("receive its shared state within 15000 ms", message, StringComparison.Ordinal);
+        Assert.Contains("shared_state_min_bytes_per_s", message, StringComparison.Ordinal);
+        Assert.Contains(Kind.SharedStateSyncComplete, peers[0].Kinds);
+    }
+
+    private static ControlMessage Sync(ulong revision, ulong hash, ulong bytes)
+    {
+        var request = new SharedStateSyncRequest { Revision = revision };
+        request.Tensors.Add(new SharedStateTensorInfo { Key = "w", DataType = DataType.F32, ByteLength = bytes, Hash = hash });
+        return new() { SharedStateSyncRequest = request };
+    }
+
     /// <summary>Lets time pass to just before the deadline (nobody is kicked, nothing is sent), then one tick more; returns the kick's text.</summary>
     private string KickedExactlyAtTheDeadline(SimPeer late)
     {
@@ -167,6 +231,12 @@ public class DeadlineTests
     {
         var peers = _s.Form("a", "b");
         return (peers[0], peers[1]);
+    }
+
+    private (SimPeer, SimPeer, SimPeer, SimPeer) TwoGroups()
+    {
+        var peers = _s.Form(("a", 0), ("b", 0), ("c", 1), ("d", 1));
+        return (peers[0], peers[1], peers[2], peers[3]);
     }
 
     private (SimPeer, SimPeer, SimPeer) Three()

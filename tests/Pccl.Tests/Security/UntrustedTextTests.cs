@@ -1,4 +1,4 @@
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Tests.Security;
 
@@ -12,7 +12,9 @@ public class UntrustedTextTests
     [InlineData("line\u2028sep", "line\\u2028sep")]
     [InlineData("bidi\u202Eflip", "bidi\\u202Eflip")]
     [InlineData("région", "région")]
-    public void ControlFormatAndSeparatorCharacters_AreEscaped(string text, string expected) =>
+    [InlineData("a\\u000Ab", "a\\\\u000Ab")]
+    [InlineData("C:\\path", "C:\\\\path")]
+    public void ControlFormatAndSeparatorCharactersAndTheBackslash_AreEscaped(string text, string expected) =>
         Assert.Equal(expected, UntrustedText.Escape(text));
 
     [Fact]

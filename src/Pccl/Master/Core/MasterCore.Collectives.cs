@@ -1,5 +1,5 @@
 using Pccl.Protocol.Messages;
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Master.Core;
 
@@ -14,7 +14,7 @@ internal sealed partial class MasterCore
         }
 
         var key = (peer.Group, init.Tag);
-        if (!State.Collectives.TryGetValue(key, out var round) && TagsInFlight(peer) >= _limits.MaxTagsInFlightPerPeer)
+        if (!State.Collectives.TryGetValue(key, out var round) && peer.TagsInFlight >= _limits.MaxTagsInFlightPerPeer)
         {
             Kick(peer, KickReason.LimitExceeded,
                 $"started a collective on tag {init.Tag} with {_limits.MaxTagsInFlightPerPeer} other tags in flight, the most the master holds per peer: " +
@@ -35,10 +35,9 @@ internal sealed partial class MasterCore
         }
 
         round.Inits[peer.Id] = init.Parameters ?? new CollectiveDescriptor();
+        peer.TagsInFlight++;
         CheckCollectiveGathered(round);
     }
-
-    private int TagsInFlight(PeerRecord peer) => State.Collectives.Values.Count(r => r.Group == peer.Group && r.Inits.ContainsKey(peer.Id));
 
     private void CheckCollectiveGathered(CollectiveRound round)
     {
@@ -164,7 +163,7 @@ internal sealed partial class MasterCore
         round.Done.Add(peer.Id);
         if (round.Done.IsSupersetOf(round.Participants))
         {
-            State.Collectives.Remove((round.Group, round.Tag));
+            RemoveRound(round);
             var complete = new ControlMessage { CollectiveComplete = new CollectiveComplete { Tag = round.Tag, Sequence = done.Sequence } };
             foreach (var id in round.Participants)
             {
@@ -220,16 +219,33 @@ internal sealed partial class MasterCore
     /// <summary>Drops a peer's init from a round not started yet; the round goes when nobody is left in it.</summary>
     private void ForgetInit(CollectiveRound round, ulong peerId)
     {
-        round.Inits.Remove(peerId);
+        if (round.Inits.Remove(peerId) && State.Peers.TryGetValue(peerId, out var peer))
+        {
+            peer.TagsInFlight--;
+        }
+
         if (round.Inits.Count == 0)
         {
             State.Collectives.Remove((round.Group, round.Tag));
         }
     }
 
-    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer)
+    /// <summary>Ends a round: its tag no longer counts toward any of its members' tags in flight.</summary>
+    private void RemoveRound(CollectiveRound round)
     {
         State.Collectives.Remove((round.Group, round.Tag));
+        foreach (var id in round.Inits.Keys)
+        {
+            if (State.Peers.TryGetValue(id, out var peer))
+            {
+                peer.TagsInFlight--;
+            }
+        }
+    }
+
+    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer)
+    {
+        RemoveRound(round);
         var abort = new ControlMessage
         {
             CollectiveAbort = new CollectiveAbort

@@ -5,10 +5,14 @@ namespace Pccl.Master.Core;
 // Every wait of the master has a deadline, checked on each tick. Whoever is still silent when one passes is kicked
 // with a message that names the wait and the key to raise; its departure re-checks every consensus like any other
 // loss, so the others go on without it (a failed topology round is voted again, a gathering starts without it).
+// A peer busy in a running collective or shared-state round (of any group) cannot vote or start anything until that
+// ends, and that may take minutes: a vote or gathering counts its lateness from when it became free, not from the
+// first vote.
 internal sealed partial class MasterCore
 {
     private void EnforceDeadlines()
     {
+        MarkBusyPeers();
         foreach (var (connection, since) in State.Unregistered.Where(u => Expired(u.Value, _limits.RegistrationTimeout)).ToList())
         {
             KickConnection(connection, KickReason.DeadlineMissed, DeadlineMessage(
@@ -17,12 +21,14 @@ internal sealed partial class MasterCore
 
         if (State.TopologyVoteSince is { } voteSince && Expired(voteSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedTopology))
         {
-            KickLate(State.Accepted.Where(p => !p.VotedTopology), "vote to update the topology", voteSince, _limits.VoteTimeout, "vote_timeout_ms");
+            KickLate(State.Accepted.Where(p => !p.VotedTopology && LateWhileFree(p, voteSince, _limits.VoteTimeout)),
+                "vote to update the topology", voteSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
         if (State.PendingVoteSince is { } pendingSince && Expired(pendingSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedPending))
         {
-            KickLate(State.Accepted.Where(p => !p.VotedPending), "ask whether peers are pending", pendingSince, _limits.VoteTimeout, "vote_timeout_ms");
+            KickLate(State.Accepted.Where(p => !p.VotedPending && LateWhileFree(p, pendingSince, _limits.VoteTimeout)),
+                "ask whether peers are pending", pendingSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
         if (State.Topology is { } round && Expired(round.StartedAt, _limits.TopologyTimeout))
@@ -38,7 +44,8 @@ internal sealed partial class MasterCore
                 continue; // an earlier kick let it start, or ended it
             }
 
-            KickLate(State.Accepted.Where(p => p.Group == collective.Group && !collective.Inits.ContainsKey(p.Id)),
+            KickLate(State.Accepted.Where(p => p.Group == collective.Group && !collective.Inits.ContainsKey(p.Id)
+                    && LateWhileFree(p, collective.GatheringSince, _limits.VoteTimeout)),
                 $"start the collective on tag {collective.Tag} that the others started", collective.GatheringSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
@@ -51,18 +58,41 @@ internal sealed partial class MasterCore
 
             if (!sync.Running && Expired(sync.GatheringSince, _limits.VoteTimeout))
             {
-                KickLate(State.Accepted.Where(p => p.Group == sync.Group && !sync.Requests.ContainsKey(p.Id)),
+                KickLate(State.Accepted.Where(p => p.Group == sync.Group && !sync.Requests.ContainsKey(p.Id)
+                    && LateWhileFree(p, sync.GatheringSince, _limits.VoteTimeout)),
                     "request the shared-state sync that the others requested", sync.GatheringSince, _limits.VoteTimeout, "vote_timeout_ms");
             }
-            else if (sync.Running && Expired(sync.RunningSince, _limits.SharedStateTimeout))
+            else if (sync.Running)
             {
-                KickLate(sync.AwaitingDone.Select(id => State.Peers[id]), "receive its shared state", sync.RunningSince,
-                    _limits.SharedStateTimeout, "shared_state_timeout_ms");
+                foreach (var id in sync.AwaitingDone.Where(id => Expired(sync.RunningSince, sync.ReceiveLimits[id])).ToList())
+                {
+                    KickLate([State.Peers[id]], "receive its shared state", sync.RunningSince, sync.ReceiveLimits[id],
+                        "shared_state_timeout_ms (or lower fault_tolerance.shared_state_min_bytes_per_s)");
+                }
             }
         }
     }
 
     private bool Expired(TimeSpan since, TimeSpan limit) => State.Now - since >= limit;
+
+    private void MarkBusyPeers()
+    {
+        foreach (var id in BusyPeerIds())
+        {
+            if (State.Peers.TryGetValue(id, out var peer))
+            {
+                peer.BusyUntil = State.Now;
+            }
+        }
+    }
+
+    private IEnumerable<ulong> BusyPeerIds() =>
+        State.Collectives.Values.Where(r => r.Running).SelectMany(r => r.Participants)
+            .Concat(State.SharedStateSyncs.Values.Where(r => r.Running).SelectMany(r => r.Participants));
+
+    /// <summary>Whether <paramref name="peer"/> has been free for the whole limit since the wait began.</summary>
+    private bool LateWhileFree(PeerRecord peer, TimeSpan since, TimeSpan limit) =>
+        Expired(peer.BusyUntil > since ? peer.BusyUntil : since, limit);
 
     /// <summary>Kicks each of <paramref name="late"/> still present; taken as a list first, since each kick changes the state.</summary>
     private void KickLate(IEnumerable<PeerRecord> late, string what, TimeSpan since, TimeSpan limit, string key)

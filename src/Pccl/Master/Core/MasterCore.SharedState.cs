@@ -1,6 +1,6 @@
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Messages;
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Master.Core;
 
@@ -105,7 +105,12 @@ internal sealed partial class MasterCore
         round.RunningSince = State.Now;
         round.Sequence = ++State.LastSequence;
         round.Participants.UnionWith(members);
-        round.AwaitingDone.UnionWith(plan.Peers.Where(p => p.Receive.Count > 0).Select(p => p.PeerId));
+        foreach (var receiver in plan.Peers.Where(p => p.Receive.Count > 0))
+        {
+            round.AwaitingDone.Add(receiver.PeerId);
+            round.ReceiveLimits[receiver.PeerId] = _limits.SharedStateLimitFor(receiver.RxBytes);
+        }
+
         var assignments = plan.Peers.ToDictionary(p => p.PeerId);
         var grants = GrantsByDonor(plan);
         foreach (var id in members)

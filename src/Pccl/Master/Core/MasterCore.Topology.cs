@@ -1,5 +1,5 @@
 using Pccl.Protocol.Messages;
-using Pccl.Transport.Security;
+using Pccl.Kernel;
 
 namespace Pccl.Master.Core;
 

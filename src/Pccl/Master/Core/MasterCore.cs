@@ -25,6 +25,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                 State.Connections[opened.ConnectionId] = opened.ObservedAddress;
                 State.HeartbeatCredentials[opened.ConnectionId] = opened.Heartbeat ?? HeartbeatCredentials.None;
                 State.Unregistered[opened.ConnectionId] = State.Now;
+                LimitUnregistered(opened.ConnectionId, opened.ObservedAddress);
                 break;
             case ConnectionClosed closed:
                 OnConnectionClosed(closed.ConnectionId, closed.Reason);
@@ -266,6 +267,29 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
     {
         Emit(new ReportMembership(MembershipChange.Kicked, peer.Id, $"{reason}: {message}"));
         KickConnection(peer.ConnectionId, reason, message, lostReason);
+    }
+
+    /// <summary>
+    /// Each connection that has not registered holds a socket until its registration deadline: cap them in all and per
+    /// source, so one client opening connections in a loop cannot exhaust the master's file descriptors.
+    /// </summary>
+    private void LimitUnregistered(long connection, string address)
+    {
+        string? problem = null;
+        if (State.Unregistered.Count > _limits.MaxUnregistered)
+        {
+            problem = $"the master already holds {_limits.MaxUnregistered} connections that have not registered";
+        }
+        else if (State.Unregistered.Keys.Count(c => State.Connections[c] == address) > _limits.MaxUnregisteredPerSource)
+        {
+            problem = $"{address} already holds {_limits.MaxUnregisteredPerSource} connections that have not registered, the most the master allows one source";
+        }
+
+        if (problem is not null)
+        {
+            State.RefusedUnregistered++;
+            KickConnection(connection, KickReason.LimitExceeded, problem + ": register on the connections you have, or retry once they closed");
+        }
     }
 
     private void KickConnection(long connection, KickReason reason, string message, string? lostReason = null)

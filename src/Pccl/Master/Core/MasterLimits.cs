@@ -21,6 +21,15 @@ internal sealed record MasterLimits
     /// <summary>Every receiver of a shared-state sync must report its transfer done within this.</summary>
     public TimeSpan SharedStateTimeout { get; init; } = MasterOptions.Default.SharedStateTimeout;
 
+    /// <summary>The slowest rate a receiver may transfer its planned bytes at; adds to <see cref="SharedStateTimeout"/>.</summary>
+    public long SharedStateMinBytesPerSecond { get; init; } = MasterOptions.Default.SharedStateMinBytesPerSecond;
+
+    /// <summary>Most handshaken connections that have not registered yet, in all.</summary>
+    public int MaxUnregistered { get; init; } = 256;
+
+    /// <summary>Most handshaken connections that have not registered yet, from one address.</summary>
+    public int MaxUnregisteredPerSource { get; init; } = 16;
+
     /// <summary>Most registered peers (auth.max_peers); 0 means no limit.</summary>
     public int MaxPeers { get; init; }
 
@@ -36,12 +45,23 @@ internal sealed record MasterLimits
     /// <summary>Longest shared-state key, in characters.</summary>
     public int MaxSharedStateKeyLength { get; init; } = 1024;
 
+    /// <summary>How long a receiver of <paramref name="plannedBytes"/> may take: the base limit plus the bytes at the slowest allowed rate.</summary>
+    public TimeSpan SharedStateLimitFor(ulong plannedBytes)
+    {
+        // Byte lengths come from peers: clamp, so a hostile length cannot overflow the deadline.
+        var seconds = Math.Min((double)plannedBytes / Math.Max(1, SharedStateMinBytesPerSecond), MaxTransferSeconds);
+        return SharedStateTimeout + TimeSpan.FromSeconds(seconds);
+    }
+
+    private const double MaxTransferSeconds = 365 * 24 * 3600.0;
+
     public static MasterLimits From(MasterOptions options) => new()
     {
         RegistrationTimeout = options.RegistrationTimeout,
         VoteTimeout = options.VoteTimeout,
         TopologyTimeout = options.TopologyTimeout,
         SharedStateTimeout = options.SharedStateTimeout,
+        SharedStateMinBytesPerSecond = options.SharedStateMinBytesPerSecond,
         MaxPeers = options.Auth.MaxPeers,
     };
 }

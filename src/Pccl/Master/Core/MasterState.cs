@@ -14,6 +14,9 @@ internal sealed class MasterState
     /// <summary>When each handshaken connection that has not registered yet opened (by the latest tick).</summary>
     public Dictionary<long, TimeSpan> Unregistered { get; } = [];
 
+    /// <summary>Connections closed at once because too many had not registered (in all or from their source).</summary>
+    public long RefusedUnregistered { get; set; }
+
     /// <summary>The latest tick's time; what the core stamps the start of each wait with.</summary>
     public TimeSpan Now { get; set; }
 

@@ -16,6 +16,12 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }
+
+    /// <summary>Collective rounds (gathering or running) holding this peer's init: what MaxTagsInFlightPerPeer bounds.</summary>
+    public int TagsInFlight { get; set; }
+
+    /// <summary>The latest tick at which the peer took part in a running collective or shared-state round.</summary>
+    public TimeSpan BusyUntil { get; set; } = TimeSpan.MinValue;
 }
 
 /// <summary>A peer's phase: waiting to be admitted, being admitted by a topology round, or in the ring.</summary>

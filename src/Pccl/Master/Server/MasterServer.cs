@@ -33,7 +33,7 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private readonly MasterCore _core;
     private readonly RecentOperations _recent = new();
-    private readonly HandshakeGate _handshakes = new(HandshakeGate.DefaultLimit, HandshakeGate.DefaultPerSourceLimit);
+    private readonly HandshakeGate _handshakes;
     private readonly RefusalLog _refusals;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
@@ -49,6 +49,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _security = security;
         _logger = logger;
         _core = new MasterCore(MasterLimits.From(options));
+        _handshakes = new HandshakeGate(HandshakeGate.DefaultLimit, Math.Clamp(options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit));
         _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
     }
 
@@ -113,12 +114,14 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        var backoff = new AcceptBackoff();
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                backoff.Succeeded();
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
@@ -127,10 +130,11 @@ internal sealed class MasterServer : IAsyncDisposable
                     return;
                 }
 
+                await backoff.FailedAsync(_stop.Token).ConfigureAwait(false);
                 continue;
             }
 
-            var source = RemoteAddressOf(socket);
+            var source = HandshakeGate.SourceOf(socket);
             if (!_handshakes.TryEnter(source))
             {
                 socket.Dispose(); // a flood: drop unheard rather than queue without bound
@@ -138,18 +142,6 @@ internal sealed class MasterServer : IAsyncDisposable
             }
 
             _ = Task.Run(() => HandshakeAsync(socket, source));
-        }
-    }
-
-    private static IPAddress? RemoteAddressOf(Socket socket)
-    {
-        try
-        {
-            return (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return null; // already gone; the handshake finds out
         }
     }
 

@@ -4,7 +4,7 @@ namespace Pccl.Tests.Master.Support;
 
 /// <summary>
 /// What must hold between any two events, whatever the peers did: no accepted peer waits on a consensus that can no
-/// longer complete, running collectives involve only live members, lanes of a group's running collectives differ, the
+/// longer complete, running collectives involve only live members, each peer's count of tags in flight is right, lanes of a group's running collectives differ, the
 /// world revision never goes back, and (given the limits) no wait has outlived its deadline.
 /// </summary>
 internal sealed class CoreInvariants(MasterLimits? limits = null)
@@ -26,11 +26,22 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
         }
     }
 
-    /// <summary>Time moves only by ticks, and each tick ends every wait past its limit, so none is ever found expired.</summary>
+    /// <summary>
+    /// Time moves only by ticks, and each tick ends every wait past its limit, so none is ever found expired. A vote or
+    /// gathering waits on a peer busy in a running operation from when it became free.
+    /// </summary>
     private static void CheckDeadlines(MasterState state, MasterLimits limits)
     {
         void Alive(TimeSpan since, TimeSpan limit, string what) =>
             Assert.True(state.Now - since < limit, $"{what} has waited {(state.Now - since).TotalMilliseconds:0} ms, past its {limit.TotalMilliseconds:0} ms");
+
+        void Waiting(IEnumerable<PeerRecord> missing, TimeSpan since, string what)
+        {
+            foreach (var p in missing)
+            {
+                Alive(p.BusyUntil > since ? p.BusyUntil : since, limits.VoteTimeout, $"{what}, on peer {p.Id},");
+            }
+        }
 
         Assert.All(state.Unregistered, u => Alive(u.Value, limits.RegistrationTimeout, $"unregistered connection {u.Key}"));
         if (state.Topology is { } round)
@@ -40,15 +51,32 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
 
         if (state.TopologyVoteSince is { } vote && state.Accepted.Any(p => p.VotedTopology))
         {
-            Alive(vote, limits.VoteTimeout, "the topology vote");
+            Waiting(state.Accepted.Where(p => !p.VotedTopology), vote, "the topology vote");
         }
 
         if (state.PendingVoteSince is { } pending && state.Accepted.Any(p => p.VotedPending))
         {
-            Alive(pending, limits.VoteTimeout, "the pending-peers vote");
+            Waiting(state.Accepted.Where(p => !p.VotedPending), pending, "the pending-peers vote");
         }
 
-        Assert.All(state.Collectives.Values.Where(c => !c.Running), c => Alive(c.GatheringSince, limits.VoteTimeout, $"collective ({c.Group},{c.Tag})"));
+        foreach (var c in state.Collectives.Values.Where(c => !c.Running))
+        {
+            Waiting(state.Accepted.Where(p => p.Group == c.Group && !c.Inits.ContainsKey(p.Id)), c.GatheringSince, $"collective ({c.Group},{c.Tag})");
+        }
+
+        foreach (var sync in state.SharedStateSyncs.Values)
+        {
+            if (sync.Running)
+            {
+                Assert.All(sync.AwaitingDone, id =>
+                    Alive(sync.RunningSince, limits.SharedStateLimitFor(sync.Plan!.For(id).RxBytes), $"the shared-state transfer of group {sync.Group} to peer {id}"));
+            }
+            else
+            {
+                Waiting(state.Accepted.Where(p => p.Group == sync.Group && !sync.Requests.ContainsKey(p.Id)), sync.GatheringSince,
+                    $"the shared-state gathering of group {sync.Group}");
+            }
+        }
     }
 
     private static void CheckBookkeeping(MasterState state)
@@ -134,6 +162,12 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
         {
             var lanes = group.Select(r => r.Lane).ToList();
             Assert.True(lanes.Distinct().Count() == lanes.Count, $"group {group.Key} runs collectives on lanes {string.Join(",", lanes)}");
+        }
+
+        foreach (var peer in state.Peers.Values)
+        {
+            var holding = state.Collectives.Values.Count(r => r.Group == peer.Group && r.Inits.ContainsKey(peer.Id));
+            Assert.True(peer.TagsInFlight == holding, $"peer {peer.Id} counts {peer.TagsInFlight} tags in flight but {holding} rounds hold its init");
         }
 
         var sequences = state.Collectives.Values.Where(r => r.Running).Select(r => r.Sequence!.Value).ToList();

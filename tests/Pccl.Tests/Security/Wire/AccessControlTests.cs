@@ -49,7 +49,7 @@ public sealed class AccessControlTests
         try
         {
             var error = await Assert.ThrowsAsync<PcclException>(() => Communicator.ConnectAsync(options, ct: ct));
-            Assert.Equal(PcclErrorCode.ConnectionRefused, error.Code);
+            Assert.Equal(PcclErrorCode.ClusterFull, error.Code);
             Assert.Contains("(cluster full): cluster full: 2 of 2 peers are connected", error.Message, StringComparison.Ordinal);
             Assert.True(error.IsTransient);
             await SecureRun.AllReduceOnceAsync(peers, 1000, ct);

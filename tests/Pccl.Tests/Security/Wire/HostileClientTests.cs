@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pccl.Master.Core;
 using System.Net;
 using System.Net.Sockets;
 using Pccl.Protocol.Codec;
@@ -144,6 +145,94 @@ public sealed class HostileClientTests
     }
 
     [Fact]
+    public async Task ASourceHoldingTheMostUnregisteredConnections_IsRefusedMore_WithTheReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await StartMasterAsync(ct);
+        var idle = new List<RawControlClient>();
+        try
+        {
+            for (var i = 0; i < MasterLimits.Default.MaxUnregisteredPerSource; i++)
+            {
+                idle.Add(await RawControlClient.ConnectAsync(master.Port, ct));
+            }
+
+            await using var extra = await RawControlClient.ConnectAsync(master.Port, ct);
+            var kick = await extra.WaitForKickAsync(ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+            Assert.NotNull(kick);
+            Assert.Equal(KickReason.LimitExceeded, kick.Reason);
+            Assert.Contains("127.0.0.1 already holds 16 connections that have not registered", kick.Message, StringComparison.Ordinal);
+            Assert.Equal(1, master.ServerForTest.Core.State.RefusedUnregistered); // counted before the kick was sent
+        }
+        finally
+        {
+            foreach (var client in idle)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task APeersP2PPort_HoldsAtMost32HandshakesFromOneSource()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await StartMasterAsync(ct);
+        await using var worker = await Communicator.ConnectAsync(SecureRun.Peer(master, null, null) with { ConnectTimeout = TimeSpan.FromSeconds(20) }, ct: ct);
+        var idle = new List<Socket>();
+        try
+        {
+            await OpenIdleAsync(idle, worker.P2PPort, 2 * HandshakeGate.DefaultLimit, ct);
+
+            const int expected = (2 * HandshakeGate.DefaultLimit) - P2PListener.PerSourceHandshakes;
+            var patience = Stopwatch.StartNew();
+            while (worker.Diagnostics.DroppedP2PHandshakes < expected)
+            {
+                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {worker.Diagnostics.DroppedP2PHandshakes} of the idle connections were dropped, not {expected}");
+                await Task.Delay(10, ct);
+            }
+
+            await Task.Delay(200, ct);
+            Assert.Equal(expected, worker.Diagnostics.DroppedP2PHandshakes);
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task ThePerSourceHandshakeLimit_IsWhatAuthMaxHandshakesPerSourceSays()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var master = await StartMasterAsync(ct, o => o with
+        {
+            HandshakeTimeout = TimeSpan.FromSeconds(20),
+            Auth = new AuthOptions { MaxHandshakesPerSource = 4 },
+        });
+        var idle = new List<Socket>();
+        try
+        {
+            await OpenIdleAsync(idle, master.Port, 10, ct);
+
+            var patience = Stopwatch.StartNew();
+            while (master.ServerForTest.DroppedHandshakesForTest < 6)
+            {
+                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {master.ServerForTest.DroppedHandshakesForTest} of 10 idle connections were dropped");
+                await Task.Delay(10, ct);
+            }
+
+            await Task.Delay(200, ct);
+            Assert.Equal(6, master.ServerForTest.DroppedHandshakesForTest);
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task OneSourceHoldingEveryHandshakeSlotItCan_DoesNotKeepARealWorkerOut()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -151,20 +240,20 @@ public sealed class HostileClientTests
         var idle = new List<Socket>();
         try
         {
-            for (var i = 0; i < 2 * HandshakeGate.DefaultLimit; i++)
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                idle.Add(socket);
-                socket.Bind(new IPEndPoint(OtherSource, 0));
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, master.Port), ct); // and then say nothing
-            }
+            await OpenIdleAsync(idle, master.Port, 2 * HandshakeGate.DefaultLimit, ct);
 
+            // One source holds its 16 slots; every other connection is dropped, not only those past the global 64.
+            const int expected = (2 * HandshakeGate.DefaultLimit) - HandshakeGate.DefaultPerSourceLimit;
             var patience = Stopwatch.StartNew();
-            while (master.ServerForTest.DroppedHandshakesForTest < HandshakeGate.DefaultLimit)
+            while (master.ServerForTest.DroppedHandshakesForTest < expected)
             {
-                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {master.ServerForTest.DroppedHandshakesForTest} of the idle connections were dropped");
+                Assert.True(patience.Elapsed < SecureRun.Patience,
+                    $"only {master.ServerForTest.DroppedHandshakesForTest} of the idle connections were dropped, not {expected}: is the per-source limit gone?");
                 await Task.Delay(10, ct);
             }
+
+            await Task.Delay(200, ct);
+            Assert.Equal(expected, master.ServerForTest.DroppedHandshakesForTest);
 
             await using var worker = await Communicator.ConnectAsync(SecureRun.Peer(master, null, null), ct: ct);
             Assert.Equal(1, worker.GlobalWorldSize);
@@ -172,6 +261,18 @@ public sealed class HostileClientTests
         finally
         {
             idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    /// <summary>Opens <paramref name="count"/> connections from <see cref="OtherSource"/> that then say nothing.</summary>
+    private static async Task OpenIdleAsync(List<Socket> idle, int port, int count, CancellationToken ct)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            idle.Add(socket);
+            socket.Bind(new IPEndPoint(OtherSource, 0));
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class SharedStateRound(uint group, TimeSpan gatheringSince)
     /// <summary>Peers that got the plan and are still in the run.</summary>
     public HashSet<ulong> Participants { get; } = [];
 
+    /// <summary>Each receiver's limit from <see cref="RunningSince"/>, sized by the bytes planned for it.</summary>
+    public Dictionary<ulong, TimeSpan> ReceiveLimits { get; } = [];
+
     /// <summary>Receivers that have not reported done yet.</summary>
     public HashSet<ulong> AwaitingDone { get; } = [];
 

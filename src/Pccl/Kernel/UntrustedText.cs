@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
 
-namespace Pccl.Transport.Security;
+namespace Pccl.Kernel;
 
 /// <summary>
 /// Makes text that came from outside (a client's cluster id, a refusal reason quoting it) safe to log and to echo: every
 /// control, format or separator character is escaped as <c>\uXXXX</c>, so it cannot start a forged log line, and the
-/// text is cut after a bound, so it cannot flood the log.
+/// text is cut after a bound, so it cannot flood the log. The backslash itself is escaped (<c>\\</c>), so a client
+/// cannot send the literal text <c>\u000A</c> and have it read as an escaped newline. Shared vocabulary: the master
+/// core, the transport and the API use it.
 /// </summary>
 internal static class UntrustedText
 {
@@ -16,8 +18,12 @@ internal static class UntrustedText
     /// <summary>Longest refusal reason the master logs.</summary>
     public const int MaxReason = 512;
 
-    /// <summary><paramref name="text"/> escaped, and cut after <paramref name="max"/> characters with the original length noted.</summary>
-    public static string Escape(string text, int max = MaxReason)
+    /// <summary>
+    /// <paramref name="text"/> escaped, and cut after <paramref name="max"/> characters with the original length noted.
+    /// <paramref name="backslash"/> false leaves backslashes as they are: only for text whose client-supplied parts were
+    /// escaped already where it was put together, which escaping again would garble.
+    /// </summary>
+    public static string Escape(string text, int max = MaxReason, bool backslash = true)
     {
         var escaped = new StringBuilder(Math.Min(text.Length, max) + 16);
         var consumed = 0;
@@ -28,7 +34,11 @@ internal static class UntrustedText
                 break;
             }
 
-            if (IsSafe(rune))
+            if (backslash && rune.Value == '\\')
+            {
+                escaped.Append(@"\\");
+            }
+            else if (IsSafe(rune))
             {
                 escaped.Append(rune.ToString());
             }
