@@ -3,15 +3,19 @@ using Microsoft.Extensions.Logging;
 
 namespace Pccl.Tests.Security.Support;
 
-/// <summary>A logger factory that keeps every line, formatted as a log file would hold it, for tests that inspect what was logged.</summary>
+/// <summary>A logger factory that keeps every line it is given, for tests that inspect what was logged.</summary>
 internal sealed class CapturedLog : ILoggerFactory
 {
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
 
-    public IReadOnlyCollection<string> Lines => _lines;
+    /// <summary>Every line, formatted as a log file would hold it ("Level: message").</summary>
+    public IReadOnlyCollection<string> Lines => [.. _entries.Select(e => $"{e.Level}: {e.Message}")];
+
+    /// <summary>The formatted messages of warnings and errors, without the level.</summary>
+    public IReadOnlyCollection<string> Warnings => [.. _entries.Where(e => e.Level >= LogLevel.Warning).Select(e => e.Message)];
 
     /// <summary>Characters written so far, newlines included.</summary>
-    public long Size => _lines.Sum(l => (long)l.Length + 1);
+    public long Size => Lines.Sum(l => (long)l.Length + 1);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -30,6 +34,6 @@ internal sealed class CapturedLog : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            log._lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+            log._entries.Enqueue((logLevel, formatter(state, exception)));
     }
 }

@@ -159,7 +159,7 @@ public sealed class ConnectionIdentityTests
     {
         var ct = TestContext.Current.CancellationToken;
         const int Burst = 20;
-        var logs = new CapturedLogs();
+        var logs = new CapturedLog();
         await using var master = await SecureRun.StartMasterAsync(null, null, ct);
         var options = SecureRun.Peer(master, null, null);
         var peers = new List<Communicator> { await Communicator.ConnectAsync(options, logs, ct) };
@@ -189,7 +189,7 @@ public sealed class ConnectionIdentityTests
     public async Task ARefusalQuotingWhatTheClientSent_IsLoggedEscapedAndTruncated()
     {
         var ct = TestContext.Current.CancellationToken;
-        var logs = new CapturedLogs();
+        var logs = new CapturedLog();
         await using var master = await SecureRun.StartMasterAsync(null, null, ct);
         await using var peer = await Communicator.ConnectAsync(SecureRun.Peer(master, null, null), logs, ct);
         var hello = StateHello(peer.PeerId + 1, peer.PeerId);
