@@ -163,9 +163,9 @@ internal sealed class WorkerProcess : IDisposable
         {
             if (line.Contains("\"resumed_revision\"", StringComparison.Ordinal))
             {
-                ResumedFrom = JsonSerializer.Deserialize(line, ResumeReportJson.Default.ResumeReport);
+                ResumedFrom = JsonSerializer.Deserialize(line, WorkerJson.Default.ResumeReport);
             }
-            else if (JsonSerializer.Deserialize(line, StepReportJson.Default.StepReport) is { ResultHash: not null } report)
+            else if (JsonSerializer.Deserialize(line, WorkerJson.Default.StepReport) is { ResultHash: not null } report)
             {
                 lock (_gate)
                 {

@@ -32,7 +32,7 @@ internal static class AllReduceBenchWorker
         var barrier = new float[1];
         // pattern inputs differ by peer (its position among the world's ids), so a sum that counts one peer twice and drops another fails
         var world = (await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct)).PeerIds.Order().ToList();
-        var rank = world.IndexOf(communicator.PeerId);
+        var pattern = Pattern(world.IndexOf(communicator.PeerId));
         foreach (var bytes in sizes)
         {
             var elements = (int)(bytes / sizeof(float));
@@ -53,7 +53,7 @@ internal static class AllReduceBenchWorker
                 }
                 else
                 {
-                    Fill(buffer, rank);
+                    Fill(buffer, pattern);
                 }
 
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
@@ -111,9 +111,8 @@ internal static class AllReduceBenchWorker
         return block;
     }
 
-    private static void Fill(float[] buffer, int rank)
+    private static void Fill(float[] buffer, float[] block)
     {
-        var block = Pattern(rank);
         for (var start = 0; start < buffer.Length; start += PatternBlock)
         {
             var length = Math.Min(PatternBlock, buffer.Length - start);

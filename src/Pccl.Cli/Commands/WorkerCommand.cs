@@ -94,7 +94,7 @@ internal static class WorkerCommand
         await model.LoadCheckpointAsync(ct).ConfigureAwait(false);
         if (json && model.Revision > 0)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new ResumeReport(model.Revision, model.Hash()), ResumeReportJson.Default.ResumeReport));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new ResumeReport(model.Revision, model.Hash()), WorkerJson.Default.ResumeReport));
         }
         var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;

@@ -9,6 +9,3 @@ namespace Pccl.Cli.Workload;
 internal sealed record ResumeReport(
     [property: JsonPropertyName("resumed_revision")] ulong Revision,
     [property: JsonPropertyName("state_hash")] string StateHash);
-
-[JsonSerializable(typeof(ResumeReport))]
-internal sealed partial class ResumeReportJson : JsonSerializerContext;

@@ -39,8 +39,10 @@ internal sealed record StepReport(
     public long TimeNs { get; init; }
 }
 
+/// <summary>Every JSON line <c>pccl worker</c> prints (and <see cref="WorkerProcess"/> reads back).</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StepReport))]
 [JsonSerializable(typeof(FaultReport))]
 [JsonSerializable(typeof(AttemptReport))]
-internal sealed partial class StepReportJson : JsonSerializerContext;
+[JsonSerializable(typeof(ResumeReport))]
+internal sealed partial class WorkerJson : JsonSerializerContext;

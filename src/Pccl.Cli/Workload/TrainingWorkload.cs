@@ -137,7 +137,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
 
         Print(new AttemptReport(Volatile.Read(ref _step), communicator.PeerId, Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), failure.Message, at),
-            StepReportJson.Default.AttemptReport);
+            WorkerJson.Default.AttemptReport);
     }
 
     private void Report(StepReport report)
@@ -148,7 +148,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             return;
         }
 
-        Print(report, StepReportJson.Default.StepReport);
+        Print(report, WorkerJson.Default.StepReport);
     }
 
     private void Print<TLine>(TLine line, JsonTypeInfo<TLine> type)

@@ -72,7 +72,7 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
                 BytesMoved = site?.BytesMoved,
                 BytesToMove = site?.BytesToMove,
             };
-            json.WriteLine(JsonSerializer.Serialize(report, StepReportJson.Default.FaultReport));
+            json.WriteLine(JsonSerializer.Serialize(report, WorkerJson.Default.FaultReport));
             json.Flush();
         }
     }
