@@ -260,7 +260,8 @@ internal static class Handshake
         return null;
     }
 
-    private static bool IsP2P(ConnectionKind kind) => kind is ConnectionKind.Ring or ConnectionKind.State or ConnectionKind.Bench;
+    /// <summary>The connection kinds a peer's p2p listener serves, which prove the sender's identity.</summary>
+    internal static bool IsP2P(ConnectionKind kind) => kind is ConnectionKind.Ring or ConnectionKind.State or ConnectionKind.Bench;
 
     private static string Flag(bool value) => value ? "true" : "false";
 

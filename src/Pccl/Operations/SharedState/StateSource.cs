@@ -12,7 +12,6 @@ internal sealed class StateSource : IDisposable
     private readonly SharedStateEntry[] _entries;
     private readonly ulong[][] _blockHashes;
     private readonly CancellationTokenSource _retired = new();
-    private ulong[] _receivers = [];
     private Dictionary<ulong, HashSet<uint>> _grants = [];
     private long _bytesServed;
 
@@ -37,7 +36,7 @@ internal sealed class StateSource : IDisposable
     public CancellationToken Retired => _retired.Token;
 
     /// <summary>The peers the round's plan lets pull from this source, ascending; empty until the plan arrived.</summary>
-    public IReadOnlyList<ulong> Receivers => Volatile.Read(ref _receivers);
+    public IReadOnlyList<ulong> Receivers => [.. Volatile.Read(ref _grants).Keys.Order()];
 
     /// <summary>
     /// Records what the round's plan lets each receiver pull from this source (keys this source does not hold grant
@@ -58,11 +57,10 @@ internal sealed class StateSource : IDisposable
         }
 
         Volatile.Write(ref _grants, byReceiver);
-        Volatile.Write(ref _receivers, [.. byReceiver.Keys.Order()]);
     }
 
     /// <summary>True when the round's plan lets <paramref name="peerId"/> pull from this source.</summary>
-    public bool Serves(ulong peerId) => Volatile.Read(ref _receivers).AsSpan().BinarySearch(peerId) >= 0;
+    public bool Serves(ulong peerId) => Volatile.Read(ref _grants).ContainsKey(peerId);
 
     /// <summary>True when the round's plan lets <paramref name="peerId"/> pull the tensor at <paramref name="keyIndex"/>.</summary>
     public bool Grants(ulong peerId, uint keyIndex) => Volatile.Read(ref _grants).TryGetValue(peerId, out var keys) && keys.Contains(keyIndex);

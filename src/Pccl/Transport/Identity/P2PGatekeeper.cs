@@ -24,7 +24,7 @@ internal sealed class P2PGatekeeper(Func<ulong> selfId, MemberDirectory members,
             return new Refusal(RefusalReason.NotAllowed, "this is a peer's p2p port; connect to the master's port (7117 by default) instead");
         }
 
-        if (hello.Kind is not (ConnectionKind.Ring or ConnectionKind.State or ConnectionKind.Bench) || hello.PeerId == 0)
+        if (!Handshake.IsP2P(hello.Kind) || hello.PeerId == 0)
         {
             return new Refusal(RefusalReason.Malformed, $"p2p hello of kind {hello.Kind} without a peer id");
         }
