@@ -38,17 +38,22 @@ internal sealed class P2PGatekeeper(Func<ulong> selfId, MemberDirectory members,
     /// </summary>
     public async ValueTask<Refusal?> CheckIdentityAsync(Hello hello, ReadOnlyMemory<byte> transcript, ReadOnlyMemory<byte> signature, CancellationToken ct)
     {
-        var self = selfId();
-        if (self == 0 || hello.TargetPeerId != self)
+        if (selfId() is var known and not 0 && hello.TargetPeerId != known)
         {
-            return new Refusal(RefusalReason.UnknownPeer,
-                $"this p2p port belongs to peer {(self == 0 ? "(not registered yet)" : self)}, not to peer {hello.TargetPeerId}; its world is out of date: retry after the next topology update");
+            return WrongTarget(known, hello.TargetPeerId);
         }
 
+        // A world naming the caller reaches this peer after its own registration, on the same control link, so once
+        // the key is known so is this peer's id, even when the caller heard of the new world first.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(patience);
         var key = await members.KeyOfAsync(hello.PeerId, wait.Token).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
+        if (selfId() is var self && (self == 0 || hello.TargetPeerId != self))
+        {
+            return WrongTarget(self, hello.TargetPeerId);
+        }
+
         if (key is null)
         {
             return new Refusal(RefusalReason.UnknownPeer,
@@ -71,4 +76,7 @@ internal sealed class P2PGatekeeper(Func<ulong> selfId, MemberDirectory members,
 
         return null;
     }
+
+    private static Refusal WrongTarget(ulong self, ulong target) => new(RefusalReason.UnknownPeer,
+        $"this p2p port belongs to peer {(self == 0 ? "(not registered yet)" : self)}, not to peer {target}; its world is out of date: retry after the next topology update");
 }
