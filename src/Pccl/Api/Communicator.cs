@@ -1,12 +1,12 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pccl.Operations.Collectives;
+using Pccl.Operations.Faults;
 using Pccl.Operations.Membership;
+using Pccl.Operations.Session;
+using Pccl.Operations.SharedState;
 using Pccl.Protocol.Messages;
-using Pccl.Telemetry;
 using Pccl.Transport;
-using Pccl.Transport.Identity;
 
 namespace Pccl;
 
@@ -14,64 +14,66 @@ namespace Pccl;
 /// A peer of a PCCL run: connects to the master, joins by vote, and runs collectives with the other peers of its group.
 /// Create with <see cref="ConnectAsync"/>; dispose to leave the run.
 /// </summary>
-public sealed partial class Communicator : IAsyncDisposable
+public sealed class Communicator : IAsyncDisposable
 {
-    private readonly CommunicatorOptions _options;
-    private readonly ILogger _logger;
-    private readonly ConnectionSecurity _security;
-    private readonly SemaphoreSlim _membershipGate = new(1, 1);
-    private readonly ConcurrentDictionary<uint, CollectiveCall> _collectives = new();
-    private readonly ScratchPool _scratch = new();
-    private readonly RingIoGate _ioGate;
-    private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly PeerIdentity _identity = new();
-    private readonly MemberDirectory _members = new();
-    private P2PListener? _listener;
-    private ControlLink? _link;
-    private LaneTable? _lanes;
-    private volatile WorldView _world = WorldView.Empty;
-    private TaskCompletionSource<ControlMessage>? _membershipReply;
-    private PcclException? _fatal;
-    private ulong _lastSequence;
-    private int _disposed;
+    private readonly PeerSession _session;
+    private readonly PeerMembership _membership;
+    private readonly AllReduceDriver _allReduces;
+    private readonly AllReduceRetry _retry;
+    private readonly SharedStateSync _sharedState;
 
-    /// <summary>A ring connection from the predecessor that no operation takes within this long is closed.</summary>
-    internal static readonly TimeSpan UnusedLaneDeadline = TimeSpan.FromSeconds(30);
-
-    private Communicator(CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
+    private Communicator(PeerSession session)
     {
-        _options = options;
-        _security = security;
-        _logger = logger;
-        _ioGate = new RingIoGate(options.NumIoThreads);
+        _session = session;
+        _membership = new PeerMembership(session);
+        _allReduces = new AllReduceDriver(session);
+        _retry = new AllReduceRetry(session, _allReduces);
+        _sharedState = new SharedStateSync(session);
+        Diagnostics = new PeerDiagnostics(session);
     }
 
     /// <summary>This peer's id, assigned by the master.</summary>
-    public ulong PeerId { get; private set; }
+    public ulong PeerId => _session.PeerId;
 
     /// <summary>The p2p port this peer listens on (first free port of the configured range).</summary>
-    public int P2PPort => _listener?.Port ?? 0;
+    public int P2PPort => _session.Listener?.Port ?? 0;
 
     /// <summary>Accepted peers in the whole run.</summary>
-    public int GlobalWorldSize => _world.GlobalSize;
+    public int GlobalWorldSize => _session.World.GlobalSize;
 
     /// <summary>Accepted peers in this peer's group.</summary>
-    public int GroupWorldSize => _world.GroupSize;
+    public int GroupWorldSize => _session.World.GroupSize;
 
     /// <summary>Number of peer groups with accepted peers.</summary>
-    public int GroupCount => _world.GroupCount;
+    public int GroupCount => _session.World.GroupCount;
 
     /// <summary>Accepted peers in the largest group.</summary>
-    public int LargestGroupWorldSize => _world.LargestGroupSize;
+    public int LargestGroupWorldSize => _session.World.LargestGroupSize;
 
     /// <summary>This peer's group.</summary>
-    public uint PeerGroup => _options.PeerGroup;
-
-    /// <summary>This registration's p2p identity; for tests that speak as a member.</summary>
-    internal PeerIdentity IdentityForTest => _identity;
+    public uint PeerGroup => _session.Options.PeerGroup;
 
     /// <summary>The options this communicator runs with.</summary>
-    public CommunicatorOptions Options => _options;
+    public CommunicatorOptions Options => _session.Options;
+
+    /// <summary>
+    /// Smoothed round-trip time of heartbeats to the master (exponential average, gain 1/8); null until the first
+    /// answer arrives.
+    /// </summary>
+    public TimeSpan? HeartbeatRtt => _session.Heartbeats.Sender?.Rtt.Smoothed;
+
+    /// <summary>Round-trip time of the latest answered heartbeat; null until the first answer arrives.</summary>
+    public TimeSpan? LastHeartbeatRtt => _session.Heartbeats.Sender?.Rtt.Last;
+
+    /// <summary>Consulted at the named fault points of this peer's operations (<see cref="IFaultInjector"/>); null in production.</summary>
+    internal IFaultInjector? FaultInjector
+    {
+        get => _session.FaultInjector;
+        set => _session.FaultInjector = value;
+    }
+
+    /// <summary>Readings and switches of this peer's internals that the public API does not show; for tests.</summary>
+    internal PeerDiagnostics Diagnostics { get; }
 
     /// <summary>
     /// Connects to the master, registers, and returns once this peer is accepted into the run (the first peer at once;
@@ -87,10 +89,12 @@ public sealed partial class Communicator : IAsyncDisposable
         }
 
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Communicator");
-        var communicator = new Communicator(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
+        var communicator = new Communicator(new PeerSession(options, SecurityFactory.Create(options.Tls, options.Auth), logger));
         try
         {
-            await communicator.JoinAsync(ct).ConfigureAwait(false);
+            var dispatch = new MasterDispatch(communicator._session, communicator._membership, communicator._allReduces, communicator._sharedState);
+            await communicator._session.JoinAsync(dispatch, ct).ConfigureAwait(false);
+            await communicator._membership.WaitForAdmissionAsync(ct).ConfigureAwait(false);
             return communicator;
         }
         catch
@@ -100,286 +104,93 @@ public sealed partial class Communicator : IAsyncDisposable
         }
     }
 
-    private async Task JoinAsync(CancellationToken ct)
-    {
-        _lanes = new LaneTable(() => PeerId, _identity, _options.ClusterId, _security, _options.ConnectTimeout, UnusedLaneDeadline);
-        var gatekeeper = new P2PGatekeeper(() => PeerId, _members, _options.ConnectTimeout / 2); // refused in time to be told why
-        _listener = P2PListener.Start(_options.P2PBindAddress, _options.P2PPorts, _options.ClusterId, _security, _options.ConnectTimeout, OnP2PConnectionAsync,
-            gatekeeper, _logger);
-        var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = _options.ClusterId };
-        var connection = await Handshake.ConnectAsync(_options.MasterHost, _options.MasterPort, hello, _security, _options.ConnectTimeout, ct).ConfigureAwait(false);
-        _masterEndpoint = connection.Remote;
-        _link = new ControlLink(connection, _options.HeartbeatTimeout);
-        _link.Start(OnMasterMessageAsync, OnMasterLost);
-        await _link.SendAsync(new ControlMessage
-        {
-            Register = new Register
-            {
-                P2PPort = (uint)_listener.Port, Group = _options.PeerGroup, Region = _options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(_identity.PublicKey),
-            },
-        }, ct).ConfigureAwait(false);
-        await _accepted.Task.WaitAsync(ct).ConfigureAwait(false);
-        _logger.LogInformation("peer {PeerId} accepted; world size {World}, group {Group} size {GroupSize}", PeerId, GlobalWorldSize, _options.PeerGroup, GroupWorldSize);
-    }
+    /// <summary>
+    /// All-reduces <paramref name="buffer"/> in place with the other peers of this group. Every peer gets bit-identical
+    /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
+    /// (the default); with backup off its content is undefined and the exception says so.
+    /// </summary>
+    public Task<AllReduceInfo> AllReduceAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged => _allReduces.RunAsync(null, buffer, options ?? AllReduceOptions.Default, ct);
 
-    private async ValueTask OnP2PConnectionAsync(EstablishedConnection connection)
-    {
-        if (connection.Hello.Kind == ConnectionKind.Ring && _lanes is { } lanes)
-        {
-            await lanes.AcceptIncomingAsync(connection).ConfigureAwait(false);
-            return;
-        }
-
-        if (connection.Hello.Kind == ConnectionKind.State)
-        {
-            await ServeStateAsync(connection).ConfigureAwait(false);
-            return;
-        }
-
-        await connection.Stream.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private ValueTask OnMasterMessageAsync(ControlMessage message)
-    {
-        switch (message.BodyCase)
-        {
-            case ControlMessage.BodyOneofCase.Registered:
-                PeerId = message.Registered.PeerId;
-                StartHeartbeats(message.Registered);
-                break;
-            case ControlMessage.BodyOneofCase.TopologyUpdate:
-                _members.Update(message.TopologyUpdate.World); // the joiners connect to their neighbours now
-                _ = Task.Run(() => ConnectRingAsync(message.TopologyUpdate.World));
-                break;
-            case ControlMessage.BodyOneofCase.TopologyComplete:
-                SetWorld(message.TopologyComplete.World);
-                if (!_accepted.TrySetResult())
-                {
-                    _membershipReply?.TrySetResult(message);
-                }
-
-                break;
-            case ControlMessage.BodyOneofCase.TopologyFailed:
-                if (_accepted.Task.IsCompleted)
-                {
-                    if (message.TopologyFailed.World is { } survivors)
-                    {
-                        SetWorld(survivors);
-                    }
-
-                    _membershipReply?.TrySetResult(message);
-                }
-                else
-                {
-                    _logger.LogInformation("admission attempt failed ({Reason}); waiting for the next vote", message.TopologyFailed.Reason);
-                }
-
-                break;
-            case ControlMessage.BodyOneofCase.PendingPeersResult:
-                _membershipReply?.TrySetResult(message);
-                break;
-            case ControlMessage.BodyOneofCase.WorldChanged:
-                SetWorld(message.WorldChanged.World);
-                _logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
-                if (_lanes is { } lanes)
-                {
-                    return lanes.ForgetPeerAsync(message.WorldChanged.LostPeerId);
-                }
-
-                break;
-            case ControlMessage.BodyOneofCase.Kick:
-                Fatal(KickErrors.From(message.Kick));
-                break;
-            case ControlMessage.BodyOneofCase.CollectiveStart:
-                NoteSequence(message.CollectiveStart.Sequence);
-                _ioGate.Expect(message.CollectiveStart.Sequence);
-                RouteCollective(message.CollectiveStart.Tag, message);
-                break;
-            case ControlMessage.BodyOneofCase.CollectiveAbort:
-                NoteSequence(message.CollectiveAbort.Sequence);
-                _ioGate.Withdraw(message.CollectiveAbort.Sequence);
-                RouteCollective(message.CollectiveAbort.Tag, message);
-                RetireAbortedLanes(message.CollectiveAbort);
-                break;
-            case ControlMessage.BodyOneofCase.CollectiveComplete:
-                RouteCollective(message.CollectiveComplete.Tag, message);
-                break;
-            case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
-                RouteCollective(message.CollectiveWithdrawn.Tag, message);
-                break;
-            case ControlMessage.BodyOneofCase.SharedStateTransferPlan:
-            case ControlMessage.BodyOneofCase.SharedStateSyncComplete:
-            case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
-                RouteSharedState(message);
-                break;
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    private void RouteCollective(uint tag, ControlMessage message)
-    {
-        if (_collectives.TryGetValue(tag, out var call) && call.OnMessage(message))
-        {
-            return;
-        }
-
-        if (message.BodyCase == ControlMessage.BodyOneofCase.CollectiveStart)
-        {
-            // Started just as the caller gave up: refuse it so the others are aborted instead of waiting for this peer.
-            var start = message.CollectiveStart;
-            _ioGate.Withdraw(start.Sequence);
-            _ = RetireAndReportAsync(start);
-        }
-    }
-
-    private async Task RetireAndReportAsync(CollectiveStart start)
-    {
-        // its neighbours may have opened links for it already, or write into older ones before their abort arrives
-        await RetireLanesAsync(start).ConfigureAwait(false);
-        await ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {PeerId} withdrew the operation before it started", true)).ConfigureAwait(false);
-    }
+    /// <summary>All-reduces <paramref name="send"/> into <paramref name="receive"/> (same length); <paramref name="send"/> is not modified.</summary>
+    public Task<AllReduceInfo> AllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged => send.Length == receive.Length
+            ? _allReduces.RunAsync(send, receive, options ?? AllReduceOptions.Default, ct)
+            : throw new PcclException(PcclErrorCode.InvalidArgument, $"send has {send.Length} elements but receive has {receive.Length}");
 
     /// <summary>
-    /// Retires the lanes of a started operation the master aborted, here on the control link's thread: the start of the
-    /// next operation on those lanes comes after the abort on this link, so it can no longer find this one's links,
-    /// whenever the aborted operation's own path gets round to its tidying up.
+    /// All-reduces <paramref name="buffer"/> in place like <see cref="AllReduceAsync{T}(Memory{T}, AllReduceOptions?, CancellationToken)"/>,
+    /// and when an attempt fails with a transient error (a peer was lost) retries it with the remaining peers, at most
+    /// <see cref="CommunicatorOptions.MaxRecoveryAttempts"/> times. Each retry starts from the original input (buffer
+    /// backup). The result's <see cref="AllReduceInfo.Retries"/> counts the failed attempts.
     /// </summary>
-    private void RetireAbortedLanes(CollectiveAbort abort)
+    /// <exception cref="PcclException">
+    /// <see cref="PcclErrorCode.TooFewPeers"/> when the group shrank below two peers (wait for peers, then call again);
+    /// when the attempts are used up, an error with the last attempt's code that counts the attempts and wraps the last
+    /// failure (<see cref="Exception.InnerException"/>); with buffer backup off, the first failure itself; any
+    /// non-transient error at once.
+    /// </exception>
+    public async Task<AllReduceInfo> AllReduceWithRetryAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged =>
+        (await _retry.RunManyAsync([new AllReduceOperation<T>(buffer, options ?? AllReduceOptions.Default)], maxInFlight: 1, ct).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Runs a batch of in-place all-reduces with up to <paramref name="maxInFlight"/> of them in flight at once, each on
+    /// its own tag (as PCCL's <c>pcclAllReduceMultipleWithRetry</c>). An operation that fails with a transient error is
+    /// launched again with the remaining peers (its buffer restored) until every operation has succeeded; each
+    /// operation may fail at most <see cref="CommunicatorOptions.MaxRecoveryAttempts"/> times. Operations are launched
+    /// lowest index first, so peers that call this with the same list stay in step. Results are in the order of
+    /// <paramref name="operations"/>.
+    /// </summary>
+    /// <exception cref="PcclException">
+    /// <see cref="PcclErrorCode.InvalidArgument"/> for duplicate tags or <paramref name="maxInFlight"/> below 1;
+    /// <see cref="PcclErrorCode.TooFewPeers"/> when the group shrank below two peers; otherwise the first error that
+    /// stopped the batch, thrown once the operations in flight have finished.
+    /// </exception>
+    public Task<IReadOnlyList<AllReduceInfo>> AllReduceManyWithRetryAsync<T>(IReadOnlyList<AllReduceOperation<T>> operations, int maxInFlight, CancellationToken ct = default)
+        where T : unmanaged => _retry.RunManyAsync(operations, maxInFlight, ct);
+
+    /// <summary>
+    /// Votes to admit waiting peers. Returns when every accepted peer has voted and all of them (old and new) reached
+    /// their ring neighbours. Throws a transient <see cref="PcclErrorCode.TopologyFailed"/> when some could not; vote again.
+    /// A peer that is alive but does not vote, or does not report its ring connections, is removed by the master after
+    /// its <c>fault_tolerance.vote_timeout_ms</c> or <c>topology_timeout_ms</c>, so a silent peer never holds this call longer.
+    /// </summary>
+    public async Task UpdateTopologyAsync(CancellationToken ct = default)
     {
-        if (abort.Sequence != 0 && _collectives.TryGetValue(abort.Tag, out var call)
-            && call.Started.IsCompletedSuccessfully && call.Started.Result is { } start && start.Sequence == abort.Sequence)
+        if (await _membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
         {
-            _ = RetireLanesAsync(start).AsTask(); // the retirement itself happens before the first await; closing follows
+            throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
         }
     }
 
-    private void NoteSequence(ulong sequence)
-    {
-        _members.NoteSequence(sequence);
-        ulong seen;
-        while ((seen = Interlocked.Read(ref _lastSequence)) < sequence && Interlocked.CompareExchange(ref _lastSequence, sequence, seen) != seen)
-        {
-        }
-    }
+    /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>
+    public async Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
+        await _membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false) is VoteReply.PeersPending { Pending: true };
 
-    /// <summary>Opens this peer's lanes to its ring successor as the master instructs, and reports the outcome.</summary>
-    private async Task ConnectRingAsync(World world)
-    {
-        var result = new P2PConnectResult { WorldRevision = world.Revision, Success = true };
-        try
-        {
-            var view = new WorldView(world, _options.PeerGroup);
-            var rank = view.Ring.ToList().IndexOf(PeerId);
-            if (rank >= 0 && view.Ring.Count > 1)
-            {
-                var next = view.Peer(view.Ring[(rank + 1) % view.Ring.Count])!;
-                using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
-                var lanes = Enumerable.Range(0, Math.Max(1, _options.P2PConnectionPoolSize))
-                    .Select(lane => _lanes!.GetOutgoingAsync(next, (uint)lane, Interlocked.Read(ref _lastSequence), timeout.Token).AsTask());
-                await Task.WhenAll(lanes).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is PcclException or IOException or OperationCanceledException)
-        {
-            result.Success = false;
-            result.Error = $"peer {PeerId} could not reach its ring neighbour: {e.Message}";
-            _logger.LogWarning("{Error}", result.Error);
-        }
-
-        try
-        {
-            await _link!.SendAsync(new ControlMessage { P2PConnectResult = result }, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (PcclException)
-        {
-            // master lost: OnMasterLost reports it
-        }
-    }
-
-    private void OnMasterLost(Exception reason)
-    {
-        if (Volatile.Read(ref _disposed) == 0)
-        {
-            _logger.LogWarning("lost the master: {Reason}", reason.Message);
-        }
-
-        Fatal(reason as PcclException ?? new PcclException(PcclErrorCode.MasterLost, reason.Message, true, reason));
-    }
-
-    /// <summary>Fails everything waiting on the master; the communicator is unusable afterwards.</summary>
-    private void Fatal(PcclException reason)
-    {
-        Interlocked.CompareExchange(ref _fatal, reason, null);
-        var first = _fatal!;
-        _accepted.TrySetException(first);
-        _membershipReply?.TrySetException(first);
-        foreach (var call in _collectives.Values)
-        {
-            call.MasterLost(first);
-        }
-
-        FailSharedState(first);
-        _link?.Break(first);
-        _heartbeats?.Stop();
-    }
-
-    private void SetWorld(World world)
-    {
-        _world = new WorldView(world, _options.PeerGroup);
-        _members.Update(world);
-        PcclInstruments.SetPeerCount(_world.GlobalSize);
-    }
-
-    private void ThrowIfUnusable()
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_fatal is { } fatal)
-        {
-            throw new PcclException(fatal.Code, fatal.Message, fatal.IsTransient, fatal);
-        }
-    }
+    /// <summary>
+    /// Synchronises <paramref name="state"/> with every peer of this group (as PCCL's pcclSynchronizeSharedState). Each
+    /// peer sends the master only hashes; the master elects the revision and the content per key; peers that are outdated
+    /// or diverged pull only their dirty tensors, from all peers holding the elected content at once, and verify them by
+    /// hash. Returns when every receiver of the group is done; <paramref name="state"/> then holds the elected content and
+    /// revision. Do not touch the state's buffers until this returns: other peers may be reading them.
+    /// </summary>
+    /// <param name="state">The shared state; its <see cref="SharedState.Revision"/> must be the group's last revision plus one (or equal to it).</param>
+    /// <param name="strategy">How this peer takes part.</param>
+    /// <param name="ct">Cancelling before the master answers leaves the run (the group would wait for this peer otherwise).</param>
+    /// <exception cref="PcclException">
+    /// <see cref="PcclErrorCode.SharedStateMismatch"/> when the peers' states cannot be reconciled (message names the key and
+    /// peers); a transient <see cref="PcclErrorCode.PeerLost"/> or <see cref="PcclErrorCode.Aborted"/> when a peer was lost
+    /// or failed mid-way: retry; <see cref="PcclErrorCode.IntegrityFailure"/> when received bytes failed verification.
+    /// </exception>
+    public Task<SharedStateSyncInfo> SyncSharedStateAsync(
+        SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default) =>
+        _sharedState.SyncAsync(state, strategy, ct);
 
     /// <summary>Leaves the run: tells the master, closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _heartbeats?.Dispose();
-        if (_link is { } link)
-        {
-            if (_fatal is null)
-            {
-                try
-                {
-                    using var quick = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-                    await link.SendAsync(new ControlMessage { Goodbye = new Goodbye() }, quick.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is PcclException or OperationCanceledException)
-                {
-                }
-            }
-
-            Fatal(new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed"));
-            await link.DisposeAsync().ConfigureAwait(false);
-            _heartbeats?.Dispose(); // again: a Registered handled during the goodbye may have started one
-        }
-
-        if (_lanes is { } lanes)
-        {
-            await lanes.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_listener is { } listener)
-        {
-            await listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _membershipGate.Dispose();
-        _security.Dispose();
-        _identity.Dispose();
+        await _session.DisposeAsync().ConfigureAwait(false);
+        _membership.Dispose();
     }
 }

@@ -51,7 +51,7 @@ public class HeartbeatClusterTests
             Assert.All(peers, p => Assert.Equal(3, p.GlobalWorldSize));
             var hung = peers[2];
             var clock = Stopwatch.StartNew();
-            hung.PauseHeartbeatsForTest();
+            hung.Diagnostics.PauseHeartbeats();
             while (peers[0].GlobalWorldSize != 2 || peers[1].GlobalWorldSize != 2)
             {
                 Assert.True(clock.Elapsed < timeout + Patience, "the silent peer was never removed");

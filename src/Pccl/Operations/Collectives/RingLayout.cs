@@ -66,6 +66,3 @@ internal sealed class RingLayout
 
     public int Mod(int value) => ((value % WorldSize) + WorldSize) % WorldSize;
 }
-
-/// <summary>One piece: its index across the buffer, its byte offset and length, and its element count.</summary>
-internal readonly record struct PieceRef(int Index, long Offset, int Elements, int Bytes);

@@ -72,7 +72,7 @@ public sealed class ConnectionIdentityTests
             Assert.True(await held, "no donor ever sent a block");
 
             // peers[1] (a donor, not a receiver) claims the receiver's id with its own identity.
-            await using (var impostor = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[2].PeerId, peers[0].PeerId, auth: true), peers[1].IdentityForTest, ct, secret))
+            await using (var impostor = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[2].PeerId, peers[0].PeerId, auth: true), peers[1].Diagnostics.Identity, ct, secret))
             {
                 var pulled = impostor.Reply.Accepted ? await impostor.PullAsync(1, StateBytes, ct) : 0;
                 Assert.Equal(0, pulled);
@@ -80,14 +80,14 @@ public sealed class ConnectionIdentityTests
             }
 
             // peers[1] as itself: the plan has it pull nothing.
-            await using (var outsider = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[1].PeerId, peers[0].PeerId, auth: true), peers[1].IdentityForTest, ct, secret))
+            await using (var outsider = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[1].PeerId, peers[0].PeerId, auth: true), peers[1].Diagnostics.Identity, ct, secret))
             {
                 Assert.True(outsider.Reply.Accepted, outsider.Reply.Message);
                 Assert.Equal(0, await outsider.PullAsync(1, StateBytes, ct));
             }
 
             // The receiver itself, asking for the key it does not need.
-            await using (var greedy = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[2].PeerId, peers[0].PeerId, auth: true), peers[2].IdentityForTest, ct, secret))
+            await using (var greedy = await RawP2PClient.OpenAsync(peers[0].P2PPort, StateHello(peers[2].PeerId, peers[0].PeerId, auth: true), peers[2].Diagnostics.Identity, ct, secret))
             {
                 Assert.True(greedy.Reply.Accepted, greedy.Reply.Message);
                 Assert.Equal(0, await greedy.PullAsync(0, StateBytes, ct));
@@ -119,7 +119,7 @@ public sealed class ConnectionIdentityTests
             Assert.Equal(RefusalReason.BadIdentity, stranger.Reply.Reason);
         }
 
-        await using (var member = await RawP2PClient.OpenAsync(peers[0].P2PPort, takeover, peers[1].IdentityForTest, ct))
+        await using (var member = await RawP2PClient.OpenAsync(peers[0].P2PPort, takeover, peers[1].Diagnostics.Identity, ct))
         {
             Assert.False(member.Reply.Accepted, "a ring connection far ahead of every started operation was accepted");
             Assert.Equal(RefusalReason.OutOfSequence, member.Reply.Reason);

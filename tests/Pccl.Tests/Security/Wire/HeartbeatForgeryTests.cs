@@ -68,7 +68,7 @@ public sealed class HeartbeatForgeryTests
             var forger = new HeartbeatAuthenticator(Encoding.UTF8.GetBytes("a guessed secret"));
             var signer = hung.Diagnostics.HeartbeatMac!; // what a recorded datagram of the peer carries
             using var attack = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            hung.PauseHeartbeatsForTest();
+            hung.Diagnostics.PauseHeartbeats();
             // Alternately: a forgery far ahead in sequence, and a correctly signed ping with a sequence number the peer
             // already used (what a replay of a recorded datagram carries).
             var pings = SendPingsAsync(master.Port, hung, i => i % 2 == 0 ? (1_000_000UL + (ulong)i, forger) : (1UL, signer), attack.Token);

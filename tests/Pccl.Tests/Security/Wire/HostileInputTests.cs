@@ -39,7 +39,7 @@ public sealed class HostileInputTests
             await run.WaitForMoreAsync(1, ct);
             using var key = new ClusterSecurity(TlsOptions.Disabled, SecureRun.Auth(Secret));
             var atMaster = new Fuzzer(master.Port, key, seed: 6);
-            var atPeer = new Fuzzer(peers[0].P2PPort, key, seed: 7, new Fuzzer.Member(peers[1].PeerId, peers[1].IdentityForTest, peers[0].PeerId));
+            var atPeer = new Fuzzer(peers[0].P2PPort, key, seed: 7, new Fuzzer.Member(peers[1].PeerId, peers[1].Diagnostics.Identity, peers[0].PeerId));
             await Task.WhenAll(
                 atMaster.RunAsync(2000, parallel: 8, [ConnectionKind.Control], ct),
                 atPeer.RunAsync(2000, parallel: 8, [ConnectionKind.Ring, ConnectionKind.State], ct)).WaitAsync(TimeSpan.FromMinutes(3), ct);

@@ -1,45 +1,21 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using Pccl.Operations.Collectives;
+using Pccl.Operations.Session;
 using Pccl.Telemetry;
 
-namespace Pccl;
+namespace Pccl.Operations.Collectives;
 
-public sealed partial class Communicator
+/// <summary>
+/// The retry helpers: in-place all-reduces, a batch of them with a bound on how many are in flight, each launched again
+/// with the remaining peers (its buffer restored) when an attempt fails with a transient error.
+/// </summary>
+internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allReduces)
 {
     // matches the PcclFrequentRecoveries alert: rate(pccl_recovery_total[5m]) > 0.01, about 3 in 5 minutes
     private readonly RecoveryWindow _recoveries = new(TimeSpan.FromMinutes(5), threshold: 3);
 
-    /// <summary>
-    /// All-reduces <paramref name="buffer"/> in place like <see cref="AllReduceAsync{T}(Memory{T}, AllReduceOptions?, CancellationToken)"/>,
-    /// and when an attempt fails with a transient error (a peer was lost) retries it with the remaining peers, at most
-    /// <see cref="CommunicatorOptions.MaxRecoveryAttempts"/> times. Each retry starts from the original input (buffer
-    /// backup). The result's <see cref="AllReduceInfo.Retries"/> counts the failed attempts.
-    /// </summary>
-    /// <exception cref="PcclException">
-    /// <see cref="PcclErrorCode.TooFewPeers"/> when the group shrank below two peers (wait for peers, then call again);
-    /// when the attempts are used up, an error with the last attempt's code that counts the attempts and wraps the last
-    /// failure (<see cref="Exception.InnerException"/>); with buffer backup off, the first failure itself; any
-    /// non-transient error at once.
-    /// </exception>
-    public async Task<AllReduceInfo> AllReduceWithRetryAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
-        where T : unmanaged =>
-        (await AllReduceManyWithRetryAsync([new AllReduceOperation<T>(buffer, options ?? AllReduceOptions.Default)], maxInFlight: 1, ct).ConfigureAwait(false))[0];
-
-    /// <summary>
-    /// Runs a batch of in-place all-reduces with up to <paramref name="maxInFlight"/> of them in flight at once, each on
-    /// its own tag (as PCCL's <c>pcclAllReduceMultipleWithRetry</c>). An operation that fails with a transient error is
-    /// launched again with the remaining peers (its buffer restored) until every operation has succeeded; each
-    /// operation may fail at most <see cref="CommunicatorOptions.MaxRecoveryAttempts"/> times. Operations are launched
-    /// lowest index first, so peers that call this with the same list stay in step. Results are in the order of
-    /// <paramref name="operations"/>.
-    /// </summary>
-    /// <exception cref="PcclException">
-    /// <see cref="PcclErrorCode.InvalidArgument"/> for duplicate tags or <paramref name="maxInFlight"/> below 1;
-    /// <see cref="PcclErrorCode.TooFewPeers"/> when the group shrank below two peers; otherwise the first error that
-    /// stopped the batch, thrown once the operations in flight have finished.
-    /// </exception>
-    public async Task<IReadOnlyList<AllReduceInfo>> AllReduceManyWithRetryAsync<T>(IReadOnlyList<AllReduceOperation<T>> operations, int maxInFlight, CancellationToken ct = default)
+    /// <summary>Runs <paramref name="operations"/>, at most <paramref name="maxInFlight"/> at once; results in their order.</summary>
+    public async Task<IReadOnlyList<AllReduceInfo>> RunManyAsync<T>(IReadOnlyList<AllReduceOperation<T>> operations, int maxInFlight, CancellationToken ct)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(operations);
@@ -68,7 +44,7 @@ public sealed partial class Communicator
                 if (results[i] is null && !launched[i])
                 {
                     launched[i] = true;
-                    running.Add(AllReduceAsync(operations[i].Buffer, operations[i].Options, ct), i);
+                    running.Add(allReduces.RunAsync(null, operations[i].Buffer, operations[i].Options, ct), i);
                 }
             }
 
@@ -117,27 +93,27 @@ public sealed partial class Communicator
     /// <summary>Throws what the caller should see when a failed attempt must not be repeated; returns when a retry may follow.</summary>
     private void ThrowUnlessRetryable(PcclException failure, int failedAttempts, uint tag)
     {
-        if (_fatal is not null)
+        if (session.FatalReason is not null)
         {
             throw failure; // master lost or kicked: this communicator cannot run anything again
         }
 
-        if (!_options.EnableBufferBackup)
+        if (!session.Options.EnableBufferBackup)
         {
             throw failure; // its message says the buffer is undefined; a retry would reduce partial sums
         }
 
-        if (GroupWorldSize < 2)
+        if (session.World.GroupSize < 2)
         {
             throw new PcclException(PcclErrorCode.TooFewPeers,
-                $"all-reduce on tag {tag} failed ({failure.Message}) and the group shrank to {GroupWorldSize} peer(s), fewer than the 2 an all-reduce needs: " +
+                $"all-reduce on tag {tag} failed ({failure.Message}) and the group shrank to {session.World.GroupSize} peer(s), fewer than the 2 an all-reduce needs: " +
                 "wait for peers (ArePeersPendingAsync + UpdateTopologyAsync) and call again", isTransient: false, failure) { LostPeerId = failure.LostPeerId };
         }
 
-        if (failedAttempts > _options.MaxRecoveryAttempts)
+        if (failedAttempts > session.Options.MaxRecoveryAttempts)
         {
             throw new PcclException(failure.Code,
-                $"all-reduce on tag {tag} failed {failedAttempts} times, more than fault_tolerance.max_recovery_attempts ({_options.MaxRecoveryAttempts}): {failure.Message}",
+                $"all-reduce on tag {tag} failed {failedAttempts} times, more than fault_tolerance.max_recovery_attempts ({session.Options.MaxRecoveryAttempts}): {failure.Message}",
                 failure.IsTransient, failure) { LostPeerId = failure.LostPeerId };
         }
     }
@@ -146,10 +122,10 @@ public sealed partial class Communicator
     private void NoteRecovery(uint tag, int attempt)
     {
         PcclInstruments.RecordRecovery();
-        _logger.Recovery(tag, attempt + 1, _options.MaxRecoveryAttempts + 1, GroupWorldSize);
+        session.Logger.Recovery(tag, attempt + 1, session.Options.MaxRecoveryAttempts + 1, session.World.GroupSize);
         if (_recoveries.Record(Stopwatch.GetTimestamp()) is { } count)
         {
-            _logger.FrequentRecoveries(count, _recoveries.Window.TotalSeconds, (int)_options.HeartbeatTimeout.TotalMilliseconds);
+            session.Logger.FrequentRecoveries(count, _recoveries.Window.TotalSeconds, (int)session.Options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
 }

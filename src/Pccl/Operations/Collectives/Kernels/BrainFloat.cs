@@ -1,33 +1,9 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Pccl.Operations.Collectives.Kernels;
-
-/// <summary>
-/// Widens 16-bit floats (Half, BFloat16) stored as raw bytes to <see cref="float"/> and narrows them back
-/// with round-to-nearest-even. Kernels for these types work in float blocks: for +, -, *, / the float
-/// result narrowed once is the correctly rounded 16-bit result (float has at least 2p+2 mantissa bits),
-/// so the outcome is the same bits on every machine.
-/// </summary>
-internal interface INarrowFloat
-{
-    static abstract void Widen(ReadOnlySpan<byte> source, Span<float> destination);
-
-    static abstract void Narrow(ReadOnlySpan<float> source, Span<byte> destination);
-}
-
-/// <summary>IEEE binary16 (<see cref="Half"/>) through TensorPrimitives' vectorized conversions.</summary>
-internal readonly struct HalfFloat : INarrowFloat
-{
-    public static void Widen(ReadOnlySpan<byte> source, Span<float> destination) =>
-        TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source), destination);
-
-    public static void Narrow(ReadOnlySpan<float> source, Span<byte> destination) =>
-        TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<byte, Half>(destination));
-}
 
 /// <summary>BFloat16: widening is a 16-bit shift; narrowing rounds to nearest even and keeps NaNs quiet.</summary>
 internal readonly struct BrainFloat : INarrowFloat

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using Pccl.Operations.Collectives.Kernels;
+using Pccl.Operations.Session;
+using Pccl.Protocol.Codec;
+using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// The whole life of one all-reduce on this peer: checks, the master's init and start, the IO gate, the schedule, the
+/// master's verdict, and on failure the order that keeps the others safe: retire the lanes, report to the master,
+/// restore the buffer, then throw.
+/// </summary>
+internal sealed class AllReduceDriver
+{
+    private readonly PeerSession _session;
+    private readonly ScratchPool _scratch = new();
+    private readonly RingIoGate _ioGate;
+    private readonly AllReduceWithdrawal _withdrawal;
+    private readonly ScheduleRunner _schedules;
+
+    public AllReduceDriver(PeerSession session)
+    {
+        _session = session;
+        _ioGate = new RingIoGate(session.Options.NumIoThreads);
+        _withdrawal = new AllReduceWithdrawal(session);
+        _schedules = new ScheduleRunner(session, _scratch);
+        Router = new CollectiveRouter(session, _ioGate, _withdrawal);
+    }
+
+    /// <summary>The calls in flight, which the dispatch hands the master's collective messages.</summary>
+    public CollectiveRouter Router { get; }
+
+    /// <summary>Runs <paramref name="buffer"/> through one all-reduce; <paramref name="send"/> is the out-of-place input or null.</summary>
+    public async Task<AllReduceInfo> RunAsync<T>(ReadOnlyMemory<T>? send, Memory<T> buffer, AllReduceOptions options, CancellationToken ct)
+        where T : unmanaged
+    {
+        _session.ThrowIfUnusable();
+        var descriptor = Describe<T>(buffer.Length, options);
+        var groupSize = _session.World.GroupSize;
+        if (groupSize < 2)
+        {
+            throw new PcclException(PcclErrorCode.TooFewPeers,
+                $"an all-reduce needs at least 2 peers; this group has {groupSize}: wait for peers (ArePeersPendingAsync + UpdateTopologyAsync)");
+        }
+
+        using var call = new CollectiveCall(options.Tag);
+        if (!Router.TryAdd(call))
+        {
+            throw new PcclException(PcclErrorCode.TagInUse, $"an all-reduce on tag {options.Tag} is already in flight on this peer; use a different tag for concurrent operations");
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var bytes = new PinnedBytes<T>(buffer);
+        var backup = AllReduceInput.Prepare(send, bytes.Memory, _session.Options.EnableBufferBackup, _scratch);
+        try
+        {
+            await _session.Link.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
+            var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
+            (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm) run;
+            using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
+            {
+                run = await _schedules.RunAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
+            }
+
+            await call.Completed.WaitAsync(ct).ConfigureAwait(false);
+            var (schedule, algorithm) = run;
+            PcclInstruments.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
+            return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
+            {
+                PeerIds = [.. start.Ring],
+            };
+        }
+        catch (Exception e)
+        {
+            // Failed first, so whether the master's start came before this failure is settled: one that comes later is
+            // refused (CollectiveRouter), not taken by a call nobody runs.
+            call.Fail(AllReduceFailures.Of(call, e, _session.PeerId, ct));
+            if (call.Started.IsCompletedSuccessfully)
+            {
+                // Whatever stopped this peer, the others must not wait for its data. Its lanes are retired before the
+                // master hears of it: once the master knows, it may start the next operation on these lanes, and that
+                // one must not find this operation's links (a neighbour could write into one this peer dropped).
+                var started = call.Started.Result;
+                _ioGate.Withdraw(started.Sequence);
+                await _withdrawal.RetireLanesAsync(started).ConfigureAwait(false);
+                await _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call).ConfigureAwait(false);
+            }
+            else
+            {
+                await _withdrawal.WithdrawAsync(call).ConfigureAwait(false);
+            }
+
+            AllReduceInput.Restore(send, backup, bytes.Memory);
+            _session.FaultInjector?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
+            if (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            var failure = call.Failure ?? AllReduceFailures.From(e);
+            PcclInstruments.RecordFailure(failure.Code);
+            _session.Logger.CollectiveAborted(options.Tag, $"{failure.Code}: {failure.Message}");
+            throw send is null && backup is null ? AllReduceFailures.BufferUndefined(failure) : failure;
+        }
+        finally
+        {
+            Router.Remove(options.Tag);
+            AllReduceInput.Release(backup, _scratch);
+        }
+    }
+
+    private CollectiveDescriptor Describe<T>(int elements, AllReduceOptions options) where T : unmanaged
+    {
+        var type = DataTypes.Of<T>();
+        var descriptor = new CollectiveDescriptor
+        {
+            ElementCount = (ulong)elements,
+            DataType = type,
+            Op = options.Op.ToWire(),
+            Quantization = options.Quantization.ToWire(),
+            Compression = options.Compression ?? _session.Options.EnableCompression,
+            ChunkBytes = (uint)_session.Options.RingChunkSize,
+            Algorithm = options.Algorithm.ToWire(),
+        };
+        if (descriptor.Quantization != Quantization.None && !MinMaxQuantizer.IsSupported(type, descriptor.Quantization))
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument, $"{options.Quantization} quantization applies to float, double, Half and BFloat16, not {typeof(T).Name}");
+        }
+
+        return descriptor;
+    }
+
+    private async ValueTask<IDisposable> EnterIoGateAsync(CollectiveCall call, ulong sequence, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
+        try
+        {
+            return await _ioGate.EnterAsync(sequence, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && call.Failure is { } failure)
+        {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+using Pccl.Telemetry;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>An all-reduce's input: copied in from an out-of-place send buffer, or kept in a backup for an in-place call, and restored after a failure.</summary>
+internal static class AllReduceInput
+{
+    /// <summary>Copies an out-of-place input into the buffer, or sets up the in-place input's backup; returns the backup or null.</summary>
+    public static InputBackup? Prepare<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer, bool backupEnabled, ScratchPool scratch) where T : unmanaged
+    {
+        if (send is { } input)
+        {
+            MemoryMarshal.AsBytes(input.Span).CopyTo(buffer.Span);
+            return null;
+        }
+
+        if (!backupEnabled)
+        {
+            return null;
+        }
+
+        var store = scratch.Rent(buffer.Length);
+        PcclInstruments.AddBufferBackupSize(store.Length);
+        return new InputBackup(buffer, store);
+    }
+
+    public static void Restore<T>(ReadOnlyMemory<T>? send, InputBackup? backup, Memory<byte> buffer) where T : unmanaged
+    {
+        if (send is { } input)
+        {
+            MemoryMarshal.AsBytes(input.Span).CopyTo(buffer.Span);
+        }
+        else
+        {
+            backup?.Restore();
+        }
+    }
+
+    /// <summary>Gives the backup's store back to the pool once the call is over.</summary>
+    public static void Release(InputBackup? backup, ScratchPool scratch)
+    {
+        if (backup is not null)
+        {
+            PcclInstruments.AddBufferBackupSize(-backup.Store.Length);
+            scratch.Return(backup.Store);
+            backup.Dispose();
+        }
+    }
+}

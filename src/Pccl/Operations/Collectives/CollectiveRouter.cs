@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Pccl.Operations.Session;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// The all-reduces in flight on this peer, by tag, and the master's collective messages routed to them on the control
+/// link's read loop. A start nobody takes is refused; an abort retires the aborted operation's lanes at once.
+/// </summary>
+internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, AllReduceWithdrawal withdrawal)
+{
+    private readonly ConcurrentDictionary<uint, CollectiveCall> _calls = new();
+
+    public bool TryAdd(CollectiveCall call) => _calls.TryAdd(call.Tag, call);
+
+    public void Remove(uint tag) => _calls.TryRemove(tag, out _);
+
+    public void OnStart(ControlMessage message)
+    {
+        var start = message.CollectiveStart;
+        session.NoteSequence(start.Sequence);
+        ioGate.Expect(start.Sequence);
+        Route(start.Tag, message);
+    }
+
+    public void OnAbort(ControlMessage message)
+    {
+        var abort = message.CollectiveAbort;
+        session.NoteSequence(abort.Sequence);
+        ioGate.Withdraw(abort.Sequence);
+        Route(abort.Tag, message);
+        RetireAbortedLanes(abort);
+    }
+
+    public void OnMessage(uint tag, ControlMessage message) => Route(tag, message);
+
+    /// <summary>The master is gone: every call fails with <paramref name="reason"/>.</summary>
+    public void MasterLost(PcclException reason)
+    {
+        foreach (var call in _calls.Values)
+        {
+            call.MasterLost(reason);
+        }
+    }
+
+    private void Route(uint tag, ControlMessage message)
+    {
+        if (_calls.TryGetValue(tag, out var call) && call.OnMessage(message))
+        {
+            return;
+        }
+
+        if (message.BodyCase == ControlMessage.BodyOneofCase.CollectiveStart)
+        {
+            // Started just as the caller gave up: refuse it so the others are aborted instead of waiting for this peer.
+            var start = message.CollectiveStart;
+            ioGate.Withdraw(start.Sequence);
+            _ = RetireAndReportAsync(start);
+        }
+    }
+
+    private async Task RetireAndReportAsync(CollectiveStart start)
+    {
+        // its neighbours may have opened links for it already, or write into older ones before their abort arrives
+        await withdrawal.RetireLanesAsync(start).ConfigureAwait(false);
+        await withdrawal.ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {session.PeerId} withdrew the operation before it started", true)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Retires the lanes of a started operation the master aborted, here on the control link's thread: the start of the
+    /// next operation on those lanes comes after the abort on this link, so it can no longer find this one's links,
+    /// whenever the aborted operation's own path gets round to its tidying up.
+    /// </summary>
+    private void RetireAbortedLanes(CollectiveAbort abort)
+    {
+        if (abort.Sequence != 0 && _calls.TryGetValue(abort.Tag, out var call)
+            && call.Started.IsCompletedSuccessfully && call.Started.Result is { } start && start.Sequence == abort.Sequence)
+        {
+            _ = withdrawal.RetireLanesAsync(start).AsTask(); // the retirement itself happens before the first await; closing follows
+        }
+    }
+}

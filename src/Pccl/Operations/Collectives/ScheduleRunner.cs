@@ -1,0 +1,98 @@
+using Pccl.Operations.Collectives.Kernels;
+using Pccl.Operations.Faults;
+using Pccl.Operations.Session;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// Runs one started all-reduce's data movement: chooses the schedule, the layout and the wire, rents the scratch
+/// memory, takes the lanes to both neighbours, runs the schedule and tells the master this peer is done.
+/// </summary>
+internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
+{
+    /// <summary>Which schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
+    public static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
+        descriptor.Algorithm != Protocol.Messages.AllReduceAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
+            ? AllReduceAlgorithm.HalvingDoubling
+            : AllReduceAlgorithm.Ring;
+
+    public async Task<(IAllReduceSchedule, AllReduceAlgorithm)> RunAsync(CollectiveCall call, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup, CancellationToken ct)
+    {
+        var peerId = session.PeerId;
+        var world = start.Ring.Count;
+        var rank = start.Ring.IndexOf(peerId);
+        if (rank < 0)
+        {
+            throw new PcclException(PcclErrorCode.InvalidState, $"the master started tag {start.Tag} on a ring without this peer ({peerId})");
+        }
+
+        var next = start.Ring[(rank + 1) % world];
+        var previous = start.Ring[(rank + world - 1) % world];
+        var algorithm = ScheduleFor(descriptor, world);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
+        var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, session.Options.RingChunkSize);
+        var storeBytes = WireFactory.StoreBytes(descriptor, layout);
+        var store = storeBytes > 0 ? scratch.Rent(storeBytes) : null;
+        var wire = WireFactory.Create(descriptor, buffer, world, layout, store);
+        var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
+        var sendScratch = scratch.Rent(scratchBytes);
+        var secondSendScratch = algorithm == AllReduceAlgorithm.HalvingDoubling ? scratch.Rent(scratchBytes) : null;
+        var receiveScratch = scratch.Rent(scratchBytes);
+        var decodeScratch = scratch.Rent(layout.PieceBytes);
+        try
+        {
+            var nextPeer = session.World.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
+            var outgoing = await session.Lanes.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
+            var incoming = await session.Lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
+            var faults = session.FaultInjector;
+            var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
+                ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
+                : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket)
+            {
+                FaultSite = faultSite,
+            };
+            IAllReduceSchedule schedule;
+            if (algorithm == AllReduceAlgorithm.HalvingDoubling)
+            {
+                // both links carry data both ways; the first partner is the successor at an even position
+                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
+                var first = transfer with { Outgoing = firstLink.Stream, Incoming = firstLink.Stream, IncomingSocket = firstLink.PlainSocket };
+                var second = transfer with
+                {
+                    Outgoing = secondLink.Stream, Incoming = secondLink.Stream, IncomingSocket = secondLink.PlainSocket, SendScratch = secondSendScratch!,
+                };
+                schedule = new HalvingDoublingAllReduce(layout, wire, first, second);
+            }
+            else
+            {
+                schedule = new RingAllReduce(layout, wire, transfer);
+            }
+
+            if (faults is not null)
+            {
+                await faults.RingStartedAsync(faultSite!).ConfigureAwait(false);
+            }
+
+            await schedule.RunAsync(linked.Token).ConfigureAwait(false);
+            await session.Link.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
+            return (schedule, algorithm);
+        }
+        finally
+        {
+            scratch.Return(sendScratch);
+            if (secondSendScratch is not null)
+            {
+                scratch.Return(secondSendScratch);
+            }
+
+            scratch.Return(receiveScratch);
+            scratch.Return(decodeScratch);
+            if (store is not null)
+            {
+                scratch.Return(store);
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Pccl.Operations.Collectives;
+using Pccl.Operations.Membership;
+using Pccl.Operations.SharedState;
+using Pccl.Protocol.Messages;
+using Pccl.Transport;
+
+namespace Pccl.Operations.Session;
+
+/// <summary>
+/// Hands each master message to the part of the peer it concerns, in the order the control link reads them; fans a
+/// fatal reason out to everything waiting; routes incoming p2p connections by kind.
+/// </summary>
+internal sealed class MasterDispatch(PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState) : IPeerEvents
+{
+    public ValueTask OnMessageAsync(ControlMessage message)
+    {
+        switch (message.BodyCase)
+        {
+            case ControlMessage.BodyOneofCase.Registered:
+                session.OnRegistered(message.Registered);
+                break;
+            case ControlMessage.BodyOneofCase.TopologyUpdate:
+                membership.OnTopologyUpdate(message.TopologyUpdate.World);
+                break;
+            case ControlMessage.BodyOneofCase.TopologyComplete:
+                membership.OnTopologyComplete(message.TopologyComplete.World);
+                break;
+            case ControlMessage.BodyOneofCase.TopologyFailed:
+                membership.OnTopologyFailed(message.TopologyFailed);
+                break;
+            case ControlMessage.BodyOneofCase.PendingPeersResult:
+                membership.OnPendingPeers(message.PendingPeersResult);
+                break;
+            case ControlMessage.BodyOneofCase.WorldChanged:
+                return session.OnWorldChangedAsync(message.WorldChanged);
+            case ControlMessage.BodyOneofCase.Kick:
+                session.Fatal(KickErrors.From(message.Kick));
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveStart:
+                allReduces.Router.OnStart(message);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveAbort:
+                allReduces.Router.OnAbort(message);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveComplete:
+                allReduces.Router.OnMessage(message.CollectiveComplete.Tag, message);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
+                allReduces.Router.OnMessage(message.CollectiveWithdrawn.Tag, message);
+                break;
+            case ControlMessage.BodyOneofCase.SharedStateTransferPlan:
+            case ControlMessage.BodyOneofCase.SharedStateSyncComplete:
+            case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
+                sharedState.OnMessage(message);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public void OnFatal(PcclException reason)
+    {
+        membership.Fail(reason);
+        allReduces.Router.MasterLost(reason);
+        sharedState.Fail(reason);
+    }
+
+    public async ValueTask OnP2PConnectionAsync(EstablishedConnection connection)
+    {
+        switch (connection.Hello.Kind)
+        {
+            case ConnectionKind.Ring:
+                await session.Lanes.AcceptIncomingAsync(connection).ConfigureAwait(false);
+                break;
+            case ConnectionKind.State:
+                await sharedState.Donor.ServeAsync(connection).ConfigureAwait(false);
+                break;
+            default:
+                await connection.Stream.DisposeAsync().ConfigureAwait(false);
+                break;
+        }
+    }
+}
