@@ -22,14 +22,14 @@ public sealed class Communicator : IAsyncDisposable
     private readonly AllReduceRetry _retry;
     private readonly SharedStateSync _sharedState;
 
-    private Communicator(PeerSession session)
+    private Communicator(CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
     {
-        _session = session;
-        _membership = new PeerMembership(session);
-        _allReduces = new AllReduceDriver(session);
-        _retry = new AllReduceRetry(session, _allReduces);
-        _sharedState = new SharedStateSync(session);
-        Diagnostics = new PeerDiagnostics(session);
+        _session = new PeerSession(this, options, security, logger);
+        _membership = new PeerMembership(_session);
+        _allReduces = new AllReduceDriver(_session);
+        _retry = new AllReduceRetry(_session, _allReduces);
+        _sharedState = new SharedStateSync(_session);
+        Diagnostics = new PeerDiagnostics(_session);
     }
 
     /// <summary>This peer's id, assigned by the master.</summary>
@@ -89,7 +89,7 @@ public sealed class Communicator : IAsyncDisposable
         }
 
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Communicator");
-        var communicator = new Communicator(new PeerSession(options, SecurityFactory.Create(options.Tls, options.Auth), logger));
+        var communicator = new Communicator(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
         try
         {
             var dispatch = new MasterDispatch(communicator._session, communicator._membership, communicator._allReduces, communicator._sharedState);

@@ -19,6 +19,7 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <summary>A ring connection from the predecessor that no operation takes within this long is closed.</summary>
     public static readonly TimeSpan UnusedLaneDeadline = TimeSpan.FromSeconds(30);
 
+    private readonly object _owner;
     private readonly MemberDirectory _members = new();
     private IPeerEvents? _events;
     private P2PListener? _listener;
@@ -29,8 +30,13 @@ internal sealed class PeerSession : IAsyncDisposable
     private ulong _lastSequence;
     private int _disposed;
 
-    public PeerSession(CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
+    /// <param name="owner">The object a caller holds, named when it calls after disposing.</param>
+    /// <param name="options">The peer's options.</param>
+    /// <param name="security">TLS and authentication for every connection of this peer; the session disposes it.</param>
+    /// <param name="logger">The peer's logger.</param>
+    public PeerSession(object owner, CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
     {
+        _owner = owner;
         Options = options;
         Security = security;
         Logger = logger;
@@ -152,10 +158,7 @@ internal sealed class PeerSession : IAsyncDisposable
 
     public void ThrowIfUnusable()
     {
-        if (IsDisposed)
-        {
-            throw new ObjectDisposedException("Pccl.Communicator");
-        }
+        ObjectDisposedException.ThrowIf(IsDisposed, _owner);
 
         if (FatalReason is { } fatal)
         {
