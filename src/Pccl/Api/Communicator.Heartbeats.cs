@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -49,10 +48,9 @@ public sealed partial class Communicator
         {
             _heartbeats = HeartbeatSender.Start(master, session, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
         }
-        catch (SocketException e)
+        catch (PcclException e)
         {
-            Fatal(new PcclException(PcclErrorCode.InvalidConfiguration,
-                $"could not open a UDP socket for heartbeats to {master}: {e.Message}; this process must be allowed to use UDP", false, e));
+            Fatal(e);
         }
     }
 

@@ -138,15 +138,7 @@ internal sealed class ControlLink : IAsyncDisposable
     public Exception Break(Exception reason)
     {
         var first = Interlocked.CompareExchange(ref _failure, reason, null) ?? reason;
-        try
-        {
-            _connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-        {
-            // already closed
-        }
-
+        _connection.Shutdown(first.Message);
         return first;
     }
 
@@ -162,7 +154,7 @@ internal sealed class ControlLink : IAsyncDisposable
         {
         }
 
-        await _connection.Stream.DisposeAsync().ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
         _writeLock.Dispose();
     }

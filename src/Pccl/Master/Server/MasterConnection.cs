@@ -41,7 +41,7 @@ internal sealed class MasterConnection(long id, EstablishedConnection connection
             // the master is stopping and closes every connection anyway
         }
 
-        connection.Socket.Dispose();
+        connection.Abort($"the peer did not read what was queued for it within {grace.TotalMilliseconds:0} ms");
     }, CancellationToken.None);
 
     private async Task ReadLoopAsync(CancellationToken ct)
@@ -89,16 +89,7 @@ internal sealed class MasterConnection(long id, EstablishedConnection connection
         }
         finally
         {
-            try
-            {
-                connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-            {
-                // already closed
-            }
-
-            await connection.Stream.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
