@@ -110,9 +110,9 @@ internal sealed class ControlConnection : IAsyncDisposable
     public Exception Break(Exception reason)
     {
         var first = Interlocked.CompareExchange(ref _failure, reason, null) ?? reason;
+        _connection.Shutdown(first.Message); // first: completing the queue may run the write loop to its end right here
         _outgoing.Writer.TryComplete();
         FailQueued(first);
-        _connection.Shutdown(first.Message);
         return first;
     }
 
