@@ -10,7 +10,8 @@ namespace Pccl.Transport;
 /// (<see cref="AcceptBackoff"/>), and refusals go to the owner's log.
 /// </summary>
 /// <remarks>
-/// Bound first and started later, so that its owner can claim related ports (the master's UDP twin) between the two.
+/// Bound (and listening) first and started later, so that its owner can claim related ports (the master's UDP twin)
+/// between the two; connections that arrive in between wait in the backlog.
 /// </remarks>
 internal sealed class ConnectionListener : IAsyncDisposable, IDisposable
 {
@@ -34,7 +35,11 @@ internal sealed class ConnectionListener : IAsyncDisposable, IDisposable
     /// <summary>Connections closed unheard because too many handshakes were pending.</summary>
     public long DroppedHandshakes => _handshakes.Dropped;
 
-    /// <summary>Binds <paramref name="endpoint"/>; throws the <see cref="SocketException"/> of a port in use or not allowed.</summary>
+    /// <summary>
+    /// Binds <paramref name="endpoint"/> and listens on it; throws the <see cref="SocketException"/> of a port in use or
+    /// not allowed. Listening is part of claiming the port: the runtime binds with address reuse on Unix, so two
+    /// processes may both bind one port, and only the second's listen fails.
+    /// </summary>
     public static ConnectionListener Bind(IPEndPoint endpoint, bool reuseAddress = false)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -46,6 +51,7 @@ internal sealed class ConnectionListener : IAsyncDisposable, IDisposable
             }
 
             socket.Bind(endpoint);
+            socket.Listen(Backlog);
             return new ConnectionListener(socket);
         }
         catch
@@ -63,7 +69,6 @@ internal sealed class ConnectionListener : IAsyncDisposable, IDisposable
     public void Start(ListenerHandshake handshake, int perSourceHandshakes, Func<EstablishedConnection, ValueTask> onConnection)
     {
         _handshakes = new HandshakeGate(HandshakeGate.DefaultLimit, perSourceHandshakes);
-        _socket.Listen(Backlog);
         _acceptLoop = Task.Run(() => AcceptLoopAsync(handshake, onConnection));
     }
 

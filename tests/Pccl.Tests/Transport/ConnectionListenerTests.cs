@@ -100,9 +100,9 @@ public class ConnectionListenerTests
     }
 
     [Fact]
-    public async Task APortInUseIsTheSocketErrorItsOwnerWords()
+    public void APortAnotherListenerHoldsIsTheSocketErrorItsOwnerWordsEvenBeforeThatOneStarts()
     {
-        await using var first = Start(admit: null, HandshakeGate.DefaultLimit, c => c.DisposeAsync());
+        using var first = ConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
 
         var e = Assert.Throws<SocketException>(() => ConnectionListener.Bind(new IPEndPoint(IPAddress.Loopback, first.Port)));
         Assert.Equal(SocketError.AddressAlreadyInUse, e.SocketErrorCode);
