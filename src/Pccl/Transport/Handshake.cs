@@ -36,14 +36,24 @@ internal static class Handshake
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        Stream? stream = null;
         var endpoint = $"{host}:{port}";
+        Socket socket;
         try
         {
-            SocketTuning.Apply(socket);
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        }
+        catch (SocketException e)
+        {
+            throw new PcclException(PcclErrorCode.ConnectionRefused,
+                $"cannot open a socket to connect to {endpoint}: {e.SocketErrorCode} (out of file descriptors?)", isTransient: true, e);
+        }
+
+        Stream? stream = null;
+        try
+        {
             try
             {
+                SocketTuning.Apply(socket);
                 await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
             }
             catch (SocketException e)
@@ -390,8 +400,3 @@ internal static class Handshake
     }
 }
 
-/// <summary>Why a server refused a connection.</summary>
-internal sealed record Refusal(RefusalReason Reason, string Message);
-
-/// <summary>A connection past its handshake.</summary>
-internal sealed record EstablishedConnection(Socket Socket, Stream Stream, Hello Hello, IPEndPoint? Remote);

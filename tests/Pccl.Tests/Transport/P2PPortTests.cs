@@ -20,6 +20,15 @@ public class P2PPortTests
     }
 
     [Fact]
+    public async Task TwoListenersOnOneRangeTakeTwoPorts()
+    {
+        await using var first = P2PListener.Start("127.0.0.1", new PortRange(31931, 31933), "pccl", ConnectionSecurity.None, TimeSpan.FromSeconds(1), _ => ValueTask.CompletedTask, Gatekeeper, NullLogger.Instance);
+        await using var second = P2PListener.Start("127.0.0.1", new PortRange(31931, 31933), "pccl", ConnectionSecurity.None, TimeSpan.FromSeconds(1), _ => ValueTask.CompletedTask, Gatekeeper, NullLogger.Instance);
+        Assert.Equal(31931, first.Port);
+        Assert.Equal(31932, second.Port);
+    }
+
+    [Fact]
     public void AFullRangeIsAClearError()
     {
         using var a = Occupy(31911);

@@ -1,33 +1,41 @@
 using System.Threading.Channels;
-using Pccl.Protocol.Codec;
+using Pccl.Master.Core;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
 
 namespace Pccl.Master.Server;
 
 /// <summary>
-/// One peer's control connection as the master sees it: a read loop that turns frames into events, and a write
-/// loop draining a queue so the event loop never waits on a slow peer.
+/// One peer's control connection as the master sees it: a <see cref="ControlConnection"/> whose messages become events,
+/// and whose sends are queued so the event loop never waits on a slow peer.
 /// </summary>
-internal sealed class MasterConnection(long id, EstablishedConnection connection, ChannelWriter<Master.Core.MasterEvent> events)
+internal sealed class MasterConnection : IAsyncDisposable
 {
-    /// <summary>Synchronous continuations: the event loop's send writes at once when the socket has room, without a hop.</summary>
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly ControlConnection _control;
+    private readonly ChannelWriter<MasterEvent> _events;
 
-    public long Id { get; } = id;
-
-    public string ObservedAddress { get; } = connection.Remote?.Address.ToString() ?? "unknown";
-
-    public void Start(CancellationToken ct)
+    public MasterConnection(long id, EstablishedConnection connection, ChannelWriter<MasterEvent> events)
     {
-        _ = Task.Run(() => ReadLoopAsync(ct), ct);
-        _ = Task.Run(() => WriteLoopAsync(ct), ct);
+        Id = id;
+        ObservedAddress = connection.Remote?.Address.ToString() ?? "unknown";
+        _events = events;
+        // the master never waits for a write, so no sender's grace applies
+        _control = new ControlConnection(connection, Timeout.InfiniteTimeSpan, Describe);
     }
 
-    public void Send(ControlMessage message) => _outgoing.Writer.TryWrite(ControlCodec.EncodeFrame(message));
+    public long Id { get; }
+
+    public string ObservedAddress { get; }
+
+    public void Start(CancellationToken ct) => _control.Start(
+        message => _events.WriteAsync(new MessageReceived(Id, message), ct),
+        reason => _events.TryWrite(new ConnectionClosed(Id, reason.Message)),
+        ct);
+
+    public void Send(ControlMessage message) => _control.Send(message);
 
     /// <summary>Closes once everything queued so far is written.</summary>
-    public void CloseAfterFlush() => _outgoing.Writer.TryComplete();
+    public void CloseAfterFlush() => _control.CloseAfterFlush();
 
     /// <summary>Cuts the connection after <paramref name="grace"/> even if a hung peer never drains what was queued.</summary>
     public void AbortAfter(TimeSpan grace, CancellationToken ct) => _ = Task.Run(async () =>
@@ -41,64 +49,18 @@ internal sealed class MasterConnection(long id, EstablishedConnection connection
             // the master is stopping and closes every connection anyway
         }
 
-        connection.Socket.Dispose();
+        _control.Abort($"the peer did not read what was queued for it within {grace.TotalMilliseconds:0} ms");
     }, CancellationToken.None);
 
-    private async Task ReadLoopAsync(CancellationToken ct)
+    /// <summary>Breaks the connection if it still works and waits for its read loop to end.</summary>
+    public ValueTask DisposeAsync() => _control.DisposeAsync();
+
+    /// <summary>The reason the core and the log see for a closed connection.</summary>
+    private static PcclException Describe(ControlFailure failure, Exception? cause) => new(PcclErrorCode.PeerLost, failure switch
     {
-        var reason = "connection closed by peer";
-        try
-        {
-            using var reader = new FrameReader(connection.Stream);
-            while (await reader.ReadFrameAsync(ct).ConfigureAwait(false) is { } payload)
-            {
-                var message = ControlCodec.DecodeControl(payload.Span);
-                await events.WriteAsync(new Master.Core.MessageReceived(Id, message), ct).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            reason = "master shutting down";
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or PcclException)
-        {
-            reason = e is PcclException ? $"protocol violation: {e.Message}" : $"connection lost: {e.Message}";
-        }
-
-        _outgoing.Writer.TryComplete();
-        events.TryWrite(new Master.Core.ConnectionClosed(Id, reason));
-    }
-
-    private async Task WriteLoopAsync(CancellationToken ct)
-    {
-        try
-        {
-            while (await _outgoing.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
-            {
-                while (_outgoing.Reader.TryRead(out var frame))
-                {
-                    await connection.Stream.WriteAsync(frame, ct).ConfigureAwait(false);
-                }
-
-                await connection.Stream.FlushAsync(ct).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            // the read loop reports the loss
-        }
-        finally
-        {
-            try
-            {
-                connection.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-            {
-                // already closed
-            }
-
-            await connection.Stream.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+        ControlFailure.ClosedByPeer => "connection closed by peer",
+        ControlFailure.Stopped => "master shutting down",
+        ControlFailure.Malformed => $"protocol violation: {cause?.Message}",
+        _ => $"connection lost: {cause?.Message}",
+    }, isTransient: true, cause);
 }

@@ -19,7 +19,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly MasterOptions _options;
     private readonly ILogger _logger;
     private readonly ConnectionSecurity _security;
-    private Socket? _listener;
+    private ConnectionListener? _listener;
     private HeartbeatMonitor? _heartbeats;
     /// <summary>
     /// Synchronous continuations: the thread that delivers an event (a connection's read completion, usually) runs the
@@ -33,12 +33,10 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private readonly MasterCore _core;
     private readonly RecentOperations _recent = new();
-    private readonly HandshakeGate _handshakes;
     private readonly RefusalLog _refusals;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
     private long _nextConnectionId;
-    private Task _acceptLoop = Task.CompletedTask;
     private Task _eventLoop = Task.CompletedTask;
     private Task _tickLoop = Task.CompletedTask;
     private volatile bool _hungForTest;
@@ -49,7 +47,6 @@ internal sealed class MasterServer : IAsyncDisposable
         _security = security;
         _logger = logger;
         _core = new MasterCore(MasterLimits.From(options));
-        _handshakes = new HandshakeGate(HandshakeGate.DefaultLimit, Math.Clamp(options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit));
         _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
     }
 
@@ -72,7 +69,7 @@ internal sealed class MasterServer : IAsyncDisposable
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
-                _listener!.Dispose();
+                _listener!.Dispose(); // bound, never started
                 if (_options.Port != 0 || attempt == 5)
                 {
                     throw new PcclException(PcclErrorCode.InvalidConfiguration,
@@ -82,8 +79,8 @@ internal sealed class MasterServer : IAsyncDisposable
             }
         }
 
-        _listener!.Listen(512);
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        var handshake = new ListenerHandshake(_options.ClusterId, _security, _options.HandshakeTimeout, Admit, _refusals.NoteRefusal);
+        _listener!.Start(handshake, Math.Clamp(_options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit), OnConnectionAsync);
         _eventLoop = Task.Run(EventLoopAsync);
         _tickLoop = Task.Run(TickLoopAsync);
         PcclInstruments.SetPeerCount(0, MetricRole.Master);
@@ -92,58 +89,22 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private void BindControl(IPAddress address)
     {
-        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try
         {
-            _listener.Bind(new IPEndPoint(address, _options.Port));
+            _listener = ConnectionListener.Bind(new IPEndPoint(address, _options.Port), reuseAddress: true);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            _listener.Dispose();
             throw new PcclException(PcclErrorCode.InvalidConfiguration,
                 $"master port {_options.Port} on {_options.BindAddress} is already in use (network.master_port): stop the other master or pick another port", false, e);
         }
 
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
+        Port = _listener.Port;
     }
 
     /// <summary>Runs on the heartbeat thread: hands the silence to the event loop, which removes the peer.</summary>
     private void OnPeerSilent(SilentPeer peer) =>
         ThreadPool.UnsafeQueueUserWorkItem(e => _events.Writer.TryWrite(e), new HeartbeatExpired(peer), preferLocal: false); // the event loop must not run on the heartbeat thread
-
-    private async Task AcceptLoopAsync()
-    {
-        var backoff = new AcceptBackoff();
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener!.AcceptAsync(_stop.Token).ConfigureAwait(false);
-                backoff.Succeeded();
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                if (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                await backoff.FailedAsync(_stop.Token).ConfigureAwait(false);
-                continue;
-            }
-
-            var source = HandshakeGate.SourceOf(socket);
-            if (!_handshakes.TryEnter(source))
-            {
-                socket.Dispose(); // a flood: drop unheard rather than queue without bound
-                continue;
-            }
-
-            _ = Task.Run(() => HandshakeAsync(socket, source));
-        }
-    }
 
     /// <summary>Brings time into the core; its deadlines are checked on each tick.</summary>
     private async Task TickLoopAsync()
@@ -162,29 +123,8 @@ internal sealed class MasterServer : IAsyncDisposable
         }
     }
 
-    private async Task HandshakeAsync(Socket socket, IPAddress? source)
+    private async ValueTask OnConnectionAsync(EstablishedConnection established)
     {
-        EstablishedConnection? established;
-        try
-        {
-            established = await Handshake.AcceptAsync(socket, _options.ClusterId, _security, Admit, _options.HandshakeTimeout, _stop.Token,
-                _refusals.NoteRefusal).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            socket.Dispose();
-            established = null;
-        }
-        finally
-        {
-            _handshakes.Exit(source);
-        }
-
-        if (established is null)
-        {
-            return;
-        }
-
         var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
         await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
     }
@@ -338,7 +278,7 @@ internal sealed class MasterServer : IAsyncDisposable
     internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
 
     /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
-    internal long DroppedHandshakesForTest => _handshakes.Dropped;
+    internal long DroppedHandshakesForTest => _listener?.DroppedHandshakes ?? 0;
 
     /// <summary>
     /// Stops answering heartbeats and handling events, as a hung (SIGSTOPped, deadlocked) master would: connections
@@ -365,9 +305,18 @@ internal sealed class MasterServer : IAsyncDisposable
 
         await Task.Delay(50).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
         _heartbeats?.Dispose();
-        await Task.WhenAll(_acceptLoop, _eventLoop, _tickLoop).ConfigureAwait(false);
+        await Task.WhenAll(_eventLoop, _tickLoop).ConfigureAwait(false);
+        foreach (var c in _connections.Values)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
+
         _security.Dispose();
         _stop.Dispose();
         PcclInstruments.SetPeerCount(0, MetricRole.Master);

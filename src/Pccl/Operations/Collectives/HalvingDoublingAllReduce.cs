@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Pccl.Transport;
 
 namespace Pccl.Operations.Collectives;
 
@@ -30,8 +30,8 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
 {
     public const int WorldSize = 4;
 
-    /// <summary>The plain socket the receive path reads next, for the senders' decision to give way (RingSender).</summary>
-    private Socket? _nextInput;
+    /// <summary>The connection the receive path reads next, for the senders' decision to give way (RingSender).</summary>
+    private EstablishedConnection? _nextInput;
 
     public long BytesSent { get; private set; }
 
@@ -110,16 +110,16 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         var firstPartner = self ^ 1;
         var kept = SecondPartner(self);
         var maxPayload = wire.MaxPayload(layout.PieceElements);
-        // which socket comes next is published before the senders resume, so a sender never gives way on a stale one
-        void ReadingFrom(Socket? next)
+        // which connection comes next is published before the senders resume, so a sender never gives way on a stale one
+        void ReadingFrom(EstablishedConnection next)
         {
             Volatile.Write(ref _nextInput, next);
             toFirst.Resume();
             toSecond.Resume();
         }
 
-        var fromFirst = new OperationFrameReader(first.Incoming, first, wire, maxPayload, () => ReadingFrom(first.IncomingSocket));
-        var fromSecond = new OperationFrameReader(second.Incoming, second, wire, maxPayload, () => ReadingFrom(second.IncomingSocket));
+        var fromFirst = new OperationFrameReader(first.Incoming.Stream, first, wire, maxPayload, () => ReadingFrom(first.Incoming));
+        var fromSecond = new OperationFrameReader(second.Incoming.Stream, second, wire, maxPayload, () => ReadingFrom(second.Incoming));
         try
         {
             // 1. reduce-scatter with the first partner: the second partner's slice (then sent on to it), then our own
@@ -167,7 +167,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         }
     }
 
-    private bool NextInputWaiting() => RingSender.BytesWaiting(Volatile.Read(ref _nextInput));
+    private bool NextInputWaiting() => Volatile.Read(ref _nextInput) is { InputPending: true };
 
     private void PostSlice(RingSender sender, RingPhase phase, int slice)
     {

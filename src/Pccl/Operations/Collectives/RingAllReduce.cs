@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
@@ -37,7 +35,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sender = new RingSender(wire, transfer, failFast, () => RingSender.BytesWaiting(transfer.IncomingSocket));
+        using var sender = new RingSender(wire, transfer, failFast, () => transfer.Incoming.InputPending);
         try
         {
             var firstSlice = Step(0).SendSlice;
@@ -91,7 +89,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
     private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
     {
-        var reader = new OperationFrameReader(transfer.Incoming, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
+        var reader = new OperationFrameReader(transfer.Incoming.Stream, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
         try
         {
             for (var s = 0; s < Steps; s++)
@@ -120,24 +118,4 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             BytesReceived = reader.BytesReceived;
         }
     }
-}
-
-/// <summary>
-/// The connections, identity and scratch memory one ring operation runs with, the backup that must see every piece
-/// before the ring writes into it, and the incoming socket when nothing (TLS) buffers above it.
-/// </summary>
-internal sealed record RingTransfer(
-    int Rank,
-    uint Tag,
-    ulong Sequence,
-    Stream Outgoing,
-    Stream Incoming,
-    Memory<byte> SendScratch,
-    Memory<byte> ReceiveScratch,
-    Memory<byte> DecodeScratch,
-    InputBackup? Backup,
-    Socket? IncomingSocket)
-{
-    /// <summary>Told of every piece received and applied when a fault injector is set; null otherwise.</summary>
-    public Faults.RingFaultSite? FaultSite { get; init; }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using Pccl.Protocol.Codec;
@@ -13,8 +12,8 @@ namespace Pccl.Operations.Collectives;
 /// and a slow successor never blocks the receive path (which would deadlock a ring of full sockets).
 /// </summary>
 /// <remarks>
-/// <para>Interleaving: after each frame the pump gives way when bytes are already waiting on the plain socket the
-/// receive path reads next (<c>inputWaiting</c>), so a backlog of queued pieces is written alternately with reads
+/// <para>Interleaving: after each frame the pump gives way when bytes are already waiting on the connection the
+/// receive path reads next (only a plain one can tell) (<c>inputWaiting</c>), so a backlog of queued pieces is written alternately with reads
 /// instead of all before the next read. Each post and each read resumes the pump (<see cref="Resume"/>) for at least
 /// one frame, so step 0's slice still goes out first (queueing it unwritten was slower: docs/performance.md). This
 /// cannot stall the schedule: the pump gives way only when the next read's bytes exist, which belong to a frame whose
@@ -31,6 +30,7 @@ internal sealed class RingSender : IDisposable
 
     private readonly RingWire _wire;
     private readonly RingTransfer _transfer;
+    private readonly Stream _outgoing;
     private readonly CancellationTokenSource _failFast;
     private readonly Func<bool> _inputWaiting;
     private readonly Queue<(RingPhase Phase, PieceRef Piece)> _ready = new();
@@ -51,6 +51,7 @@ internal sealed class RingSender : IDisposable
     {
         _wire = wire;
         _transfer = transfer;
+        _outgoing = transfer.Outgoing.Stream;
         _failFast = failFast;
         _inputWaiting = inputWaiting;
         // a parked pump must wake to end when the operation fails, or draining it would wait forever
@@ -174,22 +175,6 @@ internal sealed class RingSender : IDisposable
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="socket"/> has bytes to read. Only a plain socket counts: behind TLS, bytes may wait
-    /// inside the stream where the socket cannot see them.
-    /// </summary>
-    public static bool BytesWaiting(Socket? socket)
-    {
-        try
-        {
-            return socket is not null && socket.Available > 0;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false; // the read will fail and report it
-        }
-    }
-
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteFrameAsync(RingPhase phase, PieceRef piece)
     {
@@ -200,12 +185,12 @@ internal sealed class RingSender : IDisposable
         if (payload.Length <= CoalesceBytes)
         {
             payload.Span.CopyTo(_frame.AsSpan(DataFrameHeader.Size));
-            await _transfer.Outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size + payload.Length), ct).ConfigureAwait(false);
+            await _outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size + payload.Length), ct).ConfigureAwait(false);
         }
         else
         {
-            await _transfer.Outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size), ct).ConfigureAwait(false);
-            await _transfer.Outgoing.WriteAsync(payload, ct).ConfigureAwait(false);
+            await _outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size), ct).ConfigureAwait(false);
+            await _outgoing.WriteAsync(payload, ct).ConfigureAwait(false);
         }
 
         Interlocked.Add(ref _bytesSent, payload.Length);

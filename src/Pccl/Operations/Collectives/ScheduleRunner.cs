@@ -49,7 +49,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
                 ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
                 : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Stream, incoming.Stream, sendScratch, receiveScratch, decodeScratch, backup, incoming.PlainSocket)
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, backup)
             {
                 FaultSite = faultSite,
             };
@@ -58,10 +58,10 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             {
                 // both links carry data both ways; the first partner is the successor at an even position
                 var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
-                var first = transfer with { Outgoing = firstLink.Stream, Incoming = firstLink.Stream, IncomingSocket = firstLink.PlainSocket };
+                var first = transfer with { Outgoing = firstLink.Connection, Incoming = firstLink.Connection };
                 var second = transfer with
                 {
-                    Outgoing = secondLink.Stream, Incoming = secondLink.Stream, IncomingSocket = secondLink.PlainSocket, SendScratch = secondSendScratch!,
+                    Outgoing = secondLink.Connection, Incoming = secondLink.Connection, SendScratch = secondSendScratch!,
                 };
                 schedule = new HalvingDoublingAllReduce(layout, wire, first, second);
             }

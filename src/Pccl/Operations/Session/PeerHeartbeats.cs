@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -48,10 +47,9 @@ internal sealed class PeerHeartbeats(PeerSession session) : IDisposable
         {
             _sender = HeartbeatSender.Start(master, heartbeat, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
         }
-        catch (SocketException e)
+        catch (PcclException e)
         {
-            session.Fatal(new PcclException(PcclErrorCode.InvalidConfiguration,
-                $"could not open a UDP socket for heartbeats to {master}: {e.Message}; this process must be allowed to use UDP", false, e));
+            session.Fatal(e);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Pccl.Protocol.Codec;
 
@@ -382,5 +381,5 @@ internal sealed class StateFetcher
     }
 
     private static bool IsDonorFailure(Exception e) =>
-        e is IOException or EndOfStreamException or ObjectDisposedException or SocketException or PcclException or OperationCanceledException;
+        e is IOException or EndOfStreamException or ObjectDisposedException or PcclException or OperationCanceledException;
 }

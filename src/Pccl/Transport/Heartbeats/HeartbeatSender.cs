@@ -71,6 +71,7 @@ internal sealed class HeartbeatSender : IDisposable
     /// sender thread, with the silence that exceeded the timeout; the sender stops after it. <paramref name="onRtt"/>
     /// runs for each measured round trip and must be cheap.
     /// </summary>
+    /// <exception cref="PcclException">No UDP socket could be opened (InvalidConfiguration).</exception>
     public static HeartbeatSender Start(IPEndPoint master, HeartbeatSession session, IHeartbeatMac mac, Action<TimeSpan> onMasterSilent,
         Action<TimeSpan>? onRtt = null, TimeProvider? time = null)
     {
@@ -78,14 +79,21 @@ internal sealed class HeartbeatSender : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Interval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(session.Timeout, TimeSpan.Zero);
         var target = master.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(master.Address.MapToIPv4(), master.Port) : master;
-        var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket? socket = null;
         try
         {
+            socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             socket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        }
+        catch (SocketException e)
+        {
+            socket?.Dispose();
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"could not open a UDP socket for heartbeats to {master}: {e.Message}; this process must be allowed to use UDP", false, e);
         }
         catch
         {
-            socket.Dispose();
+            socket?.Dispose();
             throw;
         }
 

@@ -130,7 +130,7 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
         }
 
         Interlocked.Increment(ref _authenticatedSessions);
-        await using (connection.Stream)
+        await using (connection)
         {
             byte[][] frames;
             lock (_gate)
@@ -151,8 +151,6 @@ internal sealed class Fuzzer(int port, ConnectionSecurity? authenticated, int se
                 // closed on us for the garbage: expected
             }
         }
-
-        connection.Socket.Dispose();
     }
 
     private static byte[] Opening()

@@ -100,8 +100,7 @@ internal sealed class RawControlClient : IAsyncDisposable
         await _stop.CancelAsync();
         await _heartbeats;
         _reader.Dispose();
-        await _connection.Stream.DisposeAsync();
-        _connection.Socket.Dispose();
+        await _connection.DisposeAsync();
         _stop.Dispose();
     }
 }
