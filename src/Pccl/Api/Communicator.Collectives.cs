@@ -79,7 +79,7 @@ public sealed partial class Communicator
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             var (schedule, algorithm) = run;
-            PcclInstruments.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
+            _telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],
@@ -121,7 +121,7 @@ public sealed partial class Communicator
             _collectives.TryRemove(options.Tag, out _);
             if (backup is not null)
             {
-                PcclInstruments.AddBufferBackupSize(-backup.Store.Length);
+                _telemetry.AddBufferBackupSize(-backup.Store.Length);
                 _scratch.Return(backup.Store);
                 backup.Dispose();
             }
@@ -245,7 +245,7 @@ public sealed partial class Communicator
         }
         catch (TimeoutException)
         {
-            _logger.LogWarning("the master did not confirm the withdrawal of tag {Tag} within {Timeout} ms; the tag is free again on this peer anyway",
+            _logger.WithdrawalUnconfirmed(
                 call.Tag, _options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
@@ -308,7 +308,7 @@ public sealed partial class Communicator
         }
 
         var store = _scratch.Rent(buffer.Length);
-        PcclInstruments.AddBufferBackupSize(store.Length);
+        _telemetry.AddBufferBackupSize(store.Length);
         return new InputBackup(buffer, store);
     }
 

@@ -47,7 +47,7 @@ public sealed partial class Communicator
         _heartbeatSession = (credentials.Token, mac);
         try
         {
-            _heartbeats = HeartbeatSender.Start(master, session, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+            _heartbeats = HeartbeatSender.Start(master, session, mac, OnMasterSilent, _telemetry.RecordHeartbeatRtt);
         }
         catch (SocketException e)
         {
@@ -66,7 +66,7 @@ public sealed partial class Communicator
             isTransient: true);
         if (Volatile.Read(ref _disposed) == 0 && _fatal is null)
         {
-            _logger.LogWarning("{Reason}", reason.Message);
+            _logger.MasterSilent(reason.Message);
         }
 
         Fatal(reason);

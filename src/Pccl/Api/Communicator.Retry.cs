@@ -145,7 +145,7 @@ public sealed partial class Communicator
     /// <summary>Counts one recovery and warns when they come often enough to suggest a too tight heartbeat timeout.</summary>
     private void NoteRecovery(uint tag, int attempt)
     {
-        PcclInstruments.RecordRecovery();
+        _telemetry.RecordRecovery();
         _logger.Recovery(tag, attempt + 1, _options.MaxRecoveryAttempts + 1, GroupWorldSize);
         if (_recoveries.Record(Stopwatch.GetTimestamp()) is { } count)
         {

@@ -4,6 +4,7 @@ using Pccl.Operations;
 using Pccl.Operations.SharedState;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl;
@@ -64,7 +65,7 @@ public sealed partial class Communicator
             var rxBytes = plan.Receive.Count > 0 ? await ReceiveStateAsync(call, plan, entries, ct).ConfigureAwait(false) : 0UL;
             var complete = await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             state.Revision = complete.Revision;
-            Telemetry.PcclInstruments.RecordSharedStateSync((long)complete.Revision, source.BytesServed, (long)rxBytes);
+            ReportSharedStateSynced((long)complete.Revision, source.BytesServed, (long)rxBytes);
             return new SharedStateSyncInfo((ulong)source.BytesServed, rxBytes, complete.Revision, clock.Elapsed);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && call is not null)
@@ -133,7 +134,7 @@ public sealed partial class Communicator
             var lostDonors = fetcher.LostDonors;
             if (lostDonors.Count > 0)
             {
-                _logger.LogWarning("shared-state synchronisation {Sequence}: lost donor(s) {Donors}; their ranges moved to the others",
+                _logger.DonorsLost(
                     plan.Sequence, string.Join(", ", lostDonors));
             }
 
@@ -212,11 +213,11 @@ public sealed partial class Communicator
         }
         catch (StateConnectionRefusedException e)
         {
-            _logger.LogWarning("{Reason} (connection from {Remote})", e.Message, connection.Remote);
+            _logger.StateConnectionRefused(e.Message, connection.Remote);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException or PcclException)
         {
-            _logger.LogDebug("stopped serving shared state to peer {Peer}: {Reason}", connection.Hello.PeerId, e.Message);
+            _logger.StateServingStopped(connection.Hello.PeerId, e.Message);
         }
         finally
         {

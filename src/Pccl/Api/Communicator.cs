@@ -119,7 +119,7 @@ public sealed partial class Communicator : IAsyncDisposable
             },
         }, ct).ConfigureAwait(false);
         await _accepted.Task.WaitAsync(ct).ConfigureAwait(false);
-        _logger.LogInformation("peer {PeerId} accepted; world size {World}, group {Group} size {GroupSize}", PeerId, GlobalWorldSize, _options.PeerGroup, GroupWorldSize);
+        _logger.Accepted(PeerId, GlobalWorldSize, _options.PeerGroup, GroupWorldSize);
     }
 
     private async ValueTask OnP2PConnectionAsync(EstablishedConnection connection)
@@ -171,7 +171,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 }
                 else
                 {
-                    _logger.LogInformation("admission attempt failed ({Reason}); waiting for the next vote", message.TopologyFailed.Reason);
+                    _logger.AdmissionFailed(message.TopologyFailed.Reason);
                 }
 
                 break;
@@ -180,7 +180,7 @@ public sealed partial class Communicator : IAsyncDisposable
                 break;
             case ControlMessage.BodyOneofCase.WorldChanged:
                 SetWorld(message.WorldChanged.World);
-                _logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
+                _logger.PeerLeft(message.WorldChanged.LostPeerId, message.WorldChanged.Reason, GlobalWorldSize);
                 if (_lanes is { } lanes)
                 {
                     return lanes.ForgetPeerAsync(message.WorldChanged.LostPeerId);
@@ -284,7 +284,7 @@ public sealed partial class Communicator : IAsyncDisposable
         {
             result.Success = false;
             result.Error = $"peer {PeerId} could not reach its ring neighbour: {e.Message}";
-            _logger.LogWarning("{Error}", result.Error);
+            _logger.RingConnectFailed(result.Error);
         }
 
         try
@@ -301,7 +301,7 @@ public sealed partial class Communicator : IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _logger.LogWarning("lost the master: {Reason}", reason.Message);
+            _logger.MasterLost(reason.Message);
         }
 
         Fatal(reason as PcclException ?? new PcclException(PcclErrorCode.MasterLost, reason.Message, true, reason));
@@ -328,7 +328,7 @@ public sealed partial class Communicator : IAsyncDisposable
     {
         _world = new WorldView(world, _options.PeerGroup);
         _members.Update(world);
-        PcclInstruments.SetPeerCount(_world.GlobalSize);
+        ReportWorld(world);
     }
 
     private void ThrowIfUnusable()
@@ -381,5 +381,6 @@ public sealed partial class Communicator : IAsyncDisposable
         _membershipGate.Dispose();
         _security.Dispose();
         _identity.Dispose();
+        _telemetry.Dispose();
     }
 }

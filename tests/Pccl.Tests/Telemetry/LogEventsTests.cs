@@ -26,10 +26,12 @@ public sealed class LogEventsTests
             .Where(x => x.Attribute is not null)
             .ToList();
 
-        Assert.Equal(10, attributes.Count);
+        var ids = typeof(LogEvents.Ids).GetFields().ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
+        Assert.Equal(ids.Count, attributes.Count);
         Assert.Equal(attributes.Count, attributes.Select(x => x.Attribute!.EventId).Distinct().Count());
-        var documented = typeof(LogEvents.Ids).GetFields().ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
-        Assert.All(attributes, x => Assert.Equal(documented[x.Method], x.Attribute!.EventId));
+        Assert.All(attributes, x => Assert.Equal(ids[x.Method], x.Attribute!.EventId));
+        var guide = File.ReadAllText(RepositoryPaths.Of("docs/observability.md"));
+        Assert.All(ids, id => Assert.Contains($"| {id.Value} | {id.Key} |", guide, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -35,6 +35,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly RecentOperations _recent = new();
     private readonly HandshakeGate _handshakes;
     private readonly RefusalLog _refusals;
+    private readonly PcclInstruments _telemetry = new(MetricRole.Master);
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
     private long _nextConnectionId;
@@ -54,6 +55,9 @@ internal sealed class MasterServer : IAsyncDisposable
     }
 
     public int Port { get; private set; }
+
+    /// <summary>The <c>pccl.instance</c> tag of this master's meter.</summary>
+    public long TelemetryInstance => _telemetry.Instance;
 
     /// <summary>A snapshot for status endpoints, taken on the event loop.</summary>
     public MasterCore Core => _core;
@@ -86,7 +90,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _eventLoop = Task.Run(EventLoopAsync);
         _tickLoop = Task.Run(TickLoopAsync);
-        PcclInstruments.SetPeerCount(0, MetricRole.Master);
+        _telemetry.SetPeerCount(0);
         _logger.MasterStarted($"{_options.BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {_options.ClusterId})");
     }
 
@@ -292,11 +296,11 @@ internal sealed class MasterServer : IAsyncDisposable
     private void Log(ReportMembership report)
     {
         var world = _core.State.Accepted.Count();
-        PcclInstruments.SetPeerCount(world, MetricRole.Master);
+        _telemetry.SetPeerCount(world);
         switch (report.Change)
         {
             case MembershipChange.Registered:
-                _logger.LogInformation("peer {PeerId} registered from {Detail}; waiting for a topology vote", report.PeerId, report.Detail);
+                _logger.PeerRegistered(report.PeerId, report.Detail);
                 break;
             case MembershipChange.Accepted:
                 _logger.PeerJoined(report.PeerId, report.Detail, world);
@@ -305,7 +309,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 _logger.PeerLeft(report.PeerId, report.Detail, world);
                 break;
             case MembershipChange.Kicked:
-                PcclInstruments.RecordPeerKicked(KickLabels.ForDetail(report.Detail));
+                _telemetry.RecordPeerKicked(KickLabels.ForDetail(report.Detail));
                 _logger.PeerKicked(report.PeerId, report.Detail);
                 break;
         }
@@ -370,7 +374,8 @@ internal sealed class MasterServer : IAsyncDisposable
         await Task.WhenAll(_acceptLoop, _eventLoop, _tickLoop).ConfigureAwait(false);
         _security.Dispose();
         _stop.Dispose();
-        PcclInstruments.SetPeerCount(0, MetricRole.Master);
+        _telemetry.SetPeerCount(0);
+        _telemetry.Dispose();
         _logger.MasterStopped();
     }
 
