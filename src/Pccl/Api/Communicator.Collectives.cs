@@ -36,7 +36,7 @@ public sealed partial class Communicator
         where T : unmanaged
     {
         ThrowIfUnusable();
-        var type = DataTypes.Of<T>();
+        var type = PcclDataTypes.Require<T>().ToWire();
         var descriptor = new CollectiveDescriptor
         {
             ElementCount = (ulong)buffer.Length,
@@ -143,7 +143,7 @@ public sealed partial class Communicator
 
     /// <summary>Which schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
     private static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
-        descriptor.Algorithm != Protocol.Messages.AllReduceAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
+        descriptor.Algorithm != CollectiveAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
             ? AllReduceAlgorithm.HalvingDoubling
             : AllReduceAlgorithm.Ring;
 

@@ -104,7 +104,7 @@ public sealed partial class Communicator
 
     private static SharedStateSyncRequest BuildRequest(ulong revision, SharedStateSyncStrategy strategy, SharedStateEntry[] entries, ulong[][] blockHashes)
     {
-        var request = new SharedStateSyncRequest { Revision = revision, Strategy = (SharedStateStrategy)(int)strategy };
+        var request = new SharedStateSyncRequest { Revision = revision, Strategy = strategy.ToWire() };
         for (var i = 0; i < entries.Length; i++)
         {
             request.Tensors.Add(new SharedStateTensorInfo

@@ -14,7 +14,7 @@ internal sealed class MasterHarness
         for (var i = 0; i < groups.Length; i++)
         {
             var connection = (long)(i + 1);
-            Core.Handle(new ConnectionOpened(connection, "127.0.0.1"));
+            Core.Handle(new ConnectionOpened(connection, "127.0.0.1", IsLoopback: true));
             Core.Handle(new MessageReceived(connection, new ControlMessage { Register = new Register { P2PPort = (uint)(25000 + i), Group = groups[i] } }));
             if (i == 0)
             {

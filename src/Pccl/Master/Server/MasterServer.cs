@@ -225,7 +225,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     _connections[opened.Connection.Id] = opened.Connection;
                     opened.Connection.Start(_stop.Token);
-                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, HeartbeatCredentials.Draw());
+                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, IsLoopback(opened.Connection.ObservedAddress), HeartbeatCredentials.Draw());
                 }
                 else if (e is HeartbeatExpired expired)
                 {
@@ -378,6 +378,8 @@ internal sealed class MasterServer : IAsyncDisposable
         _telemetry.Dispose();
         _logger.MasterStopped();
     }
+
+    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
 
     /// <summary>Shell-only event: a peer's heartbeats stopped; the shell words it for the core, which kicks the peer.</summary>
     private sealed record HeartbeatExpired(SilentPeer Peer) : MasterEvent;

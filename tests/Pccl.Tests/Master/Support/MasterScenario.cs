@@ -35,7 +35,7 @@ internal sealed class MasterScenario(MasterLimits? limits = null)
     {
         var peer = new SimPeer(name, _nextConnection++, address ?? $"10.0.0.{_nextAddress++}");
         _byConnection[peer.ConnectionId] = peer;
-        Apply(new ConnectionOpened(peer.ConnectionId, peer.Address));
+        Apply(new ConnectionOpened(peer.ConnectionId, peer.Address, peer.IsLoopback));
         return peer;
     }
 
