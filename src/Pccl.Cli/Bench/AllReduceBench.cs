@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Diagnostics;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Bench;
 

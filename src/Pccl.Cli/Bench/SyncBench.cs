@@ -4,6 +4,7 @@ using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Bench;
 

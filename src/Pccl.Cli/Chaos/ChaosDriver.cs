@@ -4,6 +4,7 @@ using System.Text.Json;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Checkpoints;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Chaos;
 

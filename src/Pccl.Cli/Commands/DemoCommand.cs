@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pccl.Cli.Demo;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Commands;
 

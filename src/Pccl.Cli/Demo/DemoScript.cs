@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Demo;
 

@@ -4,6 +4,7 @@ using Pccl.Cli.Bench;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Processes;
 using Spectre.Console;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Recovery;
 

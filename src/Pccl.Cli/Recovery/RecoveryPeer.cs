@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Pccl.Hosting.Processes;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Recovery;
 

@@ -1,5 +1,6 @@
-using static Pccl.Tests.SharedState.StateBuilder;
+using static Pccl.Tests.SharedState.Support.StateBuilder;
 using State = Pccl.SharedState;
+using Pccl.Tests.SharedState.Support;
 
 namespace Pccl.Tests.SharedState;
 

@@ -1,4 +1,5 @@
-using static Pccl.Tests.SharedState.StateBuilder;
+using static Pccl.Tests.SharedState.Support.StateBuilder;
+using Pccl.Tests.SharedState.Support;
 
 namespace Pccl.Tests.SharedState;
 

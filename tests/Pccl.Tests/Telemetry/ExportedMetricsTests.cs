@@ -1,4 +1,5 @@
 using Pccl.Telemetry;
+using Pccl.Tests.Telemetry.Support;
 
 namespace Pccl.Tests.Telemetry;
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Pccl.Telemetry;
+using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Telemetry;
 

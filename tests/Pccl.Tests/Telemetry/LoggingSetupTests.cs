@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Hosting.Logging;
 using Serilog.Events;
+using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Telemetry;
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Pccl.Hosting.Telemetry;
 using Prometheus;
+using Pccl.Tests.Telemetry.Support;
 
 namespace Pccl.Tests.Telemetry;
 

@@ -1,7 +1,8 @@
 using Pccl.Hosting.Checkpoints;
 using State = Pccl.SharedState;
+using Pccl.Tests.Support;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Checkpoints;
 
 public sealed class CheckpointStoreTests : IDisposable
 {
