@@ -176,8 +176,8 @@ internal static partial class LogEvents
 
     /// <summary>The master is listening.</summary>
     [LoggerMessage(EventId = Ids.MasterStarted, EventName = nameof(MasterStarted), Level = LogLevel.Information,
-        Message = "Master started on {Endpoint}")]
-    public static partial void MasterStarted(this ILogger logger, string endpoint);
+        Message = "Master started on {BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {ClusterId})")]
+    public static partial void MasterStarted(this ILogger logger, string bindAddress, int port, string clusterId);
 
     /// <summary>The master stopped.</summary>
     [LoggerMessage(EventId = Ids.MasterStopped, EventName = nameof(MasterStopped), Level = LogLevel.Information,

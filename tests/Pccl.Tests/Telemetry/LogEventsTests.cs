@@ -61,7 +61,7 @@ public sealed class LogEventsTests
         logger.CollectiveAborted(77, "peer 4 lost");
         logger.Recovery(77, 2, 3, 3);
         logger.SharedStateSynced(12, 4096);
-        logger.MasterStarted("0.0.0.0:7117");
+        logger.MasterStarted("0.0.0.0", 7117, "pccl");
         logger.MasterStopped();
 
         Assert.Equal([1001, 1002, 1003, 1010, 1101, 1102, 1201, 1301, 1302], logger.Entries.Select(e => e.Id.Id));

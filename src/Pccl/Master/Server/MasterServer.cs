@@ -91,7 +91,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _eventLoop = Task.Run(EventLoopAsync);
         _tickLoop = Task.Run(TickLoopAsync);
         _telemetry.SetPeerCount(0);
-        _logger.MasterStarted($"{_options.BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {_options.ClusterId})");
+        _logger.MasterStarted(_options.BindAddress, Port, _options.ClusterId);
     }
 
     private void BindControl(IPAddress address)
