@@ -1,8 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Diagnostics;
-using Spectre.Console;
 using Pccl.Cli.Processes;
+using Spectre.Console;
 
 namespace Pccl.Cli.Bench;
 

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Spectre.Console;
 using Pccl.Cli.Processes;
+using Spectre.Console;
 
 namespace Pccl.Cli.Bench;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pccl.Cli.Processes;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Checkpoints;
 using Spectre.Console;
-using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Chaos;
 

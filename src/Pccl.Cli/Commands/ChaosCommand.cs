@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
 using Pccl.Cli.Chaos;
+using Spectre.Console;
 
 namespace Pccl.Cli.Commands;
 

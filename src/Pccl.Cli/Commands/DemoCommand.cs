@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Pccl.Cli.Demo;
-using Spectre.Console;
 using Pccl.Cli.Processes;
+using Spectre.Console;
 
 namespace Pccl.Cli.Commands;
 

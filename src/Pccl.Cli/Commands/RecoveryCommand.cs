@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Pccl.Cli.Bench;
-using Spectre.Console;
-using Pccl.Cli.Recovery;
 using Pccl.Cli.Processes;
+using Pccl.Cli.Recovery;
+using Spectre.Console;
 
 namespace Pccl.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
+using Pccl.Hosting.Telemetry;
 
 namespace Pccl.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Pccl.Hosting.Processes;
 using Pccl.Cli.Processes;
+using Pccl.Hosting.Processes;
 
 namespace Pccl.Cli.Recovery;
 

@@ -1,6 +1,6 @@
 using Pccl.Hosting.Checkpoints;
-using State = Pccl.SharedState;
 using Pccl.Tests.Support;
+using State = Pccl.SharedState;
 
 namespace Pccl.Tests.Checkpoints;
 

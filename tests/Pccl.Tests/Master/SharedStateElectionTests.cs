@@ -1,6 +1,6 @@
 using Pccl.Protocol.Messages;
-using static Pccl.Tests.Master.Support.ElectionBuilder;
 using Pccl.Tests.Master.Support;
+using static Pccl.Tests.Master.Support.ElectionBuilder;
 
 namespace Pccl.Tests.Master;
 

@@ -1,6 +1,6 @@
+using Pccl.Tests.SharedState.Support;
 using static Pccl.Tests.SharedState.Support.StateBuilder;
 using State = Pccl.SharedState;
-using Pccl.Tests.SharedState.Support;
 
 namespace Pccl.Tests.SharedState;
 

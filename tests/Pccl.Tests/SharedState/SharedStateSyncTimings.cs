@@ -1,5 +1,5 @@
-using static Pccl.Tests.SharedState.Support.StateBuilder;
 using Pccl.Tests.SharedState.Support;
+using static Pccl.Tests.SharedState.Support.StateBuilder;
 
 namespace Pccl.Tests.SharedState;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Hosting.Logging;
-using Serilog.Events;
 using Pccl.Tests.Support;
+using Serilog.Events;
 
 namespace Pccl.Tests.Telemetry;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Pccl.Hosting.Telemetry;
-using Prometheus;
 using Pccl.Tests.Telemetry.Support;
+using Prometheus;
 
 namespace Pccl.Tests.Telemetry;
 

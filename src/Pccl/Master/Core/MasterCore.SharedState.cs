@@ -1,7 +1,7 @@
+using Pccl.Kernel;
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
-using Pccl.Kernel;
 
 namespace Pccl.Master.Core;
 
