@@ -43,8 +43,7 @@ internal sealed class Monitoring : IAsyncDisposable
             throw;
         }
 
-        logger.LogInformation("metrics endpoint listening on {Url}metrics (metrics port {MetricsPort}; also /healthz /readyz /status)",
-            server.BaseAddress, server.Port);
+        logger.MetricsListening(server.BaseAddress, server.Port);
         return new Monitoring(bridge, server);
     }
 

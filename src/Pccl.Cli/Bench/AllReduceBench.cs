@@ -1,6 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Diagnostics;
+using Pccl.Cli.Processes;
 using Spectre.Console;
 
 namespace Pccl.Cli.Bench;

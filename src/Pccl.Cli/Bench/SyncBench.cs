@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pccl.Cli.Processes;
 using Spectre.Console;
 
 namespace Pccl.Cli.Bench;

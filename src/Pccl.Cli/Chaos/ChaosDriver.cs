@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pccl.Cli.Processes;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Checkpoints;
 using Spectre.Console;

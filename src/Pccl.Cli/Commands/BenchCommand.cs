@@ -1,12 +1,13 @@
 using System.CommandLine;
 using Pccl.Cli.Bench;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Commands;
 
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), Chaos.ChaosCommand.Create(), Recovery.RecoveryCommand.Create(), Recovery.RecoveryCommand.CreateWorker() };
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker() };
 
     private static Command Sync()
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pccl.Cli.Demo;
+using Pccl.Cli.Processes;
 using Spectre.Console;
 
 namespace Pccl.Cli.Commands;

@@ -38,14 +38,14 @@ internal static class MasterCommand
         // Ready as soon as it listens (a standby master would add "and is the leader").
         await using var monitoring = await Monitoring.StartAsync(context, () => ReadinessReport.Ready,
             async request => await master.GetStatusAsync(request).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
-        logger.LogInformation("master ready on port {Port}; stop with Ctrl+C or SIGTERM", master.Port);
+        logger.MasterReady(master.Port);
         try
         {
             await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            logger.LogInformation("shutting down");
+            logger.ShuttingDown();
         }
 
         return 0;

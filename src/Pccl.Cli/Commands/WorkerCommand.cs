@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
+using Pccl.Hosting.Telemetry;
 
 namespace Pccl.Cli.Commands;
 
@@ -65,7 +65,7 @@ internal static class WorkerCommand
             }
             catch (PcclException e) when (e.IsTransient && DateTime.UtcNow + delay < deadline)
             {
-                logger.LogInformation("master {Host}:{Port} not reachable yet (attempt {Attempt}): {Reason}", options.MasterHost, options.MasterPort, attempt, e.Message);
+                logger.MasterNotReachable(options.MasterHost, options.MasterPort, attempt, e.Message);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
             }
@@ -79,8 +79,7 @@ internal static class WorkerCommand
         if (Environment.GetEnvironmentVariable(IgnoredFaultVariable) is { Length: > 0 } stray)
         {
             // a stray variable must never kill a production worker: faults are injected only through the hidden flag
-            logger.LogWarning("{Variable}={Value} is set in the environment and ignored: pccl worker injects no fault unless started with --inject-fault",
-                IgnoredFaultVariable, stray);
+            logger.FaultVariableIgnored(IgnoredFaultVariable, stray);
         }
 
         Communicator? accepted = null;
@@ -100,7 +99,7 @@ internal static class WorkerCommand
         var window = options.ConnectTimeout;
         while (true)
         {
-            logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
+            logger.Connecting(options.MasterHost, options.MasterPort);
             await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
             Volatile.Write(ref accepted, communicator);
             try
@@ -110,14 +109,14 @@ internal static class WorkerCommand
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                logger.LogInformation("stopping");
+                logger.Stopping();
                 return 0;
             }
             catch (PcclException e) when (e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked && reconnectWindow > TimeSpan.Zero)
             {
                 // A restarted master, or one that removed this peer while it hung, takes it back as a new peer.
                 Volatile.Write(ref accepted, null);
-                logger.LogWarning("{Reason}; reconnecting for up to {Seconds:0} s (fault_tolerance.master_reconnect_timeout_ms)", e.Message, reconnectWindow.TotalSeconds);
+                logger.Reconnecting(e.Message, reconnectWindow.TotalSeconds);
                 window = reconnectWindow;
             }
         }

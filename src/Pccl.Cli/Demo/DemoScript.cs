@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Pccl.Cli.Processes;
 using Spectre.Console;
 
 namespace Pccl.Cli.Demo;

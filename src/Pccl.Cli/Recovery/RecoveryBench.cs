@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Pccl.Cli.Bench;
+using Pccl.Cli.Processes;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Processes;
 using Spectre.Console;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Pccl.Cli.Processes;
 using Pccl.Hosting.Processes;
 
 namespace Pccl.Cli.Recovery;

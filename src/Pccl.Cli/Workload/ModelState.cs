@@ -35,7 +35,7 @@ internal sealed class ModelState
     {
         if (_checkpoints is not null && await _checkpoints.TryLoadNewestAsync(State, ct).ConfigureAwait(false) is { } revision)
         {
-            _logger.LogInformation("resumed from the checkpoint of revision {Revision}", revision);
+            _logger.Resumed(revision);
         }
     }
 
@@ -69,7 +69,7 @@ internal sealed class ModelState
         if (_checkpoints is not null && State.Revision % (ulong)_checkpointInterval == 0)
         {
             var path = await _checkpoints.WriteAsync(State, ct).ConfigureAwait(false);
-            _logger.LogInformation("checkpoint of revision {Revision} written to {Path}", State.Revision, path);
+            _logger.CheckpointWritten(State.Revision, path);
         }
     }
 

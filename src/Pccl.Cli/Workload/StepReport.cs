@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Workload;
 

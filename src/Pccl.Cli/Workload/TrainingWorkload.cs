@@ -76,11 +76,11 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         try
         {
             await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
-            logger.LogInformation("topology updated; world size {World}", communicator.GlobalWorldSize);
+            logger.TopologyUpdated(communicator.GlobalWorldSize);
         }
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
-            logger.LogWarning("topology update failed, will vote again: {Reason}", e.Message);
+            logger.TopologyUpdateFailed(e.Message);
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
-            logger.LogWarning("shared-state sync failed ({Code}), will retry: {Reason}", e.Code, e.Message);
+            logger.SyncFailed(e.Code, e.Message);
             return null;
         }
     }
@@ -119,7 +119,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
         catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
         {
-            logger.LogWarning("step {Step} not completed ({Code}): {Reason}; waiting for peers", step, e.Code, e.Message);
+            logger.StepNotCompleted(step, e.Code, e.Message);
             return null;
         }
     }
@@ -144,7 +144,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     {
         if (json is null)
         {
-            logger.LogInformation("step {Step}: world {World}, all-reduce {Ms:0.0} ms, hash {Hash}", report.Step, report.WorldSize, report.AllReduceMs, report.ResultHash);
+            logger.StepCompleted(report.Step, report.WorldSize, report.AllReduceMs, report.ResultHash);
             return;
         }
 

@@ -8,13 +8,17 @@ namespace Pccl.Hosting.Telemetry;
 /// Forwards the library's <c>Pccl</c> meter into prometheus-net metrics on one
 /// <see cref="CollectorRegistry"/>, under the exported names of the deployment guide
 /// (<c>pccl_peer_count</c>, <c>pccl_collective_latency</c>, <c>pccl_recovery_total</c>, ...).
-/// Counters and their known label sets start at 0 so that <c>rate()</c> works from the first scrape.
+/// Counters and their known label sets start at 0 so that <c>rate()</c> works from the first scrape. Every communicator
+/// and master has its own meter; counters and histograms add up over them, and gauges are combined by
+/// <see cref="InstanceGauge"/>: the buffer backup size is the sum over the process's instances, the other gauges the
+/// largest value of the instances of a role.
 /// </summary>
 public sealed class PrometheusBridge : IDisposable
 {
-    private delegate void Sink(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags);
+    private delegate void Sink(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags);
 
     private readonly MeterListener listener = new();
+    private readonly Dictionary<string, InstanceGauge> gauges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Sink> sinks;
     private volatile bool disposed;
 
@@ -22,7 +26,7 @@ public sealed class PrometheusBridge : IDisposable
     public PrometheusBridge(CollectorRegistry? registry = null)
     {
         Registry = registry ?? Metrics.NewCustomRegistry();
-        sinks = CreateSinks(Metrics.WithCustomRegistry(Registry));
+        sinks = CreateSinks(Metrics.WithCustomRegistry(Registry), gauges);
 
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -31,9 +35,17 @@ public sealed class PrometheusBridge : IDisposable
                 l.EnableMeasurementEvents(instrument, sink);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((Sink)state!)(value, tags));
-        listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((Sink)state!)(value, tags));
-        listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((Sink)state!)(value, tags));
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) => ((Sink)state!)(instrument, value, tags));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, state) => ((Sink)state!)(instrument, value, tags));
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, state) => ((Sink)state!)(instrument, value, tags));
+        listener.MeasurementsCompleted = (instrument, _) =>
+        {
+            // a disposed communicator or master leaves the gauges; the listener's own disposal leaves them as they are
+            if (!disposed && gauges.TryGetValue(instrument.Name, out var gauge))
+            {
+                gauge.Forget(instrument);
+            }
+        };
         listener.Start();
 
         // Observable gauges report only when asked; ask right before every scrape.
@@ -56,10 +68,11 @@ public sealed class PrometheusBridge : IDisposable
         listener.Dispose();
     }
 
-    private static Dictionary<string, Sink> CreateSinks(IMetricFactory factory)
+    private static Dictionary<string, Sink> CreateSinks(IMetricFactory factory, Dictionary<string, InstanceGauge> gauges)
     {
-        var peerCount = factory.CreateGauge(ExportedNames.PeerCount,
-            "Peers in the world as seen by this process.", new GaugeConfiguration { LabelNames = [MetricTags.Role] });
+        gauges[PcclInstruments.Names.PeerCount] = new InstanceGauge(factory.CreateGauge(ExportedNames.PeerCount,
+            "Peers in the world as seen by this process.", new GaugeConfiguration { LabelNames = [MetricTags.Role] }),
+            MetricTags.Role, sum: false, zeroWhenNone: true);
 
         var latency = factory.CreateHistogram(ExportedNames.CollectiveLatency,
             "Duration of collective operations in seconds.",
@@ -70,8 +83,10 @@ public sealed class PrometheusBridge : IDisposable
         }
 
         var recoveries = factory.CreateCounter(ExportedNames.Recoveries, "Recoveries after a lost peer.");
-        var throughput = factory.CreateGauge(ExportedNames.Throughput, "Last measured data rate in gigabits per second.");
-        var backup = factory.CreateGauge(ExportedNames.BufferBackupSize, "Bytes held by the all-reduce buffer backup.");
+        gauges[PcclInstruments.Names.Throughput] = new InstanceGauge(
+            factory.CreateGauge(ExportedNames.Throughput, "Last measured data rate in gigabits per second."), null, sum: false, zeroWhenNone: false);
+        gauges[PcclInstruments.Names.BufferBackupSize] = new InstanceGauge(
+            factory.CreateGauge(ExportedNames.BufferBackupSize, "Bytes held by the all-reduce buffer backup."), null, sum: true, zeroWhenNone: true);
 
         var sent = CounterWithKnownLabels(factory, ExportedNames.BytesSent, "Payload bytes sent, by traffic kind.",
             MetricTags.Kind, MetricTags.TrafficKinds.All);
@@ -84,29 +99,31 @@ public sealed class PrometheusBridge : IDisposable
         var kicked = CounterWithKnownLabels(factory, ExportedNames.PeersKicked, "Peers the master removed, by reason.",
             MetricTags.Reason, MetricTags.KickReasons.All);
 
-        var revision = factory.CreateGauge(ExportedNames.SharedStateRevision,
-            "Revision of the last synchronised shared state.", new GaugeConfiguration { SuppressInitialValue = true });
+        gauges[PcclInstruments.Names.SharedStateRevision] = new InstanceGauge(factory.CreateGauge(ExportedNames.SharedStateRevision,
+            "Revision of the last synchronised shared state.", new GaugeConfiguration { SuppressInitialValue = true }), null, sum: false, zeroWhenNone: false);
 
         var syncBytes = CounterWithKnownLabels(factory, ExportedNames.SyncBytes, "Shared-state bytes transferred, by direction.",
             MetricTags.Direction, MetricTags.Directions.All);
         var failures = CounterWithKnownLabels(factory, ExportedNames.OperationFailures, "Failed operations, by error code.",
             MetricTags.Code, [.. MetricTags.AllCodeNames]);
 
-        return new Dictionary<string, Sink>(StringComparer.Ordinal)
+        var sinks = new Dictionary<string, Sink>(StringComparer.Ordinal)
         {
-            [PcclInstruments.Names.PeerCount] = (v, t) => peerCount.WithLabels(Tag(t, MetricTags.Role)).Set(v),
-            [PcclInstruments.Names.CollectiveLatency] = (v, t) => latency.WithLabels(Tag(t, MetricTags.Op)).Observe(v),
-            [PcclInstruments.Names.Recoveries] = (v, _) => recoveries.Inc(v),
-            [PcclInstruments.Names.Throughput] = (v, _) => throughput.Set(v),
-            [PcclInstruments.Names.BufferBackupSize] = (v, _) => backup.Set(v),
-            [PcclInstruments.Names.BytesSent] = (v, t) => sent.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
-            [PcclInstruments.Names.BytesReceived] = (v, t) => received.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
-            [PcclInstruments.Names.HeartbeatRtt] = (v, _) => heartbeat.Observe(v),
-            [PcclInstruments.Names.PeersKicked] = (v, t) => kicked.WithLabels(Tag(t, MetricTags.Reason)).Inc(v),
-            [PcclInstruments.Names.SharedStateRevision] = (v, _) => revision.Set(v),
-            [PcclInstruments.Names.SyncBytes] = (v, t) => syncBytes.WithLabels(Tag(t, MetricTags.Direction)).Inc(v),
-            [PcclInstruments.Names.OperationFailures] = (v, t) => failures.WithLabels(Tag(t, MetricTags.Code)).Inc(v),
+            [PcclInstruments.Names.CollectiveLatency] = (_, v, t) => latency.WithLabels(Tag(t, MetricTags.Op)).Observe(v),
+            [PcclInstruments.Names.Recoveries] = (_, v, _) => recoveries.Inc(v),
+            [PcclInstruments.Names.BytesSent] = (_, v, t) => sent.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
+            [PcclInstruments.Names.BytesReceived] = (_, v, t) => received.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),
+            [PcclInstruments.Names.HeartbeatRtt] = (_, v, _) => heartbeat.Observe(v),
+            [PcclInstruments.Names.PeersKicked] = (_, v, t) => kicked.WithLabels(Tag(t, MetricTags.Reason)).Inc(v),
+            [PcclInstruments.Names.SyncBytes] = (_, v, t) => syncBytes.WithLabels(Tag(t, MetricTags.Direction)).Inc(v),
+            [PcclInstruments.Names.OperationFailures] = (_, v, t) => failures.WithLabels(Tag(t, MetricTags.Code)).Inc(v),
         };
+        foreach (var (name, gauge) in gauges)
+        {
+            sinks[name] = gauge.Set;
+        }
+
+        return sinks;
     }
 
     private static Counter CounterWithKnownLabels(IMetricFactory factory, string name, string help, string label, IReadOnlyList<string> values)
@@ -120,7 +137,8 @@ public sealed class PrometheusBridge : IDisposable
         return counter;
     }
 
-    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
+    /// <summary>The value of tag <paramref name="key"/>, or <c>unknown</c>.</summary>
+    internal static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
         foreach (var tag in tags)
         {

@@ -18,6 +18,9 @@ public sealed class MasterNode : IAsyncDisposable
     /// <summary>The TCP (control) port the master listens on; useful when <see cref="MasterOptions.Port"/> is 0.</summary>
     public int Port => _server.Port;
 
+    /// <summary>The <c>pccl.instance</c> tag of this master's meter.</summary>
+    internal long TelemetryInstance => _server.TelemetryInstance;
+
     /// <summary>Starts listening and returns at once.</summary>
     public static Task<MasterNode> StartAsync(MasterOptions options, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
     {

@@ -6,7 +6,7 @@ namespace Pccl.Telemetry;
 /// Every log line the library writes, as source-generated methods with stable event ids
 /// (documented in docs/observability.md; never renumber one, add new ids instead).
 /// Ids: 1000-1099 membership, 1100-1199 collectives and recovery, 1200-1299 shared state,
-/// 1300-1399 master lifecycle.
+/// 1300-1399 master lifecycle, 1400-1499 connections turned away.
 /// </summary>
 internal static partial class LogEvents
 {
@@ -22,6 +22,24 @@ internal static partial class LogEvents
         /// <summary>The master removed a peer.</summary>
         public const int PeerKicked = 1003;
 
+        /// <summary>A connection registered with the master and waits for a topology vote.</summary>
+        public const int PeerRegistered = 1004;
+
+        /// <summary>This peer was accepted into the run.</summary>
+        public const int Accepted = 1005;
+
+        /// <summary>An admission round of this peer failed; it waits for the next vote.</summary>
+        public const int AdmissionFailed = 1006;
+
+        /// <summary>This peer could not open its lanes to its ring successor.</summary>
+        public const int RingConnectFailed = 1007;
+
+        /// <summary>The control connection to the master broke.</summary>
+        public const int MasterLost = 1008;
+
+        /// <summary>The master stopped answering heartbeats.</summary>
+        public const int MasterSilent = 1009;
+
         /// <summary>The ring order changed.</summary>
         public const int TopologyUpdated = 1010;
 
@@ -34,14 +52,35 @@ internal static partial class LogEvents
         /// <summary>Recoveries happen often enough to suggest a misconfiguration.</summary>
         public const int FrequentRecoveries = 1103;
 
+        /// <summary>The master did not answer a withdrawal in time.</summary>
+        public const int WithdrawalUnconfirmed = 1104;
+
         /// <summary>Shared state was synchronised.</summary>
         public const int SharedStateSynced = 1201;
+
+        /// <summary>Donors were lost during a shared-state transfer; their ranges moved to the others.</summary>
+        public const int DonorsLost = 1202;
+
+        /// <summary>A state connection was refused (not in the plan, or no round to serve).</summary>
+        public const int StateConnectionRefused = 1203;
+
+        /// <summary>Serving shared state to a peer stopped early.</summary>
+        public const int StateServingStopped = 1204;
 
         /// <summary>The master is listening.</summary>
         public const int MasterStarted = 1301;
 
         /// <summary>The master stopped.</summary>
         public const int MasterStopped = 1302;
+
+        /// <summary>A connection was refused during its handshake.</summary>
+        public const int ConnectionRefused = 1401;
+
+        /// <summary>The master closed a connection that never registered.</summary>
+        public const int UnregisteredConnectionClosed = 1402;
+
+        /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
+        public const int RefusalsSuppressed = 1403;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -58,6 +97,36 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.PeerKicked, EventName = nameof(PeerKicked), Level = LogLevel.Warning,
         Message = "Peer {PeerId} was kicked: {Reason}")]
     public static partial void PeerKicked(this ILogger logger, ulong peerId, string reason);
+
+    /// <summary>A connection registered with the master and waits for a topology vote.</summary>
+    [LoggerMessage(EventId = Ids.PeerRegistered, EventName = nameof(PeerRegistered), Level = LogLevel.Information,
+        Message = "peer {PeerId} registered from {Detail}; waiting for a topology vote")]
+    public static partial void PeerRegistered(this ILogger logger, ulong peerId, string detail);
+
+    /// <summary>This peer was accepted into the run.</summary>
+    [LoggerMessage(EventId = Ids.Accepted, EventName = nameof(Accepted), Level = LogLevel.Information,
+        Message = "peer {PeerId} accepted; world size {World}, group {Group} size {GroupSize}")]
+    public static partial void Accepted(this ILogger logger, ulong peerId, int world, uint group, int groupSize);
+
+    /// <summary>An admission round of this peer failed; it waits for the next vote.</summary>
+    [LoggerMessage(EventId = Ids.AdmissionFailed, EventName = nameof(AdmissionFailed), Level = LogLevel.Information,
+        Message = "admission attempt failed ({Reason}); waiting for the next vote")]
+    public static partial void AdmissionFailed(this ILogger logger, string reason);
+
+    /// <summary>This peer could not open its lanes to its ring successor.</summary>
+    [LoggerMessage(EventId = Ids.RingConnectFailed, EventName = nameof(RingConnectFailed), Level = LogLevel.Warning,
+        Message = "{Error}")]
+    public static partial void RingConnectFailed(this ILogger logger, string error);
+
+    /// <summary>The control connection to the master broke.</summary>
+    [LoggerMessage(EventId = Ids.MasterLost, EventName = nameof(MasterLost), Level = LogLevel.Warning,
+        Message = "lost the master: {Reason}")]
+    public static partial void MasterLost(this ILogger logger, string reason);
+
+    /// <summary>The master stopped answering heartbeats; the reason names the limit and what to check.</summary>
+    [LoggerMessage(EventId = Ids.MasterSilent, EventName = nameof(MasterSilent), Level = LogLevel.Warning,
+        Message = "{Reason}")]
+    public static partial void MasterSilent(this ILogger logger, string reason);
 
     /// <summary>The ring order changed.</summary>
     [LoggerMessage(EventId = Ids.TopologyUpdated, EventName = nameof(TopologyUpdated), Level = LogLevel.Information,
@@ -80,18 +149,53 @@ internal static partial class LogEvents
                   "raise network.heartbeat_timeout_ms (now {HeartbeatTimeoutMs} ms) or fix the network")]
     public static partial void FrequentRecoveries(this ILogger logger, int count, double windowSeconds, int heartbeatTimeoutMs);
 
+    /// <summary>The master did not answer a withdrawal in time.</summary>
+    [LoggerMessage(EventId = Ids.WithdrawalUnconfirmed, EventName = nameof(WithdrawalUnconfirmed), Level = LogLevel.Warning,
+        Message = "the master did not confirm the withdrawal of tag {Tag} within {Timeout} ms; the tag is free again on this peer anyway")]
+    public static partial void WithdrawalUnconfirmed(this ILogger logger, uint tag, double timeout);
+
     /// <summary>Shared state was synchronised.</summary>
     [LoggerMessage(EventId = Ids.SharedStateSynced, EventName = nameof(SharedStateSynced), Level = LogLevel.Debug,
         Message = "Shared state synced at revision {Revision}: {Bytes} bytes transferred")]
     public static partial void SharedStateSynced(this ILogger logger, long revision, long bytes);
 
+    /// <summary>Donors were lost during a shared-state transfer; their ranges moved to the others.</summary>
+    [LoggerMessage(EventId = Ids.DonorsLost, EventName = nameof(DonorsLost), Level = LogLevel.Warning,
+        Message = "shared-state synchronisation {Sequence}: lost donor(s) {Donors}; their ranges moved to the others")]
+    public static partial void DonorsLost(this ILogger logger, ulong sequence, string donors);
+
+    /// <summary>A state connection was refused.</summary>
+    [LoggerMessage(EventId = Ids.StateConnectionRefused, EventName = nameof(StateConnectionRefused), Level = LogLevel.Warning,
+        Message = "{Reason} (connection from {Remote})")]
+    public static partial void StateConnectionRefused(this ILogger logger, string reason, System.Net.EndPoint? remote);
+
+    /// <summary>Serving shared state to a peer stopped early.</summary>
+    [LoggerMessage(EventId = Ids.StateServingStopped, EventName = nameof(StateServingStopped), Level = LogLevel.Debug,
+        Message = "stopped serving shared state to peer {Peer}: {Reason}")]
+    public static partial void StateServingStopped(this ILogger logger, ulong peer, string reason);
+
     /// <summary>The master is listening.</summary>
     [LoggerMessage(EventId = Ids.MasterStarted, EventName = nameof(MasterStarted), Level = LogLevel.Information,
-        Message = "Master started on {Endpoint}")]
-    public static partial void MasterStarted(this ILogger logger, string endpoint);
+        Message = "Master started on {BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {ClusterId})")]
+    public static partial void MasterStarted(this ILogger logger, string bindAddress, int port, string clusterId);
 
     /// <summary>The master stopped.</summary>
     [LoggerMessage(EventId = Ids.MasterStopped, EventName = nameof(MasterStopped), Level = LogLevel.Information,
         Message = "Master stopped")]
     public static partial void MasterStopped(this ILogger logger);
+
+    /// <summary>A connection was refused during its handshake; the reason is escaped by the caller.</summary>
+    [LoggerMessage(EventId = Ids.ConnectionRefused, EventName = nameof(ConnectionRefused), Level = LogLevel.Warning,
+        Message = "refused a connection from {Remote}: {Reason}")]
+    public static partial void ConnectionRefused(this ILogger logger, System.Net.EndPoint? remote, string reason);
+
+    /// <summary>The master closed a connection that never registered; the detail is escaped by the caller.</summary>
+    [LoggerMessage(EventId = Ids.UnregisteredConnectionClosed, EventName = nameof(UnregisteredConnectionClosed), Level = LogLevel.Warning,
+        Message = "closed a connection from {Address} that had not registered: {Detail}")]
+    public static partial void UnregisteredConnectionClosed(this ILogger logger, string address, string detail);
+
+    /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
+    [LoggerMessage(EventId = Ids.RefusalsSuppressed, EventName = nameof(RefusalsSuppressed), Level = LogLevel.Warning,
+        Message = "turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)")]
+    public static partial void RefusalsSuppressed(this ILogger logger, int count, double seconds, int burst);
 }

@@ -3,15 +3,23 @@ using System.Diagnostics.Metrics;
 namespace Pccl.Telemetry;
 
 /// <summary>
-/// The library's metrics: one <see cref="Meter"/> named <c>Pccl</c> and a one-line helper per
-/// measurement. Exporters (the Prometheus bridge in Pccl.Hosting, or any OpenTelemetry listener)
-/// subscribe to <see cref="MeterName"/>. Gauges are observable and keep the last value set, so an
-/// exporter that starts late still reports the current state.
+/// The metrics of one communicator or one master: its own <see cref="Meter"/> named <c>Pccl</c>, tagged with the
+/// instance (<see cref="InstanceTag"/>) and its role (<see cref="RoleTag"/>), and a one-line helper per measurement.
+/// Two communicators (or a master and a peer) in one process keep separate gauges. Exporters (the Prometheus bridge in
+/// Pccl.Hosting, or any OpenTelemetry listener) subscribe to <see cref="MeterName"/>. Gauges are observable and keep the
+/// last value set, so an exporter that starts late still reports the current state. Dispose with its owner: the
+/// instance's series disappear from listeners.
 /// </summary>
-internal static class PcclInstruments
+internal sealed class PcclInstruments : IDisposable
 {
     /// <summary>The name of the meter every PCCL instrument belongs to.</summary>
     public const string MeterName = "Pccl";
+
+    /// <summary>Meter tag: a number unique to the instance within the process.</summary>
+    public const string InstanceTag = "pccl.instance";
+
+    /// <summary>Meter tag: <c>peer</c> or <c>master</c>.</summary>
+    public const string RoleTag = "pccl.role";
 
     /// <summary>Instrument names, as listeners see them.</summary>
     public static class Names
@@ -62,66 +70,80 @@ internal static class PcclInstruments
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     private const long Unset = -1;
+    private static long _lastInstance;
 
-    private static readonly Meter Meter = new(MeterName);
+    private readonly Meter _meter;
+    private readonly KeyValuePair<string, object?> _roleTag;
 
-    // Gauge state: last value set (the backup size: a running sum). peer count is kept per role; Unset means "never reported".
-    private static readonly MetricRole[] Roles = [MetricRole.Peer, MetricRole.Master];
-    private static readonly long[] PeerCounts = [Unset, Unset];
-    private static double throughputGbps;
-    private static long bufferBackupBytes;
-    private static long sharedStateRevision = Unset;
+    // Gauge state: the last value set (the backup size: a running sum over this instance's operations); Unset means "never reported".
+    private long _peerCount = Unset;
+    private double _throughputGbps;
+    private long _bufferBackupBytes;
+    private long _sharedStateRevision = Unset;
 
-    private static readonly Histogram<double> CollectiveLatency = Meter.CreateHistogram(
-        Names.CollectiveLatency, unit: "s", description: "Duration of one collective operation.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+    private readonly Histogram<double> _collectiveLatency;
+    private readonly Counter<long> _recoveries;
+    private readonly Counter<long> _bytesSent;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Histogram<double> _heartbeatRtt;
+    private readonly Counter<long> _peersKicked;
+    private readonly Counter<long> _syncBytes;
+    private readonly Counter<long> _operationFailures;
 
-    private static readonly Counter<long> Recoveries = Meter.CreateCounter<long>(
-        Names.Recoveries, unit: "{recovery}", description: "Recoveries after a lost peer.");
-
-    private static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
-        Names.BytesSent, unit: "By", description: "Payload bytes sent to other peers.");
-
-    private static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>(
-        Names.BytesReceived, unit: "By", description: "Payload bytes received from other peers.");
-
-    private static readonly Histogram<double> HeartbeatRtt = Meter.CreateHistogram(
-        Names.HeartbeatRtt, unit: "s", description: "Heartbeat round-trip time.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HeartbeatBuckets });
-
-    private static readonly Counter<long> PeersKicked = Meter.CreateCounter<long>(
-        Names.PeersKicked, unit: "{peer}", description: "Peers the master removed.");
-
-    private static readonly Counter<long> SyncBytes = Meter.CreateCounter<long>(
-        Names.SyncBytes, unit: "By", description: "Shared-state bytes transferred.");
-
-    private static readonly Counter<long> OperationFailures = Meter.CreateCounter<long>(
-        Names.OperationFailures, unit: "{failure}", description: "Failed operations by error code.");
-
-    static PcclInstruments()
+    /// <summary>Creates the instruments of one communicator (<see cref="MetricRole.Peer"/>) or master.</summary>
+    public PcclInstruments(MetricRole role)
     {
-        Meter.CreateObservableGauge(Names.PeerCount, ObservePeerCounts, unit: "{peer}",
-            description: "Peers in the world.");
-        Meter.CreateObservableGauge(Names.Throughput, () => Volatile.Read(ref throughputGbps), unit: "Gbit/s",
+        Role = role;
+        Instance = Interlocked.Increment(ref _lastInstance);
+        _roleTag = new KeyValuePair<string, object?>(MetricTags.Role, MetricTags.RoleName(role));
+        _meter = new Meter(new MeterOptions(MeterName)
+        {
+            Tags = [new(InstanceTag, Instance), new(RoleTag, MetricTags.RoleName(role))],
+        });
+
+        _collectiveLatency = _meter.CreateHistogram(
+            Names.CollectiveLatency, unit: "s", description: "Duration of one collective operation.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _recoveries = _meter.CreateCounter<long>(Names.Recoveries, unit: "{recovery}", description: "Recoveries after a lost peer.");
+        _bytesSent = _meter.CreateCounter<long>(Names.BytesSent, unit: "By", description: "Payload bytes sent to other peers.");
+        _bytesReceived = _meter.CreateCounter<long>(Names.BytesReceived, unit: "By", description: "Payload bytes received from other peers.");
+        _heartbeatRtt = _meter.CreateHistogram(
+            Names.HeartbeatRtt, unit: "s", description: "Heartbeat round-trip time.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HeartbeatBuckets });
+        _peersKicked = _meter.CreateCounter<long>(Names.PeersKicked, unit: "{peer}", description: "Peers the master removed.");
+        _syncBytes = _meter.CreateCounter<long>(Names.SyncBytes, unit: "By", description: "Shared-state bytes transferred.");
+        _operationFailures = _meter.CreateCounter<long>(
+            Names.OperationFailures, unit: "{failure}", description: "Failed operations by error code.");
+
+        _meter.CreateObservableGauge(Names.PeerCount, ObservePeerCount, unit: "{peer}", description: "Peers in the world.");
+        _meter.CreateObservableGauge(Names.Throughput, () => Volatile.Read(ref _throughputGbps), unit: "Gbit/s",
             description: "Last measured data rate.");
-        Meter.CreateObservableGauge(Names.BufferBackupSize, () => Interlocked.Read(ref bufferBackupBytes), unit: "By",
+        _meter.CreateObservableGauge(Names.BufferBackupSize, () => Interlocked.Read(ref _bufferBackupBytes), unit: "By",
             description: "Memory held by the buffer backups of in-flight in-place all-reduces.");
-        Meter.CreateObservableGauge(Names.SharedStateRevision, ObserveRevision,
+        _meter.CreateObservableGauge(Names.SharedStateRevision, ObserveRevision,
             description: "Revision of the last synchronised shared state.");
     }
 
+    /// <summary>Whether a peer or the master reports through these instruments.</summary>
+    public MetricRole Role { get; }
+
+    /// <summary>The value of <see cref="InstanceTag"/>: unique among the instances of this process.</summary>
+    public long Instance { get; }
+
+    /// <summary>The meter these instruments belong to.</summary>
+    public Meter Meter => _meter;
+
     /// <summary>Reports the world size as seen by this peer or master.</summary>
-    public static void SetPeerCount(int count, MetricRole role = MetricRole.Peer) =>
-        Interlocked.Exchange(ref PeerCounts[(int)role], count);
+    public void SetPeerCount(int count) => Interlocked.Exchange(ref _peerCount, count);
 
     /// <summary>
     /// Records one finished collective: its latency and, when it moved bytes, the resulting
     /// throughput. <paramref name="op"/> is one of <see cref="MetricTags.Ops"/>.
     /// </summary>
-    public static void RecordCollective(TimeSpan duration, long bytes, string op)
+    public void RecordCollective(TimeSpan duration, long bytes, string op)
     {
         var seconds = duration.TotalSeconds;
-        CollectiveLatency.Record(seconds, new KeyValuePair<string, object?>(MetricTags.Op, op));
+        _collectiveLatency.Record(seconds, new KeyValuePair<string, object?>(MetricTags.Op, op));
         if (bytes > 0 && seconds > 0)
         {
             SetThroughput(bytes * 8 / seconds / 1e9);
@@ -132,7 +154,7 @@ internal static class PcclInstruments
     /// Records one finished all-reduce: its latency, the throughput of the bytes this peer sent, and
     /// the ring payload sent and received.
     /// </summary>
-    public static void RecordAllReduce(TimeSpan duration, long bytesSent, long bytesReceived)
+    public void RecordAllReduce(TimeSpan duration, long bytesSent, long bytesReceived)
     {
         RecordCollective(duration, bytesSent, MetricTags.Ops.AllReduce);
         AddBytesSent(bytesSent, MetricTags.TrafficKinds.Ring);
@@ -140,69 +162,66 @@ internal static class PcclInstruments
     }
 
     /// <summary>Reports a measured data rate in gigabits per second (e.g. from a bandwidth test).</summary>
-    public static void SetThroughput(double gbps) => Volatile.Write(ref throughputGbps, gbps);
+    public void SetThroughput(double gbps) => Volatile.Write(ref _throughputGbps, gbps);
 
     /// <summary>Counts one recovery (a retry after a lost peer).</summary>
-    public static void RecordRecovery() => Recoveries.Add(1);
+    public void RecordRecovery() => _recoveries.Add(1);
 
-    /// <summary>
-    /// Adds the bytes of a buffer backup just taken (negative: released). The gauge is the sum over every communicator
-    /// of the process, so peers sharing a process do not overwrite each other's figure.
-    /// </summary>
-    public static void AddBufferBackupSize(long bytes) => Interlocked.Add(ref bufferBackupBytes, bytes);
+    /// <summary>Adds the bytes of a buffer backup just taken (negative: released); concurrent operations add up.</summary>
+    public void AddBufferBackupSize(long bytes) => Interlocked.Add(ref _bufferBackupBytes, bytes);
 
     /// <summary>Counts payload bytes sent; <paramref name="kind"/> is one of <see cref="MetricTags.TrafficKinds"/>.</summary>
-    public static void AddBytesSent(long bytes, string kind) =>
-        BytesSent.Add(bytes, new KeyValuePair<string, object?>(MetricTags.Kind, kind));
+    public void AddBytesSent(long bytes, string kind) =>
+        _bytesSent.Add(bytes, new KeyValuePair<string, object?>(MetricTags.Kind, kind));
 
     /// <summary>Counts payload bytes received; <paramref name="kind"/> is one of <see cref="MetricTags.TrafficKinds"/>.</summary>
-    public static void AddBytesReceived(long bytes, string kind) =>
-        BytesReceived.Add(bytes, new KeyValuePair<string, object?>(MetricTags.Kind, kind));
+    public void AddBytesReceived(long bytes, string kind) =>
+        _bytesReceived.Add(bytes, new KeyValuePair<string, object?>(MetricTags.Kind, kind));
 
     /// <summary>Records one heartbeat round trip.</summary>
-    public static void RecordHeartbeatRtt(TimeSpan rtt) => HeartbeatRtt.Record(rtt.TotalSeconds);
+    public void RecordHeartbeatRtt(TimeSpan rtt) => _heartbeatRtt.Record(rtt.TotalSeconds);
 
     /// <summary>Counts one kicked peer; unknown reasons are reported as <c>other</c>.</summary>
-    public static void RecordPeerKicked(string reason) =>
-        PeersKicked.Add(1, new KeyValuePair<string, object?>(MetricTags.Reason, MetricTags.KickReasons.Normalize(reason)));
+    public void RecordPeerKicked(string reason) =>
+        _peersKicked.Add(1, new KeyValuePair<string, object?>(MetricTags.Reason, MetricTags.KickReasons.Normalize(reason)));
 
     /// <summary>Reports the revision of the shared state after a sync.</summary>
-    public static void SetSharedStateRevision(long revision) => Interlocked.Exchange(ref sharedStateRevision, revision);
+    public void SetSharedStateRevision(long revision) => Interlocked.Exchange(ref _sharedStateRevision, revision);
 
     /// <summary>Records a finished shared-state sync: the new revision and the bytes moved each way.</summary>
-    public static void RecordSharedStateSync(long revision, long bytesSent, long bytesReceived)
+    public void RecordSharedStateSync(long revision, long bytesSent, long bytesReceived)
     {
         SetSharedStateRevision(revision);
         if (bytesSent > 0)
         {
-            SyncBytes.Add(bytesSent, new KeyValuePair<string, object?>(MetricTags.Direction, MetricTags.Directions.Sent));
+            _syncBytes.Add(bytesSent, new KeyValuePair<string, object?>(MetricTags.Direction, MetricTags.Directions.Sent));
         }
 
         if (bytesReceived > 0)
         {
-            SyncBytes.Add(bytesReceived, new KeyValuePair<string, object?>(MetricTags.Direction, MetricTags.Directions.Received));
+            _syncBytes.Add(bytesReceived, new KeyValuePair<string, object?>(MetricTags.Direction, MetricTags.Directions.Received));
         }
     }
 
     /// <summary>Counts one failed operation by its error code.</summary>
-    public static void RecordFailure(PcclErrorCode code) =>
-        OperationFailures.Add(1, new KeyValuePair<string, object?>(MetricTags.Code, MetricTags.CodeName(code)));
+    public void RecordFailure(PcclErrorCode code) =>
+        _operationFailures.Add(1, new KeyValuePair<string, object?>(MetricTags.Code, MetricTags.CodeName(code)));
 
-    private static IEnumerable<Measurement<long>> ObservePeerCounts()
+    /// <summary>Withdraws this instance's instruments from every listener.</summary>
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<long>> ObservePeerCount()
     {
-        foreach (var role in Roles)
+        var count = Interlocked.Read(ref _peerCount);
+        if (count != Unset)
         {
-            var count = Interlocked.Read(ref PeerCounts[(int)role]);
-            if (count != Unset)
-            {
-                yield return new Measurement<long>(count, new KeyValuePair<string, object?>(MetricTags.Role, MetricTags.RoleName(role)));
-            }
+            yield return new Measurement<long>(count, _roleTag);
         }
     }
 
-    private static IEnumerable<Measurement<long>> ObserveRevision()
+    private IEnumerable<Measurement<long>> ObserveRevision()
     {
-        var revision = Interlocked.Read(ref sharedStateRevision);
+        var revision = Interlocked.Read(ref _sharedStateRevision);
         if (revision != Unset)
         {
             yield return new Measurement<long>(revision);

@@ -19,7 +19,7 @@ internal sealed class HandshakeGate(int limit = HandshakeGate.DefaultLimit, int 
     public const int DefaultLimit = 64;
 
     /// <summary>Pending handshakes the master allows one source by default (auth.max_handshakes_per_source).</summary>
-    public const int DefaultPerSourceLimit = 16;
+    public const int DefaultPerSourceLimit = AuthOptions.DefaultMaxHandshakesPerSource;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<UInt128, int> _bySource = [];

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Pccl.Kernel;
+using Pccl.Telemetry;
 
 namespace Pccl.Transport;
 
@@ -22,7 +23,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
     {
         if (TakeLine())
         {
-            logger.LogWarning("refused a connection from {Remote}: {Reason}", remote, UntrustedText.Escape(reason, backslash: false));
+            logger.ConnectionRefused(remote, UntrustedText.Escape(reason, backslash: false));
         }
     }
 
@@ -31,7 +32,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
     {
         if (TakeLine())
         {
-            logger.LogWarning("closed a connection from {Address} that had not registered: {Detail}", address, UntrustedText.Escape(detail, backslash: false));
+            logger.UnregisteredConnectionClosed(address, UntrustedText.Escape(detail, backslash: false));
         }
     }
 
@@ -70,7 +71,7 @@ internal sealed class RefusalLog(ILogger logger, int burst, TimeSpan window)
 
         if (_suppressed > 0)
         {
-            logger.LogWarning("turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)",
+            logger.RefusalsSuppressed(
                 _suppressed, (now - _windowStart) / 1000.0, burst);
         }
 

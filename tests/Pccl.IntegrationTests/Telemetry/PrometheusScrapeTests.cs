@@ -20,8 +20,9 @@ public sealed class PrometheusScrapeTests
         using var bridge = new PrometheusBridge();
         await using var monitoring = new MonitoringServer(new MonitoringServerOptions { BindAddress = "127.0.0.1", Port = 0 }, bridge.Registry);
         await monitoring.StartAsync(cancellationToken);
-        PcclInstruments.SetPeerCount(4);
-        PcclInstruments.RecordCollective(TimeSpan.FromMilliseconds(30), 4096, MetricTags.Ops.AllReduce);
+        using var peer = new PcclInstruments(MetricRole.Peer);
+        peer.SetPeerCount(4);
+        peer.RecordCollective(TimeSpan.FromMilliseconds(30), 4096, MetricTags.Ops.AllReduce);
 
         await using var prometheus = await PrometheusServer.StartAsync([$"127.0.0.1:{monitoring.Port}"], cancellationToken);
 

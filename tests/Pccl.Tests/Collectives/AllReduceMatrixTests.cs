@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Collectives.Kernels;
+using Pccl.Protocol.Codec;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Collectives;
@@ -109,7 +110,7 @@ public class AllReduceMatrixTests
 
     private static T[] Reference<T>(T[][] inputs, ReduceOperation op) where T : unmanaged
     {
-        var type = DataTypes.Of<T>();
+        var type = PcclDataTypes.Require<T>().ToWire();
         var wireOp = op.ToWire();
         var acc = (T[])inputs[0].Clone();
         foreach (var other in inputs.Skip(1))

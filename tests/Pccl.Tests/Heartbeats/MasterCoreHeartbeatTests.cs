@@ -13,7 +13,7 @@ public class MasterCoreHeartbeatTests
     public void RegistrationHandsOutTheShellsTokenAndKeyAndTracksThePeerBeforeAnswering()
     {
         var core = new MasterCore();
-        core.Handle(new ConnectionOpened(4, "127.0.0.1", Credentials));
+        core.Handle(new ConnectionOpened(4, "127.0.0.1", IsLoopback: true, Credentials));
         var commands = core.Handle(new MessageReceived(4, new ControlMessage { Register = new Register { P2PPort = 7118 } }));
 
         var track = commands.OfType<TrackHeartbeat>().Single();
@@ -28,7 +28,7 @@ public class MasterCoreHeartbeatTests
     public void RemovingAPeerStopsWatchingIt()
     {
         var core = new MasterCore();
-        core.Handle(new ConnectionOpened(4, "127.0.0.1", Credentials));
+        core.Handle(new ConnectionOpened(4, "127.0.0.1", IsLoopback: true, Credentials));
         core.Handle(new MessageReceived(4, new ControlMessage { Register = new Register { P2PPort = 7118 } }));
         var commands = core.Handle(new ConnectionClosed(4, "heartbeat timeout: no heartbeat for 600 ms"));
         Assert.Contains(new ForgetHeartbeat(1), commands);
@@ -40,7 +40,7 @@ public class MasterCoreHeartbeatTests
     public void AConnectionThatNeverRegistersIsNeverTracked()
     {
         var core = new MasterCore();
-        Assert.Empty(core.Handle(new ConnectionOpened(4, "127.0.0.1", Credentials)));
+        Assert.Empty(core.Handle(new ConnectionOpened(4, "127.0.0.1", IsLoopback: true, Credentials)));
         Assert.Empty(core.Handle(new ConnectionClosed(4, "gone")));
     }
 }

@@ -1,3 +1,4 @@
+using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using State = Pccl.SharedState;
 
@@ -55,9 +56,9 @@ public class SharedStateApiTests
     public void EveryDataTypeRoundTripsThroughTheWireEnum()
     {
         foreach (var type in Enum.GetValues<PcclDataType>())
-            Assert.Equal(type, PcclDataTypes.FromWire(type.ToWire()));
+            Assert.Equal(type, type.ToWire().FromWire());
         Assert.Equal(DataType.Bf16, PcclDataType.BF16.ToWire());
-        Assert.Throws<PcclException>(() => PcclDataTypes.FromWire(DataType.Unspecified));
+        Assert.Throws<PcclException>(() => DataType.Unspecified.FromWire());
     }
 
     [Fact]

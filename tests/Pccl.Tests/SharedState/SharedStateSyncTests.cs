@@ -1,4 +1,5 @@
-using static Pccl.Tests.SharedState.StateBuilder;
+using Pccl.Tests.SharedState.Support;
+using static Pccl.Tests.SharedState.Support.StateBuilder;
 using State = Pccl.SharedState;
 
 namespace Pccl.Tests.SharedState;

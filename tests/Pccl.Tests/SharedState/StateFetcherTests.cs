@@ -1,4 +1,5 @@
 using Pccl.Operations.SharedState;
+using Pccl.Tests.SharedState.Support;
 
 namespace Pccl.Tests.SharedState;
 

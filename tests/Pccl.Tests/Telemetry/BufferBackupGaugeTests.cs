@@ -1,4 +1,5 @@
 using Pccl.Tests.Support;
+using Pccl.Tests.Telemetry.Support;
 
 namespace Pccl.Tests.Telemetry;
 

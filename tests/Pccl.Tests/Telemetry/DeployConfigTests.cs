@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pccl.Hosting.Telemetry;
+using Pccl.Tests.Support;
+using Pccl.Tests.Telemetry.Support;
 
 namespace Pccl.Tests.Telemetry;
 

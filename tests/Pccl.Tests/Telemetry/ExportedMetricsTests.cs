@@ -1,4 +1,5 @@
 using Pccl.Telemetry;
+using Pccl.Tests.Telemetry.Support;
 
 namespace Pccl.Tests.Telemetry;
 
@@ -9,22 +10,22 @@ public sealed class ExportedMetricsTests
     public async Task RecordingThroughInstrumentsExportsTheDeploymentNames()
     {
         await using var monitoring = await MonitoringFixture.StartAsync();
+        using var peer = new PcclInstruments(MetricRole.Peer);
 
-        PcclInstruments.SetPeerCount(5);
-        PcclInstruments.RecordCollective(TimeSpan.FromMilliseconds(20), 1_000_000, MetricTags.Ops.AllReduce);
-        PcclInstruments.RecordRecovery();
-        PcclInstruments.RecordRecovery();
-        PcclInstruments.SetThroughput(12.5);
-        PcclInstruments.AddBufferBackupSize(4096);
-        PcclInstruments.AddBytesSent(1000, MetricTags.TrafficKinds.Ring);
-        PcclInstruments.AddBytesReceived(700, MetricTags.TrafficKinds.State);
-        PcclInstruments.RecordHeartbeatRtt(TimeSpan.FromMilliseconds(2));
-        PcclInstruments.RecordPeerKicked(MetricTags.KickReasons.HeartbeatTimeout);
-        PcclInstruments.RecordSharedStateSync(revision: 42, bytesSent: 300, bytesReceived: 200);
-        PcclInstruments.RecordFailure(PcclErrorCode.PeerLost);
+        peer.SetPeerCount(5);
+        peer.RecordCollective(TimeSpan.FromMilliseconds(20), 1_000_000, MetricTags.Ops.AllReduce);
+        peer.RecordRecovery();
+        peer.RecordRecovery();
+        peer.SetThroughput(12.5);
+        peer.AddBufferBackupSize(4096);
+        peer.AddBytesSent(1000, MetricTags.TrafficKinds.Ring);
+        peer.AddBytesReceived(700, MetricTags.TrafficKinds.State);
+        peer.RecordHeartbeatRtt(TimeSpan.FromMilliseconds(2));
+        peer.RecordPeerKicked(MetricTags.KickReasons.HeartbeatTimeout);
+        peer.RecordSharedStateSync(revision: 42, bytesSent: 300, bytesReceived: 200);
+        peer.RecordFailure(PcclErrorCode.PeerLost);
 
         var scrape = await monitoring.ScrapeAsync();
-        PcclInstruments.AddBufferBackupSize(-4096); // a process-wide running sum: later tests expect it back at 0
 
         Assert.Equal(5, scrape.Value("pccl_peer_count{role=\"peer\"}"));
         Assert.Equal(1, scrape.Value("pccl_collective_latency_count{op=\"all_reduce\"}"));
@@ -86,9 +87,10 @@ public sealed class ExportedMetricsTests
     public async Task LatencyHistogramHasBucketsFromOneMillisecondToSixtySeconds()
     {
         await using var monitoring = await MonitoringFixture.StartAsync();
+        using var peer = new PcclInstruments(MetricRole.Peer);
 
-        PcclInstruments.RecordCollective(TimeSpan.FromMilliseconds(3), 0, MetricTags.Ops.TopologyUpdate);
-        PcclInstruments.RecordCollective(TimeSpan.FromSeconds(100), 0, MetricTags.Ops.TopologyUpdate);
+        peer.RecordCollective(TimeSpan.FromMilliseconds(3), 0, MetricTags.Ops.TopologyUpdate);
+        peer.RecordCollective(TimeSpan.FromSeconds(100), 0, MetricTags.Ops.TopologyUpdate);
         var scrape = await monitoring.ScrapeAsync();
 
         string Bucket(string le) => $"pccl_collective_latency_bucket{{op=\"topology_update\",le=\"{le}\"}}";
@@ -113,8 +115,9 @@ public sealed class ExportedMetricsTests
     public async Task CollectiveWithBytesSetsThroughputInGigabitsPerSecond()
     {
         await using var monitoring = await MonitoringFixture.StartAsync();
+        using var peer = new PcclInstruments(MetricRole.Peer);
 
-        PcclInstruments.RecordCollective(TimeSpan.FromSeconds(2), 1_000_000_000, MetricTags.Ops.AllReduce);
+        peer.RecordCollective(TimeSpan.FromSeconds(2), 1_000_000_000, MetricTags.Ops.AllReduce);
 
         Assert.Equal(4.0, (await monitoring.ScrapeAsync()).Value("pccl_throughput_gbps"), 9);
     }
@@ -123,8 +126,9 @@ public sealed class ExportedMetricsTests
     public async Task UnknownKickReasonIsExportedAsOther()
     {
         await using var monitoring = await MonitoringFixture.StartAsync();
+        using var peer = new PcclInstruments(MetricRole.Peer);
 
-        PcclInstruments.RecordPeerKicked("cosmic rays " + Guid.NewGuid());
+        peer.RecordPeerKicked("cosmic rays " + Guid.NewGuid());
         var scrape = await monitoring.ScrapeAsync();
 
         Assert.Equal(1, scrape.Value("pccl_peers_kicked_total{reason=\"other\"}"));
@@ -134,25 +138,53 @@ public sealed class ExportedMetricsTests
     [Fact]
     public async Task GaugesSetBeforeTheBridgeStartsAreExported()
     {
-        PcclInstruments.SetPeerCount(3, MetricRole.Master);
-        PcclInstruments.AddBufferBackupSize(123_456);
+        using var master = new PcclInstruments(MetricRole.Master);
+        using var peer = new PcclInstruments(MetricRole.Peer);
+        master.SetPeerCount(3);
+        peer.AddBufferBackupSize(123_456);
 
         await using var monitoring = await MonitoringFixture.StartAsync();
         var scrape = await monitoring.ScrapeAsync();
-        PcclInstruments.AddBufferBackupSize(-123_456);
 
         Assert.Equal(3, scrape.Value("pccl_peer_count{role=\"master\"}"));
         Assert.Equal(123_456, scrape.Value("pccl_buffer_backup_size"));
     }
 
     [Fact]
+    public async Task GaugesOfSeveralInstancesAreCombinedAndADisposedInstanceLeavesThem()
+    {
+        await using var monitoring = await MonitoringFixture.StartAsync();
+        var master = new PcclInstruments(MetricRole.Master);
+        using var first = new PcclInstruments(MetricRole.Peer);
+        using var second = new PcclInstruments(MetricRole.Peer);
+        master.SetPeerCount(4);
+        first.SetPeerCount(4);
+        second.SetPeerCount(3);
+        first.AddBufferBackupSize(1000);
+        second.AddBufferBackupSize(24);
+
+        var together = await monitoring.ScrapeAsync();
+        master.Dispose();
+        second.Dispose();
+        var apart = await monitoring.ScrapeAsync();
+
+        Assert.Equal(4, together.Value("pccl_peer_count{role=\"master\"}"));
+        Assert.Equal(4, together.Value("pccl_peer_count{role=\"peer\"}"));
+        Assert.Equal(1024, together.Value("pccl_buffer_backup_size"));
+        Assert.Equal(0, apart.Value("pccl_peer_count{role=\"master\"}"));
+        Assert.Equal(4, apart.Value("pccl_peer_count{role=\"peer\"}"));
+        Assert.Equal(1000, apart.Value("pccl_buffer_backup_size"));
+    }
+
+    [Fact]
     public async Task DisposedBridgeStopsForwarding()
     {
         await using var monitoring = await MonitoringFixture.StartAsync();
-        PcclInstruments.RecordRecovery();
+        using var peer = new PcclInstruments(MetricRole.Peer);
+        peer.RecordRecovery();
         monitoring.Bridge.Dispose();
 
-        PcclInstruments.RecordRecovery();
+        peer.RecordRecovery();
 
         Assert.Equal(1, (await monitoring.ScrapeAsync()).Value("pccl_recovery_total"));
     }

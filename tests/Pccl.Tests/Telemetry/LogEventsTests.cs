@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Pccl.Telemetry;
+using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Telemetry;
 
@@ -26,10 +27,12 @@ public sealed class LogEventsTests
             .Where(x => x.Attribute is not null)
             .ToList();
 
-        Assert.Equal(10, attributes.Count);
+        var ids = typeof(LogEvents.Ids).GetFields().ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
+        Assert.Equal(ids.Count, attributes.Count);
         Assert.Equal(attributes.Count, attributes.Select(x => x.Attribute!.EventId).Distinct().Count());
-        var documented = typeof(LogEvents.Ids).GetFields().ToDictionary(f => f.Name, f => (int)f.GetRawConstantValue()!);
-        Assert.All(attributes, x => Assert.Equal(documented[x.Method], x.Attribute!.EventId));
+        Assert.All(attributes, x => Assert.Equal(ids[x.Method], x.Attribute!.EventId));
+        var guide = File.ReadAllText(RepositoryPaths.Of("docs/observability.md"));
+        Assert.All(ids, id => Assert.Contains($"| {id.Value} | {id.Key} |", guide, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -58,7 +61,7 @@ public sealed class LogEventsTests
         logger.CollectiveAborted(77, "peer 4 lost");
         logger.Recovery(77, 2, 3, 3);
         logger.SharedStateSynced(12, 4096);
-        logger.MasterStarted("0.0.0.0:7117");
+        logger.MasterStarted("0.0.0.0", 7117, "pccl");
         logger.MasterStopped();
 
         Assert.Equal([1001, 1002, 1003, 1010, 1101, 1102, 1201, 1301, 1302], logger.Entries.Select(e => e.Id.Id));

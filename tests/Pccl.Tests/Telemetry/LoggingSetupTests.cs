@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Hosting.Logging;
+using Pccl.Tests.Support;
 using Serilog.Events;
 
 namespace Pccl.Tests.Telemetry;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Pccl.Hosting.Telemetry;
+using Pccl.Tests.Telemetry.Support;
 using Prometheus;
 
 namespace Pccl.Tests.Telemetry;

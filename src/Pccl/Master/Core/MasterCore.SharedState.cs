@@ -1,6 +1,7 @@
-using Pccl.Master.Core.SharedState;
-using Pccl.Protocol.Messages;
 using Pccl.Kernel;
+using Pccl.Master.Core.SharedState;
+using Pccl.Protocol.Codec;
+using Pccl.Protocol.Messages;
 
 namespace Pccl.Master.Core;
 
@@ -26,7 +27,7 @@ internal sealed partial class MasterCore
             return;
         }
 
-        if (!Enum.IsDefined(request.Strategy))
+        if (request.Strategy.FromWire() is not { } strategy)
         {
             Kick(peer, KickReason.ProtocolViolation, $"sent shared-state strategy {(int)request.Strategy}, which this master does not know");
             return;
@@ -53,7 +54,7 @@ internal sealed partial class MasterCore
         round.Requests[peer.Id] = new SharedStatePeerReport(
             peer.Id,
             request.Revision,
-            (SharedStateSyncStrategy)(int)request.Strategy,
+            strategy,
             [.. request.Tensors.Select(t => new SharedStateTensorReport(t.Key, t.DataType, t.ByteLength, t.Hash, t.AllowContentInequality))]);
         CheckSharedStateGathered(round);
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using Pccl.Protocol.Messages;
 using Pccl.Transport.Heartbeats;
 
@@ -23,6 +22,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         {
             case ConnectionOpened opened:
                 State.Connections[opened.ConnectionId] = opened.ObservedAddress;
+                if (opened.IsLoopback)
+                {
+                    State.LoopbackConnections.Add(opened.ConnectionId);
+                }
+
                 State.HeartbeatCredentials[opened.ConnectionId] = opened.Heartbeat ?? HeartbeatCredentials.None;
                 State.Unregistered[opened.ConnectionId] = State.Now;
                 LimitUnregistered(opened.ConnectionId, opened.ObservedAddress);
@@ -101,7 +105,8 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
     private void OnRegister(long connection, Register register)
     {
         var address = State.Connections[connection];
-        var mix = LoopbackMixProblem(address);
+        var isLoopback = State.LoopbackConnections.Contains(connection);
+        var mix = LoopbackMixProblem(address, isLoopback);
         if (mix is not null)
         {
             KickConnection(connection, KickReason.LoopbackMix, mix);
@@ -140,6 +145,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         var peer = new PeerRecord(State.NextPeerId++, connection, address, register.P2PPort, register.Group, register.Region, heartbeat.Token)
         {
             IdentityKey = register.IdentityKey,
+            IsLoopback = isLoopback,
         };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;
@@ -152,10 +158,9 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         AdmitWaitingIfWorldEmpty();
     }
 
-    private string? LoopbackMixProblem(string address)
+    private string? LoopbackMixProblem(string address, bool isLoopback)
     {
-        var isLoopback = IsLoopback(address);
-        var other = State.Peers.Values.FirstOrDefault(p => IsLoopback(p.Address) != isLoopback);
+        var other = State.Peers.Values.FirstOrDefault(p => p.IsLoopback != isLoopback);
         if (other is null)
         {
             return null;
@@ -166,11 +171,10 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                "reach each other: connect every peer to the master through the same kind of address";
     }
 
-    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
-
     private void OnConnectionClosed(long connection, string reason)
     {
         State.Connections.Remove(connection);
+        State.LoopbackConnections.Remove(connection);
         State.HeartbeatCredentials.Remove(connection);
         State.Unregistered.Remove(connection);
         if (!State.PeerByConnection.Remove(connection, out var peerId))

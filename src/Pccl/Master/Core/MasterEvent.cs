@@ -7,11 +7,12 @@ namespace Pccl.Master.Core;
 internal abstract record MasterEvent;
 
 /// <summary>
-/// A connection finished its handshake; the address is the one the master observed. The shell draws the heartbeat
+/// A connection finished its handshake; the address is the one the master observed, and the shell tells whether it is a
+/// loopback address (the core parses no addresses). The shell draws the heartbeat
 /// credentials at random (the core stays free of randomness) and the core hands them to the peer if it registers;
 /// without them (a core driven by tests) the peer gets <see cref="HeartbeatCredentials.None"/>.
 /// </summary>
-internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress, HeartbeatCredentials? Heartbeat = null) : MasterEvent;
+internal sealed record ConnectionOpened(long ConnectionId, string ObservedAddress, bool IsLoopback, HeartbeatCredentials? Heartbeat = null) : MasterEvent;
 
 /// <summary>A control message arrived on a connection.</summary>
 internal sealed record MessageReceived(long ConnectionId, ControlMessage Message) : MasterEvent;

@@ -8,6 +8,9 @@ internal sealed class MasterState
     /// <summary>Handshaken connections and the address the master observed for each.</summary>
     public Dictionary<long, string> Connections { get; } = [];
 
+    /// <summary>Handshaken connections the shell saw arrive from a loopback address.</summary>
+    public HashSet<long> LoopbackConnections { get; } = [];
+
     /// <summary>Heartbeat credentials drawn for each handshaken connection, handed to the peer when it registers.</summary>
     public Dictionary<long, HeartbeatCredentials> HeartbeatCredentials { get; } = [];
 

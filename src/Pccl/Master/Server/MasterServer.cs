@@ -34,6 +34,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly MasterCore _core;
     private readonly RecentOperations _recent = new();
     private readonly RefusalLog _refusals;
+    private readonly PcclInstruments _telemetry = new(MetricRole.Master);
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
     private long _nextConnectionId;
@@ -51,6 +52,9 @@ internal sealed class MasterServer : IAsyncDisposable
     }
 
     public int Port { get; private set; }
+
+    /// <summary>The <c>pccl.instance</c> tag of this master's meter.</summary>
+    public long TelemetryInstance => _telemetry.Instance;
 
     /// <summary>A snapshot for status endpoints, taken on the event loop.</summary>
     public MasterCore Core => _core;
@@ -83,8 +87,8 @@ internal sealed class MasterServer : IAsyncDisposable
         _listener!.Start(handshake, Math.Clamp(_options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit), OnConnectionAsync);
         _eventLoop = Task.Run(EventLoopAsync);
         _tickLoop = Task.Run(TickLoopAsync);
-        PcclInstruments.SetPeerCount(0, MetricRole.Master);
-        _logger.MasterStarted($"{_options.BindAddress}:{Port} (TCP control, UDP heartbeats; cluster {_options.ClusterId})");
+        _telemetry.SetPeerCount(0);
+        _logger.MasterStarted(_options.BindAddress, Port, _options.ClusterId);
     }
 
     private void BindControl(IPAddress address)
@@ -161,7 +165,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 {
                     _connections[opened.Connection.Id] = opened.Connection;
                     opened.Connection.Start(_stop.Token);
-                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, HeartbeatCredentials.Draw());
+                    coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, IsLoopback(opened.Connection.ObservedAddress), HeartbeatCredentials.Draw());
                 }
                 else if (e is HeartbeatExpired expired)
                 {
@@ -232,11 +236,11 @@ internal sealed class MasterServer : IAsyncDisposable
     private void Log(ReportMembership report)
     {
         var world = _core.State.Accepted.Count();
-        PcclInstruments.SetPeerCount(world, MetricRole.Master);
+        _telemetry.SetPeerCount(world);
         switch (report.Change)
         {
             case MembershipChange.Registered:
-                _logger.LogInformation("peer {PeerId} registered from {Detail}; waiting for a topology vote", report.PeerId, report.Detail);
+                _logger.PeerRegistered(report.PeerId, report.Detail);
                 break;
             case MembershipChange.Accepted:
                 _logger.PeerJoined(report.PeerId, report.Detail, world);
@@ -245,7 +249,7 @@ internal sealed class MasterServer : IAsyncDisposable
                 _logger.PeerLeft(report.PeerId, report.Detail, world);
                 break;
             case MembershipChange.Kicked:
-                PcclInstruments.RecordPeerKicked(KickLabels.ForDetail(report.Detail));
+                _telemetry.RecordPeerKicked(KickLabels.ForDetail(report.Detail));
                 _logger.PeerKicked(report.PeerId, report.Detail);
                 break;
         }
@@ -319,9 +323,12 @@ internal sealed class MasterServer : IAsyncDisposable
 
         _security.Dispose();
         _stop.Dispose();
-        PcclInstruments.SetPeerCount(0, MetricRole.Master);
+        _telemetry.SetPeerCount(0);
+        _telemetry.Dispose();
         _logger.MasterStopped();
     }
+
+    private static bool IsLoopback(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
 
     /// <summary>Shell-only event: a peer's heartbeats stopped; the shell words it for the core, which kicks the peer.</summary>
     private sealed record HeartbeatExpired(SilentPeer Peer) : MasterEvent;

@@ -53,7 +53,7 @@ internal sealed class AllReduceDriver
 
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
-        var backup = AllReduceInput.Prepare(send, bytes.Memory, _session.Options.EnableBufferBackup, _scratch);
+        var backup = AllReduceInput.Prepare(send, bytes.Memory, _session.Options.EnableBufferBackup, _scratch, _session.Telemetry);
         try
         {
             await _session.Link.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
@@ -66,7 +66,7 @@ internal sealed class AllReduceDriver
 
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             var (schedule, algorithm) = run;
-            PcclInstruments.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
+            _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],
@@ -100,20 +100,20 @@ internal sealed class AllReduceDriver
             }
 
             var failure = call.Failure ?? AllReduceFailures.From(e);
-            PcclInstruments.RecordFailure(failure.Code);
+            _session.Telemetry.RecordFailure(failure.Code);
             _session.Logger.CollectiveAborted(options.Tag, $"{failure.Code}: {failure.Message}");
             throw send is null && backup is null ? AllReduceFailures.BufferUndefined(failure) : failure;
         }
         finally
         {
             Router.Remove(options.Tag);
-            AllReduceInput.Release(backup, _scratch);
+            AllReduceInput.Release(backup, _scratch, _session.Telemetry);
         }
     }
 
     private CollectiveDescriptor Describe<T>(int elements, AllReduceOptions options) where T : unmanaged
     {
-        var type = DataTypes.Of<T>();
+        var type = PcclDataTypes.Require<T>().ToWire();
         var descriptor = new CollectiveDescriptor
         {
             ElementCount = (ulong)elements,

@@ -7,7 +7,7 @@ namespace Pccl.Operations.Collectives;
 internal static class AllReduceInput
 {
     /// <summary>Copies an out-of-place input into the buffer, or sets up the in-place input's backup; returns the backup or null.</summary>
-    public static InputBackup? Prepare<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer, bool backupEnabled, ScratchPool scratch) where T : unmanaged
+    public static InputBackup? Prepare<T>(ReadOnlyMemory<T>? send, Memory<byte> buffer, bool backupEnabled, ScratchPool scratch, PcclInstruments telemetry) where T : unmanaged
     {
         if (send is { } input)
         {
@@ -21,7 +21,7 @@ internal static class AllReduceInput
         }
 
         var store = scratch.Rent(buffer.Length);
-        PcclInstruments.AddBufferBackupSize(store.Length);
+        telemetry.AddBufferBackupSize(store.Length);
         return new InputBackup(buffer, store);
     }
 
@@ -38,11 +38,11 @@ internal static class AllReduceInput
     }
 
     /// <summary>Gives the backup's store back to the pool once the call is over.</summary>
-    public static void Release(InputBackup? backup, ScratchPool scratch)
+    public static void Release(InputBackup? backup, ScratchPool scratch, PcclInstruments telemetry)
     {
         if (backup is not null)
         {
-            PcclInstruments.AddBufferBackupSize(-backup.Store.Length);
+            telemetry.AddBufferBackupSize(-backup.Store.Length);
             scratch.Return(backup.Store);
             backup.Dispose();
         }

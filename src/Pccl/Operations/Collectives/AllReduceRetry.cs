@@ -121,7 +121,7 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
     /// <summary>Counts one recovery and warns when they come often enough to suggest a too tight heartbeat timeout.</summary>
     private void NoteRecovery(uint tag, int attempt)
     {
-        PcclInstruments.RecordRecovery();
+        session.Telemetry.RecordRecovery();
         session.Logger.Recovery(tag, attempt + 1, session.Options.MaxRecoveryAttempts + 1, session.World.GroupSize);
         if (_recoveries.Record(Stopwatch.GetTimestamp()) is { } count)
         {

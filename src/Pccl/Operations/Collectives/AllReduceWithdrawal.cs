@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl.Operations.Collectives;
 
@@ -27,8 +28,7 @@ internal sealed class AllReduceWithdrawal(PeerSession session)
         }
         catch (TimeoutException)
         {
-            session.Logger.LogWarning("the master did not confirm the withdrawal of tag {Tag} within {Timeout} ms; the tag is free again on this peer anyway",
-                call.Tag, session.Options.HeartbeatTimeout.TotalMilliseconds);
+            session.Logger.WithdrawalUnconfirmed(call.Tag, session.Options.HeartbeatTimeout.TotalMilliseconds);
         }
     }
 

@@ -13,7 +13,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
 {
     /// <summary>Which schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
     public static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
-        descriptor.Algorithm != Protocol.Messages.AllReduceAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
+        descriptor.Algorithm != CollectiveAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
             ? AllReduceAlgorithm.HalvingDoubling
             : AllReduceAlgorithm.Ring;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl.Operations.Membership;
 
@@ -21,8 +22,7 @@ internal sealed class PeerMembership(PeerSession session) : IDisposable
     public async Task WaitForAdmissionAsync(CancellationToken ct)
     {
         await _admission.Task.WaitAsync(ct).ConfigureAwait(false);
-        session.Logger.LogInformation("peer {PeerId} accepted; world size {World}, group {Group} size {GroupSize}",
-            session.PeerId, session.World.GlobalSize, session.Options.PeerGroup, session.World.GroupSize);
+        session.Logger.Accepted(session.PeerId, session.World.GlobalSize, session.Options.PeerGroup, session.World.GroupSize);
     }
 
     public async Task<VoteReply> VoteAsync(ControlMessage vote, CancellationToken ct)
@@ -82,7 +82,7 @@ internal sealed class PeerMembership(PeerSession session) : IDisposable
     {
         if (!_admitted)
         {
-            session.Logger.LogInformation("admission attempt failed ({Reason}); waiting for the next vote", failed.Reason);
+            session.Logger.AdmissionFailed(failed.Reason);
             return;
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl.Operations.Membership;
 
@@ -28,7 +29,7 @@ internal sealed class RingConnector(PeerSession session)
         {
             result.Success = false;
             result.Error = $"peer {session.PeerId} could not reach its ring neighbour: {e.Message}";
-            session.Logger.LogWarning("{Error}", result.Error);
+            session.Logger.RingConnectFailed(result.Error);
         }
 
         await session.ReportAsync(new ControlMessage { P2PConnectResult = result }).ConfigureAwait(false);

@@ -33,6 +33,9 @@ internal sealed class PeerDiagnostics(PeerSession session)
     /// <summary>Connections this peer's p2p listener closed unheard because too many handshakes were pending.</summary>
     public long DroppedP2PHandshakes => session.Listener?.DroppedHandshakesForTest ?? 0;
 
+    /// <summary>The <c>pccl.instance</c> tag of this peer's meter.</summary>
+    public long TelemetryInstance => session.Telemetry.Instance;
+
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would.</summary>
     public void PauseHeartbeats() => session.Heartbeats.Pause();
 }

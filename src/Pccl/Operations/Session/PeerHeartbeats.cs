@@ -45,7 +45,7 @@ internal sealed class PeerHeartbeats(PeerSession session) : IDisposable
         Credentials = (credentials.Token, mac);
         try
         {
-            _sender = HeartbeatSender.Start(master, heartbeat, mac, OnMasterSilent, PcclInstruments.RecordHeartbeatRtt);
+            _sender = HeartbeatSender.Start(master, heartbeat, mac, OnMasterSilent, session.Telemetry.RecordHeartbeatRtt);
         }
         catch (PcclException e)
         {
@@ -70,7 +70,7 @@ internal sealed class PeerHeartbeats(PeerSession session) : IDisposable
             isTransient: true);
         if (!session.IsDisposed && session.FatalReason is null)
         {
-            session.Logger.LogWarning("{Reason}", reason.Message);
+            session.Logger.MasterSilent(reason.Message);
         }
 
         session.Fatal(reason);

@@ -49,6 +49,9 @@ internal sealed class PeerSession : IAsyncDisposable
     public PeerIdentity Identity { get; } = new();
     public PeerHeartbeats Heartbeats { get; }
 
+    /// <summary>This peer's own metrics: peers in one process do not overwrite each other's gauges.</summary>
+    public PcclInstruments Telemetry { get; } = new(MetricRole.Peer);
+
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
 
@@ -101,13 +104,21 @@ internal sealed class PeerSession : IAsyncDisposable
     {
         _world = new WorldView(world, Options.PeerGroup);
         _members.Update(world);
-        PcclInstruments.SetPeerCount(_world.GlobalSize);
+        Telemetry.SetPeerCount(world.Peers.Count);
+        Logger.TopologyUpdated((long)world.Revision, _world.Ring.Count);
+    }
+
+    /// <summary>Records a finished shared-state sync and logs it (event 1201).</summary>
+    public void ReportSharedStateSynced(long revision, long bytesSent, long bytesReceived)
+    {
+        Telemetry.RecordSharedStateSync(revision, bytesSent, bytesReceived);
+        Logger.SharedStateSynced(revision, bytesSent + bytesReceived);
     }
 
     public ValueTask OnWorldChangedAsync(WorldChanged changed)
     {
         SetWorld(changed.World);
-        Logger.LogInformation("peer {Lost} left ({Reason}); world size {World}", changed.LostPeerId, changed.Reason, _world.GlobalSize);
+        Logger.PeerLeft(changed.LostPeerId, changed.Reason, _world.GlobalSize);
         return _lanes is { } lanes ? lanes.ForgetPeerAsync(changed.LostPeerId) : ValueTask.CompletedTask;
     }
 
@@ -170,7 +181,7 @@ internal sealed class PeerSession : IAsyncDisposable
     {
         if (!IsDisposed)
         {
-            Logger.LogWarning("lost the master: {Reason}", reason.Message);
+            Logger.MasterLost(reason.Message);
         }
 
         Fatal(reason as PcclException ?? new PcclException(PcclErrorCode.MasterLost, reason.Message, true, reason));
@@ -216,5 +227,6 @@ internal sealed class PeerSession : IAsyncDisposable
 
         Security.Dispose();
         Identity.Dispose();
+        Telemetry.Dispose();
     }
 }

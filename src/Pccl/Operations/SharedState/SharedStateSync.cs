@@ -59,7 +59,7 @@ internal sealed class SharedStateSync
             var rxBytes = plan.Receive.Count > 0 ? await new StateReceiver(_session, call, plan).ReceiveAsync(entries, ct).ConfigureAwait(false) : 0UL;
             var complete = await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             state.Revision = complete.Revision;
-            Telemetry.PcclInstruments.RecordSharedStateSync((long)complete.Revision, source.BytesServed, (long)rxBytes);
+            _session.ReportSharedStateSynced((long)complete.Revision, source.BytesServed, (long)rxBytes);
             return new SharedStateSyncInfo((ulong)source.BytesServed, rxBytes, complete.Revision, clock.Elapsed);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && call is not null)

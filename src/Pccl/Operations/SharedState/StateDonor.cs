@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl.Operations.SharedState;
@@ -20,11 +21,11 @@ internal sealed class StateDonor(PeerSession session, StateServingTable serving)
         }
         catch (StateConnectionRefusedException e)
         {
-            session.Logger.LogWarning("{Reason} (connection from {Remote})", e.Message, connection.Remote);
+            session.Logger.StateConnectionRefused(e.Message, connection.Remote);
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or OperationCanceledException or PcclException)
         {
-            session.Logger.LogDebug("stopped serving shared state to peer {Peer}: {Reason}", connection.Hello.PeerId, e.Message);
+            session.Logger.StateServingStopped(connection.Hello.PeerId, e.Message);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl.Operations.SharedState;
@@ -22,8 +23,7 @@ internal sealed class StateReceiver(PeerSession session, SharedStateCall call, S
             var lostDonors = fetcher.LostDonors;
             if (lostDonors.Count > 0)
             {
-                session.Logger.LogWarning("shared-state synchronisation {Sequence}: lost donor(s) {Donors}; their ranges moved to the others",
-                    plan.Sequence, string.Join(", ", lostDonors));
+                session.Logger.DonorsLost(plan.Sequence, string.Join(", ", lostDonors));
             }
 
             var done = new SharedStateSyncDone { Sequence = plan.Sequence, Success = true, RxBytes = (ulong)fetcher.BytesReceived };

@@ -10,10 +10,10 @@ namespace Pccl.Tests.Master.Support;
 /// It also checks what must hold for every command: nothing is sent to a connection after it closed, and a kick's
 /// reason reaches the peer before its connection closes.
 /// </summary>
-internal sealed class MasterScenario(MasterLimits? limits = null)
+internal sealed class MasterScenario(MasterLimits? limits = null, long firstConnection = 100)
 {
     private readonly Dictionary<long, SimPeer> _byConnection = [];
-    private long _nextConnection = 100;
+    private long _nextConnection = firstConnection;
     private int _nextAddress = 1;
 
     public MasterCore Core { get; } = new(limits);
@@ -35,7 +35,7 @@ internal sealed class MasterScenario(MasterLimits? limits = null)
     {
         var peer = new SimPeer(name, _nextConnection++, address ?? $"10.0.0.{_nextAddress++}");
         _byConnection[peer.ConnectionId] = peer;
-        Apply(new ConnectionOpened(peer.ConnectionId, peer.Address));
+        Apply(new ConnectionOpened(peer.ConnectionId, peer.Address, peer.IsLoopback));
         return peer;
     }
 
@@ -147,9 +147,9 @@ internal sealed class MasterScenario(MasterLimits? limits = null)
     public SimPeer[] Form(params (string Name, uint Group)[] peers) => [.. peers.Select(p => Join(p.Name, p.Group))];
 
     /// <summary>Registers a peer and admits it with a full topology round.</summary>
-    public SimPeer Join(string name, uint group = 0, string? address = null)
+    public SimPeer Join(string name, uint group = 0, string? address = null, uint port = 7118)
     {
-        var peer = Register(name, group, address);
+        var peer = Register(name, group, address, port);
         if (!peer.Kinds.Contains(Kind.TopologyUpdate))
         {
             AllAcceptedVoteTopology();
@@ -193,6 +193,27 @@ internal sealed class MasterScenario(MasterLimits? limits = null)
 
         Assert.All(peers, p => p.One(Kind.CollectiveStart));
         return peers[0].SequenceOf(tag);
+    }
+
+    /// <summary>Forms a world of one accepted peer per entry of <paramref name="groups"/>, p2p ports 25000, 25001, ...; returns their ids.</summary>
+    public ulong[] FormGroups(params uint[] groups) => [.. groups.Select((g, i) => Join($"p{i + 1}", g, port: (uint)(25000 + i)).Id)];
+
+    /// <summary>Peer <paramref name="peer"/> asks to synchronise its shared state: F32 tensors of 8 MiB with these hashes.</summary>
+    public IReadOnlyList<MasterCommand> SyncRequest(ulong peer, ulong revision, params (string Key, ulong Hash)[] tensors) =>
+        Send(ById(peer), Msg.SyncRequest(8 << 20, revision, tensors));
+
+    /// <summary>Peer <paramref name="peer"/> reports the end of its part of a shared-state round.</summary>
+    public IReadOnlyList<MasterCommand> SyncDone(ulong peer, ulong sequence, bool success = true) =>
+        Send(ById(peer), Msg.SyncDone(sequence, success));
+
+    /// <summary>The connection of peer <paramref name="peer"/> breaks.</summary>
+    public IReadOnlyList<MasterCommand> Lose(ulong peer) => Drop(ById(peer), "test");
+
+    /// <summary>The messages <paramref name="commands"/> send to peer <paramref name="peer"/>.</summary>
+    public ControlMessage[] To(IReadOnlyList<MasterCommand> commands, ulong peer)
+    {
+        var connection = _byConnection.Values.Single(p => p.Id == peer).ConnectionId;
+        return [.. commands.OfType<SendMessage>().Where(s => s.ConnectionId == connection).Select(s => s.Message)];
     }
 
     public IEnumerable<SimPeer> AcceptedPeers() => State.Accepted.Select(p => ById(p.Id)).ToList();

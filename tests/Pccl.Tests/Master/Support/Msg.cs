@@ -45,12 +45,18 @@ internal static class Msg
     public static ControlMessage Withdraw(uint tag) => Done(tag, 0, success: false, error: "withdrawn");
 
     /// <summary>A shared-state sync request of F32 tensors of 1 KiB each.</summary>
-    public static ControlMessage SyncRequest(ulong revision, params (string Key, ulong Hash)[] tensors)
+    public static ControlMessage SyncRequest(ulong revision, params (string Key, ulong Hash)[] tensors) => SyncRequest(1024, revision, tensors);
+
+    /// <summary>A shared-state sync request of F32 tensors of <paramref name="bytes"/> each.</summary>
+    public static ControlMessage SyncRequest(ulong bytes, ulong revision, (string Key, ulong Hash)[] tensors)
     {
         var request = new SharedStateSyncRequest { Revision = revision };
-        request.Tensors.AddRange(tensors.Select(t => new SharedStateTensorInfo { Key = t.Key, DataType = DataType.F32, ByteLength = 1024, Hash = t.Hash }));
+        request.Tensors.AddRange(tensors.Select(t => new SharedStateTensorInfo { Key = t.Key, DataType = DataType.F32, ByteLength = bytes, Hash = t.Hash }));
         return new() { SharedStateSyncRequest = request };
     }
+
+    public static ControlMessage SyncDone(ulong sequence, bool success = true) =>
+        new() { SharedStateSyncDone = new SharedStateSyncDone { Sequence = sequence, Success = success, Error = success ? "" : "hash mismatch" } };
 
     public static ControlMessage Goodbye() => new() { Goodbye = new Goodbye() };
 }

@@ -12,6 +12,9 @@ internal sealed class SimPeer(string name, long connectionId, string address)
 
     public string Address { get; } = address;
 
+    /// <summary>What the master's shell would tell the core of this address.</summary>
+    public bool IsLoopback { get; } = System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip);
+
     /// <summary>The id from the master's Registered message; 0 until then.</summary>
     public ulong Id { get; internal set; }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pccl.Tests.Telemetry;
+namespace Pccl.Tests.Telemetry.Support;
 
 /// <summary>One parsed Prometheus text exposition: series (name plus labels, as written) to value.</summary>
 internal sealed class Scrape

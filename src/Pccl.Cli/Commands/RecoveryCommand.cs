@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Pccl.Cli.Bench;
+using Pccl.Cli.Processes;
+using Pccl.Cli.Recovery;
 using Spectre.Console;
 
-namespace Pccl.Cli.Recovery;
+namespace Pccl.Cli.Commands;
 
 /// <summary><c>pccl bench recovery</c> and its hidden worker.</summary>
 internal static class RecoveryCommand
@@ -35,7 +37,7 @@ internal static class RecoveryCommand
         command.Hidden = true;
         command.SetAction((parse, ct) =>
         {
-            var options = Bench.LoopbackWorkerOptions.For(parse.GetValue(master)!);
+            var options = LoopbackWorkerOptions.For(parse.GetValue(master)!);
             return RecoveryWorker.RunAsync(options, parse.GetValue(elements), ct);
         });
         return command;

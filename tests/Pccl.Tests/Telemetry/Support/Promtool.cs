@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Pccl.Tests.Telemetry;
+namespace Pccl.Tests.Telemetry.Support;
 
 /// <summary>Runs Prometheus's promtool; a missing promtool fails the test (scripts/ensure-test-deps.sh installs it).</summary>
 internal static class Promtool

@@ -1,7 +1,8 @@
 using Pccl.Protocol.Messages;
-using static Pccl.Tests.SharedState.ElectionBuilder;
+using Pccl.Tests.Master.Support;
+using static Pccl.Tests.Master.Support.ElectionBuilder;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Master;
 
 public class SharedStateElectionTests
 {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Support;
 
 /// <summary>An ILogger that keeps every message, for asserting on warnings.</summary>
 internal sealed class ListLogger : ILogger

@@ -1,4 +1,4 @@
-namespace Pccl.Tests.Telemetry;
+namespace Pccl.Tests.Support;
 
 /// <summary>Finds files of the repository from the test's output folder.</summary>
 internal static class RepositoryPaths

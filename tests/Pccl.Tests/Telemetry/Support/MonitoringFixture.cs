@@ -1,6 +1,6 @@
 using Pccl.Hosting.Telemetry;
 
-namespace Pccl.Tests.Telemetry;
+namespace Pccl.Tests.Telemetry.Support;
 
 /// <summary>A bridge and a monitoring server on a free loopback port, plus a client for it.</summary>
 internal sealed class MonitoringFixture : IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Pccl.Cli;
+namespace Pccl.Cli.Processes;
 
 /// <summary>Starts another copy of this tool (the demo's and the benchmarks' workers are separate processes).</summary>
 internal static class SelfLauncher

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Processes;
 
-namespace Pccl.Cli;
+namespace Pccl.Cli.Processes;
 
 /// <summary>
 /// One <c>pccl worker --json</c> process of a demo or chaos run: the steps it reported, what the driver did to it

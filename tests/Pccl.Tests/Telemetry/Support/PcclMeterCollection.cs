@@ -1,4 +1,4 @@
-namespace Pccl.Tests.Telemetry;
+namespace Pccl.Tests.Telemetry.Support;
 
 /// <summary>
 /// Tests that record into the process-wide <c>Pccl</c> meter and assert exact values run alone,

@@ -1,4 +1,4 @@
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.SharedState.Support;
 
 /// <summary>An in-process master and peers on loopback, admitted by real votes.</summary>
 internal sealed class SyncCluster : IAsyncDisposable

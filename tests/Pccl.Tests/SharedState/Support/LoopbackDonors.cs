@@ -4,7 +4,7 @@ using Pccl.Operations.SharedState;
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Support;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.SharedState.Support;
 
 /// <summary>
 /// Donors for a <see cref="StateFetcher"/> without a communicator: each STATE connection is a real loopback TCP pair

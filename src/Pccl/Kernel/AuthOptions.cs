@@ -24,7 +24,10 @@ public sealed record AuthOptions
     /// Most handshakes the master runs at once for one source (an IPv4 address or an IPv6 /64), 1 to 64 (the
     /// listener's overall limit). Raise it when many workers reach the master through one NAT address.
     /// </summary>
-    public int MaxHandshakesPerSource { get; init; } = Transport.HandshakeGate.DefaultPerSourceLimit;
+    public int MaxHandshakesPerSource { get; init; } = DefaultMaxHandshakesPerSource;
+
+    /// <summary>The default of <see cref="MaxHandshakesPerSource"/>.</summary>
+    internal const int DefaultMaxHandshakesPerSource = 16;
 
     /// <inheritdoc/>
     public override string ToString() =>

@@ -1,7 +1,7 @@
 using Pccl.Master.Core.SharedState;
 using Pccl.Protocol.Messages;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Master.Support;
 
 /// <summary>Short-hand for election inputs: F32 tensors of 4096 bytes unless told otherwise.</summary>
 internal static class ElectionBuilder

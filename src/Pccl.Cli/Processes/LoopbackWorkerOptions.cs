@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Pccl.Cli.Bench;
+namespace Pccl.Cli.Processes;
 
 /// <summary>Options of a benchmark's worker process: the master at "host:port", p2p on loopback, heartbeats as <see cref="LoopbackHeartbeats"/> reads them.</summary>
 internal static class LoopbackWorkerOptions

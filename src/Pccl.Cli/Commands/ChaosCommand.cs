@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Pccl.Cli.Chaos;
 using Spectre.Console;
 
-namespace Pccl.Cli.Chaos;
+namespace Pccl.Cli.Commands;
 
 /// <summary><c>pccl bench chaos</c>: churn workers (start, SIGKILL, SIGSTOP/SIGCONT, once a total loss) and check the run stays correct and live.</summary>
 internal static class ChaosCommand

@@ -1,6 +1,6 @@
 using State = Pccl.SharedState;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.SharedState.Support;
 
 /// <summary>Shared states of float tensors filled with a recognisable pattern.</summary>
 internal static class StateBuilder

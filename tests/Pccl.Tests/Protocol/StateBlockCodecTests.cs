@@ -3,7 +3,7 @@ using Pccl.Operations.SharedState;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Protocol;
 
 public class StateBlockCodecTests
 {

@@ -1,7 +1,8 @@
 using Pccl.Hosting.Checkpoints;
+using Pccl.Tests.Support;
 using State = Pccl.SharedState;
 
-namespace Pccl.Tests.SharedState;
+namespace Pccl.Tests.Checkpoints;
 
 public sealed class CheckpointStoreTests : IDisposable
 {

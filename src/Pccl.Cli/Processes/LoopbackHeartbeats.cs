@@ -1,6 +1,6 @@
 using Pccl.Hosting.Configuration;
 
-namespace Pccl.Cli;
+namespace Pccl.Cli.Processes;
 
 /// <summary>
 /// The heartbeat interval and timeout of the runs that start their own master and workers here (<c>pccl demo</c>,
