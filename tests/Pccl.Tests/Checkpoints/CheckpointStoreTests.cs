@@ -7,7 +7,7 @@ namespace Pccl.Tests.Checkpoints;
 public sealed class CheckpointStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"pccl-ckpt-{Guid.NewGuid():N}");
-    private readonly ListLogger _logger = new();
+    private readonly CapturedLog _logger = new();
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     public void Dispose()

@@ -7,18 +7,6 @@ namespace Pccl.Tests.Telemetry;
 
 public sealed class LogEventsTests
 {
-    private sealed class CapturingLogger : ILogger
-    {
-        public List<(LogLevel Level, EventId Id, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
-            Func<TState, Exception?, string> formatter) => Entries.Add((logLevel, eventId, formatter(state, exception)));
-    }
-
     [Fact]
     public void EventIdsAreUniqueAndMatchTheDocumentedIds()
     {
@@ -38,7 +26,7 @@ public sealed class LogEventsTests
     [Fact]
     public void FrequentRecoveriesWarningNamesTheFix()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturedLog();
 
         logger.FrequentRecoveries(count: 5, windowSeconds: 300, heartbeatTimeoutMs: 500);
 
@@ -52,7 +40,7 @@ public sealed class LogEventsTests
     [Fact]
     public void MessagesCarryTheirArguments()
     {
-        var logger = new CapturingLogger();
+        var logger = new CapturedLog();
 
         logger.PeerJoined(3, "10.0.0.3:7118", 4);
         logger.PeerLeft(3, "shutdown", 3);

@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using Pccl.Master.Core;
 using System.Net;
 using System.Net.Sockets;
+using Pccl.Master.Core;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Security.Support;
+using Pccl.Tests.Support;
 using Pccl.Transport;
 
 namespace Pccl.Tests.Security.Wire;
