@@ -22,6 +22,9 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
     private static readonly TimeSpan BulkTimeLimit = TimeSpan.FromSeconds(2.5);
     private static readonly TimeSpan DialBackWait = TimeSpan.FromSeconds(4);
 
+    /// <summary>Everything after the handshake; the master ends a session at 20 s itself.</summary>
+    private static readonly TimeSpan SessionLimit = TimeSpan.FromSeconds(15);
+
     private string Endpoint => $"{options.MasterHost}:{options.MasterPort}";
 
     public async Task<PreflightOutcome> RunAsync(CancellationToken ct)
@@ -53,13 +56,19 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         checks.Add(PreflightCheck.Passed("auth", 1, "", $"accepted (auth.enabled: {Flag(security.AuthEnabled)}, network.tls.enabled: {Flag(security.TlsEnabled)})"));
         await using (connection.Stream.ConfigureAwait(false))
         {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(SessionLimit);
             try
             {
-                await RunSessionAsync(connection, security, checks, ct).ConfigureAwait(false);
+                await RunSessionAsync(connection, security, checks, deadline.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is PcclException or IOException or ProtocolException)
             {
                 return Outcome(checks, $"the preflight session ({e.Message})");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return Outcome(checks, $"the preflight session (the master did not answer within {SessionLimit.TotalSeconds:0} s)");
             }
         }
 
