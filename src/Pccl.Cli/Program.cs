@@ -18,6 +18,7 @@ var root = new RootCommand("PCCL for .NET: fault-tolerant collective communicati
     DemoCommand.Create(),
     ConfigCommand.Create(),
     BenchCommand.Create(),
+    PreflightCommand.Create(),
 };
 
 try

@@ -37,4 +37,5 @@ internal sealed record SizeResult(
 
 [JsonSerializable(typeof(WorkerResult))]
 [JsonSerializable(typeof(SizeResult))]
+[JsonSerializable(typeof(MasterScale.MasterScaleResult))]
 internal sealed partial class BenchJson : JsonSerializerContext;

@@ -7,7 +7,34 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker() };
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), MasterScale() };
+
+    private static Command MasterScale()
+    {
+        var peers = new Option<int>("--peers", "-n") { Description = "largest peer count; measured at 10, 100, 1000, ... up to it", DefaultValueFactory = _ => 1000 };
+        var rounds = new Option<int>("--rounds") { Description = "rounds of each kind (votes, collectives, shared state) per peer count", DefaultValueFactory = _ => 100 };
+        var interval = new Option<int>("--heartbeat-interval-ms") { Description = "network.heartbeat_interval_ms of the master and the simulated peers", DefaultValueFactory = _ => 100 };
+        var timeout = new Option<int>("--heartbeat-timeout-ms") { Description = "network.heartbeat_timeout_ms of the master (generous: the simulated peers share this machine)", DefaultValueFactory = _ => 2000 };
+        var json = new Option<bool>("--json") { Description = "one JSON line per peer count" };
+        var plot = new Option<string?>("--plot") { Description = "write a PNG of each figure against the peer count" };
+        var command = new Command("master-scale", "A real master against many simulated peers (TCP control, UDP heartbeats): join storm, votes, collective and shared-state rounds; CPU and memory")
+        {
+            peers, rounds, interval, timeout, json, plot,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var counts = new List<int>();
+            for (var n = 10; n < parse.GetValue(peers); n *= 10)
+            {
+                counts.Add(n);
+            }
+
+            counts.Add(parse.GetValue(peers));
+            return Bench.MasterScale.MasterScaleBench.RunAsync(counts, Math.Max(1, parse.GetValue(rounds)), parse.GetValue(interval), parse.GetValue(timeout),
+                parse.GetValue(json), parse.GetValue(plot), ct);
+        });
+        return command;
+    }
 
     private static Command Sync()
     {

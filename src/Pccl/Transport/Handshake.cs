@@ -59,7 +59,7 @@ internal static class Handshake
             catch (SocketException e)
             {
                 throw new PcclException(PcclErrorCode.ConnectionRefused,
-                    $"cannot connect to {endpoint}: {e.SocketErrorCode} (is the process running and the port open? check ports 7117-7150)",
+                    $"cannot connect to {endpoint}: {e.SocketErrorCode} (is the process running and the port open? check ports 7117-7150; if its DNS name or IP address changed, use a stable DNS name or a static IP)",
                     isTransient: true, e);
             }
 

@@ -42,9 +42,19 @@ internal sealed class PcclProcess : IAsyncDisposable
         ["PCCL_METRICS_BIND_ADDRESS"] = "127.0.0.1",
     };
 
-    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts <c>pccl</c> with <paramref name="arguments"/>; inside the network namespace <paramref name="netns"/> when one is named.</summary>
+    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? netns = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (netns is not null)
+        {
+            // `ip netns exec` execs the command, so the process is the tool's own and Kill reaches it
+            foreach (var a in new[] { "netns", "exec", netns, "dotnet" })
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
         info.ArgumentList.Add(PcclBinary.DllPath);
         foreach (var a in arguments)
         {

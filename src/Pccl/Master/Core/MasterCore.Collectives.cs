@@ -41,7 +41,8 @@ internal sealed partial class MasterCore
 
     private void CheckCollectiveGathered(CollectiveRound round)
     {
-        if (round.Running)
+        // Cheap test first: every init but the last of a large group returns here without building the member list.
+        if (round.Running || round.Inits.Count < AcceptedCountIn(round.Group))
         {
             return;
         }
@@ -161,7 +162,7 @@ internal sealed partial class MasterCore
         }
 
         round.Done.Add(peer.Id);
-        if (round.Done.IsSupersetOf(round.Participants))
+        if (round.Done.Count >= round.Participants.Count && round.Done.IsSupersetOf(round.Participants))
         {
             RemoveRound(round);
             var complete = new ControlMessage { CollectiveComplete = new CollectiveComplete { Tag = round.Tag, Sequence = done.Sequence } };

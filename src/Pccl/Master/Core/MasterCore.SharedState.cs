@@ -75,7 +75,8 @@ internal sealed partial class MasterCore
 
     private void CheckSharedStateGathered(SharedStateRound round)
     {
-        if (round.Running)
+        var groupSize = AcceptedCountIn(round.Group);
+        if (round.Running || (groupSize > 0 && round.Requests.Count < groupSize))
         {
             return;
         }

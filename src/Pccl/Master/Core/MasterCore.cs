@@ -171,6 +171,21 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                "reach each other: connect every peer to the master through the same kind of address";
     }
 
+    /// <summary>Accepted members of <paramref name="group"/>, counted without allocating: a round checks it on every message.</summary>
+    private int AcceptedCountIn(uint group)
+    {
+        var count = 0;
+        foreach (var p in State.Peers.Values)
+        {
+            if (p.Phase == PeerPhase.Accepted && p.Group == group)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     private void OnConnectionClosed(long connection, string reason)
     {
         State.Connections.Remove(connection);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pccl.Master.Core;
+using Pccl.Master.Server.Preflight;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
 using Pccl.Transport;
@@ -21,6 +22,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private readonly ConnectionSecurity _security;
     private ConnectionListener? _listener;
     private HeartbeatMonitor? _heartbeats;
+    private PreflightService? _preflight;
     /// <summary>
     /// Synchronous continuations: the thread that delivers an event (a connection's read completion, usually) runs the
     /// event loop itself, so a control message costs no thread-pool hop on the master.
@@ -83,6 +85,7 @@ internal sealed class MasterServer : IAsyncDisposable
             }
         }
 
+        _preflight = new PreflightService(_heartbeats!, _security, _logger);
         var handshake = new ListenerHandshake(_options.ClusterId, _security, _options.HandshakeTimeout, Admit, _refusals.NoteRefusal);
         _listener!.Start(handshake, Math.Clamp(_options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit), OnConnectionAsync);
         _eventLoop = Task.Run(EventLoopAsync);
@@ -129,6 +132,12 @@ internal sealed class MasterServer : IAsyncDisposable
 
     private async ValueTask OnConnectionAsync(EstablishedConnection established)
     {
+        if (established.Hello.Kind == ConnectionKind.Preflight)
+        {
+            _preflight!.Serve(established, _stop.Token);
+            return;
+        }
+
         var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
         await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
     }
@@ -139,7 +148,7 @@ internal sealed class MasterServer : IAsyncDisposable
     /// </summary>
     private Refusal? Admit(Hello hello, IPEndPoint? remote)
     {
-        if (hello.Kind != ConnectionKind.Control)
+        if (hello.Kind is not (ConnectionKind.Control or ConnectionKind.Preflight))
         {
             return new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
         }
