@@ -163,8 +163,8 @@ internal static unsafe class CommunicatorExports
     }
 
     /// <summary>
-    /// This library orders the ring from its own bandwidth measurements and adopts a better ring at the next topology
-    /// vote, so the explicit call has nothing left to do: it checks its arguments and reports "unchanged".
+    /// This library orders rings by peer id and has no bandwidth-driven ordering yet, so the ring stays as it is: the
+    /// call checks its arguments and state and reports success ("unchanged").
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "pcclOptimizeTopology")]
     public static PcclResult OptimizeTopology(nint comm)

@@ -11,7 +11,7 @@ namespace Pccl.NativeTests.Support;
 /// </summary>
 public sealed class NativeBuild : IAsyncLifetime
 {
-    private static readonly string[] Programs = ["abi_layout", "errors", "peer", "master"];
+    private static readonly string[] Programs = ["abi_layout", "errors", "peer", "master", "connect"];
 
     /// <summary>The folder holding libpccl.so.</summary>
     public string LibraryDirectory { get; } = Path.Combine(Repository.Root, "artifacts", "native");
