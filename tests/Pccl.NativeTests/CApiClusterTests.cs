@@ -6,7 +6,7 @@ namespace Pccl.NativeTests;
 /// <summary>
 /// A master and peers as separate C processes on the C API (tests/Pccl.NativeTests/c/peer.c): admission by
 /// pcclUpdateTopology, every data type x op in and out of place, min-max quantization, async all-reduces on concurrent
-/// tags, shared state with a late joiner, a peer SIGKILLed inside pcclAllReduceMultipleWithRetry and another inside
+/// tags, blocking all-reduces from several threads at once, shared state with a late joiner, a peer SIGKILLed inside pcclAllReduceMultipleWithRetry and another inside
 /// pcclAllReduce (pcclRankConnectionLost). Each peer checks its own results and prints PASS.
 /// </summary>
 public sealed class CApiClusterTests(NativeBuild build)
@@ -37,6 +37,7 @@ public sealed class CApiClusterTests(NativeBuild build)
             Assert.Contains("PASS", peers[1].Lines);
             Assert.Contains(joiner.Lines, l => l.Contains("late joiner received the shared state and revision 2", StringComparison.Ordinal));
             Assert.Contains(peers[0].Lines, l => l == "matrix: 480 all-reduces correct");
+            Assert.Contains(peers[1].Lines, l => l == "threads: 3 blocking all-reduces from 3 threads at once");
             master.CloseInput();
             Assert.True(await master.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, master.Output);
             Assert.Contains("MASTER STOPPED", master.Lines);

@@ -158,6 +158,42 @@ static void concurrent_async(pcclComm_t *comm) {
     say("async: 4 concurrent tags awaited in reverse order");
 }
 
+struct threaded_call {
+    pcclComm_t *comm;
+    int k;
+    pcclResult_t result;
+    float sum;
+};
+
+static void *blocking_all_reduce(void *arg) {
+    struct threaded_call *call = arg;
+    enum { COUNT = 300000 };
+    float *data = malloc(COUNT * sizeof(float));
+    for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + call->k);
+    pcclReduceDescriptor_t desc = reduce_desc(COUNT, pcclSum, 1100 + call->k, pcclFloat);
+    call->result = pcclAllReduce(data, data, &desc, call->comm, NULL);
+    call->sum = data[COUNT - 1];
+    free(data);
+    return NULL;
+}
+
+/* blocking calls from several threads at once: each blocks only its own thread */
+static void concurrent_threads(pcclComm_t *comm) {
+    enum { THREADS = 3 };
+    pthread_t threads[THREADS];
+    struct threaded_call calls[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        calls[k] = (struct threaded_call){comm, k, pcclInternalError, 0};
+        EXPECT(pthread_create(&threads[k], NULL, blocking_all_reduce, &calls[k]) == 0, "thread %d", k);
+    }
+    for (int k = 0; k < THREADS; k++) {
+        pthread_join(threads[k], NULL);
+        OK(calls[k].result);
+        EXPECT(calls[k].sum == (float)(3 + 3 * k), "thread %d sum %g", k, calls[k].sum);
+    }
+    say("threads: 3 blocking all-reduces from 3 threads at once");
+}
+
 enum { WEIGHTS = 10000 };
 
 static void sync_state(pcclComm_t *comm, float *weights, int64_t *step, uint64_t *revision, pcclSharedStateSyncInfo_t *info) {
@@ -287,6 +323,7 @@ int main(int argc, char **argv) {
         type_op_matrix(comm);
         quantized(comm);
         concurrent_async(comm);
+        concurrent_threads(comm);
         uint64_t revision = 1;
         for (size_t i = 0; i < WEIGHTS; i++) weights[i] = (float)i;
         step = 7;
