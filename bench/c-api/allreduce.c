@@ -42,7 +42,10 @@ int main(int argc, char **argv) {
     while ((connected = pcclConnect(comm)) == pcclMasterConnectionFailed) usleep(50000);
     CHECK(connected);
     double connect_ms = now_ms() - start;
-    for (int world = 0; CHECK(pcclGetAttribute(comm, PCCL_ATTRIBUTE_GLOBAL_WORLD_SIZE, &world)), world < peers;) {
+    for (;;) {
+        int world = 0;
+        CHECK(pcclGetAttribute(comm, PCCL_ATTRIBUTE_GLOBAL_WORLD_SIZE, &world));
+        if (world >= peers) break;
         bool pending;
         CHECK(pcclArePeersPending(comm, &pending));
         if (pending) CHECK(pcclUpdateTopology(comm)); else usleep(10000);

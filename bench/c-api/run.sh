@@ -13,10 +13,12 @@ gcc -std=gnu11 -O2 -Iinclude -Itests/Pccl.NativeTests/c -o artifacts/bench/maste
 echo "libpccl.so: $(stat -c %s "$lib/libpccl.so") bytes"
 port=$(( 20000 + RANDOM % 20000 ))
 export PCCL_FAULT_TOLERANCE_ENABLE_BUFFER_BACKUP=false
-(sleep 3600 | artifacts/bench/master_for_bench "$port" >/dev/null 2>&1) & master=$!
-trap 'kill $master 2>/dev/null || true' EXIT
+fifo=$(mktemp -u); mkfifo "$fifo"
+artifacts/bench/master_for_bench "$port" <"$fifo" >/dev/null 2>&1 & master=$!
+exec 3>"$fifo"; rm -f "$fifo"   # the master stops when this script's end closes fd 3
+trap 'exec 3>&-; wait $master || true' EXIT
 sleep 1
-PCCL_NETWORK_P2P_PORT_RANGE=$((port+1))-$((port+20)) artifacts/bench/allreduce "$port" 1 2 "$bytes" "$iterations" "$warmup" &
+PCCL_NETWORK_P2P_PORT_RANGE=$((port+1))-$((port+20)) artifacts/bench/allreduce "$port" 1 2 "$bytes" "$iterations" "$warmup" & second=$!
 PCCL_NETWORK_P2P_PORT_RANGE=$((port+21))-$((port+40)) artifacts/bench/allreduce "$port" 0 2 "$bytes" "$iterations" "$warmup"
-wait %2 2>/dev/null || true
+wait $second
 dotnet src/Pccl.Cli/bin/Release/net10.0/pccl.dll bench allreduce --peers 2 --sizes "${bytes}B" -k "$iterations" --warmup "$warmup" --bind-to none --json

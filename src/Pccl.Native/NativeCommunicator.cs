@@ -57,11 +57,18 @@ internal sealed class NativeCommunicator(CommunicatorOptions options)
             lock (_lock)
             {
                 _connecting = false;
-                _communicator = connected;
+                if (!_destroyed)
+                {
+                    _communicator = connected;
+                    connected = null;
+                }
             }
+
+            // destroyed while connecting (another thread): leave the run at once instead of keeping a peer nobody holds
+            connected?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
-        return PcclResult.Success;
+        return _destroyed ? PcclResult.InvalidArgument : PcclResult.Success;
     }
 
     /// <summary>Starts an async all-reduce under <paramref name="tag"/>; false when that tag is already running here.</summary>
