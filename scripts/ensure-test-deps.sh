@@ -9,6 +9,12 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v ip >/dev/null || need+=(iproute2)
 command -v tc >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
+# libpccl.so (NativeAOT) links with gcc; its tests compile C with gcc, list exports with nm, and drive it from Python
+command -v gcc >/dev/null || need+=(gcc)
+command -v nm >/dev/null || need+=(binutils)
+/usr/bin/python3 -c "import cffi" 2>/dev/null || need+=(python3-cffi)
+/usr/bin/python3 -c "import numpy" 2>/dev/null || need+=(python3-numpy)
+/usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq

@@ -1,0 +1,193 @@
+using System.Runtime.InteropServices;
+using Pccl.Native.Abi;
+
+namespace Pccl.Native.Exports;
+
+/// <summary>Creating, connecting, querying and destroying communicators; the membership votes.</summary>
+internal static unsafe class CommunicatorExports
+{
+    [UnmanagedCallersOnly(EntryPoint = "pcclCreateCommunicator")]
+    public static PcclResult Create(CommCreateParams* parameters, nint* commOut)
+    {
+        try
+        {
+            if (!Library.Initialized)
+            {
+                return PcclResult.NotInitialized;
+            }
+
+            if (parameters is null || commOut is null || parameters->MasterAddress.Host is not { } host)
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            var options = NativeConfiguration.FromEnvironment().ToCommunicatorOptions() with
+            {
+                MasterHost = host,
+                MasterPort = parameters->MasterAddress.Port,
+                PeerGroup = parameters->PeerGroup,
+            };
+            if (parameters->P2PConnectionPoolSize > 0)
+            {
+                options = options with { P2PConnectionPoolSize = (int)Math.Min(parameters->P2PConnectionPoolSize, int.MaxValue) };
+            }
+
+            *commOut = Library.Communicators.Add(new NativeCommunicator(options));
+            return PcclResult.Success;
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "pcclGetAttribute")]
+    public static PcclResult GetAttribute(nint comm, NativeAttribute attribute, int* value)
+    {
+        try
+        {
+            var found = Library.FindConnected(comm, out _, out var communicator);
+            if (found != PcclResult.Success)
+            {
+                return found;
+            }
+
+            if (value is null)
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            int? current = attribute switch
+            {
+                NativeAttribute.GlobalWorldSize => communicator.GlobalWorldSize,
+                NativeAttribute.PeerGroupWorldSize => communicator.GroupWorldSize,
+                NativeAttribute.NumDistinctPeerGroups => communicator.GroupCount,
+                NativeAttribute.LargestPeerGroupWorldSize => communicator.LargestGroupWorldSize,
+                _ => null,
+            };
+            if (current is not { } known)
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            *value = known;
+            return PcclResult.Success;
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "pcclDestroyCommunicator")]
+    public static PcclResult Destroy(nint comm)
+    {
+        try
+        {
+            if (!Library.Initialized)
+            {
+                return PcclResult.NotInitialized;
+            }
+
+            if (Library.Communicators.Remove(comm) is not { } communicator)
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            communicator.Destroy();
+            return PcclResult.Success;
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "pcclConnect")]
+    public static PcclResult Connect(nint comm)
+    {
+        try
+        {
+            var found = Library.Find(comm, out var communicator);
+            return found != PcclResult.Success ? found : communicator.Connect();
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "pcclUpdateTopology")]
+    public static PcclResult UpdateTopology(nint comm)
+    {
+        try
+        {
+            var found = FindIdle(comm, out var communicator);
+            if (found != PcclResult.Success)
+            {
+                return found;
+            }
+
+            communicator.UpdateTopologyAsync().GetAwaiter().GetResult();
+            return PcclResult.Success;
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "pcclArePeersPending")]
+    public static PcclResult ArePeersPending(nint comm, byte* pendingOut)
+    {
+        try
+        {
+            var found = FindIdle(comm, out var communicator);
+            if (found != PcclResult.Success)
+            {
+                return found;
+            }
+
+            if (pendingOut is null)
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            *pendingOut = communicator.ArePeersPendingAsync().GetAwaiter().GetResult() ? (byte)1 : (byte)0;
+            return PcclResult.Success;
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    /// <summary>
+    /// This library orders rings by peer id and has no bandwidth-driven ordering yet, so the ring stays as it is: the
+    /// call checks its arguments and state and reports success ("unchanged").
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "pcclOptimizeTopology")]
+    public static PcclResult OptimizeTopology(nint comm)
+    {
+        try
+        {
+            return FindIdle(comm, out _);
+        }
+        catch (Exception e)
+        {
+            return Library.Fail(e);
+        }
+    }
+
+    /// <summary>A connected communicator with no async all-reduce outstanding, as the joint calls need.</summary>
+    internal static PcclResult FindIdle(nint comm, out Communicator communicator)
+    {
+        var found = Library.FindConnected(comm, out var native, out communicator);
+        if (found != PcclResult.Success)
+        {
+            return found;
+        }
+
+        return native.HasAsyncOps ? PcclResult.PendingAsyncOps : PcclResult.Success;
+    }
+}

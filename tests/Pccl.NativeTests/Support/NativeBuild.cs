@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Pccl.NativeTests.Support;
+
+[assembly: AssemblyFixture(typeof(NativeBuild))]
+
+namespace Pccl.NativeTests.Support;
+
+/// <summary>
+/// libpccl.so published once per test run (scripts/build-native.sh into artifacts/native) and the C test programs
+/// compiled with gcc against include/pccl.h, linked to it.
+/// </summary>
+public sealed class NativeBuild : IAsyncLifetime
+{
+    private static readonly string[] Programs = ["abi_layout", "errors", "peer", "master", "connect"];
+
+    /// <summary>The folder holding libpccl.so.</summary>
+    public string LibraryDirectory { get; } = Path.Combine(Repository.Root, "artifacts", "native");
+
+    /// <summary>The folder holding the compiled C programs.</summary>
+    public string BinDirectory { get; } = Path.Combine(Repository.Root, "artifacts", "native-tests");
+
+    public string LibraryPath => Path.Combine(LibraryDirectory, "libpccl.so");
+
+    public string Program(string name) => Path.Combine(BinDirectory, name);
+
+    public async ValueTask InitializeAsync()
+    {
+        await RunAsync("bash", [Path.Combine(Repository.Root, "scripts", "build-native.sh"), LibraryDirectory], TimeSpan.FromMinutes(15));
+        Directory.CreateDirectory(BinDirectory);
+        foreach (var name in Programs)
+        {
+            await RunAsync("gcc", [
+                "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", Path.GetDirectoryName(Repository.Header)!,
+                "-o", Program(name), Repository.CSource(name + ".c"),
+                "-L", LibraryDirectory, "-lpccl", $"-Wl,-rpath,{LibraryDirectory}", "-lpthread", "-lm",
+            ], TimeSpan.FromMinutes(2));
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static async Task RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repository.Root };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', info.ArgumentList)} ran past {timeout}");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', info.ArgumentList)} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        }
+    }
+}
