@@ -73,6 +73,9 @@ internal static partial class LogEvents
         /// <summary>The master stopped.</summary>
         public const int MasterStopped = 1302;
 
+        /// <summary>The master ran a preflight session for a host.</summary>
+        public const int PreflightServed = 1303;
+
         /// <summary>A connection was refused during its handshake.</summary>
         public const int ConnectionRefused = 1401;
 
@@ -183,6 +186,11 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.MasterStopped, EventName = nameof(MasterStopped), Level = LogLevel.Information,
         Message = "Master stopped")]
     public static partial void MasterStopped(this ILogger logger);
+
+    /// <summary>The master runs a <c>pccl preflight</c> session for a host (never a member).</summary>
+    [LoggerMessage(EventId = Ids.PreflightServed, EventName = nameof(PreflightServed), Level = LogLevel.Information,
+        Message = "preflight from {Address}")]
+    public static partial void PreflightServed(this ILogger logger, System.Net.EndPoint? address);
 
     /// <summary>A connection was refused during its handshake; the reason is escaped by the caller.</summary>
     [LoggerMessage(EventId = Ids.ConnectionRefused, EventName = nameof(ConnectionRefused), Level = LogLevel.Warning,

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
+using Pccl.Cli.Processes;
 using Spectre.Console;
 
 namespace Pccl.Cli.Bench.MasterScale;

@@ -92,7 +92,7 @@ internal sealed class SimulatedFleet(int masterPort, SimulatedHeartbeats heartbe
                 Tag = 1,
                 Parameters = new CollectiveDescriptor
                 {
-                    ElementCount = 1 << 20, DataType = DataType.F32, Op = ReduceOp.Sum, ChunkBytes = 4 << 20, Algorithm = Pccl.Protocol.Messages.AllReduceAlgorithm.Ring,
+                    ElementCount = 1 << 20, DataType = DataType.F32, Op = ReduceOp.Sum, ChunkBytes = 4 << 20, Algorithm = Pccl.Protocol.Messages.CollectiveAlgorithm.Ring,
                 },
             },
         };

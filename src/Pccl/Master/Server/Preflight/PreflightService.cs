@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pccl.Telemetry;
 using Pccl.Transport;
 using Pccl.Transport.Heartbeats;
 
@@ -48,7 +49,7 @@ internal sealed class PreflightService(HeartbeatMonitor heartbeats, ConnectionSe
         {
             if (admitted)
             {
-                logger.LogInformation("preflight from {Address}", connection.Remote);
+                logger.PreflightServed(connection.Remote);
                 await session.RunAsync(lifetime.Token).ConfigureAwait(false);
             }
             else
