@@ -7,6 +7,7 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)          # NAT between network namespaces (tests/.../Deployment/NatTests)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq

@@ -18,6 +18,7 @@ internal static class ConfigSchema
         Network("connect_timeout_ms", ValueParsers.Int32(1), (n, v) => n with { ConnectTimeoutMs = (int)v! }),
         Network("p2p_port_range", ValueParsers.Ports, (n, v) => n with { P2PPortRange = (PortRange)v! }),
         Network("bind_address", ValueParsers.Address, (n, v) => n with { BindAddress = (string)v! }),
+        Network("advertise_address", ValueParsers.OptionalHost, (n, v) => n with { AdvertiseAddress = (string?)v }),
         Network("cluster_id", ValueParsers.RequiredText, (n, v) => n with { ClusterId = (string)v! }),
         Network("peer_group", ValueParsers.UInt32(), (n, v) => n with { PeerGroup = (uint)v! }),
         Network("region", ValueParsers.Text, (n, v) => n with { Region = (string)v! }),

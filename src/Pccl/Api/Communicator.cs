@@ -116,6 +116,7 @@ public sealed partial class Communicator : IAsyncDisposable
             Register = new Register
             {
                 P2PPort = (uint)_listener.Port, Group = _options.PeerGroup, Region = _options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(_identity.PublicKey),
+                AdvertiseAddress = _options.AdvertiseAddress ?? "",
             },
         }, ct).ConfigureAwait(false);
         await _accepted.Task.WaitAsync(ct).ConfigureAwait(false);
@@ -267,13 +268,14 @@ public sealed partial class Communicator : IAsyncDisposable
     private async Task ConnectRingAsync(World world)
     {
         var result = new P2PConnectResult { WorldRevision = world.Revision, Success = true };
+        PeerEntry? next = null;
         try
         {
             var view = new WorldView(world, _options.PeerGroup);
             var rank = view.Ring.ToList().IndexOf(PeerId);
             if (rank >= 0 && view.Ring.Count > 1)
             {
-                var next = view.Peer(view.Ring[(rank + 1) % view.Ring.Count])!;
+                next = view.Peer(view.Ring[(rank + 1) % view.Ring.Count])!;
                 using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
                 var lanes = Enumerable.Range(0, Math.Max(1, _options.P2PConnectionPoolSize))
                     .Select(lane => _lanes!.GetOutgoingAsync(next, (uint)lane, Interlocked.Read(ref _lastSequence), timeout.Token).AsTask());
@@ -283,7 +285,7 @@ public sealed partial class Communicator : IAsyncDisposable
         catch (Exception e) when (e is PcclException or IOException or OperationCanceledException)
         {
             result.Success = false;
-            result.Error = $"peer {PeerId} could not reach its ring neighbour: {e.Message}";
+            result.Error = next is null ? $"peer {PeerId} could not reach its ring neighbour: {e.Message}" : UnreachableNeighbour.Describe(PeerId, next, e);
             _logger.LogWarning("{Error}", result.Error);
         }
 

@@ -42,9 +42,19 @@ internal sealed class PcclProcess : IAsyncDisposable
         ["PCCL_METRICS_BIND_ADDRESS"] = "127.0.0.1",
     };
 
-    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts <c>pccl</c>; in <paramref name="networkNamespace"/> when given (<c>ip netns exec</c> execs, so the pid stays the tool's).</summary>
+    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
+        string? networkNamespace = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (networkNamespace is not null)
+        {
+            foreach (var a in (string[])["netns", "exec", networkNamespace, "dotnet"])
+            {
+                info.ArgumentList.Add(a);
+            }
+        }
+
         info.ArgumentList.Add(PcclBinary.DllPath);
         foreach (var a in arguments)
         {

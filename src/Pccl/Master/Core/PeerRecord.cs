@@ -13,6 +13,9 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
 
     /// <summary>The p2p identity key the peer registered (Register.identity_key), listed in every world.</summary>
     public Google.Protobuf.ByteString IdentityKey { get; init; } = Google.Protobuf.ByteString.Empty;
+
+    /// <summary>Whether <see cref="Address"/> is the one the peer advertised rather than its connection's source.</summary>
+    public bool AddressAdvertised { get; init; }
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }
