@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Configuration;
 using Pccl.Hosting.Telemetry;
 using Pccl.Cli.Workload;
 
@@ -86,7 +87,7 @@ internal static class WorkerCommand
         }
 
         Communicator? accepted = null;
-        await using var monitoring = await Monitoring.StartAsync(context,
+        await using var monitoring = await Monitoring.StartAsync(context, PcclRole.Worker,
             () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,
             _ => Task.FromResult<object?>(WorkerStatus.Of(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
@@ -105,6 +106,7 @@ internal static class WorkerCommand
             logger.LogInformation("connecting to master {Host}:{Port}", options.MasterHost, options.MasterPort);
             await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
             Volatile.Write(ref accepted, communicator);
+            logger.LogInformation("peer {PeerId} joined (p2p port {P2PPort})", communicator.PeerId, communicator.P2PPort);
             try
             {
                 await training.RunAsync(communicator, ct).ConfigureAwait(false);

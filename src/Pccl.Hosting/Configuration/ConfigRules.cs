@@ -45,7 +45,7 @@ internal static class ConfigRules
             RequireWhenEnabled(config.Auth.Secret, "auth.secret", "auth.enabled", OriginOf, problems);
         }
 
-        if (config.Metrics.Enabled && config.Metrics.Port == network.MasterPort)
+        if (config.Metrics.Enabled && (config.Metrics.Port ?? MetricsConfig.MasterDefaultPort) == network.MasterPort)
         {
             var blamed = OriginOf("metrics.port").IsDefault ? "network.master_port" : "metrics.port";
             problems.AddForKey(OriginOf(blamed), blamed,

@@ -15,4 +15,10 @@ public sealed record MonitoringServerOptions
 
     /// <summary>The TCP port (config key metrics.port); 0 picks a free one (see <see cref="MonitoringServer.Port"/>).</summary>
     public int Port { get; init; } = DefaultPort;
+
+    /// <summary>
+    /// When set, <see cref="Port"/> is ignored and the first free port of this range is bound (a worker's default, so
+    /// that several share a host); when every one is taken, starting fails naming the range.
+    /// </summary>
+    public PortRange? Ports { get; init; }
 }

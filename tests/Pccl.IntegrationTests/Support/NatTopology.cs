@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Pccl.IntegrationTests.Support;
 
 /// <summary>
@@ -15,7 +13,7 @@ internal sealed class NatTopology : IDisposable
     public const string RouterAddress = "10.77.0.254";
 
     private readonly string _prefix;
-    private readonly List<string> _namespaces = [];
+    private readonly List<NetworkNamespace> _namespaces = [];
 
     private NatTopology(string prefix) => _prefix = prefix;
 
@@ -28,8 +26,7 @@ internal sealed class NatTopology : IDisposable
 
     public static NatTopology Create(int workers)
     {
-        // Namespace and interface names are host-wide: a per-process tag keeps parallel runs apart (15-character limit).
-        var tag = $"{Environment.ProcessId % 0xFFFF:x4}{Random.Shared.Next(0x100):x2}";
+        var tag = NetworkNamespace.NewTag();
         var topology = new NatTopology("pccl" + tag);
         try
         {
@@ -48,67 +45,40 @@ internal sealed class NatTopology : IDisposable
         var router = _prefix + "-r";
         foreach (var ns in (string[])[MasterNamespace, router, .. Enumerable.Range(1, workers).Select(WorkerNamespace)])
         {
-            Run("ip", "netns", "add", ns);
-            _namespaces.Add(ns);
-            Run("ip", "-n", ns, "link", "set", "lo", "up");
+            _namespaces.Add(NetworkNamespace.Create(ns));
         }
 
         Link(tag + "m", MasterNamespace, $"{MasterAddress}/24", router, $"{RouterAddress}/24");
         for (var i = 1; i <= workers; i++)
         {
             Link($"{tag}w{i}", WorkerNamespace(i), $"{WorkerAddress(i)}/24", router, $"10.77.{i}.254/24");
-            Run("ip", "-n", WorkerNamespace(i), "route", "add", "default", "via", $"10.77.{i}.254");
+            Ip("-n", WorkerNamespace(i), "route", "add", "default", "via", $"10.77.{i}.254");
         }
 
-        Run("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-        Nft(router, "add table ip nat");
-        Nft(router, "add chain ip nat postrouting { type nat hook postrouting priority 100 ; }");
-        Nft(router, $"add rule ip nat postrouting oifname \"{tag}m1\" masquerade");
+        var routerNs = _namespaces[1];
+        routerNs.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+        routerNs.Exec("nft", "add table ip nat".Split(' '));
+        routerNs.Exec("nft", "add chain ip nat postrouting { type nat hook postrouting priority 100 ; }".Split(' '));
+        routerNs.Exec("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", $"\"{tag}m1\"", "masquerade");
     }
 
     /// <summary>A veth pair, end 0 in <paramref name="a"/> and end 1 in <paramref name="b"/>, both up and addressed.</summary>
     private static void Link(string name, string a, string addressA, string b, string addressB)
     {
-        Run("ip", "link", "add", name + "0", "netns", a, "type", "veth", "peer", "name", name + "1", "netns", b);
-        Run("ip", "-n", a, "addr", "add", addressA, "dev", name + "0");
-        Run("ip", "-n", b, "addr", "add", addressB, "dev", name + "1");
-        Run("ip", "-n", a, "link", "set", name + "0", "up");
-        Run("ip", "-n", b, "link", "set", name + "1", "up");
+        Ip("link", "add", name + "0", "netns", a, "type", "veth", "peer", "name", name + "1", "netns", b);
+        Ip("-n", a, "addr", "add", addressA, "dev", name + "0");
+        Ip("-n", b, "addr", "add", addressB, "dev", name + "1");
+        Ip("-n", a, "link", "set", name + "0", "up");
+        Ip("-n", b, "link", "set", name + "1", "up");
     }
 
-    private static void Nft(string ns, string command) => Run("ip", ["netns", "exec", ns, "nft", .. command.Split(' ')]);
-
-    private static void Run(string file, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"'{file} {string.Join(' ', arguments)}' exited {process.ExitCode}: {error.Trim()} " +
-                "(the NAT tests need root, iproute2 and nftables: scripts/ensure-test-deps.sh installs them)");
-        }
-    }
+    private static void Ip(params string[] arguments) => NetworkNamespace.Run("ip", arguments);
 
     public void Dispose()
     {
-        // Deleting a namespace removes its veth ends (and so their peers) and its nft rules.
         foreach (var ns in Enumerable.Reverse(_namespaces))
         {
-            try
-            {
-                Run("ip", "netns", "delete", ns);
-            }
-            catch (InvalidOperationException)
-            {
-            }
+            ns.Dispose();
         }
     }
 }

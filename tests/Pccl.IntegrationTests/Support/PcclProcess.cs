@@ -42,7 +42,10 @@ internal sealed class PcclProcess : IAsyncDisposable
         ["PCCL_METRICS_BIND_ADDRESS"] = "127.0.0.1",
     };
 
-    /// <summary>Starts <c>pccl</c>; in <paramref name="networkNamespace"/> when given (<c>ip netns exec</c> execs, so the pid stays the tool's).</summary>
+    /// <summary>
+    /// Starts <c>pccl</c>; in <paramref name="networkNamespace"/> when given (<c>ip netns exec</c> execs, so the pid stays the
+    /// tool's). In a namespace of its own the process keeps the tool's metrics defaults, since no other test shares its ports.
+    /// </summary>
     public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
         string? networkNamespace = null)
     {
@@ -66,7 +69,8 @@ internal sealed class PcclProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
 
-        foreach (var (k, v) in MetricsDefaults.Concat(environment ?? new Dictionary<string, string>()))
+        var defaults = networkNamespace is null ? MetricsDefaults : [];
+        foreach (var (k, v) in defaults.Concat(environment ?? new Dictionary<string, string>()))
         {
             info.Environment[k] = v;
         }
