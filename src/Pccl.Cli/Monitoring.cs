@@ -53,12 +53,23 @@ internal sealed class Monitoring : IAsyncDisposable
     /// An unset <c>metrics.port</c> means the role's default: the master's fixed 9090, or the first free port of the
     /// workers' range, so that a master and many workers share a host with no configuration.
     /// </summary>
-    private static MonitoringServerOptions ServerOptions(MetricsConfig metrics, PcclRole role) => (metrics.Port, role) switch
+    private static MonitoringServerOptions ServerOptions(MetricsConfig metrics, PcclRole role)
     {
-        ({ } port, _) => new() { BindAddress = metrics.BindAddress, Port = port },
-        (null, PcclRole.Master) => new() { BindAddress = metrics.BindAddress, Port = MetricsConfig.MasterDefaultPort },
-        (null, _) => new() { BindAddress = metrics.BindAddress, Ports = MetricsConfig.WorkerDefaultPorts },
-    };
+        var options = new MonitoringServerOptions
+        {
+            BindAddress = metrics.BindAddress,
+            BearerToken = metrics.BearerToken,
+            BearerTokenFile = metrics.BearerTokenFile,
+            TlsCertFile = metrics.Tls.Enabled ? metrics.Tls.CertFile : null,
+            TlsKeyFile = metrics.Tls.Enabled ? metrics.Tls.KeyFile : null,
+        };
+        return (metrics.Port, role) switch
+        {
+            ({ } port, _) => options with { Port = port },
+            (null, PcclRole.Master) => options with { Port = MetricsConfig.MasterDefaultPort },
+            (null, _) => options with { Ports = MetricsConfig.WorkerDefaultPorts },
+        };
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Pccl.Hosting.Configuration;
 
 /// <summary>The <c>metrics</c> section: the Prometheus endpoint.</summary>
@@ -27,4 +29,27 @@ public sealed record MetricsConfig
 
     /// <summary><c>bind_address</c>: address the endpoint binds to, default 0.0.0.0.</summary>
     public string BindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>
+    /// <c>bearer_token</c>: when set, <c>/metrics</c> and <c>/status</c> answer only requests carrying
+    /// <c>Authorization: Bearer</c> with this token (<c>/healthz</c> and <c>/readyz</c> stay open for probes). Never printed.
+    /// </summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary><c>bearer_token_file</c>: a file holding the token instead (a mounted secret); one of the two at most.</summary>
+    public string? BearerTokenFile { get; init; }
+
+    /// <summary><c>tls</c>: HTTPS for the endpoint, off by default.</summary>
+    public MetricsTlsConfig Tls { get; init; } = new();
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Enabled = ").Append(Enabled)
+            .Append(", Port = ").Append(Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unset")
+            .Append(", BindAddress = ").Append(BindAddress)
+            .Append(", BearerToken = ").Append(BearerToken is null ? "unset" : "***")
+            .Append(", BearerTokenFile = ").Append(BearerTokenFile ?? "unset")
+            .Append(", Tls = ").Append(Tls);
+        return true;
+    }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +37,8 @@ public sealed class MonitoringServer : IAsyncDisposable
     private readonly Func<ReadinessReport> readiness;
     private readonly Func<CancellationToken, Task<object?>> status;
     private WebApplication? app;
+    private BearerToken? token;
+    private X509Certificate2? certificate;
 
     /// <summary>Creates a stopped server; call <see cref="StartAsync"/>.</summary>
     /// <param name="options">Bind address and port.</param>
@@ -83,6 +87,8 @@ public sealed class MonitoringServer : IAsyncDisposable
         }
 
         var address = ParseBindAddress(options.BindAddress);
+        token = BearerToken.From(options);
+        certificate = LoadCertificate(options);
         if (options.Ports is { } range)
         {
             for (var port = range.First; port <= range.Last; port++)
@@ -124,7 +130,13 @@ public sealed class MonitoringServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(address, port);
+            k.Listen(address, port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
         });
         var built = builder.Build();
         built.Run(HandleAsync);
@@ -162,6 +174,7 @@ public sealed class MonitoringServer : IAsyncDisposable
         finally
         {
             await running.DisposeAsync();
+            certificate?.Dispose();
         }
     }
 
@@ -180,6 +193,14 @@ public sealed class MonitoringServer : IAsyncDisposable
         }
 
         var cancellationToken = context.RequestAborted;
+        if (token is not null && request.Path.Value is "/metrics" or "/status" && !token.Admits(request))
+        {
+            response.Headers.WWWAuthenticate = "Bearer realm=\"pccl\"";
+            await WriteTextAsync(response, StatusCodes.Status401Unauthorized,
+                "unauthorized: send Authorization: Bearer <metrics.bearer_token>", cancellationToken);
+            return;
+        }
+
         switch (request.Path.Value)
         {
             case "/metrics":
@@ -266,6 +287,33 @@ public sealed class MonitoringServer : IAsyncDisposable
             ? address
             : throw new PcclException(PcclErrorCode.InvalidConfiguration,
                 $"metrics.bind_address '{bindAddress}' is not an IP address; use e.g. 0.0.0.0 (all interfaces) or 127.0.0.1 (loopback).");
+    }
+
+    private static X509Certificate2? LoadCertificate(MonitoringServerOptions options)
+    {
+        if (options.TlsCertFile is null && options.TlsKeyFile is null)
+        {
+            return null;
+        }
+
+        if (options.TlsCertFile is null || options.TlsKeyFile is null)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                "metrics.tls.cert_file and metrics.tls.key_file must be set together to serve the monitoring endpoint over HTTPS");
+        }
+
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertFile, options.TlsKeyFile);
+            // Exported and loaded again so that the key is usable by the TLS stack on every platform, not an ephemeral handle.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"cannot load the monitoring endpoint's certificate (metrics.tls.cert_file '{options.TlsCertFile}', " +
+                $"metrics.tls.key_file '{options.TlsKeyFile}'): {e.Message}", innerException: e);
+        }
     }
 
     private static bool IsAddressInUse(Exception e) => e is AddressInUseException || e.InnerException is AddressInUseException
