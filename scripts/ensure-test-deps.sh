@@ -8,6 +8,10 @@ command -v promtool >/dev/null || need+=(prometheus)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)          # NAT between network namespaces (tests/.../Deployment/NatTests)
+command -v kubectl >/dev/null || need+=(kubectl)        # renders deploy/kubernetes offline (kubectl kustomize)
+command -v node >/dev/null || need+=(nodejs)           # deploy/kubernetes/validate (kubernetes-models, installed by the test)
+command -v npm >/dev/null || need+=(npm)
+command -v curl >/dev/null || need+=(curl)             # asks endpoints inside test network namespaces
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq
