@@ -12,6 +12,9 @@ command -v kubectl >/dev/null || need+=(kubectl)        # renders deploy/kuberne
 command -v node >/dev/null || need+=(nodejs)           # deploy/kubernetes/validate (kubernetes-models, installed by the test)
 command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)             # asks endpoints inside test network namespaces
+command -v podman >/dev/null || need+=(podman)         # builds and runs the container image (deploy/container)
+command -v runc >/dev/null || need+=(runc)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap) # the image's base, made from Debian's packages
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq

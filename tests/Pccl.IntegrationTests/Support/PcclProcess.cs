@@ -78,6 +78,18 @@ internal sealed class PcclProcess : IAsyncDisposable
         return new PcclProcess(Process.Start(info)!, name);
     }
 
+    /// <summary>Starts any command whose output is a <c>pccl</c> process's (e.g. <c>podman run</c> of the pccl image).</summary>
+    public static PcclProcess StartCommand(string name, string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return new PcclProcess(Process.Start(info)!, name);
+    }
+
     /// <summary>Starts a master and returns once it accepts connections.</summary>
     public static async Task<PcclProcess> StartMasterAsync(int port, IReadOnlyDictionary<string, string>? environment = null)
     {
