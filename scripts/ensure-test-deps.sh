@@ -15,6 +15,13 @@ command -v nm >/dev/null || need+=(binutils)
 /usr/bin/python3 -c "import cffi" 2>/dev/null || need+=(python3-cffi)
 /usr/bin/python3 -c "import numpy" 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c "import torch" 2>/dev/null || need+=(python3-torch)
+command -v kubectl >/dev/null || need+=(kubectl)        # renders deploy/kubernetes offline (kubectl kustomize)
+command -v node >/dev/null || need+=(nodejs)           # deploy/kubernetes/validate (kubernetes-models, installed by the test)
+command -v npm >/dev/null || need+=(npm)
+command -v curl >/dev/null || need+=(curl)             # asks endpoints inside test network namespaces
+command -v podman >/dev/null || need+=(podman)         # builds and runs the container image (deploy/container)
+command -v runc >/dev/null || need+=(runc)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap) # the image's base, made from Debian's packages
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -o DPkg::Lock::Timeout=900 -qq

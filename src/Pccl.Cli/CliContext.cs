@@ -17,6 +17,9 @@ internal sealed class CliContext : IDisposable
 
     public ILoggerFactory LoggerFactory { get; }
 
+    /// <summary>The config file read when <c>--config</c> is not given (the container image sets <c>/etc/pccl/pccl_config.yaml</c>).</summary>
+    public const string ConfigFileVariable = "PCCL_CONFIG";
+
     /// <summary>The verb's own defaults for <c>pccl master</c> and <c>pccl worker</c>: their metrics endpoint is on unless configured off.</summary>
     public static IReadOnlyDictionary<string, string> ServiceDefaults { get; } = new Dictionary<string, string> { ["metrics.enabled"] = "true" };
 
@@ -28,6 +31,7 @@ internal sealed class CliContext : IDisposable
     public static CliContext Create(string? configPath, IReadOnlyDictionary<string, string> flags)
     {
         var environment = ConfigLoader.ProcessEnvironment();
+        configPath ??= environment.GetValueOrDefault(ConfigFileVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         var config = ConfigLoader.Load(configPath, environment, flags, ServiceDefaults);
         var logFile = config.Logging.File;
         if (configPath is null && !flags.ContainsKey("logging.file") && !environment.ContainsKey("PCCL_LOGGING_FILE"))

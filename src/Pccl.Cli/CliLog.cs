@@ -35,6 +35,9 @@ internal static partial class CliLog
         Message = "metrics endpoint listening on {Url}metrics (metrics port {MetricsPort}; also /healthz /readyz /status)")]
     public static partial void MetricsListening(this ILogger logger, Uri url, int metricsPort);
 
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "peer {PeerId} joined (p2p port {P2PPort})")]
+    public static partial void Joined(this ILogger logger, ulong peerId, int p2pPort);
+
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "topology updated; world size {World}")]
     public static partial void TopologyUpdated(this ILogger logger, int world);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pccl;
+using Pccl.Cli;
 using Pccl.Cli.Commands;
 using Pccl.Hosting.Configuration;
 
@@ -21,6 +22,7 @@ var root = new RootCommand("PCCL for .NET: fault-tolerant collective communicati
     PreflightCommand.Create(),
 };
 
+using var signals = new StopSignals();
 try
 {
     if (args.Length == 0 && PcclRoleResolver.FromEnvironment(ConfigLoader.ProcessEnvironment()) is { } role)
@@ -29,7 +31,11 @@ try
         args = [role == PcclRole.Master ? "master" : "worker"];
     }
 
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, signals.Token);
+}
+catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+{
+    return 0; // stopped by SIGTERM or SIGINT before the verb had anything to finish (e.g. while connecting)
 }
 catch (ConfigException e)
 {

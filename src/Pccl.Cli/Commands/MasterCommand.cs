@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Configuration;
 using Pccl.Hosting.Telemetry;
 
 namespace Pccl.Cli.Commands;
@@ -36,7 +37,7 @@ internal static class MasterCommand
         var logger = context.LoggerFactory.CreateLogger("pccl.master");
         await using var master = await MasterNode.StartAsync(context.Config.ToMasterOptions(), context.LoggerFactory, ct).ConfigureAwait(false);
         // Ready as soon as it listens (a standby master would add "and is the leader").
-        await using var monitoring = await Monitoring.StartAsync(context, () => ReadinessReport.Ready,
+        await using var monitoring = await Monitoring.StartAsync(context, PcclRole.Master, () => ReadinessReport.Ready,
             async request => await master.GetStatusAsync(request).ConfigureAwait(false), logger, ct).ConfigureAwait(false);
         logger.MasterReady(master.Port);
         try

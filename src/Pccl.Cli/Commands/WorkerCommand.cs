@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Configuration;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Telemetry;
 
@@ -17,6 +18,7 @@ internal static class WorkerCommand
         var config = CliOptions.Config();
         var master = new Option<string?>("--master", "-m") { Description = "master host:port (network.master_host, network.master_port)" };
         var group = new Option<uint?>("--group", "-g") { Description = "peer group (network.peer_group)" };
+        var advertise = new Option<string?>("--advertise-address") { Description = "address other peers reach this worker at, sent to the master (network.advertise_address)" };
         var steps = new Option<int>("--steps") { Description = "steps to run; 0 runs until stopped", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "print one JSON object per completed step on stdout" };
         var elements = new Option<int>("--elements") { Description = "float32 elements all-reduced per step", DefaultValueFactory = _ => 1 << 20 };
@@ -29,12 +31,13 @@ internal static class WorkerCommand
         var metricsPort = CliOptions.MetricsPort();
         var command = new Command("worker", "Join a run and execute the reference training loop")
         {
-            config, master, group, steps, json, elements, stepDelay, injectFault, reportAttempts, logLevel, logFile, metrics, metricsPort,
+            config, master, group, advertise, steps, json, elements, stepDelay, injectFault, reportAttempts, logLevel, logFile, metrics, metricsPort,
         };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(config),
             new Flags().SetMaster(parse.GetValue(master))
                 .Set("network.peer_group", parse.GetValue(group))
+                .Set("network.advertise_address", parse.GetValue(advertise))
                 .Set("logging.level", parse.GetValue(logLevel))
                 .Set("logging.file", parse.GetValue(logFile))
                 .Set("metrics.enabled", parse.GetValue(metrics))
@@ -83,7 +86,7 @@ internal static class WorkerCommand
         }
 
         Communicator? accepted = null;
-        await using var monitoring = await Monitoring.StartAsync(context,
+        await using var monitoring = await Monitoring.StartAsync(context, PcclRole.Worker,
             () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,
             _ => Task.FromResult<object?>(WorkerStatus.Of(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
         var options = context.Config.ToCommunicatorOptions();
@@ -102,6 +105,7 @@ internal static class WorkerCommand
             logger.Connecting(options.MasterHost, options.MasterPort);
             await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
             Volatile.Write(ref accepted, communicator);
+            logger.Joined(communicator.PeerId, communicator.P2PPort);
             try
             {
                 await training.RunAsync(communicator, ct).ConfigureAwait(false);

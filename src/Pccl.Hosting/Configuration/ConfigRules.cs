@@ -45,7 +45,19 @@ internal static class ConfigRules
             RequireWhenEnabled(config.Auth.Secret, "auth.secret", "auth.enabled", OriginOf, problems);
         }
 
-        if (config.Metrics.Enabled && config.Metrics.Port == network.MasterPort)
+        if (config.Metrics.Tls.Enabled)
+        {
+            RequireWhenEnabled(config.Metrics.Tls.CertFile, "metrics.tls.cert_file", "metrics.tls.enabled", OriginOf, problems);
+            RequireWhenEnabled(config.Metrics.Tls.KeyFile, "metrics.tls.key_file", "metrics.tls.enabled", OriginOf, problems);
+        }
+
+        if (config.Metrics.BearerToken is not null && config.Metrics.BearerTokenFile is not null)
+        {
+            problems.AddForKey(OriginOf("metrics.bearer_token_file"), "metrics.bearer_token_file",
+                "metrics.bearer_token is set too; give the token one way only");
+        }
+
+        if (config.Metrics.Enabled && (config.Metrics.Port ?? MetricsConfig.MasterDefaultPort) == network.MasterPort)
         {
             var blamed = OriginOf("metrics.port").IsDefault ? "network.master_port" : "metrics.port";
             problems.AddForKey(OriginOf(blamed), blamed,

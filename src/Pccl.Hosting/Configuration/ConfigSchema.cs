@@ -7,7 +7,7 @@ namespace Pccl.Hosting.Configuration;
 internal static class ConfigSchema
 {
     public static IReadOnlyList<string> Sections { get; } =
-        ["network", "network.tls", "auth", "fault_tolerance", "performance", "logging", "metrics"];
+        ["network", "network.tls", "auth", "fault_tolerance", "performance", "logging", "metrics", "metrics.tls"];
 
     public static IReadOnlyList<ConfigKey> Keys { get; } =
     [
@@ -18,6 +18,7 @@ internal static class ConfigSchema
         Network("connect_timeout_ms", ValueParsers.Int32(1), (n, v) => n with { ConnectTimeoutMs = (int)v! }),
         Network("p2p_port_range", ValueParsers.Ports, (n, v) => n with { P2PPortRange = (PortRange)v! }),
         Network("bind_address", ValueParsers.Address, (n, v) => n with { BindAddress = (string)v! }),
+        Network("advertise_address", ValueParsers.OptionalHost, (n, v) => n with { AdvertiseAddress = (string?)v }),
         Network("cluster_id", ValueParsers.RequiredText, (n, v) => n with { ClusterId = (string)v! }),
         Network("peer_group", ValueParsers.UInt32(), (n, v) => n with { PeerGroup = (uint)v! }),
         Network("region", ValueParsers.Text, (n, v) => n with { Region = (string)v! }),
@@ -50,6 +51,11 @@ internal static class ConfigSchema
         Metrics("enabled", ValueParsers.Boolean, (m, v) => m with { Enabled = (bool)v! }),
         Metrics("port", ValueParsers.Int32(0, 65535), (m, v) => m with { Port = (int)v! }),
         Metrics("bind_address", ValueParsers.Address, (m, v) => m with { BindAddress = (string)v! }),
+        Metrics("bearer_token", ValueParsers.OptionalText, (m, v) => m with { BearerToken = (string?)v }, isSensitive: true),
+        Metrics("bearer_token_file", ValueParsers.OptionalText, (m, v) => m with { BearerTokenFile = (string?)v }),
+        MetricsTls("enabled", ValueParsers.Boolean, (t, v) => t with { Enabled = (bool)v! }),
+        MetricsTls("cert_file", ValueParsers.OptionalText, (t, v) => t with { CertFile = (string?)v }),
+        MetricsTls("key_file", ValueParsers.OptionalText, (t, v) => t with { KeyFile = (string?)v }),
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByPath = Keys.ToDictionary(k => k.Path, StringComparer.Ordinal);
@@ -86,6 +92,10 @@ internal static class ConfigSchema
     private static ConfigKey Logging(string name, Func<RawValue, ParseOutcome> parse, Func<LoggingConfig, object?, LoggingConfig> set) =>
         new("logging." + name, parse, (c, v) => c with { Logging = set(c.Logging, v) });
 
-    private static ConfigKey Metrics(string name, Func<RawValue, ParseOutcome> parse, Func<MetricsConfig, object?, MetricsConfig> set) =>
-        new("metrics." + name, parse, (c, v) => c with { Metrics = set(c.Metrics, v) });
+    private static ConfigKey Metrics(
+        string name, Func<RawValue, ParseOutcome> parse, Func<MetricsConfig, object?, MetricsConfig> set, bool isSensitive = false) =>
+        new("metrics." + name, parse, (c, v) => c with { Metrics = set(c.Metrics, v) }, isSensitive);
+
+    private static ConfigKey MetricsTls(string name, Func<RawValue, ParseOutcome> parse, Func<MetricsTlsConfig, object?, MetricsTlsConfig> set) =>
+        new("metrics.tls." + name, parse, (c, v) => c with { Metrics = c.Metrics with { Tls = set(c.Metrics.Tls, v) } });
 }

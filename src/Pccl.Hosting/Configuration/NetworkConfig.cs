@@ -24,6 +24,12 @@ public sealed record NetworkConfig
     /// <summary><c>bind_address</c>: address the master and the p2p listener bind to, default 0.0.0.0.</summary>
     public string BindAddress { get; init; } = "0.0.0.0";
 
+    /// <summary>
+    /// <c>advertise_address</c>: host name or address other peers reach this worker at, sent to the master instead of the
+    /// source address it observes (needed behind NAT or a load balancer); unset by default.
+    /// </summary>
+    public string? AdvertiseAddress { get; init; }
+
     /// <summary><c>cluster_id</c>: id every connection hello carries, default <c>pccl</c>.</summary>
     public string ClusterId { get; init; } = "pccl";
 

@@ -33,6 +33,7 @@ public sealed record PcclConfig
         MasterHost = Network.MasterHost,
         MasterPort = Network.MasterPort,
         P2PBindAddress = Network.BindAddress,
+        AdvertiseAddress = Network.AdvertiseAddress,
         P2PPorts = Network.P2PPortRange,
         PeerGroup = Network.PeerGroup,
         Region = Network.Region,

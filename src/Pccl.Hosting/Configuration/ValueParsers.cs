@@ -58,6 +58,11 @@ internal static class ValueParsers
             ? ParseOutcome.Fail($"must be a host name or IP address, got '{text}'")
             : ParseOutcome.Ok(text.Trim()));
 
+    /// <summary>A host name or IP address; empty or absent means unset (null).</summary>
+    public static ParseOutcome OptionalHost(RawValue raw) => string.IsNullOrWhiteSpace(raw.Text) && raw.Items is null
+        ? ParseOutcome.Ok(null)
+        : Host(raw);
+
     public static ParseOutcome Address(RawValue raw) => Scalar(raw, "an IP address such as 0.0.0.0", text =>
         IPAddress.TryParse(text.Trim(), out _)
             ? ParseOutcome.Ok(text.Trim())

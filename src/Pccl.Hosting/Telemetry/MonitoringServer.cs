@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +37,8 @@ public sealed class MonitoringServer : IAsyncDisposable
     private readonly Func<ReadinessReport> readiness;
     private readonly Func<CancellationToken, Task<object?>> status;
     private WebApplication? app;
+    private BearerToken? token;
+    private X509Certificate2? certificate;
 
     /// <summary>Creates a stopped server; call <see cref="StartAsync"/>.</summary>
     /// <param name="options">Bind address and port.</param>
@@ -82,18 +87,56 @@ public sealed class MonitoringServer : IAsyncDisposable
         }
 
         var address = ParseBindAddress(options.BindAddress);
+        token = BearerToken.From(options);
+        certificate = LoadCertificate(options);
+        if (options.Ports is { } range)
+        {
+            for (var port = range.First; port <= range.Last; port++)
+            {
+                var failure = await TryStartAsync(address, port, cancellationToken);
+                if (failure is null)
+                {
+                    return;
+                }
+
+                if (!IsAddressInUse(failure))
+                {
+                    throw BindFailure(address, port, failure);
+                }
+            }
+
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"every metrics port in {range} on {address} is in use (the default for workers, one per worker on a host): " +
+                "stop some of the processes on this host or set metrics.port (0 picks any free port)");
+        }
+
         if (options.Port is < 0 or > 65535)
         {
             throw new PcclException(PcclErrorCode.InvalidConfiguration,
                 $"metrics.port {options.Port} is not a TCP port; use a value from 1 to 65535 (default {MonitoringServerOptions.DefaultPort}).");
         }
 
+        if (await TryStartAsync(address, options.Port, cancellationToken) is { } error)
+        {
+            throw BindFailure(address, options.Port, error);
+        }
+    }
+
+    /// <summary>Starts answering on <paramref name="port"/>, or returns why binding it failed.</summary>
+    private async Task<Exception?> TryStartAsync(IPAddress address, int port, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(address, options.Port);
+            k.Listen(address, port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
         });
         var built = builder.Build();
         built.Run(HandleAsync);
@@ -105,13 +148,14 @@ public sealed class MonitoringServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException)
         {
             await built.DisposeAsync();
-            throw BindFailure(address, e);
+            return e;
         }
 
         var bound = built.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        BaseAddress = bound is null ? new Uri($"http://{FormatHost(address)}:{options.Port}/") : new Uri(bound.TrimEnd('/') + "/");
+        BaseAddress = bound is null ? new Uri($"http://{FormatHost(address)}:{port}/") : new Uri(bound.TrimEnd('/') + "/");
         Port = BaseAddress.Port;
         app = built;
+        return null;
     }
 
     /// <summary>Stops answering and releases the port.</summary>
@@ -130,6 +174,7 @@ public sealed class MonitoringServer : IAsyncDisposable
         finally
         {
             await running.DisposeAsync();
+            certificate?.Dispose();
         }
     }
 
@@ -148,6 +193,14 @@ public sealed class MonitoringServer : IAsyncDisposable
         }
 
         var cancellationToken = context.RequestAborted;
+        if (token is not null && request.Path.Value is "/metrics" or "/status" && !token.Admits(request))
+        {
+            response.Headers.WWWAuthenticate = "Bearer realm=\"pccl\"";
+            await WriteTextAsync(response, StatusCodes.Status401Unauthorized,
+                "unauthorized: send Authorization: Bearer <metrics.bearer_token>", cancellationToken);
+            return;
+        }
+
         switch (request.Path.Value)
         {
             case "/metrics":
@@ -187,7 +240,13 @@ public sealed class MonitoringServer : IAsyncDisposable
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(response.Body, document, document?.GetType() ?? typeof(object), StatusJson, cancellationToken);
+        var json = JsonSerializer.SerializeToNode(document, document?.GetType() ?? typeof(object), StatusJson);
+        if (json is JsonObject fields)
+        {
+            fields["metrics_port"] = Port; // the port this process bound, which a default range or 0 leaves to chance
+        }
+
+        await response.WriteAsync(json?.ToJsonString() ?? "null", cancellationToken);
     }
 
     private static Func<CancellationToken, Task<object?>> WrapStatus(Func<object?>? status) =>
@@ -230,14 +289,42 @@ public sealed class MonitoringServer : IAsyncDisposable
                 $"metrics.bind_address '{bindAddress}' is not an IP address; use e.g. 0.0.0.0 (all interfaces) or 127.0.0.1 (loopback).");
     }
 
-    private PcclException BindFailure(IPAddress address, Exception e)
+    private static X509Certificate2? LoadCertificate(MonitoringServerOptions options)
     {
-        var inUse = e is AddressInUseException || e.InnerException is AddressInUseException
-            || (e.InnerException ?? e) is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse };
-        var message = inUse
-            ? $"The metrics port {options.Port} on {address} is already in use (config key metrics.port); " +
+        if (options.TlsCertFile is null && options.TlsKeyFile is null)
+        {
+            return null;
+        }
+
+        if (options.TlsCertFile is null || options.TlsKeyFile is null)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                "metrics.tls.cert_file and metrics.tls.key_file must be set together to serve the monitoring endpoint over HTTPS");
+        }
+
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(options.TlsCertFile, options.TlsKeyFile);
+            // Exported and loaded again so that the key is usable by the TLS stack on every platform, not an ephemeral handle.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"cannot load the monitoring endpoint's certificate (metrics.tls.cert_file '{options.TlsCertFile}', " +
+                $"metrics.tls.key_file '{options.TlsKeyFile}'): {e.Message}", innerException: e);
+        }
+    }
+
+    private static bool IsAddressInUse(Exception e) => e is AddressInUseException || e.InnerException is AddressInUseException
+        || (e.InnerException ?? e) is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse };
+
+    private static PcclException BindFailure(IPAddress address, int port, Exception e)
+    {
+        var message = IsAddressInUse(e)
+            ? $"The metrics port {port} on {address} is already in use (config key metrics.port); " +
               "choose a free port for metrics.port or stop the process that holds it."
-            : $"Cannot listen for metrics on {address}:{options.Port} (config keys metrics.bind_address, metrics.port): {e.Message}";
+            : $"Cannot listen for metrics on {address}:{port} (config keys metrics.bind_address, metrics.port): {e.Message}";
         return new PcclException(PcclErrorCode.InvalidConfiguration, message, innerException: e);
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Pccl.Hosting.Telemetry;
 
 /// <summary>Where the monitoring endpoint listens (config section <c>metrics</c>).</summary>
@@ -15,4 +17,33 @@ public sealed record MonitoringServerOptions
 
     /// <summary>The TCP port (config key metrics.port); 0 picks a free one (see <see cref="MonitoringServer.Port"/>).</summary>
     public int Port { get; init; } = DefaultPort;
+
+    /// <summary>
+    /// When set, <see cref="Port"/> is ignored and the first free port of this range is bound (a worker's default, so
+    /// that several share a host); when every one is taken, starting fails naming the range.
+    /// </summary>
+    public PortRange? Ports { get; init; }
+
+    /// <summary>
+    /// When set, <c>/metrics</c> and <c>/status</c> demand <c>Authorization: Bearer</c> with this token and answer 401
+    /// otherwise (config key metrics.bearer_token); <c>/healthz</c> and <c>/readyz</c> stay open for probes.
+    /// </summary>
+    public string? BearerToken { get; init; }
+
+    /// <summary>A file holding the token instead, read at start (metrics.bearer_token_file).</summary>
+    public string? BearerTokenFile { get; init; }
+
+    /// <summary>PEM certificate to serve HTTPS with (metrics.tls.cert_file); plain HTTP when null.</summary>
+    public string? TlsCertFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="TlsCertFile"/> (metrics.tls.key_file).</summary>
+    public string? TlsKeyFile { get; init; }
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("BindAddress = ").Append(BindAddress).Append(", Port = ").Append(Port).Append(", Ports = ").Append(Ports)
+            .Append(", BearerToken = ").Append(BearerToken is null ? "unset" : "***").Append(", BearerTokenFile = ").Append(BearerTokenFile)
+            .Append(", TlsCertFile = ").Append(TlsCertFile).Append(", TlsKeyFile = ").Append(TlsKeyFile);
+        return true;
+    }
 }

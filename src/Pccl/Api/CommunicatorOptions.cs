@@ -15,6 +15,12 @@ public sealed record CommunicatorOptions
     /// <summary>Address the p2p listener binds to.</summary>
     public string P2PBindAddress { get; init; } = "0.0.0.0";
 
+    /// <summary>
+    /// Host name or address other peers reach this peer at (with its p2p port); the master lists it instead of the source
+    /// address it observes, which NAT or a load balancer rewrites. Null: the observed address.
+    /// </summary>
+    public string? AdvertiseAddress { get; init; }
+
     /// <summary>Ports tried, first free wins, for this peer's p2p listener.</summary>
     public PortRange P2PPorts { get; init; } = PortRange.DefaultP2P;
 

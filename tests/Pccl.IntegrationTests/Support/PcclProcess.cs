@@ -42,14 +42,17 @@ internal sealed class PcclProcess : IAsyncDisposable
         ["PCCL_METRICS_BIND_ADDRESS"] = "127.0.0.1",
     };
 
-    /// <summary>Starts <c>pccl</c> with <paramref name="arguments"/>; inside the network namespace <paramref name="netns"/> when one is named.</summary>
-    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? netns = null)
+    /// <summary>
+    /// Starts <c>pccl</c>; in <paramref name="networkNamespace"/> when given (<c>ip netns exec</c> execs, so the pid stays the
+    /// tool's). In a namespace of its own the process keeps the tool's metrics defaults, since no other test shares its ports.
+    /// </summary>
+    public static PcclProcess Start(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null,
+        string? networkNamespace = null)
     {
-        var info = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (netns is not null)
+        var info = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (networkNamespace is not null)
         {
-            // `ip netns exec` execs the command, so the process is the tool's own and Kill reaches it
-            foreach (var a in new[] { "netns", "exec", netns, "dotnet" })
+            foreach (var a in (string[])["netns", "exec", networkNamespace, "dotnet"])
             {
                 info.ArgumentList.Add(a);
             }
@@ -66,9 +69,22 @@ internal sealed class PcclProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
 
-        foreach (var (k, v) in MetricsDefaults.Concat(environment ?? new Dictionary<string, string>()))
+        var defaults = networkNamespace is null ? MetricsDefaults : [];
+        foreach (var (k, v) in defaults.Concat(environment ?? new Dictionary<string, string>()))
         {
             info.Environment[k] = v;
+        }
+
+        return new PcclProcess(Process.Start(info)!, name);
+    }
+
+    /// <summary>Starts any command whose output is a <c>pccl</c> process's (e.g. <c>podman run</c> of the pccl image).</summary>
+    public static PcclProcess StartCommand(string name, string file, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
         }
 
         return new PcclProcess(Process.Start(info)!, name);

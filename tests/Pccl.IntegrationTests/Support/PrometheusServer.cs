@@ -43,12 +43,16 @@ internal sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>Starts Prometheus scraping <paramref name="targets"/> (<c>host:port</c>) under job <c>pccl</c> and waits until it is ready.</summary>
-    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    public static Task<PrometheusServer> StartAsync(IReadOnlyList<string> targets, CancellationToken cancellationToken) =>
+        StartWithJobsAsync([new ScrapeJob("pccl", targets)], cancellationToken);
+
+    /// <summary>Starts Prometheus with the given scrape jobs and waits until it is ready.</summary>
+    public static async Task<PrometheusServer> StartWithJobsAsync(IReadOnlyList<ScrapeJob> jobs, CancellationToken cancellationToken)
     {
         const int attempts = 3; // the free port we pick can be taken before Prometheus binds it
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(targets, FreeLoopbackPort());
+            var server = Launch(jobs, FreeLoopbackPort());
             try
             {
                 await server.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
@@ -99,6 +103,10 @@ internal sealed class PrometheusServer : IAsyncDisposable
                 throw new InvalidOperationException($"Query '{promql}' returned no scalar or vector: {body}");
         }
     }
+
+    /// <summary>The <c>/api/v1/targets</c> document: each target's health and last scrape error.</summary>
+    public async Task<string> TargetsAsync(CancellationToken cancellationToken) =>
+        await http.GetStringAsync(new Uri("api/v1/targets", UriKind.Relative), cancellationToken);
 
     /// <summary>Runs an instant query that yields a vector; returns each sample's labels and value (empty for no samples).</summary>
     public async Task<IReadOnlyList<PrometheusSample>> QueryVectorAsync(string promql, CancellationToken cancellationToken)
@@ -182,21 +190,18 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static PrometheusServer Launch(IReadOnlyList<string> targets, int port)
+    private static PrometheusServer Launch(IReadOnlyList<ScrapeJob> jobs, int port)
     {
         var workDirectory = Path.Combine(Path.GetTempPath(), "pccl-prometheus-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workDirectory);
         var config = Path.Combine(workDirectory, "prometheus.yml");
-        var targetList = string.Join(", ", targets.Select(t => $"'{t}'"));
         File.WriteAllText(config, $"""
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
               evaluation_interval: 1s
             scrape_configs:
-              - job_name: 'pccl'
-                static_configs:
-                  - targets: [{targetList}]
+            {string.Concat(jobs.Select(j => j.ToYaml()))}
             """);
 
         var start = new ProcessStartInfo(LocateBinary())
@@ -275,5 +280,28 @@ internal sealed class PrometheusServer : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// One Prometheus scrape job: its targets and, for a protected endpoint, <c>scheme: https</c> with the CA that signed its
+/// certificate and the file holding the bearer token (<c>authorization.credentials_file</c>).
+/// </summary>
+internal sealed record ScrapeJob(string Name, IReadOnlyList<string> Targets, string? CaFile = null, string? TokenFile = null)
+{
+    public string ToYaml()
+    {
+        var yaml = new StringBuilder($"  - job_name: '{Name}'\n");
+        if (CaFile is not null)
+        {
+            yaml.Append("    scheme: https\n").Append($"    tls_config:\n      ca_file: '{CaFile}'\n");
+        }
+
+        if (TokenFile is not null)
+        {
+            yaml.Append($"    authorization:\n      credentials_file: '{TokenFile}'\n");
+        }
+
+        return yaml.Append($"    static_configs:\n      - targets: [{string.Join(", ", Targets.Select(t => $"'{t}'"))}]\n").ToString();
     }
 }

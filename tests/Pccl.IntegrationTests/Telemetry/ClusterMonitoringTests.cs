@@ -157,8 +157,9 @@ public sealed class ClusterMonitoringTests
         {
             await process.WaitForMetricsPortAsync(Patience);
             Assert.True(process.Signal(PosixSignals.Term));
-            await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
             Assert.True(process.HasExited, $"{process.Name} ignored SIGTERM:\n{process.Stderr}");
+            Assert.True(exitCode == 0, $"{process.Name} did not stop cleanly on SIGTERM (exit {exitCode}):\n{process.Stderr}");
         }
     }
 

@@ -30,7 +30,7 @@ public class ConfigDefaultsTests
         Assert.Equal(LogLevel.Information, c.Logging.Level);
         Assert.Equal("/var/log/pccl/worker.log", c.Logging.File);
         Assert.Equal(100, c.Logging.MaxSizeMb);
-        Assert.Equal(9090, c.Metrics.Port);
+        Assert.Null(c.Metrics.Port); // the role decides: 9090 for the master, the first free of 9091-9123 for a worker
         Assert.Equal("0.0.0.0", c.Metrics.BindAddress);
     }
 

@@ -104,8 +104,15 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
 
     private void OnRegister(long connection, Register register)
     {
-        var address = State.Connections[connection];
-        var isLoopback = State.LoopbackConnections.Contains(connection);
+        var (chosen, badAddress) = PeerAddress.Choose(State.Connections[connection], register.AdvertiseAddress);
+        if (badAddress is not null)
+        {
+            KickConnection(connection, KickReason.ProtocolViolation, badAddress);
+            return;
+        }
+
+        var address = chosen.Value;
+        var isLoopback = chosen.IsLoopback(State.LoopbackConnections.Contains(connection));
         var mix = LoopbackMixProblem(address, isLoopback);
         if (mix is not null)
         {
@@ -146,13 +153,14 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         {
             IdentityKey = register.IdentityKey,
             IsLoopback = isLoopback,
+            AddressAdvertised = chosen.Advertised,
         };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;
         Emit(new TrackHeartbeat(connection, peer.Id, heartbeat)); // before Registered leaves, so the first ping finds the peer tracked
         Send(peer, new ControlMessage
         {
-            Registered = new Registered { PeerId = peer.Id, ObservedAddress = address, HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key },
+            Registered = new Registered { PeerId = peer.Id, ObservedAddress = State.Connections[connection], HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key },
         });
         Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
         AdmitWaitingIfWorldEmpty();
@@ -168,7 +176,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
 
         return $"this peer reached the master from {address} but peer {other.Id} from {other.Address}; " +
                "peers are told each other's addresses as the master saw them, so loopback and non-loopback peers cannot " +
-               "reach each other: connect every peer to the master through the same kind of address";
+               "reach each other: connect every peer to the master through the same kind of address, or set network.advertise_address";
     }
 
     /// <summary>Accepted members of <paramref name="group"/>, counted without allocating: a round checks it on every message.</summary>
@@ -264,7 +272,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         var members = State.Peers.Values.Where(p => p.Phase == PeerPhase.Accepted || (includeJoining && p.Phase == PeerPhase.Joining)).ToList();
         foreach (var p in members)
         {
-            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region, IdentityKey = p.IdentityKey });
+            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region, IdentityKey = p.IdentityKey, AddressAdvertised = p.AddressAdvertised });
         }
 
         foreach (var group in members.GroupBy(p => p.Group).OrderBy(g => g.Key))

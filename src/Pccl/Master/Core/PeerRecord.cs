@@ -16,6 +16,9 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
 
     /// <summary>Whether the peer reached the master from a loopback address (the shell tells; see <see cref="ConnectionOpened"/>).</summary>
     public bool IsLoopback { get; init; }
+
+    /// <summary>Whether <see cref="Address"/> is the one the peer advertised rather than its connection's source.</summary>
+    public bool AddressAdvertised { get; init; }
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }

@@ -30,7 +30,7 @@ internal sealed record MasterStatus(
     public static MasterStatus From(MasterState state, int port, RecentOperations recent)
     {
         var peers = state.Peers.Values
-            .Select(p => new PeerStatus(p.Id, p.Address, p.P2PPort, p.Group, p.Region, p.Phase.ToString().ToLowerInvariant()))
+            .Select(p => new PeerStatus(p.Id, p.Address, p.AddressAdvertised, p.P2PPort, p.Group, p.Region, p.Phase.ToString().ToLowerInvariant()))
             .ToList();
         var groups = state.Peers.Values.GroupBy(p => p.Group).OrderBy(g => g.Key)
             .Select(g => new GroupStatus(
@@ -48,13 +48,14 @@ internal sealed record MasterStatus(
 
 /// <summary>One registered peer.</summary>
 /// <param name="Id">Peer id.</param>
-/// <param name="Address">Address the master observed.</param>
+/// <param name="Address">Address other peers dial: the advertised one, else the one the master observed.</param>
+/// <param name="AddressAdvertised">Whether the peer advertised <paramref name="Address"/> (network.advertise_address).</param>
 /// <param name="P2PPort">Port the peer listens on for ring connections.</param>
 /// <param name="Group">Peer group.</param>
 /// <param name="Region">Region the peer reported.</param>
 /// <param name="Phase"><c>registered</c>, <c>joining</c> or <c>accepted</c>.</param>
 internal sealed record PeerStatus(
-    ulong Id, string Address, [property: JsonPropertyName("p2p_port")] uint P2PPort, uint Group, string Region, string Phase);
+    ulong Id, string Address, bool AddressAdvertised, [property: JsonPropertyName("p2p_port")] uint P2PPort, uint Group, string Region, string Phase);
 
 /// <summary>One peer group.</summary>
 /// <param name="Group">The group number.</param>

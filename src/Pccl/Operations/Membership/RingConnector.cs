@@ -12,13 +12,14 @@ internal sealed class RingConnector(PeerSession session)
     {
         var options = session.Options;
         var result = new P2PConnectResult { WorldRevision = world.Revision, Success = true };
+        PeerEntry? next = null;
         try
         {
             var view = new WorldView(world, options.PeerGroup);
             var rank = view.Ring.ToList().IndexOf(session.PeerId);
             if (rank >= 0 && view.Ring.Count > 1)
             {
-                var next = view.Peer(view.Ring[(rank + 1) % view.Ring.Count])!;
+                next = view.Peer(view.Ring[(rank + 1) % view.Ring.Count])!;
                 using var timeout = new CancellationTokenSource(options.ConnectTimeout);
                 var lanes = Enumerable.Range(0, Math.Max(1, options.P2PConnectionPoolSize))
                     .Select(lane => session.Lanes.GetOutgoingAsync(next, (uint)lane, session.LastSequence, timeout.Token).AsTask());
@@ -28,7 +29,7 @@ internal sealed class RingConnector(PeerSession session)
         catch (Exception e) when (e is PcclException or IOException or OperationCanceledException)
         {
             result.Success = false;
-            result.Error = $"peer {session.PeerId} could not reach its ring neighbour: {e.Message}";
+            result.Error = next is null ? $"peer {session.PeerId} could not reach its ring neighbour: {e.Message}" : UnreachableNeighbour.Describe(session.PeerId, next, e);
             session.Logger.RingConnectFailed(result.Error);
         }
 

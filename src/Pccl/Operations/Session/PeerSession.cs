@@ -87,6 +87,7 @@ internal sealed class PeerSession : IAsyncDisposable
             Register = new Register
             {
                 P2PPort = (uint)_listener.Port, Group = Options.PeerGroup, Region = Options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(Identity.PublicKey),
+                AdvertiseAddress = Options.AdvertiseAddress ?? "",
             },
         }, ct).ConfigureAwait(false);
     }
