@@ -48,11 +48,9 @@ public sealed class MasterNode : IAsyncDisposable
     /// master's event loop.
     /// </summary>
     internal Task<MasterStatus> GetStatusAsync(CancellationToken ct) => _server.SnapshotAsync(ct);
-    /// <summary>The master's shell, for tests that inspect its counters.</summary>
-    internal MasterServer ServerForTest => _server;
 
-    /// <summary>Keeps the master's process and connections up but has it answer nothing more, as a hung master would; for tests.</summary>
-    internal void HangForTest() => _server.HangForTest();
+    /// <summary>Readings and switches the status does not show (dropped heartbeats and handshakes, a hang), for tests.</summary>
+    internal MasterDiagnostics Diagnostics => new(_server);
 
     /// <summary>Tells every peer the master is going away and stops.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();

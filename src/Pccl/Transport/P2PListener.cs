@@ -27,7 +27,7 @@ internal sealed class P2PListener : IAsyncDisposable
     public int Port => _listener.Port;
 
     /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
-    internal long DroppedHandshakesForTest => _listener.DroppedHandshakes;
+    internal long DroppedHandshakes => _listener.DroppedHandshakes;
 
     /// <summary>Binds the first free port of <paramref name="range"/> (bump allocation).</summary>
     public static P2PListener Start(string bindAddress, PortRange range, string clusterId, ConnectionSecurity security,

@@ -97,7 +97,7 @@ public class HeartbeatClusterTests
             await Task.Delay(50, ct);
             Assert.False(pending.IsCompleted);
             var clock = Stopwatch.StartNew();
-            master.HangForTest();
+            master.Diagnostics.Hang();
 
             var lost = await Assert.ThrowsAsync<PcclException>(() => pending.WaitAsync(Patience, ct));
             Assert.Equal(PcclErrorCode.MasterLost, lost.Code);

@@ -161,7 +161,7 @@ public class HeartbeatMonitorTests
         }
 
         Assert.False(lost.Task.IsCompleted);
-        monitor.PauseAnswersForTest();
+        monitor.PauseAnswers();
         var silence = await lost.Task.WaitAsync(Patience, ct);
         Assert.True(silence >= timeout, $"declared lost after {silence}");
     }

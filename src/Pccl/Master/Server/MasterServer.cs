@@ -42,7 +42,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private long _nextConnectionId;
     private Task _eventLoop = Task.CompletedTask;
     private Task _tickLoop = Task.CompletedTask;
-    private volatile bool _hungForTest;
+    private volatile bool _hung;
 
     public MasterServer(MasterOptions options, ConnectionSecurity security, ILogger logger)
     {
@@ -58,8 +58,6 @@ internal sealed class MasterServer : IAsyncDisposable
     /// <summary>The <c>pccl.instance</c> tag of this master's meter.</summary>
     public long TelemetryInstance => _telemetry.Instance;
 
-    /// <summary>A snapshot for status endpoints, taken on the event loop.</summary>
-    public MasterCore Core => _core;
 
     public void Start()
     {
@@ -164,7 +162,7 @@ internal sealed class MasterServer : IAsyncDisposable
         {
             await foreach (var e in _events.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
-                if (_hungForTest)
+                if (_hung)
                 {
                     await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
                 }
@@ -287,20 +285,23 @@ internal sealed class MasterServer : IAsyncDisposable
 
         return request.Reply.Task.WaitAsync(ct);
     }
-    /// <summary>Heartbeat datagrams dropped so far, by reason; for tests.</summary>
-    internal HeartbeatDropCounts? HeartbeatDropsForTest => _heartbeats?.Drops;
+    /// <summary>Heartbeat datagrams dropped so far, by reason.</summary>
+    internal HeartbeatDropCounts? HeartbeatDrops => _heartbeats?.Drops;
 
-    /// <summary>Connections closed unheard because too many handshakes were pending; for tests.</summary>
-    internal long DroppedHandshakesForTest => _listener?.DroppedHandshakes ?? 0;
+    /// <summary>Connections closed unheard because too many handshakes were pending.</summary>
+    internal long DroppedHandshakes => _listener?.DroppedHandshakes ?? 0;
+
+    /// <summary>Connections the core turned away before they registered.</summary>
+    internal long RefusedUnregistered => _core.State.RefusedUnregistered;
 
     /// <summary>
     /// Stops answering heartbeats and handling events, as a hung (SIGSTOPped, deadlocked) master would: connections
-    /// stay open but nothing they send is acted on until the master is disposed; for tests.
+    /// stay open but nothing they send is acted on until the master is disposed.
     /// </summary>
-    internal void HangForTest()
+    internal void Hang()
     {
-        _hungForTest = true;
-        _heartbeats?.PauseAnswersForTest();
+        _hung = true;
+        _heartbeats?.PauseAnswers();
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ internal sealed class PeerDiagnostics(PeerSession session)
     public long? HeartbeatAnswersAccepted => session.Heartbeats.Sender?.PongsReceived;
 
     /// <summary>Connections this peer's p2p listener closed unheard because too many handshakes were pending.</summary>
-    public long DroppedP2PHandshakes => session.Listener?.DroppedHandshakesForTest ?? 0;
+    public long DroppedP2PHandshakes => session.Listener?.DroppedHandshakes ?? 0;
 
     /// <summary>The <c>pccl.instance</c> tag of this peer's meter.</summary>
     public long TelemetryInstance => session.Telemetry.Instance;

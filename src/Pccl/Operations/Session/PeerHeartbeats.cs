@@ -54,7 +54,7 @@ internal sealed class PeerHeartbeats(PeerSession session) : IDisposable
     }
 
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would.</summary>
-    public void Pause() => _sender?.PauseForTest();
+    public void Pause() => _sender?.Pause();
 
     public void Stop() => _sender?.Stop();
 

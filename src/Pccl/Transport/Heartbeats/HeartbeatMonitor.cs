@@ -112,7 +112,7 @@ internal sealed class HeartbeatMonitor : IDisposable
     }
 
     /// <summary>Keeps reading pings but stops answering them, as a hung master would; for tests.</summary>
-    internal void PauseAnswersForTest() => _answersPaused = true;
+    internal void PauseAnswers() => _answersPaused = true;
 
     private void Run()
     {

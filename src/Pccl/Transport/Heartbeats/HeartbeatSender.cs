@@ -103,7 +103,7 @@ internal sealed class HeartbeatSender : IDisposable
     }
 
     /// <summary>Stops pinging and watching, as if the process were frozen (SIGSTOP); for tests.</summary>
-    internal void PauseForTest() => _paused = true;
+    internal void Pause() => _paused = true;
 
     private void Run()
     {

@@ -230,7 +230,7 @@ public sealed class HeartbeatAnswerForgeryTests
             }
 
             var hungAt = Stopwatch.GetTimestamp();
-            master.HangForTest();
+            master.Diagnostics.Hang();
 
             var lost = await Assert.ThrowsAsync<PcclException>(() => pending.WaitAsync(SecureRun.Patience, ct));
             var detectedAt = Stopwatch.GetTimestamp();

@@ -78,7 +78,7 @@ public sealed class HeartbeatForgeryTests
             {
                 if (clock.Elapsed > Timeout + SecureRun.Patience)
                 {
-                    var d = master.ServerForTest.HeartbeatDropsForTest!;
+                    var d = master.Diagnostics.HeartbeatDrops!;
                     Assert.Fail($"the hung peer was kept alive: worlds {peers[0].GlobalWorldSize}/{peers[1].GlobalWorldSize}, " +
                                 $"drops bad MAC {d[HeartbeatDrop.BadMac]}, stale {d[HeartbeatDrop.Stale]}, unknown {d[HeartbeatDrop.UnknownSession]}, " +
                                 $"pings task {pings.Status} {pings.Exception?.GetBaseException().Message}");
@@ -89,7 +89,7 @@ public sealed class HeartbeatForgeryTests
 
             await attack.CancelAsync();
             Assert.True(await pings > 10);
-            var drops = master.ServerForTest.HeartbeatDropsForTest!;
+            var drops = master.Diagnostics.HeartbeatDrops!;
             Assert.True(drops[HeartbeatDrop.BadMac] > 0, "no forgery reached the master");
             // Replays count as stale until the hung peer's session is forgotten, then as unknown.
             Assert.True(drops[HeartbeatDrop.Stale] + drops[HeartbeatDrop.UnknownSession] > 0, "no replay reached the master");
@@ -118,7 +118,7 @@ public sealed class HeartbeatForgeryTests
             await attack.CancelAsync();
 
             Assert.True(await pings > 10);
-            Assert.True(master.ServerForTest.HeartbeatDropsForTest![HeartbeatDrop.BadMac] > 0, "no forgery reached the master");
+            Assert.True(master.Diagnostics.HeartbeatDrops![HeartbeatDrop.BadMac] > 0, "no forgery reached the master");
             Assert.All(peers, p => Assert.Equal(2, p.GlobalWorldSize));
             await SecureRun.AllReduceOnceAsync(peers, 1000, ct);
         }

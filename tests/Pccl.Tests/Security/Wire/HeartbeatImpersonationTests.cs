@@ -56,7 +56,7 @@ public sealed class HeartbeatImpersonationTests
         try
         {
             await SendMaxSequencePingsAsync(master.Port, peers[1], forgery(peers));
-            var drops = master.ServerForTest.HeartbeatDropsForTest!;
+            var drops = master.Diagnostics.HeartbeatDrops!;
             var clock = Stopwatch.StartNew();
             var steps = 0;
             while (clock.Elapsed < (2 * Timeout) + Interval)
@@ -127,7 +127,7 @@ public sealed class HeartbeatImpersonationTests
                 }
             }, CancellationToken.None);
 
-            master.HangForTest();
+            master.Diagnostics.Hang();
             var lost = await Assert.ThrowsAsync<PcclException>(() => pending.WaitAsync(SecureRun.Patience, ct));
             await attack.CancelAsync();
             await answers;

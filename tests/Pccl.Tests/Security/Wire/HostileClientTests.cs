@@ -164,7 +164,7 @@ public sealed class HostileClientTests
             Assert.NotNull(kick);
             Assert.Equal(KickReason.LimitExceeded, kick.Reason);
             Assert.Contains("127.0.0.1 already holds 16 connections that have not registered", kick.Message, StringComparison.Ordinal);
-            Assert.Equal(1, master.ServerForTest.Core.State.RefusedUnregistered); // counted before the kick was sent
+            Assert.Equal(1, master.Diagnostics.RefusedUnregistered); // counted before the kick was sent
         }
         finally
         {
@@ -218,14 +218,14 @@ public sealed class HostileClientTests
             await OpenIdleAsync(idle, master.Port, 10, ct);
 
             var patience = Stopwatch.StartNew();
-            while (master.ServerForTest.DroppedHandshakesForTest < 6)
+            while (master.Diagnostics.DroppedHandshakes < 6)
             {
-                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {master.ServerForTest.DroppedHandshakesForTest} of 10 idle connections were dropped");
+                Assert.True(patience.Elapsed < SecureRun.Patience, $"only {master.Diagnostics.DroppedHandshakes} of 10 idle connections were dropped");
                 await Task.Delay(10, ct);
             }
 
             await Task.Delay(200, ct);
-            Assert.Equal(6, master.ServerForTest.DroppedHandshakesForTest);
+            Assert.Equal(6, master.Diagnostics.DroppedHandshakes);
         }
         finally
         {
@@ -246,15 +246,15 @@ public sealed class HostileClientTests
             // One source holds its 16 slots; every other connection is dropped, not only those past the global 64.
             const int expected = (2 * HandshakeGate.DefaultLimit) - HandshakeGate.DefaultPerSourceLimit;
             var patience = Stopwatch.StartNew();
-            while (master.ServerForTest.DroppedHandshakesForTest < expected)
+            while (master.Diagnostics.DroppedHandshakes < expected)
             {
                 Assert.True(patience.Elapsed < SecureRun.Patience,
-                    $"only {master.ServerForTest.DroppedHandshakesForTest} of the idle connections were dropped, not {expected}: is the per-source limit gone?");
+                    $"only {master.Diagnostics.DroppedHandshakes} of the idle connections were dropped, not {expected}: is the per-source limit gone?");
                 await Task.Delay(10, ct);
             }
 
             await Task.Delay(200, ct);
-            Assert.Equal(expected, master.ServerForTest.DroppedHandshakesForTest);
+            Assert.Equal(expected, master.Diagnostics.DroppedHandshakes);
 
             await using var worker = await Communicator.ConnectAsync(SecureRun.Peer(master, null, null), ct: ct);
             Assert.Equal(1, worker.GlobalWorldSize);

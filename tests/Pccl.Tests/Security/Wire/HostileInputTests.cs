@@ -88,7 +88,7 @@ public sealed class HostileInputTests
 
             await run.WaitForMoreAsync(3, ct);
             var deadline = DateTime.UtcNow + SecureRun.Patience;
-            while (master.ServerForTest.DroppedHandshakesForTest == 0 || peers[0].Diagnostics.DroppedP2PHandshakes == 0)
+            while (master.Diagnostics.DroppedHandshakes == 0 || peers[0].Diagnostics.DroppedP2PHandshakes == 0)
             {
                 Assert.True(DateTime.UtcNow < deadline, "more than 64 pending handshakes were accepted");
                 await Task.Delay(10, ct);
@@ -129,7 +129,7 @@ public sealed class HostileInputTests
         var peers = await SecureRun.ConnectWorldAsync(options, 2, ct);
         // The flood comes from one source: at most that source's share of the listener is held.
         var (port, dropped, timeout, perSource) = kind == ConnectionKind.Control
-            ? (master.Port, (Func<long>)(() => master.ServerForTest.DroppedHandshakesForTest), MasterHandshakeTimeout, HandshakeGate.DefaultPerSourceLimit)
+            ? (master.Port, (Func<long>)(() => master.Diagnostics.DroppedHandshakes), MasterHandshakeTimeout, HandshakeGate.DefaultPerSourceLimit)
             : (peers[0].P2PPort, () => peers[0].Diagnostics.DroppedP2PHandshakes, options.ConnectTimeout, P2PListener.PerSourceHandshakes);
         var run = new AllReduceLoop(peers);
         try

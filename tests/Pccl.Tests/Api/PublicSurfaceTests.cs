@@ -2,14 +2,16 @@ using System.Reflection;
 
 namespace Pccl.Tests.Api;
 
-public class CommunicatorSurfaceTests
+public class PublicSurfaceTests
 {
     private const BindingFlags Everything = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
 
-    [Fact]
-    public void NoTestOnlyMemberSitsOnThePublicType()
+    [Theory]
+    [InlineData(typeof(Communicator))]
+    [InlineData(typeof(MasterNode))]
+    public void NoTestOnlyMemberSitsOnThePublicType(Type type)
     {
-        var testOnly = typeof(Communicator).GetMembers(Everything).Where(m => m.Name.EndsWith("ForTest", StringComparison.Ordinal)).Select(m => m.Name);
+        var testOnly = type.GetMembers(Everything).Where(m => m.Name.EndsWith("ForTest", StringComparison.Ordinal)).Select(m => m.Name);
         Assert.Empty(testOnly);
     }
 
