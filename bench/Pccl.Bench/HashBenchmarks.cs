@@ -1,6 +1,6 @@
 using System.IO.Hashing;
 using BenchmarkDotNet.Attributes;
-using Pccl.Operations.SharedState;
+using Pccl.Operations.StateSync;
 
 namespace Pccl.Bench;
 

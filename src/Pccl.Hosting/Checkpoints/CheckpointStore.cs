@@ -3,7 +3,7 @@ using System.IO.Hashing;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pccl.Operations.SharedState;
+using Pccl.Operations.StateSync;
 
 namespace Pccl.Hosting.Checkpoints;
 

@@ -4,7 +4,7 @@ using Pccl.Operations.Collectives;
 using Pccl.Operations.Faults;
 using Pccl.Operations.Membership;
 using Pccl.Operations.Session;
-using Pccl.Operations.SharedState;
+using Pccl.Operations.StateSync;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
 

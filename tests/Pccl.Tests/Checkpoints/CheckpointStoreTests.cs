@@ -1,6 +1,5 @@
 using Pccl.Hosting.Checkpoints;
 using Pccl.Tests.Support;
-using State = Pccl.SharedState;
 
 namespace Pccl.Tests.Checkpoints;
 
@@ -18,7 +17,7 @@ public sealed class CheckpointStoreTests : IDisposable
 
     private CheckpointStore Store(int keepLast = 3) => new(new CheckpointStoreOptions { Directory = _directory, KeepLast = keepLast }, _logger);
 
-    private static State MakeState(ulong revision, int seed)
+    private static SharedState MakeState(ulong revision, int seed)
     {
         var random = new Random(seed);
         var weights = new float[5000];
@@ -27,7 +26,7 @@ public sealed class CheckpointStoreTests : IDisposable
         var steps = new long[] { seed, seed * 2 };
         var bytes = new byte[17];
         random.NextBytes(bytes);
-        return new State(
+        return new SharedState(
         [
             SharedStateEntry.Create<float>("weights", weights),
             SharedStateEntry.Create<long>("steps", steps),
@@ -35,10 +34,10 @@ public sealed class CheckpointStoreTests : IDisposable
         ], revision);
     }
 
-    private static State EmptyLike(State state) =>
+    private static SharedState EmptyLike(SharedState state) =>
         new(state.Entries.Select(e => new SharedStateEntry(e.Key, new byte[e.Content.Length], e.DataType, e.AllowContentInequality)));
 
-    private static void AssertSameContent(State expected, State actual)
+    private static void AssertSameContent(SharedState expected, SharedState actual)
     {
         foreach (var entry in expected.Entries)
             Assert.True(entry.Content.Span.SequenceEqual(actual.Find(entry.Key)!.Content.Span), $"content of '{entry.Key}' differs");
@@ -159,7 +158,7 @@ public sealed class CheckpointStoreTests : IDisposable
     {
         await Store().WriteAsync(MakeState(1, seed: 1), _ct);
         var buffer = new float[4999];
-        var target = new State([SharedStateEntry.Create<float>("weights", buffer), SharedStateEntry.Create<long>("steps", new long[2]),
+        var target = new SharedState([SharedStateEntry.Create<float>("weights", buffer), SharedStateEntry.Create<long>("steps", new long[2]),
             SharedStateEntry.Create<byte>("rng", new byte[17])], revision: 77);
 
         var loaded = await Store().TryLoadNewestAsync(target, _ct);
@@ -175,7 +174,7 @@ public sealed class CheckpointStoreTests : IDisposable
     {
         var state = MakeState(1, seed: 1);
         await Store().WriteAsync(state, _ct);
-        var target = new State([.. EmptyLike(state).Entries, SharedStateEntry.Create<int>("extra", new int[3])]);
+        var target = new SharedState([.. EmptyLike(state).Entries, SharedStateEntry.Create<int>("extra", new int[3])]);
 
         Assert.Null(await Store().TryLoadNewestAsync(target, _ct));
         Assert.Contains(_logger.Warnings, w => w.Contains("lacks key 'extra'"));

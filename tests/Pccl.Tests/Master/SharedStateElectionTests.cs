@@ -62,7 +62,7 @@ public class SharedStateElectionTests
     [Fact]
     public void PopularContentWinsRegardlessOfInputOrder()
     {
-        List<Pccl.Master.Core.SharedState.SharedStatePeerReport> peers =
+        List<Pccl.Master.Core.StateSync.SharedStatePeerReport> peers =
         [
             P(1, 3, T("w", 0xA), T("v", 5)),
             P(2, 3, T("w", 0xB), T("v", 5)),

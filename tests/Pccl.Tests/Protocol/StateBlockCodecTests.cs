@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Pccl.Operations.SharedState;
+using Pccl.Operations.StateSync;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 

@@ -1,5 +1,5 @@
 using Pccl.Kernel;
-using Pccl.Master.Core.SharedState;
+using Pccl.Master.Core.StateSync;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 

@@ -1,6 +1,6 @@
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Membership;
-using Pccl.Operations.SharedState;
+using Pccl.Operations.StateSync;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
 

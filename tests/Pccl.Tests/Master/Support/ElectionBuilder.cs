@@ -1,4 +1,4 @@
-using Pccl.Master.Core.SharedState;
+using Pccl.Master.Core.StateSync;
 using Pccl.Protocol.Messages;
 
 namespace Pccl.Tests.Master.Support;
