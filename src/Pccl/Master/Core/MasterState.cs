@@ -47,7 +47,7 @@ internal sealed class MasterState
     public ulong LastSequence { get; set; }
 
     /// <summary>Shared-state synchronisations in progress, by peer group.</summary>
-    public Dictionary<uint, SharedState.SharedStateRound> SharedStateSyncs { get; } = [];
+    public Dictionary<uint, StateSync.SharedStateRound> SharedStateSyncs { get; } = [];
 
     /// <summary>Each group's last synchronised shared-state revision (the +1 rule); forgotten when the group empties.</summary>
     public Dictionary<uint, ulong> SharedStateRevisions { get; } = [];
