@@ -13,7 +13,11 @@ public sealed class MasterNode : IAsyncDisposable
 {
     private readonly MasterServer _server;
 
-    private MasterNode(MasterServer server) => _server = server;
+    private MasterNode(MasterServer server)
+    {
+        _server = server;
+        Diagnostics = new MasterDiagnostics(server);
+    }
 
     /// <summary>The TCP (control) port the master listens on; useful when <see cref="MasterOptions.Port"/> is 0.</summary>
     public int Port => _server.Port;
@@ -50,7 +54,7 @@ public sealed class MasterNode : IAsyncDisposable
     internal Task<MasterStatus> GetStatusAsync(CancellationToken ct) => _server.SnapshotAsync(ct);
 
     /// <summary>Readings and switches the status does not show (dropped heartbeats and handshakes, a hang), for tests.</summary>
-    internal MasterDiagnostics Diagnostics => new(_server);
+    internal MasterDiagnostics Diagnostics { get; }
 
     /// <summary>Tells every peer the master is going away and stops.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
