@@ -6,7 +6,7 @@ namespace Pccl.Hosting.Configuration;
 public sealed record MetricsConfig
 {
     /// <summary>The master's metrics port when <see cref="Port"/> is unset, as in the deployment guide (<c>:9090/metrics</c>).</summary>
-    public const int MasterDefaultPort = 9090;
+    public const int MasterDefaultPort = Telemetry.MonitoringServerOptions.DefaultPort;
 
     /// <summary>
     /// The ports a worker tries, first free wins, when <see cref="Port"/> is unset: one per worker on a host, as many as
