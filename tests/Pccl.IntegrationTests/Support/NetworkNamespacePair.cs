@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Pccl.IntegrationTests.Support;
@@ -11,6 +10,8 @@ namespace Pccl.IntegrationTests.Support;
 internal sealed class NetworkNamespacePair : IDisposable
 {
     private static int _created;
+
+    private readonly List<NetworkNamespace> _namespaces = [];
 
     private NetworkNamespacePair(int number)
     {
@@ -43,16 +44,13 @@ internal sealed class NetworkNamespacePair : IDisposable
         var pair = new NetworkNamespacePair(Interlocked.Increment(ref _created));
         try
         {
-            Ip($"netns add {pair.Master}");
-            Ip($"netns add {pair.Peer}");
-            Ip($"link add {pair.MasterLink} type veth peer name {pair.PeerLink}");
-            Ip($"link set {pair.MasterLink} netns {pair.Master}");
-            Ip($"link set {pair.PeerLink} netns {pair.Peer}");
+            pair._namespaces.Add(NetworkNamespace.Create(pair.Master));
+            pair._namespaces.Add(NetworkNamespace.Create(pair.Peer));
+            NetworkNamespace.Run("ip", "link", "add", pair.MasterLink, "netns", pair.Master, "type", "veth", "peer", "name", pair.PeerLink, "netns", pair.Peer);
             foreach (var (ns, link, address) in new[] { (pair.Master, pair.MasterLink, pair.MasterAddress), (pair.Peer, pair.PeerLink, pair.PeerAddress) })
             {
-                Ip($"-n {ns} link set lo up");
-                Ip($"-n {ns} addr add {address}/24 dev {link}");
-                Ip($"-n {ns} link set {link} up");
+                NetworkNamespace.Run("ip", "-n", ns, "addr", "add", $"{address}/24", "dev", link);
+                NetworkNamespace.Run("ip", "-n", ns, "link", "set", link, "up");
             }
         }
         catch
@@ -67,62 +65,36 @@ internal sealed class NetworkNamespacePair : IDisposable
     /// <summary>Shapes both directions of the link to <paramref name="mbit"/> Mbit/s with a token bucket (tbf).</summary>
     public void ShapeTo(int mbit)
     {
-        foreach (var (ns, link) in new[] { (Master, MasterLink), (Peer, PeerLink) })
+        foreach (var (ns, link) in new[] { (_namespaces[0], MasterLink), (_namespaces[1], PeerLink) })
         {
-            Run("ip", $"netns exec {ns} tc qdisc add dev {link} root tbf rate {mbit}mbit burst 32kb latency 100ms");
+            ns.Exec("tc", "qdisc", "add", "dev", link, "root", "tbf", "rate", $"{mbit}mbit", "burst", "32kb", "latency", "100ms");
         }
     }
 
     /// <summary>Drops one packet in ten at random, in each direction (an nftables input rule in both namespaces).</summary>
     public void DropOneInTen()
     {
-        foreach (var ns in new[] { Master, Peer })
+        foreach (var ns in _namespaces)
         {
             Nft(ns, "numgen random mod 10 == 0 drop");
         }
     }
 
     /// <summary>Drops every UDP datagram for <paramref name="port"/> arriving in the master's namespace, as a firewall would.</summary>
-    public void BlockUdpToMaster(int port) => Nft(Master, $"udp dport {port} drop");
+    public void BlockUdpToMaster(int port) => Nft(_namespaces[0], $"udp dport {port} drop");
 
-    private static void Nft(string ns, string rule)
+    private static void Nft(NetworkNamespace ns, string rule)
     {
-        Run("ip", $"netns exec {ns} nft add table inet pccltest");
-        Run("ip", $"netns exec {ns} nft add chain inet pccltest input {{ type filter hook input priority 0 ; }}");
-        Run("ip", $"netns exec {ns} nft add rule inet pccltest input {rule}");
-    }
-
-    private static void Ip(string arguments) => Run("ip", arguments);
-
-    private static void Run(string file, string arguments)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error}");
-        }
+        ns.Exec("nft", "add table inet pccltest".Split(' '));
+        ns.Exec("nft", "add chain inet pccltest input { type filter hook input priority 0 ; }".Split(' '));
+        ns.Exec("nft", ["add", "rule", "inet", "pccltest", "input", .. rule.Split(' ')]);
     }
 
     public void Dispose()
     {
-        foreach (var ns in new[] { Master, Peer })
+        foreach (var ns in Enumerable.Reverse(_namespaces))
         {
-            try
-            {
-                Run("ip", $"netns del {ns}");
-            }
-            catch (InvalidOperationException)
-            {
-                // never created
-            }
+            ns.Dispose();
         }
     }
 }
