@@ -28,6 +28,13 @@ internal static class ConfigRules
             }
         }
 
+        if (config.Master.LeaseTtlMs <= network.HeartbeatIntervalMs
+            && !problems.HasProblemWith("master.lease_ttl_ms") && !problems.HasProblemWith("network.heartbeat_interval_ms"))
+        {
+            problems.AddForKey(OriginOf("master.lease_ttl_ms"), "master.lease_ttl_ms",
+                $"must exceed network.heartbeat_interval_ms ({network.HeartbeatIntervalMs}); see docs/high-availability.md");
+        }
+
         if (network.Region.Length > MasterRegionLimit && !problems.HasProblemWith("network.region"))
         {
             problems.AddForKey(OriginOf("network.region"), "network.region",

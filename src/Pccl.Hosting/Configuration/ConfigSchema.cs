@@ -7,7 +7,7 @@ namespace Pccl.Hosting.Configuration;
 internal static class ConfigSchema
 {
     public static IReadOnlyList<string> Sections { get; } =
-        ["network", "network.tls", "auth", "fault_tolerance", "performance", "logging", "metrics", "metrics.tls"];
+        ["network", "network.tls", "auth", "fault_tolerance", "performance", "logging", "metrics", "metrics.tls", "master"];
 
     public static IReadOnlyList<ConfigKey> Keys { get; } =
     [
@@ -56,6 +56,9 @@ internal static class ConfigSchema
         MetricsTls("enabled", ValueParsers.Boolean, (t, v) => t with { Enabled = (bool)v! }),
         MetricsTls("cert_file", ValueParsers.OptionalText, (t, v) => t with { CertFile = (string?)v }),
         MetricsTls("key_file", ValueParsers.OptionalText, (t, v) => t with { KeyFile = (string?)v }),
+        Master("store", ValueParsers.StoreUrl, (m, v) => m with { Store = (string)v! }),
+        Master("store_password", ValueParsers.OptionalText, (m, v) => m with { StorePassword = (string?)v }, isSensitive: true),
+        Master("lease_ttl_ms", ValueParsers.Int32(1), (m, v) => m with { LeaseTtlMs = (int)v! }),
     ];
 
     private static readonly Dictionary<string, ConfigKey> ByPath = Keys.ToDictionary(k => k.Path, StringComparer.Ordinal);
@@ -98,4 +101,7 @@ internal static class ConfigSchema
 
     private static ConfigKey MetricsTls(string name, Func<RawValue, ParseOutcome> parse, Func<MetricsTlsConfig, object?, MetricsTlsConfig> set) =>
         new("metrics.tls." + name, parse, (c, v) => c with { Metrics = c.Metrics with { Tls = set(c.Metrics.Tls, v) } });
+
+    private static ConfigKey Master(string name, Func<RawValue, ParseOutcome> parse, Func<MasterConfig, object?, MasterConfig> set, bool isSensitive = false) =>
+        new("master." + name, parse, (c, v) => c with { Master = set(c.Master, v) }, isSensitive);
 }

@@ -27,6 +27,9 @@ public sealed record PcclConfig
     /// <summary>The <c>metrics</c> section.</summary>
     public MetricsConfig Metrics { get; init; } = new();
 
+    /// <summary>The <c>master</c> section.</summary>
+    public MasterConfig Master { get; init; } = new();
+
     /// <summary>The options a worker's <c>Communicator</c> takes.</summary>
     public CommunicatorOptions ToCommunicatorOptions() => new()
     {
@@ -66,6 +69,10 @@ public sealed record PcclConfig
         SharedStateMinBytesPerSecond = FaultTolerance.SharedStateMinBytesPerS,
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),
+        Store = Master.Store,
+        StorePassword = Master.StorePassword,
+        LeaseTtl = TimeSpan.FromMilliseconds(Master.LeaseTtlMs),
+        AdvertiseAddress = Network.AdvertiseAddress,
     };
 
     private TlsOptions ToTlsOptions() => Network.Tls.Enabled

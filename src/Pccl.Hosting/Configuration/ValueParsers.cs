@@ -182,6 +182,14 @@ internal static class ValueParsers
     private static ParseOutcome Convert(ParseOutcome outcome, Func<long, object> convert) =>
         outcome.Error is null ? ParseOutcome.Ok(convert((long)outcome.Value!)) : outcome;
 
+    /// <summary>master.store: the form is checked here; whether the store can be reached, when the master starts.</summary>
+    public static ParseOutcome StoreUrl(RawValue raw) => Scalar(raw, "memory, sqlite:PATH or postgresql://user@host:port/database", text =>
+        text == "memory" || (text.StartsWith("sqlite:", StringComparison.Ordinal) && text.Length > "sqlite:".Length)
+            || text.StartsWith("postgresql://", StringComparison.Ordinal) || text.StartsWith("postgres://", StringComparison.Ordinal)
+            ? ParseOutcome.Ok(text)
+            : ParseOutcome.Fail("must be memory, sqlite:PATH or postgresql://user[:password]@host[:port]/database, got " +
+                (text.Contains('@', StringComparison.Ordinal) ? "a value that is none of these" : $"'{text}'")));
+
     private static ParseOutcome Scalar(RawValue raw, string expected, Func<string, ParseOutcome> parse)
     {
         if (raw.Items is not null)

@@ -41,4 +41,13 @@ public static class ExportedNames
 
     /// <summary>Counter: failed operations (label code, e.g. peer_lost).</summary>
     public const string OperationFailures = "pccl_operation_failures_total";
+
+    /// <summary>Gauge: 1 while this master holds the leader lease, 0 while it stands by.</summary>
+    public const string MasterIsLeader = "pccl_master_is_leader";
+
+    /// <summary>Gauge: the leadership epoch this master serves (or last saw while standing by).</summary>
+    public const string MasterEpoch = "pccl_master_epoch";
+
+    /// <summary>Counter: leadership terms this master began after an earlier term (failovers and restarts on a kept store).</summary>
+    public const string MasterFailovers = "pccl_master_failovers_total";
 }

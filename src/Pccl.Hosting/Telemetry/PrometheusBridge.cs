@@ -107,8 +107,15 @@ public sealed class PrometheusBridge : IDisposable
         var failures = CounterWithKnownLabels(factory, ExportedNames.OperationFailures, "Failed operations, by error code.",
             MetricTags.Code, [.. MetricTags.AllCodeNames]);
 
+        gauges[PcclInstruments.Names.MasterIsLeader] = new InstanceGauge(factory.CreateGauge(ExportedNames.MasterIsLeader,
+            "1 while this master holds the leader lease, 0 while it stands by.", new GaugeConfiguration { SuppressInitialValue = true }), null, sum: false, zeroWhenNone: false);
+        gauges[PcclInstruments.Names.MasterEpoch] = new InstanceGauge(factory.CreateGauge(ExportedNames.MasterEpoch,
+            "The leadership epoch this master serves or last saw.", new GaugeConfiguration { SuppressInitialValue = true }), null, sum: false, zeroWhenNone: false);
+        var failovers = factory.CreateCounter(ExportedNames.MasterFailovers, "Leadership terms this master began after an earlier term.");
+
         var sinks = new Dictionary<string, Sink>(StringComparer.Ordinal)
         {
+            [PcclInstruments.Names.MasterFailovers] = (_, v, _) => failovers.Inc(v),
             [PcclInstruments.Names.CollectiveLatency] = (_, v, t) => latency.WithLabels(Tag(t, MetricTags.Op)).Observe(v),
             [PcclInstruments.Names.Recoveries] = (_, v, _) => recoveries.Inc(v),
             [PcclInstruments.Names.BytesSent] = (_, v, t) => sent.WithLabels(Tag(t, MetricTags.Kind)).Inc(v),

@@ -60,4 +60,27 @@ public sealed record MasterOptions
 
     /// <summary>Shared-secret authentication; disabled by default.</summary>
     public AuthOptions Auth { get; init; } = AuthOptions.Disabled;
+
+    /// <summary>
+    /// Where the master keeps its epoch, leader lease and shared-state revisions (master.store): <c>memory</c> (kept by
+    /// this process only; it always leads), <c>sqlite:PATH</c>, or <c>postgresql://user[:password]@host[:port]/database</c>
+    /// for an active master and standbys on several machines.
+    /// </summary>
+    public string Store { get; init; } = "memory";
+
+    /// <summary>The PostgreSQL password when <see cref="Store"/> carries none (PCCL_MASTER_STORE_PASSWORD).</summary>
+    public string? StorePassword { get; init; }
+
+    /// <summary>
+    /// How long a leader lease lasts without renewal (master.lease_ttl_ms); the leader renews every quarter of it. A
+    /// leader that cannot renew stops serving when it ends; a standby takes over soon after. Must exceed
+    /// <see cref="HeartbeatInterval"/>.
+    /// </summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// The host peers reach this master at, written to the store while it leads so a standby can name it
+    /// (network.advertise_address); null: <see cref="BindAddress"/> when it names one address, else the machine's host name.
+    /// </summary>
+    public string? AdvertiseAddress { get; init; }
 }

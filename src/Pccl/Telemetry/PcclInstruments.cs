@@ -59,6 +59,15 @@ internal sealed class PcclInstruments : IDisposable
 
         /// <summary>Failed operations (counter, tag code).</summary>
         public const string OperationFailures = "pccl.operation.failures";
+
+        /// <summary>1 while this master holds the leader lease, 0 while it stands by (observable gauge; masters only).</summary>
+        public const string MasterIsLeader = "pccl.master.is_leader";
+
+        /// <summary>The epoch this master serves, or the last it saw while standing by (observable gauge; masters only).</summary>
+        public const string MasterEpoch = "pccl.master.epoch";
+
+        /// <summary>Leadership terms this master began after another term (counter; masters only).</summary>
+        public const string MasterFailovers = "pccl.master.failovers";
     }
 
     /// <summary>Histogram bucket bounds for collective latency, seconds (1 ms to 60 s).</summary>
@@ -89,6 +98,9 @@ internal sealed class PcclInstruments : IDisposable
     private readonly Counter<long> _peersKicked;
     private readonly Counter<long> _syncBytes;
     private readonly Counter<long> _operationFailures;
+    private readonly Counter<long> _failovers;
+    private long _isLeader = Unset;
+    private long _epoch = Unset;
 
     /// <summary>Creates the instruments of one communicator (<see cref="MetricRole.Peer"/>) or master.</summary>
     public PcclInstruments(MetricRole role)
@@ -122,6 +134,9 @@ internal sealed class PcclInstruments : IDisposable
             description: "Memory held by the buffer backups of in-flight in-place all-reduces.");
         _meter.CreateObservableGauge(Names.SharedStateRevision, ObserveRevision,
             description: "Revision of the last synchronised shared state.");
+        _failovers = _meter.CreateCounter<long>(Names.MasterFailovers, unit: "{failover}", description: "Leadership terms this master took over.");
+        _meter.CreateObservableGauge(Names.MasterIsLeader, () => Observe(ref _isLeader), description: "1 while this master leads, 0 while it stands by.");
+        _meter.CreateObservableGauge(Names.MasterEpoch, () => Observe(ref _epoch), description: "The leadership epoch this master serves or last saw.");
     }
 
     /// <summary>Whether a peer or the master reports through these instruments.</summary>
@@ -217,6 +232,23 @@ internal sealed class PcclInstruments : IDisposable
         {
             yield return new Measurement<long>(count, _roleTag);
         }
+    }
+
+    /// <summary>Reports a master's leadership; <paramref name="tookOver"/> counts a term begun after an earlier one.</summary>
+    public void SetLeadership(bool isLeader, ulong epoch, bool tookOver)
+    {
+        Interlocked.Exchange(ref _isLeader, isLeader ? 1 : 0);
+        Interlocked.Exchange(ref _epoch, (long)epoch);
+        if (tookOver)
+        {
+            _failovers.Add(1);
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(ref long field)
+    {
+        var value = Interlocked.Read(ref field);
+        return value == Unset ? [] : [new Measurement<long>(value)];
     }
 
     private IEnumerable<Measurement<long>> ObserveRevision()

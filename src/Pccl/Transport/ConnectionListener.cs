@@ -111,7 +111,7 @@ internal sealed class ConnectionListener : IAsyncDisposable, IDisposable
         try
         {
             connection = await Handshake.AcceptAsync(accepted, handshake.ClusterId, handshake.Security, handshake.Admit, handshake.Timeout, _stop.Token,
-                handshake.OnRefused, handshake.Gatekeeper).ConfigureAwait(false);
+                handshake.OnRefused, handshake.Gatekeeper, handshake.Epoch).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

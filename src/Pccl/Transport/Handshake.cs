@@ -134,7 +134,7 @@ internal static class Handshake
     /// </summary>
     public static async Task<EstablishedConnection?> AcceptAsync(
         Socket socket, string clusterId, ConnectionSecurity security, Func<Hello, IPEndPoint?, Refusal?> admit, TimeSpan timeout,
-        CancellationToken ct, Action<IPEndPoint?, string>? onRefused = null, P2PGatekeeper? p2p = null)
+        CancellationToken ct, Action<IPEndPoint?, string>? onRefused = null, P2PGatekeeper? p2p = null, Func<ulong>? epoch = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -223,7 +223,8 @@ internal static class Handshake
                 return await RefuseAsync(stream, refusal, remote, onRefused, deadline.Token).ConfigureAwait(false);
             }
 
-            await ExactFrameIo.WriteAsync(stream, new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion }, deadline.Token).ConfigureAwait(false);
+            await ExactFrameIo.WriteAsync(stream, new HelloReply { Accepted = true, ProtocolVersion = Preamble.CurrentVersion, Epoch = epoch?.Invoke() ?? 0 }, deadline.Token)
+                .ConfigureAwait(false);
             return new EstablishedConnection(socket, stream, hello, remote);
         }
         catch (Exception e)
@@ -310,7 +311,8 @@ internal static class Handshake
         Stream stream, Refusal refusal, IPEndPoint? remote, Action<IPEndPoint?, string>? onRefused, CancellationToken ct)
     {
         onRefused?.Invoke(remote, refusal.Message);
-        await TryWriteAsync(stream, new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion }, ct)
+        var reply = new HelloReply { Accepted = false, Reason = refusal.Reason, Message = refusal.Message, ProtocolVersion = Preamble.CurrentVersion, LeaderAddress = refusal.LeaderAddress };
+        await TryWriteAsync(stream, reply, ct)
             .ConfigureAwait(false);
         await stream.DisposeAsync().ConfigureAwait(false);
         return null;

@@ -171,7 +171,7 @@ public sealed class ClusterMonitoringTests
         Assert.Equal(200, status);
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
-        Assert.Equal("master", root.GetProperty("role").GetString());
+        Assert.Equal("leader", root.GetProperty("role").GetString());
         Assert.Equal(3, root.GetProperty("world_size").GetInt32());
         Assert.True(root.GetProperty("world_revision").GetUInt64() > 0);
         var peers = root.GetProperty("peers").EnumerateArray().ToList();

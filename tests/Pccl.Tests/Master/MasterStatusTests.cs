@@ -18,9 +18,9 @@ public class MasterStatusTests
         var c = s.Register("c");
         s.Send(a, Msg.Init(5));
 
-        var status = MasterStatus.From(s.State, 7117, new RecentOperations());
+        var status = MasterStatus.From(s.State, 7117, new RecentOperations(), new LeadershipStatus(true, 1, "m1:7117", null));
 
-        Assert.Equal("master", status.Role);
+        Assert.Equal("leader", status.Role);
         Assert.Equal(2, status.WorldSize);
         Assert.Equal(s.State.WorldRevision, status.WorldRevision);
         Assert.Equal([a.Id, b.Id, c.Id], status.Peers.Select(p => p.Id));
@@ -33,7 +33,7 @@ public class MasterStatusTests
         Assert.Equal([a.Id], op.Peers);
 
         s.Send(b, Msg.Init(5));
-        var running = Assert.Single(MasterStatus.From(s.State, 7117, new RecentOperations()).OperationsInFlight);
+        var running = Assert.Single(MasterStatus.From(s.State, 7117, new RecentOperations(), new LeadershipStatus(true, 1, "m1:7117", null)).OperationsInFlight);
         Assert.Equal("running", running.State);
         Assert.Equal([a.Id, b.Id], running.Peers);
     }

@@ -27,6 +27,9 @@ internal sealed record ReportMembership(MembershipChange Change, ulong PeerId, s
 /// </summary>
 internal sealed record ReportUnregisteredKick(string Address, string Detail) : MasterCommand;
 
+/// <summary>A group completed a shared-state sync: write its revision and elected hashes to the master store.</summary>
+internal sealed record RecordRevision(uint Group, ulong Revision, IReadOnlyDictionary<string, ulong> Hashes) : MasterCommand;
+
 /// <summary>Kinds of membership change the core reports.</summary>
 internal enum MembershipChange
 {

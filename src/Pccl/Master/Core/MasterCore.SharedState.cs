@@ -93,7 +93,8 @@ internal sealed partial class MasterCore
             return;
         }
 
-        ulong? last = State.SharedStateRevisions.TryGetValue(round.Group, out var known) ? known : null;
+        ulong? last = State.SharedStateRevisions.TryGetValue(round.Group, out var known) ? known
+            : State.StoredRevisions.TryGetValue(round.Group, out var stored) ? stored : null;
         var result = SharedStateElection.Elect(round.Group, last, [.. members.Select(id => round.Requests[id])]);
         if (result.Error is { } error)
         {
@@ -260,6 +261,8 @@ internal sealed partial class MasterCore
     {
         State.SharedStateSyncs.Remove(round.Group);
         State.SharedStateRevisions[round.Group] = round.Plan!.Revision;
+        State.StoredRevisions.Remove(round.Group);
+        Emit(new RecordRevision(round.Group, round.Plan.Revision, round.Plan.Tensors.ToDictionary(t => t.Key, t => t.Hash, StringComparer.Ordinal)));
         var complete = new ControlMessage { SharedStateSyncComplete = new SharedStateSyncComplete { Sequence = round.Sequence, Revision = round.Plan.Revision } };
         foreach (var id in round.Participants)
         {

@@ -44,6 +44,13 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                 State.Now = tick.Now;
                 EnforceDeadlines();
                 break;
+            case RevisionsRestored restored:
+                foreach (var (group, revision) in restored.Revisions)
+                {
+                    State.StoredRevisions[group] = revision;
+                }
+
+                break;
         }
 
         return [.. _commands];

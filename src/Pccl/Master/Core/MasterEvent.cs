@@ -32,3 +32,9 @@ internal sealed record PeerSilent(long ConnectionId, string Reason, string Messa
 /// shell's tick period.
 /// </summary>
 internal sealed record Tick(TimeSpan Now) : MasterEvent;
+
+/// <summary>
+/// A leadership term began: the revisions the master store holds per group, which the core enforces as each group's
+/// floor (see <see cref="MasterState.StoredRevisions"/>).
+/// </summary>
+internal sealed record RevisionsRestored(IReadOnlyDictionary<uint, ulong> Revisions) : MasterEvent;

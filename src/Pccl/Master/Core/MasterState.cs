@@ -52,6 +52,12 @@ internal sealed class MasterState
     /// <summary>Each group's last synchronised shared-state revision (the +1 rule); forgotten when the group empties.</summary>
     public Dictionary<uint, ulong> SharedStateRevisions { get; } = [];
 
+    /// <summary>
+    /// Each group's revision as the master store held it when this leadership term began: the group's floor until its
+    /// first sync under this term, so a stale peer that reaches a new leader first can never take the group back.
+    /// </summary>
+    public Dictionary<uint, ulong> StoredRevisions { get; } = [];
+
     public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
 
     public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);

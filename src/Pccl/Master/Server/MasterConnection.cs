@@ -7,16 +7,18 @@ namespace Pccl.Master.Server;
 
 /// <summary>
 /// One peer's control connection as the master sees it: a <see cref="ControlConnection"/> whose messages become events,
-/// and whose sends are queued so the event loop never waits on a slow peer.
+/// and whose sends are queued so the event loop never waits on a slow peer. A connection belongs to one leadership term:
+/// every message it sends carries that term's epoch, and it is cut when the term ends.
 /// </summary>
 internal sealed class MasterConnection : IAsyncDisposable
 {
     private readonly ControlConnection _control;
     private readonly ChannelWriter<MasterEvent> _events;
 
-    public MasterConnection(long id, EstablishedConnection connection, ChannelWriter<MasterEvent> events)
+    public MasterConnection(long id, ulong epoch, EstablishedConnection connection, ChannelWriter<MasterEvent> events)
     {
         Id = id;
+        Epoch = epoch;
         ObservedAddress = connection.Remote?.Address.ToString() ?? "unknown";
         _events = events;
         // the master never waits for a write, so no sender's grace applies
@@ -25,6 +27,9 @@ internal sealed class MasterConnection : IAsyncDisposable
 
     public long Id { get; }
 
+    /// <summary>The leadership term the connection was admitted in.</summary>
+    public ulong Epoch { get; }
+
     public string ObservedAddress { get; }
 
     public void Start(CancellationToken ct) => _control.Start(
@@ -32,7 +37,14 @@ internal sealed class MasterConnection : IAsyncDisposable
         reason => _events.TryWrite(new ConnectionClosed(Id, reason.Message)),
         ct);
 
-    public void Send(ControlMessage message) => _control.Send(message);
+    public void Send(ControlMessage message)
+    {
+        message.Epoch = Epoch;
+        _control.Send(message);
+    }
+
+    /// <summary>Cuts the connection at once, sending nothing more.</summary>
+    public void Abort(string reason) => _control.Abort(reason);
 
     /// <summary>Closes once everything queued so far is written.</summary>
     public void CloseAfterFlush() => _control.CloseAfterFlush();

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pccl.Master.Core;
+using Pccl.Master.Leadership;
+using Pccl.Master.Store;
 using Pccl.Master.Server.Preflight;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -13,7 +15,9 @@ namespace Pccl.Master.Server;
 
 /// <summary>
 /// The thin shell around <see cref="MasterCore"/>: accepts control connections, feeds their messages to the core
-/// from a single event loop, and carries out the commands the core returns.
+/// from a single event loop, and carries out the commands the core returns. It serves only while its
+/// <see cref="LeaderLease"/> holds: a standby refuses control hellos naming the leader, and a leader whose lease ends
+/// cuts every peer connection and starts its next term (if any) with a fresh core.
 /// </summary>
 internal sealed class MasterServer : IAsyncDisposable
 {
@@ -33,7 +37,13 @@ internal sealed class MasterServer : IAsyncDisposable
     /// <summary>How often time enters the core: the resolution of its deadlines.</summary>
     private static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(100);
 
-    private readonly MasterCore _core;
+    private MasterCore _core;
+    private readonly IMasterStore _store;
+    private LeaderLease _lease = null!; // created once the port is known, in StartAsync
+    private Task _recording = Task.CompletedTask;
+    /// <summary>The epoch of the term being served; 0 while standing by. Written on the event loop only.</summary>
+    private ulong _servingEpoch;
+    private bool _announcedStandby;
     private readonly RecentOperations _recent = new();
     private readonly RefusalLog _refusals;
     private readonly PcclInstruments _telemetry = new(MetricRole.Master);
@@ -44,10 +54,11 @@ internal sealed class MasterServer : IAsyncDisposable
     private Task _tickLoop = Task.CompletedTask;
     private volatile bool _hung;
 
-    public MasterServer(MasterOptions options, ConnectionSecurity security, ILogger logger)
+    public MasterServer(MasterOptions options, ConnectionSecurity security, IMasterStore store, ILogger logger)
     {
         _options = options;
         _security = security;
+        _store = store;
         _logger = logger;
         _core = new MasterCore(MasterLimits.From(options));
         _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
@@ -55,11 +66,18 @@ internal sealed class MasterServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The epoch being served; 0 while standing by.</summary>
+    public ulong Epoch => Volatile.Read(ref _servingEpoch);
+
+    /// <summary>This master's address while it leads, else the leader's as the store last named it.</summary>
+    public string LeaderAddress => Epoch != 0 ? _lease.Address : _lease.LeaderAddress;
+
     /// <summary>The <c>pccl.instance</c> tag of this master's meter.</summary>
     public long TelemetryInstance => _telemetry.Instance;
 
 
-    public void Start()
+    /// <summary>Binds, competes once for the lease, and starts serving (or standing by).</summary>
+    public async Task StartAsync(CancellationToken ct)
     {
         var address = IPAddress.Parse(_options.BindAddress);
         // With port 0 the UDP twin of the port the OS picked for TCP may be taken; pick again a few times.
@@ -83,13 +101,25 @@ internal sealed class MasterServer : IAsyncDisposable
             }
         }
 
+        _lease = new LeaderLease(_store, AdvertisedAddress(), _options.LeaseTtl, _logger);
+        await _lease.StartAsync(ct).ConfigureAwait(false);
         _preflight = new PreflightService(_heartbeats!, _security, _logger);
-        var handshake = new ListenerHandshake(_options.ClusterId, _security, _options.HandshakeTimeout, Admit, _refusals.NoteRefusal);
+        var handshake = new ListenerHandshake(_options.ClusterId, _security, _options.HandshakeTimeout, Admit, _refusals.NoteRefusal,
+            Epoch: () => Volatile.Read(ref _servingEpoch));
         _listener!.Start(handshake, Math.Clamp(_options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit), OnConnectionAsync);
-        _eventLoop = Task.Run(EventLoopAsync);
-        _tickLoop = Task.Run(TickLoopAsync);
         _telemetry.SetPeerCount(0);
         _logger.MasterStarted(_options.BindAddress, Port, _options.ClusterId);
+        FollowLease();
+        _eventLoop = Task.Run(EventLoopAsync, CancellationToken.None);
+        _tickLoop = Task.Run(TickLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>host:port at which peers reach this master, as the store names the leader.</summary>
+    private string AdvertisedAddress()
+    {
+        var host = _options.AdvertiseAddress
+            ?? (IPAddress.TryParse(_options.BindAddress, out var bound) && (bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any)) ? Dns.GetHostName() : _options.BindAddress);
+        return host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{Port}" : $"{host}:{Port}";
     }
 
     private void BindControl(IPAddress address)
@@ -136,7 +166,7 @@ internal sealed class MasterServer : IAsyncDisposable
             return;
         }
 
-        var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), established, _events.Writer);
+        var connection = new MasterConnection(Interlocked.Increment(ref _nextConnectionId), Volatile.Read(ref _servingEpoch), established, _events.Writer);
         await _events.Writer.WriteAsync(new ConnectionOpenedWithHandle(connection), _stop.Token).ConfigureAwait(false);
     }
 
@@ -149,6 +179,14 @@ internal sealed class MasterServer : IAsyncDisposable
         if (hello.Kind is not (ConnectionKind.Control or ConnectionKind.Preflight))
         {
             return new Refusal(RefusalReason.NotAllowed, $"the master accepts control connections only, not {hello.Kind}");
+        }
+
+        if (hello.Kind == ConnectionKind.Control && Volatile.Read(ref _servingEpoch) == 0)
+        {
+            var leader = _lease.LeaderAddress;
+            return new Refusal(RefusalReason.Standby,
+                leader.Length > 0 ? $"this master is a standby; the leader is {leader}" : "this master is a standby and no master holds the leader lease yet; retry shortly",
+                leader);
         }
 
         return _security.Access.CheckPeerLimit(Volatile.Read(ref _registeredPeers)) is { } reason
@@ -168,8 +206,19 @@ internal sealed class MasterServer : IAsyncDisposable
                 }
 
                 var coreEvent = e;
+                if (e is Tick)
+                {
+                    FollowLease();
+                }
+
                 if (e is ConnectionOpenedWithHandle opened)
                 {
+                    if (opened.Connection.Epoch != _servingEpoch || _servingEpoch == 0)
+                    {
+                        opened.Connection.Abort("the master's leadership term ended before the connection was served");
+                        continue;
+                    }
+
                     _connections[opened.Connection.Id] = opened.Connection;
                     opened.Connection.Start(_stop.Token);
                     coreEvent = new ConnectionOpened(opened.Connection.Id, opened.Connection.ObservedAddress, IsLoopback(opened.Connection.ObservedAddress), HeartbeatCredentials.Draw());
@@ -180,12 +229,18 @@ internal sealed class MasterServer : IAsyncDisposable
                 }
                 else if (e is StatusRequested request)
                 {
-                    request.Reply.TrySetResult(MasterStatus.From(_core.State, Port, _recent));
+                    request.Reply.TrySetResult(MasterStatus.From(_core.State, Port, _recent, Leadership()));
                     continue;
                 }
 
-                foreach (var command in _core.Handle(coreEvent))
+                var core = _core;
+                foreach (var command in core.Handle(coreEvent))
                 {
+                    if (_core != core)
+                    {
+                        break; // the term ended while its commands ran
+                    }
+
                     Execute(command);
                 }
 
@@ -206,6 +261,10 @@ internal sealed class MasterServer : IAsyncDisposable
     {
         switch (command)
         {
+            case SendMessage when _lease.Term?.Epoch != _servingEpoch:
+                // A paused master wakes up here: its lease may have ended (and another master lead) meanwhile.
+                StepDown("the leader lease ended before a message could be sent");
+                break;
             case SendMessage send when _connections.TryGetValue(send.ConnectionId, out var c):
                 c.Send(send.Message);
                 NoteOperation(send);
@@ -227,8 +286,87 @@ internal sealed class MasterServer : IAsyncDisposable
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);
                 break;
+            case RecordRevision record:
+                _recording = RecordAsync(_recording, _servingEpoch, new GroupRevision(record.Group, record.Revision, record.Hashes));
+                break;
         }
     }
+
+    /// <summary>Serves, stops serving or starts a new term as the lease says; runs on the event loop (and once at start).</summary>
+    private void FollowLease()
+    {
+        var term = _lease.Term;
+        if (term?.Epoch == _servingEpoch)
+        {
+            return;
+        }
+
+        if (_servingEpoch != 0)
+        {
+            StepDown(term is null ? "the leader lease could not be renewed in time (the store is unreachable or this process was paused)" : $"a new term {term.Epoch} began");
+        }
+
+        if (term is not null)
+        {
+            _core.Handle(new RevisionsRestored(term.Revisions));
+            Volatile.Write(ref _servingEpoch, term.Epoch);
+            _announcedStandby = false;
+            _telemetry.SetLeadership(true, term.Epoch, tookOver: term.Epoch > 1);
+            _logger.LeadershipWon(_lease.Address, term.Epoch, _lease.StoreDescription);
+        }
+        else if (!_announcedStandby)
+        {
+            _announcedStandby = true;
+            _telemetry.SetLeadership(false, _lease.LastEpoch, tookOver: false);
+            _logger.StandingBy(_lease.LeaderAddress.Length > 0 ? _lease.LeaderAddress : "unknown (no master holds the lease)");
+        }
+    }
+
+    /// <summary>
+    /// Ends the term at once: every peer connection is cut without another word (the peers' next master tells them the
+    /// rest) and the core's state is dropped; the next term starts from the store.
+    /// </summary>
+    private void StepDown(string reason)
+    {
+        _logger.LeadershipLost(_servingEpoch, reason);
+        foreach (var c in _connections.Values)
+        {
+            c.Abort("the master stopped leading: " + reason);
+            _ = c.DisposeAsync().AsTask();
+        }
+
+        foreach (var peer in _core.State.Peers.Keys)
+        {
+            _heartbeats?.Forget(peer);
+        }
+
+        _connections.Clear();
+        _core = new MasterCore(MasterLimits.From(_options));
+        Volatile.Write(ref _servingEpoch, 0);
+        Volatile.Write(ref _registeredPeers, 0);
+        _telemetry.SetPeerCount(0);
+        _telemetry.SetLeadership(false, _lease.LastEpoch, tookOver: false);
+        _announcedStandby = false;
+    }
+
+    /// <summary>Writes a completed sync to the store after the writes before it; the store ignores it once the term is over.</summary>
+    private async Task RecordAsync(Task previous, ulong epoch, GroupRevision revision)
+    {
+        await previous.ConfigureAwait(false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.LeaseTtl);
+            await _lease.RecordAsync(epoch, revision, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PcclException or OperationCanceledException or System.Data.Common.DbException)
+        {
+            _logger.RevisionNotRecorded(revision.Group, revision.Revision, _lease.StoreDescription, e.Message);
+        }
+    }
+
+    /// <summary>What <c>/status</c> shows of the lease.</summary>
+    private LeadershipStatus Leadership() => new(_servingEpoch != 0, _servingEpoch != 0 ? _servingEpoch : _lease.LastEpoch,
+        _servingEpoch != 0 ? _lease.Address : _lease.LeaderAddress, _lease.Expires);
 
     /// <summary>The core kicks a silent peer; the message tells it why should it wake up.</summary>
     private PeerSilent SilenceOf(SilentPeer peer)
@@ -319,6 +457,7 @@ internal sealed class MasterServer : IAsyncDisposable
 
         await Task.Delay(50).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _recording.ConfigureAwait(false);
         if (_listener is not null)
         {
             await _listener.DisposeAsync().ConfigureAwait(false);
@@ -332,6 +471,7 @@ internal sealed class MasterServer : IAsyncDisposable
         }
 
         _security.Dispose();
+        await _lease.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
         _telemetry.SetPeerCount(0);
         _telemetry.Dispose();

@@ -14,7 +14,9 @@ namespace Pccl.Master.Server;
 /// <param name="Groups">Each group's accepted ring and waiting peers.</param>
 /// <param name="OperationsInFlight">Collectives gathering parameters or running.</param>
 /// <param name="RecentOperations">The last collective starts, completions and aborts, oldest first.</param>
+/// <param name="Leadership">Whether this master leads, in which epoch, and until when its lease runs.</param>
 internal sealed record MasterStatus(
+    [property: JsonIgnore] LeadershipStatus Leadership,
     int Port,
     ulong WorldRevision,
     int WorldSize,
@@ -23,11 +25,20 @@ internal sealed record MasterStatus(
     IReadOnlyList<OperationInFlight> OperationsInFlight,
     IReadOnlyList<OperationEvent> RecentOperations)
 {
-    /// <summary>Always <c>master</c>, so that one dashboard can tell documents apart.</summary>
-    public string Role => "master";
+    /// <summary><c>leader</c> or <c>standby</c>: a master's document, told apart from a worker's by these values.</summary>
+    public string Role => Leadership.IsLeader ? "leader" : "standby";
+
+    /// <summary>The epoch this master serves, or the last one it saw while standing by.</summary>
+    public ulong Epoch => Leadership.Epoch;
+
+    /// <summary>The leader's advertised control address (this master's own while it leads); empty when unknown.</summary>
+    public string Leader => Leadership.LeaderAddress;
+
+    /// <summary>When the current lease ends on the store's clock, as of the last renewal; null before any attempt.</summary>
+    public DateTimeOffset? LeaseExpires => Leadership.LeaseExpires;
 
     /// <summary>Builds the document from the master's state; call on the event loop.</summary>
-    public static MasterStatus From(MasterState state, int port, RecentOperations recent)
+    public static MasterStatus From(MasterState state, int port, RecentOperations recent, LeadershipStatus leadership)
     {
         var peers = state.Peers.Values
             .Select(p => new PeerStatus(p.Id, p.Address, p.AddressAdvertised, p.P2PPort, p.Group, p.Region, p.Phase.ToString().ToLowerInvariant()))
@@ -42,7 +53,7 @@ internal sealed record MasterStatus(
             .Select(r => new OperationInFlight(r.Group, r.Tag, r.Sequence, r.Running ? "running" : "gathering",
                 [.. (r.Running ? r.Participants.AsEnumerable() : r.Inits.Keys).Order()]))
             .ToList();
-        return new MasterStatus(port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot());
+        return new MasterStatus(leadership, port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot());
     }
 }
 
@@ -70,3 +81,10 @@ internal sealed record GroupStatus(uint Group, IReadOnlyList<ulong> Ring, IReadO
 /// <param name="State"><c>gathering</c> (waiting for every member) or <c>running</c>.</param>
 /// <param name="Peers">Peers that sent their parameters, or the participants once running.</param>
 internal sealed record OperationInFlight(uint Group, uint Tag, ulong? Sequence, string State, IReadOnlyList<ulong> Peers);
+
+/// <summary>A master's place in the leader election, for <c>/status</c> and <c>/readyz</c>.</summary>
+/// <param name="IsLeader">Whether it serves now.</param>
+/// <param name="Epoch">The epoch it serves, or the last it saw.</param>
+/// <param name="LeaderAddress">Who leads, as the store names it.</param>
+/// <param name="LeaseExpires">The lease's end on the store's clock, as of the last attempt.</param>
+internal sealed record LeadershipStatus(bool IsLeader, ulong Epoch, string LeaderAddress, DateTimeOffset? LeaseExpires);

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Pccl.Tests.Support;
+
+/// <summary>
+/// A private PostgreSQL 15 run as the <c>postgres</c> user: data under /tmp, listening on 127.0.0.1 on a free port.
+/// The <c>postgres</c> user gets in without a password; every other role needs its password (scram-sha-256).
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    private const string Bin = "/usr/lib/postgresql/15/bin";
+    private static int _databases;
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pccl-pg-" + Guid.NewGuid().ToString("N"));
+
+    private PostgresServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    private string Data => Path.Combine(_directory, "data");
+
+    public static async Task<PostgresServer> StartAsync()
+    {
+        var server = new PostgresServer(FreePort());
+        try
+        {
+            Directory.CreateDirectory(server._directory);
+            await RunAsync("chown", "postgres:postgres", server._directory);
+            await RunAsync("runuser", "-u", "postgres", "--", $"{Bin}/initdb", "-D", server.Data, "-A", "trust", "-U", "postgres", "--no-sync");
+            await File.WriteAllTextAsync(Path.Combine(server.Data, "pg_hba.conf"),
+                "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n");
+            await server.StartProcessAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>.</summary>
+    public Task StartProcessAsync() => RunAsync("runuser", "-u", "postgres", "--", $"{Bin}/pg_ctl", "-D", Data, "-l", Path.Combine(_directory, "log"), "-w",
+        "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories={_directory} -c fsync=off", "start");
+
+    /// <summary>Stops at once, as a crash would (clients see their connections cut).</summary>
+    public Task StopAsync() => RunAsync("runuser", "-u", "postgres", "--", $"{Bin}/pg_ctl", "-D", Data, "-m", "immediate", "-w", "stop");
+
+    /// <summary>A fresh database; returns its master.store URL for the <c>postgres</c> user.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"pccl_{Interlocked.Increment(ref _databases)}";
+        await ExecuteAsync($"CREATE DATABASE {name}");
+        return $"postgresql://postgres@127.0.0.1:{Port}/{name}";
+    }
+
+    /// <summary>Runs one statement in the <c>postgres</c> database (or <paramref name="database"/>).</summary>
+    public async Task ExecuteAsync(string sql, string database = "postgres")
+    {
+        await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (File.Exists(Path.Combine(Data, "postmaster.pid")))
+        {
+            try
+            {
+                await StopAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // already stopped
+            }
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await error}");
+        }
+    }
+}
+
+/// <summary>One PostgreSQL shared by the test classes of <see cref="PostgresCollection"/>; each test takes its own database.</summary>
+public sealed class PostgresFixture : IAsyncLifetime
+{
+    private PostgresServer? _server;
+
+    public PostgresServer Server => _server ?? throw new InvalidOperationException("PostgreSQL did not start");
+
+    public async ValueTask InitializeAsync() => _server = await PostgresServer.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL";
+}
