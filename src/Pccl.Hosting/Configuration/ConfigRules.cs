@@ -31,8 +31,16 @@ internal static class ConfigRules
         if (config.Master.LeaseTtlMs <= network.HeartbeatIntervalMs
             && !problems.HasProblemWith("master.lease_ttl_ms") && !problems.HasProblemWith("network.heartbeat_interval_ms"))
         {
-            problems.AddForKey(OriginOf("master.lease_ttl_ms"), "master.lease_ttl_ms",
-                $"must exceed network.heartbeat_interval_ms ({network.HeartbeatIntervalMs}); see docs/high-availability.md");
+            if (OriginOf("master.lease_ttl_ms").IsDefault)
+            {
+                problems.AddForKey(OriginOf("network.heartbeat_interval_ms"), "network.heartbeat_interval_ms",
+                    $"must be below master.lease_ttl_ms ({config.Master.LeaseTtlMs}); raise master.lease_ttl_ms (see docs/high-availability.md)");
+            }
+            else
+            {
+                problems.AddForKey(OriginOf("master.lease_ttl_ms"), "master.lease_ttl_ms",
+                    $"must exceed network.heartbeat_interval_ms ({network.HeartbeatIntervalMs}); see docs/high-availability.md");
+            }
         }
 
         if (network.Region.Length > MasterRegionLimit && !problems.HasProblemWith("network.region"))

@@ -84,6 +84,21 @@ internal static partial class LogEvents
 
         /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
         public const int RefusalsSuppressed = 1403;
+
+        /// <summary>This master won the leader lease and serves a new epoch.</summary>
+        public const int LeadershipWon = 1420;
+
+        /// <summary>This master stopped serving its epoch and stands by.</summary>
+        public const int LeadershipLost = 1421;
+
+        /// <summary>The master store did not answer a lease attempt.</summary>
+        public const int LeaseAttemptFailed = 1422;
+
+        /// <summary>This master started, or went back to, standing by.</summary>
+        public const int StandingBy = 1423;
+
+        /// <summary>A completed sync's revision could not be written to the master store.</summary>
+        public const int RevisionNotRecorded = 1424;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -206,4 +221,29 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RefusalsSuppressed, EventName = nameof(RefusalsSuppressed), Level = LogLevel.Warning,
         Message = "turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)")]
     public static partial void RefusalsSuppressed(this ILogger logger, int count, double seconds, int burst);
+
+    /// <summary>This master won the leader lease and serves a new epoch.</summary>
+    [LoggerMessage(EventId = Ids.LeadershipWon, EventName = nameof(LeadershipWon), Level = LogLevel.Information,
+        Message = "This master leads the cluster as {Address} in epoch {Epoch} (master.store {Store})")]
+    public static partial void LeadershipWon(this ILogger logger, string address, ulong epoch, string store);
+
+    /// <summary>This master stopped serving its epoch and stands by.</summary>
+    [LoggerMessage(EventId = Ids.LeadershipLost, EventName = nameof(LeadershipLost), Level = LogLevel.Warning,
+        Message = "This master stopped serving epoch {Epoch} and is a standby now: {Reason}")]
+    public static partial void LeadershipLost(this ILogger logger, ulong epoch, string reason);
+
+    /// <summary>The master store did not answer a lease attempt.</summary>
+    [LoggerMessage(EventId = Ids.LeaseAttemptFailed, EventName = nameof(LeaseAttemptFailed), Level = LogLevel.Warning,
+        Message = "Could not reach master.store {Store} to take or renew the leader lease: {Reason}")]
+    public static partial void LeaseAttemptFailed(this ILogger logger, string store, string reason);
+
+    /// <summary>This master started, or went back to, standing by.</summary>
+    [LoggerMessage(EventId = Ids.StandingBy, EventName = nameof(StandingBy), Level = LogLevel.Information,
+        Message = "This master is a standby; the leader is {Leader}")]
+    public static partial void StandingBy(this ILogger logger, string leader);
+
+    /// <summary>A completed sync's revision could not be written to the master store.</summary>
+    [LoggerMessage(EventId = Ids.RevisionNotRecorded, EventName = nameof(RevisionNotRecorded), Level = LogLevel.Warning,
+        Message = "Could not record revision {Revision} of peer group {Group} in master.store {Store}: {Reason}")]
+    public static partial void RevisionNotRecorded(this ILogger logger, uint group, ulong revision, string store, string reason);
 }

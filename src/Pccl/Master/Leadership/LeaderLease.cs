@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pccl.Master.Store;
+using Pccl.Telemetry;
 
 namespace Pccl.Master.Leadership;
 
