@@ -53,10 +53,19 @@ internal sealed class LeaderLease : IAsyncDisposable
 
     public string StoreDescription => _store.Description;
 
-    /// <summary>Makes one attempt now (so a lone master leads before it returns from start), then keeps competing.</summary>
+    /// <summary>
+    /// Makes one attempt now (so a lone master leads before it returns from start), then keeps competing. A master alone
+    /// on its store leads for good: with nobody to hand over to, a late renewal (a busy thread pool) must not stop it.
+    /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
         await AttemptAsync(ct).ConfigureAwait(false);
+        if (_store.IsExclusive)
+        {
+            Volatile.Write(ref _validUntil, long.MaxValue);
+            return;
+        }
+
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 

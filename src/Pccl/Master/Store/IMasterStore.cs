@@ -10,6 +10,9 @@ internal interface IMasterStore : IAsyncDisposable
     /// <summary>The store as the user named it, without a password: for messages.</summary>
     string Description { get; }
 
+    /// <summary>True when no other master can share this store (<c>memory</c>): its holder leads for good, no lease can lapse.</summary>
+    bool IsExclusive { get; }
+
     /// <summary>Connects and creates or migrates the schema; throws a <see cref="PcclException"/> naming master.store.</summary>
     Task OpenAsync(CancellationToken ct);
 

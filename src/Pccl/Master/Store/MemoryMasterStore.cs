@@ -13,6 +13,8 @@ internal sealed class MemoryMasterStore : IMasterStore
 
     public string Description => "memory";
 
+    public bool IsExclusive => true;
+
     public Task OpenAsync(CancellationToken ct) => Task.CompletedTask;
 
     public Task<LeaseOutcome> AcquireOrRenewAsync(string holder, string address, TimeSpan ttl, CancellationToken ct)

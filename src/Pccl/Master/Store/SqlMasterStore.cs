@@ -11,6 +11,8 @@ internal abstract class SqlMasterStore : IMasterStore
 {
     public abstract string Description { get; }
 
+    public bool IsExclusive => false;
+
     /// <summary>The database's clock, milliseconds since 1970, as a SQL expression.</summary>
     protected abstract string NowMsSql { get; }
 
