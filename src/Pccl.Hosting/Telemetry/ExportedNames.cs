@@ -41,4 +41,7 @@ public static class ExportedNames
 
     /// <summary>Counter: failed operations (label code, e.g. peer_lost).</summary>
     public const string OperationFailures = "pccl_operation_failures_total";
+
+    /// <summary>Counter: master messages a peer dropped because their epoch was older than the newest it had seen.</summary>
+    public const string PeerStaleEpochMessages = "pccl_peer_stale_epoch_messages_total";
 }
