@@ -77,6 +77,11 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
             }
         }
 
+        if (last is StandbyRefusalException standbyOnly)
+        {
+            throw new PcclException(standbyOnly.Code, standbyOnly.Message, standbyOnly.IsTransient); // the public API throws PcclException itself
+        }
+
         throw last ?? new PcclException(PcclErrorCode.ConnectionRefused, "no master to connect to: network.master_host is empty", isTransient: false);
     }
 
