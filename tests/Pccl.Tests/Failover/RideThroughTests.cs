@@ -18,7 +18,11 @@ public class RideThroughTests
 
     private static float[] Input(int peer, int step) => [.. Enumerable.Range(0, Elements).Select(i => (float)((peer * 7 + step + i) % 23))];
 
-    private static float[] Sum(int step) => [.. Enumerable.Range(0, Elements).Select(i => Input(0, step)[i] + Input(1, step)[i])];
+    private static float[] Sum(int step)
+    {
+        var (a, b) = (Input(0, step), Input(1, step));
+        return [.. a.Zip(b, (x, y) => x + y)];
+    }
 
     private static int FreePort()
     {
