@@ -1,5 +1,8 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Transport;
 using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Tests.Failover;
@@ -73,5 +76,44 @@ public class StaleEpochTests
         var kicked = await Assert.ThrowsAsync<PcclException>(() => asking.WaitAsync(Patience, ct));
         Assert.Equal(PcclErrorCode.Kicked, kicked.Code);
         Assert.Equal(0, peer.Diagnostics.StaleEpochMessages);
+    }
+
+    [Fact]
+    public async Task AMasterWhoseHelloNamesAnOlderEpochIsNotUsedAndTheNextOneIs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var deposed = ScriptedMaster.Start();
+        await using var leader = ScriptedMaster.Start();
+        var options = Options(deposed.Endpoint) with { MasterEndpoints = [deposed.Endpoint, leader.Endpoint] };
+        using var security = SecurityFactory.Create(options.Tls, options.Auth);
+        var fence = new EpochFence();
+        fence.Admit(5);
+        var answers = Task.WhenAll(
+            deposed.AnswerHelloAsync(new HelloReply { Accepted = true, Epoch = 4 }, ct),
+            leader.AnswerHelloAsync(new HelloReply { Accepted = true, Epoch = 6 }, ct));
+
+        await using var connection = await new MasterDialer(options, security, fence, NullLogger.Instance).ConnectAsync(ct).WaitAsync(Patience, ct);
+        await answers.WaitAsync(Patience, ct);
+
+        Assert.Equal(leader.Port, connection.Remote?.Port);
+        Assert.Equal(6UL, fence.Newest);
+    }
+
+    [Fact]
+    public async Task AnOnlyMasterOfAnOlderEpochIsATransientRefusalNamingTheEpochs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var deposed = ScriptedMaster.Start();
+        var options = Options(deposed.Endpoint);
+        using var security = SecurityFactory.Create(options.Tls, options.Auth);
+        var fence = new EpochFence();
+        fence.Admit(5);
+        var answer = deposed.AnswerHelloAsync(new HelloReply { Accepted = true, Epoch = 4 }, ct);
+
+        var refused = await Assert.ThrowsAsync<PcclException>(() => new MasterDialer(options, security, fence, NullLogger.Instance).ConnectAsync(ct).WaitAsync(Patience, ct));
+        await answer;
+
+        Assert.True(refused.IsTransient);
+        Assert.Contains("serves epoch 4, older than epoch 5 this peer already served under: it is a deposed leader", refused.Message, StringComparison.Ordinal);
     }
 }
