@@ -14,15 +14,15 @@ internal static partial class CliLog
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "shutting down")]
     public static partial void ShuttingDown(this ILogger logger);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "master {Host}:{Port} not reachable yet (attempt {Attempt}): {Reason}")]
-    public static partial void MasterNotReachable(this ILogger logger, string host, int port, int attempt, string reason);
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "master {Masters} not reachable yet (attempt {Attempt}): {Reason}")]
+    public static partial void MasterNotReachable(this ILogger logger, string masters, int attempt, string reason);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
         Message = "{Variable}={Value} is set in the environment and ignored: pccl worker injects no fault unless started with --inject-fault")]
     public static partial void FaultVariableIgnored(this ILogger logger, string variable, string value);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "connecting to master {Host}:{Port}")]
-    public static partial void Connecting(this ILogger logger, string host, int port);
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "connecting to master {Masters}")]
+    public static partial void Connecting(this ILogger logger, string masters);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "stopping")]
     public static partial void Stopping(this ILogger logger);

@@ -19,12 +19,17 @@ internal sealed class Flags
         return this;
     }
 
-    /// <summary>Splits "host:port" into master_host and master_port.</summary>
+    /// <summary>Splits "host:port" into master_host and master_port; a list "m1:7117,m2:7117" goes to master_host whole.</summary>
     public Flags SetMaster(string? endpoint)
     {
         if (string.IsNullOrEmpty(endpoint))
         {
             return this;
+        }
+
+        if (endpoint.Contains(',', StringComparison.Ordinal))
+        {
+            return Set("network.master_host", endpoint);
         }
 
         var colon = endpoint.LastIndexOf(':');

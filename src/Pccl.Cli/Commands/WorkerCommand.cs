@@ -16,7 +16,7 @@ internal static class WorkerCommand
     public static Command Create()
     {
         var config = CliOptions.Config();
-        var master = new Option<string?>("--master", "-m") { Description = "master host:port (network.master_host, network.master_port)" };
+        var master = new Option<string?>("--master", "-m") { Description = "master host:port, or several: m1:7117,m2:7117 (network.master_host, network.master_port)" };
         var group = new Option<uint?>("--group", "-g") { Description = "peer group (network.peer_group)" };
         var advertise = new Option<string?>("--advertise-address") { Description = "address other peers reach this worker at, sent to the master (network.advertise_address)" };
         var steps = new Option<int>("--steps") { Description = "steps to run; 0 runs until stopped", DefaultValueFactory = _ => 0 };
@@ -56,7 +56,8 @@ internal static class WorkerCommand
     /// A worker may start before its master (pods start in any order) or outlive it (a restart): transient connection
     /// failures are retried with backoff until <paramref name="window"/> has passed.
     /// </summary>
-    private static async Task<Communicator> ConnectWithRetryAsync(CommunicatorOptions options, TimeSpan window, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
+    private static async Task<Communicator> ConnectWithRetryAsync(
+        CommunicatorOptions options, string masters, TimeSpan window, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + window;
         var delay = TimeSpan.FromMilliseconds(50);
@@ -68,7 +69,7 @@ internal static class WorkerCommand
             }
             catch (PcclException e) when (e.IsTransient && DateTime.UtcNow + delay < deadline)
             {
-                logger.MasterNotReachable(options.MasterHost, options.MasterPort, attempt, e.Message);
+                logger.MasterNotReachable(masters, attempt, e.Message);
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
             }
@@ -100,10 +101,11 @@ internal static class WorkerCommand
         }
         var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;
+        var masters = string.Join(",", options.Masters);
         while (true)
         {
-            logger.Connecting(options.MasterHost, options.MasterPort);
-            await using var communicator = await ConnectWithRetryAsync(options, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
+            logger.Connecting(masters);
+            await using var communicator = await ConnectWithRetryAsync(options, masters, window, context.LoggerFactory, logger, ct).ConfigureAwait(false);
             Volatile.Write(ref accepted, communicator);
             logger.Joined(communicator.PeerId, communicator.P2PPort);
             try
@@ -116,9 +118,10 @@ internal static class WorkerCommand
                 logger.Stopping();
                 return 0;
             }
-            catch (PcclException e) when (e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked && reconnectWindow > TimeSpan.Zero)
+            catch (PcclException e) when (e.Code is PcclErrorCode.Kicked && reconnectWindow > TimeSpan.Zero)
             {
-                // A restarted master, or one that removed this peer while it hung, takes it back as a new peer.
+                // A master that removed this peer while it hung takes it back as a new peer. A lost master is the
+                // communicator's to follow (the training loop rides through); it ends up here only when none took it back.
                 Volatile.Write(ref accepted, null);
                 logger.Reconnecting(e.Message, reconnectWindow.TotalSeconds);
                 window = reconnectWindow;

@@ -35,6 +35,10 @@ internal sealed record StepReport(
     [JsonPropertyName("input_hash")]
     public string? InputHash { get; init; }
 
+    /// <summary>The epoch of the master this peer served under when the step completed (<see cref="Communicator.MasterEpoch"/>).</summary>
+    [JsonPropertyName("master_epoch")]
+    public ulong MasterEpoch { get; init; }
+
     /// <summary>When the step completed (monotonic nanoseconds).</summary>
     [JsonPropertyName("t_ns")]
     public long TimeNs { get; init; }

@@ -115,6 +115,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
                 Peers = info.PeerIds,
                 InputKey = key,
                 InputHash = inputHash,
+                MasterEpoch = communicator.MasterEpoch,
             };
         }
         catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
@@ -124,8 +125,12 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
     }
 
-    /// <summary>A lost master or a kick ends the run: no retry or vote can succeed on this communicator again.</summary>
-    private static bool IsFatal(PcclException e) => e.Code is PcclErrorCode.MasterLost or PcclErrorCode.Kicked;
+    /// <summary>
+    /// A kick ends the run of this communicator, and so does a lost master unless the communicator follows the leader
+    /// (a transient loss then fails only the call in flight; a loss it gave up on is not transient).
+    /// </summary>
+    private bool IsFatal(PcclException e) => e.Code is PcclErrorCode.Kicked
+        || (e.Code is PcclErrorCode.MasterLost && (!e.IsTransient || communicator.Options.MasterReconnectTimeout <= TimeSpan.Zero));
 
     /// <summary>Facts about a failed attempt, for a test to judge: what the restored buffer holds, and when.</summary>
     private void ReportFailedAttempt(PcclException failure)

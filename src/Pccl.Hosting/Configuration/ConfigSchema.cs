@@ -11,7 +11,7 @@ internal static class ConfigSchema
 
     public static IReadOnlyList<ConfigKey> Keys { get; } =
     [
-        Network("master_host", ValueParsers.Host, (n, v) => n with { MasterHost = (string)v! }),
+        Network("master_host", ValueParsers.MasterHosts, (n, v) => n with { MasterHost = (string)v! }, acceptsList: true),
         Network("master_port", ValueParsers.Int32(1, 65535), (n, v) => n with { MasterPort = (int)v! }),
         Network("heartbeat_interval_ms", ValueParsers.Int32(1), (n, v) => n with { HeartbeatIntervalMs = (int)v! }),
         Network("heartbeat_timeout_ms", ValueParsers.Int32(1), (n, v) => n with { HeartbeatTimeoutMs = (int)v! }),
@@ -76,8 +76,8 @@ internal static class ConfigSchema
             .Select(p => p[prefix.Length..]);
     }
 
-    private static ConfigKey Network(string name, Func<RawValue, ParseOutcome> parse, Func<NetworkConfig, object?, NetworkConfig> set) =>
-        new("network." + name, parse, (c, v) => c with { Network = set(c.Network, v) });
+    private static ConfigKey Network(string name, Func<RawValue, ParseOutcome> parse, Func<NetworkConfig, object?, NetworkConfig> set, bool acceptsList = false) =>
+        new("network." + name, parse, (c, v) => c with { Network = set(c.Network, v) }, acceptsList: acceptsList);
 
     private static ConfigKey Tls(string name, Func<RawValue, ParseOutcome> parse, Func<TlsConfig, object?, TlsConfig> set) =>
         new("network.tls." + name, parse, (c, v) => c with { Network = c.Network with { Tls = set(c.Network.Tls, v) } });

@@ -3,8 +3,14 @@ namespace Pccl.Hosting.Configuration;
 /// <summary>The <c>network</c> section: where the master is and how peers reach each other.</summary>
 public sealed record NetworkConfig
 {
-    /// <summary><c>master_host</c>: master host name or address (default <c>127.0.0.1</c>).</summary>
+    /// <summary>
+    /// <c>master_host</c>: master host name or address (default <c>127.0.0.1</c>), or the masters of an active/standby
+    /// pair as <c>host[:port]</c> separated by commas (<c>m1:7117,m2:7117</c>); see <see cref="Masters"/>.
+    /// </summary>
     public string MasterHost { get; init; } = "127.0.0.1";
+
+    /// <summary><see cref="MasterHost"/> as endpoints, in order; an entry without a port uses <see cref="MasterPort"/>.</summary>
+    public IReadOnlyList<MasterEndpoint> Masters => MasterEndpoint.ParseList(MasterHost, MasterPort);
 
     /// <summary><c>master_port</c>: master control port (TCP) and heartbeat port (UDP), default 7117.</summary>
     public int MasterPort { get; init; } = 7117;

@@ -33,8 +33,10 @@ public sealed record PcclConfig
     /// <summary>The options a worker's <c>Communicator</c> takes.</summary>
     public CommunicatorOptions ToCommunicatorOptions() => new()
     {
-        MasterHost = Network.MasterHost,
-        MasterPort = Network.MasterPort,
+        MasterHost = Network.Masters[0].Host,
+        MasterPort = Network.Masters[0].Port,
+        MasterEndpoints = Network.Masters,
+        MasterReconnectTimeout = TimeSpan.FromMilliseconds(FaultTolerance.MasterReconnectTimeoutMs),
         P2PBindAddress = Network.BindAddress,
         AdvertiseAddress = Network.AdvertiseAddress,
         P2PPorts = Network.P2PPortRange,

@@ -58,6 +58,41 @@ internal static class ValueParsers
             ? ParseOutcome.Fail($"must be a host name or IP address, got '{text}'")
             : ParseOutcome.Ok(text.Trim()));
 
+    /// <summary>
+    /// One master (<c>host</c> or <c>host:port</c>) or several, comma-separated or as a YAML list; the value is the
+    /// entries joined by commas (<see cref="MasterEndpoint.ParseList"/> reads it with <c>network.master_port</c>).
+    /// </summary>
+    public static ParseOutcome MasterHosts(RawValue raw)
+    {
+        var items = (raw.Items ?? (raw.Text ?? "").Split(',')).Select(item => item.Trim()).ToArray();
+        if (items.All(item => item.Length == 0))
+        {
+            return ParseOutcome.Fail("must name the master, or several separated by commas: m1:7117,m2:7117");
+        }
+
+        if (items.Length == 1 && !items[0].Contains(':', StringComparison.Ordinal))
+        {
+            return Host(new RawValue(items[0]));
+        }
+
+        var errors = new List<string>();
+        foreach (var item in items)
+        {
+            try
+            {
+                MasterEndpoint.Parse(item, 1);
+            }
+            catch (FormatException e)
+            {
+                errors.Add(item.Length == 0 ? "an entry of the list is empty" : e.Message);
+            }
+        }
+
+        return errors.Count > 0
+            ? ParseOutcome.Fail(string.Join("; ", errors) + " (write masters as host[:port] separated by commas, e.g. m1:7117,m2:7117)")
+            : ParseOutcome.Ok(string.Join(",", items));
+    }
+
     /// <summary>A host name or IP address; empty or absent means unset (null).</summary>
     public static ParseOutcome OptionalHost(RawValue raw) => string.IsNullOrWhiteSpace(raw.Text) && raw.Items is null
         ? ParseOutcome.Ok(null)

@@ -50,4 +50,6 @@ public static class ExportedNames
 
     /// <summary>Counter: leadership terms this master began after an earlier term (failovers and restarts on a kept store).</summary>
     public const string MasterFailovers = "pccl_master_failovers_total";
+    /// <summary>Counter: master messages a peer dropped because their epoch was older than the newest it had seen.</summary>
+    public const string PeerStaleEpochMessages = "pccl_peer_stale_epoch_messages_total";
 }

@@ -106,6 +106,8 @@ public sealed class PrometheusBridge : IDisposable
             MetricTags.Direction, MetricTags.Directions.All);
         var failures = CounterWithKnownLabels(factory, ExportedNames.OperationFailures, "Failed operations, by error code.",
             MetricTags.Code, [.. MetricTags.AllCodeNames]);
+        var staleEpochMessages = factory.CreateCounter(ExportedNames.PeerStaleEpochMessages,
+            "Master messages dropped by a peer because their epoch was older than the newest it had seen.");
 
         gauges[PcclInstruments.Names.MasterIsLeader] = new InstanceGauge(factory.CreateGauge(ExportedNames.MasterIsLeader,
             "1 while this master holds the leader lease, 0 while it stands by.", new GaugeConfiguration { SuppressInitialValue = true }), null, sum: false, zeroWhenNone: false);
@@ -124,6 +126,7 @@ public sealed class PrometheusBridge : IDisposable
             [PcclInstruments.Names.PeersKicked] = (_, v, t) => kicked.WithLabels(Tag(t, MetricTags.Reason)).Inc(v),
             [PcclInstruments.Names.SyncBytes] = (_, v, t) => syncBytes.WithLabels(Tag(t, MetricTags.Direction)).Inc(v),
             [PcclInstruments.Names.OperationFailures] = (_, v, t) => failures.WithLabels(Tag(t, MetricTags.Code)).Inc(v),
+            [PcclInstruments.Names.PeerStaleEpochMessages] = (_, v, _) => staleEpochMessages.Inc(v),
         };
         foreach (var (name, gauge) in gauges)
         {

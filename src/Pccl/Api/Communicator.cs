@@ -12,68 +12,76 @@ namespace Pccl;
 
 /// <summary>
 /// A peer of a PCCL run: connects to the master, joins by vote, and runs collectives with the other peers of its group.
-/// Create with <see cref="ConnectAsync"/>; dispose to leave the run.
+/// Create with <see cref="ConnectAsync"/>; dispose to leave the run. With
+/// <see cref="CommunicatorOptions.MasterReconnectTimeout"/> set it follows the leader among
+/// <see cref="CommunicatorOptions.MasterEndpoints"/>: a lost master fails the calls in flight with a transient
+/// <see cref="PcclErrorCode.MasterLost"/>, later calls wait until it is registered and accepted again
+/// (<see cref="MasterChanged"/>), and the retry helpers ride through.
 /// </summary>
 public sealed class Communicator : IAsyncDisposable
 {
-    private readonly PeerSession _session;
-    private readonly PeerMembership _membership;
-    private readonly AllReduceDriver _allReduces;
+    private readonly MasterFollower _follower;
     private readonly AllReduceRetry _retry;
-    private readonly SharedStateSync _sharedState;
 
-    private Communicator(CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
+    private Communicator(CommunicatorOptions options, ILogger logger)
     {
-        _session = new PeerSession(this, options, security, logger);
-        _membership = new PeerMembership(_session);
-        _allReduces = new AllReduceDriver(_session);
-        _retry = new AllReduceRetry(_session, _allReduces);
-        _sharedState = new SharedStateSync(_session);
-        Diagnostics = new PeerDiagnostics(_session);
+        _follower = new MasterFollower(this, options, logger, e => MasterChanged?.Invoke(this, e));
+        _retry = new AllReduceRetry(_follower);
     }
 
+    /// <summary>
+    /// Raised when this peer registered with a new master after losing its previous one (on a library thread; the
+    /// handler must not block). Its <see cref="PeerId"/> and <see cref="P2PPort"/> may have changed.
+    /// </summary>
+    public event EventHandler<MasterChangedEventArgs>? MasterChanged;
+
+    /// <summary>The epoch of the newest master this peer has served under (0 while its masters name none).</summary>
+    public ulong MasterEpoch => _follower.Fence.Newest;
+
+    private PeerSession Session => _follower.Current.Session;
+
     /// <summary>This peer's id, assigned by the master.</summary>
-    public ulong PeerId => _session.PeerId;
+    public ulong PeerId => Session.PeerId;
 
     /// <summary>The p2p port this peer listens on (first free port of the configured range).</summary>
-    public int P2PPort => _session.Listener?.Port ?? 0;
+    public int P2PPort => Session.Listener?.Port ?? 0;
 
     /// <summary>Accepted peers in the whole run.</summary>
-    public int GlobalWorldSize => _session.World.GlobalSize;
+    public int GlobalWorldSize => Session.World.GlobalSize;
 
     /// <summary>Accepted peers in this peer's group.</summary>
-    public int GroupWorldSize => _session.World.GroupSize;
+    public int GroupWorldSize => Session.World.GroupSize;
 
     /// <summary>Number of peer groups with accepted peers.</summary>
-    public int GroupCount => _session.World.GroupCount;
+    public int GroupCount => Session.World.GroupCount;
 
     /// <summary>Accepted peers in the largest group.</summary>
-    public int LargestGroupWorldSize => _session.World.LargestGroupSize;
+    public int LargestGroupWorldSize => Session.World.LargestGroupSize;
 
     /// <summary>This peer's group.</summary>
-    public uint PeerGroup => _session.Options.PeerGroup;
+    public uint PeerGroup => Session.Options.PeerGroup;
 
     /// <summary>The options this communicator runs with.</summary>
-    public CommunicatorOptions Options => _session.Options;
+    public CommunicatorOptions Options => Session.Options;
 
     /// <summary>
     /// Smoothed round-trip time of heartbeats to the master (exponential average, gain 1/8); null until the first
     /// answer arrives.
     /// </summary>
-    public TimeSpan? HeartbeatRtt => _session.Heartbeats.Sender?.Rtt.Smoothed;
+    public TimeSpan? HeartbeatRtt => Session.Heartbeats.Sender?.Rtt.Smoothed;
 
     /// <summary>Round-trip time of the latest answered heartbeat; null until the first answer arrives.</summary>
-    public TimeSpan? LastHeartbeatRtt => _session.Heartbeats.Sender?.Rtt.Last;
+    public TimeSpan? LastHeartbeatRtt => Session.Heartbeats.Sender?.Rtt.Last;
 
     /// <summary>Consulted at the named fault points of this peer's operations (<see cref="IFaultInjector"/>); null in production.</summary>
     internal IFaultInjector? FaultInjector
     {
-        get => _session.FaultInjector;
-        set => _session.FaultInjector = value;
+        get => _follower.FaultInjector;
+        set => _follower.FaultInjector = value;
     }
 
-    /// <summary>Readings and switches of this peer's internals that the public API does not show; for tests.</summary>
-    internal PeerDiagnostics Diagnostics { get; }
+    /// <summary>Readings and switches of this peer's internals (of its current registration) that the public API does not show; for tests.</summary>
+    internal PeerDiagnostics Diagnostics => _follower.Current.Diagnostics;
 
     /// <summary>
     /// Connects to the master, registers, and returns once this peer is accepted into the run (the first peer at once;
@@ -89,12 +97,10 @@ public sealed class Communicator : IAsyncDisposable
         }
 
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Communicator");
-        var communicator = new Communicator(options, SecurityFactory.Create(options.Tls, options.Auth), logger);
+        var communicator = new Communicator(options, logger);
         try
         {
-            var dispatch = new MasterDispatch(communicator._session, communicator._membership, communicator._allReduces, communicator._sharedState);
-            await communicator._session.JoinAsync(dispatch, ct).ConfigureAwait(false);
-            await communicator._membership.WaitForAdmissionAsync(ct).ConfigureAwait(false);
+            await communicator._follower.StartAsync(ct).ConfigureAwait(false);
             return communicator;
         }
         catch
@@ -109,13 +115,13 @@ public sealed class Communicator : IAsyncDisposable
     /// results. On a transient failure (a peer lost) the buffer holds its original input again when buffer backup is on
     /// (the default); with backup off its content is undefined and the exception says so.
     /// </summary>
-    public Task<AllReduceInfo> AllReduceAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
-        where T : unmanaged => _allReduces.RunAsync(null, buffer, options ?? AllReduceOptions.Default, ct);
+    public async Task<AllReduceInfo> AllReduceAsync<T>(Memory<T> buffer, AllReduceOptions? options = null, CancellationToken ct = default)
+        where T : unmanaged => await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).AllReduces.RunAsync(null, buffer, options ?? AllReduceOptions.Default, ct).ConfigureAwait(false);
 
     /// <summary>All-reduces <paramref name="send"/> into <paramref name="receive"/> (same length); <paramref name="send"/> is not modified.</summary>
-    public Task<AllReduceInfo> AllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, AllReduceOptions? options = null, CancellationToken ct = default)
+    public async Task<AllReduceInfo> AllReduceAsync<T>(ReadOnlyMemory<T> send, Memory<T> receive, AllReduceOptions? options = null, CancellationToken ct = default)
         where T : unmanaged => send.Length == receive.Length
-            ? _allReduces.RunAsync(send, receive, options ?? AllReduceOptions.Default, ct)
+            ? await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).AllReduces.RunAsync(send, receive, options ?? AllReduceOptions.Default, ct).ConfigureAwait(false)
             : throw new PcclException(PcclErrorCode.InvalidArgument, $"send has {send.Length} elements but receive has {receive.Length}");
 
     /// <summary>
@@ -158,7 +164,8 @@ public sealed class Communicator : IAsyncDisposable
     /// </summary>
     public async Task UpdateTopologyAsync(CancellationToken ct = default)
     {
-        if (await _membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+        var membership = (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership;
+        if (await membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
         {
             throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
         }
@@ -166,7 +173,8 @@ public sealed class Communicator : IAsyncDisposable
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>
     public async Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
-        await _membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false) is VoteReply.PeersPending { Pending: true };
+        await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct)
+            .ConfigureAwait(false) is VoteReply.PeersPending { Pending: true };
 
     /// <summary>
     /// Synchronises <paramref name="state"/> with every peer of this group (as PCCL's pcclSynchronizeSharedState). Each
@@ -183,14 +191,10 @@ public sealed class Communicator : IAsyncDisposable
     /// peers); a transient <see cref="PcclErrorCode.PeerLost"/> or <see cref="PcclErrorCode.Aborted"/> when a peer was lost
     /// or failed mid-way: retry; <see cref="PcclErrorCode.IntegrityFailure"/> when received bytes failed verification.
     /// </exception>
-    public Task<SharedStateSyncInfo> SyncSharedStateAsync(
+    public async Task<SharedStateSyncInfo> SyncSharedStateAsync(
         SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default) =>
-        _sharedState.SyncAsync(state, strategy, ct);
+        await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).SharedState.SyncAsync(state, strategy, ct).ConfigureAwait(false);
 
     /// <summary>Leaves the run: tells the master, closes every connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _session.DisposeAsync().ConfigureAwait(false);
-        _membership.Dispose();
-    }
+    public ValueTask DisposeAsync() => _follower.DisposeAsync();
 }

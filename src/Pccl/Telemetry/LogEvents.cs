@@ -99,6 +99,23 @@ internal static partial class LogEvents
 
         /// <summary>A completed sync's revision could not be written to the master store.</summary>
         public const int RevisionNotRecorded = 1424;
+        /// <summary>A standby master turned this peer away; it tries the leader the standby named, or the next master.</summary>
+        public const int StandbyRedirect = 1450;
+
+        /// <summary>A master answered with an epoch older than one this peer already served under; it was not used.</summary>
+        public const int StaleMasterRefused = 1451;
+
+        /// <summary>A master message of an older epoch was dropped.</summary>
+        public const int StaleEpochMessageDropped = 1452;
+
+        /// <summary>The master was lost; this peer looks for the leader to register with again.</summary>
+        public const int FollowingLeader = 1453;
+
+        /// <summary>This peer registered with a new master (old and new epoch).</summary>
+        public const int MasterChanged = 1454;
+
+        /// <summary>No master took this peer back within the reconnect window; its calls fail from now on.</summary>
+        public const int FollowFailed = 1455;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -246,4 +263,33 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RevisionNotRecorded, EventName = nameof(RevisionNotRecorded), Level = LogLevel.Warning,
         Message = "Could not record revision {Revision} of peer group {Group} in master.store {Store}: {Reason}")]
     public static partial void RevisionNotRecorded(this ILogger logger, uint group, ulong revision, string store, string reason);
+    /// <summary>A standby master turned this peer away; the reason is the standby's refusal.</summary>
+    [LoggerMessage(EventId = Ids.StandbyRedirect, EventName = nameof(StandbyRedirect), Level = LogLevel.Information,
+        Message = "{Reason}; trying {Next} next")]
+    public static partial void StandbyRedirect(this ILogger logger, string reason, MasterEndpoint next);
+
+    /// <summary>A master answered with an epoch older than the newest this peer served under.</summary>
+    [LoggerMessage(EventId = Ids.StaleMasterRefused, EventName = nameof(StaleMasterRefused), Level = LogLevel.Warning,
+        Message = "master {Master} serves epoch {Epoch}, older than epoch {Newest} this peer already served under: a deposed leader, not used")]
+    public static partial void StaleMasterRefused(this ILogger logger, MasterEndpoint master, ulong epoch, ulong newest);
+
+    /// <summary>A master message of an older epoch was dropped, never acted upon.</summary>
+    [LoggerMessage(EventId = Ids.StaleEpochMessageDropped, EventName = nameof(StaleEpochMessageDropped), Level = LogLevel.Warning,
+        Message = "dropped a {Message} message of master epoch {Epoch}, older than epoch {Newest}")]
+    public static partial void StaleEpochMessageDropped(this ILogger logger, Pccl.Protocol.Messages.ControlMessage.BodyOneofCase message, ulong epoch, ulong newest);
+
+    /// <summary>The master was lost; this peer looks for the leader among its masters.</summary>
+    [LoggerMessage(EventId = Ids.FollowingLeader, EventName = nameof(FollowingLeader), Level = LogLevel.Warning,
+        Message = "master lost ({Reason}); registering again with the leader among {Masters} for up to {Seconds:0.#} s (fault_tolerance.master_reconnect_timeout_ms)")]
+    public static partial void FollowingLeader(this ILogger logger, string reason, string masters, double seconds);
+
+    /// <summary>This peer registered with a new master.</summary>
+    [LoggerMessage(EventId = Ids.MasterChanged, EventName = nameof(MasterChanged), Level = LogLevel.Warning,
+        Message = "now following master {NewMaster} at epoch {NewEpoch} (was {OldMaster} at epoch {OldEpoch}) as peer {PeerId}, group of {GroupSize}")]
+    public static partial void MasterChanged(this ILogger logger, string newMaster, ulong newEpoch, string oldMaster, ulong oldEpoch, ulong peerId, int groupSize);
+
+    /// <summary>No master took this peer back within the reconnect window.</summary>
+    [LoggerMessage(EventId = Ids.FollowFailed, EventName = nameof(FollowFailed), Level = LogLevel.Error,
+        Message = "{Reason}")]
+    public static partial void FollowFailed(this ILogger logger, string reason);
 }

@@ -68,6 +68,8 @@ internal sealed class PcclInstruments : IDisposable
 
         /// <summary>Leadership terms this master began after another term (counter; masters only).</summary>
         public const string MasterFailovers = "pccl.master.failovers";
+        /// <summary>Master messages a peer dropped because their epoch was older than the newest it had seen (counter).</summary>
+        public const string PeerStaleEpochMessages = "pccl.peer.stale_epoch_messages";
     }
 
     /// <summary>Histogram bucket bounds for collective latency, seconds (1 ms to 60 s).</summary>
@@ -101,6 +103,7 @@ internal sealed class PcclInstruments : IDisposable
     private readonly Counter<long> _failovers;
     private long _isLeader = Unset;
     private long _epoch = Unset;
+    private readonly Counter<long> _staleEpochMessages;
 
     /// <summary>Creates the instruments of one communicator (<see cref="MetricRole.Peer"/>) or master.</summary>
     public PcclInstruments(MetricRole role)
@@ -126,6 +129,8 @@ internal sealed class PcclInstruments : IDisposable
         _syncBytes = _meter.CreateCounter<long>(Names.SyncBytes, unit: "By", description: "Shared-state bytes transferred.");
         _operationFailures = _meter.CreateCounter<long>(
             Names.OperationFailures, unit: "{failure}", description: "Failed operations by error code.");
+        _staleEpochMessages = _meter.CreateCounter<long>(
+            Names.PeerStaleEpochMessages, unit: "{message}", description: "Master messages dropped for an epoch older than the newest seen.");
 
         _meter.CreateObservableGauge(Names.PeerCount, ObservePeerCount, unit: "{peer}", description: "Peers in the world.");
         _meter.CreateObservableGauge(Names.Throughput, () => Volatile.Read(ref _throughputGbps), unit: "Gbit/s",
@@ -192,6 +197,9 @@ internal sealed class PcclInstruments : IDisposable
     /// <summary>Counts payload bytes received; <paramref name="kind"/> is one of <see cref="MetricTags.TrafficKinds"/>.</summary>
     public void AddBytesReceived(long bytes, string kind) =>
         _bytesReceived.Add(bytes, new KeyValuePair<string, object?>(MetricTags.Kind, kind));
+
+    /// <summary>Counts one master message dropped for its stale epoch.</summary>
+    public void RecordStaleEpochMessage() => _staleEpochMessages.Add(1);
 
     /// <summary>Records one heartbeat round trip.</summary>
     public void RecordHeartbeatRtt(TimeSpan rtt) => _heartbeatRtt.Record(rtt.TotalSeconds);

@@ -39,6 +39,9 @@ internal sealed class EstablishedConnection : IAsyncDisposable
 
     public IPEndPoint? Remote { get; }
 
+    /// <summary>On a peer's control connection: the epoch the master's hello reply named (0 when it named none).</summary>
+    public ulong MasterEpoch { get; init; }
+
     /// <summary>Why the connection was shut down, the first reason given; null while it is open.</summary>
     public string? ShutdownReason => Volatile.Read(ref _shutdownReason);
 

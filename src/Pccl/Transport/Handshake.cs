@@ -29,14 +29,16 @@ internal static class Handshake
     /// <summary>
     /// Connects, sends the hello and waits for acceptance. Throws <see cref="PcclException"/> on refusal. A p2p
     /// connection (ring, state, bench) proves <c>hello.PeerId</c> with <paramref name="identity"/>; without one it sends
-    /// an empty proof, which no peer accepts.
+    /// an empty proof, which no peer accepts. With <paramref name="address"/> it connects to that address of
+    /// <paramref name="host"/> (TLS still verifies the name). A standby master's refusal is a <see cref="StandbyRefusalException"/>.
     /// </summary>
     public static async Task<EstablishedConnection> ConnectAsync(
-        string host, int port, Hello hello, ConnectionSecurity security, TimeSpan timeout, CancellationToken ct, PeerIdentity? identity = null)
+        string host, int port, Hello hello, ConnectionSecurity security, TimeSpan timeout, CancellationToken ct, PeerIdentity? identity = null,
+        IPAddress? address = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
-        var endpoint = $"{host}:{port}";
+        var endpoint = address is null || address.ToString() == host ? $"{host}:{port}" : $"{host}:{port} ({address})";
         Socket socket;
         try
         {
@@ -54,7 +56,14 @@ internal static class Handshake
             try
             {
                 SocketTuning.Apply(socket);
-                await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+                if (address is null)
+                {
+                    await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await socket.ConnectAsync(address, port, deadline.Token).ConfigureAwait(false);
+                }
             }
             catch (SocketException e)
             {
@@ -83,6 +92,8 @@ internal static class Handshake
                 throw RefusalToException(reply, endpoint);
             }
 
+            var epoch = reply.Epoch;
+
             var p2p = IsP2P(sent.Kind);
             if (security.AuthEnabled || p2p)
             {
@@ -99,9 +110,11 @@ internal static class Handshake
                 {
                     throw RefusalToException(reply, endpoint);
                 }
+
+                epoch = Math.Max(epoch, reply.Epoch);
             }
 
-            return new EstablishedConnection(socket, stream, sent, socket.RemoteEndPoint as IPEndPoint);
+            return new EstablishedConnection(socket, stream, sent, socket.RemoteEndPoint as IPEndPoint) { MasterEpoch = epoch };
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -280,6 +293,11 @@ internal static class Handshake
 
     public static PcclException RefusalToException(HelloReply reply, string endpoint)
     {
+        if (reply.Reason == RefusalReason.Standby)
+        {
+            return new StandbyRefusalException(endpoint, reply.LeaderAddress, reply.Message);
+        }
+
         var code = reply.Reason switch
         {
             RefusalReason.VersionMismatch => PcclErrorCode.VersionMismatch,
@@ -304,6 +322,7 @@ internal static class Handshake
         RefusalReason.UnknownPeer => "unknown peer",
         RefusalReason.BadIdentity => "bad identity",
         RefusalReason.OutOfSequence => "out of sequence",
+        RefusalReason.Standby => "standby",
         _ => reason.ToString(),
     };
 

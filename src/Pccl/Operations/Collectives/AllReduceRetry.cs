@@ -7,9 +7,10 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// The retry helpers: in-place all-reduces, a batch of them with a bound on how many are in flight, each launched again
-/// with the remaining peers (its buffer restored) when an attempt fails with a transient error.
+/// with the remaining peers (its buffer restored) when an attempt fails with a transient error. When the master was lost,
+/// the next attempt runs once the <see cref="MasterFollower"/> has registered with the leader again.
 /// </summary>
-internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allReduces)
+internal sealed class AllReduceRetry(MasterFollower follower)
 {
     // matches the PcclFrequentRecoveries alert: rate(pccl_recovery_total[5m]) > 0.01, about 3 in 5 minutes
     private readonly RecoveryWindow _recoveries = new(TimeSpan.FromMinutes(5), threshold: 3);
@@ -34,7 +35,7 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
         var results = new AllReduceInfo?[operations.Count];
         var failures = new int[operations.Count];
         var lastFailure = new PcclException?[operations.Count];
-        var running = new Dictionary<Task<AllReduceInfo>, int>();
+        var running = new Dictionary<Task<AllReduceInfo>, (int Index, Registration On)>();
         var launched = new bool[operations.Count];
         Exception? stop = null;
         while (true)
@@ -44,7 +45,18 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
                 if (results[i] is null && !launched[i])
                 {
                     launched[i] = true;
-                    running.Add(allReduces.RunAsync(null, operations[i].Buffer, operations[i].Options, ct), i);
+                    Registration registration;
+                    try
+                    {
+                        registration = await follower.ReadyAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (PcclException e)
+                    {
+                        stop = e; // no master took this peer back
+                        break;
+                    }
+
+                    running.Add(registration.AllReduces.RunAsync(null, operations[i].Buffer, operations[i].Options, ct), (i, registration));
                 }
             }
 
@@ -54,7 +66,7 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
             }
 
             var done = await Task.WhenAny(running.Keys).ConfigureAwait(false);
-            var index = running[done];
+            var (index, ranOn) = running[done];
             running.Remove(done);
             launched[index] = false;
             try
@@ -68,8 +80,9 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
                 lastFailure[index] = e;
                 try
                 {
-                    ThrowUnlessRetryable(e, failures[index], operations[index].Options.Tag);
-                    NoteRecovery(operations[index].Options.Tag, failures[index]);
+                    var next = ranOn.Session.FatalReason is null ? ranOn : await follower.SuccessorAsync(ranOn, e, ct).ConfigureAwait(false);
+                    ThrowUnlessRetryable(next.Session, e, failures[index], operations[index].Options.Tag);
+                    NoteRecovery(next.Session, operations[index].Options.Tag, failures[index]);
                 }
                 catch (PcclException fatal)
                 {
@@ -91,13 +104,8 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
     }
 
     /// <summary>Throws what the caller should see when a failed attempt must not be repeated; returns when a retry may follow.</summary>
-    private void ThrowUnlessRetryable(PcclException failure, int failedAttempts, uint tag)
+    private static void ThrowUnlessRetryable(PeerSession session, PcclException failure, int failedAttempts, uint tag)
     {
-        if (session.FatalReason is not null)
-        {
-            throw failure; // master lost or kicked: this communicator cannot run anything again
-        }
-
         if (!session.Options.EnableBufferBackup)
         {
             throw failure; // its message says the buffer is undefined; a retry would reduce partial sums
@@ -119,7 +127,7 @@ internal sealed class AllReduceRetry(PeerSession session, AllReduceDriver allRed
     }
 
     /// <summary>Counts one recovery and warns when they come often enough to suggest a too tight heartbeat timeout.</summary>
-    private void NoteRecovery(uint tag, int attempt)
+    private void NoteRecovery(PeerSession session, uint tag, int attempt)
     {
         session.Telemetry.RecordRecovery();
         session.Logger.Recovery(tag, attempt + 1, session.Options.MaxRecoveryAttempts + 1, session.World.GroupSize);

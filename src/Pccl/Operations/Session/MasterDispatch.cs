@@ -2,18 +2,33 @@ using Pccl.Operations.Collectives;
 using Pccl.Operations.Membership;
 using Pccl.Operations.StateSync;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl.Operations.Session;
 
 /// <summary>
 /// Hands each master message to the part of the peer it concerns, in the order the control link reads them; fans a
-/// fatal reason out to everything waiting; routes incoming p2p connections by kind.
+/// fatal reason out to everything waiting; routes incoming p2p connections by kind. A message of an epoch older than the
+/// newest this peer has seen comes from a deposed leader: it is dropped, counted and logged, never acted upon.
 /// </summary>
-internal sealed class MasterDispatch(PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState) : IPeerEvents
+/// <param name="session">The session whose master messages these are.</param>
+/// <param name="membership">Takes the votes' replies and topology rounds.</param>
+/// <param name="allReduces">Takes the collectives' messages.</param>
+/// <param name="sharedState">Takes the shared-state syncs' messages.</param>
+/// <param name="onFatal">Hears the fatal reason first, before the calls waiting on the master fail with it.</param>
+internal sealed class MasterDispatch(
+    PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState, Action<PcclException>? onFatal = null) : IPeerEvents
 {
     public ValueTask OnMessageAsync(ControlMessage message)
     {
+        if (!session.Fence.Admit(message.Epoch))
+        {
+            session.Telemetry.RecordStaleEpochMessage();
+            session.Logger.StaleEpochMessageDropped(message.BodyCase, message.Epoch, session.Fence.Newest);
+            return ValueTask.CompletedTask;
+        }
+
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.Registered:
@@ -60,6 +75,7 @@ internal sealed class MasterDispatch(PeerSession session, PeerMembership members
 
     public void OnFatal(PcclException reason)
     {
+        onFatal?.Invoke(reason);
         membership.Fail(reason);
         allReduces.Router.MasterLost(reason);
         sharedState.Fail(reason);

@@ -36,6 +36,9 @@ internal sealed class PeerDiagnostics(PeerSession session)
     /// <summary>The <c>pccl.instance</c> tag of this peer's meter.</summary>
     public long TelemetryInstance => session.Telemetry.Instance;
 
+    /// <summary>Master messages this peer dropped because their epoch was older than the newest it had seen (over all its registrations).</summary>
+    public long StaleEpochMessages => session.Fence.StaleMessages;
+
     /// <summary>Stops sending heartbeats and watching for answers, as a frozen process would.</summary>
     public void PauseHeartbeats() => session.Heartbeats.Pause();
 }

@@ -34,12 +34,14 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <param name="options">The peer's options.</param>
     /// <param name="security">TLS and authentication for every connection of this peer; the session disposes it.</param>
     /// <param name="logger">The peer's logger.</param>
-    public PeerSession(object owner, CommunicatorOptions options, ConnectionSecurity security, ILogger logger)
+    /// <param name="fence">The newest master epoch this peer has served under, shared by its successive sessions.</param>
+    public PeerSession(object owner, CommunicatorOptions options, ConnectionSecurity security, ILogger logger, EpochFence? fence = null)
     {
         _owner = owner;
         Options = options;
         Security = security;
         Logger = logger;
+        Fence = fence ?? new EpochFence();
         Heartbeats = new PeerHeartbeats(this);
     }
 
@@ -48,6 +50,10 @@ internal sealed class PeerSession : IAsyncDisposable
     public ILogger Logger { get; }
     public PeerIdentity Identity { get; } = new();
     public PeerHeartbeats Heartbeats { get; }
+    public EpochFence Fence { get; }
+
+    /// <summary>The master this session registered with (its address as reached), empty before it connected.</summary>
+    public string MasterAddress { get; private set; } = "";
 
     /// <summary>This peer's own metrics: peers in one process do not overwrite each other's gauges.</summary>
     public PcclInstruments Telemetry { get; } = new(MetricRole.Peer);
@@ -77,9 +83,9 @@ internal sealed class PeerSession : IAsyncDisposable
         var gatekeeper = new P2PGatekeeper(() => PeerId, _members, Options.ConnectTimeout / 2); // refused in time to be told why
         _listener = P2PListener.Start(Options.P2PBindAddress, Options.P2PPorts, Options.ClusterId, Security, Options.ConnectTimeout, events.OnP2PConnectionAsync,
             gatekeeper, Logger);
-        var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = Options.ClusterId };
-        var connection = await Handshake.ConnectAsync(Options.MasterHost, Options.MasterPort, hello, Security, Options.ConnectTimeout, ct).ConfigureAwait(false);
+        var connection = await new MasterDialer(Options, Security, Fence, Logger).ConnectAsync(ct).ConfigureAwait(false);
         Heartbeats.MasterEndpoint = connection.Remote;
+        MasterAddress = connection.Remote?.ToString() ?? "";
         _link = new ControlLink(connection, Options.HeartbeatTimeout);
         _link.Start(events.OnMessageAsync, OnMasterLost);
         await _link.SendAsync(new ControlMessage

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using Pccl.Operations.Collectives;
+using Pccl.Operations.Faults;
+using Pccl.Operations.Membership;
+using Pccl.Operations.StateSync;
+using Pccl.Transport;
+
+namespace Pccl.Operations.Session;
+
+/// <summary>
+/// One registration of a peer with one master, accepted into its run: the session and the operations bound to it. A
+/// lost master ends it; the <see cref="MasterFollower"/> opens the next one with the leader.
+/// </summary>
+internal sealed class Registration : IAsyncDisposable
+{
+    private Registration(object owner, CommunicatorOptions options, EpochFence fence, ILogger logger)
+    {
+        Session = new PeerSession(owner, options, SecurityFactory.Create(options.Tls, options.Auth), logger, fence);
+        Membership = new PeerMembership(Session);
+        AllReduces = new AllReduceDriver(Session);
+        SharedState = new SharedStateSync(Session);
+        Diagnostics = new PeerDiagnostics(Session);
+    }
+
+    public PeerSession Session { get; }
+    public PeerMembership Membership { get; }
+    public AllReduceDriver AllReduces { get; }
+    public SharedStateSync SharedState { get; }
+    public PeerDiagnostics Diagnostics { get; }
+
+    /// <summary>
+    /// Connects to the leader among the masters, registers and returns once accepted (the first peer of a master at once;
+    /// later ones by the accepted peers' vote). <paramref name="onLost"/> hears this registration's fatal reason before
+    /// its waiting calls fail with it.
+    /// </summary>
+    public static async Task<Registration> OpenAsync(
+        object owner, CommunicatorOptions options, EpochFence fence, ILogger logger, IFaultInjector? faults, Action<Registration, PcclException> onLost,
+        CancellationToken ct)
+    {
+        var registration = new Registration(owner, options, fence, logger);
+        registration.Session.FaultInjector = faults;
+        try
+        {
+            var dispatch = new MasterDispatch(registration.Session, registration.Membership, registration.AllReduces, registration.SharedState,
+                reason => onLost(registration, reason));
+            await registration.Session.JoinAsync(dispatch, ct).ConfigureAwait(false);
+            await registration.Membership.WaitForAdmissionAsync(ct).ConfigureAwait(false);
+            return registration;
+        }
+        catch
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Leaves the run of this master (a goodbye while it still answers) and closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Session.DisposeAsync().ConfigureAwait(false);
+        Membership.Dispose();
+    }
+}
