@@ -84,6 +84,9 @@ internal static partial class LogEvents
 
         /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
         public const int RefusalsSuppressed = 1403;
+
+        /// <summary>The master planned a group's hierarchical all-reduce differently from the last time.</summary>
+        public const int HierarchyPlanned = 1550;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -206,4 +209,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RefusalsSuppressed, EventName = nameof(RefusalsSuppressed), Level = LogLevel.Warning,
         Message = "turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)")]
     public static partial void RefusalsSuppressed(this ILogger logger, int count, double seconds, int burst);
+
+    /// <summary>The hierarchy the master built for a group's all-reduces (regions, levels, who exchanges with whom).</summary>
+    [LoggerMessage(EventId = Ids.HierarchyPlanned, EventName = nameof(HierarchyPlanned), Level = LogLevel.Information,
+        Message = "group {Group}: hierarchical all-reduce from operation {Sequence}: {Hierarchy}")]
+    public static partial void HierarchyPlanned(this ILogger logger, uint group, ulong sequence, string hierarchy);
 }

@@ -27,6 +27,9 @@ internal sealed record ReportMembership(MembershipChange Change, ulong PeerId, s
 /// </summary>
 internal sealed record ReportUnregisteredKick(string Address, string Detail) : MasterCommand;
 
+/// <summary>The master planned a group's hierarchy differently from its last all-reduce; the shell logs it.</summary>
+internal sealed record ReportHierarchy(uint Group, ulong Sequence, string Description) : MasterCommand;
+
 /// <summary>Kinds of membership change the core reports.</summary>
 internal enum MembershipChange
 {

@@ -23,6 +23,9 @@ internal sealed record MasterStatus(
     IReadOnlyList<OperationInFlight> OperationsInFlight,
     IReadOnlyList<OperationEvent> RecentOperations)
 {
+    /// <summary>Each group's latest hierarchical all-reduce plan (regions, levels, who exchanges with whom); empty for flat groups.</summary>
+    public IReadOnlyDictionary<uint, Core.Hierarchy.HierarchySummary> Hierarchies { get; init; } = new Dictionary<uint, Core.Hierarchy.HierarchySummary>();
+
     /// <summary>Always <c>master</c>, so that one dashboard can tell documents apart.</summary>
     public string Role => "master";
 
@@ -42,7 +45,10 @@ internal sealed record MasterStatus(
             .Select(r => new OperationInFlight(r.Group, r.Tag, r.Sequence, r.Running ? "running" : "gathering",
                 [.. (r.Running ? r.Participants.AsEnumerable() : r.Inits.Keys).Order()]))
             .ToList();
-        return new MasterStatus(port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot());
+        return new MasterStatus(port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot())
+        {
+            Hierarchies = state.Hierarchies.ToDictionary(),
+        };
     }
 }
 
