@@ -27,12 +27,13 @@ internal static class HierarchyPlanner
     /// </summary>
     public static IReadOnlyList<HierarchyStage> Plan(IReadOnlyList<ulong> ring, IReadOnlyList<string> labels, ulong elementCount)
     {
-        var paths = RegionPath.Padded(labels);
-        if (paths.Select(p => RegionPath.Prefix(p, p.Length)).Distinct().Count() < 2)
+        // padding only appends empty levels, so padded paths differ exactly when the labels do
+        if (labels.Distinct().Take(2).Count() < 2)
         {
             return [];
         }
 
+        var paths = RegionPath.Padded(labels);
         var pathOf = ring.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => paths[x.i]);
         var stages = new List<HierarchyStage>();
         PlanLevel(ring, pathOf, paths[0].Length, 0, elementCount, stages);
