@@ -46,6 +46,24 @@ public class HierarchicalAllReduceTests
         }
     }
 
+    /// <summary>Mixed depths with unlabelled peers ('-'), and nested regions of unequal size: the planner's harder shapes, run for real.</summary>
+    [Theory]
+    [InlineData("eu eu/fra - eu/fra -")]
+    [InlineData("eu/x eu/x eu/x eu/y us/x us/x")]
+    public async Task MixedAndNestedUnequalLabelsReduceExactly(string shape)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync([.. shape.Split(' ').Select(l => l == "-" ? "" : l)], ct: ct);
+        foreach (var count in new[] { 3, 1025 })
+        {
+            foreach (var op in Enum.GetValues<ReduceOperation>())
+            {
+                await Check<int>(cluster, op, count);
+                await Check<float>(cluster, op, count);
+            }
+        }
+    }
+
     [Fact]
     public async Task ManyPiecesOutOfPlaceAndAutoPicksTheHierarchy()
     {
