@@ -49,6 +49,12 @@ internal static class ConfigRules
                 $"is {network.Region.Length} characters long; the master accepts region labels of at most {MasterRegionLimit}");
         }
 
+        if (network.Region.Length > 0 && network.Region.Split('/').Any(level => level.Length == 0) && !problems.HasProblemWith("network.region"))
+        {
+            problems.AddForKey(OriginOf("network.region"), "network.region",
+                $"'{network.Region}' has an empty level: write levels separated by single '/' (e.g. eu/fra/rack1), with none at either end");
+        }
+
         if (network.Tls.Enabled)
         {
             RequireWhenEnabled(network.Tls.CertFile, "network.tls.cert_file", "network.tls.enabled", OriginOf, problems);

@@ -6,7 +6,7 @@ namespace Pccl;
 /// <param name="Duration">Wall time from the call to the master's confirmation.</param>
 /// <param name="WorldSize">Peers that took part.</param>
 /// <param name="Sequence">The master's number for this operation, the same on every peer that took part.</param>
-/// <param name="Algorithm">The schedule that ran (<see cref="AllReduceAlgorithm.Ring"/> or <see cref="AllReduceAlgorithm.HalvingDoubling"/>).</param>
+/// <param name="Algorithm">The schedule that ran (<see cref="AllReduceAlgorithm.Ring"/>, <see cref="AllReduceAlgorithm.HalvingDoubling"/> or <see cref="AllReduceAlgorithm.Hierarchical"/>).</param>
 public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan Duration, int WorldSize, ulong Sequence, AllReduceAlgorithm Algorithm)
 {
     /// <summary>Failed attempts before this one succeeded (set by the retry helpers; 0 for a plain call).</summary>

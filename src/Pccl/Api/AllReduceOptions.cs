@@ -12,12 +12,12 @@ public sealed record AllReduceOptions
     /// <summary>Distinguishes concurrent operations; every peer must use the same tag for the same operation.</summary>
     public uint Tag { get; init; }
 
-    /// <summary>Lossy wire encoding (floating-point types only).</summary>
+    /// <summary>Lossy wire encoding (floating-point types only); in a hierarchical all-reduce, on the exchange across regions alone.</summary>
     public QuantizationMode Quantization { get; init; } = QuantizationMode.None;
 
-    /// <summary>Lossless wire compression; null takes <see cref="CommunicatorOptions.EnableCompression"/>.</summary>
+    /// <summary>Lossless wire compression (in a hierarchical all-reduce, across regions alone); null takes <see cref="CommunicatorOptions.EnableCompression"/>.</summary>
     public bool? Compression { get; init; }
 
-    /// <summary>How the data moves; <see cref="AllReduceAlgorithm.Auto"/> picks by group size.</summary>
+    /// <summary>How the data moves; <see cref="AllReduceAlgorithm.Auto"/> picks by the peers' region labels and the group size.</summary>
     public AllReduceAlgorithm Algorithm { get; init; } = AllReduceAlgorithm.Auto;
 }

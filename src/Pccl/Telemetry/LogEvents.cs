@@ -99,6 +99,7 @@ internal static partial class LogEvents
 
         /// <summary>A completed sync's revision could not be written to the master store.</summary>
         public const int RevisionNotRecorded = 1424;
+
         /// <summary>A standby master turned this peer away; it tries the leader the standby named, or the next master.</summary>
         public const int StandbyRedirect = 1450;
 
@@ -116,6 +117,9 @@ internal static partial class LogEvents
 
         /// <summary>No master took this peer back within the reconnect window; its calls fail from now on.</summary>
         public const int FollowFailed = 1455;
+
+        /// <summary>The master planned a group's hierarchical all-reduce differently from the last time.</summary>
+        public const int HierarchyPlanned = 1550;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -263,6 +267,7 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RevisionNotRecorded, EventName = nameof(RevisionNotRecorded), Level = LogLevel.Warning,
         Message = "Could not record revision {Revision} of peer group {Group} in master.store {Store}: {Reason}")]
     public static partial void RevisionNotRecorded(this ILogger logger, uint group, ulong revision, string store, string reason);
+
     /// <summary>A standby master turned this peer away; the reason is the standby's refusal.</summary>
     [LoggerMessage(EventId = Ids.StandbyRedirect, EventName = nameof(StandbyRedirect), Level = LogLevel.Information,
         Message = "{Reason}; trying {Next} next")]
@@ -292,4 +297,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.FollowFailed, EventName = nameof(FollowFailed), Level = LogLevel.Error,
         Message = "{Reason}")]
     public static partial void FollowFailed(this ILogger logger, string reason);
+
+    /// <summary>The hierarchy the master built for a group's all-reduces (regions, levels, who exchanges with whom).</summary>
+    [LoggerMessage(EventId = Ids.HierarchyPlanned, EventName = nameof(HierarchyPlanned), Level = LogLevel.Information,
+        Message = "group {Group}: hierarchical all-reduce from operation {Sequence}: {Hierarchy}")]
+    public static partial void HierarchyPlanned(this ILogger logger, uint group, ulong sequence, string hierarchy);
 }

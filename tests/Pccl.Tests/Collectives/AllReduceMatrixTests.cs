@@ -60,7 +60,7 @@ public class AllReduceMatrixTests
     }
 
     /// <summary>Small positive integers, so every op's result is exact in every type whatever the order.</summary>
-    private static T Input<T>(int peer, int i) where T : unmanaged
+    internal static T Input<T>(int peer, int i) where T : unmanaged
     {
         var v = 1 + ((i * 7 + peer * 3) % 3);
         return default(T) switch
@@ -108,7 +108,7 @@ public class AllReduceMatrixTests
         }
     }
 
-    private static T[] Reference<T>(T[][] inputs, ReduceOperation op) where T : unmanaged
+    internal static T[] Reference<T>(T[][] inputs, ReduceOperation op) where T : unmanaged
     {
         var type = PcclDataTypes.Require<T>().ToWire();
         var wireOp = op.ToWire();

@@ -56,6 +56,7 @@ public class ConfigErrorTests
     [InlineData("fault_tolerance:\n  registration_timeout_ms: soon", "test.yaml:2:28: key 'fault_tolerance.registration_timeout_ms': must be an integer, got 'soon'")]
     [InlineData("network:\n  region: \"" + "R123456789" + "R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789R123456789\"",
         "test.yaml:2:11: key 'network.region': is 130 characters long; the master accepts region labels of at most 128")]
+    [InlineData("network:\n  region: eu//fra", "test.yaml:2:11: key 'network.region': 'eu//fra' has an empty level: write levels separated by single '/' (e.g. eu/fra/rack1), with none at either end")]
     [InlineData("- a\n- b", "test.yaml:1:1: the file must be a mapping of sections (network, auth, ...), got a list")]
     public void WrongTypeOrImpossibleValueNamesKeyAndPosition(string yaml, string expected) =>
         Assert.Equal(expected, ConfigHarness.OneProblem(yaml));

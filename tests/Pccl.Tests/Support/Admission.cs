@@ -23,12 +23,16 @@ public static class Admission
     }
 
     /// <summary>Connects <paramref name="size"/> peers one at a time, each admitted by all before it.</summary>
-    public static async Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct)
+    public static Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct) =>
+        ConnectWorldAsync(_ => options, size, ct);
+
+    /// <summary>Connects <paramref name="size"/> peers one at a time, peer i with <paramref name="optionsOf"/>(i), each admitted by all before it.</summary>
+    public static async Task<List<Communicator>> ConnectWorldAsync(Func<int, CommunicatorOptions> optionsOf, int size, CancellationToken ct)
     {
-        var peers = new List<Communicator> { await Communicator.ConnectAsync(options, ct: ct) };
+        var peers = new List<Communicator> { await Communicator.ConnectAsync(optionsOf(0), ct: ct) };
         while (peers.Count < size)
         {
-            peers.Add(await AdmitAsync(peers, Communicator.ConnectAsync(options, ct: ct), ct));
+            peers.Add(await AdmitAsync(peers, Communicator.ConnectAsync(optionsOf(peers.Count), ct: ct), ct));
         }
 
         return peers;

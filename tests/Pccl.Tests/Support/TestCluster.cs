@@ -15,8 +15,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public Communicator[] Peers { get; }
 
-    public static async Task<TestCluster> StartAsync(int peers, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default)
+    public static Task<TestCluster> StartAsync(int peers, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default) =>
+        StartAsync(Enumerable.Repeat("", peers).ToList(), configure, ct);
+
+    /// <summary>One peer per label, peer i (ring position i) in region <paramref name="regions"/>[i].</summary>
+    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> regions, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default)
     {
+        var peers = regions.Count;
         var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var first = Interlocked.Add(ref _nextRange, 64) - 64;
         var options = CommunicatorOptions.Default with
@@ -27,7 +32,7 @@ public sealed class TestCluster : IAsyncDisposable
             P2PPorts = new PortRange(first, first + 63),
         };
         options = configure?.Invoke(options) ?? options;
-        var list = await Admission.ConnectWorldAsync(options, peers, ct);
+        var list = await Admission.ConnectWorldAsync(i => options with { Region = regions[i] }, peers, ct);
         return new TestCluster(master, [.. list]);
     }
 

@@ -30,6 +30,9 @@ internal sealed record ReportUnregisteredKick(string Address, string Detail) : M
 /// <summary>A group completed a shared-state sync: write its revision and elected hashes to the master store.</summary>
 internal sealed record RecordRevision(uint Group, ulong Revision, IReadOnlyDictionary<string, ulong> Hashes) : MasterCommand;
 
+/// <summary>The master planned a group's hierarchy differently from its last all-reduce; the shell logs it.</summary>
+internal sealed record ReportHierarchy(uint Group, ulong Sequence, string Description) : MasterCommand;
+
 /// <summary>Kinds of membership change the core reports.</summary>
 internal enum MembershipChange
 {

@@ -1,3 +1,4 @@
+using Pccl.Master.Core.Hierarchy;
 using Pccl.Protocol.Messages;
 using Pccl.Kernel;
 
@@ -73,10 +74,37 @@ internal sealed partial class MasterCore
         var ring = State.Accepted.Where(p => p.Group == round.Group);
         var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };
         start.Ring.AddRange(RingPlanner.Order(ring));
+        PlanHierarchy(round, start);
         foreach (var id in members)
         {
             Send(State.Peers[id], new ControlMessage { CollectiveStart = start });
         }
+    }
+
+    /// <summary>Adds the hierarchy to a start whose peers carry different region labels and whose algorithm allows one.</summary>
+    private void PlanHierarchy(CollectiveRound round, CollectiveStart start)
+    {
+        var descriptor = round.Inits.Values.First();
+        if (!HierarchyPlanner.Wanted(descriptor.Algorithm))
+        {
+            return;
+        }
+
+        var labels = start.Ring.Select(id => State.Peers[id].Region).ToList();
+        start.Hierarchy.AddRange(HierarchyPlanner.Plan(start.Ring, labels, descriptor.ElementCount));
+        if (start.Hierarchy.Count == 0)
+        {
+            State.Hierarchies.Remove(round.Group);
+            return;
+        }
+
+        var summary = HierarchySummary.Of(start.Ring, labels, start.Hierarchy);
+        if (!State.Hierarchies.TryGetValue(round.Group, out var last) || last.Description != summary.Description)
+        {
+            Emit(new ReportHierarchy(round.Group, start.Sequence, summary.Description));
+        }
+
+        State.Hierarchies[round.Group] = summary;
     }
 
     private uint FreeLane(uint group)

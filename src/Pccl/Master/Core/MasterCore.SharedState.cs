@@ -103,7 +103,7 @@ internal sealed partial class MasterCore
             return;
         }
 
-        var plan = result.Plan!;
+        var plan = LocalDonors.Prefer(result.Plan!, id => State.Peers[id].Region);
         round.Plan = plan;
         round.RunningSince = State.Now;
         round.Sequence = ++State.LastSequence;

@@ -140,6 +140,12 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             return;
         }
 
+        if (Hierarchy.RegionPath.Problem(register.Region) is { } badRegion)
+        {
+            KickConnection(connection, KickReason.ProtocolViolation, badRegion);
+            return;
+        }
+
         if (register.IdentityKey.Length > Transport.Identity.PeerIdentity.MaxPublicKeyBytes)
         {
             KickConnection(connection, KickReason.ProtocolViolation,

@@ -58,6 +58,9 @@ internal sealed class MasterState
     /// </summary>
     public Dictionary<uint, ulong> StoredRevisions { get; } = [];
 
+    /// <summary>Each group's latest hierarchical all-reduce plan, as <c>/status</c> shows it; absent for flat groups.</summary>
+    public Dictionary<uint, Hierarchy.HierarchySummary> Hierarchies { get; } = [];
+
     public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
 
     public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);

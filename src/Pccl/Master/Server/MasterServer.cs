@@ -283,6 +283,9 @@ internal sealed class MasterServer : IAsyncDisposable
             case TrackHeartbeat track:
                 _heartbeats?.Track(track.ConnectionId, track.PeerId, track.Credentials.Token, _security.HeartbeatMacFor(track.PeerId, track.Credentials));
                 break;
+            case ReportHierarchy hierarchy:
+                _logger.HierarchyPlanned(hierarchy.Group, hierarchy.Sequence, hierarchy.Description);
+                break;
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);
                 break;

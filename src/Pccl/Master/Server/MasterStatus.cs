@@ -37,6 +37,9 @@ internal sealed record MasterStatus(
     /// <summary>When the current lease ends on the store's clock, as of the last renewal; null before any attempt.</summary>
     public DateTimeOffset? LeaseExpires => Leadership.LeaseExpires;
 
+    /// <summary>Each group's latest hierarchical all-reduce plan (regions, levels, who exchanges with whom); empty for flat groups.</summary>
+    public IReadOnlyDictionary<uint, Core.Hierarchy.HierarchySummary> Hierarchies { get; init; } = new Dictionary<uint, Core.Hierarchy.HierarchySummary>();
+
     /// <summary>Builds the document from the master's state; call on the event loop.</summary>
     public static MasterStatus From(MasterState state, int port, RecentOperations recent, LeadershipStatus leadership)
     {
@@ -53,7 +56,10 @@ internal sealed record MasterStatus(
             .Select(r => new OperationInFlight(r.Group, r.Tag, r.Sequence, r.Running ? "running" : "gathering",
                 [.. (r.Running ? r.Participants.AsEnumerable() : r.Inits.Keys).Order()]))
             .ToList();
-        return new MasterStatus(leadership, port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot());
+        return new MasterStatus(leadership, port, state.WorldRevision, state.Accepted.Count(), peers, groups, inFlight, recent.Snapshot())
+        {
+            Hierarchies = state.Hierarchies.ToDictionary(),
+        };
     }
 }
 

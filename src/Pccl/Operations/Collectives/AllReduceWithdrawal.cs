@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pccl.Operations.Collectives.Hierarchical;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -32,13 +33,19 @@ internal sealed class AllReduceWithdrawal(PeerSession session)
         }
     }
 
-    /// <summary>Retires the lanes of <paramref name="start"/>: no later operation may take a link of this one.</summary>
-    public ValueTask RetireLanesAsync(CollectiveStart start)
+    /// <summary>
+    /// Retires the lanes of <paramref name="start"/> to and from every neighbour it has (in a hierarchy, those of every
+    /// stage): no later operation may take a link of this one. Every retirement takes effect before the first await.
+    /// </summary>
+    public async ValueTask RetireLanesAsync(CollectiveStart start)
     {
-        var rank = start.Ring.IndexOf(session.PeerId);
-        var world = start.Ring.Count;
-        return rank < 0 ? ValueTask.CompletedTask
-            : session.Lanes.RetireAsync(start.Ring[(rank + 1) % world], start.Ring[(rank + world - 1) % world], start.Lane, start.Sequence);
+        var retiring = StageNeighbours.Of(start, session.PeerId)
+            .Select(n => session.Lanes.RetireAsync(n.Next, n.Previous, start.Lane, start.Sequence))
+            .ToList();
+        foreach (var retirement in retiring)
+        {
+            await retirement.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Tells the master this peer's part failed, once per call (<see cref="OperationCall{TStart,TComplete}.MarkFailureReported"/>).</summary>

@@ -5,15 +5,18 @@ namespace Pccl.Operations.Collectives;
 /// s+1 is exactly the piece it received at step s, so the whole ring is driven by the receive path: step 0's pieces
 /// are posted at once, and every received piece is applied and posted onward to the successor right away, piece j+1
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
-/// waits for the successor.
+/// waits for the successor. With <paramref name="only"/> set it runs that half alone (the hierarchical schedule's
+/// rings): after the reduce-scatter rank r holds slice r + 1 final, and the all-gather starts from there.
 /// </summary>
-internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer) : IAllReduceSchedule
+internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, RingPhase? only = null) : IAllReduceSchedule
 {
     public long BytesSent { get; private set; }
 
     public long BytesReceived { get; private set; }
 
-    private int Steps => 2 * (layout.WorldSize - 1);
+    private int FirstStep => only == RingPhase.AllGather ? layout.WorldSize - 1 : 0;
+
+    private int EndStep => only == RingPhase.ReduceScatter ? layout.WorldSize - 1 : 2 * (layout.WorldSize - 1);
 
     /// <summary>Buffer bytes rank <paramref name="rank"/> receives: every slice but its own, then every slice but its successor's.</summary>
     public static long BytesToReceive(RingLayout layout, int rank)
@@ -38,10 +41,10 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         using var sender = new RingSender(wire, transfer, failFast, () => transfer.Incoming.InputPending);
         try
         {
-            var firstSlice = Step(0).SendSlice;
+            var (firstPhase, firstSlice, _) = Step(FirstStep);
             for (var j = 0; j < layout.PieceCount(firstSlice); j++)
             {
-                sender.Post(RingPhase.ReduceScatter, layout.Piece(firstSlice, j));
+                sender.Post(firstPhase, layout.Piece(firstSlice, j));
             }
 
             await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
@@ -92,11 +95,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         var reader = new OperationFrameReader(transfer.Incoming.Stream, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
         try
         {
-            for (var s = 0; s < Steps; s++)
+            for (var s = FirstStep; s < EndStep; s++)
             {
                 var (phase, _, receiveSlice) = Step(s);
                 var ownerFinal = s == layout.WorldSize - 2;
-                var forward = s + 1 < Steps ? Step(s + 1).Phase : (RingPhase?)null;
+                var forward = s + 1 < EndStep ? Step(s + 1).Phase : (RingPhase?)null;
                 for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
                 {
                     var piece = layout.Piece(receiveSlice, j);

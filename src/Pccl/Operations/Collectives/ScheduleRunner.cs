@@ -1,3 +1,4 @@
+using Pccl.Operations.Collectives.Hierarchical;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Operations.Faults;
 using Pccl.Operations.Session;
@@ -11,9 +12,9 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
 {
-    /// <summary>Which schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
+    /// <summary>Which flat schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
     public static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
-        descriptor.Algorithm != CollectiveAlgorithm.Ring && world == HalvingDoublingAllReduce.WorldSize
+        descriptor.Algorithm is CollectiveAlgorithm.Auto or CollectiveAlgorithm.HalvingDoubling && world == HalvingDoublingAllReduce.WorldSize
             ? AllReduceAlgorithm.HalvingDoubling
             : AllReduceAlgorithm.Ring;
 
@@ -27,10 +28,24 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             throw new PcclException(PcclErrorCode.InvalidState, $"the master started tag {start.Tag} on a ring without this peer ({peerId})");
         }
 
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
+        if (start.Hierarchy.Count > 0)
+        {
+            var hierarchy = new HierarchicalAllReduce(session, scratch, start, descriptor, buffer, backup);
+            if (session.FaultInjector is { } injector)
+            {
+                hierarchy.FaultSite = new RingFaultSite(injector, start.Sequence, hierarchy.BytesToReceive(), session.BreakRingLinksAsync);
+                await injector.RingStartedAsync(hierarchy.FaultSite).ConfigureAwait(false);
+            }
+
+            await hierarchy.RunAsync(linked.Token).ConfigureAwait(false);
+            await ReportDoneAsync(start, ct).ConfigureAwait(false);
+            return (hierarchy, AllReduceAlgorithm.Hierarchical);
+        }
+
         var next = start.Ring[(rank + 1) % world];
         var previous = start.Ring[(rank + world - 1) % world];
         var algorithm = ScheduleFor(descriptor, world);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, call.Aborted);
         var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, session.Options.RingChunkSize);
         var storeBytes = WireFactory.StoreBytes(descriptor, layout);
         var store = storeBytes > 0 ? scratch.Rent(storeBytes) : null;
@@ -76,7 +91,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
 
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
-            await session.Link.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct).ConfigureAwait(false);
+            await ReportDoneAsync(start, ct).ConfigureAwait(false);
             return (schedule, algorithm);
         }
         finally
@@ -95,4 +110,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
         }
     }
+
+    private ValueTask ReportDoneAsync(CollectiveStart start, CancellationToken ct) =>
+        session.Link.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct);
 }

@@ -72,6 +72,7 @@ internal static class WireEnums
         AllReduceAlgorithm.Auto => CollectiveAlgorithm.Auto,
         AllReduceAlgorithm.Ring => CollectiveAlgorithm.Ring,
         AllReduceAlgorithm.HalvingDoubling => CollectiveAlgorithm.HalvingDoubling,
+        AllReduceAlgorithm.Hierarchical => CollectiveAlgorithm.Hierarchical,
         _ => throw new PcclException(PcclErrorCode.InvalidArgument, $"unknown all-reduce algorithm {algorithm}"),
     };
 

@@ -147,9 +147,9 @@ internal sealed class MasterScenario(MasterLimits? limits = null, long firstConn
     public SimPeer[] Form(params (string Name, uint Group)[] peers) => [.. peers.Select(p => Join(p.Name, p.Group))];
 
     /// <summary>Registers a peer and admits it with a full topology round.</summary>
-    public SimPeer Join(string name, uint group = 0, string? address = null, uint port = 7118)
+    public SimPeer Join(string name, uint group = 0, string? address = null, uint port = 7118, string region = "")
     {
-        var peer = Register(name, group, address, port);
+        var peer = Register(name, group, address, port, region);
         if (!peer.Kinds.Contains(Kind.TopologyUpdate))
         {
             AllAcceptedVoteTopology();

@@ -1,0 +1,128 @@
+using Pccl.Operations.Collectives.Kernels;
+using Pccl.Operations.Faults;
+using Pccl.Operations.Session;
+using Pccl.Protocol.Messages;
+
+namespace Pccl.Operations.Collectives.Hierarchical;
+
+/// <summary>
+/// Runs the rings of the master's hierarchy (<see cref="CollectiveStart.Hierarchy"/>) that this peer is a member of,
+/// in the plan's order, each with the ring's own code (<see cref="RingAllReduce"/>) on the stage's elements: a
+/// reduce-scatter or an all-gather inside a region group on the raw wire, an all-reduce among a segment's owners across
+/// groups on the operation's own wire (quantization and compression apply there alone). An average is divided once, by
+/// the whole group's size, where each segment's all-reduce finishes it; the all-gathers copy it verbatim.
+/// </summary>
+/// <remarks>The input backup saves the whole buffer before the first stage (the stages' pieces are numbered per
+/// stage, so the ring's copy-on-write bookkeeping cannot tell them apart).</remarks>
+internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scratch, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup)
+    : IAllReduceSchedule
+{
+    private readonly int _elementSize = ReduceKernels.ElementSize(descriptor.DataType);
+
+    public long BytesSent { get; private set; }
+
+    public long BytesReceived { get; private set; }
+
+    /// <summary>Told of every piece received and applied, across all stages; null without a fault injector.</summary>
+    public RingFaultSite? FaultSite { get; set; }
+
+    /// <summary>Buffer bytes this peer receives over all its stages (what a fault injector measures progress against).</summary>
+    public long BytesToReceive() => MyStages().Sum(s => StageBytesToReceive(s.Stage, Layout(s.Stage), s.Rank));
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        if (backup is not null)
+        {
+            SaveWholeBuffer(backup);
+        }
+
+        foreach (var (stage, rank) in MyStages())
+        {
+            await RunStageAsync(stage, rank, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The stages this peer is a member of, with its rank in each, in the plan's order.</summary>
+    private IEnumerable<(HierarchyStage Stage, int Rank)> MyStages() =>
+        start.Hierarchy.Select(s => (s, s.Members.IndexOf(session.PeerId))).Where(s => s.Item2 >= 0 && s.s.ElementCount > 0);
+
+    private RingLayout Layout(HierarchyStage stage) =>
+        new((long)stage.ElementCount, _elementSize, stage.Members.Count, session.Options.RingChunkSize);
+
+    private static long StageBytesToReceive(HierarchyStage stage, RingLayout layout, int rank)
+    {
+        var all = (long)stage.ElementCount * layout.ElementSize;
+        return stage.Kind switch
+        {
+            HierarchyStageKind.ReduceScatter => all - layout.SliceBytes(rank),
+            HierarchyStageKind.AllGather => all - layout.SliceBytes(layout.Mod(rank + 1)),
+            _ => RingAllReduce.BytesToReceive(layout, rank),
+        };
+    }
+
+    private async Task RunStageAsync(HierarchyStage stage, int rank, CancellationToken ct)
+    {
+        var layout = Layout(stage);
+        var part = buffer.Slice(checked((int)stage.FirstElement * _elementSize), checked((int)stage.ElementCount * _elementSize));
+        var crossing = stage.Kind == HierarchyStageKind.AllReduce;
+        var storeBytes = crossing ? WireFactory.StoreBytes(descriptor, layout) : 0;
+        var store = storeBytes > 0 ? scratch.Rent(storeBytes) : null;
+        // inside a group an average is still a sum: it is divided once, where the crossing all-reduce finishes it
+        var wire = crossing
+            ? WireFactory.Create(descriptor, part, start.Ring.Count, layout, store)
+            : new RawWire(part, descriptor.DataType, descriptor.Op == ReduceOp.Avg ? ReduceOp.Sum : descriptor.Op, stage.Members.Count);
+        var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
+        var sendScratch = scratch.Rent(scratchBytes);
+        var receiveScratch = scratch.Rent(scratchBytes);
+        var decodeScratch = scratch.Rent(layout.PieceBytes);
+        try
+        {
+            var n = stage.Members.Count;
+            var next = stage.Members[(rank + 1) % n];
+            var nextPeer = session.World.Peer(next)
+                ?? throw new PcclException(PcclErrorCode.PeerLost, $"hierarchy partner {next} is no longer in the world", true) { LostPeerId = next };
+            var outgoing = await session.Lanes.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, ct).ConfigureAwait(false);
+            var incoming = await session.Lanes.GetIncomingAsync(stage.Members[(rank + n - 1) % n], start.Lane, ct).ConfigureAwait(false);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, Backup: null)
+            {
+                FaultSite = FaultSite,
+            };
+            RingPhase? only = stage.Kind switch
+            {
+                HierarchyStageKind.ReduceScatter => RingPhase.ReduceScatter,
+                HierarchyStageKind.AllGather => RingPhase.AllGather,
+                _ => null,
+            };
+            var ring = new RingAllReduce(layout, wire, transfer, only);
+            try
+            {
+                await ring.RunAsync(ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                BytesSent += ring.BytesSent;
+                BytesReceived += ring.BytesReceived;
+            }
+        }
+        finally
+        {
+            scratch.Return(sendScratch);
+            scratch.Return(receiveScratch);
+            scratch.Return(decodeScratch);
+            if (store is not null)
+            {
+                scratch.Return(store);
+            }
+        }
+    }
+
+    private void SaveWholeBuffer(InputBackup saved)
+    {
+        var index = 0;
+        for (var offset = 0; offset < buffer.Length; offset += RingLayout.MinPieceBytes, index++)
+        {
+            var bytes = Math.Min(RingLayout.MinPieceBytes, buffer.Length - offset);
+            saved.BeforeWrite(new PieceRef(index, offset, bytes / _elementSize, bytes));
+        }
+    }
+}
