@@ -84,6 +84,15 @@ internal static partial class LogEvents
 
         /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
         public const int RefusalsSuppressed = 1403;
+
+        /// <summary>This peer measured its throughput to another peer for a topology optimisation.</summary>
+        public const int BandwidthMeasured = 1520;
+
+        /// <summary>A bandwidth measurement to another peer failed; the master marks the pair unusable.</summary>
+        public const int BandwidthTestFailed = 1521;
+
+        /// <summary>A topology optimisation vote ended.</summary>
+        public const int TopologyOptimized = 1522;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -206,4 +215,19 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RefusalsSuppressed, EventName = nameof(RefusalsSuppressed), Level = LogLevel.Warning,
         Message = "turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)")]
     public static partial void RefusalsSuppressed(this ILogger logger, int count, double seconds, int burst);
+
+    /// <summary>This peer measured its throughput to another peer for a topology optimisation.</summary>
+    [LoggerMessage(EventId = Ids.BandwidthMeasured, EventName = nameof(BandwidthMeasured), Level = LogLevel.Debug,
+        Message = "measured {Mbit:0.0} Mbit/s to peer {Target}")]
+    public static partial void BandwidthMeasured(this ILogger logger, ulong target, double mbit);
+
+    /// <summary>A bandwidth measurement failed; the error names the pair and the cause.</summary>
+    [LoggerMessage(EventId = Ids.BandwidthTestFailed, EventName = nameof(BandwidthTestFailed), Level = LogLevel.Warning,
+        Message = "{Error}; the master marks the pair unusable")]
+    public static partial void BandwidthTestFailed(this ILogger logger, string error);
+
+    /// <summary>A topology optimisation vote ended with the ring named.</summary>
+    [LoggerMessage(EventId = Ids.TopologyOptimized, EventName = nameof(TopologyOptimized), Level = LogLevel.Information,
+        Message = "topology optimised: ring {Ring}")]
+    public static partial void TopologyOptimized(this ILogger logger, IEnumerable<ulong> ring);
 }

@@ -72,7 +72,7 @@ internal sealed partial class MasterCore
         round.Participants.UnionWith(members);
         var ring = State.Accepted.Where(p => p.Group == round.Group);
         var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };
-        start.Ring.AddRange(RingPlanner.Order(ring));
+        start.Ring.AddRange(RingPlanner.Order(ring, State.RingOrders.GetValueOrDefault(round.Group)));
         foreach (var id in members)
         {
             Send(State.Peers[id], new ControlMessage { CollectiveStart = start });

@@ -1,6 +1,7 @@
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Membership;
 using Pccl.Operations.StateSync;
+using Pccl.Operations.Topology;
 using Pccl.Protocol.Messages;
 using Pccl.Transport;
 
@@ -12,6 +13,8 @@ namespace Pccl.Operations.Session;
 /// </summary>
 internal sealed class MasterDispatch(PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState) : IPeerEvents
 {
+    private readonly BandwidthProbe _bandwidth = new(session);
+
     public ValueTask OnMessageAsync(ControlMessage message)
     {
         switch (message.BodyCase)
@@ -53,6 +56,9 @@ internal sealed class MasterDispatch(PeerSession session, PeerMembership members
             case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
                 sharedState.OnMessage(message);
                 break;
+            case ControlMessage.BodyOneofCase.BandwidthTestRequest:
+                _bandwidth.OnRequest(message.BandwidthTestRequest);
+                break;
         }
 
         return ValueTask.CompletedTask;
@@ -74,6 +80,9 @@ internal sealed class MasterDispatch(PeerSession session, PeerMembership members
                 break;
             case ConnectionKind.State:
                 await sharedState.Donor.ServeAsync(connection).ConfigureAwait(false);
+                break;
+            case ConnectionKind.Bench:
+                await BandwidthSink.ServeAsync(connection).ConfigureAwait(false);
                 break;
             default:
                 await connection.Stream.DisposeAsync().ConfigureAwait(false);
