@@ -10,8 +10,14 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class BandwidthMatrixBench
 {
-    public static async Task<int> RunAsync(Uri status, string? plot, CancellationToken ct)
+    public static async Task<int> RunAsync(string url, string? plot, CancellationToken ct)
     {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var status) || status.Scheme is not ("http" or "https"))
+        {
+            await Console.Error.WriteLineAsync($"--status must be an http(s) URL of a master's /status, such as http://127.0.0.1:9090/status; got '{url}'").ConfigureAwait(false);
+            return 2;
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         using var document = JsonDocument.Parse(await http.GetStringAsync(status, ct).ConfigureAwait(false));
         var groups = MasterBandwidth.FromStatus(document.RootElement);

@@ -11,7 +11,7 @@ internal static class BenchCommand
 
     private static Command Matrix()
     {
-        var status = new Option<Uri>("--status") { Description = "a running master's /status URL", DefaultValueFactory = _ => new Uri("http://127.0.0.1:9090/status") };
+        var status = new Option<string>("--status") { Description = "a running master's /status URL", DefaultValueFactory = _ => "http://127.0.0.1:9090/status" };
         var plot = new Option<string?>("--plot") { Description = "write a PNG heat map of each group's matrix" };
         var command = new Command("matrix", "Print the bandwidth matrix a running master measured (topology optimisation), optionally as a heat map") { status, plot };
         command.SetAction((parse, ct) => BandwidthMatrixBench.RunAsync(parse.GetValue(status)!, parse.GetValue(plot), ct));

@@ -43,6 +43,7 @@ public sealed class RingCrossingTests
                 .Where(e => Datacentre(e.GetProperty("from").GetUInt64()) != Datacentre(e.GetProperty("to").GetUInt64()))
                 .Max(e => e.GetProperty("bytes_per_second").GetDouble());
             Assert.True(slowest > 2 * fastestCrossing, $"inside a datacentre {slowest} B/s, across {fastestCrossing} B/s");
+            await AssertMatrixDrawnAsync(network, ring);
 
             // the world goes on, on the new ring
             var before = workers.Select(w => w.Steps().Count).ToList();
@@ -98,6 +99,24 @@ public sealed class RingCrossingTests
             {
                 await w.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary><c>pccl bench matrix</c> against the master prints the matrix in ring order and writes a PNG heat map.</summary>
+    private static async Task AssertMatrixDrawnAsync(TwoDatacentres network, List<ulong> ring)
+    {
+        var png = Path.Combine(Path.GetTempPath(), $"pccl-matrix-{Guid.NewGuid():N}.png");
+        try
+        {
+            await using var matrix = PcclProcess.Start("matrix", ["bench", "matrix", "--status", "http://127.0.0.1:9090/status", "--plot", png],
+                networkNamespace: network.RouterNamespace('a'));
+            Assert.True(await matrix.WaitForExitAsync(Patience) == 0, matrix.Stderr);
+            Assert.Contains(matrix.StdoutLines, l => l.StartsWith($"group 0, ring {string.Join(" ", ring)} ", StringComparison.Ordinal));
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        }
+        finally
+        {
+            File.Delete(png);
         }
     }
 
