@@ -57,7 +57,7 @@ internal sealed partial class MasterCore
             j.Phase = PeerPhase.Joining;
         }
 
-        if (joiners.Count > 0)
+        if (joiners.Count > 0 || previousRings is not null)
         {
             State.WorldRevision++;
         }
@@ -115,7 +115,7 @@ internal sealed partial class MasterCore
             State.Peers[id].Phase = PeerPhase.Registered;
         }
 
-        if (round.Joiners.Count > 0)
+        if (round.Joiners.Count > 0 || round.PreviousRings is not null)
         {
             State.WorldRevision++;
         }

@@ -1,4 +1,5 @@
 using Pccl.Master.Core;
+using Pccl.Master.Server;
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Master.Support;
 using Kind = Pccl.Protocol.Messages.ControlMessage.BodyOneofCase;
@@ -60,6 +61,28 @@ public sealed class OptimizeVoteTests
         // a collective runs on the new ring
         _s.Run(1, peers);
         Assert.Equal(ring, peers[0].Starts[1].Ring);
+    }
+
+    [Fact]
+    public void Status_shows_the_adopted_ring_and_the_matrix_and_a_reorder_is_a_new_world()
+    {
+        var peers = _s.Form("a1", "b1", "a2", "b2");
+        var revision = _s.State.WorldRevision;
+        VoteOptimize(peers);
+        MeasureAll(peers, (from, to) => from == peers[0] && to == peers[2] ? 0 : Region(from) == Region(to) ? Fast : Slow);
+        foreach (var p in peers)
+        {
+            _s.Send(p, Msg.Connected(_s.State.WorldRevision));
+        }
+
+        var group = Assert.Single(MasterStatus.From(_s.State, 7117, new RecentOperations()).Groups);
+
+        Assert.Equal(revision + 1, _s.State.WorldRevision);
+        Assert.Equal(2, Crossings([.. group.Ring], peers));
+        Assert.Equal(12, group.Bandwidth.Count);
+        var blocked = Assert.Single(group.Bandwidth, e => !e.Usable);
+        Assert.Equal((peers[0].Id, peers[2].Id, 0.0), (blocked.From, blocked.To, blocked.BytesPerSecond));
+        Assert.Equal(Slow, group.Bandwidth.Single(e => e.From == peers[0].Id && e.To == peers[1].Id).BytesPerSecond);
     }
 
     [Fact]
