@@ -7,7 +7,16 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), MasterScale() };
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), MasterScale(), Matrix() };
+
+    private static Command Matrix()
+    {
+        var status = new Option<string>("--status") { Description = "a running master's /status URL", DefaultValueFactory = _ => "http://127.0.0.1:9090/status" };
+        var plot = new Option<string?>("--plot") { Description = "write a PNG heat map of each group's matrix" };
+        var command = new Command("matrix", "Print the bandwidth matrix a running master measured (topology optimisation), optionally as a heat map") { status, plot };
+        command.SetAction((parse, ct) => BandwidthMatrixBench.RunAsync(parse.GetValue(status)!, parse.GetValue(plot), ct));
+        return command;
+    }
 
     private static Command MasterScale()
     {

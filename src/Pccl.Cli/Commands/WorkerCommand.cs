@@ -99,6 +99,7 @@ internal static class WorkerCommand
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new ResumeReport(model.Revision, model.Hash()), WorkerJson.Default.ResumeReport));
         }
+        workload = workload with { OptimizeTopologyOnWorldChange = context.Config.Performance.OptimizeTopology == TopologyOptimization.OnWorldChange };
         var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;
         var masters = string.Join(",", options.Masters);

@@ -31,6 +31,11 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
+            if (justJoined && communicator.GlobalWorldSize >= 2)
+            {
+                await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false); // the members that admitted this peer run it now too
+            }
+
             if (!justJoined || communicator.GroupWorldSize < 2)
             {
                 await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
@@ -77,6 +82,27 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         {
             await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
             logger.TopologyUpdated(communicator.GlobalWorldSize);
+        }
+        catch (PcclException e) when (e.IsTransient && !IsFatal(e))
+        {
+            logger.TopologyUpdateFailed(e.Message);
+            return;
+        }
+
+        await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The optimisation vote after a round that admitted peers, when <c>performance.optimize_topology</c> asks for it.</summary>
+    private async Task OptimizeTopologyIfAskedAsync(CancellationToken ct)
+    {
+        if (!options.OptimizeTopologyOnWorldChange)
+        {
+            return;
+        }
+
+        try
+        {
+            await communicator.OptimizeTopologyAsync(ct).ConfigureAwait(false);
         }
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {

@@ -17,4 +17,7 @@ internal sealed record WorkloadOptions
 
     /// <summary>Print a line (<see cref="AttemptReport"/>) after every failed all-reduce attempt (<c>--report-attempts</c>, tests only).</summary>
     public bool ReportAttempts { get; init; }
+
+    /// <summary>Run the topology optimisation vote after every topology round that admitted peers (<c>performance.optimize_topology</c>).</summary>
+    public bool OptimizeTopologyOnWorldChange { get; init; }
 }

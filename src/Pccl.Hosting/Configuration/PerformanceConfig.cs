@@ -14,4 +14,7 @@ public sealed record PerformanceConfig
 
     /// <summary><c>p2p_connection_pool_size</c>: connections per neighbour for concurrent operations, default 4.</summary>
     public int P2PConnectionPoolSize { get; init; } = 4;
+
+    /// <summary><c>optimize_topology</c>: when <c>pccl worker</c> runs the topology optimisation vote, default off.</summary>
+    public TopologyOptimization OptimizeTopology { get; init; } = TopologyOptimization.Off;
 }

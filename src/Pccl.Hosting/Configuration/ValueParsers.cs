@@ -135,6 +135,13 @@ internal static class ValueParsers
         return ParseOutcome.Fail($"must be one of TRACE, DEBUG, INFO, WARN, ERROR, got '{text}'");
     });
 
+    public static ParseOutcome TopologyOptimization(RawValue raw) => Scalar(raw, "off or on_world_change", text => text.Trim().ToLowerInvariant() switch
+    {
+        "off" => ParseOutcome.Ok(Configuration.TopologyOptimization.Off),
+        "on_world_change" => ParseOutcome.Ok(Configuration.TopologyOptimization.OnWorldChange),
+        _ => ParseOutcome.Fail($"must be off or on_world_change, got '{text}'"),
+    });
+
     /// <summary>A YAML sequence or a comma-separated list of CIDR networks; a bare address is one host.</summary>
     public static ParseOutcome Networks(RawValue raw)
     {

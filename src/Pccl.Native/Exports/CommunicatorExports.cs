@@ -163,15 +163,26 @@ internal static unsafe class CommunicatorExports
     }
 
     /// <summary>
-    /// This library orders rings by peer id and has no bandwidth-driven ordering yet, so the ring stays as it is: the
-    /// call checks its arguments and state and reports success ("unchanged").
+    /// The topology optimisation vote (<see cref="Communicator.OptimizeTopologyAsync"/>): success when the ring was
+    /// optimized or stays unchanged; a failed adoption is <see cref="PcclResult.TopologyOptimizationFailed"/>.
     /// </summary>
     [UnmanagedCallersOnly(EntryPoint = "pcclOptimizeTopology")]
     public static PcclResult OptimizeTopology(nint comm)
     {
         try
         {
-            return FindIdle(comm, out _);
+            var found = FindIdle(comm, out var communicator);
+            if (found != PcclResult.Success)
+            {
+                return found;
+            }
+
+            communicator.OptimizeTopologyAsync().GetAwaiter().GetResult();
+            return PcclResult.Success;
+        }
+        catch (PcclException e) when (e.Code == PcclErrorCode.TopologyFailed)
+        {
+            return PcclResult.TopologyOptimizationFailed;
         }
         catch (Exception e)
         {

@@ -6,6 +6,7 @@ using Pccl.Operations.Membership;
 using Pccl.Operations.Session;
 using Pccl.Operations.StateSync;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl;
@@ -169,6 +170,28 @@ public sealed class Communicator : IAsyncDisposable
         {
             throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
         }
+    }
+
+    /// <summary>
+    /// Votes to optimize the ring order (as PCCL's <c>pcclOptimizeTopology</c>): when every accepted peer has voted, the
+    /// peers measure their throughput to the peers the master names (pairs it has not measured yet, several at once
+    /// where they share no peer), and the master orders each group's ring by solving an asymmetric travelling-salesman
+    /// problem over the measured costs. A better ring is adopted by every peer together before this returns; an
+    /// unchanged one returns at once after the measurements. A pair that cannot connect is marked unusable and a peer
+    /// lost during the measurements is left out: the vote still completes.
+    /// </summary>
+    /// <exception cref="PcclException">
+    /// A transient <see cref="PcclErrorCode.TopologyFailed"/> when a peer could not reach its new ring neighbour (the old
+    /// order stays); vote again.
+    /// </exception>
+    public async Task OptimizeTopologyAsync(CancellationToken ct = default)
+    {
+        if (await _membership.VoteAsync(new ControlMessage { TopologyOptimizeVote = new TopologyOptimizeVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+        {
+            throw new PcclException(PcclErrorCode.TopologyFailed, $"topology optimisation failed: {failed.Reason}; the ring order stays as it was: vote again", isTransient: true);
+        }
+
+        _session.Logger.TopologyOptimized(_session.World.Ring);
     }
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>

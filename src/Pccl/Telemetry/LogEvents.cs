@@ -120,6 +120,15 @@ internal static partial class LogEvents
 
         /// <summary>The master planned a group's hierarchical all-reduce differently from the last time.</summary>
         public const int HierarchyPlanned = 1550;
+
+        /// <summary>This peer measured its throughput to another peer for a topology optimisation.</summary>
+        public const int BandwidthMeasured = 1520;
+
+        /// <summary>A bandwidth measurement to another peer failed; the master marks the pair unusable.</summary>
+        public const int BandwidthTestFailed = 1521;
+
+        /// <summary>A topology optimisation vote ended.</summary>
+        public const int TopologyOptimized = 1522;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -302,4 +311,19 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.HierarchyPlanned, EventName = nameof(HierarchyPlanned), Level = LogLevel.Information,
         Message = "group {Group}: hierarchical all-reduce from operation {Sequence}: {Hierarchy}")]
     public static partial void HierarchyPlanned(this ILogger logger, uint group, ulong sequence, string hierarchy);
+
+    /// <summary>This peer measured its throughput to another peer for a topology optimisation.</summary>
+    [LoggerMessage(EventId = Ids.BandwidthMeasured, EventName = nameof(BandwidthMeasured), Level = LogLevel.Debug,
+        Message = "measured {Mbit:0.0} Mbit/s to peer {Target}")]
+    public static partial void BandwidthMeasured(this ILogger logger, ulong target, double mbit);
+
+    /// <summary>A bandwidth measurement failed; the error names the pair and the cause.</summary>
+    [LoggerMessage(EventId = Ids.BandwidthTestFailed, EventName = nameof(BandwidthTestFailed), Level = LogLevel.Warning,
+        Message = "{Error}; the master marks the pair unusable")]
+    public static partial void BandwidthTestFailed(this ILogger logger, string error);
+
+    /// <summary>A topology optimisation vote ended with the ring named.</summary>
+    [LoggerMessage(EventId = Ids.TopologyOptimized, EventName = nameof(TopologyOptimized), Level = LogLevel.Information,
+        Message = "topology optimised: ring {Ring}")]
+    public static partial void TopologyOptimized(this ILogger logger, IEnumerable<ulong> ring);
 }

@@ -48,10 +48,10 @@ internal sealed class NatTopology : IDisposable
             _namespaces.Add(NetworkNamespace.Create(ns));
         }
 
-        Link(tag + "m", MasterNamespace, $"{MasterAddress}/24", router, $"{RouterAddress}/24");
+        NetworkNamespace.Veth(tag + "m", MasterNamespace, $"{MasterAddress}/24", router, $"{RouterAddress}/24");
         for (var i = 1; i <= workers; i++)
         {
-            Link($"{tag}w{i}", WorkerNamespace(i), $"{WorkerAddress(i)}/24", router, $"10.77.{i}.254/24");
+            NetworkNamespace.Veth($"{tag}w{i}", WorkerNamespace(i), $"{WorkerAddress(i)}/24", router, $"10.77.{i}.254/24");
             Ip("-n", WorkerNamespace(i), "route", "add", "default", "via", $"10.77.{i}.254");
         }
 
@@ -60,16 +60,6 @@ internal sealed class NatTopology : IDisposable
         routerNs.Exec("nft", "add table ip nat".Split(' '));
         routerNs.Exec("nft", "add chain ip nat postrouting { type nat hook postrouting priority 100 ; }".Split(' '));
         routerNs.Exec("nft", "add", "rule", "ip", "nat", "postrouting", "oifname", $"\"{tag}m1\"", "masquerade");
-    }
-
-    /// <summary>A veth pair, end 0 in <paramref name="a"/> and end 1 in <paramref name="b"/>, both up and addressed.</summary>
-    private static void Link(string name, string a, string addressA, string b, string addressB)
-    {
-        Ip("link", "add", name + "0", "netns", a, "type", "veth", "peer", "name", name + "1", "netns", b);
-        Ip("-n", a, "addr", "add", addressA, "dev", name + "0");
-        Ip("-n", b, "addr", "add", addressB, "dev", name + "1");
-        Ip("-n", a, "link", "set", name + "0", "up");
-        Ip("-n", b, "link", "set", name + "1", "up");
     }
 
     private static void Ip(params string[] arguments) => NetworkNamespace.Run("ip", arguments);

@@ -56,6 +56,16 @@ internal sealed class NetworkNamespace : IDisposable
         return stdout;
     }
 
+    /// <summary>A veth pair, end 0 in namespace <paramref name="a"/> and end 1 in <paramref name="b"/>, both up and addressed.</summary>
+    public static void Veth(string name, string a, string addressA, string b, string addressB)
+    {
+        Run("ip", "link", "add", name + "0", "netns", a, "type", "veth", "peer", "name", name + "1", "netns", b);
+        Run("ip", "-n", a, "addr", "add", addressA, "dev", name + "0");
+        Run("ip", "-n", b, "addr", "add", addressB, "dev", name + "1");
+        Run("ip", "-n", a, "link", "set", name + "0", "up");
+        Run("ip", "-n", b, "link", "set", name + "1", "up");
+    }
+
     /// <summary>Deleting a namespace removes its interfaces (and so their veth peers) and its nft rules.</summary>
     public void Dispose() => Run("ip", "netns", "delete", Name);
 }

@@ -73,7 +73,7 @@ internal sealed partial class MasterCore
         round.Participants.UnionWith(members);
         var ring = State.Accepted.Where(p => p.Group == round.Group);
         var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };
-        start.Ring.AddRange(RingPlanner.Order(ring));
+        start.Ring.AddRange(RingPlanner.Order(ring, State.RingOrders.GetValueOrDefault(round.Group)));
         PlanHierarchy(round, start);
         foreach (var id in members)
         {

@@ -31,6 +31,18 @@ internal sealed partial class MasterCore
                 "ask whether peers are pending", pendingSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
+        if (State.OptimizeVoteSince is { } optimizeSince && Expired(optimizeSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedOptimize))
+        {
+            KickLate(State.Accepted.Where(p => !p.VotedOptimize && LateWhileFree(p, optimizeSince, _limits.VoteTimeout)),
+                "vote to optimize the topology", optimizeSince, _limits.VoteTimeout, "vote_timeout_ms");
+        }
+
+        if (State.Optimization is { } optimization && Expired(optimization.StepStartedAt, _limits.TopologyTimeout + _limits.BandwidthTestDuration))
+        {
+            KickLate(optimization.Awaiting.Select(p => State.Peers[p.From]).Distinct(), "report its bandwidth measurement", optimization.StepStartedAt,
+                _limits.TopologyTimeout + _limits.BandwidthTestDuration, "topology_timeout_ms");
+        }
+
         if (State.Topology is { } round && Expired(round.StartedAt, _limits.TopologyTimeout))
         {
             KickLate(round.Awaiting.Select(id => State.Peers[id]), "report its ring connections in the topology update", round.StartedAt,

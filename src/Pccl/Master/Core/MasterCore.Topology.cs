@@ -31,7 +31,7 @@ internal sealed partial class MasterCore
     private void CheckTopologyVote()
     {
         var accepted = State.Accepted.ToList();
-        if (State.Topology is not null || accepted.Count == 0 || !accepted.All(p => p.VotedTopology))
+        if (State.Topology is not null || State.Optimization is not null || accepted.Count == 0 || !accepted.All(p => p.VotedTopology))
         {
             return;
         }
@@ -45,23 +45,26 @@ internal sealed partial class MasterCore
         StartTopologyRound();
     }
 
-    /// <summary>Admits every waiting peer: all members learn the new world and connect to their ring neighbours.</summary>
-    private void StartTopologyRound()
+    /// <summary>
+    /// Admits every waiting peer (unless a topology optimisation only reorders the rings, naming the rings to restore if
+    /// the round fails): all members learn the new world and connect to their ring neighbours.
+    /// </summary>
+    private void StartTopologyRound(bool admitWaiting = true, Dictionary<uint, List<ulong>?>? previousRings = null)
     {
-        var joiners = State.Waiting.ToList();
+        var joiners = admitWaiting ? State.Waiting.ToList() : [];
         foreach (var j in joiners)
         {
             j.Phase = PeerPhase.Joining;
         }
 
-        if (joiners.Count > 0)
+        if (joiners.Count > 0 || previousRings is not null)
         {
             State.WorldRevision++;
         }
 
         var world = BuildWorld(includeJoining: true);
         var participants = State.Peers.Values.Where(p => p.Phase != PeerPhase.Registered).ToList();
-        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id), State.Now);
+        State.Topology = new TopologyRound(world, participants.Select(p => p.Id), joiners.Select(p => p.Id), State.Now) { PreviousRings = previousRings };
         foreach (var p in participants)
         {
             Send(p, new ControlMessage { TopologyUpdate = new TopologyUpdate { World = world } });
@@ -104,13 +107,15 @@ internal sealed partial class MasterCore
             return;
         }
 
+        RestoreRings(round);
+
         // Joiners go back to waiting; members get a retryable failure and may vote again.
         foreach (var id in round.Joiners)
         {
             State.Peers[id].Phase = PeerPhase.Registered;
         }
 
-        if (round.Joiners.Count > 0)
+        if (round.Joiners.Count > 0 || round.PreviousRings is not null)
         {
             State.WorldRevision++;
         }
@@ -123,6 +128,22 @@ internal sealed partial class MasterCore
         }
 
         AdmitWaitingIfWorldEmpty();
+    }
+
+    /// <summary>A reordering whose round failed is undone: the peers still hold lanes to their old successors.</summary>
+    private void RestoreRings(TopologyRound round)
+    {
+        foreach (var (group, ring) in round.PreviousRings ?? [])
+        {
+            if (ring is null)
+            {
+                State.RingOrders.Remove(group);
+            }
+            else
+            {
+                State.RingOrders[group] = ring;
+            }
+        }
     }
 
     private World BuildWorldAfterJoin(TopologyRound round)

@@ -97,6 +97,12 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             case ControlMessage.BodyOneofCase.SharedStateSyncDone:
                 OnSharedStateSyncDone(peer!, message.SharedStateSyncDone);
                 break;
+            case ControlMessage.BodyOneofCase.TopologyOptimizeVote:
+                OnOptimizeVote(peer!);
+                break;
+            case ControlMessage.BodyOneofCase.BandwidthReport:
+                OnBandwidthReport(peer!, message.BandwidthReport);
+                break;
             case ControlMessage.BodyOneofCase.Goodbye:
                 Emit(new CloseConnection(connection, "peer said goodbye"));
                 OnConnectionClosed(connection, "left the run");
@@ -228,6 +234,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         }
 
         State.WorldRevision++;
+        OnOptimizePeerLost(peer);
         if (State.Topology is { } round && round.Participants.Contains(peerId))
         {
             round.Participants.Remove(peerId);
@@ -256,6 +263,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
     {
         CheckTopologyVote();
         CheckPendingPeersVote();
+        CheckOptimizeVote();
         foreach (var round in State.Collectives.Values.ToList())
         {
             CheckCollectiveGathered(round);
@@ -285,18 +293,21 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         var members = State.Peers.Values.Where(p => p.Phase == PeerPhase.Accepted || (includeJoining && p.Phase == PeerPhase.Joining)).ToList();
         foreach (var p in members)
         {
-            world.Peers.Add(new PeerEntry { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region, IdentityKey = p.IdentityKey, AddressAdvertised = p.AddressAdvertised });
+            world.Peers.Add(EntryOf(p));
         }
 
         foreach (var group in members.GroupBy(p => p.Group).OrderBy(g => g.Key))
         {
             var ring = new RingOrder { Group = group.Key };
-            ring.PeerIds.AddRange(RingPlanner.Order(group));
+            ring.PeerIds.AddRange(RingPlanner.Order(group, State.RingOrders.GetValueOrDefault(group.Key)));
             world.Rings.Add(ring);
         }
 
         return world;
     }
+
+    private static PeerEntry EntryOf(PeerRecord p) =>
+        new() { PeerId = p.Id, Address = p.Address, P2PPort = p.P2PPort, Group = p.Group, Region = p.Region, IdentityKey = p.IdentityKey, AddressAdvertised = p.AddressAdvertised };
 
     private void Send(PeerRecord peer, ControlMessage message) => Emit(new SendMessage(peer.ConnectionId, message));
 

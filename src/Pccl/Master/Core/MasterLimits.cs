@@ -24,6 +24,9 @@ internal sealed record MasterLimits
     /// <summary>The slowest rate a receiver may transfer its planned bytes at; adds to <see cref="SharedStateTimeout"/>.</summary>
     public long SharedStateMinBytesPerSecond { get; init; } = MasterOptions.Default.SharedStateMinBytesPerSecond;
 
+    /// <summary>How long each sender of a topology optimisation's measurement step sends to its partner.</summary>
+    public TimeSpan BandwidthTestDuration { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Most handshaken connections that have not registered yet, in all.</summary>
     public int MaxUnregistered { get; init; } = 256;
 

@@ -61,6 +61,21 @@ internal sealed class MasterState
     /// <summary>Each group's latest hierarchical all-reduce plan, as <c>/status</c> shows it; absent for flat groups.</summary>
     public Dictionary<uint, Hierarchy.HierarchySummary> Hierarchies { get; } = [];
 
+    /// <summary>The ring order each group's last topology optimisation chose; groups without one are ordered by id.</summary>
+    public Dictionary<uint, List<ulong>> RingOrders { get; } = [];
+
+    /// <summary>Measured throughput between the peers of each group.</summary>
+    public Dictionary<uint, Topology.BandwidthMatrix> Bandwidth { get; } = [];
+
+    /// <summary>When the first accepted peer voted for the topology optimisation now gathering; null when nobody has.</summary>
+    public TimeSpan? OptimizeVoteSince { get; set; }
+
+    /// <summary>The topology optimisation measuring now, if any.</summary>
+    public Topology.OptimizeRound? Optimization { get; set; }
+
+    /// <summary>The last bandwidth measurement step's number.</summary>
+    public ulong LastBandwidthStep { get; set; }
+
     public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
 
     public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);

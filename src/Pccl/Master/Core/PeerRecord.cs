@@ -22,6 +22,7 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }
+    public bool VotedOptimize { get; set; }
 
     /// <summary>Collective rounds (gathering or running) holding this peer's init: what MaxTagsInFlightPerPeer bounds.</summary>
     public int TagsInFlight { get; set; }

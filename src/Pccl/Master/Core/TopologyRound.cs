@@ -15,4 +15,7 @@ internal sealed class TopologyRound(World world, IEnumerable<ulong> participants
     public HashSet<ulong> Awaiting { get; } = [.. participants];
     public List<string> Failures { get; } = [];
     public List<ulong> FailedPeers { get; } = [];
+
+    /// <summary>A topology optimisation's reordering: each changed group's ring before it (null: ordered by id).</summary>
+    public Dictionary<uint, List<ulong>?>? PreviousRings { get; init; }
 }

@@ -49,8 +49,9 @@ internal sealed record MasterStatus(
         var groups = state.Peers.Values.GroupBy(p => p.Group).OrderBy(g => g.Key)
             .Select(g => new GroupStatus(
                 g.Key,
-                RingPlanner.Order(g.Where(p => p.Phase == PeerPhase.Accepted)),
-                [.. g.Where(p => p.Phase != PeerPhase.Accepted).Select(p => p.Id)]))
+                RingPlanner.Order(g.Where(p => p.Phase == PeerPhase.Accepted), state.RingOrders.GetValueOrDefault(g.Key)),
+                [.. g.Where(p => p.Phase != PeerPhase.Accepted).Select(p => p.Id)],
+                BandwidthStatus.Of(state.Bandwidth.GetValueOrDefault(g.Key))))
             .ToList();
         var inFlight = state.Collectives.Values.OrderBy(r => r.Group).ThenBy(r => r.Tag)
             .Select(r => new OperationInFlight(r.Group, r.Tag, r.Sequence, r.Running ? "running" : "gathering",
@@ -78,7 +79,8 @@ internal sealed record PeerStatus(
 /// <param name="Group">The group number.</param>
 /// <param name="Ring">Accepted peers in ring order.</param>
 /// <param name="Waiting">Peers registered or being admitted, not yet in the ring.</param>
-internal sealed record GroupStatus(uint Group, IReadOnlyList<ulong> Ring, IReadOnlyList<ulong> Waiting);
+/// <param name="Bandwidth">The group's measured throughput matrix, one entry per measured direction.</param>
+internal sealed record GroupStatus(uint Group, IReadOnlyList<ulong> Ring, IReadOnlyList<ulong> Waiting, IReadOnlyList<BandwidthStatus> Bandwidth);
 
 /// <summary>A collective the master is coordinating now.</summary>
 /// <param name="Group">The peer group.</param>

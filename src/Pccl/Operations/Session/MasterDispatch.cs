@@ -1,6 +1,7 @@
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Membership;
 using Pccl.Operations.StateSync;
+using Pccl.Operations.Topology;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
 using Pccl.Transport;
@@ -20,6 +21,8 @@ namespace Pccl.Operations.Session;
 internal sealed class MasterDispatch(
     PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState, Action<PcclException>? onFatal = null) : IPeerEvents
 {
+    private readonly BandwidthProbe _bandwidth = new(session);
+
     public ValueTask OnMessageAsync(ControlMessage message)
     {
         if (!session.Fence.Admit(message.Epoch))
@@ -68,6 +71,9 @@ internal sealed class MasterDispatch(
             case ControlMessage.BodyOneofCase.SharedStateSyncAbort:
                 sharedState.OnMessage(message);
                 break;
+            case ControlMessage.BodyOneofCase.BandwidthTestRequest:
+                _bandwidth.OnRequest(message.BandwidthTestRequest);
+                break;
         }
 
         return ValueTask.CompletedTask;
@@ -90,6 +96,9 @@ internal sealed class MasterDispatch(
                 break;
             case ConnectionKind.State:
                 await sharedState.Donor.ServeAsync(connection).ConfigureAwait(false);
+                break;
+            case ConnectionKind.Bench:
+                await BandwidthSink.ServeAsync(connection).ConfigureAwait(false);
                 break;
             default:
                 await connection.Stream.DisposeAsync().ConfigureAwait(false);
