@@ -5,16 +5,15 @@ namespace Pccl.Cli.Wan;
 
 /// <summary>
 /// One direction of an emulated path: packets queue for the rate (each occupies the path for its size over the rate,
-/// after the one before it), then travel for the one-way delay, and are written to the far side's TUN device by this
-/// line's own thread at their arrival time. Packets that would wait longer than the queue limit are dropped, so TCP
-/// sees a path with a buffer, not an infinite one. Packet order is kept: arrival times only grow.
+/// after the one before it), then travel for the one-way delay, and are handed to <c>deliver</c> (the forwarder writes
+/// them to the far side's TUN device) by this line's own thread at their arrival time. Packets that would wait longer
+/// than the queue limit are dropped, so TCP sees a path with a buffer, not an infinite one. Packet order is kept:
+/// arrival times only grow.
 /// </summary>
 internal sealed class DelayLine
 {
     private readonly PathShape _shape;
-    private readonly TunDevice _destination;
-    private readonly PathCounters _counters;
-    private readonly int _index;
+    private readonly Action<byte[], int> _deliver;
     private readonly Queue<(byte[] Packet, int Length, long ArrivesAt)> _queue = new();
     private readonly object _gate = new();
     private readonly double _ticksPerByte;
@@ -22,16 +21,15 @@ internal sealed class DelayLine
     private readonly long _queueLimitTicks;
     private long _pathFreeAt;
 
-    public DelayLine(PathShape shape, TunDevice destination, PathCounters counters, int index)
+    /// <param name="deliver">called on the line's thread with each packet at its arrival time; the packet returns to the pool after</param>
+    public DelayLine(PathShape shape, Action<byte[], int> deliver, string name)
     {
         _shape = shape;
-        _destination = destination;
-        _counters = counters;
-        _index = index;
+        _deliver = deliver;
         _ticksPerByte = shape.SecondsPerByte * Stopwatch.Frequency;
         _delayTicks = (long)(shape.OneWayDelay.TotalSeconds * Stopwatch.Frequency);
         _queueLimitTicks = (long)(shape.QueueLimit.TotalSeconds * Stopwatch.Frequency);
-        new Thread(Deliver) { IsBackground = true, Name = $"delay line {index}" }.Start();
+        new Thread(Deliver) { IsBackground = true, Name = name }.Start();
     }
 
     /// <summary>Takes ownership of <paramref name="packet"/> (rented from the shared pool).</summary>
@@ -82,8 +80,7 @@ internal sealed class DelayLine
                 _queue.Dequeue();
             }
 
-            _destination.Write(next.Packet, next.Length);
-            _counters.Add(_index, next.Length);
+            _deliver(next.Packet, next.Length);
             ArrayPool<byte>.Shared.Return(next.Packet);
         }
     }

@@ -21,7 +21,12 @@ internal static class WanForwarder
         {
             for (var to = 0; to < sites; to++)
             {
-                lines[from, to] = from == to ? null : new DelayLine(shape, devices[to], counters, (from * sites) + to);
+                var (destination, direction) = (devices[to], (from * sites) + to);
+                lines[from, to] = from == to ? null : new DelayLine(shape, (packet, length) =>
+                {
+                    destination.Write(packet, length);
+                    counters.Add(direction, length);
+                }, $"path {from}->{to}");
             }
         }
 
