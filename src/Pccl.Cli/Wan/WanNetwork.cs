@@ -96,11 +96,19 @@ internal sealed class WanNetwork : IDisposable
         IpCommand.Run("netns", "delete", name);
     }
 
+    /// <summary>Best effort, every namespace tried: a teardown that stops at the first failure would leave the rest behind.</summary>
     public void Dispose()
     {
         foreach (var name in Enumerable.Reverse(_namespaces))
         {
-            Delete(name);
+            try
+            {
+                Delete(name);
+            }
+            catch (PcclException e)
+            {
+                Console.Error.WriteLine($"WAN emulator teardown: {e.Message} (the next run removes it)");
+            }
         }
 
         _namespaces.Clear();

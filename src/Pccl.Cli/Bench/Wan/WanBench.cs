@@ -19,7 +19,7 @@ internal static class WanBench
         run.Validated();
         using var network = WanNetwork.Create(layout.Sites, shape.Validated());
         var environment = Heartbeats(shape);
-        var master = await WanMaster.StartAsync(network, environment, ct);
+        using var master = await WanMaster.StartAsync(network, environment, ct);
         var workers = new List<Process>();
         var labels = new Dictionary<ulong, string>();
         List<WorkerResult>? lines;

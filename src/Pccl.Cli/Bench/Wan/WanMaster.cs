@@ -8,7 +8,7 @@ namespace Pccl.Cli.Bench.Wan;
 /// the other datacentres reach it over the emulated path as a deployment with the master in one region would. Its log
 /// is drained (a full pipe would stall it) and kept for an error message.
 /// </summary>
-internal sealed class WanMaster
+internal sealed class WanMaster : IDisposable
 {
     public const int Port = 7117;
 
@@ -35,6 +35,7 @@ internal sealed class WanMaster
         var exited = master._process.WaitForExitAsync(ct);
         if (await Task.WhenAny(master._started.Task, exited, Task.Delay(TimeSpan.FromSeconds(60), ct)) != master._started.Task)
         {
+            master.Dispose();
             throw new PcclException(PcclErrorCode.InvalidArgument, $"the master in {network.Namespaces[0]} did not start: {master.Log}");
         }
 
@@ -63,5 +64,15 @@ internal sealed class WanMaster
                 _log.Dequeue();
             }
         }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.Dispose();
     }
 }
