@@ -42,7 +42,7 @@ public class WanBenchTests
             Assert.True(result.GetProperty("busbw_gbps").GetDouble() > 0);
             // the ring's traffic crossed the path, and no more than its rate allows (10 % for timing at the edges)
             Assert.InRange(result.GetProperty("path_utilization").GetDouble(), 0.05, 1.1);
-            Assert.Empty(WanNamespaces.Of(bench.Pid));
+            WanNamespaces.AssertNoneLeft(bench.Pid);
         }
         finally
         {
@@ -62,6 +62,24 @@ public class WanBenchTests
             Assert.True(result.GetProperty("correct").GetBoolean());
             Assert.Equal(["dc0", "dc0"], result.GetProperty("ring").EnumerateArray().Select(e => e.GetString()));
             Assert.True(result.GetProperty("path_utilization").GetDouble() > 0, "the two peers' traffic must cross the emulated path");
+        }
+        finally
+        {
+            WanNamespaces.RemoveAll(bench.Pid);
+        }
+    }
+
+    [Fact]
+    public async Task AnInterruptedBenchStopsItsMasterAndPeersAndRemovesItsNetwork()
+    {
+        await using var bench = PcclProcess.Start("bench-wan", ["bench", "wan", "--regions", "2x2", "--rtt-ms", "10", "--rate-mbit", "20", "--sizes", "64MiB", "--json"]);
+        try
+        {
+            // the peers name the run's counter file on their command lines: four of them and the forwarder
+            await PcclProcess.WaitUntilAsync(() => WanNamespaces.ProcessesNaming(bench.Pid).Count >= 5, TimeSpan.FromSeconds(120), "the forwarder and four peers", bench);
+            bench.Signal(2); // SIGINT, as Ctrl+C
+            await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            WanNamespaces.AssertNoneLeft(bench.Pid);
         }
         finally
         {

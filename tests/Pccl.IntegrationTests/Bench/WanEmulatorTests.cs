@@ -27,8 +27,7 @@ public class WanEmulatorTests
             var mbit = result.GetProperty("throughput_mbit").GetDouble();
             Assert.InRange(rtt, 18, 22);
             Assert.InRange(mbit, 180, 220);
-            Assert.Empty(WanNamespaces.Of(check.Pid));
-            Assert.Empty(WanNamespaces.ProcessesNaming(check.Pid));
+            WanNamespaces.AssertNoneLeft(check.Pid);
         }
         finally
         {
@@ -46,8 +45,7 @@ public class WanEmulatorTests
             await Task.Delay(1000, TestContext.Current.CancellationToken);
             check.Signal(2); // SIGINT, as Ctrl+C
             await check.WaitForExitAsync(TimeSpan.FromSeconds(30));
-            Assert.Empty(WanNamespaces.Of(check.Pid));
-            Assert.Empty(WanNamespaces.ProcessesNaming(check.Pid));
+            WanNamespaces.AssertNoneLeft(check.Pid);
         }
         finally
         {
@@ -70,8 +68,7 @@ public class WanEmulatorTests
             await using var next = Check("--rtt-ms", "2", "--rate-mbit", "100", "--seconds", "0.5");
             var code = await next.WaitForExitAsync(TimeSpan.FromSeconds(120));
             Assert.True(code == 0, $"wan-check exited with {code}: {next.Stderr}");
-            Assert.Empty(WanNamespaces.Of(killed.Pid));
-            Assert.Empty(WanNamespaces.ProcessesNaming(killed.Pid));
+            WanNamespaces.AssertNoneLeft(killed.Pid);
         }
         finally
         {

@@ -13,6 +13,18 @@ internal static class WanNamespaces
             .Select(line => line.Split(' ')[0])
             .Where(name => name.StartsWith(string.Create(CultureInfo.InvariantCulture, $"pwan{pid}x"), StringComparison.Ordinal))];
 
+    /// <summary>The run's path counter files (in /dev/shm).</summary>
+    public static IReadOnlyList<string> CounterFilesOf(int pid) =>
+        Directory.Exists("/dev/shm") ? [.. Directory.EnumerateFiles("/dev/shm", string.Create(CultureInfo.InvariantCulture, $"pwan{pid}x*"))] : [];
+
+    /// <summary>Asserts that nothing of <paramref name="pid"/>'s runs is left: no namespace, no process, no counter file.</summary>
+    public static void AssertNoneLeft(int pid)
+    {
+        Assert.Empty(Of(pid));
+        Assert.Empty(ProcessesNaming(pid));
+        Assert.Empty(CounterFilesOf(pid));
+    }
+
     /// <summary>Processes whose command line names one of <paramref name="pid"/>'s namespaces (the forwarder names them all).</summary>
     public static IReadOnlyList<int> ProcessesNaming(int pid)
     {
