@@ -47,6 +47,6 @@ internal sealed record WanRunOptions
         }
     }
 
-    /// <summary>A worker's communicator options with these choices.</summary>
+    /// <summary>A worker's communicator options with these choices: where <see cref="ConnectionsPerPeer"/> becomes <c>performance.connections_per_peer</c> in a build with striped links.</summary>
     public CommunicatorOptions ApplyTo(CommunicatorOptions options) => options;
 }

@@ -7,7 +7,10 @@ internal sealed class WanWorkerHooks(WanRunOptions run, PathCounters counters) :
 {
     public WanRunOptions Run { get; } = run;
 
-    /// <summary>Runs once every peer is in the world, before the first timed operation.</summary>
+    /// <summary>
+    /// Runs once every peer is in the world, before the first timed operation: where <see cref="WanRunOptions.OptimizeTopology"/>
+    /// runs the topology optimisation vote in a build that has one (this build refuses the flag in <see cref="WanRunOptions.Validated"/>).
+    /// </summary>
     public Task WorldCompleteAsync(Communicator communicator, CancellationToken ct) => Task.CompletedTask;
 
     public long[] PathSnapshot() => counters.Snapshot();
