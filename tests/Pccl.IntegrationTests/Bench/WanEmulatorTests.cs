@@ -26,6 +26,7 @@ public class WanEmulatorTests
             var rtt = result.GetProperty("rtt_ms").GetDouble();
             var mbit = result.GetProperty("throughput_mbit").GetDouble();
             Assert.InRange(rtt, 18, 22);
+            Assert.InRange(result.GetProperty("ping_ms").GetDouble(), 18, 22);
             Assert.InRange(mbit, 180, 220);
             WanNamespaces.AssertNoneLeft(check.Pid);
         }
