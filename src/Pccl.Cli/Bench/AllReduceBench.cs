@@ -21,8 +21,7 @@ internal static class AllReduceBench
         await using var master = await MasterNode.StartAsync(LoopbackHeartbeats.Master() with { Tls = security.Tls, Auth = security.Auth }, ct: ct);
         var sizeList = string.Join(',', sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
         var workers = new List<Process>();
-        var lines = new List<WorkerResult>();
-        InvalidOperationException? firstFailure = null;
+        List<WorkerResult>? lines;
         try
         {
             for (var i = 0; i < peers; i++)
@@ -34,61 +33,15 @@ internal static class AllReduceBench
                 binding.Apply(process, i, peers);
             }
 
-            var outputs = workers.Select(async p =>
+            lines = await BenchWorkerOutputs.CollectAsync(workers, "allreduce", ct);
+            if (lines is null)
             {
-                var results = new List<WorkerResult>();
-                while (await p.StandardOutput.ReadLineAsync(ct) is { } line)
-                {
-                    if (line.StartsWith('{') && JsonSerializer.Deserialize(line, BenchJson.Default.WorkerResult) is { } r)
-                    {
-                        results.Add(r);
-                    }
-                }
-
-                var errors = await p.StandardError.ReadToEndAsync(ct);
-                await p.WaitForExitAsync(ct);
-                if (p.ExitCode != 0)
-                {
-                    var failure = new InvalidOperationException($"bench worker exited with {p.ExitCode}: {errors.Trim()}");
-                    if (Interlocked.CompareExchange(ref firstFailure, failure, null) is null)
-                    {
-                        // the others would wait for the lost peer's place in the world forever
-                        foreach (var other in workers.Where(w => w != p && !w.HasExited))
-                        {
-                            other.Kill();
-                        }
-                    }
-
-                    throw failure;
-                }
-
-                return results;
-            }).ToList();
-            try
-            {
-                foreach (var r in await Task.WhenAll(outputs))
-                {
-                    lines.AddRange(r);
-                }
-            }
-            catch (InvalidOperationException) when (firstFailure is not null)
-            {
-                // the cause, not a worker killed because of it
-                await Console.Error.WriteLineAsync($"pccl bench allreduce: {firstFailure.Message}");
                 return 1;
             }
         }
         finally
         {
-            foreach (var p in workers)
-            {
-                if (!p.HasExited)
-                {
-                    p.Kill();
-                }
-
-                p.Dispose();
-            }
+            BenchWorkerOutputs.Release(workers);
         }
 
         var bound = binding.Binds(peers);
@@ -102,7 +55,8 @@ internal static class AllReduceBench
         return results.All(r => r.Correct) ? 0 : 1;
     }
 
-    private static SizeResult Summarise(int peers, long bytes, List<WorkerResult> perPeer, bool bound)
+    /// <summary>One size over every peer's timings: per iteration the slowest peer's time; correct when every peer passed and all hash the same.</summary>
+    public static SizeResult Summarise(int peers, long bytes, List<WorkerResult> perPeer, bool bound)
     {
         var iterations = perPeer.Min(p => p.Times.Count);
         var slowest = Enumerable.Range(0, iterations).Select(i => perPeer.Max(p => p.Times[i])).Order().ToList();

@@ -14,9 +14,16 @@ namespace Pccl.Cli.Bench;
 /// </summary>
 internal static class AllReduceBenchWorker
 {
-    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, AllReduceAlgorithm algorithm, bool gradient, CancellationToken ct)
+    /// <summary>Printed once connected, before any result: the bench that starts peers in a set order waits for it.</summary>
+    public const string JoinedLine = "joined ";
+
+    /// <param name="wan">set by <c>bench wan</c>: its run options and the emulated paths' byte counters</param>
+    public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, AllReduceAlgorithm algorithm, bool gradient, CancellationToken ct,
+        Wan.WanWorkerHooks? wan = null)
     {
         await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
+        Console.Out.WriteLine($"{JoinedLine}{communicator.PeerId}");
+        Console.Out.Flush();
         while (communicator.GroupWorldSize < peers)
         {
             if (await communicator.ArePeersPendingAsync(ct))
@@ -29,6 +36,11 @@ internal static class AllReduceBenchWorker
             }
         }
 
+        if (wan is not null)
+        {
+            await wan.WorldCompleteAsync(communicator, ct);
+        }
+
         var barrier = new float[1];
         // pattern inputs differ by peer (its position among the world's ids), so a sum that counts one peer twice and drops another fails
         var world = (await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct)).PeerIds.Order().ToList();
@@ -38,6 +50,7 @@ internal static class AllReduceBenchWorker
             var elements = (int)(bytes / sizeof(float));
             var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
             var times = new List<double>(iterations);
+            List<long>? pathBytes = wan is null ? null : new(iterations);
             var check = new SumCheck(peers, quantization, integerInputs: !gradient);
             var results = new XxHash3();
             var op = new AllReduceOptions { Quantization = quantization, Algorithm = algorithm };
@@ -57,6 +70,7 @@ internal static class AllReduceBenchWorker
                 }
 
                 await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
+                var pathBefore = wan?.PathSnapshot();
                 var clock = Stopwatch.StartNew();
                 var info = await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
@@ -64,6 +78,11 @@ internal static class AllReduceBenchWorker
                 if (i >= 0)
                 {
                     times.Add(seconds);
+                    if (wan is not null)
+                    {
+                        pathBytes!.Add(wan.BusiestPathBytesSince(pathBefore!));
+                    }
+
                     contributors = info.PeerIds;
                     var result = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(buffer.AsSpan()));
                     results.Append(BitConverter.GetBytes(result));
@@ -86,7 +105,11 @@ internal static class AllReduceBenchWorker
             }
 
             var hash = Convert.ToHexStringLower(results.GetCurrentHash());
-            var line = new WorkerResult(communicator.PeerId, bytes, times, check.Passed && repeatable, hash, used.ToString(), check.MaxError, check.Tolerance);
+            var line = new WorkerResult(communicator.PeerId, bytes, times, check.Passed && repeatable, hash, used.ToString(), check.MaxError, check.Tolerance)
+            {
+                Ring = contributors,
+                PathBytes = pathBytes,
+            };
             Console.Out.WriteLine(JsonSerializer.Serialize(line, BenchJson.Default.WorkerResult));
             Console.Out.Flush();
         }

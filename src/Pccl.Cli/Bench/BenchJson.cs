@@ -14,7 +14,16 @@ internal sealed record WorkerResult(
     [property: JsonPropertyName("hash")] string Hash,
     [property: JsonPropertyName("algorithm")] string Algorithm,
     [property: JsonPropertyName("max_error"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double MaxError,
-    [property: JsonPropertyName("error_bound")] double ErrorBound);
+    [property: JsonPropertyName("error_bound")] double ErrorBound)
+{
+    /// <summary>The peer ids of the last timed all-reduce, in the master's ring order.</summary>
+    [JsonPropertyName("ring")]
+    public IReadOnlyList<ulong> Ring { get; init; } = [];
+
+    /// <summary>Per timed iteration, bytes over the emulated WAN's busiest path direction (<c>bench wan</c> only).</summary>
+    [JsonPropertyName("path_bytes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<long>? PathBytes { get; init; }
+}
 
 /// <summary>
 /// One size's result across all peers, as <c>--json</c> prints it: <c>correct</c> when every peer's values passed and

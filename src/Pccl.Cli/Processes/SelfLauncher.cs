@@ -5,7 +5,8 @@ namespace Pccl.Cli.Processes;
 /// <summary>Starts another copy of this tool (the demo's and the benchmarks' workers are separate processes).</summary>
 internal static class SelfLauncher
 {
-    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="networkNamespace">a namespace of <c>ip netns</c> to run it in (the WAN emulator's sites); null: this one</param>
+    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true, IReadOnlyDictionary<string, string>? environment = null, string? networkNamespace = null)
     {
         var info = new ProcessStartInfo
         {
@@ -15,6 +16,15 @@ internal static class SelfLauncher
         };
         var host = Environment.ProcessPath!;
         info.FileName = host;
+        if (networkNamespace is not null)
+        {
+            info.FileName = "ip";
+            foreach (var argument in (string[])["netns", "exec", networkNamespace, host])
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             info.ArgumentList.Add(typeof(SelfLauncher).Assembly.Location);

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using Pccl.Cli.Bench;
+using Pccl.Cli.Bench.Wan;
+using Pccl.Cli.Processes;
+using Pccl.Cli.Wan;
+
+namespace Pccl.Cli.Commands;
+
+/// <summary><c>pccl bench wan</c> and <c>pccl bench wan-check</c>, and the emulator's hidden processes (forwarder, worker).</summary>
+internal static class BenchWanCommand
+{
+    private static Option<double> Rtt() => new("--rtt-ms") { Description = "round-trip time of the path between sites (half each way)", DefaultValueFactory = _ => 100 };
+
+    private static Option<double> Rate() => new("--rate-mbit") { Description = "rate of the path, each direction; 0: unlimited", DefaultValueFactory = _ => 1000 };
+
+    private static Option<double> Loss() => new("--loss") { Description = "fraction of packets dropped at random, each direction", DefaultValueFactory = _ => 0 };
+
+    private static Option<double> Queue() => new("--queue-ms") { Description = "the path's queue, in time at its rate (tail drop beyond); 0: one round trip, at least 10 ms", DefaultValueFactory = _ => 0 };
+
+    private static PathShape Shape(ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue) =>
+        new PathShape { RttMs = parse.GetValue(rtt), RateMbit = parse.GetValue(rate), Loss = parse.GetValue(loss), QueueMs = parse.GetValue(queue) }.Validated();
+
+    public static Command Wan()
+    {
+        var regions = new Option<string>("--regions") { Description = "AxB: A datacentres of B peers (fast inside, one emulated path between them); 1xB: the path runs between the B peers", DefaultValueFactory = _ => "2x2" };
+        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
+        var sizes = new Option<string>("--sizes") { Description = "comma-separated sizes", DefaultValueFactory = _ => "256MiB" };
+        var iterations = new Option<int>("--iterations", "-k") { Description = "timed iterations per size", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "untimed iterations per size before the timed ones", DefaultValueFactory = _ => 1 };
+        var algorithm = new Option<AllReduceAlgorithm>("--algorithm") { Description = $"all-reduce algorithm: {string.Join(", ", Enum.GetNames<AllReduceAlgorithm>())}", DefaultValueFactory = _ => AllReduceAlgorithm.Auto };
+        var connections = new Option<int>("--connections-per-peer") { Description = "TCP connections per ring neighbour (performance.connections_per_peer)", DefaultValueFactory = _ => 1 };
+        var joinOrder = new Option<string>("--join-order") { Description = "alternating (one peer of each datacentre in turn: the id-ordered ring's worst case) or grouped", DefaultValueFactory = _ => "alternating" };
+        joinOrder.AcceptOnlyFromAmong(JoinOrder.Names);
+        var optimize = new Option<bool>("--optimize-topology") { Description = "vote on a ring ordered by measured bandwidth once every peer has joined" };
+        var json = new Option<bool>("--json") { Description = "one JSON object per size" };
+        var command = new Command("wan", "All-reduce across emulated datacentres joined by a delayed, rate-limited path (network namespaces and a TUN forwarder; needs root)")
+        {
+            regions, rtt, rate, loss, queue, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            RequireAtLeast(parse.GetValue(iterations), 1, "--iterations");
+            RequireAtLeast(parse.GetValue(warmup), 0, "--warmup");
+            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = parse.GetValue(connections), OptimizeTopology = parse.GetValue(optimize) };
+            return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue), parse.GetValue(joinOrder)!, run,
+                ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
+        });
+        return command;
+    }
+
+    public static Command Check()
+    {
+        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
+        var seconds = new Option<double>("--seconds") { Description = "length of the bulk transfer at the configured rate", DefaultValueFactory = _ => 3 };
+        var streams = new Option<int>("--streams") { Description = "parallel TCP connections of the bulk transfer", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "one JSON object" };
+        var command = new Command("wan-check", "The WAN emulator against itself: round trip and bulk TCP rate through one emulated path (needs root)")
+        {
+            rtt, rate, loss, queue, seconds, streams, json,
+        };
+        command.SetAction((parse, ct) => WanSelfCheck.RunAsync(Shape(parse, rtt, rate, loss, queue), parse.GetValue(seconds), parse.GetValue(streams), parse.GetValue(json), ct));
+        return command;
+    }
+
+    public static Command Worker()
+    {
+        var master = new Option<string>("--master") { Required = true };
+        var peers = new Option<int>("--peers") { Required = true };
+        var sizes = new Option<string>("--sizes") { Required = true };
+        var iterations = new Option<int>("--iterations") { Required = true };
+        var warmup = new Option<int>("--warmup") { Required = true };
+        var region = new Option<string>("--region") { Required = true };
+        var address = new Option<string>("--address") { Required = true };
+        var counters = new Option<string>("--counters") { Required = true };
+        var algorithm = new Option<AllReduceAlgorithm>("--algorithm");
+        var connections = new Option<int>("--connections-per-peer") { DefaultValueFactory = _ => 1 };
+        var optimize = new Option<bool>("--optimize-topology");
+        var command = new Command("wan-worker", "(internal) one peer of bench wan, inside its datacentre's namespace")
+        {
+            master, peers, sizes, iterations, warmup, region, address, counters, algorithm, connections, optimize,
+        };
+        command.Hidden = true;
+        command.SetAction(async (parse, ct) =>
+        {
+            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = parse.GetValue(connections), OptimizeTopology = parse.GetValue(optimize) }.Validated();
+            var options = run.ApplyTo(LoopbackWorkerOptions.For(parse.GetValue(master)!) with
+            {
+                P2PBindAddress = parse.GetValue(address)!,
+                AdvertiseAddress = parse.GetValue(address),
+                Region = parse.GetValue(region)!,
+            });
+            using var hooks = new WanWorkerHooks(run, PathCounters.Open(parse.GetValue(counters)!));
+            return await AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup),
+                QuantizationMode.None, run.Algorithm, gradient: false, ct, hooks);
+        });
+        return command;
+    }
+
+    public static Command Forwarder()
+    {
+        var namespaces = new Option<string>("--namespaces") { Required = true };
+        var counters = new Option<string>("--counters") { Required = true };
+        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
+        var command = new Command("wan-forwarder", "(internal) the WAN emulator's packet forwarder between the sites' TUN devices") { namespaces, counters, rtt, rate, loss, queue };
+        command.Hidden = true;
+        command.SetAction((parse, ct) => WanForwarder.RunAsync(parse.GetValue(namespaces)!.Split(','), Shape(parse, rtt, rate, loss, queue), parse.GetValue(counters)!, ct));
+        return command;
+    }
+
+    private static void RequireAtLeast(int value, int least, string flag)
+    {
+        if (value < least)
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument, string.Create(CultureInfo.InvariantCulture, $"{flag} must be {least} or more, not {value}"));
+        }
+    }
+
+    private static List<long> ParseSizes(string text) => [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ByteSize.Parse)];
+}

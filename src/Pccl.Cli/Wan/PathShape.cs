@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Pccl.Cli.Wan;
+
+/// <summary>
+/// What one direction of an emulated wide-area path does to packets: a one-way delay, a rate (0: unlimited) with a
+/// queue of at most <see cref="QueueMs"/> of the rate's worth of bytes in front of it (tail drop beyond, as a router's
+/// buffer; one round trip of buffering by default, the classic bandwidth-delay-product rule), and random loss.
+/// </summary>
+internal sealed record PathShape
+{
+    public double RttMs { get; init; }
+
+    public double RateMbit { get; init; }
+
+    /// <summary>Fraction of packets dropped at random, 0 to 1.</summary>
+    public double Loss { get; init; }
+
+    /// <summary>Longest wait in the rate's queue; 0 picks one round trip (at least 10 ms).</summary>
+    public double QueueMs { get; init; }
+
+    public TimeSpan OneWayDelay => TimeSpan.FromMilliseconds(RttMs / 2);
+
+    public TimeSpan QueueLimit => TimeSpan.FromMilliseconds(QueueMs > 0 ? QueueMs : Math.Max(RttMs, 10));
+
+    /// <summary>Time one byte occupies the path at the rate; zero when unlimited.</summary>
+    public double SecondsPerByte => RateMbit > 0 ? 8 / (RateMbit * 1e6) : 0;
+
+    /// <exception cref="PcclException">A value is out of range; the message names the flag.</exception>
+    public PathShape Validated()
+    {
+        Require(RttMs >= 0 && double.IsFinite(RttMs), "--rtt-ms", "a round-trip time of 0 ms or more", RttMs);
+        Require(RateMbit >= 0 && double.IsFinite(RateMbit), "--rate-mbit", "a rate of 0 (unlimited) or more Mbit/s", RateMbit);
+        Require(Loss is >= 0 and < 1, "--loss", "a fraction from 0 up to (not including) 1", Loss);
+        Require(QueueMs >= 0 && double.IsFinite(QueueMs), "--queue-ms", "0 (one round trip) or more milliseconds", QueueMs);
+        return this;
+    }
+
+    private static void Require(bool condition, string flag, string expected, double value)
+    {
+        if (!condition)
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument, $"{flag} must be {expected}, not {value.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+}
