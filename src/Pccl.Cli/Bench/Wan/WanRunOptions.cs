@@ -25,12 +25,6 @@ internal sealed record WanRunOptions
                 $"--connections-per-peer {ConnectionsPerPeer} is not available in this build (striped links, performance.connections_per_peer); use 1");
         }
 
-        if (OptimizeTopology)
-        {
-            throw new PcclException(PcclErrorCode.InvalidArgument,
-                "--optimize-topology is not available in this build (the topology optimisation vote, Communicator.OptimizeTopologyAsync); leave it out");
-        }
-
         return this;
     }
 

@@ -8,10 +8,11 @@ internal sealed class WanWorkerHooks(WanRunOptions run, PathCounters counters) :
     public WanRunOptions Run { get; } = run;
 
     /// <summary>
-    /// Runs once every peer is in the world, before the first timed operation: where <see cref="WanRunOptions.OptimizeTopology"/>
-    /// runs the topology optimisation vote in a build that has one (this build refuses the flag in <see cref="WanRunOptions.Validated"/>).
+    /// Runs on every peer once every peer is in the world, before the first timed operation: with
+    /// <see cref="WanRunOptions.OptimizeTopology"/>, the topology optimisation vote that measures the paths and reorders the ring.
     /// </summary>
-    public Task WorldCompleteAsync(Communicator communicator, CancellationToken ct) => Task.CompletedTask;
+    public Task WorldCompleteAsync(Communicator communicator, CancellationToken ct) =>
+        Run.OptimizeTopology ? communicator.OptimizeTopologyAsync(ct) : Task.CompletedTask;
 
     public long[] PathSnapshot() => counters.Snapshot();
 
