@@ -14,4 +14,7 @@ public sealed record PerformanceConfig
 
     /// <summary><c>p2p_connection_pool_size</c>: connections per neighbour for concurrent operations, default 4.</summary>
     public int P2PConnectionPoolSize { get; init; } = 4;
+
+    /// <summary><c>connections_per_peer</c>: TCP connections one operation stripes each hop over, 1 to 8; null (<c>auto</c>, the default) sizes it per neighbour from the path's round trip.</summary>
+    public int? ConnectionsPerPeer { get; init; }
 }

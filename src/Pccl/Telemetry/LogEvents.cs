@@ -84,6 +84,9 @@ internal static partial class LogEvents
 
         /// <summary>Refusals beyond the log's rate limit were counted, not logged one by one.</summary>
         public const int RefusalsSuppressed = 1403;
+
+        /// <summary>A ring lane to a neighbour was opened as several striped connections.</summary>
+        public const int LaneStriped = 1500;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -206,4 +209,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.RefusalsSuppressed, EventName = nameof(RefusalsSuppressed), Level = LogLevel.Warning,
         Message = "turned away {Count} more connections in the last {Seconds:0} s without logging each (at most {Burst} lines per window)")]
     public static partial void RefusalsSuppressed(this ILogger logger, int count, double seconds, int burst);
+
+    /// <summary>A ring lane to a neighbour was opened as several striped connections.</summary>
+    [LoggerMessage(EventId = Ids.LaneStriped, EventName = nameof(LaneStriped), Level = LogLevel.Information,
+        Message = "lane {Lane} to peer {PeerId} striped over {Connections} connections (path round trip {RoundTripMs} ms, window {WindowBytes} bytes per connection)")]
+    public static partial void LaneStriped(this ILogger logger, uint lane, ulong peerId, int connections, double roundTripMs, long windowBytes);
 }

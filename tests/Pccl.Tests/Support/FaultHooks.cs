@@ -11,6 +11,9 @@ internal sealed class FaultHooks : IFaultInjector
 
     public Func<CancellationToken, ValueTask>? OnStateBlockSending { get; init; }
 
+    /// <summary>Runs when an attempt has failed and the library has restored the buffer.</summary>
+    public Action? OnAllReduceFailed { get; init; }
+
     /// <summary>On <paramref name="peer"/>'s first all-reduce only, closes its ring connections as soon as its ring is up (master link stays up).</summary>
     public static void BreakRingOnce(Communicator peer)
     {
@@ -28,6 +31,8 @@ internal sealed class FaultHooks : IFaultInjector
     ValueTask IFaultInjector.RingStartedAsync(RingFaultSite site) => OnRingStarted?.Invoke(site) ?? ValueTask.CompletedTask;
 
     ValueTask IFaultInjector.BytesMovedAsync(RingFaultSite site) => OnBytesMoved?.Invoke(site) ?? ValueTask.CompletedTask;
+
+    void IFaultInjector.AllReduceFailed(uint tag, PcclException failure) => OnAllReduceFailed?.Invoke();
 
     ValueTask IFaultInjector.StateBlockSendingAsync(CancellationToken ct) => OnStateBlockSending?.Invoke(ct) ?? ValueTask.CompletedTask;
 }

@@ -5,9 +5,10 @@ namespace Pccl.Operations.Collectives;
 /// s+1 is exactly the piece it received at step s, so the whole ring is driven by the receive path: step 0's pieces
 /// are posted at once, and every received piece is applied and posted onward to the successor right away, piece j+1
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
-/// waits for the successor.
+/// waits for the successor. Each hop may be striped over several connections (<see cref="StripedHop"/>); the order of
+/// the hop's frames, and so of every reduction, is the same for any number of stripes.
 /// </summary>
-internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer) : IAllReduceSchedule
+internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, StripedHop hop) : IAllReduceSchedule
 {
     public long BytesSent { get; private set; }
 
@@ -35,7 +36,9 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sender = new RingSender(wire, transfer, failFast, () => transfer.Incoming.InputPending);
+        StripedFrameReader? reader = null;
+        using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending);
+        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop.IncomingStripe);
         try
         {
             var firstSlice = Step(0).SendSlice;
@@ -44,7 +47,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 sender.Post(RingPhase.ReduceScatter, layout.Piece(firstSlice, j));
             }
 
-            await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
+            await ReceiveAsync(reader, sender, failFast.Token).ConfigureAwait(false);
             sender.Finish();
             await sender.DrainAsync().ConfigureAwait(false);
         }
@@ -87,9 +90,8 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
 
-    private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
+    private async Task ReceiveAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)
     {
-        var reader = new OperationFrameReader(transfer.Incoming.Stream, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
         try
         {
             for (var s = 0; s < Steps; s++)

@@ -40,16 +40,23 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         var secondSendScratch = algorithm == AllReduceAlgorithm.HalvingDoubling ? scratch.Rent(scratchBytes) : null;
         var receiveScratch = scratch.Rent(scratchBytes);
         var decodeScratch = scratch.Rent(layout.PieceBytes);
+        List<byte[]> stripeScratch = [];
         try
         {
             var nextPeer = session.World.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await session.Lanes.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await session.Lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var faults = session.FaultInjector;
+            // halving-doubling uses each link both ways, so only the first stripe: the other side could not tell how many to write on
+            var stripes = algorithm == AllReduceAlgorithm.HalvingDoubling ? outgoing[..1] : outgoing;
             var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
                 ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
-                : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, backup)
+                : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync)
+            {
+                Stripes = stripes.Length,
+                StreamCutter = () => stripes[^1].Connection.Abort("one stream of the lane cut by fault injection"),
+            };
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing[0].Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, backup)
             {
                 FaultSite = faultSite,
             };
@@ -57,7 +64,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             if (algorithm == AllReduceAlgorithm.HalvingDoubling)
             {
                 // both links carry data both ways; the first partner is the successor at an even position
-                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
+                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing[0], incoming) : (incoming, outgoing[0]);
                 var first = transfer with { Outgoing = firstLink.Connection, Incoming = firstLink.Connection };
                 var second = transfer with
                 {
@@ -67,7 +74,21 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
             else
             {
-                schedule = new RingAllReduce(layout, wire, transfer);
+                var sending = new OutgoingStripe[stripes.Length];
+                for (var i = 0; i < stripes.Length; i++)
+                {
+                    var stripeSend = i == 0 ? sendScratch : scratch.Rent(scratchBytes);
+                    if (i > 0)
+                    {
+                        stripeScratch.Add(stripeSend);
+                    }
+
+                    sending[i] = new OutgoingStripe(stripes[i].Connection, stripeSend);
+                }
+
+                var hop = new StripedHop(sending, async (stripe, token) =>
+                    (await session.Lanes.GetIncomingStripeAsync(previous, start.Lane, stripe, incoming.StripeSet, token).ConfigureAwait(false)).Connection);
+                schedule = new RingAllReduce(layout, wire, transfer, hop);
             }
 
             if (faults is not null)
@@ -85,6 +106,11 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             if (secondSendScratch is not null)
             {
                 scratch.Return(secondSendScratch);
+            }
+
+            foreach (var extra in stripeScratch)
+            {
+                scratch.Return(extra);
             }
 
             scratch.Return(receiveScratch);
