@@ -10,7 +10,7 @@ namespace Pccl.Transport;
 /// </summary>
 /// <param name="RoundTrip">The kernel's smoothed round-trip time of the connection; null where it cannot be read (not Linux).</param>
 /// <param name="Window">Bytes one stream can keep in flight: half the smaller of the socket's send and receive buffers as the kernel reports them (it doubles what was set, and keeps about half for bookkeeping).</param>
-/// <param name="Loopback">Whether the neighbour is this host.</param>
+/// <param name="Loopback">Whether the neighbour is this host (a loopback address, or one of this host's own).</param>
 internal readonly record struct TcpPath(TimeSpan? RoundTrip, long Window, bool Loopback)
 {
     // Linux: IPPROTO_TCP / TCP_INFO, and the offset of tcpi_rtt (microseconds) in struct tcp_info
@@ -30,8 +30,30 @@ internal readonly record struct TcpPath(TimeSpan? RoundTrip, long Window, bool L
             window = 0;
         }
 
-        return new TcpPath(ReadRoundTrip(socket), window, remote is not null && IPAddress.IsLoopback(remote.Address));
+        return new TcpPath(ReadRoundTrip(socket), window, remote is not null && IsThisHost(socket, remote.Address));
     }
+
+    /// <summary>A loopback address, or one of this host's own: the kernel then uses the same address as the source.</summary>
+    private static bool IsThisHost(Socket socket, IPAddress remote)
+    {
+        remote = Unmapped(remote);
+        if (IPAddress.IsLoopback(remote))
+        {
+            return true;
+        }
+
+        try
+        {
+            return socket.LocalEndPoint is IPEndPoint local && Unmapped(local.Address).Equals(remote);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A dual-mode socket sees IPv4 peers as IPv4-mapped IPv6 addresses.</summary>
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static TimeSpan? ReadRoundTrip(Socket socket)
     {

@@ -52,7 +52,8 @@ public class StripeCountTests
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // dual mode, as every PCCL connection: the neighbour's address reads as an IPv4-mapped IPv6 one
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
         SocketTuning.Apply(client);
         await client.ConnectAsync(listener.LocalEndPoint!, ct);
         using var accepted = await listener.AcceptAsync(ct);
