@@ -116,8 +116,21 @@ internal sealed class LaneTable(
         return null;
     }
 
-    /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one); returns its first stripe.</summary>
-    public Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct) => GetIncomingAsync((peer, lane, 0), set: null, ct);
+    /// <summary>
+    /// Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one); returns
+    /// its first stripe. The other stripes of its set count as taken from now on: the operation takes them when the first
+    /// frame says how many there are, and closing one as unused meanwhile would fail it.
+    /// </summary>
+    public async Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
+    {
+        var first = await GetIncomingAsync((peer, lane, 0), set: null, ct).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _untaken.RemoveWhere(link => link.StripeSet == first.StripeSet && link.Connection.Hello.PeerId == peer && link.Connection.Hello.Lane == lane);
+        }
+
+        return first;
+    }
 
     /// <summary>Waits until <paramref name="peer"/> has opened stripe <paramref name="stripe"/> of the lane's set <paramref name="set"/>.</summary>
     public Task<RingLink> GetIncomingStripeAsync(ulong peer, uint lane, uint stripe, ulong set, CancellationToken ct) =>
