@@ -29,7 +29,7 @@ internal static class BenchWanCommand
         var iterations = new Option<int>("--iterations", "-k") { Description = "timed iterations per size", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "untimed iterations per size before the timed ones", DefaultValueFactory = _ => 1 };
         var algorithm = new Option<AllReduceAlgorithm>("--algorithm") { Description = $"all-reduce algorithm: {string.Join(", ", Enum.GetNames<AllReduceAlgorithm>())}", DefaultValueFactory = _ => AllReduceAlgorithm.Auto };
-        var connections = new Option<int>("--connections-per-peer") { Description = "TCP connections per ring neighbour (performance.connections_per_peer)", DefaultValueFactory = _ => 1 };
+        var connections = new Option<string>("--connections-per-peer") { Description = "TCP connections per ring neighbour: auto or 1..8 (performance.connections_per_peer)", DefaultValueFactory = _ => "auto" };
         var joinOrder = new Option<string>("--join-order") { Description = "alternating (one peer of each datacentre in turn: the id-ordered ring's worst case) or grouped", DefaultValueFactory = _ => "alternating" };
         joinOrder.AcceptOnlyFromAmong(JoinOrder.Names);
         var optimize = new Option<bool>("--optimize-topology") { Description = "vote on a ring ordered by measured bandwidth once every peer has joined" };
@@ -42,7 +42,7 @@ internal static class BenchWanCommand
         {
             RequireAtLeast(parse.GetValue(iterations), 1, "--iterations");
             RequireAtLeast(parse.GetValue(warmup), 0, "--warmup");
-            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = parse.GetValue(connections), OptimizeTopology = parse.GetValue(optimize) };
+            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize) };
             return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue), parse.GetValue(joinOrder)!, run,
                 ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
         });
@@ -74,7 +74,7 @@ internal static class BenchWanCommand
         var address = new Option<string>("--address") { Required = true };
         var counters = new Option<string>("--counters") { Required = true };
         var algorithm = new Option<AllReduceAlgorithm>("--algorithm");
-        var connections = new Option<int>("--connections-per-peer") { DefaultValueFactory = _ => 1 };
+        var connections = new Option<string>("--connections-per-peer") { DefaultValueFactory = _ => "auto" };
         var optimize = new Option<bool>("--optimize-topology");
         var command = new Command("wan-worker", "(internal) one peer of bench wan, inside its datacentre's namespace")
         {
@@ -83,7 +83,7 @@ internal static class BenchWanCommand
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
-            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = parse.GetValue(connections), OptimizeTopology = parse.GetValue(optimize) }.Validated();
+            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize) };
             var options = run.ApplyTo(LoopbackWorkerOptions.For(parse.GetValue(master)!) with
             {
                 P2PBindAddress = parse.GetValue(address)!,

@@ -58,6 +58,9 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
             case "stop":
                 PosixSignals.Send(Environment.ProcessId, PosixSignals.Stop);
                 return ValueTask.CompletedTask;
+            case "cut-stream":
+                site.CutOneStream();
+                return ValueTask.CompletedTask;
             default:
                 return site.BreakRingLinksAsync();
         }

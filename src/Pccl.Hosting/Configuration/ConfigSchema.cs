@@ -46,6 +46,8 @@ internal static class ConfigSchema
         Performance("enable_compression", ValueParsers.Boolean, (p, v) => p with { EnableCompression = (bool)v! }),
         Performance("p2p_connection_pool_size", ValueParsers.Int32(1, 256), (p, v) => p with { P2PConnectionPoolSize = (int)v! }),
         Performance("optimize_topology", ValueParsers.TopologyOptimization, (p, v) => p with { OptimizeTopology = (TopologyOptimization)v! }),
+
+        Performance("connections_per_peer", ValueParsers.AutoOrInt32(1, Pccl.Protocol.Codec.RingStripes.Max), (p, v) => p with { ConnectionsPerPeer = (int?)v }),
         Logging("level", ValueParsers.Level, (l, v) => l with { Level = (LogLevel)v! }),
         Logging("file", ValueParsers.LogFile, (l, v) => l with { File = (string?)v }),
         Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),

@@ -51,6 +51,7 @@ public sealed record PcclConfig
         RingChunkSize = Performance.RingChunkSize,
         NumIoThreads = Performance.NumIoThreads,
         P2PConnectionPoolSize = Performance.P2PConnectionPoolSize,
+        ConnectionsPerPeer = Performance.ConnectionsPerPeer,
         EnableCompression = Performance.EnableCompression,
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),

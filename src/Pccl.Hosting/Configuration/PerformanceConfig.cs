@@ -17,4 +17,7 @@ public sealed record PerformanceConfig
 
     /// <summary><c>optimize_topology</c>: when <c>pccl worker</c> runs the topology optimisation vote, default off.</summary>
     public TopologyOptimization OptimizeTopology { get; init; } = TopologyOptimization.Off;
+
+    /// <summary><c>connections_per_peer</c>: TCP connections one operation stripes each hop over, 1 to 8; null (<c>auto</c>, the default) sizes it per neighbour from the path's round trip.</summary>
+    public int? ConnectionsPerPeer { get; init; }
 }

@@ -23,6 +23,15 @@ internal static class ValueParsers
     public static Func<RawValue, ParseOutcome> UInt32() => raw =>
         Convert(ParseInteger(raw, 0, uint.MaxValue), value => (uint)value);
 
+    /// <summary>The word <c>auto</c> (any case) for null, or an integer in [min, max].</summary>
+    public static Func<RawValue, ParseOutcome> AutoOrInt32(int min, int max) => raw =>
+        raw.Items is null && string.Equals(raw.Text?.Trim(), "auto", StringComparison.OrdinalIgnoreCase)
+            ? ParseOutcome.Ok(null)
+            : Scalar(raw, $"auto or an integer from {min} to {max}", text =>
+                long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+                    ? value >= min && value <= max ? ParseOutcome.Ok((int)value) : ParseOutcome.Fail($"must be auto or between {min} and {max}, got {value}")
+                    : ParseOutcome.Fail($"must be auto or an integer from {min} to {max}, got '{text}'"));
+
     public static ParseOutcome Boolean(RawValue raw) => Scalar(raw, "true or false", text =>
         text.Trim().ToUpperInvariant() switch
         {

@@ -97,6 +97,12 @@ public sealed class Communicator : IAsyncDisposable
                 $"performance.ring_chunk_size is {options.RingChunkSize} bytes; it must hold at least one element of every type (8 bytes): the default is 4194304");
         }
 
+        if (options.ConnectionsPerPeer is { } stripes and (< 1 or > Protocol.Codec.RingStripes.Max))
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"performance.connections_per_peer is {stripes}; it must be between 1 and {Protocol.Codec.RingStripes.Max}, or auto (the default)");
+        }
+
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Pccl.Communicator");
         var communicator = new Communicator(options, logger);
         try

@@ -75,6 +75,13 @@ public sealed record CommunicatorOptions
     /// <summary>Connections per neighbour available to concurrent operations (tags).</summary>
     public int P2PConnectionPoolSize { get; init; } = 4;
 
+    /// <summary>
+    /// TCP connections each ring lane to a neighbour is striped over, 1 to 8; null (the default) chooses per neighbour:
+    /// enough streams for the path's bandwidth-delay product (the round trip the kernel measured on the lane's first
+    /// connection, over one stream's window), 1 to a neighbour on this host.
+    /// </summary>
+    public int? ConnectionsPerPeer { get; init; }
+
     /// <summary>Lossless compression of all-reduce traffic on the wire.</summary>
     public bool EnableCompression { get; init; }
 

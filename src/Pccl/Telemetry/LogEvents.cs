@@ -129,6 +129,9 @@ internal static partial class LogEvents
 
         /// <summary>A topology optimisation vote ended.</summary>
         public const int TopologyOptimized = 1522;
+
+        /// <summary>A ring lane to a neighbour was opened as several striped connections.</summary>
+        public const int LaneStriped = 1500;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -326,4 +329,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.TopologyOptimized, EventName = nameof(TopologyOptimized), Level = LogLevel.Information,
         Message = "topology optimised: ring {Ring}")]
     public static partial void TopologyOptimized(this ILogger logger, IEnumerable<ulong> ring);
+
+    /// <summary>A ring lane to a neighbour was opened as several striped connections.</summary>
+    [LoggerMessage(EventId = Ids.LaneStriped, EventName = nameof(LaneStriped), Level = LogLevel.Information,
+        Message = "lane {Lane} to peer {PeerId} striped over {Connections} connections (path round trip {RoundTripMs} ms, window {WindowBytes} bytes per connection)")]
+    public static partial void LaneStriped(this ILogger logger, uint lane, ulong peerId, int connections, double roundTripMs, long windowBytes);
 }

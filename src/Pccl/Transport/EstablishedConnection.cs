@@ -76,6 +76,9 @@ internal sealed class EstablishedConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection's round trip and window as the kernel sees them now.</summary>
+    public TcpPath MeasurePath() => TcpPath.Of(_socket, Remote);
+
     /// <summary>
     /// Shuts the connection down in both directions, so that pending and later reads and writes on either side end.
     /// Idempotent: the first call's <paramref name="reason"/> is kept and later calls do nothing. Never throws; a

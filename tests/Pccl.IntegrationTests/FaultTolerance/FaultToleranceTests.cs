@@ -39,13 +39,18 @@ public class FaultToleranceTests
         AssertExactSums(run, w1, w2, victim);
     }
 
-    [Fact]
-    public async Task APeerWhoseRingLinksBreakAfterAThirdOfTheBytesIsRetriedWithTheSameWorld()
+    /// <param name="fault">break-ring closes all the breaker's ring connections; cut-stream one of the two stripes it sends on.</param>
+    /// <param name="connectionsPerPeer">performance.connections_per_peer of every worker; null for the default.</param>
+    [Theory]
+    [InlineData("break-ring", null)]
+    [InlineData("cut-stream", "2")]
+    public async Task APeerWhoseRingLinksBreakAfterAThirdOfTheBytesIsRetriedWithTheSameWorld(string fault, string? connectionsPerPeer)
     {
         await using var run = await StartAsync();
-        var w1 = run.StartWorker("w1");
-        var breaker = run.StartWorker("breaker", fault: "break-ring@3:1/3");
-        var w3 = run.StartWorker("w3");
+        var env = connectionsPerPeer is null ? null : new Dictionary<string, string> { ["PCCL_PERFORMANCE_CONNECTIONS_PER_PEER"] = connectionsPerPeer };
+        var w1 = run.StartWorker("w1", environment: env);
+        var breaker = run.StartWorker("breaker", fault: $"{fault}@3:1/3", environment: env);
+        var w3 = run.StartWorker("w3", environment: env);
         PcclProcess[] workers = [w1, breaker, w3];
 
         await run.WaitUntilAsync(() => Fault(breaker) is not null, "the breaker closes its ring connections in step 3");

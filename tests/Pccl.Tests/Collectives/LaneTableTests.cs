@@ -84,14 +84,54 @@ public sealed class LaneTableTests : IAsyncLifetime
         Assert.False(kept.IsCompleted, "a link an operation took must stay open");
     }
 
+    [Fact]
+    public async Task AStripeOfAnOlderSetIsNotJoinedToTheSetBeingRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (older, _) = await ConnectedPairAsync(openedAt: 3, ct, stripe: 1, set: 10);
+        await _lanes.AcceptIncomingAsync(older);
+
+        var waiting = _lanes.GetIncomingStripeAsync(Neighbour, Lane, stripe: 1, set: 11, ct);
+        await Task.Delay(100, ct);
+        Assert.False(waiting.IsCompleted, "a stripe of another set must not be read as this set's");
+
+        var (current, _) = await ConnectedPairAsync(openedAt: 3, ct, stripe: 1, set: 11);
+        await _lanes.AcceptIncomingAsync(current);
+        var link = await waiting.WaitAsync(Patience, ct);
+        Assert.Equal(11UL, link.StripeSet);
+        Assert.Equal(1U, link.Stripe);
+    }
+
+    [Fact]
+    public async Task RetiringALaneClosesEveryStripe()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var remotes = new List<Socket>();
+        for (uint stripe = 0; stripe < 3; stripe++)
+        {
+            var (link, remote) = await ConnectedPairAsync(openedAt: 3, ct, stripe: stripe, set: 5);
+            await _lanes.AcceptIncomingAsync(link);
+            remotes.Add(remote);
+        }
+
+        await _lanes.GetIncomingAsync(Neighbour, Lane, ct).WaitAsync(Patience, ct);
+        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 3);
+
+        foreach (var remote in remotes)
+        {
+            Assert.Equal(0, await remote.ReceiveAsync(new byte[1], ct).AsTask().WaitAsync(Patience, ct)); // closed here: end of stream there
+        }
+    }
+
     /// <summary>An accepted connection as the listener hands it over (the neighbour opened it at <paramref name="openedAt"/>), and its remote end.</summary>
-    private async Task<(EstablishedConnection Accepted, Socket Remote)> ConnectedPairAsync(ulong openedAt, CancellationToken ct, uint lane = Lane)
+    private async Task<(EstablishedConnection Accepted, Socket Remote)> ConnectedPairAsync(
+        ulong openedAt, CancellationToken ct, uint lane = Lane, uint stripe = 0, ulong set = 0)
     {
         var remote = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await remote.ConnectAsync(_listener.LocalEndPoint!, ct);
         var accepted = await _listener.AcceptAsync(ct);
         _sockets.AddRange([remote, accepted]);
-        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = "cluster", PeerId = Neighbour, Lane = lane, Sequence = openedAt };
+        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = "cluster", PeerId = Neighbour, Lane = lane, Sequence = openedAt, Stripe = stripe, StripeSet = set };
         return (new EstablishedConnection(accepted, new NetworkStream(accepted, ownsSocket: false), hello, null), remote);
     }
 

@@ -16,7 +16,6 @@ internal static class WanBench
     public static async Task<int> RunAsync(WanLayout layout, PathShape shape, string joinOrder, WanRunOptions run, IReadOnlyList<long> sizes, int iterations, int warmup, bool json, CancellationToken ct)
     {
         var order = JoinOrder.Of(joinOrder, layout);
-        run.Validated();
         using var network = WanNetwork.Create(layout.Sites, shape.Validated());
         var environment = Heartbeats(shape);
         using var master = await WanMaster.StartAsync(network, environment, ct);

@@ -15,7 +15,7 @@ internal sealed record WanResult(
     [property: JsonPropertyName("rtt_ms")] double RttMs,
     [property: JsonPropertyName("rate_mbit")] double RateMbit,
     [property: JsonPropertyName("algorithm")] string Algorithm,
-    [property: JsonPropertyName("connections_per_peer")] int ConnectionsPerPeer,
+    [property: JsonPropertyName("connections_per_peer")] int? ConnectionsPerPeer,
     [property: JsonPropertyName("ring")] IReadOnlyList<string> Ring,
     [property: JsonPropertyName("median_s")] double MedianSeconds,
     [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,

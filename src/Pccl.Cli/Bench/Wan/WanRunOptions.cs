@@ -12,20 +12,27 @@ internal sealed record WanRunOptions
 {
     public AllReduceAlgorithm Algorithm { get; init; } = AllReduceAlgorithm.Auto;
 
-    public int ConnectionsPerPeer { get; init; } = 1;
+    /// <summary>TCP connections per ring neighbour; null for automatic (the library's default).</summary>
+    public int? ConnectionsPerPeer { get; init; }
 
     public bool OptimizeTopology { get; init; }
 
-    /// <exception cref="PcclException">A choice this build cannot run; the message says which.</exception>
-    public WanRunOptions Validated()
+    /// <summary><c>auto</c> or a count of 1 to 8.</summary>
+    /// <exception cref="PcclException">Anything else; the message names the flag.</exception>
+    public static int? ParseConnections(string text)
     {
-        if (ConnectionsPerPeer != 1)
+        if (text == "auto")
         {
-            throw new PcclException(PcclErrorCode.InvalidArgument,
-                $"--connections-per-peer {ConnectionsPerPeer} is not available in this build (striped links, performance.connections_per_peer); use 1");
+            return null;
         }
 
-        return this;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= Pccl.Protocol.Codec.RingStripes.Max)
+        {
+            return count;
+        }
+
+        throw new PcclException(PcclErrorCode.InvalidArgument,
+            $"--connections-per-peer {text}: must be auto or a count from 1 to {Pccl.Protocol.Codec.RingStripes.Max} (performance.connections_per_peer)");
     }
 
     /// <summary>The worker flags that carry these choices.</summary>
@@ -34,13 +41,13 @@ internal sealed record WanRunOptions
         yield return "--algorithm";
         yield return Algorithm.ToString();
         yield return "--connections-per-peer";
-        yield return ConnectionsPerPeer.ToString(CultureInfo.InvariantCulture);
+        yield return ConnectionsPerPeer?.ToString(CultureInfo.InvariantCulture) ?? "auto";
         if (OptimizeTopology)
         {
             yield return "--optimize-topology";
         }
     }
 
-    /// <summary>A worker's communicator options with these choices: where <see cref="ConnectionsPerPeer"/> becomes <c>performance.connections_per_peer</c> in a build with striped links.</summary>
-    public CommunicatorOptions ApplyTo(CommunicatorOptions options) => options;
+    /// <summary>A worker's communicator options with these choices.</summary>
+    public CommunicatorOptions ApplyTo(CommunicatorOptions options) => options with { ConnectionsPerPeer = ConnectionsPerPeer };
 }

@@ -1,32 +1,32 @@
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// One direction of a peer's ring links (to its successor, or from its predecessor), by (neighbour, lane), with the
-/// latest sequence each lane was retired at: a link opened at or before it belongs to an aborted operation, even when
-/// its handshake finished after the retirement, and is never used again. Not thread-safe: <see cref="LaneTable"/>
-/// calls it under its gate.
+/// One direction of a peer's ring links (to its successor, or from its predecessor), by (neighbour, lane, stripe),
+/// with the latest sequence each lane was retired at: a link opened at or before it belongs to an aborted operation,
+/// even when its handshake finished after the retirement, and is never used again. A retirement covers every stripe
+/// of the lane. Not thread-safe: <see cref="LaneTable"/> calls it under its gate.
 /// </summary>
 internal sealed class LaneLinks
 {
-    private readonly Dictionary<(ulong Peer, uint Lane), RingLink> _links = [];
+    private readonly Dictionary<(ulong Peer, uint Lane, uint Stripe), RingLink> _links = [];
     private readonly Dictionary<(ulong Peer, uint Lane), ulong> _retiredThrough = [];
 
-    public bool TryGet((ulong Peer, uint Lane) key, out RingLink link) => _links.TryGetValue(key, out link!);
+    public bool TryGet((ulong Peer, uint Lane, uint Stripe) key, out RingLink link) => _links.TryGetValue(key, out link!);
 
-    /// <summary>The lane's link unless there is none or it belongs to a retired operation.</summary>
-    public RingLink? Usable((ulong Peer, uint Lane) key) => TryGet(key, out var link) && !IsRetired(key, link) ? link : null;
+    /// <summary>The stripe's link unless there is none or it belongs to a retired operation.</summary>
+    public RingLink? Usable((ulong Peer, uint Lane, uint Stripe) key) => TryGet(key, out var link) && !IsRetired(key, link) ? link : null;
 
-    public bool IsRetired((ulong Peer, uint Lane) key, RingLink link) =>
-        _retiredThrough.TryGetValue(key, out var through) && link.OpenedAtSequence <= through;
+    public bool IsRetired((ulong Peer, uint Lane, uint Stripe) key, RingLink link) =>
+        _retiredThrough.TryGetValue((key.Peer, key.Lane), out var through) && link.OpenedAtSequence <= through;
 
-    public void Remove((ulong Peer, uint Lane) key) => _links.Remove(key);
+    public void Remove((ulong Peer, uint Lane, uint Stripe) key) => _links.Remove(key);
 
     /// <summary>
-    /// Puts <paramref name="link"/> in the lane unless the lane holds a link opened at a later sequence (an older
+    /// Puts <paramref name="link"/> in its stripe unless the stripe holds a link opened at a later sequence (an older
     /// connection whose handshake finished late: the neighbour has moved on). Both sides of a lane follow this rule, so
-    /// they agree on the current link. Returns the link the lane holds and the one to dispose.
+    /// they agree on the current link. Returns the link the stripe holds and the one to dispose.
     /// </summary>
-    public (RingLink Kept, RingLink? Displaced) KeepNewer((ulong Peer, uint Lane) key, RingLink link)
+    public (RingLink Kept, RingLink? Displaced) KeepNewer((ulong Peer, uint Lane, uint Stripe) key, RingLink link)
     {
         if (_links.TryGetValue(key, out var current) && current.OpenedAtSequence > link.OpenedAtSequence)
         {
@@ -37,32 +37,29 @@ internal sealed class LaneLinks
         return (link, current);
     }
 
-    /// <summary>Marks the lane retired through <paramref name="sequence"/>; returns its link to close if it was opened by then.</summary>
-    public RingLink? Retire((ulong Peer, uint Lane) key, ulong sequence)
+    /// <summary>Marks the lane retired through <paramref name="sequence"/>; returns the links of its stripes to close that were opened by then.</summary>
+    public List<RingLink> Retire((ulong Peer, uint Lane) lane, ulong sequence)
     {
-        if (!_retiredThrough.TryGetValue(key, out var through) || through < sequence)
+        if (!_retiredThrough.TryGetValue(lane, out var through) || through < sequence)
         {
-            _retiredThrough[key] = sequence;
+            _retiredThrough[lane] = sequence;
         }
 
-        return TryGet(key, out var link) && IsRetired(key, link) && _links.Remove(key) ? link : null;
+        return Take(kv => kv.Key.Peer == lane.Peer && kv.Key.Lane == lane.Lane && IsRetired(kv.Key, kv.Value));
     }
+
+    /// <summary>Removes every stripe of <paramref name="lane"/>; returns their links to close.</summary>
+    public List<RingLink> RemoveLane((ulong Peer, uint Lane) lane) => Take(kv => kv.Key.Peer == lane.Peer && kv.Key.Lane == lane.Lane);
 
     /// <summary>Forgets every lane of <paramref name="peer"/>; returns their links to close.</summary>
     public List<RingLink> Forget(ulong peer)
     {
-        var links = _links.Where(kv => kv.Key.Peer == peer).ToList();
-        foreach (var (key, _) in links)
-        {
-            _links.Remove(key);
-        }
-
         foreach (var key in _retiredThrough.Keys.Where(k => k.Peer == peer).ToList())
         {
             _retiredThrough.Remove(key);
         }
 
-        return [.. links.Select(kv => kv.Value)];
+        return Take(kv => kv.Key.Peer == peer);
     }
 
     /// <summary>Empties the table; returns every link to close.</summary>
@@ -71,5 +68,16 @@ internal sealed class LaneLinks
         List<RingLink> all = [.. _links.Values];
         _links.Clear();
         return all;
+    }
+
+    private List<RingLink> Take(Func<KeyValuePair<(ulong Peer, uint Lane, uint Stripe), RingLink>, bool> match)
+    {
+        var taken = _links.Where(match).ToList();
+        foreach (var (key, _) in taken)
+        {
+            _links.Remove(key);
+        }
+
+        return [.. taken.Select(kv => kv.Value)];
     }
 }

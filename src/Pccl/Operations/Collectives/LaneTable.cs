@@ -1,18 +1,23 @@
+using Microsoft.Extensions.Logging;
+using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 using Pccl.Transport.Identity;
 
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// A peer's ring data connections, by (neighbour, lane): the ones it opened to its successor and the ones its
+/// A peer's ring data connections, by (neighbour, lane, stripe): the ones it opened to its successor and the ones its
 /// predecessor opened to it. The master gives each running operation of a group its own lane, so a lane's
-/// connection is used by one operation at a time and data is read straight into the caller's buffer. A connection the
+/// connections are used by one operation at a time and data is read straight into the caller's buffer. A lane is one
+/// connection, or a set of stripes the opening side spreads each operation's frames over (<see cref="StripedHop"/>). A connection the
 /// predecessor opened that no operation takes within <paramref name="unusedLinkDeadline"/> is closed: a lane is opened
 /// for an operation, so one that never carries one is held for nothing (the predecessor opens it again when needed).
 /// </summary>
 internal sealed class LaneTable(
-    Func<ulong> selfId, PeerIdentity identity, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout, TimeSpan unusedLinkDeadline)
+    Func<ulong> selfId, PeerIdentity identity, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout, TimeSpan unusedLinkDeadline,
+    Func<TcpPath, int>? stripesFor = null, ILogger? logger = null)
     : IAsyncDisposable
 {
     private readonly Lock _gate = new();
@@ -20,23 +25,51 @@ internal sealed class LaneTable(
     private readonly HashSet<RingLink> _untaken = [];
     private readonly LaneLinks _outgoing = new();
     private readonly LaneLinks _incoming = new();
-    private readonly Dictionary<(ulong Peer, uint Lane), TaskCompletionSource<RingLink>> _incomingWaiters = [];
+    private readonly Dictionary<(ulong Peer, uint Lane, uint Stripe), TaskCompletionSource<RingLink>> _incomingWaiters = [];
 
-    /// <summary>Returns the lane's connection to <paramref name="peer"/>, opening it when missing or closed by the neighbour.</summary>
-    public async ValueTask<RingLink> GetOutgoingAsync(PeerEntry peer, uint lane, ulong sequence, CancellationToken ct)
+    /// <summary>
+    /// Returns the lane's connections to <paramref name="peer"/>, its stripes in order, opening them when missing or
+    /// when the neighbour closed one. The first is opened alone; how many more join it is decided from what the kernel
+    /// measured of its path (the table's <c>stripesFor</c>), and they share the first one's set.
+    /// </summary>
+    public async ValueTask<RingLink[]> GetOutgoingAsync(PeerEntry peer, uint lane, ulong sequence, CancellationToken ct)
     {
-        if (await TakeLiveAsync(_outgoing, (peer.PeerId, lane)).ConfigureAwait(false) is { } existing)
+        if (await TakeLiveSetAsync(peer.PeerId, lane).ConfigureAwait(false) is { } existing)
         {
             return existing;
         }
 
-        var hello = new Hello { Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), TargetPeerId = peer.PeerId, Lane = lane, Sequence = sequence };
+        var set = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var first = await OpenAsync(peer, lane, 0, set, sequence, ct).ConfigureAwait(false);
+        var path = first.Connection.MeasurePath();
+        var count = Math.Clamp(stripesFor?.Invoke(path) ?? 1, 1, RingStripes.Max);
+        if (count == 1)
+        {
+            return [first];
+        }
+
+        var rest = await Task.WhenAll(Enumerable.Range(1, count - 1).Select(i => OpenAsync(peer, lane, (uint)i, set, sequence, ct).AsTask())).ConfigureAwait(false);
+        if (logger is not null)
+        {
+            logger.LaneStriped(lane, peer.PeerId, count, path.RoundTrip?.TotalMilliseconds ?? -1, path.Window);
+        }
+
+        return [first, .. rest];
+    }
+
+    private async ValueTask<RingLink> OpenAsync(PeerEntry peer, uint lane, uint stripe, ulong set, ulong sequence, CancellationToken ct)
+    {
+        var hello = new Hello
+        {
+            Kind = ConnectionKind.Ring, ClusterId = clusterId, PeerId = selfId(), TargetPeerId = peer.PeerId, Lane = lane, Sequence = sequence,
+            Stripe = stripe, StripeSet = set,
+        };
         var connection = await Handshake.ConnectAsync(peer.Address, (int)peer.P2PPort, hello, security, connectTimeout, ct, identity).ConfigureAwait(false);
         RingLink kept;
         RingLink? displaced;
         lock (_gate)
         {
-            (kept, displaced) = _outgoing.KeepNewer((peer.PeerId, lane), new RingLink(connection, sequence));
+            (kept, displaced) = _outgoing.KeepNewer((peer.PeerId, lane, stripe), new RingLink(connection, sequence));
         }
 
         if (displaced is not null)
@@ -47,32 +80,97 @@ internal sealed class LaneTable(
         return kept;
     }
 
-    /// <summary>Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one).</summary>
+    /// <summary>
+    /// The lane's outgoing stripes if all of them are still open: the first and those of its set after it. One the
+    /// neighbour closed (or a retired one) drops the whole set, so the operation opens a fresh one instead of failing.
+    /// </summary>
+    private async ValueTask<RingLink[]?> TakeLiveSetAsync(ulong peer, uint lane)
+    {
+        List<RingLink> dropped;
+        lock (_gate)
+        {
+            if (!_outgoing.TryGet((peer, lane, 0), out var first))
+            {
+                return null;
+            }
+
+            List<RingLink> set = [first];
+            while (set.Count < RingStripes.Max && _outgoing.TryGet((peer, lane, (uint)set.Count), out var next) && next.StripeSet == first.StripeSet)
+            {
+                set.Add(next);
+            }
+
+            if (set.TrueForAll(link => !_outgoing.IsRetired((peer, lane, link.Stripe), link) && !link.IsClosedByNeighbour))
+            {
+                return [.. set];
+            }
+
+            dropped = _outgoing.RemoveLane((peer, lane));
+        }
+
+        foreach (var link in dropped)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="peer"/> has opened the lane to this peer (again, when it closed the last one); returns
+    /// its first stripe. The other stripes of its set count as taken from now on: the operation takes them when the first
+    /// frame says how many there are, and closing one as unused meanwhile would fail it.
+    /// </summary>
     public async Task<RingLink> GetIncomingAsync(ulong peer, uint lane, CancellationToken ct)
     {
-        if (await TakeLiveAsync(_incoming, (peer, lane)).ConfigureAwait(false) is { } existing)
+        var first = await GetIncomingAsync((peer, lane, 0), set: null, ct).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _untaken.RemoveWhere(link => link.StripeSet == first.StripeSet && link.Connection.Hello.PeerId == peer && link.Connection.Hello.Lane == lane);
+        }
+
+        return first;
+    }
+
+    /// <summary>Waits until <paramref name="peer"/> has opened stripe <paramref name="stripe"/> of the lane's set <paramref name="set"/>.</summary>
+    public Task<RingLink> GetIncomingStripeAsync(ulong peer, uint lane, uint stripe, ulong set, CancellationToken ct) =>
+        GetIncomingAsync((peer, lane, stripe), set, ct);
+
+    private async Task<RingLink> GetIncomingAsync((ulong Peer, uint Lane, uint Stripe) key, ulong? set, CancellationToken ct)
+    {
+        if (await TakeLiveAsync(_incoming, key).ConfigureAwait(false) is { } existing && InSet(existing, set))
         {
             return existing;
         }
 
-        TaskCompletionSource<RingLink> waiter;
-        lock (_gate)
+        while (true)
         {
-            if (_incoming.Usable((peer, lane)) is { } opened)
+            TaskCompletionSource<RingLink> waiter;
+            lock (_gate)
             {
-                _untaken.Remove(opened);
-                return opened; // opened again just now
+                if (_incoming.Usable(key) is { } opened && InSet(opened, set))
+                {
+                    _untaken.Remove(opened);
+                    return opened; // opened again just now
+                }
+
+                if (!_incomingWaiters.TryGetValue(key, out waiter!))
+                {
+                    waiter = new TaskCompletionSource<RingLink>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _incomingWaiters[key] = waiter;
+                }
             }
 
-            if (!_incomingWaiters.TryGetValue((peer, lane), out waiter!))
+            var arrived = await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
+            if (InSet(arrived, set))
             {
-                waiter = new TaskCompletionSource<RingLink>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _incomingWaiters[(peer, lane)] = waiter;
+                return arrived;
             }
         }
-
-        return await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>A stripe of an older set (the neighbour has opened a new one since) is not part of the one being read.</summary>
+    private static bool InSet(RingLink link, ulong? set) => set is not { } wanted || link.StripeSet == wanted;
 
     /// <summary>
     /// The lane's link if it is still open. One the neighbour closed while it sat idle (it retired the lane after an
@@ -80,7 +178,7 @@ internal sealed class LaneTable(
     /// fresh one instead of failing on it: every idle lane left dead that way would cost one failed attempt. So is one
     /// of a retired operation that was put in the lane after the retirement.
     /// </summary>
-    private async ValueTask<RingLink?> TakeLiveAsync(LaneLinks links, (ulong Peer, uint Lane) key)
+    private async ValueTask<RingLink?> TakeLiveAsync(LaneLinks links, (ulong Peer, uint Lane, uint Stripe) key)
     {
         RingLink? closed;
         lock (_gate)
@@ -107,7 +205,7 @@ internal sealed class LaneTable(
     /// <summary>Takes a ring connection a neighbour opened; a newer one (by the sequence it was opened at, then by arrival) replaces an older one on the same lane, never the reverse.</summary>
     public async ValueTask AcceptIncomingAsync(EstablishedConnection connection)
     {
-        var key = (connection.Hello.PeerId, connection.Hello.Lane);
+        var key = (connection.Hello.PeerId, connection.Hello.Lane, connection.Hello.Stripe);
         RingLink kept;
         RingLink? displaced;
         TaskCompletionSource<RingLink>? waiter;
@@ -149,7 +247,7 @@ internal sealed class LaneTable(
         }
     }
 
-    private async Task CloseIfUntakenAsync((ulong Peer, uint Lane) key, RingLink link)
+    private async Task CloseIfUntakenAsync((ulong Peer, uint Lane, uint Stripe) key, RingLink link)
     {
         try
         {
@@ -181,18 +279,15 @@ internal sealed class LaneTable(
     /// </summary>
     public async ValueTask RetireAsync(ulong next, ulong previous, uint lane, ulong sequence)
     {
-        RingLink?[] retired;
+        List<RingLink> retired;
         lock (_gate)
         {
-            retired = [_outgoing.Retire((next, lane), sequence), _incoming.Retire((previous, lane), sequence)];
+            retired = [.. _outgoing.Retire((next, lane), sequence), .. _incoming.Retire((previous, lane), sequence)];
         }
 
         foreach (var link in retired)
         {
-            if (link is not null)
-            {
-                await link.DisposeAsync().ConfigureAwait(false);
-            }
+            await link.DisposeAsync().ConfigureAwait(false);
         }
     }
 

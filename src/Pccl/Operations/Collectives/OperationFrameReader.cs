@@ -25,6 +25,12 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
 
     public long BytesReceived { get; private set; }
 
+    /// <summary>How many stripes the latest frame of this operation announced (<see cref="RingStripes"/>).</summary>
+    public int StripeCount { get; private set; }
+
+    /// <summary>The stripe count every frame must announce, once the first frame told it; 0 accepts any.</summary>
+    public int ExpectedStripes { get; set; }
+
     /// <summary>Reads the next piece, which must be <paramref name="piece"/> of <paramref name="phase"/>, into its wire target; returns the payload.</summary>
     /// <remarks>Runs once per piece, so its state machine comes from a pool, as do those of the reads under it.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -36,6 +42,12 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
             throw new ProtocolException(
                 $"ring frame out of step: expected {phase.FrameKind()} piece {piece.Index} of {wire.PayloadLength(piece)} bytes, " +
                 $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
+        }
+
+        StripeCount = RingStripes.CountOf(frame);
+        if (ExpectedStripes != 0 && StripeCount != ExpectedStripes)
+        {
+            throw new ProtocolException($"ring frame out of step: piece {piece.Index} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
         }
 
         transfer.Backup?.BeforeWrite(piece);

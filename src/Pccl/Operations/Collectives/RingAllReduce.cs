@@ -6,9 +6,11 @@ namespace Pccl.Operations.Collectives;
 /// are posted at once, and every received piece is applied and posted onward to the successor right away, piece j+1
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
 /// waits for the successor. With <paramref name="only"/> set it runs that half alone (the hierarchical schedule's
-/// rings): after the reduce-scatter rank r holds slice r + 1 final, and the all-gather starts from there.
+/// rings): after the reduce-scatter rank r holds slice r + 1 final, and the all-gather starts from there. Each hop may
+/// be striped over several connections (<see cref="StripedHop"/>); the order of the hop's frames, and so of every
+/// reduction, is the same for any number of stripes.
 /// </summary>
-internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, RingPhase? only = null) : IAllReduceSchedule
+internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, StripedHop hop, RingPhase? only = null) : IAllReduceSchedule
 {
     public long BytesSent { get; private set; }
 
@@ -38,7 +40,9 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sender = new RingSender(wire, transfer, failFast, () => transfer.Incoming.InputPending);
+        StripedFrameReader? reader = null;
+        using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending);
+        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop.IncomingStripe);
         try
         {
             var (firstPhase, firstSlice, _) = Step(FirstStep);
@@ -47,7 +51,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 sender.Post(firstPhase, layout.Piece(firstSlice, j));
             }
 
-            await ReceiveAsync(sender, failFast.Token).ConfigureAwait(false);
+            await ReceiveAsync(reader, sender, failFast.Token).ConfigureAwait(false);
             sender.Finish();
             await sender.DrainAsync().ConfigureAwait(false);
         }
@@ -90,9 +94,8 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
 
-    private async Task ReceiveAsync(RingSender sender, CancellationToken ct)
+    private async Task ReceiveAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)
     {
-        var reader = new OperationFrameReader(transfer.Incoming.Stream, transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume);
         try
         {
             for (var s = FirstStep; s < EndStep; s++)

@@ -180,7 +180,7 @@ internal sealed class RingSender : IDisposable
     {
         var ct = _failFast.Token;
         var payload = _wire.SendPayload(phase, piece, _transfer.SendScratch);
-        var header = new DataFrameHeader(phase.FrameKind(), 0, _transfer.Tag, _transfer.Sequence, (uint)piece.Index, payload.Length);
+        var header = new DataFrameHeader(phase.FrameKind(), (ushort)_transfer.OutgoingStripes, _transfer.Tag, _transfer.Sequence, (uint)piece.Index, payload.Length);
         header.Write(_frame);
         if (payload.Length <= CoalesceBytes)
         {

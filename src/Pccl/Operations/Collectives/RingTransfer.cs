@@ -20,4 +20,7 @@ internal sealed record RingTransfer(
 {
     /// <summary>Told of every piece received and applied when a fault injector is set; null otherwise.</summary>
     public Faults.RingFaultSite? FaultSite { get; init; }
+
+    /// <summary>How many stripes the sender spreads the operation over; every frame it writes says so.</summary>
+    public int OutgoingStripes { get; init; } = 1;
 }

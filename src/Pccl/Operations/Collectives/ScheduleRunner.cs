@@ -55,16 +55,23 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         var secondSendScratch = algorithm == AllReduceAlgorithm.HalvingDoubling ? scratch.Rent(scratchBytes) : null;
         var receiveScratch = scratch.Rent(scratchBytes);
         var decodeScratch = scratch.Rent(layout.PieceBytes);
+        List<byte[]> stripeScratch = [];
         try
         {
             var nextPeer = session.World.Peer(next) ?? throw new PcclException(PcclErrorCode.PeerLost, $"ring successor {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await session.Lanes.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, linked.Token).ConfigureAwait(false);
             var incoming = await session.Lanes.GetIncomingAsync(previous, start.Lane, linked.Token).ConfigureAwait(false);
             var faults = session.FaultInjector;
+            // halving-doubling uses each link both ways, so only the first stripe: the other side could not tell how many to write on
+            var stripes = algorithm == AllReduceAlgorithm.HalvingDoubling ? outgoing[..1] : outgoing;
             var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
                 ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
-                : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, backup)
+                : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync)
+            {
+                Stripes = stripes.Length,
+                StreamCutter = () => stripes[^1].Connection.Abort("one stream of the lane cut by fault injection"),
+            };
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing[0].Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, backup)
             {
                 FaultSite = faultSite,
             };
@@ -72,7 +79,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             if (algorithm == AllReduceAlgorithm.HalvingDoubling)
             {
                 // both links carry data both ways; the first partner is the successor at an even position
-                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing, incoming) : (incoming, outgoing);
+                var (firstLink, secondLink) = rank % 2 == 0 ? (outgoing[0], incoming) : (incoming, outgoing[0]);
                 var first = transfer with { Outgoing = firstLink.Connection, Incoming = firstLink.Connection };
                 var second = transfer with
                 {
@@ -82,7 +89,8 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
             else
             {
-                schedule = new RingAllReduce(layout, wire, transfer);
+                var hop = StripedHop.Over(stripes, sendScratch, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
+                schedule = new RingAllReduce(layout, wire, transfer, hop);
             }
 
             if (faults is not null)
@@ -100,6 +108,11 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             if (secondSendScratch is not null)
             {
                 scratch.Return(secondSendScratch);
+            }
+
+            foreach (var extra in stripeScratch)
+            {
+                scratch.Return(extra);
             }
 
             scratch.Return(receiveScratch);

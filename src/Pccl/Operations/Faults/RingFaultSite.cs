@@ -10,10 +10,15 @@ namespace Pccl.Operations.Faults;
 /// <param name="breakRingLinks">Closes every ring connection of this peer.</param>
 internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, long bytesToMove, Func<ValueTask> breakRingLinks)
 {
+    private readonly Action? _streamCutter;
+
     public ulong Sequence { get; } = sequence;
 
     /// <summary>Buffer bytes (not wire bytes: quantization and compression do not change it) this peer receives and applies in the operation.</summary>
     public long BytesToMove { get; } = bytesToMove;
+
+    /// <summary>How many connections (stripes) this peer sends the operation on to its successor.</summary>
+    public int Stripes { get; init; } = 1;
 
     /// <summary>Buffer bytes received and applied so far.</summary>
     public long BytesMoved { get; private set; }
@@ -23,6 +28,15 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// operations using them fail on both sides of each link. Valid after the operation too (idle links).
     /// </summary>
     public ValueTask BreakRingLinksAsync() => breakRingLinks();
+
+    /// <summary>
+    /// Cuts one connection this operation sends on (its last stripe) while its other stripes and the master connection
+    /// stay up, as one failed stream of a striped lane would.
+    /// </summary>
+    public void CutOneStream() => _streamCutter?.Invoke();
+
+    /// <summary>What <see cref="CutOneStream"/> does; set by the schedule that knows the operation's stripes.</summary>
+    internal Action? StreamCutter { init => _streamCutter = value; }
 
     /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
     internal ValueTask MovedAsync(int pieceBytes)

@@ -5,7 +5,8 @@ namespace Pccl.Protocol.Codec;
 /// <summary>
 /// Fixed 24-byte header before each piece of collective data on a ring connection:
 /// marker (1) kind (1) flags (2) tag (4) sequence (8) piece index (4) length (4), little endian.
-/// The payload follows as raw bytes written straight from the sender's buffer.
+/// The payload follows as raw bytes written straight from the sender's buffer. On a ring frame the flags carry the
+/// number of stripes the sender spreads the operation over (<see cref="RingStripes"/>).
 /// </summary>
 internal readonly record struct DataFrameHeader(DataFrameKind Kind, ushort Flags, uint Tag, ulong Sequence, uint Piece, int Length)
 {

@@ -1,3 +1,4 @@
+using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 
 namespace Pccl.Transport.Identity;
@@ -27,6 +28,12 @@ internal sealed class P2PGatekeeper(Func<ulong> selfId, MemberDirectory members,
         if (!Handshake.IsP2P(hello.Kind) || hello.PeerId == 0)
         {
             return new Refusal(RefusalReason.Malformed, $"p2p hello of kind {hello.Kind} without a peer id");
+        }
+
+        if (hello.Kind == ConnectionKind.Ring && hello.Stripe >= RingStripes.Max)
+        {
+            return new Refusal(RefusalReason.Malformed,
+                $"ring hello for stripe {hello.Stripe}; a lane has at most {RingStripes.Max} stripes (performance.connections_per_peer)");
         }
 
         return null;

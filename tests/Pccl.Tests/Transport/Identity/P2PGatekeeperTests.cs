@@ -61,6 +61,22 @@ public sealed class P2PGatekeeperTests
         Assert.Contains("(not registered yet)", refusal.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ARingHelloForAStripeBeyondTheLimit_IsRefusedAsMalformed_NamingTheKey()
+    {
+        var gatekeeper = new P2PGatekeeper(() => Self, new MemberDirectory(), TimeSpan.FromSeconds(1));
+        var last = RingHello();
+        last.Stripe = 7;
+        var beyond = RingHello();
+        beyond.Stripe = 8;
+
+        Assert.Null(gatekeeper.CheckHello(last));
+        var refusal = gatekeeper.CheckHello(beyond);
+        Assert.NotNull(refusal);
+        Assert.Equal(RefusalReason.Malformed, refusal.Reason);
+        Assert.Contains("performance.connections_per_peer", refusal.Message, StringComparison.Ordinal);
+    }
+
     private static Hello RingHello() => new() { Kind = ConnectionKind.Ring, ClusterId = "pccl", PeerId = Caller, TargetPeerId = Self, Sequence = 1 };
 
     private static World WorldOf(PeerIdentity caller) => new()

@@ -75,6 +75,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         var sendScratch = scratch.Rent(scratchBytes);
         var receiveScratch = scratch.Rent(scratchBytes);
         var decodeScratch = scratch.Rent(layout.PieceBytes);
+        var stripeScratch = new List<byte[]>();
         try
         {
             var n = stage.Members.Count;
@@ -82,8 +83,9 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             var nextPeer = session.World.Peer(next)
                 ?? throw new PcclException(PcclErrorCode.PeerLost, $"hierarchy partner {next} is no longer in the world", true) { LostPeerId = next };
             var outgoing = await session.Lanes.GetOutgoingAsync(nextPeer, start.Lane, start.Sequence, ct).ConfigureAwait(false);
-            var incoming = await session.Lanes.GetIncomingAsync(stage.Members[(rank + n - 1) % n], start.Lane, ct).ConfigureAwait(false);
-            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing.Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, Backup: null)
+            var previous = stage.Members[(rank + n - 1) % n];
+            var incoming = await session.Lanes.GetIncomingAsync(previous, start.Lane, ct).ConfigureAwait(false);
+            var transfer = new RingTransfer(rank, start.Tag, start.Sequence, outgoing[0].Connection, incoming.Connection, sendScratch, receiveScratch, decodeScratch, Backup: null)
             {
                 FaultSite = FaultSite,
             };
@@ -93,7 +95,8 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var ring = new RingAllReduce(layout, wire, transfer, only);
+            var hop = StripedHop.Over(outgoing, sendScratch, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
+            var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
             {
                 await ring.RunAsync(ct).ConfigureAwait(false);
@@ -107,6 +110,11 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         finally
         {
             scratch.Return(sendScratch);
+            foreach (var extra in stripeScratch)
+            {
+                scratch.Return(extra);
+            }
+
             scratch.Return(receiveScratch);
             scratch.Return(decodeScratch);
             if (store is not null)

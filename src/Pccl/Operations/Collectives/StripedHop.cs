@@ -1,0 +1,38 @@
+using Pccl.Transport;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// The connections of one ring hop as an operation uses them: the stripes to the successor, and how to take the
+/// predecessor's further stripes once its first frame says how many it spreads the operation over. Frame n of the hop
+/// travels on stripe n mod K, so both sides agree on where each piece is without numbering the stripes in the frames.
+/// </summary>
+/// <param name="Outgoing">The stripes to the successor, in order; one for an unstriped lane.</param>
+/// <param name="IncomingStripe">Waits for the predecessor's stripe with the given index (1 and up) of the set its first stripe belongs to.</param>
+internal sealed record StripedHop(IReadOnlyList<OutgoingStripe> Outgoing, Func<uint, CancellationToken, Task<EstablishedConnection>> IncomingStripe)
+{
+    /// <summary>
+    /// The hop over a lane's stripes to the successor: the first sends from <paramref name="sendScratch"/>, each further
+    /// one from scratch rented here and added to <paramref name="rented"/> for the caller to return.
+    /// </summary>
+    public static StripedHop Over(
+        IReadOnlyList<RingLink> outgoing, byte[] sendScratch, ScratchPool scratch, List<byte[]> rented,
+        LaneTable lanes, ulong previous, uint lane, RingLink incoming)
+    {
+        var sending = new OutgoingStripe[outgoing.Count];
+        for (var i = 0; i < outgoing.Count; i++)
+        {
+            var stripeSend = sendScratch;
+            if (i > 0)
+            {
+                stripeSend = scratch.Rent(sendScratch.Length);
+                rented.Add(stripeSend);
+            }
+
+            sending[i] = new OutgoingStripe(outgoing[i].Connection, stripeSend);
+        }
+
+        return new StripedHop(sending, async (stripe, token) =>
+            (await lanes.GetIncomingStripeAsync(previous, lane, stripe, incoming.StripeSet, token).ConfigureAwait(false)).Connection);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using Pccl.Operations.Collectives;
+using Pccl.Transport;
+
+namespace Pccl.Tests.Collectives;
+
+/// <summary>How many connections a lane is striped over: fixed when configured, else the path's bandwidth-delay product over one stream's window.</summary>
+public class StripeCountTests
+{
+    private const long FourMiB = 4 * 1024 * 1024;
+    private const long OneGbit = 1_000_000_000;
+
+    [Fact]
+    public void AutomaticFillsTheBandwidthDelayProductWithWholeWindows()
+    {
+        var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
+        // 1 Gbit/s × 100 ms = 12.5 MB in flight; 4 MiB windows: 2.98 → 3 streams
+        Assert.Equal(3, StripeCount.For(null, path, OneGbit));
+        // one window at 1 ms carries 33 Gbit/s: one stream is enough
+        Assert.Equal(1, StripeCount.For(null, path with { RoundTrip = TimeSpan.FromMilliseconds(1) }, OneGbit));
+    }
+
+    [Fact]
+    public void AutomaticStaysWithinTheCap()
+    {
+        var path = new TcpPath(TimeSpan.FromMilliseconds(300), FourMiB, Loopback: false);
+        Assert.Equal(8, StripeCount.For(null, path));
+    }
+
+    [Fact]
+    public void AutomaticIsOneOnThisHostOrWithoutAMeasurement()
+    {
+        var slow = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: true);
+        Assert.Equal(1, StripeCount.For(null, slow));
+        Assert.Equal(1, StripeCount.For(null, slow with { Loopback = false, RoundTrip = null }));
+        Assert.Equal(1, StripeCount.For(null, slow with { Loopback = false, Window = 0 }));
+    }
+
+    [Fact]
+    public void AConfiguredCountIsTakenAsItIs()
+    {
+        var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: true);
+        Assert.Equal(4, StripeCount.For(4, path));
+        Assert.Equal(1, StripeCount.For(1, path with { Loopback = false }, OneGbit));
+    }
+
+    [Fact]
+    public async Task TheKernelReportsALoopbackConnectionsRoundTripAndWindow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        // dual mode, as every PCCL connection: the neighbour's address reads as an IPv4-mapped IPv6 one
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        SocketTuning.Apply(client);
+        await client.ConnectAsync(listener.LocalEndPoint!, ct);
+        using var accepted = await listener.AcceptAsync(ct);
+
+        var path = TcpPath.Of(client, (IPEndPoint)client.RemoteEndPoint!);
+
+        Assert.True(path.Loopback);
+        Assert.NotNull(path.RoundTrip);
+        Assert.InRange(path.RoundTrip!.Value, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1));
+        Assert.InRange(path.Window, 64 * 1024, 64L * 1024 * 1024);
+    }
+}
