@@ -192,12 +192,13 @@ public sealed class Communicator : IAsyncDisposable
     /// </exception>
     public async Task OptimizeTopologyAsync(CancellationToken ct = default)
     {
-        if (await _membership.VoteAsync(new ControlMessage { TopologyOptimizeVote = new TopologyOptimizeVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+        var registration = await _follower.ReadyAsync(ct).ConfigureAwait(false);
+        if (await registration.Membership.VoteAsync(new ControlMessage { TopologyOptimizeVote = new TopologyOptimizeVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
         {
             throw new PcclException(PcclErrorCode.TopologyFailed, $"topology optimisation failed: {failed.Reason}; the ring order stays as it was: vote again", isTransient: true);
         }
 
-        _session.Logger.TopologyOptimized(_session.World.Ring);
+        registration.Session.Logger.TopologyOptimized(registration.Session.World.Ring);
     }
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>

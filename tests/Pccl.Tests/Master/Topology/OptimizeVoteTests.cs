@@ -75,7 +75,7 @@ public sealed class OptimizeVoteTests
             _s.Send(p, Msg.Connected(_s.State.WorldRevision));
         }
 
-        var group = Assert.Single(MasterStatus.From(_s.State, 7117, new RecentOperations()).Groups);
+        var group = Assert.Single(MasterStatus.From(_s.State, 7117, new RecentOperations(), new LeadershipStatus(true, 1, "m1:7117", null)).Groups);
 
         Assert.Equal(revision + 1, _s.State.WorldRevision);
         Assert.Equal(2, Crossings([.. group.Ring], peers));
