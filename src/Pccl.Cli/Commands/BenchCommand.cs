@@ -7,7 +7,7 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), MasterScale() };
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), RecoveryCommand.CreateTeardownHelper(), MemoryCommand.Create(), MasterScale() };
 
     private static Command MasterScale()
     {

@@ -24,6 +24,9 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// </summary>
     public ValueTask BreakRingLinksAsync() => breakRingLinks();
 
+    /// <summary>The schedule failed on its own (a link broke or carried bad data), not by an abort or the caller.</summary>
+    internal void LinkBroken() => injector.FailureMilestoneReached(Sequence, FailureMilestone.LinkBroken);
+
     /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
     internal ValueTask MovedAsync(int pieceBytes)
     {
