@@ -177,7 +177,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             VictimRssMb = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.VictimRssMb))),
             TeardownFloorMs = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.TeardownFloorMs))),
             KillToErrorOverFloorMs = overFloor,
-            Timeline = timelines.Count == 0 ? null : timelines[(timelines.Count - 1) / 2],
+            Timeline = timelines.Count == 0 ? null : timelines[timelines.Count / 2], // the element Statistics.Median picks
             KillTimelines = timelines,
             OverFloorTargetMet = overFloor is <= 5,
             KillToSuccessTargetMet = killToSuccess <= 142,
