@@ -9,7 +9,7 @@ namespace Pccl.Cli.Bench.Memory;
 /// <summary>
 /// <c>pccl bench memory</c>: for each buffer size, <paramref name="peers"/> worker processes (those of
 /// <c>pccl bench recovery</c>) all-reduce a float32 buffer in place with buffer backup, back to back; once each has run
-/// its warm operations, their resident memory is read from <c>/proc</c> a few times and the largest reported.
+/// its warm operations, their memory is read from <c>/proc</c> a few times and the largest of each figure reported.
 /// </summary>
 internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool json, IAnsiConsole console)
 {
@@ -32,10 +32,10 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
         if (!json)
         {
             var table = new Table().Title($"worker resident memory, {peers} peers, in-place float32 sum with buffer backup")
-                .AddColumns("buffer MB", "RSS MB", "peak RSS MB", "beyond the buffer MB", "target MB");
+                .AddColumns("buffer MB", "RSS MB", "peak RSS MB", "PSS MB", "on huge pages MB", "beyond the buffer MB", "target MB");
             foreach (var r in results)
             {
-                table.AddRow(Mb(r.BufferMb), Mb(r.RssMb), Mb(r.PeakRssMb), Mb(r.BeyondBufferMb),
+                table.AddRow(Mb(r.BufferMb), Mb(r.RssMb), Mb(r.PeakRssMb), Mb(r.PssMb), Mb(r.HugePagesMb), Mb(r.BeyondBufferMb),
                     r.TargetMet ? $"[green]≤ {Mb(r.TargetMb)}[/]" : $"[red]≤ {Mb(r.TargetMb)} missed[/]");
             }
 
@@ -72,14 +72,13 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
                 await Task.Delay(20, ct);
             }
 
-            double rss = 0, peak = 0;
+            var largest = default(ProcessMemory);
             for (var i = 0; i < Samples; i++)
             {
-                foreach (var w in workers)
+                foreach (var sample in workers.Select(w => ProcessMemory.Read(w.Pid)))
                 {
-                    var sample = MasterScale.MasterProcessSample.Take(w.Pid);
-                    rss = Math.Max(rss, sample.RssMb);
-                    peak = Math.Max(peak, sample.PeakRssMb);
+                    largest = new ProcessMemory(Math.Max(largest.RssMb, sample.RssMb), Math.Max(largest.PeakRssMb, sample.PeakRssMb),
+                        Math.Max(largest.PssMb, sample.PssMb), Math.Max(largest.HugePagesMb, sample.HugePagesMb));
                 }
 
                 await Task.Delay(50, ct);
@@ -89,8 +88,10 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
             {
                 Peers = peers,
                 BufferMb = Math.Round(sizeBytes / 1024.0 / 1024.0, 1),
-                RssMb = Math.Round(rss, 1),
-                PeakRssMb = Math.Round(peak, 1),
+                RssMb = Math.Round(largest.RssMb, 1),
+                PeakRssMb = Math.Round(largest.PeakRssMb, 1),
+                PssMb = Math.Round(largest.PssMb, 1),
+                HugePagesMb = Math.Round(largest.HugePagesMb, 1),
             };
         }
         finally

@@ -20,6 +20,12 @@ internal sealed record WorkerMemory
     /// <summary>The largest worker's peak resident memory (VmHWM) over its life.</summary>
     [JsonPropertyName("peak_rss_mb")] public double PeakRssMb { get; init; }
 
+    /// <summary>The largest proportional set size: shared pages (the runtime's libraries) count divided among their processes.</summary>
+    [JsonPropertyName("pss_mb")] public double PssMb { get; init; }
+
+    /// <summary>The largest anonymous memory on transparent huge pages (the backup and scratch ask for them).</summary>
+    [JsonPropertyName("huge_pages_mb")] public double HugePagesMb { get; init; }
+
     /// <summary>What the worker holds beyond the caller's buffer: backup, scratch, lanes, the runtime.</summary>
     [JsonPropertyName("beyond_buffer_mb")] public double BeyondBufferMb => Math.Round(RssMb - BufferMb, 1);
 

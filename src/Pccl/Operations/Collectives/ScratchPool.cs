@@ -4,7 +4,7 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// Pinned, pre-touched scratch buffers kept across calls: a fresh buffer per call would cost page faults on every
-/// operation (OpenMPI loses half its speed above 64 MiB that way).
+/// operation (OpenMPI loses half its speed above 64 MiB that way). Large ones ask for huge pages (<see cref="HugePageAdvice"/>).
 /// </summary>
 internal sealed class ScratchPool
 {
@@ -22,6 +22,7 @@ internal sealed class ScratchPool
         }
 
         buffer = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+        HugePageAdvice.Advise(buffer);
         for (var i = 0; i < buffer.Length; i += Page)
         {
             buffer[i] = 0;
