@@ -7,7 +7,8 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), MasterScale(), Matrix(),
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), RecoveryCommand.CreateTeardownHelper(),
+        MemoryCommand.Create(), MasterScale(), Matrix(),
         BenchWanCommand.Wan(), BenchWanCommand.Check(), BenchWanCommand.Worker(), BenchWanCommand.Forwarder() };
 
     private static Command Matrix()

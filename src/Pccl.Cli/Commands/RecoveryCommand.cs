@@ -42,4 +42,14 @@ internal static class RecoveryCommand
         });
         return command;
     }
+
+    public static Command CreateTeardownHelper()
+    {
+        var rssMb = new Option<double>("--rss-mb") { Required = true };
+        var port = new Option<int>("--port") { Required = true };
+        var command = new Command("teardown-helper", "(internal) the process bench recovery kills to measure the teardown floor") { rssMb, port };
+        command.Hidden = true;
+        command.SetAction((parse, ct) => TeardownHelper.RunAsync(parse.GetValue(rssMb), parse.GetValue(port), ct));
+        return command;
+    }
 }

@@ -20,7 +20,8 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
     private readonly Random _random = new(12345);
     private int _masterPort;
 
-    private sealed record Sample(double? ErrorMs, double SuccessMs, double SmallerWorldMs);
+    /// <param name="Timeline">For a kill, the failure path of the survivor that raised its error last; null otherwise.</param>
+    private sealed record Sample(double? ErrorMs, double SuccessMs, double SmallerWorldMs, KillTimeline? Timeline = null);
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -90,12 +91,13 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         var wait = TimeSpan.FromTicks(Math.Max(0, aim - MonotonicClock.NowNs()) / 100);
         await Task.Delay(wait, ct);
 
+        var victimRssMb = signal == PosixSignals.Kill ? TeardownFloor.ResidentMb(victim.Pid) : 0;
         var fault = MonotonicClock.NowNs();
         victim.Signal(signal);
         await WaitAsync("every survivor's next success", () => survivors.All(p => p.After(fault, RecoveryEvent.Success).Any()), ct);
-        var errors = survivors.Select(p => p.After(fault, RecoveryEvent.Error).Where(e => e.TimeNs < p.After(fault, RecoveryEvent.Success)[0].TimeNs)
-            .Select(e => (long?)e.TimeNs).FirstOrDefault()).ToList();
-        var errorMs = errors.All(e => e is not null) ? errors.Max(e => e!.Value - fault) / 1e6 : (double?)null;
+        var errors = survivors.Select(p => p.After(fault, RecoveryEvent.Error).FirstOrDefault(e => e.TimeNs < p.After(fault, RecoveryEvent.Success)[0].TimeNs)).ToList();
+        var lastError = errors.All(e => e is not null) ? errors.MaxBy(e => e!.TimeNs) : null;
+        var errorMs = lastError is null ? (double?)null : (lastError.TimeNs - fault) / 1e6;
         var successMs = survivors.Max(p => p.After(fault, RecoveryEvent.Success)[0].TimeNs - fault) / 1e6;
 
         // One all-reduce of the smaller world: the survivors' steady operations after the recovery.
@@ -111,7 +113,14 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         _peers.Add(replacement);
         await WaitAsync("the replacement ready", () => replacement.ReadyReceivedNs != 0, ct);
         await WaitForFullWorldAsync(replacement.ReadyReceivedNs, ct);
-        return new Sample(errorMs, successMs, smaller);
+        if (signal != PosixSignals.Kill || lastError is null)
+        {
+            return new Sample(errorMs, successMs, smaller);
+        }
+
+        // measured now that the ring is quiet again, so the helper's teardown does not compete with the recovery
+        var floorMs = await TeardownFloor.MeasureAsync(victimRssMb, ct);
+        return new Sample(errorMs, successMs, smaller, KillTimeline.Of(fault, lastError, victimRssMb, floorMs));
     }
 
     private Task WaitForFullWorldAsync(long since, CancellationToken ct) => WaitAsync($"{peers} peers training together",
@@ -143,6 +152,9 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         bool SuccessMet(Sample s) => s.ErrorMs is { } e && s.SuccessMs <= e + s.SmallerWorldMs + 20;
         var killErrors = kills.Where(s => s.ErrorMs is not null).Select(s => s.ErrorMs!.Value).ToList();
         var hangErrors = hangs.Where(s => s.ErrorMs is not null).Select(s => s.ErrorMs!.Value).ToList();
+        var timelines = kills.Where(s => s.Timeline is not null).Select(s => s.Timeline!).OrderBy(t => t.TotalMs).ToList();
+        var overFloor = timelines.Count == 0 ? (double?)null : Round(Statistics.Median(timelines.Select(t => t.OverFloorMs)));
+        var killToSuccess = Round(Statistics.Median(kills.Select(s => s.SuccessMs)));
         return new RecoveryResult
         {
             Peers = peers,
@@ -151,7 +163,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             HeartbeatTimeoutMs = timeoutMs,
             KillToErrorMs = killErrors.Count == 0 ? null : Round(Statistics.Median(killErrors)),
             KillToErrorMsMax = killErrors.Count == 0 ? null : Round(killErrors.Max()),
-            KillToSuccessMs = Round(Statistics.Median(kills.Select(s => s.SuccessMs))),
+            KillToSuccessMs = killToSuccess,
             KillToSuccessMsMax = Round(kills.Max(s => s.SuccessMs)),
             HangToErrorMs = hangErrors.Count == 0 ? null : Round(Statistics.Median(hangErrors)),
             HangToErrorMsMax = hangErrors.Count == 0 ? null : Round(hangErrors.Max()),
@@ -162,6 +174,13 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             KillToErrorTargetMet = killErrors.Count > 0 && killErrors.Max() <= 25,
             HangToErrorTargetMet = hangErrors.Count > 0 && hangErrors.Max() <= timeoutMs + 50,
             ToSuccessTargetMet = kills.Concat(hangs).Where(s => s.ErrorMs is not null).All(SuccessMet),
+            VictimRssMb = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.VictimRssMb))),
+            TeardownFloorMs = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.TeardownFloorMs))),
+            KillToErrorOverFloorMs = overFloor,
+            Timeline = timelines.Count == 0 ? null : timelines[timelines.Count / 2], // the element Statistics.Median picks
+            KillTimelines = timelines,
+            OverFloorTargetMet = overFloor is <= 5,
+            KillToSuccessTargetMet = killToSuccess <= 142,
         };
     }
 
@@ -180,7 +199,29 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         table.AddRow("SIGSTOP → survivors' error", Ms(r.HangToErrorMs), Ms(r.HangToErrorMsMax), Verdict($"≤ {r.HeartbeatTimeoutMs + 50:0} ms", r.HangToErrorTargetMet));
         table.AddRow("SIGSTOP → next success", Ms(r.HangToSuccessMs), Ms(r.HangToSuccessMsMax), Verdict("≤ error + 1 smaller all-reduce + 20 ms", r.ToSuccessTargetMet));
         console.Write(table);
+        if (r.Timeline is { } t)
+        {
+            PrintTimeline(r, t);
+        }
+
         console.MarkupLine($"one all-reduce of the smaller world: {r.SmallerWorldAllReduceMs.ToString("0.0", CultureInfo.InvariantCulture)} ms (median); faults that fell between operations: {r.FaultsBetweenOperations}");
+    }
+
+    private void PrintTimeline(RecoveryResult r, KillTimeline t)
+    {
+        var table = new Table().Title($"failure path of the median kill at the survivor that raised its error last (first sign: {t.DetectedBy})")
+            .AddColumns("phase", "ms");
+        table.AddRow("SIGKILL → first sign (broken link or the master's abort)", Ms(t.DetectMs));
+        table.AddRow("→ schedule stopped, writes drained", Ms(t.UnwindMs));
+        table.AddRow("→ lanes retired", Ms(t.RetireMs));
+        table.AddRow("→ master told", Ms(t.ReportMs));
+        table.AddRow("→ buffer restored", Ms(t.RestoreMs));
+        table.AddRow("→ error caught by the caller", Ms(t.ThrowMs));
+        table.AddRow("total", Ms(t.TotalMs));
+        table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim)", Ms(t.TeardownFloorMs));
+        console.Write(table);
+        console.MarkupLine($"medians over kills: victim {Ms(r.VictimRssMb)} MB, floor {Ms(r.TeardownFloorMs)} ms, error minus floor {Ms(r.KillToErrorOverFloorMs)} ms {Verdict("≤ 5 ms", r.OverFloorTargetMet)}; " +
+            $"kill → next success {Ms(r.KillToSuccessMs)} ms {Verdict("≤ 142 ms", r.KillToSuccessTargetMet)}");
     }
 
     private void Say(string text)

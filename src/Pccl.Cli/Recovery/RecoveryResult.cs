@@ -4,7 +4,8 @@ namespace Pccl.Cli.Recovery;
 
 /// <summary>
 /// What <c>pccl bench recovery</c> measured: medians and maxima over rounds, in milliseconds from the signal to the
-/// last survivor's error and to the last survivor's next success, and whether each target was met.
+/// last survivor's error and to the last survivor's next success, whether each target was met, and the failure path of
+/// the kills phase by phase beside the teardown floor.
 /// </summary>
 internal sealed record RecoveryResult
 {
@@ -25,4 +26,25 @@ internal sealed record RecoveryResult
     [JsonPropertyName("kill_to_error_target_met")] public bool KillToErrorTargetMet { get; init; }
     [JsonPropertyName("hang_to_error_target_met")] public bool HangToErrorTargetMet { get; init; }
     [JsonPropertyName("to_success_target_met")] public bool ToSuccessTargetMet { get; init; }
+
+    /// <summary>The killed peers' resident memory just before the signal (median).</summary>
+    [JsonPropertyName("victim_rss_mb")] public double? VictimRssMb { get; init; }
+
+    /// <summary>SIGKILL → end of stream for a helper holding the victim's resident memory (median): the kernel's part.</summary>
+    [JsonPropertyName("teardown_floor_ms")] public double? TeardownFloorMs { get; init; }
+
+    /// <summary>Per kill, the last survivor's error minus that kill's floor (median): what is PCCL's own.</summary>
+    [JsonPropertyName("kill_to_error_over_floor_ms")] public double? KillToErrorOverFloorMs { get; init; }
+
+    /// <summary>The failure path of the median kill (by its total), phase by phase; the phases add up to its total.</summary>
+    [JsonPropertyName("timeline")] public KillTimeline? Timeline { get; init; }
+
+    /// <summary>Every kill's failure path, shortest first.</summary>
+    [JsonPropertyName("kill_timelines")] public IReadOnlyList<KillTimeline> KillTimelines { get; init; } = [];
+
+    /// <summary>Median error minus floor at most 5 ms.</summary>
+    [JsonPropertyName("over_floor_target_met")] public bool OverFloorTargetMet { get; init; }
+
+    /// <summary>Median kill → next success at most 142 ms (PCCL's figure on this machine kind).</summary>
+    [JsonPropertyName("kill_to_success_target_met")] public bool KillToSuccessTargetMet { get; init; }
 }

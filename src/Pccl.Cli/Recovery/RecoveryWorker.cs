@@ -7,13 +7,16 @@ namespace Pccl.Cli.Recovery;
 /// <summary>
 /// One worker process of <c>pccl bench recovery</c>: all-reduces a float32 buffer in place back to back (admitting
 /// waiting peers by vote between operations, as the training loop does) and prints a <see cref="RecoveryEvent"/> per
-/// success and per failed attempt. A failed attempt is simply repeated: buffer backup restored the input.
+/// success and per failed attempt, with the attempt's failure path timed through the library's fault seam
+/// (<see cref="FailureTimeline"/>). A failed attempt is simply repeated: buffer backup restored the input.
 /// </summary>
 internal static class RecoveryWorker
 {
     public static async Task<int> RunAsync(CommunicatorOptions options, int elements, CancellationToken ct)
     {
         await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
+        var timeline = new FailureTimeline();
+        communicator.FaultInjector = timeline;
         var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
         buffer.AsSpan().Fill(1f);
         Print(new RecoveryEvent(RecoveryEvent.Ready, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize));
@@ -39,7 +42,8 @@ internal static class RecoveryWorker
             }
             catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && e.Code is not (PcclErrorCode.MasterLost or PcclErrorCode.Kicked))
             {
-                Print(new RecoveryEvent(RecoveryEvent.Error, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize, Code: Telemetry.MetricTags.CodeName(e.Code)));
+                var thrown = MonotonicClock.NowNs();
+                Print(new RecoveryEvent(RecoveryEvent.Error, communicator.PeerId, thrown, communicator.GroupWorldSize, Code: Telemetry.MetricTags.CodeName(e.Code), Marks: timeline.TakeLatest()));
             }
         }
 

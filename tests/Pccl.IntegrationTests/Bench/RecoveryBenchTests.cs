@@ -3,7 +3,7 @@ using Pccl.IntegrationTests.Support;
 
 namespace Pccl.IntegrationTests.Bench;
 
-/// <summary><c>pccl bench recovery</c> as a real process: one round (a SIGKILL and a SIGSTOP) of small all-reduces.</summary>
+/// <summary><c>pccl bench recovery</c> as a real process: one round (a SIGKILL and a SIGSTOP) of small all-reduces, and the kill's failure path.</summary>
 public class RecoveryBenchTests
 {
     [Fact]
@@ -44,5 +44,18 @@ public class RecoveryBenchTests
         }
 
         Assert.InRange(Ms("smaller_world_allreduce_ms"), 0.001, 1000);
+
+        // a kill that hit an operation has its failure path timed beside the teardown floor of the victim's memory
+        Assert.Equal(killError is not null, r.TryGetProperty("timeline", out var timeline));
+        if (killError is { } totalMs)
+        {
+            Assert.InRange(Ms("victim_rss_mb"), 10, 4096);
+            Assert.InRange(Ms("teardown_floor_ms"), 0.001, 5000);
+            var phases = new[] { "detect_ms", "unwind_ms", "retire_ms", "report_ms", "restore_ms", "throw_ms" }.Select(p => timeline.GetProperty(p).GetDouble()).ToList();
+            Assert.All(phases, p => Assert.True(p >= 0, $"a negative phase: {timeline}"));
+            Assert.InRange(phases.Sum(), timeline.GetProperty("total_ms").GetDouble() - 1, timeline.GetProperty("total_ms").GetDouble() + 1);
+            Assert.InRange(timeline.GetProperty("total_ms").GetDouble(), totalMs - 0.1, totalMs + 0.1); // one kill: the median is that kill
+            Assert.Contains(timeline.GetProperty("detected_by").GetString(), new[] { "link", "abort" });
+        }
     }
 }

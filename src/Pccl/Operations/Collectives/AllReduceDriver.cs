@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pccl.Operations.Collectives.Kernels;
+using Pccl.Operations.Faults;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
@@ -77,15 +78,21 @@ internal sealed class AllReduceDriver
             // Failed first, so whether the master's start came before this failure is settled: one that comes later is
             // refused (CollectiveRouter), not taken by a call nobody runs.
             call.Fail(AllReduceFailures.Of(call, e, _session.PeerId, ct));
+            var faults = _session.FaultInjector;
+            var told = Task.CompletedTask;
             if (call.Started.IsCompletedSuccessfully)
             {
                 // Whatever stopped this peer, the others must not wait for its data. Its lanes are retired before the
                 // master hears of it: once the master knows, it may start the next operation on these lanes, and that
                 // one must not find this operation's links (a neighbour could write into one this peer dropped).
                 var started = call.Started.Result;
+                faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.Unwound);
                 _ioGate.Withdraw(started.Sequence);
                 await _withdrawal.RetireLanesAsync(started).ConfigureAwait(false);
-                await _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call).ConfigureAwait(false);
+                faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.LanesRetired);
+                // The report only has to follow the retirement on the control link; the restore need not wait for its write.
+                told = _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call);
+                faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.MasterTold);
             }
             else
             {
@@ -93,7 +100,9 @@ internal sealed class AllReduceDriver
             }
 
             AllReduceInput.Restore(send, backup, bytes.Memory);
-            _session.FaultInjector?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
+            faults?.FailureMilestoneReached(call.Sequence, FailureMilestone.BufferRestored);
+            await told.ConfigureAwait(false);
+            faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)
             {
                 throw;

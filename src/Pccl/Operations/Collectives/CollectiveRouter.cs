@@ -27,6 +27,11 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     public void OnAbort(ControlMessage message)
     {
         var abort = message.CollectiveAbort;
+        if (abort.Sequence != 0)
+        {
+            session.FaultInjector?.FailureMilestoneReached(abort.Sequence, Faults.FailureMilestone.AbortReceived);
+        }
+
         session.NoteSequence(abort.Sequence);
         ioGate.Withdraw(abort.Sequence);
         Route(abort.Tag, message);

@@ -75,6 +75,11 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
         }
         catch (Exception)
         {
+            if (!ct.IsCancellationRequested)
+            {
+                first.FaultSite?.LinkBroken();
+            }
+
             // Writes still in flight read the caller's buffer: they must have stopped before the caller restores or
             // unpins it. A write that failed first is the root cause (the receive path then failed because of it).
             await failFast.CancelAsync().ConfigureAwait(false);

@@ -6,6 +6,10 @@ namespace Pccl.Operations.Collectives;
 /// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer.</summary>
 internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize) : RingWire
 {
+    public override bool SendsFromScratch => false;
+
+    public override bool DecodesIntoScratch => false;
+
     public override int MaxPayload(int pieceElements) => pieceElements * ReduceKernels.ElementSize(type);
 
     public override int PayloadLength(PieceRef piece) => piece.Bytes;

@@ -57,6 +57,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
         catch (Exception)
         {
+            if (!ct.IsCancellationRequested)
+            {
+                transfer.FaultSite?.LinkBroken();
+            }
+
             // A write still in flight reads the caller's buffer: it must have stopped before the caller restores or
             // unpins it. A write that failed first is the root cause (the receive path then failed because of it).
             await failFast.CancelAsync().ConfigureAwait(false);

@@ -12,6 +12,12 @@ internal abstract class RingWire
     /// <summary>Whether the payload length is exactly known in advance (else the header's length is trusted up to the max).</summary>
     public virtual bool FixedLength => true;
 
+    /// <summary>Whether a piece is encoded into send scratch before it is written; false when it is sent from the buffer itself.</summary>
+    public virtual bool SendsFromScratch => true;
+
+    /// <summary>Whether <see cref="Apply"/> decodes into its scratch; false when it reads the payload where it was received.</summary>
+    public virtual bool DecodesIntoScratch => true;
+
     /// <summary>Expected payload length of a piece when <see cref="FixedLength"/>.</summary>
     public abstract int PayloadLength(PieceRef piece);
 

@@ -51,10 +51,11 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         var store = storeBytes > 0 ? scratch.Rent(storeBytes) : null;
         var wire = WireFactory.Create(descriptor, buffer, world, layout, store);
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
-        var sendScratch = scratch.Rent(scratchBytes);
-        var secondSendScratch = algorithm == AllReduceAlgorithm.HalvingDoubling ? scratch.Rent(scratchBytes) : null;
+        // only the scratch the wire writes into: a raw wire sends from the buffer and reduces where it received
+        var sendScratch = wire.SendsFromScratch ? scratch.Rent(scratchBytes) : null;
+        var secondSendScratch = wire.SendsFromScratch && algorithm == AllReduceAlgorithm.HalvingDoubling ? scratch.Rent(scratchBytes) : null;
         var receiveScratch = scratch.Rent(scratchBytes);
-        var decodeScratch = scratch.Rent(layout.PieceBytes);
+        var decodeScratch = wire.DecodesIntoScratch ? scratch.Rent(layout.PieceBytes) : null;
         List<byte[]> stripeScratch = [];
         try
         {
@@ -83,13 +84,13 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
                 var first = transfer with { Outgoing = firstLink.Connection, Incoming = firstLink.Connection };
                 var second = transfer with
                 {
-                    Outgoing = secondLink.Connection, Incoming = secondLink.Connection, SendScratch = secondSendScratch!,
+                    Outgoing = secondLink.Connection, Incoming = secondLink.Connection, SendScratch = secondSendScratch,
                 };
                 schedule = new HalvingDoublingAllReduce(layout, wire, first, second);
             }
             else
             {
-                var hop = StripedHop.Over(stripes, sendScratch, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
+                var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
                 schedule = new RingAllReduce(layout, wire, transfer, hop);
             }
 
@@ -104,22 +105,17 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         }
         finally
         {
-            scratch.Return(sendScratch);
-            if (secondSendScratch is not null)
+            foreach (var rented in new[] { sendScratch, secondSendScratch, receiveScratch, decodeScratch, store })
             {
-                scratch.Return(secondSendScratch);
+                if (rented is not null)
+                {
+                    scratch.Return(rented);
+                }
             }
 
             foreach (var extra in stripeScratch)
             {
                 scratch.Return(extra);
-            }
-
-            scratch.Return(receiveScratch);
-            scratch.Return(decodeScratch);
-            if (store is not null)
-            {
-                scratch.Return(store);
             }
         }
     }

@@ -4,22 +4,26 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// Pinned, pre-touched scratch buffers kept across calls: a fresh buffer per call would cost page faults on every
-/// operation (OpenMPI loses half its speed above 64 MiB that way).
+/// operation (OpenMPI loses half its speed above 64 MiB that way). Large ones ask for huge pages (<see cref="HugePageAdvice"/>).
 /// </summary>
 internal sealed class ScratchPool
 {
+    private const int Page = 4096;
+
     private readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> _free = new();
 
     public byte[] Rent(int minimumBytes)
     {
-        var size = (int)Math.Max(4096, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, minimumBytes)));
+        // whole pages, not the next power of two: a 100 MB buffer's backup would otherwise hold 128 MiB
+        var size = (int)Math.Min(Array.MaxLength, ((Math.Max(1L, minimumBytes) + Page - 1) / Page) * Page);
         if (_free.GetOrAdd(size, _ => []).TryTake(out var buffer))
         {
             return buffer;
         }
 
         buffer = GC.AllocateUninitializedArray<byte>(size, pinned: true);
-        for (var i = 0; i < buffer.Length; i += 4096)
+        HugePageAdvice.Advise(buffer);
+        for (var i = 0; i < buffer.Length; i += Page)
         {
             buffer[i] = 0;
         }

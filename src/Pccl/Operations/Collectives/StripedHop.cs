@@ -13,19 +13,20 @@ internal sealed record StripedHop(IReadOnlyList<OutgoingStripe> Outgoing, Func<u
 {
     /// <summary>
     /// The hop over a lane's stripes to the successor: the first sends from <paramref name="sendScratch"/>, each further
-    /// one from scratch rented here and added to <paramref name="rented"/> for the caller to return.
+    /// one from scratch of <paramref name="scratchBytes"/> rented here and added to <paramref name="rented"/> for the
+    /// caller to return; none when the wire sends straight from the buffer (<paramref name="sendScratch"/> null).
     /// </summary>
     public static StripedHop Over(
-        IReadOnlyList<RingLink> outgoing, byte[] sendScratch, ScratchPool scratch, List<byte[]> rented,
+        IReadOnlyList<RingLink> outgoing, byte[]? sendScratch, int scratchBytes, ScratchPool scratch, List<byte[]> rented,
         LaneTable lanes, ulong previous, uint lane, RingLink incoming)
     {
         var sending = new OutgoingStripe[outgoing.Count];
         for (var i = 0; i < outgoing.Count; i++)
         {
             var stripeSend = sendScratch;
-            if (i > 0)
+            if (i > 0 && sendScratch is not null)
             {
-                stripeSend = scratch.Rent(sendScratch.Length);
+                stripeSend = scratch.Rent(scratchBytes);
                 rented.Add(stripeSend);
             }
 

@@ -25,6 +25,12 @@ internal interface IFaultInjector
     /// </summary>
     void AllReduceFailed(uint tag, PcclException failure) { }
 
+    /// <summary>
+    /// The failure path of the started all-reduce <paramref name="sequence"/> reached <paramref name="milestone"/>. Called
+    /// on the path itself (the abort on the control link's read loop), so it must only take a timestamp.
+    /// </summary>
+    void FailureMilestoneReached(ulong sequence, FailureMilestone milestone) { }
+
     /// <summary>This peer is about to send one shared-state block to a receiver; awaited before each block.</summary>
     ValueTask StateBlockSendingAsync(CancellationToken ct) => ValueTask.CompletedTask;
 }

@@ -38,6 +38,9 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// <summary>What <see cref="CutOneStream"/> does; set by the schedule that knows the operation's stripes.</summary>
     internal Action? StreamCutter { init => _streamCutter = value; }
 
+    /// <summary>The schedule failed on its own (a link broke or carried bad data), not by an abort or the caller.</summary>
+    internal void LinkBroken() => injector.FailureMilestoneReached(Sequence, FailureMilestone.LinkBroken);
+
     /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
     internal ValueTask MovedAsync(int pieceBytes)
     {

@@ -95,7 +95,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var hop = StripedHop.Over(outgoing, sendScratch, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
+            var hop = StripedHop.Over(outgoing, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
             {

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+
+namespace Pccl.Cli.Recovery;
+
+/// <summary>
+/// One kill's failure path at the survivor that raised its error last, phase by phase from the signal to the throw,
+/// beside the teardown floor measured for the victim's resident memory. The phases follow one another, so they add up
+/// to <see cref="TotalMs"/>: a milestone the survivor did not reach adds nothing.
+/// </summary>
+internal sealed record KillTimeline
+{
+    [JsonPropertyName("victim_rss_mb")] public double VictimRssMb { get; init; }
+    [JsonPropertyName("teardown_floor_ms")] public double TeardownFloorMs { get; init; }
+
+    /// <summary>Whether the survivor first learned of the failure from a broken link or from the master's abort.</summary>
+    [JsonPropertyName("detected_by")] public string DetectedBy { get; init; } = "";
+
+    /// <summary>Signal → the first sign: a broken link (end of stream, reset) or the master's abort, whichever came first.</summary>
+    [JsonPropertyName("detect_ms")] public double DetectMs { get; init; }
+
+    /// <summary>First sign → the driver has the failure: the schedule stopped and its writes drained.</summary>
+    [JsonPropertyName("unwind_ms")] public double UnwindMs { get; init; }
+
+    /// <summary>→ lanes retired and their connections closed.</summary>
+    [JsonPropertyName("retire_ms")] public double RetireMs { get; init; }
+
+    /// <summary>→ failure report queued to the master.</summary>
+    [JsonPropertyName("report_ms")] public double ReportMs { get; init; }
+
+    /// <summary>→ buffer restored from the backup.</summary>
+    [JsonPropertyName("restore_ms")] public double RestoreMs { get; init; }
+
+    /// <summary>→ the caller caught the error.</summary>
+    [JsonPropertyName("throw_ms")] public double ThrowMs { get; init; }
+
+    /// <summary>Signal → the caller caught the error: the sum of the phases.</summary>
+    [JsonPropertyName("total_ms")] public double TotalMs { get; init; }
+
+    /// <summary>Signal → this survivor read a broken link; null when it saw none.</summary>
+    [JsonPropertyName("link_broken_ms")] public double? LinkBrokenMs { get; init; }
+
+    /// <summary>Signal → this survivor read the master's abort; null when it read none before its error.</summary>
+    [JsonPropertyName("abort_ms")] public double? AbortMs { get; init; }
+
+    [JsonPropertyName("over_floor_ms")] public double OverFloorMs => Math.Round(TotalMs - TeardownFloorMs, 2);
+
+    /// <summary>The timeline of an error event stamped <paramref name="error"/>.TimeNs after a kill at <paramref name="killNs"/>.</summary>
+    public static KillTimeline Of(long killNs, RecoveryEvent error, double victimRssMb, double floorMs)
+    {
+        var marks = error.Marks ?? new FailureMarks();
+        var firstSign = Earliest(marks.LinkBrokenNs, marks.AbortNs);
+        var points = new[] { firstSign, marks.UnwoundNs, marks.RetiredNs, marks.ToldNs, marks.RestoredNs, error.TimeNs };
+        var phases = new double[points.Length];
+        var previous = killNs;
+        for (var i = 0; i < points.Length; i++)
+        {
+            // a milestone missed, or stamped before the one it follows (the abort is read beside the path), adds nothing
+            var at = Math.Max(previous, points[i] ?? previous);
+            phases[i] = Ms(at - previous);
+            previous = at;
+        }
+
+        return new KillTimeline
+        {
+            VictimRssMb = Math.Round(victimRssMb, 1),
+            TeardownFloorMs = Math.Round(floorMs, 2),
+            DetectedBy = firstSign is null ? "none" : firstSign == marks.LinkBrokenNs ? "link" : "abort",
+            DetectMs = phases[0],
+            UnwindMs = phases[1],
+            RetireMs = phases[2],
+            ReportMs = phases[3],
+            RestoreMs = phases[4],
+            ThrowMs = phases[5],
+            TotalMs = Ms(previous - killNs),
+            LinkBrokenMs = marks.LinkBrokenNs is { } l ? Ms(l - killNs) : null,
+            AbortMs = marks.AbortNs is { } a ? Ms(a - killNs) : null,
+        };
+    }
+
+    private static long? Earliest(long? a, long? b) => (a, b) switch
+    {
+        (null, _) => b,
+        (_, null) => a,
+        _ => Math.Min(a.Value, b.Value),
+    };
+
+    private static double Ms(long ns) => Math.Round(ns / 1e6, 2);
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Pccl.Cli.Bench.MasterScale;
+
+namespace Pccl.Cli.Recovery;
+
+/// <summary>
+/// The process <see cref="TeardownFloor"/> kills: it holds one loopback TCP connection and as much resident memory as
+/// the victim held, touched page by page, and waits to be SIGKILLed.
+/// </summary>
+internal static class TeardownHelper
+{
+    private const int Page = 4096;
+
+    public static async Task<int> RunAsync(double rssMb, int port, CancellationToken ct)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
+        var missing = (long)((rssMb - MasterProcessSample.Take(Environment.ProcessId).RssMb) * 1024 * 1024);
+        if (missing > 0)
+        {
+            Touch(missing);
+        }
+
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        await Task.Delay(Timeout.Infinite, ct);
+        return 0;
+    }
+
+    /// <summary>Native memory, never freed: the kernel frees it when the process is killed, which is what is timed.</summary>
+    private static unsafe void Touch(long bytes)
+    {
+        var memory = (byte*)NativeMemory.Alloc((nuint)bytes);
+        for (long i = 0; i < bytes; i += Page)
+        {
+            memory[i] = 1;
+        }
+    }
+}

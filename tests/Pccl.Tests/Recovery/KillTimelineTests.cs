@@ -1,0 +1,60 @@
+using Pccl.Cli.Recovery;
+
+namespace Pccl.Tests.Recovery;
+
+/// <summary>
+/// <see cref="KillTimeline"/>: a survivor's failure-path milestones laid out as consecutive phases from the kill, which
+/// add up to the kill → error total whatever milestones are missing or come beside the path.
+/// </summary>
+public class KillTimelineTests
+{
+    private const long Kill = 1_000_000_000;
+
+    private static long At(double ms) => Kill + (long)(ms * 1e6);
+
+    private static RecoveryEvent Error(double thrownMs, FailureMarks marks) =>
+        new(RecoveryEvent.Error, 7, At(thrownMs), 2, Code: "peer_lost", Marks: marks);
+
+    [Fact]
+    public void ALinkSeenFirstGivesEveryPhaseItsOwnSpanAndTheyAddUpToTheTotal()
+    {
+        var marks = new FailureMarks
+        {
+            LinkBrokenNs = At(20), AbortNs = At(23.5), UnwoundNs = At(21), RetiredNs = At(21.5), ToldNs = At(21.6), RestoredNs = At(24),
+        };
+
+        var t = KillTimeline.Of(Kill, Error(24.25, marks), 190, 18.5);
+
+        Assert.Equal("link", t.DetectedBy);
+        Assert.Equal([20, 1, 0.5, 0.1, 2.4, 0.25], new[] { t.DetectMs, t.UnwindMs, t.RetireMs, t.ReportMs, t.RestoreMs, t.ThrowMs });
+        Assert.Equal(24.25, t.TotalMs);
+        Assert.Equal(t.TotalMs, t.DetectMs + t.UnwindMs + t.RetireMs + t.ReportMs + t.RestoreMs + t.ThrowMs, 1e-9);
+        Assert.Equal(5.75, t.OverFloorMs);
+        Assert.Equal(20, t.LinkBrokenMs);
+        Assert.Equal(23.5, t.AbortMs);
+    }
+
+    [Fact]
+    public void APeerToldByTheMastersAbortIsDetectedByTheAbortAndMissingMilestonesAddNothing()
+    {
+        var marks = new FailureMarks { AbortNs = At(30), UnwoundNs = At(31), RestoredNs = At(33) };
+
+        var t = KillTimeline.Of(Kill, Error(34, marks), 190, 18.5);
+
+        Assert.Equal("abort", t.DetectedBy);
+        Assert.Null(t.LinkBrokenMs);
+        Assert.Equal([30, 1, 0, 0, 2, 1], new[] { t.DetectMs, t.UnwindMs, t.RetireMs, t.ReportMs, t.RestoreMs, t.ThrowMs });
+        Assert.Equal(34, t.TotalMs);
+    }
+
+    [Fact]
+    public void AnAttemptWithoutMarksPutsTheWholeSpanInItsLastPhase()
+    {
+        var t = KillTimeline.Of(Kill, Error(12, new FailureMarks()) with { Marks = null }, 100, 10);
+
+        Assert.Equal("none", t.DetectedBy);
+        Assert.Equal(12, t.ThrowMs);
+        Assert.Equal(12, t.TotalMs);
+        Assert.Equal(0, t.DetectMs + t.UnwindMs + t.RetireMs + t.ReportMs + t.RestoreMs);
+    }
+}
