@@ -6,6 +6,7 @@ using Pccl.Operations.Membership;
 using Pccl.Operations.Session;
 using Pccl.Operations.StateSync;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 using Pccl.Transport;
 
 namespace Pccl;
@@ -156,17 +157,22 @@ public sealed class Communicator : IAsyncDisposable
     /// A peer that is alive but does not vote, or does not report its ring connections, is removed by the master after
     /// its <c>fault_tolerance.vote_timeout_ms</c> or <c>topology_timeout_ms</c>, so a silent peer never holds this call longer.
     /// </summary>
-    public async Task UpdateTopologyAsync(CancellationToken ct = default)
-    {
-        if (await _membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+    public Task UpdateTopologyAsync(CancellationToken ct = default) =>
+        PcclActivities.StartVote(PcclActivities.VoteKinds.TopologyUpdate, GroupWorldSize).TraceAsync(async () =>
         {
-            throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
-        }
-    }
+            if (await _membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+            {
+                throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
+            }
+
+            return GroupWorldSize;
+        }, worldSize => worldSize);
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>
-    public async Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
-        await _membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false) is VoteReply.PeersPending { Pending: true };
+    public Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
+        PcclActivities.StartVote(PcclActivities.VoteKinds.PendingPeers, GroupWorldSize).TraceAsync(async () =>
+            await _membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false) is VoteReply.PeersPending { Pending: true },
+            _ => GroupWorldSize);
 
     /// <summary>
     /// Synchronises <paramref name="state"/> with every peer of this group (as PCCL's pcclSynchronizeSharedState). Each
@@ -184,8 +190,16 @@ public sealed class Communicator : IAsyncDisposable
     /// or failed mid-way: retry; <see cref="PcclErrorCode.IntegrityFailure"/> when received bytes failed verification.
     /// </exception>
     public Task<SharedStateSyncInfo> SyncSharedStateAsync(
-        SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default) =>
-        _sharedState.SyncAsync(state, strategy, ct);
+        SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default)
+    {
+        var activity = PcclActivities.StartSharedStateSync(GroupWorldSize);
+        return activity.TraceAsync(async () =>
+        {
+            var info = await _sharedState.SyncAsync(state, strategy, ct).ConfigureAwait(false);
+            activity?.SetTag(PcclActivities.Tags.Bytes, (long)(info.TxBytes + info.RxBytes)).SetTag(PcclActivities.Tags.Revision, (long)info.Revision);
+            return info;
+        }, _ => GroupWorldSize);
+    }
 
     /// <summary>Leaves the run: tells the master, closes every connection.</summary>
     public async ValueTask DisposeAsync()

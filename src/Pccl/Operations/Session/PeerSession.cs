@@ -40,6 +40,7 @@ internal sealed class PeerSession : IAsyncDisposable
         Options = options;
         Security = security;
         Logger = logger;
+        Telemetry = new PcclInstruments(MetricRole.Peer, options.MeterFactory);
         Heartbeats = new PeerHeartbeats(this);
     }
 
@@ -50,7 +51,7 @@ internal sealed class PeerSession : IAsyncDisposable
     public PeerHeartbeats Heartbeats { get; }
 
     /// <summary>This peer's own metrics: peers in one process do not overwrite each other's gauges.</summary>
-    public PcclInstruments Telemetry { get; } = new(MetricRole.Peer);
+    public PcclInstruments Telemetry { get; }
 
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
