@@ -9,9 +9,7 @@ feed=$(realpath -m "${1:-artifacts/packages}")
 version=${2:-}
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-args=(-c Release -nologo -v q -o "$feed" -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$build")
+args=(-c Release -nologo -v q -p:PackageOutputPath="$feed" -p:ContinuousIntegrationBuild=true -p:UseArtifactsOutput=true -p:ArtifactsPath="$build")
 if [ -n "$version" ]; then args+=(-p:Version="$version"); fi
-for project in src/Pccl src/Pccl.Hosting src/Pccl.Cli; do
-  dotnet pack "$project" "${args[@]}"
-done
+dotnet pack src/Pccl.Packages.slnx "${args[@]}"
 ls "$feed"

@@ -158,7 +158,7 @@ public sealed class Communicator : IAsyncDisposable
     /// its <c>fault_tolerance.vote_timeout_ms</c> or <c>topology_timeout_ms</c>, so a silent peer never holds this call longer.
     /// </summary>
     public Task UpdateTopologyAsync(CancellationToken ct = default) =>
-        PcclActivities.StartVote(PcclActivities.VoteKinds.TopologyUpdate, GroupWorldSize).TraceAsync(async () =>
+        PcclActivities.TraceAsync(() => PcclActivities.StartVote(PcclActivities.VoteKinds.TopologyUpdate, GroupWorldSize), async _ =>
         {
             if (await _membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
             {
@@ -170,7 +170,7 @@ public sealed class Communicator : IAsyncDisposable
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>
     public Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
-        PcclActivities.StartVote(PcclActivities.VoteKinds.PendingPeers, GroupWorldSize).TraceAsync(async () =>
+        PcclActivities.TraceAsync(() => PcclActivities.StartVote(PcclActivities.VoteKinds.PendingPeers, GroupWorldSize), async _ =>
             await _membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false) is VoteReply.PeersPending { Pending: true },
             _ => GroupWorldSize);
 
@@ -191,15 +191,12 @@ public sealed class Communicator : IAsyncDisposable
     /// </exception>
     public Task<SharedStateSyncInfo> SyncSharedStateAsync(
         SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default)
-    {
-        var activity = PcclActivities.StartSharedStateSync(GroupWorldSize);
-        return activity.TraceAsync(async () =>
+        => PcclActivities.TraceAsync(() => PcclActivities.StartSharedStateSync(GroupWorldSize), async activity =>
         {
             var info = await _sharedState.SyncAsync(state, strategy, ct).ConfigureAwait(false);
             activity?.SetTag(PcclActivities.Tags.Bytes, (long)(info.TxBytes + info.RxBytes)).SetTag(PcclActivities.Tags.Revision, (long)info.Revision);
             return info;
         }, _ => GroupWorldSize);
-    }
 
     /// <summary>Leaves the run: tells the master, closes every connection.</summary>
     public async ValueTask DisposeAsync()

@@ -95,16 +95,17 @@ internal static class PcclActivities
     }
 
     /// <summary>
-    /// Awaits <paramref name="operation"/> (started after the activity, so it runs inside it), then marks the activity
-    /// with the outcome and <paramref name="worldSize"/> of the result, and ends it.
+    /// Starts an activity with <paramref name="start"/>, runs <paramref name="operation"/> inside it, marks it with the
+    /// outcome and the <paramref name="worldSize"/> of the result, and ends it. Started here, in an async method, so the
+    /// activity is current only for the operation, never in the caller's context after it returns.
     /// </summary>
-    public static async Task<T> TraceAsync<T>(this Activity? activity, Func<Task<T>> operation, Func<T, int> worldSize)
+    public static async Task<T> TraceAsync<T>(Func<Activity?> start, Func<Activity?, Task<T>> operation, Func<T, int> worldSize)
     {
-        using (activity)
+        using (var activity = start())
         {
             try
             {
-                var result = await operation().ConfigureAwait(false);
+                var result = await operation(activity).ConfigureAwait(false);
                 activity.Succeeded(worldSize(result));
                 return result;
             }

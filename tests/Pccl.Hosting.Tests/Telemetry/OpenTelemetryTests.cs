@@ -39,6 +39,7 @@ public class OpenTelemetryTests
         }
 
         await a.UpdateTopologyAsync(ct);
+        Assert.Null(Activity.Current); // an operation's activity is current only while it runs
         await using var b = await joining;
 
         var x = new float[1000];
