@@ -38,6 +38,21 @@ public static class ConfigLoader
         return config;
     }
 
+    /// <summary>
+    /// Loads and validates settings given as dotted keys by another configuration system (an <c>IConfiguration</c>
+    /// section): defaults, then <paramref name="settings"/>; no <c>PCCL_*</c> variables and no file.
+    /// </summary>
+    /// <param name="settings">Dotted keys to values, e.g. <c>network.master_host</c> -> <c>h</c>.</param>
+    /// <param name="origin">Names where a dotted key came from, for the problems.</param>
+    /// <exception cref="ConfigException">Anything is wrong; the message lists every problem.</exception>
+    internal static PcclConfig LoadSettings(IReadOnlyDictionary<string, string> settings, Func<string, ConfigOrigin> origin)
+    {
+        var problems = new ConfigProblems();
+        var config = Evaluate(null, null, NoFlags, settings, problems, settingOrigin: origin);
+        problems.ThrowIfAny();
+        return config;
+    }
+
     /// <summary>A snapshot of this process's environment variables.</summary>
     public static IReadOnlyDictionary<string, string> ProcessEnvironment()
     {
@@ -57,7 +72,8 @@ public static class ConfigLoader
         IReadOnlyDictionary<string, string> environment,
         IReadOnlyDictionary<string, string>? flags,
         ConfigProblems problems,
-        IReadOnlyDictionary<string, string>? commandDefaults = null)
+        IReadOnlyDictionary<string, string>? commandDefaults = null,
+        Func<string, ConfigOrigin>? settingOrigin = null)
     {
         var assignments = new List<ConfigAssignment>();
         foreach (var (key, value) in commandDefaults ?? NoFlags)
@@ -72,7 +88,7 @@ public static class ConfigLoader
         }
 
         assignments.AddRange(EnvironmentOverrides.Read(environment, problems));
-        assignments.AddRange(FlagOverrides.Read(flags ?? NoFlags, problems));
+        assignments.AddRange(FlagOverrides.Read(flags ?? NoFlags, problems, settingOrigin));
 
         var config = PcclConfig.Default;
         var origins = new Dictionary<string, ConfigOrigin>(StringComparer.Ordinal);

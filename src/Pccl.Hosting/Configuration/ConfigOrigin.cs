@@ -38,3 +38,9 @@ internal sealed record WholeFileOrigin(string Path) : ConfigOrigin
 {
     public override string ToString() => Path;
 }
+
+/// <summary>A key of an <c>IConfiguration</c> section (appsettings.json, environment, a YAML file added as a source).</summary>
+internal sealed record ConfigurationKeyOrigin(string Key) : ConfigOrigin
+{
+    public override string ToString() => $"configuration key '{Key}'";
+}

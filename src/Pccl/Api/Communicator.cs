@@ -169,14 +169,17 @@ public sealed class Communicator : IAsyncDisposable
     /// A peer that is alive but does not vote, or does not report its ring connections, is removed by the master after
     /// its <c>fault_tolerance.vote_timeout_ms</c> or <c>topology_timeout_ms</c>, so a silent peer never holds this call longer.
     /// </summary>
-    public async Task UpdateTopologyAsync(CancellationToken ct = default)
-    {
-        var membership = (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership;
-        if (await membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+    public Task UpdateTopologyAsync(CancellationToken ct = default) =>
+        PcclActivities.TraceAsync(() => PcclActivities.StartVote(PcclActivities.VoteKinds.TopologyUpdate, GroupWorldSize), async _ =>
         {
-            throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
-        }
-    }
+            var membership = (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership;
+            if (await membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false) is VoteReply.TopologyFailed failed)
+            {
+                throw new PcclException(PcclErrorCode.TopologyFailed, $"topology update failed: {failed.Reason}; vote again", isTransient: true);
+            }
+
+            return GroupWorldSize;
+        }, worldSize => worldSize);
 
     /// <summary>
     /// Votes to optimize the ring order (as PCCL's <c>pcclOptimizeTopology</c>): when every accepted peer has voted, the
@@ -202,9 +205,11 @@ public sealed class Communicator : IAsyncDisposable
     }
 
     /// <summary>Asks, by a vote of all accepted peers, whether peers are waiting to be admitted. Every peer gets the same answer.</summary>
-    public async Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
-        await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct)
-            .ConfigureAwait(false) is VoteReply.PeersPending { Pending: true };
+    public Task<bool> ArePeersPendingAsync(CancellationToken ct = default) =>
+        PcclActivities.TraceAsync(() => PcclActivities.StartVote(PcclActivities.VoteKinds.PendingPeers, GroupWorldSize), async _ =>
+            await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct)
+                .ConfigureAwait(false) is VoteReply.PeersPending { Pending: true },
+            _ => GroupWorldSize);
 
     /// <summary>
     /// Synchronises <paramref name="state"/> with every peer of this group (as PCCL's pcclSynchronizeSharedState). Each
@@ -221,9 +226,14 @@ public sealed class Communicator : IAsyncDisposable
     /// peers); a transient <see cref="PcclErrorCode.PeerLost"/> or <see cref="PcclErrorCode.Aborted"/> when a peer was lost
     /// or failed mid-way: retry; <see cref="PcclErrorCode.IntegrityFailure"/> when received bytes failed verification.
     /// </exception>
-    public async Task<SharedStateSyncInfo> SyncSharedStateAsync(
-        SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default) =>
-        await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).SharedState.SyncAsync(state, strategy, ct).ConfigureAwait(false);
+    public Task<SharedStateSyncInfo> SyncSharedStateAsync(
+        SharedState state, SharedStateSyncStrategy strategy = SharedStateSyncStrategy.EnforcePopular, CancellationToken ct = default)
+        => PcclActivities.TraceAsync(() => PcclActivities.StartSharedStateSync(GroupWorldSize), async activity =>
+        {
+            var info = await (await _follower.ReadyAsync(ct).ConfigureAwait(false)).SharedState.SyncAsync(state, strategy, ct).ConfigureAwait(false);
+            activity?.SetTag(PcclActivities.Tags.Bytes, (long)(info.TxBytes + info.RxBytes)).SetTag(PcclActivities.Tags.Revision, (long)info.Revision);
+            return info;
+        }, _ => GroupWorldSize);
 
     /// <summary>Leaves the run: tells the master, closes every connection.</summary>
     public ValueTask DisposeAsync() => _follower.DisposeAsync();

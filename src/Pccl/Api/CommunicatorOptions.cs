@@ -90,4 +90,10 @@ public sealed record CommunicatorOptions
 
     /// <summary>Shared-secret authentication; disabled by default.</summary>
     public AuthOptions Auth { get; init; } = AuthOptions.Disabled;
+
+    /// <summary>
+    /// Creates the <c>Pccl</c> meter (a host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>, which then owns it);
+    /// null: the instance creates and disposes a meter of its own.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
 }

@@ -83,4 +83,10 @@ public sealed record MasterOptions
     /// (network.advertise_address); null: <see cref="BindAddress"/> when it names one address, else the machine's host name.
     /// </summary>
     public string? AdvertiseAddress { get; init; }
+
+    /// <summary>
+    /// Creates the <c>Pccl</c> meter (a host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>, which then owns it);
+    /// null: the instance creates and disposes a meter of its own.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
 }

@@ -106,15 +106,18 @@ internal sealed class PcclInstruments : IDisposable
     private readonly Counter<long> _staleEpochMessages;
 
     /// <summary>Creates the instruments of one communicator (<see cref="MetricRole.Peer"/>) or master.</summary>
-    public PcclInstruments(MetricRole role)
+    /// <param name="role">Peer or master.</param>
+    /// <param name="meterFactory">The host's meter factory (it owns the meter); null: a meter of this instance's own.</param>
+    public PcclInstruments(MetricRole role, IMeterFactory? meterFactory = null)
     {
         Role = role;
         Instance = Interlocked.Increment(ref _lastInstance);
         _roleTag = new KeyValuePair<string, object?>(MetricTags.Role, MetricTags.RoleName(role));
-        _meter = new Meter(new MeterOptions(MeterName)
+        var meterOptions = new MeterOptions(MeterName)
         {
             Tags = [new(InstanceTag, Instance), new(RoleTag, MetricTags.RoleName(role))],
-        });
+        };
+        _meter = meterFactory?.Create(meterOptions) ?? new Meter(meterOptions);
 
         _collectiveLatency = _meter.CreateHistogram(
             Names.CollectiveLatency, unit: "s", description: "Duration of one collective operation.",

@@ -46,7 +46,7 @@ internal sealed class MasterServer : IAsyncDisposable
     private bool _announcedStandby;
     private readonly RecentOperations _recent = new();
     private readonly RefusalLog _refusals;
-    private readonly PcclInstruments _telemetry = new(MetricRole.Master);
+    private readonly PcclInstruments _telemetry;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _registeredPeers; // what auth.max_peers counts, as of the last event; connections that never register count for nothing
     private long _nextConnectionId;
@@ -60,6 +60,7 @@ internal sealed class MasterServer : IAsyncDisposable
         _security = security;
         _store = store;
         _logger = logger;
+        _telemetry = new PcclInstruments(MetricRole.Master, options.MeterFactory);
         _core = new MasterCore(MasterLimits.From(options));
         _refusals = new RefusalLog(logger, burst: 20, TimeSpan.FromSeconds(10));
     }

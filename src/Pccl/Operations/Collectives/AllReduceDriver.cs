@@ -46,6 +46,7 @@ internal sealed class AllReduceDriver
                 $"an all-reduce needs at least 2 peers; this group has {groupSize}: wait for peers (ArePeersPendingAsync + UpdateTopologyAsync)");
         }
 
+        using var activity = PcclActivities.StartAllReduce(options.Tag, (long)buffer.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), groupSize);
         using var call = new CollectiveCall(options.Tag);
         if (!Router.TryAdd(call))
         {
@@ -68,6 +69,7 @@ internal sealed class AllReduceDriver
             await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
+            activity.Succeeded(start.Ring.Count);
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],
@@ -105,10 +107,12 @@ internal sealed class AllReduceDriver
             faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)
             {
+                activity.Failed(e);
                 throw;
             }
 
             var failure = call.Failure ?? AllReduceFailures.From(e);
+            activity.Failed(failure);
             _session.Telemetry.RecordFailure(failure.Code);
             _session.Logger.CollectiveAborted(options.Tag, $"{failure.Code}: {failure.Message}");
             throw send is null && backup is null ? AllReduceFailures.BufferUndefined(failure) : failure;

@@ -42,6 +42,7 @@ internal sealed class PeerSession : IAsyncDisposable
         Security = security;
         Logger = logger;
         Fence = fence ?? new EpochFence();
+        Telemetry = new PcclInstruments(MetricRole.Peer, options.MeterFactory);
         Heartbeats = new PeerHeartbeats(this);
     }
 
@@ -56,7 +57,7 @@ internal sealed class PeerSession : IAsyncDisposable
     public string MasterAddress { get; private set; } = "";
 
     /// <summary>This peer's own metrics: peers in one process do not overwrite each other's gauges.</summary>
-    public PcclInstruments Telemetry { get; } = new(MetricRole.Peer);
+    public PcclInstruments Telemetry { get; }
 
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
