@@ -35,7 +35,8 @@ public sealed record PcclConfig
     {
         MasterHost = Network.Masters[0].Host,
         MasterPort = Network.Masters[0].Port,
-        MasterEndpoints = Network.Masters,
+        // a list only when there is one: a single master stays in MasterHost/MasterPort, where a caller's `with` overrides it
+        MasterEndpoints = Network.Masters.Count > 1 ? Network.Masters : null,
         MasterReconnectTimeout = TimeSpan.FromMilliseconds(FaultTolerance.MasterReconnectTimeoutMs),
         P2PBindAddress = Network.BindAddress,
         AdvertiseAddress = Network.AdvertiseAddress,

@@ -25,6 +25,7 @@ internal static unsafe class CommunicatorExports
             {
                 MasterHost = host,
                 MasterPort = parameters->MasterAddress.Port,
+                MasterEndpoints = null,
                 PeerGroup = parameters->PeerGroup,
             };
             if (parameters->P2PConnectionPoolSize > 0)

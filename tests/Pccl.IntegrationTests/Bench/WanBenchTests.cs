@@ -23,7 +23,7 @@ public class WanBenchTests
     public async Task TwoDatacentresAllReduceCorrectlyWithTheRingInJoinOrder(string joinOrder, string ring)
     {
         var (bench, code) = await RunAsync("--regions", "2x2", "--rtt-ms", "10", "--rate-mbit", "200", "--sizes", "4MiB", "--iterations", "2", "--warmup", "0",
-            "--algorithm", "Ring", "--join-order", joinOrder, "--json");
+            "--algorithm", "Ring", "--connections-per-peer", "2", "--join-order", joinOrder, "--json");
         await using var _ = bench;
         try
         {
@@ -36,7 +36,7 @@ public class WanBenchTests
             Assert.Equal(10, result.GetProperty("rtt_ms").GetDouble());
             Assert.Equal(200, result.GetProperty("rate_mbit").GetDouble());
             Assert.Equal("Ring", result.GetProperty("algorithm").GetString());
-            Assert.Equal(1, result.GetProperty("connections_per_peer").GetInt32());
+            Assert.Equal(2, result.GetProperty("connections_per_peer").GetInt32());
             Assert.Equal(ring, string.Join(',', result.GetProperty("ring").EnumerateArray().Select(e => e.GetString())));
             Assert.True(result.GetProperty("median_s").GetDouble() > 0);
             Assert.True(result.GetProperty("busbw_gbps").GetDouble() > 0);

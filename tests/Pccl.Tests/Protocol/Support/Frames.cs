@@ -56,6 +56,9 @@ internal static class Frames
             },
             new() { SharedStateSyncComplete = new SharedStateSyncComplete { Sequence = 3, Revision = 14 } },
             new() { SharedStateSyncAbort = new SharedStateSyncAbort { Sequence = 3, Failure = SharedStateSyncFailure.PeerLost, Reason = "gone", LostPeerId = 2, PeersAtFault = { 2 } } },
+            new() { TopologyOptimizeVote = new TopologyOptimizeVote() },
+            new() { BandwidthTestRequest = new BandwidthTestRequest { Step = 4, Target = new PeerEntry { PeerId = 2, Address = "10.0.0.2", P2PPort = 7118 }, DurationMs = 500 } },
+            new() { BandwidthReport = new BandwidthReport { Step = 4, TargetPeerId = 2, Success = true, BytesPerSecond = 1.25e8 } },
         ];
     }
 
