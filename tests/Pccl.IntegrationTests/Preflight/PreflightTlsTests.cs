@@ -7,8 +7,8 @@ namespace Pccl.IntegrationTests.Preflight;
 
 /// <summary>
 /// <c>pccl preflight</c> against a real master with <c>network.tls</c> on (mutual TLS with certificates openssl makes for
-/// the test): a host with the cluster's certificates passes every row over TLS, and a host with TLS off fails the
-/// <c>auth</c> row naming <c>network.tls.enabled</c>.
+/// the test): a host with the cluster's certificates passes every row over TLS, and a host whose TLS setting differs
+/// from the master's fails the <c>auth</c> row naming <c>network.tls.enabled</c>.
 /// </summary>
 public sealed class PreflightTlsTests : IDisposable
 {
@@ -17,7 +17,7 @@ public sealed class PreflightTlsTests : IDisposable
     [Fact]
     public async Task Preflight_over_tls_passes_every_row()
     {
-        var (report, exitCode) = await PreflightAsync(Tls("client"));
+        var (report, exitCode) = await PreflightAsync(Tls("server"), Tls("client"));
 
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
         Assert.Equal(0, exitCode);
@@ -32,13 +32,27 @@ public sealed class PreflightTlsTests : IDisposable
     [Fact]
     public async Task Preflight_with_tls_off_against_a_tls_master_fails_the_auth_row_naming_the_setting()
     {
-        var (report, exitCode) = await PreflightAsync(new Dictionary<string, string> { ["PCCL_NETWORK_TLS_ENABLED"] = "false" });
+        var (report, exitCode) = await PreflightAsync(Tls("server"), new Dictionary<string, string> { ["PCCL_NETWORK_TLS_ENABLED"] = "false" });
 
         var auth = Row(report, "auth");
         Assert.Equal("fail", auth.GetProperty("status").GetString());
-        Assert.Contains("network.tls.enabled differs", auth.GetProperty("advice").GetString());
+        Assert.Contains("TLS required: the client sent a plaintext PCCL hello; set network.tls.enabled: true", auth.GetProperty("advice").GetString());
         Assert.Equal("pass", Row(report, "master_tcp").GetProperty("status").GetString());
         Assert.False(report.GetProperty("ok").GetBoolean());
+        Assert.Equal(1, exitCode);
+    }
+
+    [Fact]
+    public async Task Preflight_with_tls_on_against_a_plaintext_master_fails_the_auth_row_naming_the_setting()
+    {
+        var (report, exitCode) = await PreflightAsync(new Dictionary<string, string>(), Tls("client"));
+
+        var auth = Row(report, "auth");
+        Assert.Equal("fail", auth.GetProperty("status").GetString());
+        var advice = auth.GetProperty("advice").GetString();
+        Assert.Contains("TLS handshake with the server failed: the server is not speaking TLS", advice);
+        Assert.Contains("set network.tls.enabled: true on it", advice);
+        Assert.Equal("pass", Row(report, "master_tcp").GetProperty("status").GetString());
         Assert.Equal(1, exitCode);
     }
 
@@ -55,11 +69,11 @@ public sealed class PreflightTlsTests : IDisposable
     private static JsonElement Row(JsonElement report, string name) =>
         report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
-    /// <summary>Starts a TLS master on a free loopback port and runs preflight against it with <paramref name="peerTls"/>.</summary>
-    private async Task<(JsonElement Report, int ExitCode)> PreflightAsync(Dictionary<string, string> peerTls)
+    /// <summary>Starts a master with <paramref name="masterTls"/> on a free loopback port and runs preflight against it with <paramref name="peerTls"/>.</summary>
+    private static async Task<(JsonElement Report, int ExitCode)> PreflightAsync(Dictionary<string, string> masterTls, Dictionary<string, string> peerTls)
     {
         var port = FreePort.Tcp();
-        await using var master = await PcclProcess.StartMasterAsync(port, Tls("server"));
+        await using var master = await PcclProcess.StartMasterAsync(port, masterTls);
         Assert.False(master.HasExited, master.Stderr);
 
         var environment = new Dictionary<string, string>(peerTls)
