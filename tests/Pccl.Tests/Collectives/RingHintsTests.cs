@@ -34,6 +34,18 @@ public sealed class RingHintsTests
     }
 
     [Fact]
+    public void A_round_trip_grown_by_queueing_is_not_distance()
+    {
+        // a busy link: the smoothed round trip is 20 ms of queue, the path itself 0.2 ms; larger pieces would not help
+        var layout = new RingLayout(Floats64MiB, sizeof(float), 16, ChunkBytes);
+        var queued = Wan with { MinRoundTrip = TimeSpan.FromMilliseconds(0.2) };
+
+        Assert.False(RingHints.PiecesTooSmall(layout, TimeSpan.FromSeconds(1), queued));
+        Assert.False(RingHints.RingTooLong(16, "", TimeSpan.FromMilliseconds(400), queued));
+        Assert.True(RingHints.PiecesTooSmall(layout, TimeSpan.FromSeconds(1), Wan with { MinRoundTrip = TimeSpan.FromMilliseconds(19) }));
+    }
+
+    [Fact]
     public void Pieces_the_slices_made_small_are_not_the_chunk_sizes_fault()
     {
         // 1 MiB over 2 peers: each slice is one 512 KiB piece whatever the chunk size, so raising it changes nothing
