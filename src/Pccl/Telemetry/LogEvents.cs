@@ -132,6 +132,15 @@ internal static partial class LogEvents
 
         /// <summary>A ring lane to a neighbour was opened as several striped connections.</summary>
         public const int LaneStriped = 1500;
+
+        /// <summary>The kernel granted the master's heartbeat socket less receive buffer than 1,000 peers need.</summary>
+        public const int HeartbeatBufferSmall = 1620;
+
+        /// <summary>An all-reduce's pieces are small for the link: per-piece overhead dominates.</summary>
+        public const int SmallPieces = 1621;
+
+        /// <summary>A flat ring of many unlabelled peers spends long on each hop: regions would help.</summary>
+        public const int FlatRingSlow = 1622;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -334,4 +343,22 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.LaneStriped, EventName = nameof(LaneStriped), Level = LogLevel.Information,
         Message = "lane {Lane} to peer {PeerId} striped over {Connections} connections (path round trip {RoundTripMs} ms, window {WindowBytes} bytes per connection)")]
     public static partial void LaneStriped(this ILogger logger, uint lane, ulong peerId, int connections, double roundTripMs, long windowBytes);
+
+    /// <summary>The master's heartbeat socket got less receive buffer than asked for.</summary>
+    [LoggerMessage(EventId = Ids.HeartbeatBufferSmall, EventName = nameof(HeartbeatBufferSmall), Level = LogLevel.Warning,
+        Message = "heartbeat socket receive buffer is {GrantedBytes} bytes, below the {TargetBytes} bytes that hold half a second of 1,000 peers' heartbeats at 100 ms: " +
+                  "the kernel caps it at twice net.core.rmem_max (now {RmemMax}); on a master of hundreds of peers raise it: sysctl -w net.core.rmem_max={SuggestedRmemMax}")]
+    public static partial void HeartbeatBufferSmall(this ILogger logger, int grantedBytes, int targetBytes, string rmemMax, int suggestedRmemMax);
+
+    /// <summary>An all-reduce's pieces each took less than a round trip of the link: larger pieces would help.</summary>
+    [LoggerMessage(EventId = Ids.SmallPieces, EventName = nameof(SmallPieces), Level = LogLevel.Warning,
+        Message = "all-reduce pieces of {PieceBytes} bytes took {PieceMs} ms each, less than the {RttMs} ms round trip to the ring successor: per-piece overhead dominates; " +
+                  "raise performance.ring_chunk_size (now {ChunkBytes} bytes) so a piece carries more than a round trip's worth")]
+    public static partial void SmallPieces(this ILogger logger, int pieceBytes, double pieceMs, double rttMs, int chunkBytes);
+
+    /// <summary>A flat ring of unlabelled peers spent most of an all-reduce in its hops' round trips.</summary>
+    [LoggerMessage(EventId = Ids.FlatRingSlow, EventName = nameof(FlatRingSlow), Level = LogLevel.Warning,
+        Message = "a flat ring of {Peers} peers without network.region spent {HopSharePercent}% of an all-reduce's {ElapsedMs} ms in {Hops} hops of {RttMs} ms round trip: " +
+                  "label the peers with network.region (levels as eu/fra/rack1) so the hierarchical all-reduce runs short rings inside each site")]
+    public static partial void FlatRingSlow(this ILogger logger, int peers, int hopSharePercent, double elapsedMs, int hops, double rttMs);
 }

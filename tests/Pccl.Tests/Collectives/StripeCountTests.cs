@@ -46,7 +46,7 @@ public class StripeCountTests
     }
 
     [Fact]
-    public async Task TheKernelReportsALoopbackConnectionsRoundTripAndWindow()
+    public async Task TheKernelReportsALoopbackConnectionsRoundTripsAndWindow()
     {
         var ct = TestContext.Current.CancellationToken;
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -63,6 +63,9 @@ public class StripeCountTests
         Assert.True(path.Loopback);
         Assert.NotNull(path.RoundTrip);
         Assert.InRange(path.RoundTrip!.Value, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1));
+        Assert.NotNull(path.MinRoundTrip);
+        // the least sample cannot exceed the smoothed round trip by more than the kernel's rounding of the average
+        Assert.InRange(path.MinRoundTrip!.Value, TimeSpan.FromTicks(1), path.RoundTrip.Value + TimeSpan.FromMilliseconds(1));
         Assert.InRange(path.Window, 64 * 1024, 64L * 1024 * 1024);
     }
 }

@@ -110,6 +110,10 @@ internal sealed class MasterServer : IAsyncDisposable
         _listener!.Start(handshake, Math.Clamp(_options.Auth.MaxHandshakesPerSource, 1, HandshakeGate.DefaultLimit), OnConnectionAsync);
         _telemetry.SetPeerCount(0);
         _logger.MasterStarted(_options.BindAddress, Port, _options.ClusterId);
+        if (_heartbeats!.ReceiveBufferBytes < HeartbeatMonitor.ReceiveBufferTarget)
+        {
+            _logger.HeartbeatBufferSmall(_heartbeats.ReceiveBufferBytes, HeartbeatMonitor.ReceiveBufferTarget, KernelReceiveLimit.Describe(), HeartbeatMonitor.ReceiveBufferTarget / 2);
+        }
         FollowLease();
         _eventLoop = Task.Run(EventLoopAsync, CancellationToken.None);
         _tickLoop = Task.Run(TickLoopAsync, CancellationToken.None);

@@ -20,7 +20,18 @@ internal static class AllReduceInput
             return null;
         }
 
-        var store = scratch.Rent(buffer.Length);
+        byte[] store;
+        try
+        {
+            store = scratch.Rent(buffer.Length);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new PcclException(PcclErrorCode.InvalidConfiguration,
+                $"out of memory taking the buffer backup of an in-place all-reduce ({buffer.Length} bytes; the backups held now are the metric pccl_buffer_backup_size): " +
+                "disable it with fault_tolerance.enable_buffer_backup: false, pass a separate send buffer, or reduce the model size", false, e);
+        }
+
         telemetry.AddBufferBackupSize(store.Length);
         return new InputBackup(buffer, store);
     }

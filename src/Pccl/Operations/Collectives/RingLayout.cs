@@ -25,6 +25,7 @@ internal sealed class RingLayout
         ElementSize = elementSize;
         WorldSize = worldSize;
         PieceElements = PieceElementsFor(elementCount, elementSize, worldSize, chunkBytes);
+        LimitedByChunkSize = PieceElementsFor(elementCount, elementSize, worldSize, int.MaxValue) > PieceElements;
         _sliceStart = new long[worldSize + 1];
         _firstPiece = new int[worldSize + 1];
         var baseCount = elementCount / worldSize;
@@ -50,6 +51,9 @@ internal sealed class RingLayout
     public int WorldSize { get; }
     public int PieceElements { get; }
     public int PieceBytes => PieceElements * ElementSize;
+
+    /// <summary>Whether <c>performance.ring_chunk_size</c> made the pieces smaller than the slices alone would have.</summary>
+    public bool LimitedByChunkSize { get; }
     public int TotalPieces => _firstPiece[WorldSize];
 
     public int PieceCount(int slice) => _firstPiece[slice + 1] - _firstPiece[slice];

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pccl.Operations.Collectives.Hierarchical;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Operations.Faults;
@@ -12,6 +13,8 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
 {
+    private readonly RingHints _hints = new(session.Logger);
+
     /// <summary>Which flat schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
     public static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
         descriptor.Algorithm is CollectiveAlgorithm.Auto or CollectiveAlgorithm.HalvingDoubling && world == HalvingDoublingAllReduce.WorldSize
@@ -99,8 +102,15 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
                 await faults.RingStartedAsync(faultSite!).ConfigureAwait(false);
             }
 
+            var moving = Stopwatch.StartNew();
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
+            var elapsed = moving.Elapsed;
             await ReportDoneAsync(start, ct).ConfigureAwait(false);
+            if (algorithm == AllReduceAlgorithm.Ring)
+            {
+                _hints.AfterRing(layout, session.Options.RingChunkSize, session.Options.Region, elapsed, outgoing[0].Connection.MeasurePath());
+            }
+
             return (schedule, algorithm);
         }
         finally

@@ -6,7 +6,8 @@ namespace Pccl.Operations.Collectives;
 /// Pinned, pre-touched scratch buffers kept across calls: a fresh buffer per call would cost page faults on every
 /// operation (OpenMPI loses half its speed above 64 MiB that way). Large ones ask for huge pages (<see cref="HugePageAdvice"/>).
 /// </summary>
-internal sealed class ScratchPool
+/// <param name="allocate">Makes a new pinned buffer of the given size; tests replace it to run out of memory.</param>
+internal sealed class ScratchPool(Func<int, byte[]>? allocate = null)
 {
     private const int Page = 4096;
 
@@ -21,7 +22,7 @@ internal sealed class ScratchPool
             return buffer;
         }
 
-        buffer = GC.AllocateUninitializedArray<byte>(size, pinned: true);
+        buffer = allocate?.Invoke(size) ?? GC.AllocateUninitializedArray<byte>(size, pinned: true);
         HugePageAdvice.Advise(buffer);
         for (var i = 0; i < buffer.Length; i += Page)
         {

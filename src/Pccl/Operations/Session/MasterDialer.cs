@@ -35,7 +35,8 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
             catch (SocketException e)
             {
                 last = new PcclException(PcclErrorCode.ConnectionRefused,
-                    $"cannot resolve master {master} ({e.SocketErrorCode}): check network.master_host and DNS", isTransient: true, e);
+                    $"cannot resolve master {master} ({e.SocketErrorCode}): check network.master_host and DNS; " +
+                    "if its DNS name or IP address changed, use a stable DNS name or a static IP", isTransient: true, e);
                 continue;
             }
 
@@ -80,6 +81,12 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
         if (last is StandbyRefusalException standbyOnly)
         {
             throw new PcclException(standbyOnly.Code, standbyOnly.Message, standbyOnly.IsTransient); // the public API throws PcclException itself
+        }
+
+        if (last is not null && options.Masters.Count > 1)
+        {
+            throw new PcclException(last.Code,
+                $"no master in network.master_host ({string.Join(", ", options.Masters)}) could be reached; the last one tried: {last.Message}", last.IsTransient, last);
         }
 
         throw last ?? new PcclException(PcclErrorCode.ConnectionRefused, "no master to connect to: network.master_host is empty", isTransient: false);

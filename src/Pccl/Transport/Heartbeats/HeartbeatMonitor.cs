@@ -16,6 +16,13 @@ namespace Pccl.Transport.Heartbeats;
 /// </remarks>
 internal sealed class HeartbeatMonitor : IDisposable
 {
+    /// <summary>
+    /// The receive buffer asked of the kernel: half a second of 1,000 peers' pings at 100 ms (5,000 datagrams) at about
+    /// 1 KiB of kernel accounting each, so a stalled monitor thread drops no pings before the heartbeat timeout would
+    /// remove their peers anyway. Linux grants at most twice <c>net.core.rmem_max</c>.
+    /// </summary>
+    internal const int ReceiveBufferTarget = 5000 * 1024;
+
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
 
     private readonly Socket _socket;
@@ -44,6 +51,9 @@ internal sealed class HeartbeatMonitor : IDisposable
 
     /// <summary>The UDP port bound.</summary>
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    /// <summary>The receive buffer the kernel granted, in bytes (as <c>SO_RCVBUF</c> reads).</summary>
+    public int ReceiveBufferBytes => _socket.ReceiveBufferSize;
 
     /// <summary>Datagrams ignored so far, by reason.</summary>
     public HeartbeatDropCounts Drops { get; } = new();
@@ -75,6 +85,7 @@ internal sealed class HeartbeatMonitor : IDisposable
         var socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            socket.ReceiveBufferSize = ReceiveBufferTarget;
             socket.Bind(bind);
         }
         catch
