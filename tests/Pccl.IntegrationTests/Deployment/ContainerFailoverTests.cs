@@ -50,12 +50,18 @@ public sealed class ContainerFailoverTests
             await containers.KillAsync("m1");
             var before = workers.Select(w => w.Steps().Count).ToArray();
             await PcclProcess.WaitUntilAsync(() => Logged(second, "leads the cluster"), Patience, "m2 takes the lease", [.. processes.Skip(1)]);
-            var newLeader = $"127.0.0.1:{ports[1].ToString(CultureInfo.InvariantCulture)}";
+            // The follower logs the master's endpoint as the socket saw it (an IPv4-mapped address): match its port.
+            var newLeader = $":{ports[1].ToString(CultureInfo.InvariantCulture)} at epoch 2";
             await PcclProcess.WaitUntilAsync(
-                () => workers.All(w => Logged(w, $"now following master {newLeader}"))
-                    && workers.Select((w, i) => w.Steps().Skip(before[i]).Count(s => s.GetProperty("world_size").GetInt32() == 2)).All(n => n >= 5),
+                () => workers.All(w => w.StdoutLines.Any(l => l.Contains("now following master", StringComparison.Ordinal) && l.Contains(newLeader, StringComparison.Ordinal)))
+                    && workers.Select((w, i) => w.Steps().Skip(before[i]).Count(s => s.GetProperty("world_size").GetInt32() == 2 && IsUnderTheNewLeader(s))).All(n => n >= 5),
                 Patience, "both workers follow m2 and train on at world size 2", [.. processes.Skip(1)]);
             Assert.All(workers, w => Assert.False(w.HasExited, $"{w.Name} exited"));
+
+            // Under the new leader, every all-reduce it numbered gave one result on both workers.
+            var bySequence = workers.SelectMany(w => w.Steps()).Where(IsUnderTheNewLeader).GroupBy(s => s.GetProperty("seq").GetUInt64()).ToList();
+            Assert.Contains(bySequence, g => g.Count() == 2);
+            Assert.All(bySequence, g => Assert.Single(g.Select(s => s.GetProperty("result_hash").GetString()).Distinct()));
         }
         finally
         {
@@ -76,6 +82,8 @@ public sealed class ContainerFailoverTests
             ["PCCL_NETWORK_ADVERTISE_ADDRESS"] = "127.0.0.1",
             ["PCCL_MASTER_STORE"] = "sqlite:/var/lib/pccl/master.db",
         }, [$"{store}:/var/lib/pccl"]);
+
+    private static bool IsUnderTheNewLeader(System.Text.Json.JsonElement step) => step.GetProperty("master_epoch").GetUInt64() == 2;
 
     private static bool Logged(PcclProcess container, string text) => container.StdoutLines.Any(l => l.Contains(text, StringComparison.Ordinal));
 }
