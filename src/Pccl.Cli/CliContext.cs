@@ -44,7 +44,7 @@ internal sealed class CliContext : IDisposable
             Level = ToSettingLevel(config.Logging.Level),
             FilePath = logFile,
             MaxFileSizeBytes = LoggingSettings.MegabytesToBytes(config.Logging.MaxSizeMb),
-            Console = true,
+            Console = config.Logging.Console,
         });
         return new CliContext(config, factory);
     }

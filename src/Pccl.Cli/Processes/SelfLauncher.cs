@@ -35,6 +35,13 @@ internal static class SelfLauncher
             info.ArgumentList.Add(argument);
         }
 
+        if (redirectOutput)
+        {
+            // The caller reads the child's log lines on standard error and its results on standard output, whatever
+            // console stream this process was given (the container image sets stdout).
+            info.Environment["PCCL_LOGGING_CONSOLE"] = "stderr";
+        }
+
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

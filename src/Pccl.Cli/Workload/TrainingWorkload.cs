@@ -73,13 +73,14 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
 
     private async Task AdmitPendingPeersAsync(CancellationToken ct)
     {
-        if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
         try
         {
+            // The question goes to the master too: a master lost while asking fails it like any other call in flight.
+            if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
             logger.TopologyUpdated(communicator.GlobalWorldSize);
         }

@@ -51,6 +51,7 @@ internal static class ConfigSchema
         Logging("level", ValueParsers.Level, (l, v) => l with { Level = (LogLevel)v! }),
         Logging("file", ValueParsers.LogFile, (l, v) => l with { File = (string?)v }),
         Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),
+        Logging("console", ValueParsers.LogConsole, (l, v) => l with { Console = (Pccl.Hosting.Logging.LogConsole)v! }),
         Metrics("enabled", ValueParsers.Boolean, (m, v) => m with { Enabled = (bool)v! }),
         Metrics("port", ValueParsers.Int32(0, 65535), (m, v) => m with { Port = (int)v! }),
         Metrics("bind_address", ValueParsers.Address, (m, v) => m with { BindAddress = (string)v! }),

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pccl.Hosting.Logging;
 
 namespace Pccl.Hosting.Configuration;
 
@@ -13,4 +14,7 @@ public sealed record LoggingConfig
 
     /// <summary><c>max_size_mb</c>: size at which the log file rotates, default 100.</summary>
     public int MaxSizeMb { get; init; } = 100;
+
+    /// <summary><c>console</c>: <c>stderr</c> (default), <c>stdout</c> (the container image's choice) or <c>off</c>.</summary>
+    public LogConsole Console { get; init; } = LogConsole.StandardError;
 }

@@ -151,6 +151,14 @@ internal static class ValueParsers
         _ => ParseOutcome.Fail($"must be off or on_world_change, got '{text}'"),
     });
 
+    public static ParseOutcome LogConsole(RawValue raw) => Scalar(raw, "stderr, stdout or off", text => text.Trim().ToLowerInvariant() switch
+    {
+        "stderr" => ParseOutcome.Ok(Logging.LogConsole.StandardError),
+        "stdout" => ParseOutcome.Ok(Logging.LogConsole.StandardOutput),
+        "off" => ParseOutcome.Ok(Logging.LogConsole.Off),
+        _ => ParseOutcome.Fail($"must be stderr, stdout or off, got '{text}'"),
+    });
+
     /// <summary>A YAML sequence or a comma-separated list of CIDR networks; a bare address is one host.</summary>
     public static ParseOutcome Networks(RawValue raw)
     {

@@ -21,8 +21,8 @@ public sealed record LoggingSettings
     /// <summary>How many files to keep, the current one included; older ones are deleted.</summary>
     public int RetainedFileCount { get; init; } = 5;
 
-    /// <summary>Whether to log to the console too (standard error, so standard output stays for command output).</summary>
-    public bool Console { get; init; } = true;
+    /// <summary>Where console log lines go: standard error (the default), standard output, or nowhere.</summary>
+    public LogConsole Console { get; init; } = LogConsole.StandardError;
 
     /// <summary>Converts the config value logging.max_size_mb to <see cref="MaxFileSizeBytes"/>.</summary>
     public static long MegabytesToBytes(int megabytes) => megabytes * 1024L * 1024L;

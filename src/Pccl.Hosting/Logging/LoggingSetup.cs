@@ -27,9 +27,10 @@ public static class LoggingSetup
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .Enrich.FromLogContext();
 
-        if (settings.Console)
+        if (settings.Console != LogConsole.Off)
         {
-            configuration.WriteTo.Console(outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Verbose,
+            configuration.WriteTo.Console(outputTemplate: Template,
+                standardErrorFromLevel: settings.Console == LogConsole.StandardError ? LogEventLevel.Verbose : null,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture);
         }
 

@@ -36,7 +36,9 @@ public sealed class ContainerImageTests
         var workers = new List<PcclProcess>();
         try
         {
-            await PcclProcess.WaitUntilAsync(() => master.Stderr.Contains("master ready", StringComparison.Ordinal) || master.HasExited, Patience, "master container ready", master);
+            // The image logs to standard output (PCCL_LOGGING_CONSOLE=stdout), where container runtimes collect a service's logs.
+            await PcclProcess.WaitUntilAsync(() => master.StdoutLines.Any(l => l.Contains("master ready", StringComparison.Ordinal)) || master.HasExited, Patience,
+                "master container ready (logged to stdout)", master);
             workers.AddRange(new[] { "w1", "w2", "w3" }.Select(n => StartWorker(containers, n, workerEnvironment)));
             await PcclProcess.WaitUntilAsync(() => workers.All(w => w.LastWorldSize == 3), Patience, "three worker containers at world size 3", [master, .. workers]);
 

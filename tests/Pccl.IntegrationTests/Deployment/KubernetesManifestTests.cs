@@ -119,17 +119,120 @@ public sealed class KubernetesManifestTests
         AssertReferencesResolve(manifests, deployments);
     }
 
-    /// <summary>The mounted file passes <c>pccl config validate</c> (with the variables the pods get), and is what the checks read.</summary>
-    private static async Task<PcclConfig> ValidatedConfigAsync(RenderedManifests manifests)
+    /// <summary>
+    /// The masters fail over behind their Service: two replicas share the PostgreSQL store named by a Secret, readiness
+    /// is leadership (<c>/readyz</c>), so the Service (the workers' <c>network.master_host</c>) routes to the leader only; a
+    /// rollout can progress with one ready pod, and the disruption budget lets a drain evict the standby but not the
+    /// leader. The master's file with the master's own variables passes <c>pccl config validate</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("overlays/single-datacenter")]
+    [InlineData("overlays/two-datacenters")]
+    public async Task TwoMastersFailOverBehindTheService(string overlay)
     {
+        var manifests = await RenderedManifests.RenderAsync(overlay);
+        var master = Assert.Single(manifests.OfKind("Deployment"), d => Env(d, "PCCL_ROLE") == "master");
+        var replicas = master.Path("spec", "replicas").GetInt32();
+        Assert.Equal(2, replicas);
+
+        var readiness = Container(master).Path("readinessProbe", "httpGet");
+        Assert.Equal("/readyz", readiness.GetProperty("path").GetString());
+        var service = manifests.Named("Service", "pccl-master");
+        Assert.False(service.Path("spec").TryGetProperty("publishNotReadyAddresses", out var publish) && publish.GetBoolean(),
+            "the Service would route to standby masters");
+
+        var rollout = master.Path("spec", "strategy");
+        Assert.Equal("RollingUpdate", rollout.GetProperty("type").GetString());
+        Assert.True(replicas - rollout.Path("rollingUpdate", "maxUnavailable").GetInt32() <= 1,
+            "a rollout that needs more than one ready master never progresses: only the leader is ready");
+
+        var budget = manifests.Named("PodDisruptionBudget", "pccl-master");
+        var minAvailable = budget.Path("spec", "minAvailable").GetInt32();
+        Assert.InRange(minAvailable, 1, replicas - 1);
+        Assert.Equal("AlwaysAllow", budget.Path("spec", "unhealthyPodEvictionPolicy").GetString());
+
+        foreach (var variable in (string[])["PCCL_MASTER_STORE", "PCCL_MASTER_STORE_PASSWORD"])
+        {
+            Assert.True(EnvEntry(master, variable).TryGetProperty("valueFrom", out var from) && from.TryGetProperty("secretKeyRef", out _),
+                $"{variable} must come from a Secret");
+        }
+
+        Assert.Equal("status.podIP", EnvEntry(master, "PCCL_NETWORK_ADVERTISE_ADDRESS").Path("valueFrom", "fieldRef", "fieldPath").GetString());
+        var config = await ValidatedConfigAsync(manifests, ContainerEnvironment(manifests, master));
+        Assert.StartsWith("postgresql://", config.Master.Store, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(config.Master.StorePassword));
+        Assert.Equal(service.Path("metadata", "name").GetString(), config.Network.MasterHost);
+    }
+
+    /// <summary>
+    /// The masters and every worker pool take the scaling table's row for the overlay's number of workers (the chapter's
+    /// "Recommended Configurations by Scale").
+    /// </summary>
+    [Theory]
+    [InlineData("overlays/single-datacenter")]
+    [InlineData("overlays/two-datacenters")]
+    public async Task ResourcesFollowTheScalingTable(string overlay)
+    {
+        var manifests = await RenderedManifests.RenderAsync(overlay);
+        var deployments = manifests.OfKind("Deployment").ToList();
+        var workers = deployments.Where(d => Env(d, "PCCL_ROLE") == "worker").ToList();
+        var peers = workers.Sum(w => w.Path("spec", "replicas").GetInt32());
+        var (cpu, memory) = ScalingTableRow(peers);
+
+        foreach (var deployment in deployments)
+        {
+            var resources = Container(deployment).GetProperty("resources");
+            Assert.Equal(cpu, resources.Path("requests", "cpu").GetString());
+            Assert.Equal(memory, resources.Path("requests", "memory").GetString());
+            Assert.Equal(memory, resources.Path("limits", "memory").GetString());
+        }
+    }
+
+    /// <summary>The chapter's scaling table: peers to (CPU, memory).</summary>
+    private static (string Cpu, string Memory) ScalingTableRow(int peers) => peers switch
+    {
+        <= 8 => ("1", "1Gi"),
+        <= 32 => ("2", "4Gi"),
+        <= 128 => ("4", "8Gi"),
+        _ => ("8", "16Gi"),
+    };
+
+    /// <summary>A container's variables as the pod sees them: literal values, Secret keys, and the pod IP.</summary>
+    private static Dictionary<string, string> ContainerEnvironment(RenderedManifests manifests, JsonElement deployment)
+    {
+        var environment = new Dictionary<string, string>();
+        foreach (var env in Container(deployment).GetProperty("env").EnumerateArray())
+        {
+            var name = env.GetProperty("name").GetString()!;
+            if (env.TryGetProperty("value", out var value))
+            {
+                environment[name] = value.GetString()!;
+            }
+            else if (env.Path("valueFrom").TryGetProperty("secretKeyRef", out var key))
+            {
+                environment[name] = manifests.Named("Secret", key.GetProperty("name").GetString()!).Path("stringData", key.GetProperty("key").GetString()!).GetString()!;
+            }
+            else if (env.Path("valueFrom", "fieldRef", "fieldPath").GetString() == "status.podIP")
+            {
+                environment[name] = "10.244.0.7";
+            }
+        }
+
+        return environment;
+    }
+
+    /// <summary>The mounted file passes <c>pccl config validate</c> (with the variables the pods get), and is what the checks read.</summary>
+    private static async Task<PcclConfig> ValidatedConfigAsync(RenderedManifests manifests, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        environment ??= PodEnvironment;
         var map = Assert.Single(manifests.OfKind("ConfigMap"));
         var file = Path.Combine(Path.GetTempPath(), $"pccl-k8s-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, map.Path("data", "pccl_config.yaml").GetString());
         try
         {
-            var (code, output, errors) = await Tool.RunAsync("dotnet", [PcclBinary.DllPath, "config", "validate", file], environment: PodEnvironment);
+            var (code, output, errors) = await Tool.RunAsync("dotnet", [PcclBinary.DllPath, "config", "validate", file], environment: environment);
             Assert.True(code == 0, $"pccl config validate refused the ConfigMap's pccl_config.yaml:\n{output}{errors}");
-            return ConfigLoader.Load(file, PodEnvironment, new Dictionary<string, string>());
+            return ConfigLoader.Load(file, environment, new Dictionary<string, string>());
         }
         finally
         {

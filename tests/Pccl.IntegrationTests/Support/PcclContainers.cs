@@ -37,13 +37,18 @@ internal sealed class PcclContainers : IAsyncDisposable
     }
 
     /// <summary>Starts a container named after <paramref name="name"/>, attached (its output is the process's).</summary>
-    public PcclProcess Run(string name, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public PcclProcess Run(string name, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunWithVolumes(name, environment, [], arguments);
+
+    /// <summary>As <see cref="Run"/>, with host folders mounted (<c>HOST:CONTAINER</c>, podman's <c>--volume</c>).</summary>
+    public PcclProcess RunWithVolumes(string name, IReadOnlyDictionary<string, string> environment, IEnumerable<string> volumes, params string[] arguments)
     {
         var container = ContainerName(name);
         _names.Add(container);
         var env = environment.SelectMany(e => new[] { "-e", $"{e.Key}={e.Value}" });
+        var mounts = volumes.SelectMany(v => new[] { "--volume", v });
         return PcclProcess.StartCommand(name, "podman",
-            [.. Podman, "run", "--rm", "--name", container, "--network=host", .. Limits, .. env, Image, .. arguments]);
+            [.. Podman, "run", "--rm", "--name", container, "--network=host", .. Limits, .. mounts, .. env, Image, .. arguments]);
     }
 
     public string ContainerName(string name) => $"pccl-test-{_tag}-{name}";

@@ -16,7 +16,7 @@ public sealed class LoggingSetupTests
 
         using (var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings
                {
-                   FilePath = path, MaxFileSizeBytes = limit, RetainedFileCount = 3, Console = false,
+                   FilePath = path, MaxFileSizeBytes = limit, RetainedFileCount = 3, Console = LogConsole.Off,
                }))
         {
             var logger = factory.CreateLogger("Rotation");
@@ -42,7 +42,7 @@ public sealed class LoggingSetupTests
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "worker.log");
 
-        using (var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings { FilePath = path, Level = "WARN", Console = false }))
+        using (var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings { FilePath = path, Level = "WARN", Console = LogConsole.Off }))
         {
             var logger = factory.CreateLogger("Levels");
             logger.LogInformation("quiet info");
@@ -85,7 +85,7 @@ public sealed class LoggingSetupTests
         var path = Path.Combine(blocker, "pccl", "worker.log");
 
         var error = Assert.Throws<PcclException>(() =>
-            LoggingSetup.CreateLoggerFactory(new LoggingSettings { FilePath = path, Console = false }));
+            LoggingSetup.CreateLoggerFactory(new LoggingSettings { FilePath = path, Console = LogConsole.Off }));
 
         Assert.Equal(PcclErrorCode.InvalidConfiguration, error.Code);
         Assert.Contains(path, error.Message);
