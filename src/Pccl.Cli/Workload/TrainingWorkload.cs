@@ -66,15 +66,16 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
     }
 
+    /// <summary>Admits waiting peers by vote; a transient failure (a lost master while it follows the leader) skips to the next loop.</summary>
     private async Task AdmitPendingPeersAsync(CancellationToken ct)
     {
-        if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
-        {
-            return;
-        }
-
         try
         {
+            if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+            {
+                return;
+            }
+
             await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
             logger.TopologyUpdated(communicator.GlobalWorldSize);
         }
