@@ -11,7 +11,7 @@ namespace Pccl.Cli.Processes;
 /// <c>pccl bench failover</c> starts one when no <c>--store</c> is given, and the tests start theirs the same way.
 /// Needs root (it runs initdb and pg_ctl as <c>postgres</c>) and PostgreSQL 15 under /usr/lib/postgresql/15.
 /// </summary>
-internal sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer : IAsyncDisposable
 {
     private const string Bin = "/usr/lib/postgresql/15/bin";
     private static int _databases;

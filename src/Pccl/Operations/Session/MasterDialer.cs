@@ -8,72 +8,48 @@ using Pccl.Transport;
 namespace Pccl.Operations.Session;
 
 /// <summary>
-/// Opens a peer's control connection to the leader among its masters: one round over the list, every address of each
-/// name resolved afresh. A standby's refusal sends it to the leader the standby names at once (else on to the next
-/// master); a master of an epoch older than the newest this peer has seen is a deposed leader and is not used.
+/// Opens a peer's control connection to the leader among its masters, every address of each name resolved afresh. With
+/// several masters all are dialled at once and the first leader to answer wins: a paused master still completes the TCP
+/// handshake (its kernel accepts) but never answers the hello, and trying it first would cost the whole connect timeout.
+/// A standby's refusal sends that attempt to the leader the standby names (unless the list already holds it); a master of
+/// an epoch older than the newest this peer has seen is a deposed leader and is not used.
 /// </summary>
 internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecurity security, EpochFence fence, ILogger logger)
 {
-    /// <summary>Standby redirections followed in one round: two standbys naming each other must not loop.</summary>
+    /// <summary>Standby redirections followed by one attempt: two standbys naming each other must not loop.</summary>
     private const int MaxRedirects = 4;
 
     public async Task<EstablishedConnection> ConnectAsync(CancellationToken ct)
     {
-        var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = options.ClusterId };
-        var pending = new List<MasterEndpoint>(options.Masters);
-        var redirects = 0;
-        PcclException? last = null;
-        while (pending.Count > 0)
+        var masters = options.Masters;
+        if (masters.Count == 0)
         {
-            var master = pending[0];
-            pending.RemoveAt(0);
-            IPAddress[] addresses;
+            throw new PcclException(PcclErrorCode.ConnectionRefused, "no master to connect to: network.master_host is empty", isTransient: false);
+        }
+
+        using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var attempts = masters.Select(m => DialAsync(m, race.Token)).ToList();
+        PcclException? last = null;
+        while (attempts.Count > 0)
+        {
+            var done = await Task.WhenAny(attempts).ConfigureAwait(false);
+            attempts.Remove(done);
             try
             {
-                addresses = await ResolveAsync(master.Host, ct).ConfigureAwait(false);
+                var connection = await done.ConfigureAwait(false);
+                await race.CancelAsync().ConfigureAwait(false);
+                foreach (var loser in attempts)
+                {
+                    _ = DisposeLateAsync(loser);
+                }
+
+                fence.Admit(connection.MasterEpoch);
+                return connection;
             }
-            catch (SocketException e)
+            catch (PcclException e)
             {
-                last = new PcclException(PcclErrorCode.ConnectionRefused,
-                    $"cannot resolve master {master} ({e.SocketErrorCode}): check network.master_host and DNS", isTransient: true, e);
-                continue;
-            }
-
-            foreach (var address in addresses)
-            {
-                try
-                {
-                    var connection = await Handshake.ConnectAsync(master.Host, master.Port, hello, security, options.ConnectTimeout, ct, address: address)
-                        .ConfigureAwait(false);
-                    if (fence.IsStale(connection.MasterEpoch))
-                    {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        logger.StaleMasterRefused(master, connection.MasterEpoch, fence.Newest);
-                        last = new PcclException(PcclErrorCode.ConnectionRefused,
-                            $"master {master} serves epoch {connection.MasterEpoch}, older than epoch {fence.Newest} this peer already served under: it is a deposed leader",
-                            isTransient: true);
-                        continue;
-                    }
-
-                    fence.Admit(connection.MasterEpoch);
-                    return connection;
-                }
-                catch (StandbyRefusalException standby)
-                {
-                    last = standby;
-                    if (redirects < MaxRedirects && Leader(standby.LeaderAddress, master.Port) is { } leader)
-                    {
-                        redirects++;
-                        pending.Insert(0, leader);
-                        logger.StandbyRedirect(standby.Message, leader);
-                    }
-
-                    break; // another address of a standby's name is the same standby, or its leader is tried next
-                }
-                catch (PcclException e) when (e.IsTransient)
-                {
-                    last = e;
-                }
+                // a standby's refusal says the most: it names who leads
+                last = last is StandbyRefusalException ? last : e;
             }
         }
 
@@ -82,7 +58,80 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
             throw new PcclException(standbyOnly.Code, standbyOnly.Message, standbyOnly.IsTransient); // the public API throws PcclException itself
         }
 
-        throw last ?? new PcclException(PcclErrorCode.ConnectionRefused, "no master to connect to: network.master_host is empty", isTransient: false);
+        throw last!;
+    }
+
+    /// <summary>One master: each of its addresses in turn, then the leader a standby names.</summary>
+    private async Task<EstablishedConnection> DialAsync(MasterEndpoint master, CancellationToken ct)
+    {
+        var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = options.ClusterId };
+        PcclException? last = null;
+        for (var redirects = 0; ; redirects++)
+        {
+            IPAddress[] addresses;
+            try
+            {
+                addresses = await ResolveAsync(master.Host, ct).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                throw new PcclException(PcclErrorCode.ConnectionRefused,
+                    $"cannot resolve master {master} ({e.SocketErrorCode}): check network.master_host and DNS", isTransient: true, e);
+            }
+
+            MasterEndpoint? next = null;
+            foreach (var address in addresses)
+            {
+                try
+                {
+                    var connection = await Handshake.ConnectAsync(master.Host, master.Port, hello, security, options.ConnectTimeout, ct, address: address)
+                        .ConfigureAwait(false);
+                    if (!fence.IsStale(connection.MasterEpoch))
+                    {
+                        return connection;
+                    }
+
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    logger.StaleMasterRefused(master, connection.MasterEpoch, fence.Newest);
+                    last = new PcclException(PcclErrorCode.ConnectionRefused,
+                        $"master {master} serves epoch {connection.MasterEpoch}, older than epoch {fence.Newest} this peer already served under: it is a deposed leader",
+                        isTransient: true);
+                }
+                catch (StandbyRefusalException standby)
+                {
+                    last = standby;
+                    next = Leader(standby.LeaderAddress, master.Port);
+                    break; // another address of a standby's name is the same standby
+                }
+                catch (PcclException e) when (e.IsTransient)
+                {
+                    last = e;
+                }
+            }
+
+            if (next is null || redirects >= MaxRedirects || options.Masters.Contains(next))
+            {
+                throw last ?? new PcclException(PcclErrorCode.ConnectionRefused, $"master {master} has no address", isTransient: true);
+            }
+
+            logger.StandbyRedirect(last!.Message, next);
+            master = next;
+        }
+    }
+
+    /// <summary>An attempt that lost the race: a connection it still makes is closed unused.</summary>
+    private static async Task DisposeLateAsync(Task<EstablishedConnection> attempt)
+    {
+        try
+        {
+            await (await attempt.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (PcclException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
