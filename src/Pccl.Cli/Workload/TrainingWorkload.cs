@@ -31,9 +31,9 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            if (!justJoined || communicator.GroupWorldSize < 2)
+            if ((!justJoined || communicator.GroupWorldSize < 2) && !await AdmitPendingPeersAsync(ct).ConfigureAwait(false))
             {
-                await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
+                continue;
             }
 
             justJoined = false;
@@ -66,22 +66,27 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
     }
 
-    /// <summary>Admits waiting peers by vote; a transient failure (a lost master while it follows the leader) skips to the next loop.</summary>
-    private async Task AdmitPendingPeersAsync(CancellationToken ct)
+    /// <summary>
+    /// Admits waiting peers by vote. Returns false after a lost master: every peer then starts its loop again with this
+    /// vote under the next leader, whichever call the loss failed (a peer that went on to the sync would wait for peers
+    /// that are voting).
+    /// </summary>
+    private async Task<bool> AdmitPendingPeersAsync(CancellationToken ct)
     {
         try
         {
-            if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+            if (await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
             {
-                return;
+                await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
+                logger.TopologyUpdated(communicator.GlobalWorldSize);
             }
 
-            await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
-            logger.TopologyUpdated(communicator.GlobalWorldSize);
+            return true;
         }
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.TopologyUpdateFailed(e.Message);
+            return e.Code != PcclErrorCode.MasterLost;
         }
     }
 

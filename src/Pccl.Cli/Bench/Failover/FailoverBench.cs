@@ -195,7 +195,8 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new TimeoutException($"not within {Patience.TotalSeconds} s: {what}");
+                throw new TimeoutException($"not within {Patience.TotalSeconds} s: {what}\n" + string.Join('\n',
+                    _workers.Select(w => $"--- worker {w.Index}: last step {(w.StepCount > 0 ? w.Reports[^1] : null)}\n{w.LogTail}")));
             }
         }
     }

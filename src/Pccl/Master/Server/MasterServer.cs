@@ -241,6 +241,15 @@ internal sealed class MasterServer : IAsyncDisposable
                         break; // the term ended while its commands ran
                     }
 
+                    if (command is RecordRevision record)
+                    {
+                        // Stored before any peer hears that the sync completed: a later leader's floor is then never
+                        // behind a revision a peer synchronised to, so the +1 rule holds across a failover.
+                        _recording = RecordAsync(_recording, _servingEpoch, new GroupRevision(record.Group, record.Revision, record.Hashes));
+                        await _recording.ConfigureAwait(false);
+                        continue;
+                    }
+
                     Execute(command);
                 }
 
@@ -285,9 +294,6 @@ internal sealed class MasterServer : IAsyncDisposable
                 break;
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);
-                break;
-            case RecordRevision record:
-                _recording = RecordAsync(_recording, _servingEpoch, new GroupRevision(record.Group, record.Revision, record.Hashes));
                 break;
         }
     }

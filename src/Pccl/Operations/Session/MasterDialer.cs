@@ -10,7 +10,8 @@ namespace Pccl.Operations.Session;
 /// <summary>
 /// Opens a peer's control connection to the leader among its masters, every address of each name resolved afresh. With
 /// several masters all are dialled at once and the first leader to answer wins: a paused master still completes the TCP
-/// handshake (its kernel accepts) but never answers the hello, and trying it first would cost the whole connect timeout.
+/// handshake (its kernel accepts) but never answers the hello, and trying it first would cost the whole connect timeout;
+/// while it hangs, the masters that refused are dialled again, since a standby may take over meanwhile.
 /// A standby's refusal sends that attempt to the leader the standby names (unless the list already holds it); a master of
 /// an epoch older than the newest this peer has seen is a deposed leader and is not used.
 /// </summary>
@@ -18,6 +19,9 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
 {
     /// <summary>Standby redirections followed by one attempt: two standbys naming each other must not loop.</summary>
     private const int MaxRedirects = 4;
+
+    /// <summary>How long a master that refused (a standby, or nothing listening) waits before it is dialled again while another has not answered yet.</summary>
+    private static readonly TimeSpan RedialDelay = TimeSpan.FromMilliseconds(100);
 
     public async Task<EstablishedConnection> ConnectAsync(CancellationToken ct)
     {
@@ -28,17 +32,20 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
         }
 
         using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var attempts = masters.Select(m => DialAsync(m, race.Token)).ToList();
+        // First dials, and redials of masters that refused: while a first dial hangs (a paused master's kernel accepted
+        // the connection), a standby that refused may become the leader, so it is dialled again.
+        var attempts = masters.ToDictionary(m => DialAsync(m, TimeSpan.Zero, race.Token), m => (Master: m, First: true));
         PcclException? last = null;
         while (attempts.Count > 0)
         {
-            var done = await Task.WhenAny(attempts).ConfigureAwait(false);
+            var done = await Task.WhenAny(attempts.Keys).ConfigureAwait(false);
+            var (master, _) = attempts[done];
             attempts.Remove(done);
             try
             {
                 var connection = await done.ConfigureAwait(false);
                 await race.CancelAsync().ConfigureAwait(false);
-                foreach (var loser in attempts)
+                foreach (var loser in attempts.Keys)
                 {
                     _ = DisposeLateAsync(loser);
                 }
@@ -50,6 +57,10 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
             {
                 // a standby's refusal says the most: it names who leads
                 last = last is StandbyRefusalException ? last : e;
+                if (e.IsTransient && attempts.Values.Any(a => a.First))
+                {
+                    attempts.Add(DialAsync(master, RedialDelay, race.Token), (master, false));
+                }
             }
         }
 
@@ -62,8 +73,13 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
     }
 
     /// <summary>One master: each of its addresses in turn, then the leader a standby names.</summary>
-    private async Task<EstablishedConnection> DialAsync(MasterEndpoint master, CancellationToken ct)
+    private async Task<EstablishedConnection> DialAsync(MasterEndpoint master, TimeSpan delay, CancellationToken ct)
     {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+        }
+
         var hello = new Hello { Kind = ConnectionKind.Control, ClusterId = options.ClusterId };
         PcclException? last = null;
         for (var redirects = 0; ; redirects++)
