@@ -455,6 +455,12 @@ internal sealed class MasterServer : IAsyncDisposable
             return;
         }
 
+        // Closed first: a peer told that this master shuts down follows at once, and must not register here again.
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var c in _connections.Values)
         {
             c.Send(new ControlMessage { Kick = new Kick { Reason = KickReason.Shutdown, Message = "the master is shutting down" } });
@@ -464,10 +470,6 @@ internal sealed class MasterServer : IAsyncDisposable
         await Task.Delay(50).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _recording.ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
 
         _heartbeats?.Dispose();
         await Task.WhenAll(_eventLoop, _tickLoop).ConfigureAwait(false);
