@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pccl.Cli.Bench;
+using Pccl.Cli.Bench.Failover;
 using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Commands;
@@ -8,7 +9,7 @@ namespace Pccl.Cli.Commands;
 internal static class BenchCommand
 {
     public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), RecoveryCommand.CreateTeardownHelper(),
-        MemoryCommand.Create(), MasterScale(), Matrix(),
+        MemoryCommand.Create(), MasterScale(), Failover(), Matrix(),
         BenchWanCommand.Wan(), BenchWanCommand.Check(), BenchWanCommand.Worker(), BenchWanCommand.Forwarder() };
 
     private static Command Matrix()
@@ -17,6 +18,43 @@ internal static class BenchCommand
         var plot = new Option<string?>("--plot") { Description = "write a PNG heat map of each group's matrix" };
         var command = new Command("matrix", "Print the bandwidth matrix a running master measured (topology optimisation), optionally as a heat map") { status, plot };
         command.SetAction((parse, ct) => BandwidthMatrixBench.RunAsync(parse.GetValue(status)!, parse.GetValue(plot), ct));
+        return command;
+    }
+
+    private static Command Failover()
+    {
+        var defaults = new FailoverBenchOptions();
+        var workers = new Option<int>("--workers", "-n") { Description = "worker processes", DefaultValueFactory = _ => defaults.Workers };
+        var rounds = new Option<int>("--rounds") { Description = "rounds of each scenario (SIGKILL of the leader, SIGSTOP of the leader past its lease)", DefaultValueFactory = _ => defaults.Rounds };
+        var store = new Option<string?>("--store") { Description = "postgresql://user@host:port/database of an existing, empty database; default: a private PostgreSQL 15 started here (needs root)" };
+        var leaseTtl = new Option<int>("--lease-ttl-ms") { Description = "master.lease_ttl_ms of both masters", DefaultValueFactory = _ => defaults.LeaseTtlMs };
+        var json = new Option<bool>("--json") { Description = "one JSON line per scenario" };
+        var command = new Command("failover", "An active and a standby master on PostgreSQL under training workers: time from killing or pausing the leader to the standby serving, every worker registered with it, and the next all-reduce at the full world")
+        {
+            workers, rounds, store, leaseTtl, json,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            if (parse.GetValue(workers) < 2)
+            {
+                throw new PcclException(PcclErrorCode.InvalidArgument, $"--workers must be at least 2, not {parse.GetValue(workers)}");
+            }
+
+            if (parse.GetValue(store) is { } url && !url.StartsWith("postgres", StringComparison.Ordinal))
+            {
+                throw new PcclException(PcclErrorCode.InvalidArgument, $"--store must be a postgresql:// URL (two masters on several machines share it), not '{url}'");
+            }
+
+            var options = defaults with
+            {
+                Workers = parse.GetValue(workers),
+                Rounds = Math.Max(1, parse.GetValue(rounds)),
+                Store = parse.GetValue(store),
+                LeaseTtlMs = parse.GetValue(leaseTtl),
+                Json = parse.GetValue(json),
+            };
+            return new FailoverBench(options, Spectre.Console.AnsiConsole.Console).RunAsync(ct);
+        });
         return command;
     }
 

@@ -73,11 +73,15 @@ internal sealed class WorkerProcess : IDisposable
     public string? LastLog { get { lock (_gate) { return _log.LastOrDefault(); } } }
 
     /// <param name="environment">variables set for this worker only (configuration such as fault_tolerance.checkpoint_dir)</param>
-    public static WorkerProcess Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now, IReadOnlyDictionary<string, string>? environment = null)
+    public static WorkerProcess Start(int index, int masterPort, int elements, int stepDelayMs, TimeSpan now, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(index, $"127.0.0.1:{masterPort}", elements, stepDelayMs, now, environment);
+
+    /// <param name="masters">the <c>--master</c> list (<c>host:port</c>, comma-separated)</param>
+    public static WorkerProcess Start(int index, string masters, int elements, int stepDelayMs, TimeSpan now, IReadOnlyDictionary<string, string>? environment = null)
     {
         var process = SelfLauncher.Start(
         [
-            "worker", "--master", $"127.0.0.1:{masterPort}", "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "worker", "--master", masters, "--json", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--step-delay-ms", stepDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-level", "WARN", "--log-file", "none",
             "--metrics", "false", // up to 8 workers on one host: they would all want port 9090
         ], environment: environment);

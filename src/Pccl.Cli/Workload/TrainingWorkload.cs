@@ -36,9 +36,9 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
                 await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false); // the members that admitted this peer run it now too
             }
 
-            if (!justJoined || communicator.GroupWorldSize < 2)
+            if ((!justJoined || communicator.GroupWorldSize < 2) && !await AdmitPendingPeersAsync(ct).ConfigureAwait(false))
             {
-                await AdmitPendingPeersAsync(ct).ConfigureAwait(false);
+                continue;
             }
 
             justJoined = false;
@@ -71,26 +71,29 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         }
     }
 
-    private async Task AdmitPendingPeersAsync(CancellationToken ct)
+    /// <summary>
+    /// Admits waiting peers by vote. Returns false after a lost master: every peer then starts its loop again with this
+    /// vote under the next leader, whichever call the loss failed (a peer that went on to the sync would wait for peers
+    /// that are voting).
+    /// </summary>
+    private async Task<bool> AdmitPendingPeersAsync(CancellationToken ct)
     {
         try
         {
-            // The question goes to the master too: a master lost while asking fails it like any other call in flight.
-            if (!await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
+            if (await communicator.ArePeersPendingAsync(ct).ConfigureAwait(false))
             {
-                return;
+                await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
+                logger.TopologyUpdated(communicator.GlobalWorldSize);
+                await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false);
             }
 
-            await communicator.UpdateTopologyAsync(ct).ConfigureAwait(false);
-            logger.TopologyUpdated(communicator.GlobalWorldSize);
+            return true;
         }
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.TopologyUpdateFailed(e.Message);
-            return;
+            return e.Code != PcclErrorCode.MasterLost;
         }
-
-        await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>The optimisation vote after a round that admitted peers, when <c>performance.optimize_topology</c> asks for it.</summary>

@@ -13,19 +13,19 @@ public sealed record CommunicatorOptions
     public int MasterPort { get; init; } = 7117;
 
     /// <summary>
-    /// The masters of an active/standby pair (or more), tried in this order on every attempt; a host name is resolved
-    /// again on each attempt and every address it has is tried. A standby answers with the leader's address, which is
-    /// tried next at once. Null or empty: <see cref="MasterHost"/>:<see cref="MasterPort"/> alone.
+    /// The masters of an active/standby pair (or more), all dialled at once on every attempt (the first leader to answer
+    /// wins, so a paused master costs nothing); a host name is resolved again on each attempt and every address it has
+    /// is tried. A standby answers with the leader's address, which is tried next at once. Null or empty: <see cref="MasterHost"/>:<see cref="MasterPort"/> alone.
     /// </summary>
     public IReadOnlyList<MasterEndpoint>? MasterEndpoints { get; init; }
 
     /// <summary>
     /// How long a peer whose master was lost tries to register with a leader again (the masters of
     /// <see cref="MasterEndpoints"/>) before its calls fail for good; operations in flight at the loss fail with a
-    /// transient <see cref="PcclErrorCode.MasterLost"/> either way. Zero (the default for an embedding application;
-    /// <c>fault_tolerance.master_reconnect_timeout_ms</c> sets it for <c>pccl worker</c>): a lost master is final.
+    /// transient <see cref="PcclErrorCode.MasterLost"/> either way, and the retry helpers carry on once it is back.
+    /// Default 30 s, as <c>fault_tolerance.master_reconnect_timeout_ms</c>; zero: a lost master is final.
     /// </summary>
-    public TimeSpan MasterReconnectTimeout { get; init; } = TimeSpan.Zero;
+    public TimeSpan MasterReconnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The masters tried, in order: <see cref="MasterEndpoints"/>, or <see cref="MasterHost"/>:<see cref="MasterPort"/>.</summary>
     public IReadOnlyList<MasterEndpoint> Masters => MasterEndpoints is { Count: > 0 } masters ? masters : [new MasterEndpoint(MasterHost, MasterPort)];

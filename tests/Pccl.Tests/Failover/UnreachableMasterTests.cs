@@ -34,8 +34,9 @@ public sealed class UnreachableMasterTests
 
         Assert.Equal(PcclErrorCode.ConnectionRefused, e.Code);
         Assert.True(e.IsTransient);
-        Assert.StartsWith($"no master in network.master_host (127.0.0.1:{first}, 127.0.0.1:{second}) could be reached; the last one tried: cannot connect to 127.0.0.1:{second}",
+        Assert.StartsWith($"no master in network.master_host (127.0.0.1:{first}, 127.0.0.1:{second}) could be reached: 127.0.0.1:{first}: cannot connect to 127.0.0.1:{first}",
             e.Message, StringComparison.Ordinal);
+        Assert.Contains($"; 127.0.0.1:{second}: cannot connect to 127.0.0.1:{second}", e.Message, StringComparison.Ordinal);
         Assert.Contains("check ports 7117-7150", e.Message, StringComparison.Ordinal);
         Assert.Contains("use a stable DNS name or a static IP", e.Message, StringComparison.Ordinal);
     }

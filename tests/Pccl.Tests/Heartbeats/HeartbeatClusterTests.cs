@@ -26,6 +26,7 @@ public class HeartbeatClusterTests
         P2PPorts = new PortRange(26000, 26200),
         HeartbeatInterval = TimeSpan.FromMilliseconds(100),
         HeartbeatTimeout = timeout,
+        MasterReconnectTimeout = TimeSpan.Zero, // a lost master stays lost: later calls must fail too
     };
 
     private static Task<List<Communicator>> ConnectWorldAsync(CommunicatorOptions options, int size, CancellationToken ct) =>

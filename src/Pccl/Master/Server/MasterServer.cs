@@ -246,6 +246,15 @@ internal sealed class MasterServer : IAsyncDisposable
                         break; // the term ended while its commands ran
                     }
 
+                    if (command is RecordRevision record)
+                    {
+                        // Stored before any peer hears that the sync completed: a later leader's floor is then never
+                        // behind a revision a peer synchronised to, so the +1 rule holds across a failover.
+                        _recording = RecordAsync(_recording, _servingEpoch, new GroupRevision(record.Group, record.Revision, record.Hashes));
+                        await _recording.ConfigureAwait(false);
+                        continue;
+                    }
+
                     Execute(command);
                 }
 
@@ -293,9 +302,6 @@ internal sealed class MasterServer : IAsyncDisposable
                 break;
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);
-                break;
-            case RecordRevision record:
-                _recording = RecordAsync(_recording, _servingEpoch, new GroupRevision(record.Group, record.Revision, record.Hashes));
                 break;
         }
     }
@@ -457,6 +463,12 @@ internal sealed class MasterServer : IAsyncDisposable
             return;
         }
 
+        // Closed first: a peer told that this master shuts down follows at once, and must not register here again.
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var c in _connections.Values)
         {
             c.Send(new ControlMessage { Kick = new Kick { Reason = KickReason.Shutdown, Message = "the master is shutting down" } });
@@ -466,10 +478,6 @@ internal sealed class MasterServer : IAsyncDisposable
         await Task.Delay(50).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _recording.ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
 
         _heartbeats?.Dispose();
         await Task.WhenAll(_eventLoop, _tickLoop).ConfigureAwait(false);

@@ -80,7 +80,10 @@ internal sealed class AllReduceRetry(MasterFollower follower)
                 lastFailure[index] = e;
                 try
                 {
-                    var next = ranOn.Session.FatalReason is null ? ranOn : await follower.SuccessorAsync(ranOn, e, ct).ConfigureAwait(false);
+                    // a lost master is lost for this registration even before its session says so
+                    var next = ranOn.Session.FatalReason is null && e.Code != PcclErrorCode.MasterLost
+                        ? ranOn
+                        : await follower.SuccessorAsync(ranOn, e, ct).ConfigureAwait(false);
                     ThrowUnlessRetryable(next.Session, e, failures[index], operations[index].Options.Tag);
                     NoteRecovery(next.Session, operations[index].Options.Tag, failures[index]);
                 }

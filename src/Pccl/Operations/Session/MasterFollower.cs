@@ -17,7 +17,9 @@ namespace Pccl.Operations.Session;
 internal sealed class MasterFollower : IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
+    // A standby takes the lease within an eighth of the TTL after it lapses and refuses peers until then: retrying this
+    // often finds the new leader within about this delay of it serving, at a few refused hellos per second per peer.
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RegroupPoll = TimeSpan.FromMilliseconds(20);
 
     private readonly object _owner;
@@ -94,6 +96,17 @@ internal sealed class MasterFollower : IAsyncDisposable
         {
             following = _following;
             current = _current;
+        }
+
+        if (following is null && current == failed)
+        {
+            // The operation saw the loss before the session reported it: start following now, so that every peer's retry
+            // runs under the next leader instead of some retrying on the dead session and giving up.
+            OnLost(failed, reason);
+            lock (_gate)
+            {
+                following = _following;
+            }
         }
 
         if (following is not null)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Pccl.Cli.Processes;
 using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Tests.Support;

@@ -3,11 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Pccl.Tests.Support;
+namespace Pccl.Cli.Processes;
 
 /// <summary>
 /// A private PostgreSQL 15 run as the <c>postgres</c> user: data under /tmp, listening on 127.0.0.1 on a free port.
 /// The <c>postgres</c> user gets in without a password; every other role needs its password (scram-sha-256).
+/// <c>pccl bench failover</c> starts one when no <c>--store</c> is given, and the tests start theirs the same way.
+/// Needs root (it runs initdb and pg_ctl as <c>postgres</c>) and PostgreSQL 15 under /usr/lib/postgresql/15.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
@@ -23,6 +25,12 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public static async Task<PostgresServer> StartAsync()
     {
+        if (!File.Exists($"{Bin}/initdb"))
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument,
+                $"PostgreSQL 15 is not installed ({Bin}/initdb is missing): install it, or pass --store with the URL of an existing PostgreSQL");
+        }
+
         var server = new PostgresServer(FreePort());
         try
         {
@@ -112,28 +120,4 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await output}{await error}");
         }
     }
-}
-
-/// <summary>One PostgreSQL shared by the test classes of <see cref="PostgresCollection"/>; each test takes its own database.</summary>
-public sealed class PostgresFixture : IAsyncLifetime
-{
-    private PostgresServer? _server;
-
-    public PostgresServer Server => _server ?? throw new InvalidOperationException("PostgreSQL did not start");
-
-    public async ValueTask InitializeAsync() => _server = await PostgresServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
-{
-    public const string Name = "PostgreSQL";
 }
