@@ -77,7 +77,7 @@ public class WanBenchTests
         {
             // the peers name the run's counter file on their command lines: four of them and the forwarder
             await PcclProcess.WaitUntilAsync(() => WanNamespaces.ProcessesNaming(bench.Pid).Count >= 5, TimeSpan.FromSeconds(120), "the forwarder and four peers", bench);
-            bench.Signal(2); // SIGINT, as Ctrl+C
+            bench.Interrupt(); // Ctrl+C
             await bench.WaitForExitAsync(TimeSpan.FromSeconds(60));
             WanNamespaces.AssertNoneLeft(bench.Pid);
         }

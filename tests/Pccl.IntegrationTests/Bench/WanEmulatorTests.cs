@@ -44,7 +44,7 @@ public class WanEmulatorTests
         {
             await PcclProcess.WaitUntilAsync(() => WanNamespaces.Of(check.Pid).Count == 2, TimeSpan.FromSeconds(60), "the emulated network", check);
             await Task.Delay(1000, TestContext.Current.CancellationToken);
-            check.Signal(2); // SIGINT, as Ctrl+C
+            check.Interrupt(); // Ctrl+C
             await check.WaitForExitAsync(TimeSpan.FromSeconds(30));
             WanNamespaces.AssertNoneLeft(check.Pid);
         }

@@ -183,6 +183,19 @@ internal sealed class PcclProcess : IAsyncDisposable
 
     public bool Signal(int signal) => PosixSignals.Send(_process.Id, signal);
 
+    /// <summary>
+    /// Sends Ctrl+C's SIGINT; or SIGTERM, which the tool handles the same way, when this test process inherited SIGINT
+    /// ignored (a suite started in the background by a shell), since its children then inherit that too.
+    /// </summary>
+    public bool Interrupt() => Signal(SigintIgnoredHere() ? 15 : 2);
+
+    private static bool SigintIgnoredHere()
+    {
+        var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return ignored is not null
+            && (ulong.Parse(ignored["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << 1)) != 0;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -28,6 +28,7 @@ internal sealed class MasterFollower : IAsyncDisposable
     private readonly Action<MasterChangedEventArgs> _onChanged;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Registration? _current;
     private Task<Registration>? _following;
     private IFaultInjector? _faults;
@@ -236,6 +237,11 @@ internal sealed class MasterFollower : IAsyncDisposable
     /// <summary>Stops following and leaves the run of the current master.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         Task<Registration>? following;
         lock (_gate)
