@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Pccl.Cli.Processes;
@@ -31,7 +30,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 $"PostgreSQL 15 is not installed ({Bin}/initdb is missing): install it, or pass --store with the URL of an existing PostgreSQL");
         }
 
-        var server = new PostgresServer(FreePort());
+        var server = new PostgresServer(LoopbackPorts.FreeTcp());
         try
         {
             Directory.CreateDirectory(server._directory);
@@ -94,13 +93,6 @@ public sealed class PostgresServer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string file, params string[] arguments)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Pccl.Cli.Processes;
 using Pccl.Hosting.Processes;
@@ -41,7 +40,7 @@ internal sealed class FailoverMaster : IDisposable
 
     public static FailoverMaster Start(string name, string store, int leaseTtlMs)
     {
-        var master = new FailoverMaster(name, store, leaseTtlMs, FreeTcpPort(), FreeTcpPort());
+        var master = new FailoverMaster(name, store, leaseTtlMs, LoopbackPorts.FreeTcpAndUdp(), LoopbackPorts.FreeTcp());
         master.Restart();
         return master;
     }
@@ -119,13 +118,6 @@ internal sealed class FailoverMaster : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 

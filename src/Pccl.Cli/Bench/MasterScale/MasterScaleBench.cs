@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Net;
-using System.Net.Sockets;
 using Pccl.Cli.Processes;
 using Spectre.Console;
 
@@ -56,7 +55,7 @@ internal static class MasterScaleBench
 
     private static async Task<MasterScaleResult> MeasureAsync(int peers, int rounds, int intervalMs, int timeoutMs, CancellationToken ct)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.FreeTcpAndUdp();
         using var master = SelfLauncher.Start(["master", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--log-file", "none"], environment: new Dictionary<string, string>
         {
             ["PCCL_METRICS_ENABLED"] = "false",
@@ -114,27 +113,6 @@ internal static class MasterScaleBench
         {
             master.Kill();
             await master.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A port free for both TCP and UDP on loopback now (the master binds the same number for both).</summary>
-    private static int FreePort()
-    {
-        while (true)
-        {
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            try
-            {
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken for UDP: draw another
-            }
         }
     }
 

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pccl.Cli.Processes;
+
+/// <summary>Ports free on loopback now, for the processes a bench or test starts there.</summary>
+internal static class LoopbackPorts
+{
+    /// <summary>A port free for TCP.</summary>
+    public static int FreeTcp()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>A port free for both TCP and UDP (a master binds the same number for both).</summary>
+    public static int FreeTcpAndUdp()
+    {
+        while (true)
+        {
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken for UDP: draw another
+            }
+        }
+    }
+}
