@@ -89,4 +89,7 @@ public sealed record MasterOptions
     /// null: the instance creates and disposes a meter of its own.
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>Test-only: where the leader crashes on purpose; null in production.</summary>
+    internal Master.Server.IMasterFaults? Faults { get; init; }
 }

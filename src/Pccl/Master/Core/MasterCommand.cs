@@ -33,6 +33,9 @@ internal sealed record RecordRevision(uint Group, ulong Revision, IReadOnlyDicti
 /// <summary>The master planned a group's hierarchy differently from its last all-reduce; the shell logs it.</summary>
 internal sealed record ReportHierarchy(uint Group, ulong Sequence, string Description) : MasterCommand;
 
+/// <summary>The master settled an operation of a lost master that peers held in doubt; the shell logs it.</summary>
+internal sealed record ReportInDoubtSettled(ulong PriorEpoch, ulong Sequence, uint Tag, bool Completed, string Reason, int Told) : MasterCommand;
+
 /// <summary>Kinds of membership change the core reports.</summary>
 internal enum MembershipChange
 {

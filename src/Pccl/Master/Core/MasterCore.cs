@@ -43,6 +43,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             case Tick tick:
                 State.Now = tick.Now;
                 EnforceDeadlines();
+                if (State.InDoubt.Count > 0)
+                {
+                    SettleInDoubt();
+                }
+
                 break;
             case RevisionsRestored restored:
                 foreach (var (group, revision) in restored.Revisions)
@@ -159,6 +164,12 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             return;
         }
 
+        if (PriorSessionsProblem(register) is { } badReport)
+        {
+            KickConnection(connection, KickReason.ProtocolViolation, badReport);
+            return;
+        }
+
         if (_limits.MaxPeers > 0 && State.Peers.Count >= _limits.MaxPeers)
         {
             KickConnection(connection, KickReason.ClusterFull,
@@ -182,6 +193,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             Registered = new Registered { PeerId = peer.Id, ObservedAddress = State.Connections[connection], HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key },
         });
         Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
+        TakePriorSessions(peer, register);
         AdmitWaitingIfWorldEmpty();
     }
 
@@ -228,6 +240,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         State.Peers.Remove(peerId);
         Emit(new ForgetHeartbeat(peerId));
         Emit(new ReportMembership(MembershipChange.Left, peerId, reason));
+        ForgetPriorReportsOf(peerId);
         if (peer.Phase == PeerPhase.Registered)
         {
             return;

@@ -48,6 +48,19 @@ internal sealed record MasterLimits
     /// <summary>Longest shared-state key, in characters.</summary>
     public int MaxSharedStateKeyLength { get; init; } = 1024;
 
+    /// <summary>
+    /// How long after the first report of an operation in doubt its other participants may take to register again
+    /// before it is failed: two heartbeat timeouts (network.heartbeat_timeout_ms), since every participant notices the
+    /// lost master within one and then dials every master at once.
+    /// </summary>
+    public TimeSpan InDoubtTimeout { get; init; } = MasterOptions.Default.HeartbeatTimeout * 2;
+
+    /// <summary>Most prior sessions one registration may report.</summary>
+    public int MaxPriorSessions { get; init; } = 8;
+
+    /// <summary>Most completed or in-doubt operations, and most participants of one, a prior session may report.</summary>
+    public int MaxPriorOutcomes { get; init; } = 65_536;
+
     /// <summary>How long a receiver of <paramref name="plannedBytes"/> may take: the base limit plus the bytes at the slowest allowed rate.</summary>
     public TimeSpan SharedStateLimitFor(ulong plannedBytes)
     {
@@ -66,5 +79,6 @@ internal sealed record MasterLimits
         SharedStateTimeout = options.SharedStateTimeout,
         SharedStateMinBytesPerSecond = options.SharedStateMinBytesPerSecond,
         MaxPeers = options.Auth.MaxPeers,
+        InDoubtTimeout = options.HeartbeatTimeout * 2,
     };
 }

@@ -79,4 +79,13 @@ internal sealed class MasterState
     public IEnumerable<PeerRecord> Accepted => Peers.Values.Where(p => p.Phase == PeerPhase.Accepted);
 
     public IEnumerable<PeerRecord> Waiting => Peers.Values.Where(p => p.Phase == PeerPhase.Registered);
+
+    /// <summary>
+    /// Peers' reports of their registrations with lost masters, by (lost master's epoch, peer id there); each is kept
+    /// while its reporter stays registered, and a fresh leader learns them again from the peers.
+    /// </summary>
+    public Dictionary<(ulong Epoch, ulong PeerId), PriorReport> PriorReports { get; } = [];
+
+    /// <summary>Operations of lost masters reported in doubt and not settled yet, by (lost master's epoch, sequence).</summary>
+    public Dictionary<(ulong Epoch, ulong Sequence), InDoubtRound> InDoubt { get; } = [];
 }

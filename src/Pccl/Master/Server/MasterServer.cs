@@ -256,6 +256,10 @@ internal sealed partial class MasterServer : IAsyncDisposable
                     }
 
                     Execute(command);
+                    if (_hung)
+                    {
+                        break; // crashed by the fault seam: nothing after it leaves
+                    }
                 }
 
                 if (coreEvent is ConnectionClosed closed)
@@ -278,6 +282,9 @@ internal sealed partial class MasterServer : IAsyncDisposable
             case SendMessage when _lease.Term?.Epoch != _servingEpoch:
                 // A paused master wakes up here: its lease may have ended (and another master lead) meanwhile.
                 StepDown("the leader lease ended before a message could be sent");
+                break;
+            case SendMessage send when _options.Faults?.CrashBefore(send.Message) == true:
+                Crash();
                 break;
             case SendMessage send when _connections.TryGetValue(send.ConnectionId, out var c):
                 c.Send(send.Message);
@@ -302,6 +309,9 @@ internal sealed partial class MasterServer : IAsyncDisposable
                 break;
             case ForgetHeartbeat forget:
                 _heartbeats?.Forget(forget.PeerId);
+                break;
+            case ReportInDoubtSettled settled:
+                _logger.InDoubtSettled(settled.PriorEpoch, settled.Sequence, settled.Tag, settled.Completed ? "completed" : "failed", settled.Reason, settled.Told);
                 break;
         }
     }
@@ -378,6 +388,20 @@ internal sealed partial class MasterServer : IAsyncDisposable
     {
         _hung = true;
         _heartbeats?.PauseAnswers();
+    }
+
+    /// <summary>
+    /// The fault seam's crash, as the kernel of a killed process would have it: the port closed first (no peer that
+    /// notices can dial back in), then every peer connection cut; nothing more is handled until the master is disposed.
+    /// </summary>
+    private void Crash()
+    {
+        _listener?.Dispose();
+        Hang();
+        foreach (var c in _connections.Values)
+        {
+            c.Abort("the master crashed (fault injection)");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -11,7 +11,9 @@ namespace Pccl.Operations.Collectives;
 /// <summary>
 /// The whole life of one all-reduce on this peer: checks, the master's init and start, the IO gate, the schedule, the
 /// master's verdict, and on failure the order that keeps the others safe: retire the lanes, report to the master,
-/// restore the buffer, then throw.
+/// restore the buffer, then throw. A master lost after this peer moved its data leaves the operation in doubt: the
+/// result is kept until the next leader's verdict (<see cref="CollectiveOutcomes"/>), since the lost master may have
+/// told other peers it completed.
 /// </summary>
 internal sealed class AllReduceDriver
 {
@@ -20,14 +22,18 @@ internal sealed class AllReduceDriver
     private readonly RingIoGate _ioGate;
     private readonly AllReduceWithdrawal _withdrawal;
     private readonly ScheduleRunner _schedules;
+    private readonly CollectiveOutcomes? _outcomes;
 
-    public AllReduceDriver(PeerSession session)
+    /// <param name="session">The registration's session.</param>
+    /// <param name="outcomes">Where operations in doubt wait for the next leader; null: a lost master fails them at once.</param>
+    public AllReduceDriver(PeerSession session, CollectiveOutcomes? outcomes = null)
     {
         _session = session;
+        _outcomes = outcomes;
         _ioGate = new RingIoGate(session.Options.NumIoThreads);
         _withdrawal = new AllReduceWithdrawal(session);
         _schedules = new ScheduleRunner(session, _scratch);
-        Router = new CollectiveRouter(session, _ioGate, _withdrawal);
+        Router = new CollectiveRouter(session, _ioGate, _withdrawal, outcomes);
     }
 
     /// <summary>The calls in flight, which the dispatch hands the master's collective messages.</summary>
@@ -47,7 +53,7 @@ internal sealed class AllReduceDriver
         }
 
         using var activity = PcclActivities.StartAllReduce(options.Tag, (long)buffer.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), groupSize);
-        using var call = new CollectiveCall(options.Tag);
+        using var call = new CollectiveCall(options.Tag) { OnDataMoved = HoldIfMasterLost };
         if (!Router.TryAdd(call))
         {
             throw new PcclException(PcclErrorCode.TagInUse, $"an all-reduce on tag {options.Tag} is already in flight on this peer; use a different tag for concurrent operations");
@@ -61,12 +67,21 @@ internal sealed class AllReduceDriver
             await _session.Link.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm) run;
-            using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
+            try
             {
-                run = await _schedules.RunAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
+                using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
+                {
+                    run = await _schedules.RunAsync(call, start, descriptor, bytes.Memory, backup, ct).ConfigureAwait(false);
+                }
+
+                await call.Completed.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (PcclException lost) when (lost.Code == PcclErrorCode.MasterLost && call is { InDoubt: not null, Moved: not null } && !ct.IsCancellationRequested)
+            {
+                await AwaitVerdictAsync(call.InDoubt, lost, ct).ConfigureAwait(false);
+                run = call.Moved.Value;
             }
 
-            await call.Completed.WaitAsync(ct).ConfigureAwait(false);
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             activity.Succeeded(start.Ring.Count);
@@ -122,8 +137,29 @@ internal sealed class AllReduceDriver
         }
         finally
         {
+            if (call.InDoubt is { } doubt)
+            {
+                _outcomes!.Forget(doubt);
+            }
+
             Router.Remove(options.Tag);
             AllReduceInput.Release(backup, _scratch, _session.Telemetry);
+        }
+    }
+
+    /// <summary>Holds the operation whose data just moved, when a lost master would leave it to the next leader.</summary>
+    private InDoubtOperation? HoldIfMasterLost(CollectiveStart start) =>
+        _session.Options.MasterReconnectTimeout > TimeSpan.Zero ? _outcomes?.DataMoved(_session.MasterEpoch, _session.PeerId, start) : null;
+
+    /// <summary>Returns when the next leader says the operation completed; throws <paramref name="lost"/> when it failed it.</summary>
+    private async Task AwaitVerdictAsync(InDoubtOperation doubt, PcclException lost, CancellationToken ct)
+    {
+        _session.Logger.InDoubtHeld(doubt.Tag, doubt.Sequence, doubt.Epoch);
+        var verdict = await doubt.Verdict.WaitAsync(ct).ConfigureAwait(false);
+        _session.Logger.InDoubtResolved(doubt.Tag, doubt.Sequence, doubt.Epoch, verdict.Completed ? "completed" : "failed", verdict.Reason);
+        if (!verdict.Completed)
+        {
+            throw lost;
         }
     }
 

@@ -12,6 +12,22 @@ internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, 
 
     public uint Tag { get; } = tag;
 
+    /// <summary>Hears that this peer moved the operation's data; returns the operation held in doubt, or null when it must not be held.</summary>
+    public Func<CollectiveStart, InDoubtOperation?>? OnDataMoved { get; init; }
+
+    /// <summary>The schedule that moved the data, once it has (<see cref="MarkDataMoved"/>).</summary>
+    public (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm)? Moved { get; private set; }
+
+    /// <summary>Set once the data moved: what a lost master leaves for the next leader to settle.</summary>
+    public InDoubtOperation? InDoubt { get; private set; }
+
+    /// <summary>Called before this peer reports done: from here on, a lost master leaves the operation in doubt.</summary>
+    public void MarkDataMoved(IAllReduceSchedule schedule, AllReduceAlgorithm algorithm)
+    {
+        Moved = (schedule, algorithm);
+        InDoubt = OnDataMoved?.Invoke(Started.Result);
+    }
+
     /// <summary>
     /// Completes when the master answers this call's withdrawal (it holds no init of the call any more), or when the
     /// master is lost (nothing is left there to withdraw from).

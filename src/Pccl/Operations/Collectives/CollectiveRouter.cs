@@ -8,7 +8,7 @@ namespace Pccl.Operations.Collectives;
 /// The all-reduces in flight on this peer, by tag, and the master's collective messages routed to them on the control
 /// link's read loop. A start nobody takes is refused; an abort retires the aborted operation's lanes at once.
 /// </summary>
-internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, AllReduceWithdrawal withdrawal)
+internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, AllReduceWithdrawal withdrawal, CollectiveOutcomes? outcomes)
 {
     private readonly ConcurrentDictionary<uint, CollectiveCall> _calls = new();
 
@@ -39,6 +39,17 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     }
 
     public void OnMessage(uint tag, ControlMessage message) => Route(tag, message);
+
+    /// <summary>Recorded before the call hears it: a master lost right after must find it completed in the next registration's report.</summary>
+    public void OnComplete(ControlMessage message)
+    {
+        var complete = message.CollectiveComplete;
+        outcomes?.Completed(session.MasterEpoch, session.PeerId, complete.Tag, complete.Sequence);
+        Route(complete.Tag, message);
+    }
+
+    /// <summary>A new leader's verdict on an operation of a lost master that this peer held in doubt.</summary>
+    public void OnResolved(CollectiveResolved verdict) => outcomes?.OnResolved(verdict);
 
     /// <summary>The master is gone: every call fails with <paramref name="reason"/>.</summary>
     public void MasterLost(PcclException reason)

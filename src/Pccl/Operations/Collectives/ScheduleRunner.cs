@@ -42,6 +42,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
 
             await hierarchy.RunAsync(linked.Token).ConfigureAwait(false);
+            call.MarkDataMoved(hierarchy, AllReduceAlgorithm.Hierarchical);
             await ReportDoneAsync(start, ct).ConfigureAwait(false);
             return (hierarchy, AllReduceAlgorithm.Hierarchical);
         }
@@ -105,6 +106,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             var moving = Stopwatch.StartNew();
             await schedule.RunAsync(linked.Token).ConfigureAwait(false);
             var elapsed = moving.Elapsed;
+            call.MarkDataMoved(schedule, algorithm);
             await ReportDoneAsync(start, ct).ConfigureAwait(false);
             if (algorithm == AllReduceAlgorithm.Ring)
             {

@@ -61,7 +61,10 @@ internal sealed class MasterDispatch(
                 allReduces.Router.OnAbort(message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
-                allReduces.Router.OnMessage(message.CollectiveComplete.Tag, message);
+                allReduces.Router.OnComplete(message);
+                break;
+            case ControlMessage.BodyOneofCase.CollectiveResolved:
+                allReduces.Router.OnResolved(message.CollectiveResolved);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveWithdrawn:
                 allReduces.Router.OnMessage(message.CollectiveWithdrawn.Tag, message);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Pccl.Operations.Collectives;
 using Pccl.Operations.Faults;
 using Pccl.Operations.Membership;
 using Pccl.Protocol.Messages;
@@ -48,6 +49,9 @@ internal sealed class MasterFollower : IAsyncDisposable
     /// <summary>The newest master epoch this peer has served under, across its registrations.</summary>
     public EpochFence Fence { get; } = new();
 
+    /// <summary>This peer's all-reduce outcomes across its registrations, reported to each next leader.</summary>
+    public CollectiveOutcomes Outcomes { get; } = new();
+
     /// <summary>The latest registration (after a loss, the lost one until the next is accepted).</summary>
     public Registration Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("the communicator has not connected");
 
@@ -64,7 +68,7 @@ internal sealed class MasterFollower : IAsyncDisposable
     /// <summary>The first registration: one round over the masters, no retries (the caller decides whether to wait for a master).</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        var first = await Registration.OpenAsync(_owner, _options, Fence, _logger, _faults, OnLost, ct).ConfigureAwait(false);
+        var first = await Registration.OpenAsync(_owner, _options, Fence, Outcomes, _logger, _faults, OnLost, ct).ConfigureAwait(false);
         Volatile.Write(ref _current, first);
         if (first.Session.FatalReason is { } lost)
         {
@@ -158,7 +162,7 @@ internal sealed class MasterFollower : IAsyncDisposable
                     attempt.CancelAfter(remaining);
                     try
                     {
-                        var next = await Registration.OpenAsync(_owner, _options, Fence, _logger, _faults, OnLost, attempt.Token).ConfigureAwait(false);
+                        var next = await Registration.OpenAsync(_owner, _options, Fence, Outcomes, _logger, _faults, OnLost, attempt.Token).ConfigureAwait(false);
                         await RegroupAsync(next, target, started, window).ConfigureAwait(false);
                         lock (_gate)
                         {
@@ -193,6 +197,7 @@ internal sealed class MasterFollower : IAsyncDisposable
                         $"(fault_tolerance.master_reconnect_timeout_ms); last attempt: {last.Message}",
                         isTransient: false, last);
                     _logger.FollowFailed(failure.Message);
+                    Outcomes.FailAll(failure);
                     throw failure;
                 }
 
@@ -243,6 +248,7 @@ internal sealed class MasterFollower : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
+        Outcomes.FailAll(new PcclException(PcclErrorCode.InvalidState, "the communicator was disposed"));
         Task<Registration>? following;
         lock (_gate)
         {

@@ -59,6 +59,9 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <summary>This peer's own metrics: peers in one process do not overwrite each other's gauges.</summary>
     public PcclInstruments Telemetry { get; }
 
+    /// <summary>The epoch the master served at when this session connected (its hello reply's).</summary>
+    public ulong MasterEpoch { get; private set; }
+
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
 
@@ -76,8 +79,11 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <summary>Consulted at the named fault points of this peer's operations; null in production.</summary>
     public IFaultInjector? FaultInjector { get; set; }
 
-    /// <summary>Starts the p2p listener, connects to the master and registers; admission is the membership's to wait for.</summary>
-    public async Task JoinAsync(IPeerEvents events, CancellationToken ct)
+    /// <summary>
+    /// Starts the p2p listener, connects to the master and registers (reporting <paramref name="priorSessions"/>, what
+    /// this peer knows of its operations under masters it lost); admission is the membership's to wait for.
+    /// </summary>
+    public async Task JoinAsync(IPeerEvents events, IReadOnlyList<PriorSession> priorSessions, CancellationToken ct)
     {
         _events = events;
         _lanes = new LaneTable(() => PeerId, Identity, Options.ClusterId, Security, Options.ConnectTimeout, UnusedLaneDeadline,
@@ -88,6 +94,7 @@ internal sealed class PeerSession : IAsyncDisposable
         var connection = await new MasterDialer(Options, Security, Fence, Logger).ConnectAsync(ct).ConfigureAwait(false);
         Heartbeats.MasterEndpoint = connection.Remote;
         MasterAddress = connection.Remote?.ToString() ?? "";
+        MasterEpoch = connection.MasterEpoch;
         _link = new ControlLink(connection, Options.HeartbeatTimeout);
         _link.Start(events.OnMessageAsync, OnMasterLost);
         await _link.SendAsync(new ControlMessage
@@ -96,6 +103,7 @@ internal sealed class PeerSession : IAsyncDisposable
             {
                 P2PPort = (uint)_listener.Port, Group = Options.PeerGroup, Region = Options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(Identity.PublicKey),
                 AdvertiseAddress = Options.AdvertiseAddress ?? "",
+                PriorSessions = { priorSessions },
             },
         }, ct).ConfigureAwait(false);
     }

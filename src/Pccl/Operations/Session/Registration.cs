@@ -13,11 +13,11 @@ namespace Pccl.Operations.Session;
 /// </summary>
 internal sealed class Registration : IAsyncDisposable
 {
-    private Registration(object owner, CommunicatorOptions options, EpochFence fence, ILogger logger)
+    private Registration(object owner, CommunicatorOptions options, EpochFence fence, CollectiveOutcomes outcomes, ILogger logger)
     {
         Session = new PeerSession(owner, options, SecurityFactory.Create(options.Tls, options.Auth), logger, fence);
         Membership = new PeerMembership(Session);
-        AllReduces = new AllReduceDriver(Session);
+        AllReduces = new AllReduceDriver(Session, outcomes);
         SharedState = new SharedStateSync(Session);
         Diagnostics = new PeerDiagnostics(Session);
     }
@@ -31,20 +31,22 @@ internal sealed class Registration : IAsyncDisposable
     /// <summary>
     /// Connects to the leader among the masters, registers and returns once accepted (the first peer of a master at once;
     /// later ones by the accepted peers' vote). <paramref name="onLost"/> hears this registration's fatal reason before
-    /// its waiting calls fail with it.
+    /// its waiting calls fail with it. The registration reports <paramref name="outcomes"/> (what this peer knows of its
+    /// operations under masters it lost) and records its own operations there.
     /// </summary>
     public static async Task<Registration> OpenAsync(
-        object owner, CommunicatorOptions options, EpochFence fence, ILogger logger, IFaultInjector? faults, Action<Registration, PcclException> onLost,
-        CancellationToken ct)
+        object owner, CommunicatorOptions options, EpochFence fence, CollectiveOutcomes outcomes, ILogger logger, IFaultInjector? faults,
+        Action<Registration, PcclException> onLost, CancellationToken ct)
     {
-        var registration = new Registration(owner, options, fence, logger);
+        var registration = new Registration(owner, options, fence, outcomes, logger);
         registration.Session.FaultInjector = faults;
         try
         {
             var dispatch = new MasterDispatch(registration.Session, registration.Membership, registration.AllReduces, registration.SharedState,
                 reason => onLost(registration, reason));
-            await registration.Session.JoinAsync(dispatch, ct).ConfigureAwait(false);
+            await registration.Session.JoinAsync(dispatch, outcomes.Report(), ct).ConfigureAwait(false);
             await registration.Membership.WaitForAdmissionAsync(ct).ConfigureAwait(false);
+            outcomes.Joined(registration.Session.MasterEpoch, registration.Session.PeerId);
             return registration;
         }
         catch
