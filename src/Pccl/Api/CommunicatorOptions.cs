@@ -22,7 +22,9 @@ public sealed record CommunicatorOptions
     /// <summary>
     /// How long a peer whose master was lost tries to register with a leader again (the masters of
     /// <see cref="MasterEndpoints"/>) before its calls fail for good; operations in flight at the loss fail with a
-    /// transient <see cref="PcclErrorCode.MasterLost"/> either way, and the retry helpers carry on once it is back.
+    /// transient <see cref="PcclErrorCode.MasterLost"/> either way, and the retry helpers carry on once it is back. An
+    /// all-reduce whose data had moved when the master was lost waits instead for the next leader's verdict, so that
+    /// every peer ends it alike (docs/high-availability.md).
     /// Default 30 s, as <c>fault_tolerance.master_reconnect_timeout_ms</c>; zero: a lost master is final.
     /// </summary>
     public TimeSpan MasterReconnectTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -141,6 +141,15 @@ internal static partial class LogEvents
 
         /// <summary>A flat ring of many unlabelled peers spends long on each hop: regions would help.</summary>
         public const int FlatRingSlow = 1622;
+
+        /// <summary>A peer holds an all-reduce in doubt: it moved its data, then lost the master before the verdict.</summary>
+        public const int InDoubtHeld = 1700;
+
+        /// <summary>A peer heard the new leader's verdict on an all-reduce it held in doubt.</summary>
+        public const int InDoubtResolved = 1701;
+
+        /// <summary>The leader settled an all-reduce of a lost master that peers held in doubt.</summary>
+        public const int InDoubtSettled = 1702;
     }
 
     /// <summary>A peer was admitted to the world.</summary>

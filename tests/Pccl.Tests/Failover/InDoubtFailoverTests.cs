@@ -45,8 +45,8 @@ public sealed class InDoubtFailoverTests : IDisposable
 
         // nobody re-ran the step: the peers the leader did not tell kept their result on the next leader's word
         Assert.All(results, r => Assert.Equal(0, r[CrashStep].Retries));
-        Assert.Contains(cluster.Entries, e => e.Id.Id == LogEvents.InDoubtIds.Resolved && e.Message.Contains("is completed", StringComparison.Ordinal));
-        Assert.DoesNotContain(cluster.Entries, e => e.Id.Id == LogEvents.InDoubtIds.Resolved && e.Message.Contains("is failed", StringComparison.Ordinal));
+        Assert.Contains(cluster.Entries, e => e.Id.Id == LogEvents.Ids.InDoubtResolved && e.Message.Contains("is completed", StringComparison.Ordinal));
+        Assert.DoesNotContain(cluster.Entries, e => e.Id.Id == LogEvents.Ids.InDoubtResolved && e.Message.Contains("is failed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class InDoubtFailoverTests : IDisposable
         }
 
         Assert.All(results.Take(World - 1), r => Assert.True(r[CrashStep].Retries >= 1));
-        Assert.Contains(cluster.Entries, e => e.Id.Id == LogEvents.InDoubtIds.Resolved && e.Message.Contains("did not register again", StringComparison.Ordinal));
+        Assert.Contains(cluster.Entries, e => e.Id.Id == LogEvents.Ids.InDoubtResolved && e.Message.Contains("did not register again", StringComparison.Ordinal));
     }
 
     public void Dispose() => _files.Dispose();
