@@ -34,6 +34,23 @@ internal static class Frames
             new() { CollectiveAbort = new CollectiveAbort { Tag = 4, Sequence = 99, Failure = CollectiveFailure.PeerLost, Reason = "gone", LostPeerId = 3 } },
             new() { CollectiveComplete = new CollectiveComplete { Tag = 4, Sequence = 99 } },
             new() { CollectiveWithdrawn = new CollectiveWithdrawn { Tag = 9 } },
+            new() { CollectiveResolved = new CollectiveResolved { PriorEpoch = 3, Tag = 9, Sequence = 12, Completed = true, Reason = "every participant had moved its data" } },
+            new()
+            {
+                Register = new Register
+                {
+                    P2PPort = 7119, Group = 1,
+                    PriorSessions =
+                    {
+                        new PriorSession
+                        {
+                            Epoch = 3, PeerId = 2,
+                            Completed = { new CollectiveOutcome { Tag = 9, Sequence = 11 } },
+                            InDoubt = { new InDoubtCollective { Tag = 9, Sequence = 12, Participants = { 1, 2, 3 } } },
+                        },
+                    },
+                },
+            },
             new()
             {
                 SharedStateSyncRequest = new SharedStateSyncRequest
