@@ -52,9 +52,6 @@ internal sealed class ControlConnection : IAsyncDisposable
     public void Start(Func<ControlMessage, ValueTask> onMessage, Action<Exception> onClosed, CancellationToken ct = default) =>
         _readLoop = Task.Run(() => ReadLoopAsync(onMessage, onClosed, ct), CancellationToken.None);
 
-    /// <summary>Queues a frame without waiting for it to be written; a broken connection drops it.</summary>
-    public void Send(ControlMessage message) => SendFrame(ControlCodec.EncodeFrame(message));
-
     /// <summary>
     /// Queues a frame encoded already (<see cref="ControlCodec.EncodeFrame"/>) without waiting for it to be written; a
     /// broken connection drops it. The frame is only read, so one broadcast's bytes may be queued on many connections.
