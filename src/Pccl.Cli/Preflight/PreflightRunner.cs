@@ -11,12 +11,16 @@ namespace Pccl.Cli.Preflight;
 /// <summary>
 /// Runs every preflight check against the master named in <paramref name="options"/>: the handshake over TCP (with this
 /// host's auth and TLS settings), UDP probes on the heartbeat port, the master's dial-back to a p2p port, and a bulk
-/// transfer from the master; each measured value is judged against the deployment chapter's network table.
+/// transfer each way (this host's upload, then the master's bulk transfer); each measured value is judged against the
+/// deployment chapter's network table.
 /// </summary>
 internal sealed class PreflightRunner(CommunicatorOptions options)
 {
     /// <summary>Bytes asked of the master's bulk transfer; it stops earlier at <see cref="BulkTimeLimit"/>.</summary>
     private const long BulkBytes = 64L * 1024 * 1024;
+
+    /// <summary>Payload of each upload frame: the most a preflight frame carries, less its length prefix.</summary>
+    private const int UploadFrameBytes = ExactFrameIo.MaxHandshakePayload - FrameParser.HeaderSize;
 
     private static readonly TimeSpan HandshakeLimit = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan BulkTimeLimit = TimeSpan.FromSeconds(2.5);
@@ -90,7 +94,8 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
             ? PreflightCheck.Passed("master_udp", probes.Answered, $"of {probes.Sent} answered")
             : PreflightCheck.Failed("master_udp", $"of {probes.Sent} answered", Format(PreflightAdvice.UdpBlocked, probes.Sent, udpEndpoint, options.MasterPort), 0));
         checks.Add(p2p);
-        checks.Add(await MeasureBandwidthAsync(stream, ct).ConfigureAwait(false));
+        var toMaster = await MeasureUploadAsync(stream, ct).ConfigureAwait(false);
+        checks.Add(BandwidthDirections.Judge(await MeasureDownloadAsync(stream, ct).ConfigureAwait(false), toMaster));
         var noUdp = Format(PreflightAdvice.NotMeasured, "master_udp");
         checks.Add(probes.Answered > 0 ? NetworkRequirement.Rtt.Judge(probes.MedianRttMs) : NetworkRequirement.Rtt.NotMeasured(noUdp));
         checks.Add(NetworkRequirement.PacketLoss.Judge(probes.LossPercent));
@@ -122,8 +127,32 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         }
     }
 
-    /// <summary>Reads the master's bulk transfer until it ends or <see cref="BulkTimeLimit"/> passes; the session ends with it.</summary>
-    private static async Task<PreflightCheck> MeasureBandwidthAsync(Stream stream, CancellationToken ct)
+    /// <summary>
+    /// Writes upload frames to the master until its limit or <see cref="BulkTimeLimit"/>, then the empty frame that ends
+    /// them; returns the rate in Mbit/s at which the master saw them arrive.
+    /// </summary>
+    private static async Task<double> MeasureUploadAsync(Stream stream, CancellationToken ct)
+    {
+        var limit = (long)(await RequestAsync(stream, new PreflightRequest { Upload = new PreflightUpload() }, ct).ConfigureAwait(false)).UploadLimit;
+        var frame = new byte[FrameParser.HeaderSize + UploadFrameBytes];
+        FrameParser.WriteHeader(frame, UploadFrameBytes);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var sent = 0L; sent + UploadFrameBytes <= limit && System.Diagnostics.Stopwatch.GetElapsedTime(started) < BulkTimeLimit; sent += UploadFrameBytes)
+        {
+            await stream.WriteAsync(frame, ct).ConfigureAwait(false);
+        }
+
+        var end = new byte[FrameParser.HeaderSize];
+        FrameParser.WriteHeader(end, 0);
+        await stream.WriteAsync(end, ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+        var result = (await ReadReplyAsync(stream, ct).ConfigureAwait(false)).Upload
+                     ?? throw new ProtocolException("the master answered the preflight upload without its result");
+        return result.Micros == 0 ? 0 : result.TimedBytes * 8.0 / result.Micros; // bits per microsecond: Mbit/s
+    }
+
+    /// <summary>Reads the master's bulk transfer until it ends or <see cref="BulkTimeLimit"/> passes; the session ends with it. Mbit/s.</summary>
+    private static async Task<double> MeasureDownloadAsync(Stream stream, CancellationToken ct)
     {
         var announced = (long)(await RequestAsync(stream, new PreflightRequest { Bulk = new PreflightBulk { Bytes = BulkBytes } }, ct).ConfigureAwait(false)).BulkBytes;
         var buffer = new byte[1024 * 1024];
@@ -150,12 +179,17 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         }
 
         var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return NetworkRequirement.Bandwidth.Judge(received * 8 / seconds / 1e6);
+        return received * 8 / seconds / 1e6;
     }
 
     private static async Task<PreflightReply> RequestAsync(Stream stream, PreflightRequest request, CancellationToken ct)
     {
         await ExactFrameIo.WriteAsync(stream, request, ct).ConfigureAwait(false);
+        return await ReadReplyAsync(stream, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<PreflightReply> ReadReplyAsync(Stream stream, CancellationToken ct)
+    {
         var frame = await ExactFrameIo.ReadFrameAsync(stream, ct).ConfigureAwait(false);
         var reply = ControlCodec.Decode(PreflightReply.Parser, frame.AsSpan(FrameParser.HeaderSize));
         return reply.BodyCase == PreflightReply.BodyOneofCase.Refused

@@ -52,8 +52,11 @@ internal sealed class ControlConnection : IAsyncDisposable
     public void Start(Func<ControlMessage, ValueTask> onMessage, Action<Exception> onClosed, CancellationToken ct = default) =>
         _readLoop = Task.Run(() => ReadLoopAsync(onMessage, onClosed, ct), CancellationToken.None);
 
-    /// <summary>Queues a frame without waiting for it to be written; a broken connection drops it.</summary>
-    public void Send(ControlMessage message) => _outgoing.Writer.TryWrite(new OutgoingFrame(ControlCodec.EncodeFrame(message), null));
+    /// <summary>
+    /// Queues a frame encoded already (<see cref="ControlCodec.EncodeFrame"/>) without waiting for it to be written; a
+    /// broken connection drops it. The frame is only read, so one broadcast's bytes may be queued on many connections.
+    /// </summary>
+    public void SendFrame(byte[] frame) => _outgoing.Writer.TryWrite(new OutgoingFrame(frame, null));
 
     /// <summary>
     /// Completes when the frame is written; throws <see cref="Failure"/> if the connection is or becomes broken first.

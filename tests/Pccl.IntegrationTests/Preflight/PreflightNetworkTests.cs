@@ -24,6 +24,7 @@ public sealed class PreflightNetworkTests
             report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
         Assert.All(report.GetProperty("checks").EnumerateArray(), c => Assert.NotEqual("fail", c.GetProperty("status").GetString()));
         Assert.True(Row(report, "bandwidth").GetProperty("value").GetDouble() >= 100, report.ToString());
+        Assert.Contains("this host -> master", Row(report, "bandwidth").GetProperty("advice").GetString()); // both directions measured
         Assert.Equal(0, Row(report, "packet_loss").GetProperty("value").GetDouble());
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"preflight took {elapsed.TotalSeconds:0.0} s");
     }
@@ -42,6 +43,22 @@ public sealed class PreflightNetworkTests
         Assert.Contains("bandwidth below", bandwidth.GetProperty("advice").GetString());
         Assert.Equal("pass", Row(report, "packet_loss").GetProperty("status").GetString());
         Assert.False(report.GetProperty("ok").GetBoolean());
+        Assert.Equal(1, exitCode);
+    }
+
+    [Fact]
+    public async Task A_link_shaped_below_100_Mbit_towards_the_master_only_fails_the_bandwidth_row_naming_that_direction()
+    {
+        using var net = NetworkNamespacePair.Create();
+        net.ShapeFromPeer(mbit: 50);
+        var (report, exitCode, _) = await PreflightAsync(net);
+
+        var bandwidth = Row(report, "bandwidth");
+        Assert.Equal("fail", bandwidth.GetProperty("status").GetString());
+        Assert.InRange(bandwidth.GetProperty("value").GetDouble(), 1, 100);
+        var advice = bandwidth.GetProperty("advice").GetString();
+        Assert.Contains("lower direction: this host -> master", advice);
+        Assert.Contains("bandwidth below", advice);
         Assert.Equal(1, exitCode);
     }
 

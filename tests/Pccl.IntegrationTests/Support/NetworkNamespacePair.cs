@@ -71,6 +71,10 @@ internal sealed class NetworkNamespacePair : IDisposable
         }
     }
 
+    /// <summary>Limits only what the peer sends to the master (a token bucket on the peer's end of the link): an upload cap.</summary>
+    public void ShapeFromPeer(int mbit) =>
+        _namespaces[1].Exec("tc", "qdisc", "add", "dev", PeerLink, "root", "tbf", "rate", $"{mbit}mbit", "burst", "32kb", "latency", "100ms");
+
     /// <summary>Drops one packet in ten at random, in each direction (an nftables input rule in both namespaces).</summary>
     public void DropOneInTen()
     {

@@ -26,7 +26,7 @@ public class ControlConnectionTests
 
         for (var tag = 1u; tag <= 50; tag++)
         {
-            control.Send(Init(tag));
+            control.SendFrame(ControlCodec.EncodeFrame(Init(tag)));
         }
 
         await using var remote = new NetworkStream(pair.Remote, ownsSocket: false);
@@ -52,11 +52,11 @@ public class ControlConnectionTests
         await using var control = new ControlConnection(pair.Connection(), Patience, Describe);
         for (var tag = 1u; tag <= 200; tag++)
         {
-            control.Send(Init(tag));
+            control.SendFrame(ControlCodec.EncodeFrame(Init(tag)));
         }
 
         control.CloseAfterFlush();
-        control.Send(Init(999)); // after the close: dropped
+        control.SendFrame(ControlCodec.EncodeFrame(Init(999))); // after the close: dropped
 
         await using var remote = new NetworkStream(pair.Remote, ownsSocket: false);
         using var reader = new FrameReader(remote);

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pccl.Cli.Bench.MasterScale;
 
-/// <summary>The master process's CPU time and memory as <c>/proc</c> reports them (Linux).</summary>
+/// <summary>A process's CPU time and memory as <c>/proc</c> reports them (Linux): the master's, or the fleet's own.</summary>
 internal readonly record struct MasterProcessSample(TimeSpan Cpu, double RssMb, double PeakRssMb, long Timestamp)
 {
     /// <summary>Clock ticks per second of <c>/proc/[pid]/stat</c>'s times (USER_HZ, 100 on Linux).</summary>

@@ -6,7 +6,9 @@ namespace Pccl.Cli.Bench.MasterScale;
 /// One peer count's figures, as <c>bench master-scale --json</c> prints them: how long the join storm took until every
 /// peer was accepted; the collective round (every peer starts, reports done, learns it completed) p50/p99; the pending-
 /// peers vote and shared-state hash round p50; the master's CPU at rest with every peer heartbeating, its CPU per
-/// collective round, and its peak resident memory.
+/// collective round (all of it, and without the heartbeats' share at the rate measured at rest), its peak resident
+/// memory; and the simulated fleet's own CPU per collective round (this process, its heartbeats' share taken out
+/// likewise), which shares the machine with the master.
 /// </summary>
 internal sealed record MasterScaleResult(
     [property: JsonPropertyName("peers")] int Peers,
@@ -18,5 +20,7 @@ internal sealed record MasterScaleResult(
     [property: JsonPropertyName("state_p50_ms")] double StateP50Ms,
     [property: JsonPropertyName("heartbeat_cpu_cores")] double HeartbeatCpuCores,
     [property: JsonPropertyName("master_cpu_ms_per_round")] double MasterCpuMsPerRound,
+    [property: JsonPropertyName("round_cpu_ms_without_heartbeats")] double RoundCpuMsWithoutHeartbeats,
     [property: JsonPropertyName("rss_mb")] double RssMb,
+    [property: JsonPropertyName("fleet_round_cpu_ms_without_heartbeats")] double FleetRoundCpuMsWithoutHeartbeats,
     [property: JsonPropertyName("heartbeat_interval_ms")] int HeartbeatIntervalMs);

@@ -58,7 +58,7 @@ internal sealed class SimulatedPeer : IDisposable
                 throw Handshake.RefusalToException(reply, $"127.0.0.1:{masterPort}");
             }
 
-            peer.Send(new ControlMessage { Register = new Register { P2PPort = 7118 } });
+            peer.Send(new ControlMessage { Register = new Register { P2PPort = 7118, KeepsRing = true } }); // as a library peer registers
             var registered = ControlCodec.DecodeControl((await ExactFrameIo.ReadFrameAsync(peer._stream, ct).ConfigureAwait(false)).AsSpan(FrameParser.HeaderSize));
             if (registered.BodyCase != ControlMessage.BodyOneofCase.Registered)
             {

@@ -13,6 +13,13 @@ internal sealed class CollectiveRound(uint group, uint tag, TimeSpan gatheringSi
     public uint Group { get; } = group;
     public uint Tag { get; } = tag;
     public SortedDictionary<ulong, CollectiveDescriptor> Inits { get; } = [];
+
+    /// <summary>
+    /// The group's accepted peers when last counted. While fewer inits arrived the round has not gathered, so an init
+    /// counts again only when it reaches this number: a group shrinks only when a peer is removed, and the core then
+    /// re-checks every round, counting afresh.
+    /// </summary>
+    public int MembersCounted { get; set; }
     public ulong? Sequence { get; set; }
     public uint Lane { get; set; }
     public HashSet<ulong> Participants { get; } = [];

@@ -37,19 +37,28 @@ internal sealed partial class MasterCore
 
         round.Inits[peer.Id] = init.Parameters ?? new CollectiveDescriptor();
         peer.TagsInFlight++;
-        CheckCollectiveGathered(round);
+        if (round.Inits.Count >= round.MembersCounted)
+        {
+            CheckCollectiveGathered(round);
+        }
     }
 
     private void CheckCollectiveGathered(CollectiveRound round)
     {
-        // Cheap test first: every init but the last of a large group returns here without building the member list.
-        if (round.Running || round.Inits.Count < AcceptedCountIn(round.Group))
+        if (round.Running)
         {
             return;
         }
 
-        var members = State.Accepted.Where(p => p.Group == round.Group).Select(p => p.Id).ToList();
-        if (members.Count == 0 || !members.All(round.Inits.ContainsKey))
+        // Cheap test first: the members are counted, not listed, until enough inits arrived.
+        round.MembersCounted = AcceptedCountIn(round.Group);
+        if (round.Inits.Count < round.MembersCounted)
+        {
+            return;
+        }
+
+        var members = State.Accepted.Where(p => p.Group == round.Group).ToList();
+        if (members.Count == 0 || !members.All(p => round.Inits.ContainsKey(p.Id)))
         {
             return;
         }
@@ -70,15 +79,56 @@ internal sealed partial class MasterCore
 
         round.Lane = FreeLane(round.Group); // before Sequence: a round counts as running (its lane as used) once it has one
         round.Sequence = ++State.LastSequence;
-        round.Participants.UnionWith(members);
-        var ring = State.Accepted.Where(p => p.Group == round.Group);
-        var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane };
-        start.Ring.AddRange(RingPlanner.Order(ring, State.RingOrders.GetValueOrDefault(round.Group)));
+        round.Participants.UnionWith(members.Select(p => p.Id));
+        var ring = StartedRing(round.Group, members);
+        var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane, RingRevision = ring.Revision };
+        start.Ring.AddRange(ring.Ring);
         PlanHierarchy(round, start);
-        foreach (var id in members)
+        SendStart(members, start, ring.Revision);
+    }
+
+    /// <summary>
+    /// One message instance per variant, so the shell encodes each once for all members. The ring (a thousand ids in a
+    /// large group) goes only to members that do not hold this revision of it: at most once per ring per connection.
+    /// </summary>
+    private void SendStart(List<PeerRecord> members, CollectiveStart start, ulong ringRevision)
+    {
+        var full = new ControlMessage { CollectiveStart = start };
+        ControlMessage? withoutRing = null;
+        foreach (var peer in members)
         {
-            Send(State.Peers[id], new ControlMessage { CollectiveStart = start });
+            if (peer.KeepsRing && peer.RingRevisionSent == ringRevision)
+            {
+                withoutRing ??= WithoutRing(start);
+                Send(peer, withoutRing);
+            }
+            else
+            {
+                peer.RingRevisionSent = ringRevision;
+                Send(peer, full);
+            }
         }
+    }
+
+    private static ControlMessage WithoutRing(CollectiveStart start)
+    {
+        var brief = start.Clone();
+        brief.Ring.Clear();
+        return new ControlMessage { CollectiveStart = brief };
+    }
+
+    /// <summary>The group's ring for a start: the last start's revision while the order is unchanged, else a new revision.</summary>
+    private RingRevision StartedRing(uint group, List<PeerRecord> members)
+    {
+        var order = RingPlanner.Order(members, State.RingOrders.GetValueOrDefault(group));
+        if (State.StartedRings.TryGetValue(group, out var last) && last.Ring.SequenceEqual(order))
+        {
+            return last;
+        }
+
+        var next = new RingRevision(++State.LastRingRevision, order);
+        State.StartedRings[group] = next;
+        return next;
     }
 
     /// <summary>Adds the hierarchy to a start whose peers carry different region labels and whose algorithm allows one.</summary>
@@ -242,6 +292,11 @@ internal sealed partial class MasterCore
             {
                 ForgetInit(round, lost.Id);
             }
+        }
+
+        if (!State.Peers.Values.Any(p => p.Group == lost.Group && p.Phase != PeerPhase.Registered))
+        {
+            State.StartedRings.Remove(lost.Group); // revisions are never reused, so a group formed again gets a new one anyway
         }
     }
 

@@ -184,6 +184,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             IdentityKey = register.IdentityKey,
             IsLoopback = isLoopback,
             AddressAdvertised = chosen.Advertised,
+            KeepsRing = register.KeepsRing,
         };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;

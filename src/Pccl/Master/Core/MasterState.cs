@@ -64,6 +64,12 @@ internal sealed class MasterState
     /// <summary>The ring order each group's last topology optimisation chose; groups without one are ordered by id.</summary>
     public Dictionary<uint, List<ulong>> RingOrders { get; } = [];
 
+    /// <summary>The ring each group's last collective started on, and the revision that names it in starts.</summary>
+    public Dictionary<uint, RingRevision> StartedRings { get; } = [];
+
+    /// <summary>The last ring revision handed out, to any group: revisions are never reused within a leadership term.</summary>
+    public ulong LastRingRevision { get; set; }
+
     /// <summary>Measured throughput between the peers of each group.</summary>
     public Dictionary<uint, Topology.BandwidthMatrix> Bandwidth { get; } = [];
 

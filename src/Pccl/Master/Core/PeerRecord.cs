@@ -19,6 +19,12 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
 
     /// <summary>Whether <see cref="Address"/> is the one the peer advertised rather than its connection's source.</summary>
     public bool AddressAdvertised { get; init; }
+
+    /// <summary>Whether the peer keeps the last ring it was sent (Register.keeps_ring), so a start may leave it out.</summary>
+    public bool KeepsRing { get; init; }
+
+    /// <summary>The revision of the ring last sent to this peer in a start; 0 before its first.</summary>
+    public ulong RingRevisionSent { get; set; }
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;
     public bool VotedTopology { get; set; }
     public bool VotedPending { get; set; }

@@ -37,11 +37,8 @@ internal sealed class MasterConnection : IAsyncDisposable
         reason => _events.TryWrite(new ConnectionClosed(Id, reason.Message)),
         ct);
 
-    public void Send(ControlMessage message)
-    {
-        message.Epoch = Epoch;
-        _control.Send(message);
-    }
+    /// <summary>Queues <paramref name="message"/> stamped with this connection's epoch, encoded by (or taken from) <paramref name="frames"/>.</summary>
+    public void Send(ControlMessage message, BroadcastFrames frames) => _control.SendFrame(frames.For(message, Epoch));
 
     /// <summary>Cuts the connection at once, sending nothing more.</summary>
     public void Abort(string reason) => _control.Abort(reason);

@@ -45,6 +45,7 @@ internal sealed partial class MasterServer : IAsyncDisposable
     private ulong _servingEpoch;
     private bool _announcedStandby;
     private readonly RecentOperations _recent = new();
+    private readonly BroadcastFrames _frames = new();
     private readonly RefusalLog _refusals;
     private readonly PcclInstruments _telemetry;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
@@ -262,6 +263,8 @@ internal sealed partial class MasterServer : IAsyncDisposable
                     }
                 }
 
+                _frames.Clear();
+
                 if (coreEvent is ConnectionClosed closed)
                 {
                     _connections.Remove(closed.ConnectionId);
@@ -287,7 +290,7 @@ internal sealed partial class MasterServer : IAsyncDisposable
                 Crash();
                 break;
             case SendMessage send when _connections.TryGetValue(send.ConnectionId, out var c):
-                c.Send(send.Message);
+                c.Send(send.Message, _frames);
                 NoteOperation(send);
                 break;
             case CloseConnection close when _connections.TryGetValue(close.ConnectionId, out var c):
@@ -417,9 +420,11 @@ internal sealed partial class MasterServer : IAsyncDisposable
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
 
+        var shutdown = new ControlMessage { Kick = new Kick { Reason = KickReason.Shutdown, Message = "the master is shutting down" } };
+        var frames = new BroadcastFrames(); // not the event loop's: it may still be running
         foreach (var c in _connections.Values)
         {
-            c.Send(new ControlMessage { Kick = new Kick { Reason = KickReason.Shutdown, Message = "the master is shutting down" } });
+            c.Send(shutdown, frames);
             c.CloseAfterFlush();
         }
 

@@ -13,10 +13,17 @@ internal sealed class RecentOperations(int capacity = RecentOperations.DefaultCa
 
     private readonly Queue<OperationEvent> _events = new();
     private OperationEvent? _last;
+    private ControlMessage? _lastMessage;
 
     /// <summary>Notes <paramref name="message"/> if it starts, completes or aborts a collective of <paramref name="group"/>.</summary>
     public void Note(ControlMessage message, uint group, DateTimeOffset at)
     {
+        if (ReferenceEquals(message, _lastMessage))
+        {
+            return; // the same broadcast to the next member
+        }
+
+        _lastMessage = message;
         var e = message.BodyCase switch
         {
             ControlMessage.BodyOneofCase.CollectiveStart => new OperationEvent(at, "start", group, message.CollectiveStart.Tag,

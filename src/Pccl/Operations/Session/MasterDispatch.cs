@@ -22,6 +22,7 @@ internal sealed class MasterDispatch(
     PeerSession session, PeerMembership membership, AllReduceDriver allReduces, SharedStateSync sharedState, Action<PcclException>? onFatal = null) : IPeerEvents
 {
     private readonly BandwidthProbe _bandwidth = new(session);
+    private readonly KeptRing _ring = new();
 
     public ValueTask OnMessageAsync(ControlMessage message)
     {
@@ -55,6 +56,12 @@ internal sealed class MasterDispatch(
                 session.Fatal(KickErrors.From(message.Kick));
                 break;
             case ControlMessage.BodyOneofCase.CollectiveStart:
+                if (_ring.Complete(message.CollectiveStart) is { } problem)
+                {
+                    session.Fatal(new PcclException(PcclErrorCode.ProtocolViolation, problem, isTransient: false));
+                    break;
+                }
+
                 allReduces.Router.OnStart(message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveAbort:

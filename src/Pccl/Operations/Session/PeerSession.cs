@@ -104,6 +104,7 @@ internal sealed class PeerSession : IAsyncDisposable
                 P2PPort = (uint)_listener.Port, Group = Options.PeerGroup, Region = Options.Region, IdentityKey = Google.Protobuf.ByteString.CopyFrom(Identity.PublicKey),
                 AdvertiseAddress = Options.AdvertiseAddress ?? "",
                 PriorSessions = { priorSessions },
+                KeepsRing = true,
             },
         }, ct).ConfigureAwait(false);
     }

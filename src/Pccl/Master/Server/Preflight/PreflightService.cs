@@ -7,13 +7,14 @@ namespace Pccl.Master.Server.Preflight;
 
 /// <summary>
 /// Serves <c>pccl preflight</c> connections (hello kind preflight, past the same handshake, authentication and TLS as a
-/// member's): probe sessions answered on the heartbeat port, one dial-back to the host's p2p port, one bulk transfer.
+/// member's): probe sessions answered on the heartbeat port, one dial-back to the host's p2p port, one upload from the
+/// host and one bulk transfer to it.
 /// A preflighting host never becomes a member and the core never hears of it.
 /// </summary>
 /// <remarks>
 /// What it may cost the master is bounded: <see cref="MaxSessions"/> at once (more are refused), each at most
-/// <see cref="SessionLifetime"/>, one probe session, one dial-back and one bulk transfer of at most
-/// <see cref="MaxBulkBytes"/> each, written from one shared zero buffer.
+/// <see cref="SessionLifetime"/>, one probe session, one dial-back, one upload (read in frames of at most 64 KiB) and
+/// one bulk transfer (written from one shared zero buffer) of at most <see cref="MaxBulkBytes"/> each.
 /// </remarks>
 internal sealed class PreflightService(HeartbeatMonitor heartbeats, ConnectionSecurity security, ILogger logger)
 {

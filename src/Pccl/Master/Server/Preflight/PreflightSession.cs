@@ -8,7 +8,7 @@ using Pccl.Transport.Heartbeats;
 
 namespace Pccl.Master.Server.Preflight;
 
-/// <summary>One preflighting host's connection: answers its requests in order until it asks for the bulk transfer or leaves.</summary>
+/// <summary>One preflighting host's connection: answers its requests in order (an upload once) until it asks for the bulk transfer or leaves.</summary>
 internal sealed class PreflightSession(EstablishedConnection connection, HeartbeatMonitor heartbeats, ConnectionSecurity security, ulong probeId, long probeConnectionId)
     : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ internal sealed class PreflightSession(EstablishedConnection connection, Heartbe
 
     private bool _probing;
     private bool _dialed;
+    private bool _uploaded;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -35,6 +36,11 @@ internal sealed class PreflightSession(EstablishedConnection connection, Heartbe
                 case PreflightRequest.BodyOneofCase.DialBack when !_dialed:
                     _dialed = true;
                     await ReplyAsync(new PreflightReply { DialBack = await DialBackAsync(request.DialBack, ct).ConfigureAwait(false) }, ct).ConfigureAwait(false);
+                    break;
+                case PreflightRequest.BodyOneofCase.Upload when !_uploaded:
+                    _uploaded = true;
+                    await ReplyAsync(new PreflightReply { UploadLimit = (ulong)PreflightService.MaxBulkBytes }, ct).ConfigureAwait(false);
+                    await ReplyAsync(new PreflightReply { Upload = await ReceiveUploadAsync(ct).ConfigureAwait(false) }, ct).ConfigureAwait(false);
                     break;
                 case PreflightRequest.BodyOneofCase.Bulk:
                     await SendBulkAsync(request.Bulk.Bytes, ct).ConfigureAwait(false);
@@ -99,6 +105,37 @@ internal sealed class PreflightSession(EstablishedConnection connection, Heartbe
         }
 
         await connection.Stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the host's upload frames up to the empty one that ends them; more than the limit break the session.</summary>
+    private async Task<PreflightUploadResult> ReceiveUploadAsync(CancellationToken ct)
+    {
+        long received = 0, timed = 0, first = 0, last = 0;
+        while (await ExactFrameIo.ReadFrameAsync(connection.Stream, ct).ConfigureAwait(false) is { Length: > FrameParser.HeaderSize } frame)
+        {
+            var length = frame.Length - FrameParser.HeaderSize;
+            received += length;
+            if (received > PreflightService.MaxBulkBytes)
+            {
+                throw new ProtocolException($"the preflight upload went past its limit of {PreflightService.MaxBulkBytes} bytes");
+            }
+
+            last = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (first == 0)
+            {
+                first = last;
+            }
+            else
+            {
+                timed += length;
+            }
+        }
+
+        return new PreflightUploadResult
+        {
+            TimedBytes = (ulong)timed,
+            Micros = first == 0 ? 0 : (ulong)System.Diagnostics.Stopwatch.GetElapsedTime(first, last).TotalMicroseconds,
+        };
     }
 
     private ValueTask ReplyAsync(IMessage reply, CancellationToken ct) => ExactFrameIo.WriteAsync(connection.Stream, reply, ct);
