@@ -141,6 +141,9 @@ internal static partial class LogEvents
 
         /// <summary>A flat ring of many unlabelled peers spends long on each hop: regions would help.</summary>
         public const int FlatRingSlow = 1622;
+
+        /// <summary>One ring of a hierarchical all-reduce finished: when it started and how long it ran.</summary>
+        public const int HierarchyStageTimed = 1780;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -361,4 +364,9 @@ internal static partial class LogEvents
         Message = "a flat ring of {Peers} peers without network.region spent {HopSharePercent}% of an all-reduce's {ElapsedMs} ms in {Hops} hops of {RttMs} ms round trip: " +
                   "label the peers with network.region (levels as eu/fra/rack1) so the hierarchical all-reduce runs short rings inside each site")]
     public static partial void FlatRingSlow(this ILogger logger, int peers, int hopSharePercent, double elapsedMs, int hops, double rttMs);
+
+    /// <summary>One ring of a hierarchical all-reduce finished (per-stage durations, against the stages' models).</summary>
+    [LoggerMessage(EventId = Ids.HierarchyStageTimed, EventName = nameof(HierarchyStageTimed), Level = LogLevel.Debug,
+        Message = "hierarchy {Stage} at level {Level} over elements {FirstElement}+{ElementCount} of operation {Sequence}: started {StartedMs} ms into the operation, ran {RanMs} ms")]
+    public static partial void HierarchyStageTimed(this ILogger logger, string stage, uint level, ulong firstElement, ulong elementCount, ulong sequence, double startedMs, double ranMs);
 }
