@@ -4,7 +4,7 @@ using Pccl.Protocol.Messages;
 
 namespace Pccl.Tests.Collectives.Hierarchical;
 
-/// <summary>The peers of a region that cross together share the lane's stripe count instead of each taking all of it.</summary>
+/// <summary>The peers of a region that cross together share the path: their stripes together count.</summary>
 public class CrossingStripesTests
 {
     [Theory]
@@ -15,6 +15,15 @@ public class CrossingStripesTests
     [InlineData(3, 8, 1)]
     public void EachCrossingPeerTakesItsShare(int laneStripes, int sharers, int share) =>
         Assert.Equal(share, CrossingStripes.Share(laneStripes, sharers));
+
+    [Theory]
+    [InlineData(8, 2, 1)]  // an automatic count says nothing about the path: several crossing peers take one each
+    [InlineData(8, 1, 8)]  // a peer crossing alone keeps the lane's count
+    public void AnAutomaticCountGivesOneStreamPerPeerWhereSeveralCross(int laneStripes, int sharers, int stripes) =>
+        Assert.Equal(stripes, CrossingStripes.For(laneStripes, sharers, configured: false));
+
+    [Fact]
+    public void AConfiguredCountIsSharedOut() => Assert.Equal(2, CrossingStripes.For(4, 2, configured: true));
 
     [Theory]
     [InlineData("a b a b", 1UL, 2)]                    // 2 x 2: both peers of a cross

@@ -142,7 +142,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var stripes = crossing ? outgoing[..CrossingStripes.Share(outgoing.Length, CrossingSharers(stage.Level))] : outgoing;
+            var stripes = crossing ? outgoing[..CrossingStripes.For(outgoing.Length, CrossingSharers(stage.Level), session.Options.ConnectionsPerPeer is not null)] : outgoing;
             var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
