@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Pccl.Cli.Bench;
@@ -18,10 +19,11 @@ internal static class AllReduceBenchWorker
     public const string JoinedLine = "joined ";
 
     /// <param name="wan">set by <c>bench wan</c>: its run options and the emulated paths' byte counters</param>
+    /// <param name="loggers">where the communicator logs; null: nowhere</param>
     public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, AllReduceAlgorithm algorithm, bool gradient, CancellationToken ct,
-        Wan.WanWorkerHooks? wan = null)
+        Wan.WanWorkerHooks? wan = null, ILoggerFactory? loggers = null)
     {
-        await using var communicator = await Communicator.ConnectAsync(options, NullLoggerFactory.Instance, ct);
+        await using var communicator = await Communicator.ConnectAsync(options, loggers ?? NullLoggerFactory.Instance, ct);
         Console.Out.WriteLine($"{JoinedLine}{communicator.PeerId}");
         Console.Out.Flush();
         while (communicator.GroupWorldSize < peers)

@@ -4,6 +4,7 @@ using Pccl.Cli.Bench;
 using Pccl.Cli.Bench.Wan;
 using Pccl.Cli.Processes;
 using Pccl.Cli.Wan;
+using Pccl.Hosting.Logging;
 
 namespace Pccl.Cli.Commands;
 
@@ -17,6 +18,9 @@ internal static class BenchWanCommand
     private static Option<double> Loss() => new("--loss") { Description = "fraction of packets dropped at random, each direction", DefaultValueFactory = _ => 0 };
 
     private static Option<double> Queue() => new("--queue-ms") { Description = "the path's queue, in time at its rate (tail drop beyond); 0: one round trip, at least 10 ms", DefaultValueFactory = _ => 0 };
+
+    private static Option<string?> StageLog() =>
+        new("--stage-log") { Description = "a directory where each worker writes its debug log, with the hierarchy's per-ring timings (event 1780)" };
 
     private static PathShape Shape(ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue) =>
         new PathShape { RttMs = parse.GetValue(rtt), RateMbit = parse.GetValue(rate), Loss = parse.GetValue(loss), QueueMs = parse.GetValue(queue) }.Validated();
@@ -34,15 +38,20 @@ internal static class BenchWanCommand
         joinOrder.AcceptOnlyFromAmong(JoinOrder.Names);
         var optimize = new Option<bool>("--optimize-topology") { Description = "vote on a ring ordered by measured bandwidth once every peer has joined" };
         var json = new Option<bool>("--json") { Description = "one JSON object per size" };
+        var stageLog = StageLog();
         var command = new Command("wan", "All-reduce across emulated datacentres joined by a delayed, rate-limited path (network namespaces and a TUN forwarder; needs root)")
         {
-            regions, rtt, rate, loss, queue, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json,
+            regions, rtt, rate, loss, queue, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
         };
         command.SetAction((parse, ct) =>
         {
             RequireAtLeast(parse.GetValue(iterations), 1, "--iterations");
             RequireAtLeast(parse.GetValue(warmup), 0, "--warmup");
-            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize) };
+            var run = new WanRunOptions
+            {
+                Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
+                StageLog = parse.GetValue(stageLog),
+            };
             return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue), parse.GetValue(joinOrder)!, run,
                 ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
         });
@@ -76,14 +85,19 @@ internal static class BenchWanCommand
         var algorithm = new Option<AllReduceAlgorithm>("--algorithm");
         var connections = new Option<string>("--connections-per-peer") { DefaultValueFactory = _ => "auto" };
         var optimize = new Option<bool>("--optimize-topology");
+        var stageLog = StageLog();
         var command = new Command("wan-worker", "(internal) one peer of bench wan, inside its datacentre's namespace")
         {
-            master, peers, sizes, iterations, warmup, region, address, counters, algorithm, connections, optimize,
+            master, peers, sizes, iterations, warmup, region, address, counters, algorithm, connections, optimize, stageLog,
         };
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
         {
-            var run = new WanRunOptions { Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize) };
+            var run = new WanRunOptions
+            {
+                Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
+                StageLog = parse.GetValue(stageLog),
+            };
             var options = run.ApplyTo(LoopbackWorkerOptions.For(parse.GetValue(master)!) with
             {
                 P2PBindAddress = parse.GetValue(address)!,
@@ -91,8 +105,15 @@ internal static class BenchWanCommand
                 Region = parse.GetValue(region)!,
             });
             using var hooks = new WanWorkerHooks(run, PathCounters.Open(parse.GetValue(counters)!));
+            using var loggers = run.StageLog is { } directory
+                ? LoggingSetup.CreateLoggerFactory(new LoggingSettings
+                {
+                    Level = "DEBUG", Console = LogConsole.Off,
+                    FilePath = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"peer-{options.Region}-{Environment.ProcessId}.log")),
+                })
+                : null;
             return await AllReduceBenchWorker.RunAsync(options, parse.GetValue(peers), ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup),
-                QuantizationMode.None, run.Algorithm, gradient: false, ct, hooks);
+                QuantizationMode.None, run.Algorithm, gradient: false, ct, hooks, loggers);
         });
         return command;
     }

@@ -150,6 +150,9 @@ internal static partial class LogEvents
 
         /// <summary>The leader settled an all-reduce of a lost master that peers held in doubt.</summary>
         public const int InDoubtSettled = 1702;
+
+        /// <summary>One ring of a hierarchical all-reduce finished: when it started and how long it ran.</summary>
+        public const int HierarchyStageTimed = 1780;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -370,4 +373,9 @@ internal static partial class LogEvents
         Message = "a flat ring of {Peers} peers without network.region spent {HopSharePercent}% of an all-reduce's {ElapsedMs} ms in {Hops} hops of {RttMs} ms round trip: " +
                   "label the peers with network.region (levels as eu/fra/rack1) so the hierarchical all-reduce runs short rings inside each site")]
     public static partial void FlatRingSlow(this ILogger logger, int peers, int hopSharePercent, double elapsedMs, int hops, double rttMs);
+
+    /// <summary>One ring of a hierarchical all-reduce finished (per-stage durations, against the stages' models).</summary>
+    [LoggerMessage(EventId = Ids.HierarchyStageTimed, EventName = nameof(HierarchyStageTimed), Level = LogLevel.Debug,
+        Message = "hierarchy {Stage} at level {Level} over elements {FirstElement}+{ElementCount} of operation {Sequence}: started {StartedMs} ms into the operation, ran {RanMs} ms")]
+    public static partial void HierarchyStageTimed(this ILogger logger, string stage, uint level, ulong firstElement, ulong elementCount, ulong sequence, double startedMs, double ranMs);
 }

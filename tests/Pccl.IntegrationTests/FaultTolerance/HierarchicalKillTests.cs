@@ -6,16 +6,19 @@ namespace Pccl.IntegrationTests.FaultTolerance;
 /// <summary>
 /// Worker processes in two regions (2 + 2, <c>network.region</c>), running the hierarchical all-reduce; one SIGKILLs
 /// itself in a chosen stage. Each peer receives a third of its bytes per stage (reduce-scatter inside its region, the
-/// all-reduce across, the all-gather inside), so the fraction picks the stage. The survivors (2 + 1, still
-/// hierarchical) abort, restore their buffers and retry to the exact sum of the peers left.
+/// all-reduce across, the all-gather inside), in two pipelined chunks of a sixth each. Half the bytes are reached as
+/// the first chunk's crossing ends and the second's begins (the crossings run beside the region's work, so no fraction
+/// lands in a crossing alone); the last chunk's all-gather waits for every other stage, so past five sixths the peer
+/// is in it. The survivors (2 + 1, still hierarchical) abort, restore their buffers and retry to the exact sum of the
+/// peers left.
 /// </summary>
 public class HierarchicalKillTests
 {
     private const int Elements = 4 << 20;
 
     [Theory]
-    [InlineData("1/2", 1, 2)] // in the all-reduce across the regions
-    [InlineData("5/6", 2, 3)] // in the all-gather inside region b
+    [InlineData("1/2", 1, 2)] // between the crossings of the two chunks
+    [InlineData("11/12", 2, 3)] // in the last all-gather inside region b
     public async Task SurvivorsOfASigkillInAStageRetryFromRestoredBuffersToTheExactSum(string fraction, int stageStartThirds, int stageEndThirds)
     {
         await using var run = await StartAsync(elements: Elements);

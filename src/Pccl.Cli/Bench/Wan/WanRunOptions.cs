@@ -17,6 +17,12 @@ internal sealed record WanRunOptions
 
     public bool OptimizeTopology { get; init; }
 
+    /// <summary>
+    /// A directory where each worker writes its debug log (<c>peer-REGION-PID.log</c>): among others every ring of a
+    /// hierarchical all-reduce with when it started and how long it ran (event 1780); null for none (workers log nothing).
+    /// </summary>
+    public string? StageLog { get; init; }
+
     /// <summary><c>auto</c> or a count of 1 to 8.</summary>
     /// <exception cref="PcclException">Anything else; the message names the flag.</exception>
     public static int? ParseConnections(string text)
@@ -45,6 +51,12 @@ internal sealed record WanRunOptions
         if (OptimizeTopology)
         {
             yield return "--optimize-topology";
+        }
+
+        if (StageLog is not null)
+        {
+            yield return "--stage-log";
+            yield return Path.GetFullPath(StageLog);
         }
     }
 

@@ -1,6 +1,7 @@
 using Pccl.Master.Core.Hierarchy;
 using Pccl.Protocol.Messages;
 using Pccl.Kernel;
+using Pccl.Operations.Collectives.Kernels;
 
 namespace Pccl.Master.Core;
 
@@ -141,7 +142,9 @@ internal sealed partial class MasterCore
         }
 
         var labels = start.Ring.Select(id => State.Peers[id].Region).ToList();
-        start.Hierarchy.AddRange(HierarchyPlanner.Plan(start.Ring, labels, descriptor.ElementCount));
+        // a type without a size is refused by the peers' own checks; plan it unpipelined meanwhile
+        var elementSize = descriptor.DataType == DataType.Unspecified || !Enum.IsDefined(descriptor.DataType) ? 1 : ReduceKernels.ElementSize(descriptor.DataType);
+        start.Hierarchy.AddRange(HierarchyPlanner.Plan(start.Ring, labels, descriptor.ElementCount, HierarchyPlanner.ChunksFor(descriptor.ElementCount, elementSize)));
         if (start.Hierarchy.Count == 0)
         {
             State.Hierarchies.Remove(round.Group);

@@ -20,8 +20,10 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// <summary>How many connections (stripes) this peer sends the operation on to its successor.</summary>
     public int Stripes { get; init; } = 1;
 
+    private long _bytesMoved;
+
     /// <summary>Buffer bytes received and applied so far.</summary>
-    public long BytesMoved { get; private set; }
+    public long BytesMoved => Interlocked.Read(ref _bytesMoved);
 
     /// <summary>
     /// Closes every ring connection of this peer while its master connection stays up, as a cut p2p link would: the
@@ -41,10 +43,10 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// <summary>The schedule failed on its own (a link broke or carried bad data), not by an abort or the caller.</summary>
     internal void LinkBroken() => injector.FailureMilestoneReached(Sequence, FailureMilestone.LinkBroken);
 
-    /// <summary>Counts one received piece and tells the injector; called by the receive path only, one piece at a time.</summary>
+    /// <summary>Counts one received piece and tells the injector; called by the receive paths (a hierarchy runs several rings at once).</summary>
     internal ValueTask MovedAsync(int pieceBytes)
     {
-        BytesMoved += pieceBytes;
+        Interlocked.Add(ref _bytesMoved, pieceBytes);
         return injector.BytesMovedAsync(this);
     }
 }

@@ -81,6 +81,29 @@ public class HierarchicalAllReduceTests
         Assert.Equal(count * sizeof(float), infos[3].BytesReceived);
     }
 
+    /// <summary>
+    /// Buffers of 16 MiB and more are planned as pipelined chunks whose rings run at once on each peer (the crossing of
+    /// one chunk beside the region's reduce-scatter of the next): still the reference, still bit-identical.
+    /// </summary>
+    [Theory]
+    [InlineData("a b a b")]
+    [InlineData("a a a b")]
+    [InlineData("eu/r1 eu/r1 eu/r2 eu/r2 us/r1 us/r1 us/r2 us/r2")]
+    public async Task PipelinedChunksMatchTheReferenceAndStayBitIdentical(string shape)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync(shape.Split(' '), ct: ct);
+        const int count = (4 << 20) + 3; // two chunks, uneven shards
+        await Check<float>(cluster, ReduceOperation.Sum, count);
+        await Check<int>(cluster, ReduceOperation.Max, count);
+
+        var status = await cluster.Master.GetStatusAsync(ct);
+        var hierarchy = Assert.Single(status.Hierarchies).Value;
+        var deepest = hierarchy.Stages.Max(s => s.Level);
+        // the deepest reduce-scatters cover whole chunks: one start per chunk
+        Assert.Equal(2, hierarchy.Stages.Where(s => s.Kind == "reduce-scatter" && s.Level == deepest).Select(s => s.FirstElement).Distinct().Count());
+    }
+
     [Theory]
     [InlineData(QuantizationMode.MinMaxU8, false)]
     [InlineData(QuantizationMode.None, true)]

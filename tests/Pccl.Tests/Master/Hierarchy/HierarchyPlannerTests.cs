@@ -42,6 +42,47 @@ public class HierarchyPlannerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void APipelinedPlanReducesEveryElementExactlyOnceInListOrder(string shape)
+    {
+        var labels = Labels(shape);
+        var ring = Enumerable.Range(1, labels.Count).Select(i => (ulong)i).ToList();
+        foreach (var (count, chunks) in new (ulong, int)[] { (1, 4), (3, 2), (1025, 3), (4000, 8) })
+        {
+            var stages = HierarchyPlanner.Plan(ring, labels, count, chunks);
+            var result = Simulate(ring, stages, count);
+            var everyone = ring.Aggregate(0UL, (mask, id) => mask | Bit(id));
+            foreach (var id in ring)
+            {
+                Assert.All(result[id], (mask, e) => Assert.True(mask == everyone, $"{shape}, {count} elements in {chunks} chunks: peer {id} element {e} holds {mask:x}"));
+            }
+        }
+    }
+
+    [Fact]
+    public void ChunksInterleaveSoTheNextReduceScatterComesBeforeTheLastAllGather()
+    {
+        var stages = HierarchyPlanner.Plan([1, 2, 3, 4], Labels("a b a b"), 4000, 4);
+
+        Assert.Equal(4 * 6, stages.Count);
+        var firstGather = stages.ToList().FindIndex(s => s.Kind == HierarchyStageKind.AllGather);
+        var firstCrossing = stages.ToList().FindIndex(s => s.Kind == HierarchyStageKind.AllReduce);
+        // chunk 0's crossing comes before chunk 1's reduce-scatter is over, and chunks 1 to 3 reduce-scatter before chunk 0 gathers
+        Assert.True(firstCrossing < stages.ToList().FindLastIndex(s => s.Kind == HierarchyStageKind.ReduceScatter && s.FirstElement == 1000));
+        Assert.Equal(7, stages.Take(firstGather).Count(s => s.Kind == HierarchyStageKind.ReduceScatter));
+        Assert.All(stages.Where(s => s.Kind == HierarchyStageKind.AllReduce), s => Assert.Equal(500UL, s.ElementCount));
+    }
+
+    [Theory]
+    [InlineData(1_000UL, 4, 1)]
+    [InlineData(16UL << 20, 4, 8)]     // 64 MiB of floats: the most chunks
+    [InlineData(4UL << 20, 4, 2)]      // 16 MiB
+    [InlineData(64UL << 20, 1, 8)]
+    [InlineData(ulong.MaxValue, 8, 8)]
+    public void ChunksFollowTheBufferSize(ulong elements, int elementSize, int chunks) =>
+        Assert.Equal(chunks, HierarchyPlanner.ChunksFor(elements, elementSize));
+
     [Fact]
     public void EqualRegionsSendEachPeersShardAcrossOnceAndAllAtOnce()
     {

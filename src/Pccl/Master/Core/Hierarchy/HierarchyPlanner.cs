@@ -18,6 +18,10 @@ namespace Pccl.Master.Core.Hierarchy;
 /// groups of equal size every peer owns one segment and all segments cross the regions at once. A peer of a smaller
 /// group owns several segments and runs their rings one after another. Because every peer runs its rings in the one
 /// list order, the earliest unfinished ring always has all its members at it: no cycle of waits can form.
+/// <para>Pipelining: a large buffer is cut into chunks (<see cref="ChunksFor"/>), each planned as above, and the chunks'
+/// rings are merged so that ring i of chunk c comes at position c + i: the reduce-scatter of later chunks comes before
+/// the crossing of earlier ones. The list stays a valid order to run the rings one by one; a peer runs rings at
+/// different levels at once (they use different neighbours), each once the earlier rings it depends on are done.</para>
 /// </summary>
 internal static class HierarchyPlanner
 {
@@ -25,7 +29,11 @@ internal static class HierarchyPlanner
     /// The stages for a group in ring order <paramref name="ring"/> with <paramref name="labels"/> (by position);
     /// empty when every peer carries the same label (the flat schedules then run).
     /// </summary>
-    public static IReadOnlyList<HierarchyStage> Plan(IReadOnlyList<ulong> ring, IReadOnlyList<string> labels, ulong elementCount)
+    /// <param name="ring">The group's peers in ring order.</param>
+    /// <param name="labels">Each peer's region label, by position in <paramref name="ring"/>.</param>
+    /// <param name="elementCount">The buffer's elements.</param>
+    /// <param name="chunks">How many pipelined chunks the elements are cut into (at least 1; at most one per element).</param>
+    public static IReadOnlyList<HierarchyStage> Plan(IReadOnlyList<ulong> ring, IReadOnlyList<string> labels, ulong elementCount, int chunks = 1)
     {
         // padding only appends empty levels, so padded paths differ exactly when the labels do
         if (labels.Distinct().Take(2).Count() < 2)
@@ -35,10 +43,37 @@ internal static class HierarchyPlanner
 
         var paths = RegionPath.Padded(labels);
         var pathOf = ring.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => paths[x.i]);
-        var stages = new List<HierarchyStage>();
-        PlanLevel(ring, pathOf, paths[0].Length, 0, elementCount, stages);
-        return stages;
+        var count = (int)Math.Clamp((ulong)Math.Max(chunks, 1), 1, Math.Max(elementCount, 1));
+        var perChunk = new List<List<HierarchyStage>>(count);
+        for (var c = 0; c < count; c++)
+        {
+            var stages = new List<HierarchyStage>();
+            PlanLevel(ring, pathOf, paths[0].Length, SliceStart(0, elementCount, count, c), SliceStart(0, elementCount, count, c + 1), stages);
+            perChunk.Add(stages);
+        }
+
+        // ring i of chunk c at position c + i; among equal positions the earlier chunk first (its rings are further on)
+        return [.. perChunk
+            .SelectMany((stages, c) => stages.Select((stage, i) => (stage, key: c + i, c)))
+            .OrderBy(x => x.key).ThenBy(x => x.c)
+            .Select(x => x.stage)];
     }
+
+    /// <summary>
+    /// How many pipelined chunks an all-reduce of <paramref name="elementCount"/> elements of
+    /// <paramref name="elementSize"/> bytes is cut into: one per <see cref="ChunkBytes"/>, at most
+    /// <see cref="MaxChunks"/>. Each chunk's rings cost a round trip or so of their own on the slow path, so chunks stay
+    /// large; with several, the slow path carries one chunk while the regions reduce-scatter the next and all-gather
+    /// the previous.
+    /// </summary>
+    public static int ChunksFor(ulong elementCount, int elementSize) =>
+        (int)Math.Clamp(elementCount / (ulong)Math.Max(1, ChunkBytes / Math.Max(elementSize, 1)), 1UL, (ulong)MaxChunks);
+
+    /// <summary>The least bytes a pipelined chunk carries.</summary>
+    public const long ChunkBytes = 8L << 20;
+
+    /// <summary>The most chunks one all-reduce is cut into.</summary>
+    public const int MaxChunks = 8;
 
     /// <summary>Whether the operation's algorithm takes a hierarchy when the labels differ.</summary>
     public static bool Wanted(CollectiveAlgorithm algorithm) =>

@@ -8,7 +8,7 @@ namespace Pccl.Master.Core.Hierarchy;
 /// </summary>
 /// <param name="Regions">Each region label (padded path, see <see cref="RegionPath"/>) and its peers in ring order.</param>
 /// <param name="Stages">The plan's rings in the order peers run them.</param>
-/// <param name="Description">One line: regions, then per stage its kind, level and members.</param>
+/// <param name="Description">One line: regions, then per distinct ring (a pipelined plan repeats its rings per chunk) its kind, level and members.</param>
 internal sealed record HierarchySummary(IReadOnlyList<RegionMembers> Regions, IReadOnlyList<StageSummary> Stages, string Description)
 {
     public static HierarchySummary Of(IReadOnlyList<ulong> ring, IReadOnlyList<string> labels, IReadOnlyList<HierarchyStage> stages)
@@ -20,11 +20,12 @@ internal sealed record HierarchySummary(IReadOnlyList<RegionMembers> Regions, IR
             .ToList();
         var summaries = stages.Select(s => new StageSummary(Name(s.Kind), s.Level, s.FirstElement, s.ElementCount, [.. s.Members])).ToList();
         var description = "regions " + string.Join(", ", regions.Select(r => $"'{r.Label}' [{string.Join(' ', r.Peers)}]")) +
-            "; stages " + string.Join(", ", summaries.Select(s => $"{s.Kind}@{s.Level} [{string.Join(' ', s.Members)}]"));
+            "; stages " + string.Join(", ", summaries.DistinctBy(s => (s.Kind, s.Level, string.Join(' ', s.Members))).Select(s => $"{s.Kind}@{s.Level} [{string.Join(' ', s.Members)}]"));
         return new HierarchySummary(regions, summaries, description);
     }
 
-    private static string Name(HierarchyStageKind kind) => kind switch
+    /// <summary>A stage kind as the log and <c>/status</c> name it.</summary>
+    public static string Name(HierarchyStageKind kind) => kind switch
     {
         HierarchyStageKind.ReduceScatter => "reduce-scatter",
         HierarchyStageKind.AllReduce => "all-reduce",

@@ -1,16 +1,23 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using Pccl.Master.Core.Hierarchy;
 using Pccl.Operations.Collectives.Kernels;
 using Pccl.Operations.Faults;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl.Operations.Collectives.Hierarchical;
 
 /// <summary>
 /// Runs the rings of the master's hierarchy (<see cref="CollectiveStart.Hierarchy"/>) that this peer is a member of,
-/// in the plan's order, each with the ring's own code (<see cref="RingAllReduce"/>) on the stage's elements: a
-/// reduce-scatter or an all-gather inside a region group on the raw wire, an all-reduce among a segment's owners across
-/// groups on the operation's own wire (quantization and compression apply there alone). An average is divided once, by
-/// the whole group's size, where each segment's all-reduce finishes it; the all-gathers copy it verbatim.
+/// each with the ring's own code (<see cref="RingAllReduce"/>) on the stage's elements: a reduce-scatter or an
+/// all-gather inside a region group on the raw wire, an all-reduce among a segment's owners across groups on the
+/// operation's own wire (quantization and compression apply there alone). An average is divided once, by the whole
+/// group's size, where each segment's all-reduce finishes it; the all-gathers copy it verbatim. Rings start as
+/// <see cref="StageOrder"/> allows, so a pipelined plan's crossing of one chunk overlaps the regions' work on the
+/// others; the first ring to fail stops the rest, and its failure is the operation's.
 /// </summary>
 /// <remarks>The input backup saves the whole buffer before the first stage (the stages' pieces are numbered per
 /// stage, so the ring's copy-on-write bookkeeping cannot tell them apart).</remarks>
@@ -19,9 +26,12 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
 {
     private readonly int _elementSize = ReduceKernels.ElementSize(descriptor.DataType);
 
-    public long BytesSent { get; private set; }
+    private long _bytesSent;
+    private long _bytesReceived;
 
-    public long BytesReceived { get; private set; }
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>Told of every piece received and applied, across all stages; null without a fault injector.</summary>
     public RingFaultSite? FaultSite { get; set; }
@@ -36,9 +46,46 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             SaveWholeBuffer(backup);
         }
 
-        foreach (var (stage, rank) in MyStages())
+        var mine = MyStages().ToList();
+        var waits = StageOrder.Predecessors([.. mine.Select(s => s.Stage)]);
+        var began = Stopwatch.GetTimestamp();
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var failures = new StageFailures();
+        var running = new Task[mine.Count];
+        for (var j = 0; j < mine.Count; j++)
         {
-            await RunStageAsync(stage, rank, ct).ConfigureAwait(false);
+            running[j] = RunAfterAsync(mine[j].Stage, mine[j].Rank, [.. waits[j].Select(i => running[i])], began, failures, failFast);
+        }
+
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch (Exception) when (failures.First is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    /// <summary>Runs one ring once the rings it waits for are done; a failure stops every other ring of the operation.</summary>
+    private async Task RunAfterAsync(HierarchyStage stage, int rank, Task[] before, long began, StageFailures failures, CancellationTokenSource failFast)
+    {
+        try
+        {
+            await Task.WhenAll(before).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            await RunStageAsync(stage, rank, failFast.Token).ConfigureAwait(false);
+            if (session.Logger.IsEnabled(LogLevel.Debug))
+            {
+                session.Logger.HierarchyStageTimed(
+                    HierarchySummary.Name(stage.Kind), stage.Level, stage.FirstElement, stage.ElementCount, start.Sequence,
+                    Stopwatch.GetElapsedTime(began, started).TotalMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+        catch (Exception e) when (failures.Keep(e, failFast.IsCancellationRequested))
+        {
+            await failFast.CancelAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -95,7 +142,8 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var hop = StripedHop.Over(outgoing, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
+            var stripes = crossing ? outgoing[..CrossingStripes.For(outgoing.Length, CrossingSharers(stage.Level), session.Options.ConnectionsPerPeer is not null)] : outgoing;
+            var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
             {
@@ -103,8 +151,8 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             }
             finally
             {
-                BytesSent += ring.BytesSent;
-                BytesReceived += ring.BytesReceived;
+                Interlocked.Add(ref _bytesSent, ring.BytesSent);
+                Interlocked.Add(ref _bytesReceived, ring.BytesReceived);
             }
         }
         finally
@@ -123,6 +171,10 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             }
         }
     }
+
+    /// <summary>How many peers cross the path this peer's rings at <paramref name="level"/> leave by (<see cref="CrossingStripes"/>).</summary>
+    private int CrossingSharers(uint level) =>
+        CrossingStripes.Sharers(start, session.PeerId, level, id => session.World.Peer(id)?.Region ?? "");
 
     private void SaveWholeBuffer(InputBackup saved)
     {
