@@ -141,6 +141,9 @@ internal static partial class LogEvents
 
         /// <summary>A flat ring of many unlabelled peers spends long on each hop: regions would help.</summary>
         public const int FlatRingSlow = 1622;
+
+        /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
+        public const int LanesRestriped = 1800;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -361,4 +364,9 @@ internal static partial class LogEvents
         Message = "a flat ring of {Peers} peers without network.region spent {HopSharePercent}% of an all-reduce's {ElapsedMs} ms in {Hops} hops of {RttMs} ms round trip: " +
                   "label the peers with network.region (levels as eu/fra/rack1) so the hierarchical all-reduce runs short rings inside each site")]
     public static partial void FlatRingSlow(this ILogger logger, int peers, int hopSharePercent, double elapsedMs, int hops, double rttMs);
+
+    /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
+    [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,
+        Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) and reopen at their next operation")]
+    public static partial void LanesRestriped(this ILogger logger, ulong peerId, double mbit, int before, int after);
 }
