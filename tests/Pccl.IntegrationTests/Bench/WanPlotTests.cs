@@ -1,4 +1,4 @@
-using Pccl.Cli.Bench.Wan;
+using Pccl.IntegrationTests.Support;
 
 namespace Pccl.IntegrationTests.Bench;
 
@@ -16,40 +16,50 @@ public sealed class WanPlotTests : IDisposable
     [Theory]
     [InlineData("utilization")]
     [InlineData("busbw")]
-    public void RunsBecomeBarsInAPng(string figure)
+    public async Task RunsBecomeBarsInAPng(string figure)
     {
         var input = Path.Combine(_dir, "runs.jsonl");
         File.WriteAllLines(input, [OneByTwo, "a log line between results", Voted]);
         var output = Path.Combine(_dir, $"{figure}.png");
 
-        Assert.Equal(0, WanPlot.Run(input, output, figure, title: null));
+        var (code, stderr) = await PlotAsync("--input", input, "--output", output, "--figure", figure);
 
+        Assert.True(code == 0, $"wan-plot exited with {code}: {stderr}");
         var png = File.ReadAllBytes(output);
         Assert.True(png.Length > 1000);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
 
     [Fact]
-    public void ALineThatIsNoResultIsNamed()
+    public async Task ALineThatIsNoResultIsNamed()
     {
         var input = Path.Combine(_dir, "bad.jsonl");
         File.WriteAllLines(input, [OneByTwo, """{"peers":"two"}"""]);
 
-        var e = Assert.Throws<PcclException>(() => WanPlot.Run(input, Path.Combine(_dir, "bad.png"), "utilization", null));
+        var (code, stderr) = await PlotAsync("--input", input, "--output", Path.Combine(_dir, "bad.png"));
 
-        Assert.Contains("line 2", e.Message);
+        Assert.NotEqual(0, code);
+        Assert.Contains("line 2", stderr);
         Assert.False(File.Exists(Path.Combine(_dir, "bad.png")));
     }
 
     [Fact]
-    public void AnInputWithoutResultsIsAnError()
+    public async Task AnInputWithoutResultsIsAnError()
     {
         var input = Path.Combine(_dir, "empty.jsonl");
         File.WriteAllText(input, "no results here\n");
 
-        var e = Assert.Throws<PcclException>(() => WanPlot.Run(input, Path.Combine(_dir, "empty.png"), "utilization", null));
+        var (code, stderr) = await PlotAsync("--input", input, "--output", Path.Combine(_dir, "empty.png"));
 
-        Assert.Contains("no `pccl bench wan --json` result", e.Message);
+        Assert.NotEqual(0, code);
+        Assert.Contains("no `pccl bench wan --json` result", stderr);
+    }
+
+    private static async Task<(int Code, string Stderr)> PlotAsync(params string[] arguments)
+    {
+        await using var plot = PcclProcess.Start("bench-wan-plot", ["bench", "wan-plot", .. arguments]);
+        var code = await plot.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (code, plot.Stderr);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
