@@ -153,6 +153,9 @@ internal static partial class LogEvents
 
         /// <summary>One ring of a hierarchical all-reduce finished: when it started and how long it ran.</summary>
         public const int HierarchyStageTimed = 1780;
+
+        /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
+        public const int LanesRestriped = 1800;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -378,4 +381,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.HierarchyStageTimed, EventName = nameof(HierarchyStageTimed), Level = LogLevel.Debug,
         Message = "hierarchy {Stage} at level {Level} over elements {FirstElement}+{ElementCount} of operation {Sequence}: started {StartedMs} ms into the operation, ran {RanMs} ms")]
     public static partial void HierarchyStageTimed(this ILogger logger, string stage, uint level, ulong firstElement, ulong elementCount, ulong sequence, double startedMs, double ranMs);
+
+    /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
+    [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,
+        Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) and reopen at their next operation")]
+    public static partial void LanesRestriped(this ILogger logger, ulong peerId, double mbit, int before, int after);
 }

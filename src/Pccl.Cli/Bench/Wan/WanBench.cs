@@ -102,7 +102,7 @@ internal static class WanBench
             .Order().ElementAt(iterations / 2);
         var ring = perPeer[0].Ring.Select(id => labels.GetValueOrDefault(id, "?")).ToList();
         return new WanResult(layout.Peers, layout.Text, joinOrder, bytes, shape.RttMs, shape.RateMbit, size.Algorithm, run.ConnectionsPerPeer, ring,
-            size.MedianSeconds, size.BusBwGbps, utilization, size.Correct);
+            size.MedianSeconds, size.BusBwGbps, utilization, size.Correct, run.OptimizeTopology);
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -5,7 +5,8 @@ namespace Pccl.Cli.Bench.Wan;
 /// <summary>
 /// One size of a <c>bench wan</c> run as <c>--json</c> prints it. <c>ring</c> is each peer's datacentre label in the
 /// master's ring order; <c>path_utilization</c> is the busiest emulated path direction's bytes (IP packets, headers and
-/// acknowledgements included) per second of the slowest peer's time, over the path's rate (median over iterations).
+/// acknowledgements included) per second of the slowest peer's time, over the path's rate (median over iterations);
+/// <c>optimize_topology</c> whether the peers voted on a measured ring (<c>--optimize-topology</c>) first.
 /// </summary>
 internal sealed record WanResult(
     [property: JsonPropertyName("peers")] int Peers,
@@ -20,4 +21,5 @@ internal sealed record WanResult(
     [property: JsonPropertyName("median_s")] double MedianSeconds,
     [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,
     [property: JsonPropertyName("path_utilization")] double PathUtilization,
-    [property: JsonPropertyName("correct")] bool Correct);
+    [property: JsonPropertyName("correct")] bool Correct,
+    [property: JsonPropertyName("optimize_topology")] bool OptimizeTopology = false);

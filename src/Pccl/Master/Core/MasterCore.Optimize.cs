@@ -4,8 +4,9 @@ using Pccl.Protocol.Messages;
 namespace Pccl.Master.Core;
 
 // The topology optimisation vote: when every accepted peer voted, the pairs of each group whose throughput the master
-// does not know measure it, step by step (each step a round of the pairing schedule, both directions at once); then
-// each group's ring is solved over the measured costs and a better one is adopted in a topology round.
+// does not know measure it, step by step (each step a round of the pairing schedule, both directions at once, at most one
+// pair across each pair of regions); then each group's ring is solved over the measured costs and a better one is
+// adopted in a topology round.
 internal sealed partial class MasterCore
 {
     /// <summary>A new ring must be cheaper by this fraction of the current one's cost: measurement noise alone moves no ring.</summary>
@@ -59,7 +60,8 @@ internal sealed partial class MasterCore
         foreach (var group in accepted.GroupBy(p => p.Group))
         {
             var matrix = MatrixOf(group.Key);
-            var rounds = PairingSchedule.Rounds([.. group.Select(p => p.Id).Order()]);
+            var regions = group.ToDictionary(p => p.Id, p => p.Region);
+            var rounds = PairingSchedule.SharingNoPath(PairingSchedule.Rounds([.. group.Select(p => p.Id).Order()]), id => regions[id]);
             for (var r = 0; r < rounds.Count; r++)
             {
                 if (steps.Count <= r)

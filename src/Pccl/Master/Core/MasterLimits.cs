@@ -24,8 +24,11 @@ internal sealed record MasterLimits
     /// <summary>The slowest rate a receiver may transfer its planned bytes at; adds to <see cref="SharedStateTimeout"/>.</summary>
     public long SharedStateMinBytesPerSecond { get; init; } = MasterOptions.Default.SharedStateMinBytesPerSecond;
 
-    /// <summary>How long each sender of a topology optimisation's measurement step sends to its partner.</summary>
-    public TimeSpan BandwidthTestDuration { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long each sender of a topology optimisation's measurement step sends to its partner; the receiver counts the
+    /// second half, so over a long path (100 ms and more) TCP has ramped up by then.
+    /// </summary>
+    public TimeSpan BandwidthTestDuration { get; init; } = TimeSpan.FromMilliseconds(1000);
 
     /// <summary>Most handshaken connections that have not registered yet, in all.</summary>
     public int MaxUnregistered { get; init; } = 256;

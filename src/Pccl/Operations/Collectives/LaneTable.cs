@@ -17,7 +17,7 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 internal sealed class LaneTable(
     Func<ulong> selfId, PeerIdentity identity, string clusterId, ConnectionSecurity security, TimeSpan connectTimeout, TimeSpan unusedLinkDeadline,
-    Func<TcpPath, int>? stripesFor = null, ILogger? logger = null)
+    Func<ulong, TcpPath, int>? stripesFor = null, ILogger? logger = null)
     : IAsyncDisposable
 {
     private readonly Lock _gate = new();
@@ -42,7 +42,7 @@ internal sealed class LaneTable(
         var set = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         var first = await OpenAsync(peer, lane, 0, set, sequence, ct).ConfigureAwait(false);
         var path = first.Connection.MeasurePath();
-        var count = Math.Clamp(stripesFor?.Invoke(path) ?? 1, 1, RingStripes.Max);
+        var count = Math.Clamp(stripesFor?.Invoke(peer.PeerId, path) ?? 1, 1, RingStripes.Max);
         if (count == 1)
         {
             return [first];

@@ -5,18 +5,26 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// How many connections a ring lane to one neighbour is spread over (<c>performance.connections_per_peer</c>). One TCP
-/// stream keeps at most its window in flight, so over a path of rate R and round trip T it moves at most window / T;
-/// filling the path takes ⌈R·T / window⌉ streams. Decided by the side that opens the lane, from its first connection.
+/// stream keeps at most its window in flight, so over a path of rate R and round trip T it moves at most window / T,
+/// and in practice about <see cref="WindowShareInFlight"/> of that: the buffers also hold what the receiving
+/// application has not read yet and what the sender queued but not sent. Filling the path takes
+/// ⌈R·T / (share · window)⌉ streams. R is the rate this peer measured to the neighbour in a topology optimisation vote,
+/// else <see cref="AssumedPathBitsPerSecond"/>; T the kernel's least round trip of the lane's first connection (its
+/// smoothed one before the kernel has a least); the window what the socket buffers the kernel granted allow
+/// (<see cref="TcpPath.Window"/>). Decided by the side that opens the lane, from its first connection.
 /// </summary>
 internal static class StripeCount
 {
-    /// <summary>The path rate assumed where none was measured: a 10 Gbit/s NIC.</summary>
+    /// <summary>The path rate assumed where none was measured: a 10 Gbit/s NIC, so an unmeasured long path gets the cap.</summary>
     public const long AssumedPathBitsPerSecond = 10_000_000_000;
+
+    /// <summary>The share of one stream's window that is on the path while the ring moves pieces.</summary>
+    public const double WindowShareInFlight = 0.8;
 
     /// <param name="configured">A fixed count, or null for automatic.</param>
     /// <param name="path">The first connection's path as the kernel measured it.</param>
-    /// <param name="pathBitsPerSecond">The rate the lane should fill.</param>
-    public static int For(int? configured, TcpPath path, long pathBitsPerSecond = AssumedPathBitsPerSecond)
+    /// <param name="measuredBitsPerSecond">The rate measured to the neighbour; null when none was.</param>
+    public static int For(int? configured, TcpPath path, long? measuredBitsPerSecond = null)
     {
         if (configured is { } count)
         {
@@ -24,12 +32,13 @@ internal static class StripeCount
         }
 
         // on this host, or where the kernel cannot say, one stream: nothing may get slower locally
-        if (path.Loopback || path.RoundTrip is not { } roundTrip || path.Window <= 0)
+        if (path.Loopback || (path.MinRoundTrip ?? path.RoundTrip) is not { } roundTrip || path.Window <= 0)
         {
             return 1;
         }
 
-        var inFlight = pathBitsPerSecond / 8.0 * roundTrip.TotalSeconds;
-        return (int)Math.Clamp(Math.Ceiling(inFlight / path.Window), 1, RingStripes.Max);
+        var rate = measuredBitsPerSecond is > 0 ? measuredBitsPerSecond.Value : AssumedPathBitsPerSecond;
+        var inFlight = rate / 8.0 * roundTrip.TotalSeconds;
+        return (int)Math.Clamp(Math.Ceiling(inFlight / (WindowShareInFlight * path.Window)), 1, RingStripes.Max);
     }
 }

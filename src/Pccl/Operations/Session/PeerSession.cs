@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pccl.Operations.Collectives;
 using Pccl.Operations.Faults;
 using Pccl.Operations.Membership;
+using Pccl.Operations.Topology;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
 using Pccl.Transport;
@@ -53,6 +54,9 @@ internal sealed class PeerSession : IAsyncDisposable
     public PeerHeartbeats Heartbeats { get; }
     public EpochFence Fence { get; }
 
+    /// <summary>The rates this peer measured to others in topology optimisation votes: what its lanes are striped for.</summary>
+    public MeasuredRates MeasuredRates { get; } = new();
+
     /// <summary>The master this session registered with (its address as reached), empty before it connected.</summary>
     public string MasterAddress { get; private set; } = "";
 
@@ -87,7 +91,7 @@ internal sealed class PeerSession : IAsyncDisposable
     {
         _events = events;
         _lanes = new LaneTable(() => PeerId, Identity, Options.ClusterId, Security, Options.ConnectTimeout, UnusedLaneDeadline,
-            path => StripeCount.For(Options.ConnectionsPerPeer, path), Logger);
+            (peer, path) => StripeCount.For(Options.ConnectionsPerPeer, path, MeasuredRates.BitsPerSecondTo(peer)), Logger);
         var gatekeeper = new P2PGatekeeper(() => PeerId, _members, Options.ConnectTimeout / 2); // refused in time to be told why
         _listener = P2PListener.Start(Options.P2PBindAddress, Options.P2PPorts, Options.ClusterId, Security, Options.ConnectTimeout, events.OnP2PConnectionAsync,
             gatekeeper, Logger);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Pccl.Operations.Collectives;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
 using Pccl.Telemetry;
@@ -9,10 +10,13 @@ using Pccl.Transport;
 namespace Pccl.Operations.Topology;
 
 /// <summary>
-/// The sending end of the bandwidth measurements a topology optimisation asks for: opens a BENCH connection to the
-/// peer the master names, sends until the receiver answers with the rate it saw, and reports it (or why the pair could
-/// not measure) to the master. Each measurement is bounded by the connect timeout, its duration and the connect
-/// timeout again for the answer, so a dead or unreachable partner costs a report of failure, never a stall.
+/// The sending end of the bandwidth measurements a topology optimisation asks for: opens BENCH connections to the
+/// peer the master names, sends on each until its receiver answers with the rate it saw, and reports their sum (or why
+/// the pair could not measure) to the master. It measures over as many connections as an unmeasured ring lane to the
+/// peer would be striped over (<see cref="StripeCount"/>), so a long path is measured at its rate and not at what one
+/// stream's window allows; the rate is also kept for the lanes to come (<see cref="MeasuredRates"/>). Each measurement
+/// is bounded by the connect timeout, its duration and the connect timeout again for the answers, so a dead or
+/// unreachable partner costs a report of failure, never a stall.
 /// </summary>
 internal sealed class BandwidthProbe(PeerSession session)
 {
@@ -28,18 +32,32 @@ internal sealed class BandwidthProbe(PeerSession session)
         var duration = TimeSpan.FromMilliseconds(Math.Clamp(request.DurationMs, 1, (uint)BenchWire.MaxDuration.TotalMilliseconds));
         var options = session.Options;
         using var bound = new CancellationTokenSource(options.ConnectTimeout + duration + options.ConnectTimeout);
+        var connections = new List<EstablishedConnection>();
+        TcpPath? path = null;
         try
         {
             var hello = new Hello { Kind = ConnectionKind.Bench, ClusterId = options.ClusterId, PeerId = session.PeerId, TargetPeerId = target.PeerId, Sequence = request.Step };
-            var connection = await Handshake.ConnectAsync(target.Address, (int)target.P2PPort, hello, session.Security, options.ConnectTimeout, bound.Token, session.Identity)
-                .ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            Task<EstablishedConnection> ConnectAsync() =>
+                Handshake.ConnectAsync(target.Address, (int)target.P2PPort, hello, session.Security, options.ConnectTimeout, bound.Token, session.Identity);
+
+            connections.Add(await ConnectAsync().ConfigureAwait(false));
+            var firstPath = connections[0].MeasurePath();
+            path = firstPath;
+            var count = StripeCount.For(options.ConnectionsPerPeer, firstPath);
+            var more = Enumerable.Range(1, count - 1).Select(_ => ConnectAsync()).ToList();
+            try
             {
-                report.BytesPerSecond = await SendUntilAnsweredAsync(connection, duration, bound.Token).ConfigureAwait(false);
-                report.Success = report.BytesPerSecond > 0;
-                report.Error = report.Success ? "" : "no bytes arrived";
+                await Task.WhenAll(more).ConfigureAwait(false);
+            }
+            finally
+            {
+                connections.AddRange(more.Where(c => c.IsCompletedSuccessfully).Select(c => c.Result));
             }
 
+            var rates = await Task.WhenAll(connections.Select(c => SendUntilAnsweredAsync(c, duration, bound.Token))).ConfigureAwait(false);
+            report.BytesPerSecond = rates.Sum();
+            report.Success = report.BytesPerSecond > 0;
+            report.Error = report.Success ? "" : "no bytes arrived";
             session.Logger.BandwidthMeasured(target.PeerId, report.BytesPerSecond * 8 / 1e6);
         }
         catch (Exception e) when (e is PcclException or IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -48,8 +66,33 @@ internal sealed class BandwidthProbe(PeerSession session)
             report.Error = $"peer {session.PeerId} could not measure its bandwidth to peer {target.PeerId} at {target.Address}:{target.P2PPort}: {e.Message}";
             session.Logger.BandwidthTestFailed(report.Error);
         }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
 
+        await KeepRateAsync(target.PeerId, path, report.Success ? report.BytesPerSecond : 0).ConfigureAwait(false);
         await session.ReportAsync(new ControlMessage { BandwidthReport = report }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps the rate for the lanes to come; lanes to the peer striped for another rate are closed, and reopen striped
+    /// for this one at their next operation.
+    /// </summary>
+    private async ValueTask KeepRateAsync(ulong peer, TcpPath? path, double bytesPerSecond)
+    {
+        var configured = session.Options.ConnectionsPerPeer;
+        var before = path is { } p ? StripeCount.For(configured, p, session.MeasuredRates.BitsPerSecondTo(peer)) : 0;
+        session.MeasuredRates.Record(peer, bytesPerSecond);
+        var after = path is { } q ? StripeCount.For(configured, q, session.MeasuredRates.BitsPerSecondTo(peer)) : 0;
+        if (before != after)
+        {
+            session.Logger.LanesRestriped(peer, bytesPerSecond * 8 / 1e6, before, after);
+            await session.Lanes.ForgetPeerAsync(peer).ConfigureAwait(false);
+        }
     }
 
     private static async Task<double> SendUntilAnsweredAsync(EstablishedConnection connection, TimeSpan duration, CancellationToken ct)
