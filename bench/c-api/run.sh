@@ -64,8 +64,11 @@ mkdir -p "$out"
 gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -o "$out/allreduce" bench/c-api/allreduce.c -L"$lib" -lpccl -Wl,-rpath,"$root/$lib"
 gcc -std=gnu11 -O2 -Iinclude -Itests/Pccl.NativeTests/c -o "$out/master" tests/Pccl.NativeTests/c/master.c -L"$lib" -lpccl -Wl,-rpath,"$root/$lib"
 
-# both sides: no buffer backup (the bench's default), p2p on loopback, warnings only (pccl's workers log nothing)
+# both sides: no buffer backup (the bench's default), p2p on loopback, warnings only (pccl's workers log nothing);
+# heartbeats as the environment says (both masters and all peers read it), 2 s unless set: a loaded machine can stall a
+# process past the 500 ms default, which ends the run instead of measuring it
 export PCCL_FAULT_TOLERANCE_ENABLE_BUFFER_BACKUP=false PCCL_NETWORK_BIND_ADDRESS=127.0.0.1 PCCL_LOG_LEVEL=WARN
+export PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS=${PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS:-2000}
 
 master_pid=
 cleanup() {
