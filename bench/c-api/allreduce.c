@@ -1,7 +1,8 @@
 /*
  * One peer of the C API's all-reduce bench (bench/c-api/run.sh), measuring as `pccl bench allreduce`'s workers do
  * through Communicator: per size, WARMUP untimed and ITERATIONS timed in-place float sums, each after a one-element
- * barrier all-reduce, the inputs refilled before each and every result checked after it (outside the clock).
+ * barrier all-reduce, the inputs refilled before each and every result checked after it (outside the clock, both
+ * with block copies and compares, as cheap as the managed worker's).
  * Usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP, SIZES in bytes, comma-separated; RANK (0..PEERS-1)
  * only picks the inputs. Prints "connect RANK MS" (pcclInit to admitted, the first pcclConnect of a fresh process)
  * and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time).
@@ -58,23 +59,39 @@ static void await_world(pcclComm_t *comm, int peers) {
     }
 }
 
+/* Elements in one period of the inputs: element j of rank r holds 1 + j % 7 + 8r, `pccl bench allreduce`'s pattern. */
+#define PATTERN (7 * 1024)
+
+/* Fills (or compares) the buffer a period at a time with memcpy (memcmp), as cheap as the managed worker's block copy
+ * and hash: work between operations must not hold a core while a slower peer still runs its timed operation. */
+static void fill(float *data, size_t count, const float *block) {
+    for (size_t start = 0; start < count; start += PATTERN)
+        memcpy(data + start, block, (count - start < PATTERN ? count - start : PATTERN) * sizeof(float));
+}
+
+static int matches(const float *data, size_t count, const float *block) {
+    for (size_t start = 0; start < count; start += PATTERN)
+        if (memcmp(data + start, block, (count - start < PATTERN ? count - start : PATTERN) * sizeof(float)) != 0) return 0;
+    return 1;
+}
+
 static void run_size(pcclComm_t *comm, int rank, int peers, size_t bytes, int iterations, int warmup) {
     size_t count = bytes / sizeof(float);
     float *data = malloc(count * sizeof(float));
-    float barrier = 0;
+    float input[PATTERN], expected[PATTERN], barrier = 0;
+    for (int j = 0; j < PATTERN; j++) {
+        input[j] = (float)(1 + j % 7 + 8 * rank);
+        expected[j] = (float)(peers * (1 + j % 7) + 4 * peers * (peers - 1));
+    }
     pcclReduceDescriptor_t desc = float_sum(count), barrier_desc = float_sum(1);
     printf("times %d %zu ", rank, bytes);
     for (int i = -warmup; i < iterations; i++) {
-        /* the pattern of `pccl bench allreduce`: element j of rank r holds 1 + j % 7 + 8r, so every sum is exact */
-        for (size_t j = 0; j < count; j++) data[j] = (float)(1 + j % 7 + 8 * rank);
+        fill(data, count, input);
         CHECK(pcclAllReduce(&barrier, &barrier, &barrier_desc, comm, NULL));
         double start = now_ms();
         CHECK(pcclAllReduce(data, data, &desc, comm, NULL));
         double elapsed = now_ms() - start;
-        for (size_t j = 0; j < count; j++) {
-            float expected = (float)(peers * (1 + j % 7) + 4 * peers * (peers - 1));
-            if (data[j] != expected) { fprintf(stderr, "rank %d: element %zu is %g, not %g\n", rank, j, data[j], expected); exit(1); }
-        }
+        if (!matches(data, count, expected)) { fprintf(stderr, "rank %d: a sum of %zu bytes is wrong\n", rank, bytes); exit(1); }
         if (i >= 0) printf(i == 0 ? "%.3f" : ",%.3f", elapsed);
     }
     printf("\n");

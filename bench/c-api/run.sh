@@ -7,7 +7,10 @@
 # and libpccl.so's size and the first pcclConnect of a fresh process (pcclInit to admitted, slowest peer).
 #
 #   bench/c-api/run.sh [--peers 3] [--sizes 4MiB,64MiB] [--iterations 10] [--warmup 2] [--rounds 1] [--json]
+#                      [--realtime]
 #
+# --realtime runs both sides under SCHED_FIFO (chrt -f 10, needs root), as bench/compare.sh does: the same condition for
+# both, which takes the kernel's wake-up and preemption decisions (and other processes' load) out of the comparison.
 # Needs scripts/build-native.sh (run when artifacts/native/libpccl.so is missing) and dotnet build -c Release src/Pccl.Cli.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,9 +22,10 @@ iterations=10
 warmup=2
 rounds=1
 json=false
+sched=()
 
 usage() {
-  sed -n '9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '9,10p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --json) json=true; shift ;;
+    --realtime) sched=(chrt -f 10); shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage ;;
   esac
@@ -80,11 +85,11 @@ trap cleanup EXIT
 c_round() { # $1: output file
   local port=$(( 20000 + RANDOM % 20000 )) fifo pids=() rank
   fifo=$(mktemp -u); mkfifo "$fifo"
-  "$out/master" "$port" <"$fifo" >/dev/null & master_pid=$!
+  "${sched[@]}" "$out/master" "$port" <"$fifo" >/dev/null & master_pid=$!
   exec 3>"$fifo"; rm -f "$fifo"   # the master stops when fd 3 closes
   for rank in $(seq 0 $((peers - 1))); do
     PCCL_NETWORK_P2P_PORT_RANGE=$((port + 1 + rank * 20))-$((port + 20 + rank * 20)) \
-      timeout 900 "$out/allreduce" "$port" "$rank" "$peers" "$bytes" "$iterations" "$warmup" >>"$1" & pids+=($!)
+      timeout 900 "${sched[@]}" "$out/allreduce" "$port" "$rank" "$peers" "$bytes" "$iterations" "$warmup" >>"$1" & pids+=($!)
   done
   local failed=0
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
@@ -93,7 +98,7 @@ c_round() { # $1: output file
 }
 
 pccl_round() { # $1: output file
-  timeout 900 dotnet "$pccl" bench allreduce --peers "$peers" --sizes "$bytes" -k "$iterations" --warmup "$warmup" \
+  timeout 900 "${sched[@]}" dotnet "$pccl" bench allreduce --peers "$peers" --sizes "$bytes" -k "$iterations" --warmup "$warmup" \
     --bind-to none --json >>"$1" || { echo "run.sh: pccl bench allreduce failed" >&2; exit 1; }
 }
 
