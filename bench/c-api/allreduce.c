@@ -1,7 +1,11 @@
 /*
- * An all-reduce bench through the C API, for comparison with `pccl bench allreduce` (the same operation through
- * Communicator). Usage: allreduce MASTER_PORT RANK PEERS BYTES ITERATIONS WARMUP. Rank 0 prints the median time of
- * the timed float sums in milliseconds, and the time its first pcclConnect took.
+ * One peer of the C API's all-reduce bench (bench/c-api/run.sh), measuring as `pccl bench allreduce`'s workers do
+ * through Communicator: per size, WARMUP untimed and ITERATIONS timed in-place float sums, each after a one-element
+ * barrier all-reduce, the inputs refilled before each and every result checked after it (outside the clock, both
+ * with block copies and compares, as cheap as the managed worker's).
+ * Usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP, SIZES in bytes, comma-separated; RANK (0..PEERS-1)
+ * only picks the inputs. Prints "connect RANK MS" (pcclInit to admitted, the first pcclConnect of a fresh process)
+ * and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -11,62 +15,101 @@
 #include <unistd.h>
 #include "pccl.h"
 
+#define CHECK(call) do { pcclResult_t r_ = (call); if (r_ != pcclSuccess) { fprintf(stderr, "%s: %d\n", #call, r_); exit(1); } } while (0)
+
 static double now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-#define CHECK(call) do { pcclResult_t r_ = (call); if (r_ != pcclSuccess) { fprintf(stderr, "%s: %d\n", #call, r_); exit(1); } } while (0)
-
-int main(int argc, char **argv) {
-    if (argc != 7) { fprintf(stderr, "usage: allreduce MASTER_PORT RANK PEERS BYTES ITERATIONS WARMUP\n"); return 2; }
-    int rank = atoi(argv[2]), peers = atoi(argv[3]), iterations = atoi(argv[5]), warmup = atoi(argv[6]);
-    size_t count = (size_t)atoll(argv[4]) / sizeof(float);
-    double start = now_ms();
-    CHECK(pcclInit());
-    pcclCommCreateParams_t params;
-    memset(&params, 0, sizeof params);
-    params.master_address.inet.protocol = inetIPv4;
-    params.master_address.inet.ipv4.data[0] = 127;
-    params.master_address.inet.ipv4.data[3] = 1;
-    params.master_address.port = (uint16_t)atoi(argv[1]);
-    pcclComm_t *comm;
-    CHECK(pcclCreateCommunicator(&params, &comm));
-    pcclResult_t connected;
-    while ((connected = pcclConnect(comm)) == pcclMasterConnectionFailed) usleep(50000);
-    CHECK(connected);
-    double connect_ms = now_ms() - start;
-    for (;;) {
-        int world = 0;
-        CHECK(pcclGetAttribute(comm, PCCL_ATTRIBUTE_GLOBAL_WORLD_SIZE, &world));
-        if (world >= peers) break;
-        bool pending;
-        CHECK(pcclArePeersPending(comm, &pending));
-        if (pending) CHECK(pcclUpdateTopology(comm)); else usleep(10000);
-    }
-    float *data = malloc(count * sizeof(float));
-    double *times = malloc(sizeof(double) * iterations);
+static pcclReduceDescriptor_t float_sum(size_t count) {
     pcclReduceDescriptor_t desc;
     memset(&desc, 0, sizeof desc);
     desc.count = count;
     desc.op = pcclSum;
     desc.src_descriptor.datatype = pcclFloat;
     desc.quantization_options.quantized_datatype = pcclFloat;
-    for (int i = 0; i < warmup + iterations; i++) {
-        for (size_t j = 0; j < count; j++) data[j] = (float)(rank + 1);
-        double t0 = now_ms();
-        CHECK(pcclAllReduce(data, data, &desc, comm, NULL));
-        if (i >= warmup) times[i - warmup] = now_ms() - t0;
-        if (data[0] != (float)(peers * (peers + 1) / 2)) { fprintf(stderr, "wrong sum %g\n", data[0]); return 1; }
+    return desc;
+}
+
+static pcclComm_t *join(uint16_t master_port) {
+    pcclCommCreateParams_t params;
+    memset(&params, 0, sizeof params);
+    params.master_address.inet.protocol = inetIPv4;
+    params.master_address.inet.ipv4.data[0] = 127;
+    params.master_address.inet.ipv4.data[3] = 1;
+    params.master_address.port = master_port;
+    pcclComm_t *comm;
+    CHECK(pcclCreateCommunicator(&params, &comm));
+    pcclResult_t connected;
+    while ((connected = pcclConnect(comm)) == pcclMasterConnectionFailed) usleep(50000);
+    CHECK(connected);
+    return comm;
+}
+
+static void await_world(pcclComm_t *comm, int peers) {
+    for (;;) {
+        int world = 0;
+        CHECK(pcclGetAttribute(comm, PCCL_ATTRIBUTE_GLOBAL_WORLD_SIZE, &world));
+        if (world >= peers) return;
+        bool pending;
+        CHECK(pcclArePeersPending(comm, &pending));
+        if (pending) CHECK(pcclUpdateTopology(comm)); else usleep(20000);
     }
-    qsort(times, iterations, sizeof(double), compare);
-    if (rank == 0) printf("c-api bytes=%s median_ms=%.3f first_connect_ms=%.1f\n", argv[4], times[iterations / 2], connect_ms);
+}
+
+/* Elements in one period of the inputs: element j of rank r holds 1 + j % 7 + 8r, `pccl bench allreduce`'s pattern. */
+#define PATTERN (7 * 1024)
+
+/* Fills (or compares) the buffer a period at a time with memcpy (memcmp), as cheap as the managed worker's block copy
+ * and hash: work between operations must not hold a core while a slower peer still runs its timed operation. */
+static void fill(float *data, size_t count, const float *block) {
+    for (size_t start = 0; start < count; start += PATTERN)
+        memcpy(data + start, block, (count - start < PATTERN ? count - start : PATTERN) * sizeof(float));
+}
+
+static int matches(const float *data, size_t count, const float *block) {
+    for (size_t start = 0; start < count; start += PATTERN)
+        if (memcmp(data + start, block, (count - start < PATTERN ? count - start : PATTERN) * sizeof(float)) != 0) return 0;
+    return 1;
+}
+
+static void run_size(pcclComm_t *comm, int rank, int peers, size_t bytes, int iterations, int warmup) {
+    size_t count = bytes / sizeof(float);
+    float *data = malloc(count * sizeof(float));
+    float input[PATTERN], expected[PATTERN], barrier = 0;
+    for (int j = 0; j < PATTERN; j++) {
+        input[j] = (float)(1 + j % 7 + 8 * rank);
+        expected[j] = (float)(peers * (1 + j % 7) + 4 * peers * (peers - 1));
+    }
+    pcclReduceDescriptor_t desc = float_sum(count), barrier_desc = float_sum(1);
+    printf("times %d %zu ", rank, bytes);
+    for (int i = -warmup; i < iterations; i++) {
+        fill(data, count, input);
+        CHECK(pcclAllReduce(&barrier, &barrier, &barrier_desc, comm, NULL));
+        double start = now_ms();
+        CHECK(pcclAllReduce(data, data, &desc, comm, NULL));
+        double elapsed = now_ms() - start;
+        if (!matches(data, count, expected)) { fprintf(stderr, "rank %d: a sum of %zu bytes is wrong\n", rank, bytes); exit(1); }
+        if (i >= 0) printf(i == 0 ? "%.3f" : ",%.3f", elapsed);
+    }
+    printf("\n");
+    fflush(stdout);
+    free(data);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 7) { fprintf(stderr, "usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP\n"); return 2; }
+    int rank = atoi(argv[2]), peers = atoi(argv[3]), iterations = atoi(argv[5]), warmup = atoi(argv[6]);
+    double start = now_ms();
+    CHECK(pcclInit());
+    pcclComm_t *comm = join((uint16_t)atoi(argv[1]));
+    printf("connect %d %.1f\n", rank, now_ms() - start);
+    await_world(comm, peers);
+    for (char *size = strtok(argv[4], ","); size != NULL; size = strtok(NULL, ",")) {
+        run_size(comm, rank, peers, (size_t)atoll(size), iterations, warmup);
+    }
     CHECK(pcclDestroyCommunicator(comm));
     return 0;
 }

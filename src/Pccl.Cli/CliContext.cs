@@ -39,26 +39,9 @@ internal sealed class CliContext : IDisposable
             logFile = null; // the seed's file default applies once configured
         }
 
-        var factory = LoggingSetup.CreateLoggerFactory(new LoggingSettings
-        {
-            Level = ToSettingLevel(config.Logging.Level),
-            FilePath = logFile,
-            MaxFileSizeBytes = LoggingSettings.MegabytesToBytes(config.Logging.MaxSizeMb),
-            Console = config.Logging.Console,
-        });
+        var factory = LoggingSetup.CreateLoggerFactory(config.Logging.ToSettings() with { FilePath = logFile });
         return new CliContext(config, factory);
     }
-
-    private static string ToSettingLevel(LogLevel level) => level switch
-    {
-        LogLevel.Trace => "TRACE",
-        LogLevel.Debug => "DEBUG",
-        LogLevel.Information => "INFO",
-        LogLevel.Warning => "WARN",
-        LogLevel.Error => "ERROR",
-        LogLevel.Critical => "FATAL",
-        _ => "OFF",
-    };
 
     public void Dispose() => LoggerFactory.Dispose();
 }

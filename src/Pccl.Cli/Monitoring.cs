@@ -29,7 +29,7 @@ internal sealed class Monitoring : IAsyncDisposable
 
         var bridge = new PrometheusBridge();
         var server = new MonitoringServer(
-            ServerOptions(context.Config.Metrics, role),
+            context.Config.Metrics.ToServerOptions(role),
             bridge.Registry,
             readiness,
             status);
@@ -46,28 +46,6 @@ internal sealed class Monitoring : IAsyncDisposable
 
         logger.MetricsListening(server.BaseAddress, server.Port);
         return new Monitoring(bridge, server);
-    }
-
-    /// <summary>
-    /// An unset <c>metrics.port</c> means the role's default: the master's fixed 9090, or the first free port of the
-    /// workers' range, so that a master and many workers share a host with no configuration.
-    /// </summary>
-    private static MonitoringServerOptions ServerOptions(MetricsConfig metrics, PcclRole role)
-    {
-        var options = new MonitoringServerOptions
-        {
-            BindAddress = metrics.BindAddress,
-            BearerToken = metrics.BearerToken,
-            BearerTokenFile = metrics.BearerTokenFile,
-            TlsCertFile = metrics.Tls.Enabled ? metrics.Tls.CertFile : null,
-            TlsKeyFile = metrics.Tls.Enabled ? metrics.Tls.KeyFile : null,
-        };
-        return (metrics.Port, role) switch
-        {
-            ({ } port, _) => options with { Port = port },
-            (null, PcclRole.Master) => options with { Port = MetricsConfig.MasterDefaultPort },
-            (null, _) => options with { Ports = MetricsConfig.WorkerDefaultPorts },
-        };
     }
 
     public async ValueTask DisposeAsync()

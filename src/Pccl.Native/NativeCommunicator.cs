@@ -1,12 +1,13 @@
+using Microsoft.Extensions.Logging;
 using Pccl.Native.Abi;
 
 namespace Pccl.Native;
 
 /// <summary>
-/// What a <c>pcclComm_t*</c> stands for: the options it was created with, the connected <see cref="Communicator"/>
+/// What a <c>pcclComm_t*</c> stands for: the options and loggers it was created with, the connected <see cref="Communicator"/>
 /// once <c>pcclConnect</c> succeeded, and the async all-reduces started on it and not yet awaited, by tag.
 /// </summary>
-internal sealed class NativeCommunicator(CommunicatorOptions options)
+internal sealed class NativeCommunicator(CommunicatorOptions options, ILoggerFactory loggers)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ulong, Task<AllReduceInfo>?> _asyncOps = [];
@@ -45,7 +46,7 @@ internal sealed class NativeCommunicator(CommunicatorOptions options)
         Communicator? connected = null;
         try
         {
-            connected = Communicator.ConnectAsync(options).GetAwaiter().GetResult();
+            connected = Communicator.ConnectAsync(options, loggers).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not PcclException { Code: PcclErrorCode.InvalidArgument or PcclErrorCode.InvalidConfiguration })
         {

@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Logging;
 using Pccl.Native.Abi;
 
 namespace Pccl.Native;
 
-/// <summary>What a <c>pcclMasterInstance_t*</c> stands for: a master's options and, once run, the <see cref="MasterNode"/>.</summary>
-internal sealed class NativeMaster(MasterOptions options)
+/// <summary>What a <c>pcclMasterInstance_t*</c> stands for: a master's options and loggers and, once run, the <see cref="MasterNode"/>.</summary>
+internal sealed class NativeMaster(MasterOptions options, ILoggerFactory loggers)
 {
     private readonly Lock _lock = new();
     private Task<MasterNode>? _running;
@@ -20,7 +21,7 @@ internal sealed class NativeMaster(MasterOptions options)
                 return PcclResult.InvalidArgument;
             }
 
-            running = _running = MasterNode.StartAsync(options);
+            running = _running = MasterNode.StartAsync(options, loggers);
         }
 
         running.GetAwaiter().GetResult();

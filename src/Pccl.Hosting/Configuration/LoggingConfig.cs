@@ -17,4 +17,22 @@ public sealed record LoggingConfig
 
     /// <summary><c>console</c>: <c>stderr</c> (default), <c>stdout</c> (the container image's choice) or <c>off</c>.</summary>
     public LogConsole Console { get; init; } = LogConsole.StandardError;
+
+    /// <summary>What <see cref="LoggingSetup.CreateLoggerFactory"/> takes to log as this section says.</summary>
+    public LoggingSettings ToSettings() => new()
+    {
+        Level = Level switch
+        {
+            LogLevel.Trace => "TRACE",
+            LogLevel.Debug => "DEBUG",
+            LogLevel.Information => "INFO",
+            LogLevel.Warning => "WARN",
+            LogLevel.Error => "ERROR",
+            LogLevel.Critical => "FATAL",
+            _ => "OFF",
+        },
+        FilePath = File,
+        MaxFileSizeBytes = LoggingSettings.MegabytesToBytes(MaxSizeMb),
+        Console = Console,
+    };
 }

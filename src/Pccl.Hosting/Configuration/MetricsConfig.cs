@@ -42,6 +42,29 @@ public sealed record MetricsConfig
     /// <summary><c>tls</c>: HTTPS for the endpoint, off by default.</summary>
     public MetricsTlsConfig Tls { get; init; } = new();
 
+    /// <summary>
+    /// Where a process of <paramref name="role"/> serves this endpoint. An unset <see cref="Port"/> means the role's
+    /// default: the master's fixed <see cref="MasterDefaultPort"/>, or the first free port of
+    /// <see cref="WorkerDefaultPorts"/>, so that a master and many workers share a host with no configuration.
+    /// </summary>
+    public Telemetry.MonitoringServerOptions ToServerOptions(PcclRole role)
+    {
+        var options = new Telemetry.MonitoringServerOptions
+        {
+            BindAddress = BindAddress,
+            BearerToken = BearerToken,
+            BearerTokenFile = BearerTokenFile,
+            TlsCertFile = Tls.Enabled ? Tls.CertFile : null,
+            TlsKeyFile = Tls.Enabled ? Tls.KeyFile : null,
+        };
+        return (Port, role) switch
+        {
+            ({ } port, _) => options with { Port = port },
+            (null, PcclRole.Master) => options with { Port = MasterDefaultPort },
+            (null, _) => options with { Ports = WorkerDefaultPorts },
+        };
+    }
+
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("Enabled = ").Append(Enabled)

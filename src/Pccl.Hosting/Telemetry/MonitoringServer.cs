@@ -35,7 +35,7 @@ public sealed class MonitoringServer : IAsyncDisposable
     private readonly MonitoringServerOptions options;
     private readonly CollectorRegistry registry;
     private readonly Func<ReadinessReport> readiness;
-    private readonly Func<CancellationToken, Task<object?>> status;
+    private readonly Func<CancellationToken, Task<JsonNode?>> status;
     private WebApplication? app;
     private BearerToken? token;
     private X509Certificate2? certificate;
@@ -61,12 +61,26 @@ public sealed class MonitoringServer : IAsyncDisposable
     /// </param>
     public MonitoringServer(MonitoringServerOptions options, CollectorRegistry registry,
         Func<ReadinessReport>? readiness, Func<CancellationToken, Task<object?>> statusAsync)
+        : this(options, registry, readiness, SerializeStatus(statusAsync))
     {
-        ArgumentNullException.ThrowIfNull(statusAsync);
+    }
+
+    /// <summary>
+    /// Creates a stopped server whose /status document is built as JSON already: no reflection-based serialisation is
+    /// reachable from it, as a NativeAOT build (<c>libpccl.so</c>) needs; call <see cref="StartAsync"/>.
+    /// </summary>
+    /// <param name="options">Bind address and port.</param>
+    /// <param name="registry">The registry served on /metrics (usually <see cref="PrometheusBridge.Registry"/>).</param>
+    /// <param name="readiness">Answers /readyz; when null the process is always ready.</param>
+    /// <param name="statusDocument">Produces the /status document; the token is the request's.</param>
+    public MonitoringServer(MonitoringServerOptions options, CollectorRegistry registry,
+        Func<ReadinessReport>? readiness, Func<CancellationToken, Task<JsonNode?>> statusDocument)
+    {
+        ArgumentNullException.ThrowIfNull(statusDocument);
         this.options = options;
         this.registry = registry;
         this.readiness = readiness ?? (() => ReadinessReport.Ready);
-        status = statusAsync;
+        status = statusDocument;
     }
 
     /// <summary>The port actually bound (differs from the options when they ask for 0); valid after start.</summary>
@@ -227,10 +241,10 @@ public sealed class MonitoringServer : IAsyncDisposable
 
     private async Task WriteStatusAsync(HttpResponse response, CancellationToken cancellationToken)
     {
-        object? document;
+        JsonNode? json;
         try
         {
-            document = await status(cancellationToken);
+            json = await status(cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -240,13 +254,22 @@ public sealed class MonitoringServer : IAsyncDisposable
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
-        var json = JsonSerializer.SerializeToNode(document, document?.GetType() ?? typeof(object), StatusJson);
         if (json is JsonObject fields)
         {
             fields["metrics_port"] = Port; // the port this process bound, which a default range or 0 leaves to chance
         }
 
         await response.WriteAsync(json?.ToJsonString() ?? "null", cancellationToken);
+    }
+
+    private static Func<CancellationToken, Task<JsonNode?>> SerializeStatus(Func<CancellationToken, Task<object?>> statusAsync)
+    {
+        ArgumentNullException.ThrowIfNull(statusAsync);
+        return async cancellationToken =>
+        {
+            var document = await statusAsync(cancellationToken);
+            return JsonSerializer.SerializeToNode(document, document?.GetType() ?? typeof(object), StatusJson);
+        };
     }
 
     private static Func<CancellationToken, Task<object?>> WrapStatus(Func<object?>? status) =>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using Pccl.Hosting.Configuration;
 using Pccl.Native.Abi;
+using Pccl.Native.Telemetry;
 
 namespace Pccl.Native.Exports;
 
@@ -21,7 +23,12 @@ internal static unsafe class CommunicatorExports
                 return PcclResult.InvalidArgument;
             }
 
-            var options = NativeConfiguration.FromEnvironment().ToCommunicatorOptions() with
+            if (NativeConfiguration.Load("pcclCreateCommunicator", PcclRole.Worker) is not (var config, var loggers))
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            var options = config.ToCommunicatorOptions() with
             {
                 MasterHost = host,
                 MasterPort = parameters->MasterAddress.Port,
@@ -33,7 +40,8 @@ internal static unsafe class CommunicatorExports
                 options = options with { P2PConnectionPoolSize = (int)Math.Min(parameters->P2PConnectionPoolSize, int.MaxValue) };
             }
 
-            *commOut = Library.Communicators.Add(new NativeCommunicator(options));
+            *commOut = Library.Communicators.Add(new NativeCommunicator(options, loggers));
+            NativeTelemetry.Logger.CommunicatorCreated(host, options.MasterPort, options.PeerGroup);
             return PcclResult.Success;
         }
         catch (Exception e)

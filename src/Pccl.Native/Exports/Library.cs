@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Pccl.Native.Abi;
 using Pccl.Native.Handles;
 using Pccl.Native.Interop;
+using Pccl.Native.Telemetry;
 
 namespace Pccl.Native.Exports;
 
@@ -78,6 +80,19 @@ internal static class Library
         return PcclResult.Success;
     }
 
-    /// <summary>Nothing may escape an export (it would end the C caller's process): every exception becomes a result.</summary>
-    public static PcclResult Fail(Exception exception) => ResultMap.Of(exception);
+    /// <summary>
+    /// Nothing may escape an export (it would end the C caller's process): every exception becomes a result, and its
+    /// message a debug line (the C caller sees only the code).
+    /// </summary>
+    public static PcclResult Fail(Exception exception)
+    {
+        var result = ResultMap.Of(exception);
+        var logger = NativeTelemetry.Logger;
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.CallFailed("pccl" + result, exception.Message);
+        }
+
+        return result;
+    }
 }

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using Pccl.Hosting.Configuration;
 using Pccl.Native.Abi;
+using Pccl.Native.Telemetry;
 
 namespace Pccl.Native.Exports;
 
@@ -21,8 +23,14 @@ internal static unsafe class MasterExports
                 return PcclResult.InvalidArgument;
             }
 
-            var options = NativeConfiguration.FromEnvironment().ToMasterOptions() with { BindAddress = host, Port = listenAddress.Port };
-            *masterOut = Library.Masters.Add(new NativeMaster(options));
+            if (NativeConfiguration.Load("pcclCreateMaster", PcclRole.Master) is not (var config, var loggers))
+            {
+                return PcclResult.InvalidArgument;
+            }
+
+            var options = config.ToMasterOptions() with { BindAddress = host, Port = listenAddress.Port };
+            *masterOut = Library.Masters.Add(new NativeMaster(options, loggers));
+            NativeTelemetry.Logger.MasterCreated(host, options.Port);
             return PcclResult.Success;
         }
         catch (Exception e)

@@ -7,7 +7,7 @@ namespace Pccl.NativeTests.Support;
 
 /// <summary>
 /// libpccl.so published once per test run (scripts/build-native.sh into artifacts/native) and the C test programs
-/// compiled with gcc against include/pccl.h, linked to it.
+/// (and the C API's bench peer, bench/c-api/allreduce.c) compiled with gcc against include/pccl.h, linked to it.
 /// </summary>
 public sealed class NativeBuild : IAsyncLifetime
 {
@@ -29,13 +29,17 @@ public sealed class NativeBuild : IAsyncLifetime
         Directory.CreateDirectory(BinDirectory);
         foreach (var name in Programs)
         {
-            await RunAsync("gcc", [
-                "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", Path.GetDirectoryName(Repository.Header)!,
-                "-o", Program(name), Repository.CSource(name + ".c"),
-                "-L", LibraryDirectory, "-lpccl", $"-Wl,-rpath,{LibraryDirectory}", "-lpthread", "-lm",
-            ], TimeSpan.FromMinutes(2));
+            await CompileAsync(name, Repository.CSource(name + ".c"));
         }
+
+        await CompileAsync("allreduce_bench", Repository.BenchSource("allreduce.c"));
     }
+
+    private Task CompileAsync(string name, string source) => RunAsync("gcc", [
+        "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", Path.GetDirectoryName(Repository.Header)!,
+        "-o", Program(name), source,
+        "-L", LibraryDirectory, "-lpccl", $"-Wl,-rpath,{LibraryDirectory}", "-lpthread", "-lm",
+    ], TimeSpan.FromMinutes(2));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -9,6 +9,8 @@ internal static class Repository
 
     public static string CSource(string name) => Path.Combine(Root, "tests", "Pccl.NativeTests", "c", name);
 
+    public static string BenchSource(string name) => Path.Combine(Root, "bench", "c-api", name);
+
     public static string PythonSource(string name) => Path.Combine(Root, "tests", "Pccl.NativeTests", "python", name);
 
     private static string FindRoot()

@@ -1,13 +1,15 @@
 /*
  * A peer that connects, prints the codes it got, and when WORLD > 0 waits for WORLD peers and checks one all-reduce:
- * for the configuration (PCCL_* variables) and master-interchangeability tests. Usage: connect MASTER_PORT WORLD
+ * for the configuration (PCCL_* variables), master-interchangeability and observability tests. With "hold" it then
+ * waits for its standard input to close before leaving (a test scrapes its metrics meanwhile).
+ * Usage: connect MASTER_PORT WORLD [hold]
  */
 #include <unistd.h>
 #include "check.h"
 
 int main(int argc, char **argv) {
     test_name = "connect";
-    EXPECT(argc == 3, "usage: connect MASTER_PORT WORLD");
+    EXPECT(argc == 3 || (argc == 4 && strcmp(argv[3], "hold") == 0), "usage: connect MASTER_PORT WORLD [hold]");
     int world = atoi(argv[2]);
     OK(pcclInit());
     pcclCommCreateParams_t params;
@@ -40,6 +42,13 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 1025; i++) EXPECT(data[i] == (float)(i * world), "[%d] = %g", i, data[i]);
         EXPECT(info.local_world_size == (uint32_t)world, "world %u", info.local_world_size);
         printf("sum ok\n");
+    }
+    if (argc == 4) {
+        printf("HOLDING\n");
+        fflush(stdout);
+        char buffer[64];
+        while (read(0, buffer, sizeof buffer) > 0) {
+        }
     }
     OK(pcclDestroyCommunicator(comm));
     return 0;
