@@ -152,7 +152,9 @@ internal sealed class LeaderLease : IAsyncDisposable
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is PcclException or OperationCanceledException or System.Data.Common.DbException or TimeoutException)
         {
-            // The lease runs out by itself; the server notices on its next tick or send.
+            // The lease runs out by itself; the server notices on its next tick or send. A standby goes back to its
+            // eighths: trying again at once would hammer a store that refuses connections.
+            Volatile.Write(ref _otherLeaseEnds, 0);
             if (!_storeFailing)
             {
                 _storeFailing = true;
