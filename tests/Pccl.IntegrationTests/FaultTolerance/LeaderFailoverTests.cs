@@ -179,7 +179,7 @@ public class LeaderFailoverTests
     private static long NowNs() => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
 
     /// <summary>Every worker that did the all-reduce of a revision got the same result, and every worker at a revision holds the same state.</summary>
-    private static void AssertOneResultAndStatePerRevision(PcclProcess[] workers)
+    internal static void AssertOneResultAndStatePerRevision(PcclProcess[] workers)
     {
         var steps = workers.SelectMany(Steps).ToList();
         Assert.All(steps.GroupBy(s => s.GetProperty("input_key").GetUInt64()),
@@ -191,7 +191,7 @@ public class LeaderFailoverTests
     /// Each worker's revisions only rise, and together they rise by exactly 1 per step: from the first revision every
     /// worker reported, no revision is missing (a +2 would leave a gap) and none was reported twice by one worker.
     /// </summary>
-    private static void AssertRevisionsRiseByOne(PcclProcess[] workers)
+    internal static void AssertRevisionsRiseByOne(PcclProcess[] workers)
     {
         foreach (var w in workers)
         {

@@ -58,13 +58,13 @@ internal sealed class MasterPairRun : IAsyncDisposable
 
     public int Port(int index) => _ports[index];
 
-    /// <summary>Starts (or starts again, after it exited) master <paramref name="index"/> (0 or 1) on its ports.</summary>
-    public PcclProcess StartMaster(int index)
+    /// <summary>Starts (or starts again, after it exited) master <paramref name="index"/> (0 or 1) on its ports, with <paramref name="environment"/> added.</summary>
+    public PcclProcess StartMaster(int index, IReadOnlyDictionary<string, string>? environment = null)
     {
         _masters[index] = PcclProcess.Start($"m{index + 1}",
             ["master", "--host", "127.0.0.1", "--port", Invariant(_ports[index]), "--store", Store, "--log-file", "none",
                 "--metrics-port", Invariant(_statusPorts[index])],
-            new Dictionary<string, string> { ["PCCL_NETWORK_ADVERTISE_ADDRESS"] = "127.0.0.1" });
+            new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["PCCL_NETWORK_ADVERTISE_ADDRESS"] = "127.0.0.1" });
         return _masters[index]!;
     }
 

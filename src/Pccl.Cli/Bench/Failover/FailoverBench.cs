@@ -78,23 +78,29 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
     private async Task<FailoverSample> FailOverAsync(int signal, CancellationToken ct)
     {
         var (leader, standby, oldEpoch) = await FindLeaderAsync(ct).ConfigureAwait(false);
+        var oldLease = (await leader.ReadStatusAsync(ct).ConfigureAwait(false))?.LeaseExpires;
         var signalledNs = MonotonicClock.NowNs();
+        var signalledAt = DateTimeOffset.UtcNow;
         leader.Signal(signal);
 
-        long servingNs = 0, registeredNs = 0;
+        long servingNs = 0, firstRegisteredNs = 0, registeredNs = 0, acceptedNs = 0;
+        DateTimeOffset? newLease = null;
         ulong newEpoch = 0;
-        await WaitAsync($"{standby.Name} leads with every worker registered", async () =>
+        await WaitAsync($"{standby.Name} leads with every worker registered and accepted", async () =>
         {
             var view = await standby.ReadStatusAsync(ct).ConfigureAwait(false);
             var now = MonotonicClock.NowNs();
             if (view is { IsLeader: true } && view.Epoch > oldEpoch)
             {
                 newEpoch = view.Epoch;
+                newLease ??= view.LeaseExpires; // the winning attempt's: the first renewal comes a quarter TTL later
                 servingNs = servingNs == 0 ? now : servingNs;
-                registeredNs = view.Peers >= options.Workers ? now : 0;
+                firstRegisteredNs = firstRegisteredNs == 0 && view.Peers > 0 ? now : firstRegisteredNs;
+                registeredNs = registeredNs == 0 && view.Peers >= options.Workers ? now : registeredNs;
+                acceptedNs = view.Accepted >= options.Workers ? now : 0;
             }
 
-            return registeredNs != 0;
+            return registeredNs != 0 && acceptedNs != 0;
         }, ct).ConfigureAwait(false);
 
         long FirstFullWorldStep(WorkerProcess w) => w.Reports
@@ -122,7 +128,11 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
         await WaitAsync($"{leader.Name} stands by", async () => (await leader.ReadStatusAsync(ct).ConfigureAwait(false)) is { IsLeader: false }, ct)
             .ConfigureAwait(false);
         var oldEpochSteps = _workers.Sum(w => w.Reports.Count(r => r.TimeNs > deposedNs && r.MasterEpoch <= oldEpoch));
-        return new FailoverSample(Ms(servingNs - signalledNs), Ms(registeredNs - signalledNs), Ms(fullWorldNs - signalledNs), oldEpochSteps);
+        var ttl = TimeSpan.FromMilliseconds(options.LeaseTtlMs);
+        double? StoreMs(DateTimeOffset? at) => at is { } t ? Math.Round((t - signalledAt).TotalMilliseconds, 1) : null;
+        var phases = new FailoverPhases(StoreMs(oldLease - ttl), StoreMs(oldLease), StoreMs(newLease - ttl), Ms(servingNs - signalledNs),
+            Ms(firstRegisteredNs - signalledNs), Ms(registeredNs - signalledNs), Ms(acceptedNs - signalledNs), Ms(fullWorldNs - signalledNs));
+        return new FailoverSample(phases, oldEpochSteps);
     }
 
     private async Task<(FailoverMaster Leader, FailoverMaster Standby, ulong Epoch)> FindLeaderAsync(CancellationToken ct)
@@ -149,14 +159,15 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
         Workers = options.Workers,
         Rounds = samples.Count,
         LeaseTtlMs = options.LeaseTtlMs,
-        ToStandbyServingMs = Statistics.Median(samples.Select(s => s.ServingMs)),
-        ToStandbyServingMsMax = samples.Max(s => s.ServingMs),
-        ToAllRegisteredMs = Statistics.Median(samples.Select(s => s.RegisteredMs)),
-        ToAllRegisteredMsMax = samples.Max(s => s.RegisteredMs),
-        ToFullWorldAllReduceMs = Statistics.Median(samples.Select(s => s.FullWorldMs)),
-        ToFullWorldAllReduceMsMax = samples.Max(s => s.FullWorldMs),
+        ToStandbyServingMs = Statistics.Median(samples.Select(s => s.Phases.ServingMs)),
+        ToStandbyServingMsMax = samples.Max(s => s.Phases.ServingMs),
+        ToAllRegisteredMs = Statistics.Median(samples.Select(s => s.Phases.RegisteredMs)),
+        ToAllRegisteredMsMax = samples.Max(s => s.Phases.RegisteredMs),
+        ToFullWorldAllReduceMs = Statistics.Median(samples.Select(s => s.Phases.FullWorldMs)),
+        ToFullWorldAllReduceMsMax = samples.Max(s => s.Phases.FullWorldMs),
         OldEpochStepsAccepted = samples.Sum(s => s.OldEpochSteps),
-        TargetMet = samples.All(s => s.FullWorldMs <= 2000),
+        TargetMet = samples.All(s => s.Phases.FullWorldMs <= 2000),
+        PhasesMs = FailoverPhases.Medians([.. samples.Select(s => s.Phases)]),
     };
 
     private void Print(FailoverResult r)
@@ -174,6 +185,7 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
         table.AddRow(r.TargetMet ? "[green]next all-reduce at the full world (≤ 2000)[/]" : "[red]next all-reduce at the full world (≤ 2000) missed[/]",
             F(r.ToFullWorldAllReduceMs), F(r.ToFullWorldAllReduceMsMax));
         console.Write(table);
+        console.MarkupLine("phases, median ms from the signal: " + string.Join(", ", r.PhasesMs.Select(p => $"{p.Key.Replace('_', ' ')} {F(p.Value)}")));
         console.MarkupLine($"steps completed under the old epoch after it was deposed: {r.OldEpochStepsAccepted} (must be 0)");
     }
 
@@ -210,9 +222,11 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
     }
 
     private static string Describe(FailoverSample s) =>
-        $"standby serving {F(s.ServingMs)} ms, every worker registered {F(s.RegisteredMs)} ms, full-world all-reduce {F(s.FullWorldMs)} ms, old-epoch steps {s.OldEpochSteps}";
+        $"lease lapsed {F(s.Phases.LeaseLapsedMs)} ms, standby won {F(s.Phases.StandbyWonMs)} ms, serving {F(s.Phases.ServingMs)} ms, " +
+        $"first worker registered {F(s.Phases.FirstRegisteredMs)} ms, every worker registered {F(s.Phases.RegisteredMs)} ms, " +
+        $"accepted {F(s.Phases.AcceptedMs)} ms, full-world all-reduce {F(s.Phases.FullWorldMs)} ms, old-epoch steps {s.OldEpochSteps}";
 
     private static double Ms(long ns) => Math.Round(ns / 1e6, 1);
 
-    private static string F(double ms) => ms.ToString("0.0", CultureInfo.InvariantCulture);
+    private static string F(double? ms) => ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "?";
 }

@@ -84,7 +84,9 @@ internal sealed class FailoverMaster : IDisposable
             return new MasterView(
                 root.GetProperty("role").GetString() == "leader",
                 root.GetProperty("epoch").GetUInt64(),
-                root.GetProperty("peers").GetArrayLength());
+                root.GetProperty("peers").GetArrayLength(),
+                root.GetProperty("world_size").GetInt32(),
+                root.TryGetProperty("lease_expires", out var expires) && expires.ValueKind == JsonValueKind.String ? expires.GetDateTimeOffset() : null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or IOException or KeyNotFoundException)
         {
@@ -121,5 +123,8 @@ internal sealed class FailoverMaster : IDisposable
     }
 }
 
-/// <summary>What a master's <c>/status</c> says of its role: whether it leads, its epoch, and how many peers it has registered.</summary>
-internal sealed record MasterView(bool IsLeader, ulong Epoch, int Peers);
+/// <summary>
+/// What a master's <c>/status</c> says of its role: whether it leads, its epoch, how many peers it has registered and
+/// accepted, and when its lease ends on the store's clock as of its last attempt.
+/// </summary>
+internal sealed record MasterView(bool IsLeader, ulong Epoch, int Peers, int Accepted, DateTimeOffset? LeaseExpires);

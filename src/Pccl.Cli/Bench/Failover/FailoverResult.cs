@@ -22,12 +22,15 @@ internal sealed record FailoverResult
     [JsonPropertyName("to_full_world_allreduce_ms_max")] public double ToFullWorldAllReduceMsMax { get; init; }
     [JsonPropertyName("old_epoch_steps_accepted")] public int OldEpochStepsAccepted { get; init; }
 
+    /// <summary>Where the time goes: the median of each phase over rounds, in milliseconds from the signal (see <see cref="FailoverPhases"/>).</summary>
+    [JsonPropertyName("phases_ms")] public required IReadOnlyDictionary<string, double?> PhasesMs { get; init; }
+
     /// <summary>The target: the next full-world all-reduce within 2 s of the signal, in every round.</summary>
     [JsonPropertyName("target_met")] public bool TargetMet { get; init; }
 }
 
-/// <summary>One round: times from the signal, and the old-epoch steps seen after the old leader was deposed.</summary>
-internal sealed record FailoverSample(double ServingMs, double RegisteredMs, double FullWorldMs, int OldEpochSteps);
+/// <summary>One round: its phases, and the old-epoch steps seen after the old leader was deposed.</summary>
+internal sealed record FailoverSample(FailoverPhases Phases, int OldEpochSteps);
 
 [JsonSerializable(typeof(FailoverResult))]
 internal sealed partial class FailoverJson : JsonSerializerContext;

@@ -7,7 +7,8 @@ namespace Pccl.Master.Leadership;
 
 /// <summary>
 /// Competes for the leader lease in the master store and tells whether this master may serve. The leader renews every
-/// quarter of the TTL; a standby tries every eighth, so it takes over soon after a lease lapses.
+/// quarter of the TTL; a standby tries every eighth, and again the moment the store says the leader's lease lapses, so
+/// it takes over as soon as the store lets it.
 /// <para>
 /// The store decides on its own clock; this master counts its lease from the moment it sent the attempt that won or
 /// renewed it, on its monotonic clock, less a guard for clock drift. The store starts the same lease later than that
@@ -22,18 +23,26 @@ internal sealed class LeaderLease : IAsyncDisposable
     private readonly string _address;
     private readonly TimeSpan _ttl;
     private readonly ILogger _logger;
+    private readonly Action _termBegan;
     private readonly CancellationTokenSource _stop = new();
     private LeadershipTerm? _term;
     private long _validUntil; // Stopwatch timestamp; the term is void from then on
     private bool _storeFailing;
+    private long _otherLeaseEnds; // Stopwatch timestamp at which another master's lease lapses, as of the last answer; 0: none known
     private Task _loop = Task.CompletedTask;
 
-    public LeaderLease(IMasterStore store, string address, TimeSpan ttl, ILogger logger)
+    /// <param name="store">The master store the masters share.</param>
+    /// <param name="address">This master's advertised control address.</param>
+    /// <param name="ttl">master.lease_ttl_ms.</param>
+    /// <param name="logger">The master's logger.</param>
+    /// <param name="termBegan">Called (on the lease's thread) when this master wins a term, so the server serves at once rather than on its next tick.</param>
+    public LeaderLease(IMasterStore store, string address, TimeSpan ttl, ILogger logger, Action termBegan)
     {
         _store = store;
         _address = address;
         _ttl = ttl;
         _logger = logger;
+        _termBegan = termBegan;
     }
 
     /// <summary>The address this master advertises while it leads.</summary>
@@ -75,7 +84,7 @@ internal sealed class LeaderLease : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                await Task.Delay(Term is null ? _ttl / 8 : _ttl / 4, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(NextAttemptIn(), _stop.Token).ConfigureAwait(false);
                 await AttemptAsync(_stop.Token).ConfigureAwait(false);
             }
         }
@@ -83,6 +92,33 @@ internal sealed class LeaderLease : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// The leader renews every quarter of the TTL. A standby tries every eighth, or sooner when the store's last answer
+    /// says the leader's lease lapses before then: just after that moment, so a dead leader's lease passes on at once.
+    /// The moment is reckoned from this master's receipt of the answer, which is after the store decided, so the attempt
+    /// reaches the store after the lease lapsed on its clock (a slower clock here only makes it later).
+    /// </summary>
+    private TimeSpan NextAttemptIn()
+    {
+        if (Term is not null)
+        {
+            return _ttl / 4;
+        }
+
+        var poll = _ttl / 8;
+        var lapses = Volatile.Read(ref _otherLeaseEnds);
+        if (lapses == 0)
+        {
+            return poll;
+        }
+
+        var untilLapse = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), lapses) + LapseMargin;
+        return untilLapse < TimeSpan.Zero ? TimeSpan.Zero : untilLapse < poll ? untilLapse : poll;
+    }
+
+    /// <summary>The store's clock counts whole milliseconds and a lease is live until its expiry: one more makes it lapsed there.</summary>
+    private static TimeSpan LapseMargin => TimeSpan.FromMilliseconds(1);
 
     private async Task AttemptAsync(CancellationToken ct)
     {
@@ -96,20 +132,29 @@ internal sealed class LeaderLease : IAsyncDisposable
             if (!outcome.Granted)
             {
                 Volatile.Write(ref _validUntil, 0);
+                Volatile.Write(ref _otherLeaseEnds, outcome.LeaderAddress.Length > 0 ? Stopwatch.GetTimestamp() + Ticks(outcome.Remaining) : 0);
                 return;
             }
 
-            if (_term?.Epoch != outcome.Epoch)
+            Volatile.Write(ref _otherLeaseEnds, 0);
+            var began = _term?.Epoch != outcome.Epoch;
+            if (began)
             {
                 var revisions = await _store.ReadRevisionsAsync(deadline.Token).ConfigureAwait(false);
                 Volatile.Write(ref _term, new LeadershipTerm(outcome.Epoch, revisions.ToDictionary(r => r.Group, r => r.Revision)));
             }
 
-            Volatile.Write(ref _validUntil, sent + (long)((_ttl - DriftGuard).TotalSeconds * Stopwatch.Frequency));
+            Volatile.Write(ref _validUntil, sent + Ticks(_ttl - DriftGuard));
+            if (began)
+            {
+                _termBegan();
+            }
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is PcclException or OperationCanceledException or System.Data.Common.DbException or TimeoutException)
         {
-            // The lease runs out by itself; the server notices on its next tick or send.
+            // The lease runs out by itself; the server notices on its next tick or send. A standby goes back to its
+            // eighths: trying again at once would hammer a store that refuses connections.
+            Volatile.Write(ref _otherLeaseEnds, 0);
             if (!_storeFailing)
             {
                 _storeFailing = true;
@@ -117,6 +162,8 @@ internal sealed class LeaderLease : IAsyncDisposable
             }
         }
     }
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>A twentieth of the TTL: covers a monotonic clock up to 5 % slower than the store's.</summary>
     private TimeSpan DriftGuard => _ttl / 20;

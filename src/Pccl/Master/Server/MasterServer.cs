@@ -103,7 +103,8 @@ internal sealed partial class MasterServer : IAsyncDisposable
             }
         }
 
-        _lease = new LeaderLease(_store, AdvertisedAddress(), _options.LeaseTtl, _logger);
+        // a term won between ticks is served at once: the tick runs FollowLease
+        _lease = new LeaderLease(_store, AdvertisedAddress(), _options.LeaseTtl, _logger, () => _events.Writer.TryWrite(new Tick(_clock.Elapsed)));
         await _lease.StartAsync(ct).ConfigureAwait(false);
         _preflight = new PreflightService(_heartbeats!, _security, _logger);
         var handshake = new ListenerHandshake(_options.ClusterId, _security, _options.HandshakeTimeout, Admit, _refusals.NoteRefusal,

@@ -5,4 +5,5 @@ namespace Pccl.Master.Store;
 /// <param name="Epoch">The current term.</param>
 /// <param name="LeaderAddress">The holder's advertised address; empty when nobody holds the lease.</param>
 /// <param name="Expires">When the lease lapses, on the store's clock.</param>
-internal sealed record LeaseOutcome(bool Granted, ulong Epoch, string LeaderAddress, DateTimeOffset Expires);
+/// <param name="Remaining">How long the lease had left when the store decided (its expiry less its own now); zero when nobody holds it.</param>
+internal sealed record LeaseOutcome(bool Granted, ulong Epoch, string LeaderAddress, DateTimeOffset Expires, TimeSpan Remaining);

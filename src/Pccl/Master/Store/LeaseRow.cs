@@ -30,7 +30,10 @@ internal sealed record LeaseRow(ulong Epoch, string Holder, string Address, long
     }
 
     /// <summary>What <paramref name="holder"/> learns from the row after its attempt.</summary>
-    public LeaseOutcome OutcomeFor(string holder, long nowMs) => IsHeldAt(nowMs) && Holder == holder
-        ? new LeaseOutcome(true, Epoch, Address, DateTimeOffset.FromUnixTimeMilliseconds(ExpiresMs))
-        : new LeaseOutcome(false, Epoch, IsHeldAt(nowMs) ? Address : "", DateTimeOffset.FromUnixTimeMilliseconds(ExpiresMs));
+    public LeaseOutcome OutcomeFor(string holder, long nowMs)
+    {
+        var held = IsHeldAt(nowMs);
+        var remaining = held ? TimeSpan.FromMilliseconds(ExpiresMs - nowMs) : TimeSpan.Zero;
+        return new LeaseOutcome(held && Holder == holder, Epoch, held ? Address : "", DateTimeOffset.FromUnixTimeMilliseconds(ExpiresMs), remaining);
+    }
 }

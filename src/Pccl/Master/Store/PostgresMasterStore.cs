@@ -28,6 +28,10 @@ internal sealed class PostgresMasterStore : SqlMasterStore
             CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
             CancellationTimeout = -1, // a cancelled call breaks its connection at once instead of waiting for the server
             KeepAlive = 1,
+            // A master paused (SIGSTOP, a frozen VM) inside a lease transaction would hold the lease row's lock for as long
+            // as it stays paused, and no standby could take over: PostgreSQL ends such a session, and its transaction,
+            // once it has been idle for half the lease, as long as an attempt may take.
+            Options = $"-c idle_in_transaction_session_timeout={Math.Max(1, (int)(timeout.TotalMilliseconds / 2))}",
         };
         _source = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).Build();
     }

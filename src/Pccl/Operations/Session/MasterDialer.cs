@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,12 @@ namespace Pccl.Operations.Session;
 /// while it hangs, the masters that refused are dialled again, since a standby may take over meanwhile.
 /// A standby's refusal sends that attempt to the leader the standby names (unless the list already holds it); a master of
 /// an epoch older than the newest this peer has seen is a deposed leader and is not used.
+/// <para>
+/// A peer that has served under a leader and dials again has lost it. When a standby refuses it then and the leader the
+/// standby names is gone too (or it names none), the leader is handing over: that standby takes the lease within one
+/// lease TTL, so it is dialled again every few tens of milliseconds (for at most the connect timeout) rather than after
+/// the caller's backoff, and the peer registers within that delay of the new leader serving.
+/// </para>
 /// </summary>
 internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecurity security, EpochFence fence, ILogger logger)
 {
@@ -22,6 +29,9 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
 
     /// <summary>How long a master that refused (a standby, or nothing listening) waits before it is dialled again while another has not answered yet.</summary>
     private static readonly TimeSpan RedialDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a standby is dialled again while the leader it would hand over from is gone.</summary>
+    private static readonly TimeSpan HandoverRedialDelay = TimeSpan.FromMilliseconds(25);
 
     public async Task<EstablishedConnection> ConnectAsync(CancellationToken ct)
     {
@@ -32,6 +42,8 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
         }
 
         using var race = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var started = Stopwatch.GetTimestamp();
+        var reconnecting = fence.Newest > 0;
         // First dials, and redials of masters that refused: while a first dial hangs (a paused master's kernel accepted
         // the connection), a standby that refused may become the leader, so it is dialled again.
         var attempts = masters.ToDictionary(m => DialAsync(m, TimeSpan.Zero, race.Token), m => (Master: m, First: true));
@@ -59,7 +71,12 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
                 // a standby's refusal says the most: it names who leads
                 last = last is StandbyRefusalException ? last : e;
                 failures[master] = e.Message;
-                if (e.IsTransient && attempts.Values.Any(a => a.First))
+                if (reconnecting && e is StandbyRefusalException standby && LeaderGone(standby, failures, master.Port)
+                    && Stopwatch.GetElapsedTime(started) < options.ConnectTimeout)
+                {
+                    attempts.Add(DialAsync(master, HandoverRedialDelay, race.Token), (master, false));
+                }
+                else if (e.IsTransient && attempts.Values.Any(a => a.First))
                 {
                     attempts.Add(DialAsync(master, RedialDelay, race.Token), (master, false));
                 }
@@ -80,6 +97,10 @@ internal sealed class MasterDialer(CommunicatorOptions options, ConnectionSecuri
 
         throw last!;
     }
+
+    /// <summary>Whether the leader a standby named (if any) could not be reached in this round: then that standby is the one to take over.</summary>
+    private static bool LeaderGone(StandbyRefusalException standby, Dictionary<MasterEndpoint, string> failures, int defaultPort) =>
+        Leader(standby.LeaderAddress, defaultPort) is not { } leader || failures.ContainsKey(leader);
 
     /// <summary>One master: each of its addresses in turn, then the leader a standby names.</summary>
     private async Task<EstablishedConnection> DialAsync(MasterEndpoint master, TimeSpan delay, CancellationToken ct)

@@ -76,6 +76,29 @@ public sealed class MasterStoreTests(PostgresFixture postgres) : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task ARefusedAttemptSaysHowLongTheLeaseHasLeftAndAnAttemptJustAfterThatTakesIt(string kind)
+    {
+        var url = await NewUrlAsync(kind);
+        await using var a = await OpenAsync(url);
+        await using var b = await OpenAsync(url);
+        var ttl = TimeSpan.FromMilliseconds(800);
+
+        Assert.True((await a.AcquireOrRenewAsync("a", "m1:7117", ttl, Ct)).Granted);
+        var refused = await b.AcquireOrRenewAsync("b", "m2:7117", ttl, Ct);
+        Assert.False(refused.Granted);
+        Assert.InRange(refused.Remaining, TimeSpan.FromMilliseconds(1), ttl);
+
+        // counted from the answer's arrival, which is after the store decided: the lease has lapsed there by then
+        await Task.Delay(refused.Remaining + TimeSpan.FromMilliseconds(1), Ct);
+        var taken = await b.AcquireOrRenewAsync("b", "m2:7117", ttl, Ct);
+        Assert.Equal((true, 2UL), Held(taken));
+        var late = await a.AcquireOrRenewAsync("a", "m1:7117", ttl, Ct);
+        Assert.Equal((false, "m2:7117"), (late.Granted, late.LeaderAddress));
+        Assert.InRange(late.Remaining, TimeSpan.FromMilliseconds(1), ttl);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task UnderContentionFromTwoStoresExactlyOneHolderEverHoldsTheLease(string kind)
     {
         var url = await NewUrlAsync(kind);
