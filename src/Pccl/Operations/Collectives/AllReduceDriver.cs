@@ -28,6 +28,7 @@ internal sealed class AllReduceDriver
         _withdrawal = new AllReduceWithdrawal(session);
         _schedules = new ScheduleRunner(session, _scratch);
         Router = new CollectiveRouter(session, _ioGate, _withdrawal);
+        _ = FailurePathRehearsal.RunInBackground(session);
     }
 
     /// <summary>The calls in flight, which the dispatch hands the master's collective messages.</summary>
@@ -82,7 +83,6 @@ internal sealed class AllReduceDriver
             call.Fail(AllReduceFailures.Of(call, e, _session.PeerId, ct));
             var faults = _session.FaultInjector;
             var told = Task.CompletedTask;
-            var closing = ValueTask.CompletedTask;
             if (call.Started.IsCompletedSuccessfully)
             {
                 // Whatever stopped this peer, the others must not wait for its data. Its lanes are retired before the
@@ -91,12 +91,12 @@ internal sealed class AllReduceDriver
                 var started = call.Started.Result;
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.Unwound);
                 _ioGate.Withdraw(started.Sequence);
-                // Retired when this returns; closing the retired connections goes on beside the report and the restore.
-                closing = _withdrawal.RetireLanesAsync(started);
+                var retired = _withdrawal.RetireLanes(started);
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.LanesRetired);
                 // The report only has to follow the retirement on the control link; the restore need not wait for its write.
                 told = _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call);
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.MasterTold);
+                _ = retired.CloseInBackground(faults is null ? null : () => faults.FailureMilestoneReached(started.Sequence, FailureMilestone.LinksClosed));
             }
             else
             {
@@ -106,7 +106,6 @@ internal sealed class AllReduceDriver
             AllReduceInput.Restore(send, backup, bytes.Memory);
             faults?.FailureMilestoneReached(call.Sequence, FailureMilestone.BufferRestored);
             await told.ConfigureAwait(false);
-            await closing.ConfigureAwait(false);
             faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)
             {
