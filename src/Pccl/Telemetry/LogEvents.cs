@@ -142,7 +142,7 @@ internal static partial class LogEvents
         /// <summary>A flat ring of many unlabelled peers spends long on each hop: regions would help.</summary>
         public const int FlatRingSlow = 1622;
 
-        /// <summary>The start-up run of the all-reduce failure path's steps failed: a peer's first failure runs cold.</summary>
+        /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
         public const int FailurePathRehearsalFailed = 1740;
     }
 
@@ -365,8 +365,8 @@ internal static partial class LogEvents
                   "label the peers with network.region (levels as eu/fra/rack1) so the hierarchical all-reduce runs short rings inside each site")]
     public static partial void FlatRingSlow(this ILogger logger, int peers, int hopSharePercent, double elapsedMs, int hops, double rttMs);
 
-    /// <summary>The start-up run of the all-reduce failure path's steps failed; only the first real failure's speed suffers.</summary>
+    /// <summary>The run of the all-reduce failure path's steps after the first success failed; only the first real failure's speed suffers.</summary>
     [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,
-        Message = "rehearsing the all-reduce failure path at start-up failed; a first failure will run with its code not yet compiled")]
+        Message = "rehearsing the all-reduce failure path failed; a first failure will run with its code not yet compiled")]
     public static partial void FailurePathRehearsalFailed(this ILogger logger, Exception error);
 }

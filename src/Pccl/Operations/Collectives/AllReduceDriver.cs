@@ -20,6 +20,7 @@ internal sealed class AllReduceDriver
     private readonly RingIoGate _ioGate;
     private readonly AllReduceWithdrawal _withdrawal;
     private readonly ScheduleRunner _schedules;
+    private int _rehearsed;
 
     public AllReduceDriver(PeerSession session)
     {
@@ -28,7 +29,6 @@ internal sealed class AllReduceDriver
         _withdrawal = new AllReduceWithdrawal(session);
         _schedules = new ScheduleRunner(session, _scratch);
         Router = new CollectiveRouter(session, _ioGate, _withdrawal);
-        _ = FailurePathRehearsal.RunInBackground(session);
     }
 
     /// <summary>The calls in flight, which the dispatch hands the master's collective messages.</summary>
@@ -71,6 +71,12 @@ internal sealed class AllReduceDriver
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             activity.Succeeded(start.Ring.Count);
+            if (Interlocked.Exchange(ref _rehearsed, 1) == 0)
+            {
+                // after the first success, not at start-up, where its compiling would compete with the registration and the first heartbeats
+                _ = FailurePathRehearsal.RunInBackground(_session);
+            }
+
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],

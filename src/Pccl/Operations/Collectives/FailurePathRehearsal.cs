@@ -10,8 +10,8 @@ using Pccl.Transport;
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// Runs the steps of an all-reduce's failure path once, on throwaway state, when a peer's session starts. The success
-/// path is compiled after one operation, but the failure path runs only on a failure, so without this a peer's first
+/// Runs the steps of an all-reduce's failure path once, on throwaway state, after a peer's first successful all-reduce.
+/// The success path is compiled after one operation, but the failure path runs only on a failure, so without this a peer's first
 /// failure spends most of its path in the JIT (<c>pccl bench recovery</c>'s kill timelines show it: <c>path_jit_ms</c>
 /// against <c>earlier_failures</c>): the socket error's mapping, the master's abort, the call's failure, the
 /// exception's way out through the async frames of the schedule, the lanes' retirement and their closing on the thread
