@@ -97,7 +97,7 @@ internal sealed class AllReduceDriver
                 var started = call.Started.Result;
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.Unwound);
                 _ioGate.Withdraw(started.Sequence);
-                var retired = _withdrawal.RetireLanes(started);
+                var retired = AllReduceWithdrawal.RetireLanes(_session.Lanes, started, _session.PeerId);
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.LanesRetired);
                 // The report only has to follow the retirement on the control link; the restore need not wait for its write.
                 told = _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call);

@@ -34,12 +34,10 @@ internal sealed class AllReduceWithdrawal(PeerSession session)
     }
 
     /// <summary>
-    /// Retires the lanes of <paramref name="start"/> to and from every neighbour it has (in a hierarchy, those of every
-    /// stage): no later operation may take a link of this one once this returns. Returns their connections, to close.
+    /// Retires <paramref name="self"/>'s lanes of <paramref name="start"/> in <paramref name="lanes"/> to and from every
+    /// neighbour it has (in a hierarchy, those of every stage): no later operation may take a link of this one once this
+    /// returns. Returns their connections, to close.
     /// </summary>
-    public RetiredLinks RetireLanes(CollectiveStart start) => RetireLanes(session.Lanes, start, session.PeerId);
-
-    /// <summary>Retires <paramref name="self"/>'s lanes of <paramref name="start"/> in <paramref name="lanes"/>.</summary>
     public static RetiredLinks RetireLanes(LaneTable lanes, CollectiveStart start, ulong self)
     {
         var retired = new RetiredLinks([]);

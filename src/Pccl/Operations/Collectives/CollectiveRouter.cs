@@ -68,7 +68,7 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     private async Task RetireAndReportAsync(CollectiveStart start)
     {
         // its neighbours may have opened links for it already, or write into older ones before their abort arrives
-        _ = withdrawal.RetireLanes(start).CloseInBackground();
+        _ = AllReduceWithdrawal.RetireLanes(session.Lanes, start, session.PeerId).CloseInBackground();
         await withdrawal.ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {session.PeerId} withdrew the operation before it started", true)).ConfigureAwait(false);
     }
 
@@ -82,7 +82,7 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
         if (abort.Sequence != 0 && _calls.TryGetValue(abort.Tag, out var call)
             && call.Started.IsCompletedSuccessfully && call.Started.Result is { } start && start.Sequence == abort.Sequence)
         {
-            _ = withdrawal.RetireLanes(start).CloseInBackground();
+            _ = AllReduceWithdrawal.RetireLanes(session.Lanes, start, session.PeerId).CloseInBackground();
         }
     }
 }

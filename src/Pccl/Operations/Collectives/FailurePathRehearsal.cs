@@ -23,6 +23,12 @@ internal static class FailurePathRehearsal
     private const ulong Self = 1;
     private const ulong Neighbour = 2;
 
+    // Small steps are called through delegates, so each is compiled on its own: an optimised caller (the tool runs
+    // with tiered compilation off) would inline them here and leave them cold for the path.
+    private static readonly Func<LaneTable, CollectiveStart, ulong, RetiredLinks> Retire = AllReduceWithdrawal.RetireLanes;
+    private static readonly Action<ReadOnlyMemory<float>?, InputBackup?, Memory<byte>> Restore = AllReduceInput.Restore;
+    private static readonly Func<PcclErrorCode, string> CodeName = MetricTags.CodeName;
+
     public static Task RunInBackground(PeerSession session) => Task.Run(async () =>
     {
         try
@@ -77,8 +83,8 @@ internal static class FailurePathRehearsal
         var buffer = new byte[64];
         using var backup = new InputBackup(buffer, new byte[buffer.Length]);
         backup.BeforeWrite(new PieceRef(0, 0, buffer.Length / sizeof(float), buffer.Length));
-        AllReduceInput.Restore<float>(null, backup, buffer);
-        _ = MetricTags.CodeName(call.Failure.Code);
+        Restore(null, backup, buffer);
+        _ = CodeName(call.Failure.Code);
         _ = $"{call.Failure.Code}: {call.Failure.Message}";
     }
 
@@ -92,7 +98,8 @@ internal static class FailurePathRehearsal
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         var hello = new Hello { Kind = ConnectionKind.Ring, PeerId = Neighbour, TargetPeerId = Self, Lane = start.Lane, Sequence = start.Sequence };
         await lanes.AcceptIncomingAsync(new EstablishedConnection(socket, Stream.Null, hello, null)).ConfigureAwait(false);
-        await AllReduceWithdrawal.RetireLanes(lanes, start, Self).CloseInBackground(static () => { }).ConfigureAwait(false);
+        await Retire(lanes, start, Self).CloseInBackground(static () => { }).ConfigureAwait(false);
+        await lanes.ForgetPeerAsync(Neighbour).ConfigureAwait(false); // the lost peer leaves the world beside the path
     }
 
     /// <summary>A pooled value-task method of the frame readers' result types failing, as their reads do when a link breaks.</summary>
