@@ -1,3 +1,4 @@
+using System.Runtime;
 using Pccl.Cli.Workload;
 using Pccl.Operations.Faults;
 
@@ -9,14 +10,31 @@ namespace Pccl.Cli.Recovery;
 /// </summary>
 internal sealed class FailureTimeline : IFaultInjector
 {
-    private const int Milestones = (int)FailureMilestone.BufferRestored + 1;
+    private const int Milestones = (int)FailureMilestone.LinksClosed + 1;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<ulong, long[]> _bySequence = [];
+    private readonly Dictionary<ulong, Marks> _bySequence = [];
+    private int _taken;
+
+    public FailureTimeline()
+    {
+        // compiled now rather than inside the first failure's path, which it stamps
+        for (var milestone = 0; milestone < Milestones; milestone++)
+        {
+            FailureMilestoneReached(ulong.MaxValue, (FailureMilestone)milestone);
+        }
+
+        lock (_gate)
+        {
+            _bySequence.Clear();
+        }
+    }
 
     public void FailureMilestoneReached(ulong sequence, FailureMilestone milestone)
     {
         var now = MonotonicClock.NowNs();
+        var jit = JitInfo.GetCompilationTime(currentThread: false).Ticks;
+        var gc = GC.GetTotalPauseDuration().Ticks;
         if (sequence == 0)
         {
             return; // an operation the master never started: no path to time
@@ -26,24 +44,31 @@ internal sealed class FailureTimeline : IFaultInjector
         {
             if (!_bySequence.TryGetValue(sequence, out var marks))
             {
-                marks = new long[Milestones];
+                marks = new Marks();
                 _bySequence[sequence] = marks;
             }
 
             // the first time wins: the abort is read once, but a link may break on both schedule halves
-            if (marks[(int)milestone] == 0)
+            if (marks.At[(int)milestone] == 0)
             {
-                marks[(int)milestone] = now;
+                marks.At[(int)milestone] = now;
+                marks.JitTicks[(int)milestone] = jit;
+                marks.GcPauseTicks[(int)milestone] = gc;
             }
         }
     }
 
-    /// <summary>The marks of the latest operation whose failure reached its driver, and forgets every operation up to it.</summary>
+    /// <summary>
+    /// The marks of the latest operation whose failure reached its driver, and forgets every operation up to it. Called
+    /// as the error is caught: the JIT and garbage-collection time from the driver's unwinding to now go with them.
+    /// </summary>
     public FailureMarks? TakeLatest()
     {
+        var jitNow = JitInfo.GetCompilationTime(currentThread: false).Ticks;
+        var gcNow = GC.GetTotalPauseDuration().Ticks;
         lock (_gate)
         {
-            var failed = _bySequence.Where(kv => kv.Value[(int)FailureMilestone.Unwound] != 0).Select(kv => kv.Key).DefaultIfEmpty().Max();
+            var failed = _bySequence.Where(kv => kv.Value.At[(int)FailureMilestone.Unwound] != 0).Select(kv => kv.Key).DefaultIfEmpty().Max();
             if (failed == 0)
             {
                 return null;
@@ -55,16 +80,34 @@ internal sealed class FailureTimeline : IFaultInjector
                 _bySequence.Remove(sequence);
             }
 
-            long? At(FailureMilestone m) => marks[(int)m] == 0 ? null : marks[(int)m];
+            long? At(FailureMilestone m) => marks.At[(int)m] == 0 ? null : marks.At[(int)m];
+            double Ms(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalMilliseconds, 2);
+            var unwound = (int)FailureMilestone.Unwound;
+            var retired = (int)FailureMilestone.LanesRetired;
             return new FailureMarks
             {
+                EarlierFailures = _taken++,
+                PathJitMs = Ms(jitNow - marks.JitTicks[unwound]),
+                PathGcPauseMs = Ms(gcNow - marks.GcPauseTicks[unwound]),
+                RetireJitMs = marks.At[retired] == 0 ? null : Ms(marks.JitTicks[retired] - marks.JitTicks[unwound]),
                 LinkBrokenNs = At(FailureMilestone.LinkBroken),
                 AbortNs = At(FailureMilestone.AbortReceived),
                 UnwoundNs = At(FailureMilestone.Unwound),
                 RetiredNs = At(FailureMilestone.LanesRetired),
                 ToldNs = At(FailureMilestone.MasterTold),
                 RestoredNs = At(FailureMilestone.BufferRestored),
+                ClosedNs = At(FailureMilestone.LinksClosed),
             };
         }
+    }
+
+    /// <summary>Per milestone: when (host monotonic ns), and the process's JIT and garbage-collection pause time then (ticks).</summary>
+    private sealed class Marks
+    {
+        public long[] At { get; } = new long[Milestones];
+
+        public long[] JitTicks { get; } = new long[Milestones];
+
+        public long[] GcPauseTicks { get; } = new long[Milestones];
     }
 }

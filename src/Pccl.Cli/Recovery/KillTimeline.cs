@@ -42,6 +42,21 @@ internal sealed record KillTimeline
     /// <summary>Signal → this survivor read the master's abort; null when it read none before its error.</summary>
     [JsonPropertyName("abort_ms")] public double? AbortMs { get; init; }
 
+    /// <summary>Retirement → the retired connections closed, beside the report and the restore; null when not closed before the error.</summary>
+    [JsonPropertyName("close_ms")] public double? CloseMs { get; init; }
+
+    /// <summary>How many failed attempts this survivor had before (0: its failure path ran for the first time, cold).</summary>
+    [JsonPropertyName("earlier_failures")] public int EarlierFailures { get; init; }
+
+    /// <summary>JIT compilation in this survivor's process from the driver's unwinding to the caught error.</summary>
+    [JsonPropertyName("path_jit_ms")] public double PathJitMs { get; init; }
+
+    /// <summary>Of that, during the retirement.</summary>
+    [JsonPropertyName("retire_jit_ms")] public double? RetireJitMs { get; init; }
+
+    /// <summary>Garbage-collection pauses from the driver's unwinding to the caught error.</summary>
+    [JsonPropertyName("path_gc_pause_ms")] public double PathGcPauseMs { get; init; }
+
     [JsonPropertyName("over_floor_ms")] public double OverFloorMs => Math.Round(TotalMs - TeardownFloorMs, 2);
 
     /// <summary>The timeline of an error event stamped <paramref name="error"/>.TimeNs after a kill at <paramref name="killNs"/>.</summary>
@@ -74,6 +89,11 @@ internal sealed record KillTimeline
             TotalMs = Ms(previous - killNs),
             LinkBrokenMs = marks.LinkBrokenNs is { } l ? Ms(l - killNs) : null,
             AbortMs = marks.AbortNs is { } a ? Ms(a - killNs) : null,
+            CloseMs = marks.ClosedNs is { } c && marks.RetiredNs is { } r ? Ms(c - r) : null,
+            EarlierFailures = marks.EarlierFailures,
+            PathJitMs = marks.PathJitMs,
+            RetireJitMs = marks.RetireJitMs,
+            PathGcPauseMs = marks.PathGcPauseMs,
         };
     }
 

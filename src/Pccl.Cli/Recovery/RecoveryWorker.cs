@@ -67,9 +67,18 @@ internal static class RecoveryWorker
         }
     }
 
+    private static readonly Stream Stdout = Console.OpenStandardOutput();
+
+    /// <summary>
+    /// One line in one write: a pipe takes it whole, so a worker killed or stopped while printing never leaves half a
+    /// line (the console's writer would cut a long line into several writes).
+    /// </summary>
     private static void Print(RecoveryEvent e)
     {
-        Console.Out.WriteLine(JsonSerializer.Serialize(e, RecoveryJson.Default.RecoveryEvent));
-        Console.Out.Flush();
+        var line = JsonSerializer.SerializeToUtf8Bytes(e, RecoveryJson.Default.RecoveryEvent);
+        Array.Resize(ref line, line.Length + 1);
+        line[^1] = (byte)'\n';
+        Stdout.Write(line);
+        Stdout.Flush();
     }
 }

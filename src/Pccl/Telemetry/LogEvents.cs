@@ -156,6 +156,9 @@ internal static partial class LogEvents
 
         /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
         public const int LanesRestriped = 1800;
+
+        /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
+        public const int FailurePathRehearsalFailed = 1740;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -386,4 +389,9 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,
         Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) and reopen at their next operation")]
     public static partial void LanesRestriped(this ILogger logger, ulong peerId, double mbit, int before, int after);
+
+    /// <summary>The run of the all-reduce failure path's steps after the first success failed; only the first real failure's speed suffers.</summary>
+    [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,
+        Message = "rehearsing the all-reduce failure path failed; a first failure will run with its code not yet compiled")]
+    public static partial void FailurePathRehearsalFailed(this ILogger logger, Exception error);
 }

@@ -37,7 +37,7 @@ public sealed class LaneTableTests : IAsyncLifetime
     public async Task ALinkOfARetiredOperationArrivingLateIsClosedAndNeverHandedOut()
     {
         var ct = TestContext.Current.CancellationToken;
-        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 5);
+        await _lanes.Retire(next: 99, previous: Neighbour, Lane, sequence: 5).CloseAsync();
 
         var (late, lateRemote) = await ConnectedPairAsync(openedAt: 5, ct);
         await _lanes.AcceptIncomingAsync(late);
@@ -58,14 +58,35 @@ public sealed class LaneTableTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var (old, oldRemote) = await ConnectedPairAsync(openedAt: 3, ct);
         await _lanes.AcceptIncomingAsync(old);
-        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 4);
+        await _lanes.Retire(next: 99, previous: Neighbour, Lane, sequence: 4).CloseAsync();
         Assert.Equal(0, await oldRemote.ReceiveAsync(new byte[1], ct).AsTask().WaitAsync(Patience, ct));
 
         var (later, _) = await ConnectedPairAsync(openedAt: 9, ct);
         await _lanes.AcceptIncomingAsync(later);
-        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 4); // the same retirement again changes nothing
+        await _lanes.Retire(next: 99, previous: Neighbour, Lane, sequence: 4).CloseAsync(); // the same retirement again changes nothing
         var link = await _lanes.GetIncomingAsync(Neighbour, Lane, ct).WaitAsync(Patience, ct);
         Assert.Equal(9UL, link.OpenedAtSequence);
+    }
+
+    [Fact]
+    public async Task ARetirementTakesEffectAtOnce_AndLeavesTheClosingToItsCaller()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (old, oldRemote) = await ConnectedPairAsync(openedAt: 3, ct);
+        await _lanes.AcceptIncomingAsync(old);
+        var retired = _lanes.Retire(next: 99, previous: Neighbour, Lane, sequence: 4);
+
+        var waiting = _lanes.GetIncomingAsync(Neighbour, Lane, ct);
+        Assert.False(waiting.IsCompleted, "a retired operation's link must not be handed out before it is closed");
+        Assert.Null(old.ShutdownReason); // nothing closed on the retiring caller's path
+        var pending = oldRemote.ReceiveAsync(new byte[1], ct).AsTask();
+        await Task.Delay(100, ct);
+        Assert.False(pending.IsCompleted, "the neighbour heard of the retirement before its links were closed");
+
+        await retired.CloseInBackground();
+        Assert.Equal(0, await pending.WaitAsync(Patience, ct)); // closed here: end of stream there
+        Assert.NotNull(old.ShutdownReason);
+        Assert.False(waiting.IsCompleted);
     }
 
     [Fact]
@@ -115,7 +136,7 @@ public sealed class LaneTableTests : IAsyncLifetime
         }
 
         await _lanes.GetIncomingAsync(Neighbour, Lane, ct).WaitAsync(Patience, ct);
-        await _lanes.RetireAsync(next: 99, previous: Neighbour, Lane, sequence: 3);
+        await _lanes.Retire(next: 99, previous: Neighbour, Lane, sequence: 3).CloseAsync();
 
         foreach (var remote in remotes)
         {

@@ -51,6 +51,15 @@ public class FailureMilestoneTests
             Assert.True(First(FailureMilestone.LinkBroken, FailureMilestone.AbortReceived) <= at[FailureMilestone.Unwound],
                 "the driver unwound before this peer saw a broken link or the master's abort");
             Assert.True(recorder.RestoredWhenMarked, "the buffer did not hold the input when the path said it was restored");
+            // closing the retired links is off the path, on the thread pool, but it happens
+            var deadline = DateTime.UtcNow + Patience;
+            while (!recorder.Marks.Any(m => m.Milestone == FailureMilestone.LinksClosed) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            var closed = Assert.Single(recorder.Marks, m => m.Milestone == FailureMilestone.LinksClosed);
+            Assert.True(closed.Timestamp >= at[FailureMilestone.LanesRetired], "the links were closed before their lanes were retired");
         }
 
         var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => (p + i) % 13)).ToArray();

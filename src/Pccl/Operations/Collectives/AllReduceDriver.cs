@@ -23,6 +23,7 @@ internal sealed class AllReduceDriver
     private readonly AllReduceWithdrawal _withdrawal;
     private readonly ScheduleRunner _schedules;
     private readonly CollectiveOutcomes? _outcomes;
+    private int _rehearsed;
 
     /// <param name="session">The registration's session.</param>
     /// <param name="outcomes">Where operations in doubt wait for the next leader; null: a lost master fails them at once.</param>
@@ -85,6 +86,12 @@ internal sealed class AllReduceDriver
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             activity.Succeeded(start.Ring.Count);
+            if (Interlocked.Exchange(ref _rehearsed, 1) == 0)
+            {
+                // after the first success, not at start-up, where its compiling would compete with the registration and the first heartbeats
+                _ = FailurePathRehearsal.RunInBackground(_session);
+            }
+
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],
@@ -97,7 +104,6 @@ internal sealed class AllReduceDriver
             call.Fail(AllReduceFailures.Of(call, e, _session.PeerId, ct));
             var faults = _session.FaultInjector;
             var told = Task.CompletedTask;
-            var closing = ValueTask.CompletedTask;
             if (call.Started.IsCompletedSuccessfully)
             {
                 // Whatever stopped this peer, the others must not wait for its data. Its lanes are retired before the
@@ -106,12 +112,12 @@ internal sealed class AllReduceDriver
                 var started = call.Started.Result;
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.Unwound);
                 _ioGate.Withdraw(started.Sequence);
-                // Retired when this returns; closing the retired connections goes on beside the report and the restore.
-                closing = _withdrawal.RetireLanesAsync(started);
+                var retired = AllReduceWithdrawal.RetireLanes(_session.Lanes, started, _session.PeerId);
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.LanesRetired);
                 // The report only has to follow the retirement on the control link; the restore need not wait for its write.
                 told = _withdrawal.ReportFailureAsync(started, AllReduceFailures.Of(call, e, _session.PeerId, ct), call);
                 faults?.FailureMilestoneReached(started.Sequence, FailureMilestone.MasterTold);
+                _ = retired.CloseInBackground(faults is null ? null : () => faults.FailureMilestoneReached(started.Sequence, FailureMilestone.LinksClosed));
             }
             else
             {
@@ -121,7 +127,6 @@ internal sealed class AllReduceDriver
             AllReduceInput.Restore(send, backup, bytes.Memory);
             faults?.FailureMilestoneReached(call.Sequence, FailureMilestone.BufferRestored);
             await told.ConfigureAwait(false);
-            await closing.ConfigureAwait(false);
             faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)
             {

@@ -34,18 +34,19 @@ internal sealed class AllReduceWithdrawal(PeerSession session)
     }
 
     /// <summary>
-    /// Retires the lanes of <paramref name="start"/> to and from every neighbour it has (in a hierarchy, those of every
-    /// stage): no later operation may take a link of this one. Every retirement takes effect before the first await.
+    /// Retires <paramref name="self"/>'s lanes of <paramref name="start"/> in <paramref name="lanes"/> to and from every
+    /// neighbour it has (in a hierarchy, those of every stage): no later operation may take a link of this one once this
+    /// returns. Returns their connections, to close.
     /// </summary>
-    public async ValueTask RetireLanesAsync(CollectiveStart start)
+    public static RetiredLinks RetireLanes(LaneTable lanes, CollectiveStart start, ulong self)
     {
-        var retiring = StageNeighbours.Of(start, session.PeerId)
-            .Select(n => session.Lanes.RetireAsync(n.Next, n.Previous, start.Lane, start.Sequence))
-            .ToList();
-        foreach (var retirement in retiring)
+        var retired = new RetiredLinks([]);
+        foreach (var (next, previous) in StageNeighbours.Of(start, self))
         {
-            await retirement.ConfigureAwait(false);
+            retired.Add(lanes.Retire(next, previous, start.Lane, start.Sequence));
         }
+
+        return retired;
     }
 
     /// <summary>Tells the master this peer's part failed, once per call (<see cref="OperationCall{TStart,TComplete}.MarkFailureReported"/>).</summary>

@@ -79,7 +79,7 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     private async Task RetireAndReportAsync(CollectiveStart start)
     {
         // its neighbours may have opened links for it already, or write into older ones before their abort arrives
-        await withdrawal.RetireLanesAsync(start).ConfigureAwait(false);
+        _ = AllReduceWithdrawal.RetireLanes(session.Lanes, start, session.PeerId).CloseInBackground();
         await withdrawal.ReportFailureAsync(start, new PcclException(PcclErrorCode.Aborted, $"peer {session.PeerId} withdrew the operation before it started", true)).ConfigureAwait(false);
     }
 
@@ -93,7 +93,7 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
         if (abort.Sequence != 0 && _calls.TryGetValue(abort.Tag, out var call)
             && call.Started.IsCompletedSuccessfully && call.Started.Result is { } start && start.Sequence == abort.Sequence)
         {
-            _ = withdrawal.RetireLanesAsync(start).AsTask(); // the retirement itself happens before the first await; closing follows
+            _ = AllReduceWithdrawal.RetireLanes(session.Lanes, start, session.PeerId).CloseInBackground();
         }
     }
 }

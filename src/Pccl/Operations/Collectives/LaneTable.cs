@@ -272,22 +272,16 @@ internal sealed class LaneTable(
     }
 
     /// <summary>
-    /// Closes the lane's connections to and from the given neighbours that were opened at or before the failed
+    /// Retires the lane's connections to and from the given neighbours that were opened at or before the failed
     /// operation, so the next operation starts on fresh streams with no half-sent frames; one of them whose handshake
-    /// finishes later is refused too. Takes effect before the first await: a caller that must retire before something
-    /// else happens (the next start on the control link) need not wait for the closing.
+    /// finishes later is refused too. Takes effect when this returns, without closing anything: the caller closes the
+    /// links returned (<see cref="RetiredLinks"/>), off its failure path.
     /// </summary>
-    public async ValueTask RetireAsync(ulong next, ulong previous, uint lane, ulong sequence)
+    public RetiredLinks Retire(ulong next, ulong previous, uint lane, ulong sequence)
     {
-        List<RingLink> retired;
         lock (_gate)
         {
-            retired = [.. _outgoing.Retire((next, lane), sequence), .. _incoming.Retire((previous, lane), sequence)];
-        }
-
-        foreach (var link in retired)
-        {
-            await link.DisposeAsync().ConfigureAwait(false);
+            return new RetiredLinks([.. _outgoing.Retire((next, lane), sequence), .. _incoming.Retire((previous, lane), sequence)]);
         }
     }
 

@@ -15,7 +15,7 @@ internal enum FailureMilestone
     /// <summary>The failure reached the operation's driver: the schedule stopped and its writes drained.</summary>
     Unwound,
 
-    /// <summary>The operation's lanes are retired and their connections closed.</summary>
+    /// <summary>The operation's lanes are retired: no later operation takes their connections (closed beside the path).</summary>
     LanesRetired,
 
     /// <summary>The failure report is queued on the control link behind the retirement.</summary>
@@ -23,4 +23,7 @@ internal enum FailureMilestone
 
     /// <summary>The caller's buffer holds the input again.</summary>
     BufferRestored,
+
+    /// <summary>The retired lanes' connections are closed, on the thread pool beside the path (it may come after the throw).</summary>
+    LinksClosed,
 }
