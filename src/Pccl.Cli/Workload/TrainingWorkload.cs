@@ -7,7 +7,8 @@ namespace Pccl.Cli.Workload;
 /// <summary>
 /// The reference training loop (PCCL's hello world): admit waiting peers by vote, all-reduce a gradient-sized buffer
 /// with the library's retry helper, wait for peers when fewer than two remain. A peer that just joined skips the first
-/// vote so it is in step with the peers that just admitted it.
+/// vote so it is in step with the peers that just admitted it; so does a peer that followed a new leader, since the
+/// leader's first peer may be a fresh joiner that admitted it and went on to the sync.
 /// </summary>
 internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
@@ -16,6 +17,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     private Communicator communicator = null!;
     private int _step;
     private ulong _inputKey;
+    private int _leaderChanged;
 
     /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
     public async Task RunAsync(Communicator current, CancellationToken ct)
@@ -26,11 +28,18 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             ? new WorkerFaultInjector(options.Fault, () => Volatile.Read(ref _step), () => communicator.PeerId, options.ReportAttempts ? ReportFailedAttempt : null, json)
             : null;
         communicator.FaultInjector = _faults;
+        communicator.MasterChanged += (_, _) => Volatile.Write(ref _leaderChanged, 1);
 
         var justJoined = true;
         while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
+            if (Interlocked.Exchange(ref _leaderChanged, 0) == 1)
+            {
+                await FollowLeaderAsync(ct).ConfigureAwait(false);
+                justJoined = true;
+            }
+
             if (justJoined && communicator.GlobalWorldSize >= 2)
             {
                 await OptimizeTopologyIfAskedAsync(ct).ConfigureAwait(false); // the members that admitted this peer run it now too
@@ -92,6 +101,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.TopologyUpdateFailed(e.Message);
+            NoteLostMaster(e);
             return e.Code != PcclErrorCode.MasterLost;
         }
     }
@@ -124,6 +134,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         catch (PcclException e) when (e.IsTransient && !IsFatal(e))
         {
             logger.SyncFailed(e.Code, e.Message);
+            NoteLostMaster(e);
             return null;
         }
     }
@@ -151,7 +162,30 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))
         {
             logger.StepNotCompleted(step, e.Code, e.Message);
+            NoteLostMaster(e);
             return null;
+        }
+    }
+
+    /// <summary>A call failed because the master was lost: the loop waits for the next leader and starts again as a joiner.</summary>
+    private void NoteLostMaster(PcclException e)
+    {
+        if (e.Code == PcclErrorCode.MasterLost)
+        {
+            Volatile.Write(ref _leaderChanged, 1);
+        }
+    }
+
+    /// <summary>Waits for the follow to the next leader; a loss with no leader to follow surfaces in the loop's next call.</summary>
+    private async Task FollowLeaderAsync(CancellationToken ct)
+    {
+        try
+        {
+            await communicator.FollowLeaderAsync(ct).ConfigureAwait(false);
+        }
+        catch (PcclException e) when (e.Code == PcclErrorCode.MasterLost)
+        {
+            logger.TopologyUpdateFailed(e.Message);
         }
     }
 

@@ -41,6 +41,19 @@ public sealed class Communicator : IAsyncDisposable
 
     private PeerSession Session => _follower.Current.Session;
 
+    /// <summary>
+    /// Waits until this peer is registered with a master that still serves it: returns at once when it is, waits for
+    /// the follow to the next leader after a lost master, and throws the loss when there is none to follow.
+    /// </summary>
+    internal async Task FollowLeaderAsync(CancellationToken ct)
+    {
+        var current = await _follower.ReadyAsync(ct).ConfigureAwait(false);
+        if (current.Session.FatalReason is { } lost)
+        {
+            await _follower.SuccessorAsync(current, lost, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>This peer's id, assigned by the master.</summary>
     public ulong PeerId => Session.PeerId;
 

@@ -12,9 +12,8 @@ namespace Pccl.IntegrationTests.FaultTolerance;
 /// up-to-date worker is paused. The run must not go back to its revision: once that worker is back, both
 /// go on from the revision the run had reached, and the stale one receives that state.
 /// <para>
-/// One up-to-date worker comes back. Known open fault this test runs into at times: the returning worker, admitted by
-/// the stale one's vote, may go to the admission vote while the stale one already syncs; both wait until the vote
-/// timeout removes the returning one, and the stale one, alone, is refused its sync and exits.
+/// One up-to-date worker comes back: admitted by the stale one's vote, it starts its loop again as a joiner does (the
+/// sync first, no vote), in step with the stale one, which goes on to the sync after admitting it.
 /// What is asserted is the state, not the timing: masters and workers get a heartbeat timeout well above the default, so
 /// that a worker starting on a busy machine is not removed before it trains (a worker removed while it is admitted
 /// exits).
