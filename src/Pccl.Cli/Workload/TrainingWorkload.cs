@@ -17,6 +17,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     private Communicator communicator = null!;
     private int _step;
     private ulong _inputKey;
+    private ulong _inputPeer;
     private int _leaderChanged;
 
     /// <summary>Runs until the step budget is spent; a new communicator (after losing the master) continues where the last one stopped.</summary>
@@ -34,9 +35,11 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
         while (options.Steps == 0 || _step < options.Steps)
         {
             ct.ThrowIfCancellationRequested();
-            if (Interlocked.Exchange(ref _leaderChanged, 0) == 1)
+            if (Volatile.Read(ref _leaderChanged) == 1)
             {
+                // cleared only once the follow is over: the change event of this very follow comes before that
                 await FollowLeaderAsync(ct).ConfigureAwait(false);
+                Volatile.Write(ref _leaderChanged, 0);
                 justJoined = true;
             }
 
@@ -144,7 +147,8 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
     {
         var key = model.Revision;
         Volatile.Write(ref _inputKey, key);
-        Contribution.Fill(_gradient, communicator.PeerId, key);
+        Volatile.Write(ref _inputPeer, communicator.PeerId);
+        Contribution.Fill(_gradient, _inputPeer, key);
         var inputHash = Contribution.Hash(_gradient);
         try
         {
@@ -205,7 +209,7 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
             return;
         }
 
-        Print(new AttemptReport(Volatile.Read(ref _step), communicator.PeerId, Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), failure.Message, at),
+        Print(new AttemptReport(Volatile.Read(ref _step), Volatile.Read(ref _inputPeer), Volatile.Read(ref _inputKey), Contribution.Hash(_gradient), Telemetry.MetricTags.CodeName(failure.Code), failure.Message, at),
             WorkerJson.Default.AttemptReport);
     }
 
