@@ -212,23 +212,33 @@ internal sealed class MasterFollower : IAsyncDisposable
     }
 
     /// <summary>
-    /// Votes waiting peers in until the group is as large as before the loss. Every returning peer runs the same loop
-    /// on the same world, so the accepted ones vote in step; the master's vote timeout bounds a peer that stops early.
+    /// Votes waiting peers in until the group is as large as before the loss, or until a quarter of the reconnect window
+    /// has passed in vote rounds that found nobody waiting (a member died with the leader). Every returning peer runs the
+    /// same loop on the same world, so the accepted ones vote in step; they stop by counting the rounds they shared, not
+    /// by their own clocks, so all stop after the same round (one that went on alone would wait in its vote for the others'
+    /// next operation). The window stays the outer bound; the master's vote timeout bounds a peer that stops early.
     /// </summary>
     private async Task RegroupAsync(Registration next, int target, long started, TimeSpan window)
     {
         try
         {
-            while (next.Session.World.GroupSize < target && Stopwatch.GetElapsedTime(started) < window)
+            var quietRoundsToStop = Math.Max(1, (int)(window / (4 * RegroupPoll)));
+            var quietRounds = 0;
+            while (next.Session.World.GroupSize < target && quietRounds < quietRoundsToStop && Stopwatch.GetElapsedTime(started) < window)
             {
                 var pending = await next.Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, _stop.Token).ConfigureAwait(false);
                 if (pending is VoteReply.PeersPending { Pending: true })
                 {
+                    quietRounds = 0; // whoever this round admits starts counting from here too
                     await next.Membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, _stop.Token).ConfigureAwait(false);
                 }
                 else
                 {
-                    await Task.Delay(RegroupPoll, _stop.Token).ConfigureAwait(false);
+                    quietRounds++;
+                    if (quietRounds < quietRoundsToStop)
+                    {
+                        await Task.Delay(RegroupPoll, _stop.Token).ConfigureAwait(false);
+                    }
                 }
             }
         }
