@@ -1,7 +1,7 @@
 using Pccl.Master.Core.Hierarchy;
+using Pccl.Protocol.Codec;
 using Pccl.Protocol.Messages;
 using Pccl.Kernel;
-using Pccl.Operations.Collectives.Kernels;
 
 namespace Pccl.Master.Core;
 
@@ -143,7 +143,7 @@ internal sealed partial class MasterCore
 
         var labels = start.Ring.Select(id => State.Peers[id].Region).ToList();
         // a type without a size is refused by the peers' own checks; plan it unpipelined meanwhile
-        var elementSize = descriptor.DataType == DataType.Unspecified || !Enum.IsDefined(descriptor.DataType) ? 1 : ReduceKernels.ElementSize(descriptor.DataType);
+        var elementSize = descriptor.DataType == DataType.Unspecified || !Enum.IsDefined(descriptor.DataType) ? 1 : descriptor.DataType.FromWire().SizeOf();
         start.Hierarchy.AddRange(HierarchyPlanner.Plan(start.Ring, labels, descriptor.ElementCount, HierarchyPlanner.ChunksFor(descriptor.ElementCount, elementSize)));
         if (start.Hierarchy.Count == 0)
         {
