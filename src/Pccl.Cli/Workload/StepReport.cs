@@ -35,9 +35,13 @@ internal sealed record StepReport(
     [JsonPropertyName("input_hash")]
     public string? InputHash { get; init; }
 
-    /// <summary>The epoch of the master this peer served under when the step completed (<see cref="Communicator.MasterEpoch"/>).</summary>
+    /// <summary>The epoch of the master that numbered <c>seq</c> (<see cref="AllReduceInfo.MasterEpoch"/>): (epoch, seq) names one all-reduce across failovers.</summary>
     [JsonPropertyName("master_epoch")]
     public ulong MasterEpoch { get; init; }
+
+    /// <summary>True when the master of <c>master_epoch</c> was lost mid-step and the next leader's verdict completed it (<see cref="AllReduceInfo.SettledInDoubt"/>).</summary>
+    [JsonPropertyName("settled_in_doubt")]
+    public bool SettledInDoubt { get; init; }
 
     /// <summary>When the step completed (monotonic nanoseconds).</summary>
     [JsonPropertyName("t_ns")]

@@ -160,7 +160,8 @@ internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model
                 Peers = info.PeerIds,
                 InputKey = key,
                 InputHash = inputHash,
-                MasterEpoch = communicator.MasterEpoch,
+                MasterEpoch = info.MasterEpoch,
+                SettledInDoubt = info.SettledInDoubt,
             };
         }
         catch (PcclException e) when ((e.IsTransient || e.Code == PcclErrorCode.TooFewPeers) && !IsFatal(e))

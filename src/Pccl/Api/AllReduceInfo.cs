@@ -20,4 +20,17 @@ public sealed record AllReduceInfo(long BytesSent, long BytesReceived, TimeSpan 
     /// same list on every peer that took part. Lets an application (or a test) account for exactly who contributed.
     /// </summary>
     public IReadOnlyList<ulong> PeerIds { get; init; } = [];
+
+    /// <summary>
+    /// The epoch of the master that numbered <see cref="Sequence"/>. Every leader numbers its operations from 1, so an
+    /// operation is named across failovers by the pair (epoch, sequence); for one settled in doubt after its master was
+    /// lost, this is the lost master's epoch, not <see cref="Communicator.MasterEpoch"/> at the time the call returned.
+    /// </summary>
+    public ulong MasterEpoch { get; init; }
+
+    /// <summary>
+    /// True when the master that started the operation was lost after this peer moved its data and the next leader's
+    /// verdict completed it: the result stands, confirmed by a newer epoch than <see cref="MasterEpoch"/>.
+    /// </summary>
+    public bool SettledInDoubt { get; init; }
 }

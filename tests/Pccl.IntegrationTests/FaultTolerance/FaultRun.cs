@@ -101,10 +101,10 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public static int Retries(JsonElement step) => step.GetProperty("retries").GetInt32();
 
-    /// <summary>Every operation the master numbered produced one result on every peer that reported it.</summary>
+    /// <summary>Every operation a master numbered (its epoch and number) produced one result on every peer that reported it.</summary>
     public static void AssertOneResultPerOperation(params PcclProcess[] workers)
     {
-        var bySequence = workers.SelectMany(Steps).GroupBy(s => s.GetProperty("seq").GetUInt64());
+        var bySequence = workers.SelectMany(Steps).GroupBy(s => (s.GetProperty("master_epoch").GetUInt64(), s.GetProperty("seq").GetUInt64()));
         Assert.All(bySequence, g => Assert.Single(g.Select(s => s.GetProperty("result_hash").GetString()).Distinct()));
     }
 

@@ -45,6 +45,16 @@ public sealed class InDoubtFailoverTests : IDisposable
 
         // nobody re-ran the step: the peers the leader did not tell kept their result on the next leader's word
         Assert.All(results, r => Assert.Equal(0, r[CrashStep].Retries));
+        // every step is one operation, named alike on every peer by the epoch of the master that numbered it; the crash
+        // step keeps the lost leader's, and only the peers it did not tell report it settled in doubt
+        for (var step = 0; step < Steps; step++)
+        {
+            Assert.Single(results.Select(r => (r[step].MasterEpoch, r[step].Sequence)).Distinct());
+        }
+
+        Assert.All(results, r => Assert.True(r[CrashStep + 1].MasterEpoch > r[CrashStep].MasterEpoch, "the step after the crash is the next leader's"));
+        Assert.Equal(World - told, results.Count(r => r[CrashStep].SettledInDoubt));
+        Assert.All(results, r => Assert.DoesNotContain(r, s => s.SettledInDoubt && s != r[CrashStep]));
         Assert.Contains(cluster.Entries, e => e.Id.Id == LogEvents.Ids.InDoubtResolved && e.Message.Contains("is completed", StringComparison.Ordinal));
         Assert.DoesNotContain(cluster.Entries, e => e.Id.Id == LogEvents.Ids.InDoubtResolved && e.Message.Contains("is failed", StringComparison.Ordinal));
     }
@@ -97,7 +107,7 @@ public sealed class InDoubtFailoverTests : IDisposable
         return new Cluster(leader, standby, peers, log);
     }
 
-    private sealed record StepResult(float[] Buffer, int Retries);
+    private sealed record StepResult(float[] Buffer, int Retries, ulong MasterEpoch, ulong Sequence, bool SettledInDoubt);
 
     private sealed class Cluster(MasterNode leader, MasterNode standby, List<Communicator> peers, CapturedLog log) : IAsyncDisposable
     {
@@ -118,7 +128,7 @@ public sealed class InDoubtFailoverTests : IDisposable
                 {
                     var buffer = Input(rank, step);
                     var info = await peer.AllReduceWithRetryAsync(buffer.AsMemory(), ct: Ct);
-                    results[rank][step] = new StepResult(buffer, info.Retries);
+                    results[rank][step] = new StepResult(buffer, info.Retries, info.MasterEpoch, info.Sequence, info.SettledInDoubt);
                 }
             }, Ct)).ToList();
 

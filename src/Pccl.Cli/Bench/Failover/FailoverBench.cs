@@ -127,7 +127,7 @@ internal sealed class FailoverBench(FailoverBenchOptions options, IAnsiConsole c
 
         await WaitAsync($"{leader.Name} stands by", async () => (await leader.ReadStatusAsync(ct).ConfigureAwait(false)) is { IsLeader: false }, ct)
             .ConfigureAwait(false);
-        var oldEpochSteps = _workers.Sum(w => w.Reports.Count(r => r.TimeNs > deposedNs && r.MasterEpoch <= oldEpoch));
+        var oldEpochSteps = _workers.Sum(w => w.Reports.Count(r => r.TimeNs > deposedNs && r.MasterEpoch <= oldEpoch && !r.SettledInDoubt));
         var ttl = TimeSpan.FromMilliseconds(options.LeaseTtlMs);
         double? StoreMs(DateTimeOffset? at) => at is { } t ? Math.Round((t - signalledAt).TotalMilliseconds, 1) : null;
         var phases = new FailoverPhases(StoreMs(oldLease - ttl), StoreMs(oldLease), StoreMs(newLease - ttl), Ms(servingNs - signalledNs),

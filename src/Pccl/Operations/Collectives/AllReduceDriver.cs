@@ -68,6 +68,7 @@ internal sealed class AllReduceDriver
             await _session.Link.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm) run;
+            var settledInDoubt = false;
             try
             {
                 using (await EnterIoGateAsync(call, start.Sequence, ct).ConfigureAwait(false))
@@ -81,6 +82,7 @@ internal sealed class AllReduceDriver
             {
                 await AwaitVerdictAsync(call.InDoubt, lost, ct).ConfigureAwait(false);
                 run = call.Moved.Value;
+                settledInDoubt = true;
             }
 
             var (schedule, algorithm) = run;
@@ -95,6 +97,8 @@ internal sealed class AllReduceDriver
             return new AllReduceInfo(schedule.BytesSent, schedule.BytesReceived, clock.Elapsed, start.Ring.Count, start.Sequence, algorithm)
             {
                 PeerIds = [.. start.Ring],
+                MasterEpoch = _session.MasterEpoch,
+                SettledInDoubt = settledInDoubt,
             };
         }
         catch (Exception e)
