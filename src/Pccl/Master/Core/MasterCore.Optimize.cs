@@ -26,19 +26,17 @@ internal sealed partial class MasterCore
             return;
         }
 
-        if (!State.Accepted.Any(p => p.VotedOptimize))
-        {
-            State.OptimizeVoteSince = State.Now;
-        }
-
         peer.VotedOptimize = true;
-        CheckOptimizeVote();
+        State.OptimizeVote.Add(State.Now);
+        if (State.OptimizeVote.Votes >= State.OptimizeVote.MembersCounted)
+        {
+            CheckOptimizeVote();
+        }
     }
 
     private void CheckOptimizeVote()
     {
-        var accepted = State.Accepted.ToList();
-        if (State.Optimization is not null || State.Topology is not null || accepted.Count == 0 || !accepted.All(p => p.VotedOptimize))
+        if (State.Optimization is not null || State.Topology is not null || AllAcceptedVoted(State.OptimizeVote, p => p.VotedOptimize) is not { } accepted)
         {
             return;
         }
@@ -48,7 +46,7 @@ internal sealed partial class MasterCore
             p.VotedOptimize = false;
         }
 
-        State.OptimizeVoteSince = null;
+        State.OptimizeVote.Clear();
         State.Optimization = new OptimizeRound(PlanMeasurements(accepted));
         NextBandwidthStep();
     }

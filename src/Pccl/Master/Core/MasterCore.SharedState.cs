@@ -56,7 +56,10 @@ internal sealed partial class MasterCore
             request.Revision,
             strategy,
             [.. request.Tensors.Select(t => new SharedStateTensorReport(t.Key, t.DataType, t.ByteLength, t.Hash, t.AllowContentInequality))]);
-        CheckSharedStateGathered(round);
+        if (round.Requests.Count >= round.MembersCounted)
+        {
+            CheckSharedStateGathered(round);
+        }
     }
 
     private string? SharedStateRequestProblem(SharedStateSyncRequest request)
@@ -75,8 +78,13 @@ internal sealed partial class MasterCore
 
     private void CheckSharedStateGathered(SharedStateRound round)
     {
-        var groupSize = AcceptedCountIn(round.Group);
-        if (round.Running || (groupSize > 0 && round.Requests.Count < groupSize))
+        if (round.Running)
+        {
+            return;
+        }
+
+        var groupSize = round.MembersCounted = AcceptedCountIn(round.Group);
+        if (groupSize > 0 && round.Requests.Count < groupSize)
         {
             return;
         }

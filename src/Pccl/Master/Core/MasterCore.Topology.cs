@@ -19,19 +19,17 @@ internal sealed partial class MasterCore
             return;
         }
 
-        if (!State.Accepted.Any(p => p.VotedTopology))
-        {
-            State.TopologyVoteSince = State.Now; // the first vote of a round; earlier voters may have left
-        }
-
         peer.VotedTopology = true;
-        CheckTopologyVote();
+        State.TopologyVote.Add(State.Now);
+        if (State.TopologyVote.Votes >= State.TopologyVote.MembersCounted)
+        {
+            CheckTopologyVote();
+        }
     }
 
     private void CheckTopologyVote()
     {
-        var accepted = State.Accepted.ToList();
-        if (State.Topology is not null || State.Optimization is not null || accepted.Count == 0 || !accepted.All(p => p.VotedTopology))
+        if (State.Topology is not null || State.Optimization is not null || AllAcceptedVoted(State.TopologyVote, p => p.VotedTopology) is not { } accepted)
         {
             return;
         }
@@ -41,7 +39,7 @@ internal sealed partial class MasterCore
             p.VotedTopology = false;
         }
 
-        State.TopologyVoteSince = null;
+        State.TopologyVote.Clear();
         StartTopologyRound();
     }
 
@@ -168,29 +166,43 @@ internal sealed partial class MasterCore
             return;
         }
 
-        if (!State.Accepted.Any(p => p.VotedPending))
-        {
-            State.PendingVoteSince = State.Now;
-        }
-
         peer.VotedPending = true;
-        CheckPendingPeersVote();
+        State.PendingVote.Add(State.Now);
+        if (State.PendingVote.Votes >= State.PendingVote.MembersCounted)
+        {
+            CheckPendingPeersVote();
+        }
     }
 
     private void CheckPendingPeersVote()
     {
-        var accepted = State.Accepted.ToList();
-        if (accepted.Count == 0 || !accepted.All(p => p.VotedPending))
+        if (AllAcceptedVoted(State.PendingVote, p => p.VotedPending) is not { } accepted)
         {
             return;
         }
 
-        State.PendingVoteSince = null;
+        State.PendingVote.Clear();
         var answer = new ControlMessage { PendingPeersResult = new PendingPeersResult { Pending = State.Waiting.Any() } };
         foreach (var p in accepted)
         {
             p.VotedPending = false;
             Send(p, answer);
         }
+    }
+
+    /// <summary>
+    /// The accepted peers when every one of them voted (none when there are none), else null. Counted first, listed only
+    /// when the votes reach the count.
+    /// </summary>
+    private List<PeerRecord>? AllAcceptedVoted(VoteTally tally, Func<PeerRecord, bool> voted)
+    {
+        tally.MembersCounted = AcceptedCountIn(group: null);
+        if (tally.MembersCounted == 0 || tally.Votes < tally.MembersCounted)
+        {
+            return null;
+        }
+
+        var accepted = State.Accepted.ToList();
+        return accepted.All(voted) ? accepted : null;
     }
 }
