@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #include "check.h"
@@ -28,6 +29,40 @@ static void die_soon(unsigned ms) {
     kill_after_ms = ms;
     pthread_t thread;
     EXPECT(pthread_create(&thread, NULL, killer, NULL) == 0, "killer thread");
+}
+
+struct partial_watch {
+    const volatile float *data;
+    size_t count;
+    float input, sum;
+};
+
+/* Polls a sample of the buffer of a running all-reduce and SIGKILLs the process at the first element that holds
+ * neither this peer's input nor the final sum: a partial sum, so a neighbour's data arrived (the master started the
+ * operation for every member) and this peer has not finished its part (the master cannot have completed it). A kill
+ * on a timer can land between two operations instead, and the master then starts the next one without the dead peer:
+ * the survivors see it succeed with two peers and no failure. Real-time priority keeps the thread from being preempted
+ * between seeing the partial sum and the kill (the tests run as root; without it the window is one system call). */
+static void *kill_at_partial_sum(void *arg) {
+    const struct partial_watch *watch = arg;
+    struct sched_param priority = {.sched_priority = 10};
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority);
+    size_t stride = watch->count / 4096 ? watch->count / 4096 : 1;
+    for (;;) {
+        for (size_t i = 0; i < watch->count; i += stride) {
+            float value = watch->data[i];
+            if (value != watch->input && value != watch->sum) {
+                kill(getpid(), SIGKILL);
+            }
+        }
+        usleep(100);
+    }
+    return NULL;
+}
+
+static void die_inside_all_reduce(struct partial_watch *watch) {
+    pthread_t thread;
+    EXPECT(pthread_create(&thread, NULL, kill_at_partial_sum, watch) == 0, "partial-sum watcher thread");
 }
 
 static void say(const char *line) {
@@ -259,12 +294,15 @@ static void multiple_with_retry(pcclComm_t *comm) {
     fflush(stdout);
 }
 
-/* rank 2 dies while all-reduces run back to back; the survivors see pcclRankConnectionLost with their input restored */
+/* rank 2 dies inside an all-reduce (at its first partial sum); the survivors see pcclRankConnectionLost with their
+ * input restored */
 static void connection_lost(pcclComm_t *comm) {
     enum { COUNT = 4 << 20 };
     float *data = malloc(COUNT * sizeof(float));
+    for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
     barrier(comm, 7000);
-    if (rank == 2) die_soon(150);
+    struct partial_watch watch = {data, COUNT, (float)(rank + 1), 6.0f};
+    if (rank == 2) die_inside_all_reduce(&watch);
     int lost = 0;
     for (int attempt = 0; attempt < 400 && !lost; attempt++) {
         for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
