@@ -14,22 +14,6 @@
 #include "values.h"
 
 static int rank;
-static unsigned kill_after_ms;
-
-static void *killer(void *arg) {
-    (void)arg;
-    usleep(kill_after_ms * 1000);
-    printf("KILLING rank %d\n", rank);
-    fflush(stdout);
-    kill(getpid(), SIGKILL);
-    return NULL;
-}
-
-static void die_soon(unsigned ms) {
-    kill_after_ms = ms;
-    pthread_t thread;
-    EXPECT(pthread_create(&thread, NULL, killer, NULL) == 0, "killer thread");
-}
 
 struct partial_watch {
     const volatile float *data;
@@ -263,7 +247,8 @@ static void shared_state_with_joiner(pcclComm_t *comm, float *weights, int64_t *
     }
 }
 
-/* rank 3 dies inside the batch; the survivors retry and every operation ends with 4 or 3 contributions */
+/* rank 3 dies inside the batch (at its first partial sum of the first operation); the survivors retry and every
+ * operation ends with 4 or 3 contributions */
 static void multiple_with_retry(pcclComm_t *comm) {
     enum { OPS = 16, COUNT = 1 << 20 };
     pcclReduceOpDescriptor_t descs[OPS];
@@ -276,7 +261,8 @@ static void multiple_with_retry(pcclComm_t *comm) {
         descs[k].descriptor = reduce_desc(COUNT, pcclSum, 6000 + k, pcclFloat);
     }
     barrier(comm, 5000);
-    if (rank == 3) die_soon(100);
+    struct partial_watch watch = {buffers[0], COUNT, (float)(rank + 1), 10.0f};
+    if (rank == 3) die_inside_all_reduce(&watch);
     pcclReduceInfo_t info;
     OK(pcclAllReduceMultipleWithRetry(descs, OPS, comm, &info, 2));
     EXPECT(rank != 3, "rank 3 should have died inside the batch");
