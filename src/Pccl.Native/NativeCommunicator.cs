@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pccl.Native.Abi;
+using Pccl.Native.Telemetry;
 
 namespace Pccl.Native;
 
@@ -14,9 +15,21 @@ internal sealed class NativeCommunicator(CommunicatorOptions options, ILoggerFac
     private Communicator? _communicator;
     private bool _connecting;
     private bool _destroyed;
+    private string _master = $"{options.MasterHost}:{options.MasterPort}";
+    private ulong _revision;
 
     /// <summary>The communicator once connected; null before.</summary>
     public Communicator? Connected => Volatile.Read(ref _communicator);
+
+    /// <summary>The master this communicator registered with last ("host:port"): the one it was created for until a failover.</summary>
+    public string Master => Volatile.Read(ref _master);
+
+    /// <summary>The shared-state revision the latest <c>pcclSynchronizeSharedState</c> ended with; 0 before any.</summary>
+    public ulong SharedStateRevision
+    {
+        get => Volatile.Read(ref _revision);
+        set => Volatile.Write(ref _revision, value);
+    }
 
     /// <summary>True while an async all-reduce was started and not awaited (PCCL's "pending async ops").</summary>
     public bool HasAsyncOps
@@ -58,10 +71,12 @@ internal sealed class NativeCommunicator(CommunicatorOptions options, ILoggerFac
             lock (_lock)
             {
                 _connecting = false;
-                if (!_destroyed)
+                if (!_destroyed && connected is not null)
                 {
+                    connected.MasterChanged += (_, e) => Volatile.Write(ref _master, e.NewMaster);
                     _communicator = connected;
                     connected = null;
+                    ProcessPeers.Add(this);
                 }
             }
 
@@ -126,6 +141,8 @@ internal sealed class NativeCommunicator(CommunicatorOptions options, ILoggerFac
             communicator = _communicator;
             _communicator = null;
         }
+
+        ProcessPeers.Remove(this);
 
         communicator?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using Pccl.IntegrationTests.Support;
 using Pccl.NativeTests.Support;
 
 namespace Pccl.NativeTests;
 
 /// <summary>
-/// bench/c-api/run.sh, the C API against Communicator, runs both paths and prints their ratio (a small run: the
-/// figures themselves come from a quiet machine).
+/// <c>pccl bench c-api</c>, the C API against Communicator, compiles its C programs, runs both paths and prints their
+/// ratio (a small run: the figures themselves come from a quiet machine); without libpccl.so it says what to run.
 /// </summary>
 public sealed class CApiBenchTests(NativeBuild build)
 {
@@ -13,21 +14,39 @@ public sealed class CApiBenchTests(NativeBuild build)
     public async Task The_bench_runs_the_C_API_and_Communicator_and_prints_both_medians_and_their_ratio()
     {
         Assert.True(File.Exists(build.Program("allreduce_bench")), "the bench program compiles under the tests' gcc flags");
-        using var bench = ChildProcess.Start("bench", "bash",
-            [Path.Combine(Repository.Root, "bench", "c-api", "run.sh"), "--peers", "2", "--sizes", "64KiB,1MiB", "--iterations", "3", "--warmup", "1", "--json"]);
+        using var bench = StartBench("--peers", "2", "--sizes", "64KiB,1MiB", "--iterations", "3", "--warmup", "1", "--json", "--native", build.LibraryDirectory);
 
         var exit = await bench.WaitForExitAsync(TimeSpan.FromMinutes(5));
 
         Assert.True(exit == 0, bench.Output);
-        Assert.Contains(bench.Lines, l => l.StartsWith("libpccl.so: ", StringComparison.Ordinal) && l.Contains("first pcclConnect", StringComparison.Ordinal));
-        var results = bench.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var objects = bench.Lines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var library = Assert.Single(objects, o => o.TryGetProperty("libpccl_bytes", out _));
+        Assert.Equal(new FileInfo(build.LibraryPath).Length, library.GetProperty("libpccl_bytes").GetInt64());
+        Assert.True(library.GetProperty("first_connect_ms").GetDouble() > 0, bench.Output);
+        Assert.True(library.GetProperty("last_connect_ms").GetDouble() >= library.GetProperty("first_connect_ms").GetDouble(), bench.Output);
+        var results = objects.Where(o => o.TryGetProperty("bytes", out _)).ToList();
         Assert.Equal([65536L, 1048576L], results.Select(r => r.GetProperty("bytes").GetInt64()));
         Assert.All(results, r =>
         {
+            Assert.Equal(2, r.GetProperty("peers").GetInt32());
             Assert.True(r.GetProperty("c_api_median_ms").GetDouble() > 0, bench.Output);
             Assert.True(r.GetProperty("communicator_median_ms").GetDouble() > 0, bench.Output);
             Assert.Equal(r.GetProperty("c_api_median_ms").GetDouble() / r.GetProperty("communicator_median_ms").GetDouble(),
                 r.GetProperty("ratio").GetDouble(), 2);
         });
     }
+
+    [Fact]
+    public async Task Without_libpccl_so_the_bench_says_what_to_build()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"no-libpccl-{Guid.NewGuid():N}");
+        using var bench = StartBench("--native", missing);
+
+        Assert.Equal(1, await bench.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Contains(bench.Lines, l => l.Contains(Path.Combine(missing, "libpccl.so") + " is missing", StringComparison.Ordinal)
+            && l.Contains("scripts/build-native.sh", StringComparison.Ordinal));
+    }
+
+    private static ChildProcess StartBench(params string[] arguments) =>
+        ChildProcess.Start("bench", "dotnet", [PcclBinary.DllPath, "bench", "c-api", .. arguments]);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Pccl.IntegrationTests.Support;
 using Pccl.NativeTests.Support;
 
@@ -8,7 +9,8 @@ namespace Pccl.NativeTests;
 
 /// <summary>
 /// The <c>PCCL_METRICS_*</c> and <c>PCCL_LOGGING_*</c> variables take effect in C processes: a C master's and a C
-/// peer's Prometheus endpoints answer with their metrics, and the log level, console and file follow the variables.
+/// peer's Prometheus endpoints answer with their metrics, a C peer's <c>/readyz</c> and <c>/status</c> as a worker's,
+/// and the log level, console and file follow the variables.
 /// </summary>
 public sealed class CApiObservabilityTests(NativeBuild build)
 {
@@ -62,6 +64,60 @@ public sealed class CApiObservabilityTests(NativeBuild build)
             {
                 peer.Dispose();
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_C_peer_is_ready_only_while_registered_with_a_master_and_its_status_carries_a_workers_fields()
+    {
+        var port = FreePort.Tcp();
+        var metrics = FreePort.Tcp();
+        var arguments = new[] { port.ToString(CultureInfo.InvariantCulture), "2", "hold" };
+        var observed = ChildProcess.Start("peer 0", build.Program("connect"), arguments,
+            new Dictionary<string, string>(Metrics(metrics)) { ["PCCL_NETWORK_P2P_PORT_RANGE"] = FreePort.P2PRange() });
+        var other = ChildProcess.Start("peer 1", build.Program("connect"), arguments,
+            new Dictionary<string, string> { ["PCCL_NETWORK_P2P_PORT_RANGE"] = FreePort.P2PRange() });
+        ChildProcess? master = null;
+        try
+        {
+            // no master yet: the peer retries pcclConnect while its endpoint already answers
+            var before = await ProbeUntilAsync(metrics, "/readyz", r => r.Status != 0);
+            Assert.Equal(503, before.Status);
+            Assert.Contains("not accepted into the run yet", before.Body, StringComparison.Ordinal);
+            var waiting = JsonNode.Parse((await GetAsync(metrics, "/status")).Body)!;
+            Assert.Equal("worker", (string?)waiting["role"]);
+            Assert.False((bool)waiting["accepted"]!);
+
+            master = ChildProcess.Start("master", build.Program("master"), [port.ToString(CultureInfo.InvariantCulture)]);
+            Assert.True(await observed.WaitForLineAsync("HOLDING", Patience), observed.Output + "\n" + other.Output + "\n" + master.Output);
+            Assert.True(await other.WaitForLineAsync("HOLDING", Patience), other.Output);
+            var ready = await GetAsync(metrics, "/readyz");
+            Assert.Equal(200, ready.Status);
+            var status = JsonNode.Parse((await GetAsync(metrics, "/status")).Body)!;
+            Assert.Equal("worker", (string?)status["role"]);
+            Assert.True((bool)status["accepted"]!);
+            Assert.Equal(2, (int)status["global_world_size"]!);
+            Assert.Equal(2, (int)status["group_world_size"]!);
+            Assert.Equal(0u, (uint)status["peer_group"]!);
+            Assert.True((int)status["p2p_port"]! > 0, status.ToJsonString());
+            Assert.Equal($"127.0.0.1:{port}", (string?)status["master"]);
+            Assert.Equal(0ul, (ulong)status["shared_state_revision"]!);
+            Assert.Equal(1, (int)status["communicators"]!);
+            Assert.Equal(metrics, (int)status["metrics_port"]!);
+            Assert.True(status.AsObject().ContainsKey("peer_id") && status.AsObject().ContainsKey("heartbeat_rtt_ms"), status.ToJsonString());
+
+            // the master dies: not ready again while the peer has no master (it keeps trying to reconnect)
+            master.Dispose();
+            master = null;
+            var lost = await ProbeUntilAsync(metrics, "/readyz", r => r.Status == 503);
+            Assert.Contains($"lost the master at 127.0.0.1:{port}", lost.Body, StringComparison.Ordinal);
+            Assert.False((bool)JsonNode.Parse((await GetAsync(metrics, "/status")).Body)!["accepted"]!);
+        }
+        finally
+        {
+            observed.Dispose();
+            other.Dispose();
+            master?.Dispose();
         }
     }
 
@@ -149,6 +205,40 @@ public sealed class CApiObservabilityTests(NativeBuild build)
     }
 
     private static List<string> Stderr(IReadOnlyList<string> lines) => [.. lines.Where(l => l.StartsWith("stderr:", StringComparison.Ordinal))];
+
+    /// <summary>Asks until <paramref name="done"/> holds (status 0: nothing answered yet); fails after <see cref="Patience"/>.</summary>
+    private static async Task<(int Status, string Body)> ProbeUntilAsync(int port, string path, Func<(int Status, string Body), bool> done)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        var last = (Status: 0, Body: "");
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await GetAsync(port, path);
+            }
+            catch (HttpRequestException e)
+            {
+                last = (0, e.Message);
+            }
+
+            if (done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{path} on port {port} still answered {last.Status} {last.Body} after {Patience}");
+    }
+
+    private static async Task<(int Status, string Body)> GetAsync(int port, string path)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"), TestContext.Current.CancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
 
     private static async Task<string> ScrapeAsync(int port)
     {

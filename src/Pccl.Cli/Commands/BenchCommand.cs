@@ -10,7 +10,8 @@ internal static class BenchCommand
 {
     public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), RecoveryCommand.CreateTeardownHelper(),
         MemoryCommand.Create(), MasterScale(), Failover(), Matrix(),
-        BenchWanCommand.Wan(), BenchWanCommand.Plot(), BenchWanCommand.Check(), BenchWanCommand.Worker(), BenchWanCommand.Forwarder() };
+        BenchWanCommand.Wan(), BenchWanCommand.Plot(), BenchWanCommand.Check(), BenchWanCommand.Worker(), BenchWanCommand.Forwarder(),
+        BenchCApiCommand.Create() };
 
     private static Command Matrix()
     {

@@ -131,7 +131,7 @@ internal static unsafe class CommunicatorExports
     {
         try
         {
-            var found = FindIdle(comm, out var communicator);
+            var found = FindIdle(comm, out _, out var communicator);
             if (found != PcclResult.Success)
             {
                 return found;
@@ -151,7 +151,7 @@ internal static unsafe class CommunicatorExports
     {
         try
         {
-            var found = FindIdle(comm, out var communicator);
+            var found = FindIdle(comm, out _, out var communicator);
             if (found != PcclResult.Success)
             {
                 return found;
@@ -180,7 +180,7 @@ internal static unsafe class CommunicatorExports
     {
         try
         {
-            var found = FindIdle(comm, out var communicator);
+            var found = FindIdle(comm, out _, out var communicator);
             if (found != PcclResult.Success)
             {
                 return found;
@@ -200,9 +200,9 @@ internal static unsafe class CommunicatorExports
     }
 
     /// <summary>A connected communicator with no async all-reduce outstanding, as the joint calls need.</summary>
-    internal static PcclResult FindIdle(nint comm, out Communicator communicator)
+    internal static PcclResult FindIdle(nint comm, out NativeCommunicator native, out Communicator communicator)
     {
-        var found = Library.FindConnected(comm, out var native, out communicator);
+        var found = Library.FindConnected(comm, out native, out communicator);
         if (found != PcclResult.Success)
         {
             return found;

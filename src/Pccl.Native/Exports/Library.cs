@@ -17,7 +17,24 @@ internal static class Library
 
     public static bool Initialized => s_initialized;
 
-    public static void Initialize() => s_initialized = true;
+    /// <summary>
+    /// Marks the library initialized. The first call also runs socket completions inline on the IO thread, as
+    /// <c>pccl</c> does, unless the environment sets <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>: without it each
+    /// ring step's receive waits for a thread-pool thread to be woken and scheduled (docs/performance.md, "Settings the
+    /// figures depend on"). The runtime reads the variable at the first socket operation, which no call before
+    /// <c>pcclInit</c> makes.
+    /// </summary>
+    public static void Initialize()
+    {
+        if (!s_initialized && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
+
+        s_initialized = true;
+    }
+
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
     /// <summary>
     /// The communicator of <paramref name="handle"/>, or the result to return: <see cref="PcclResult.NotInitialized"/>

@@ -12,7 +12,7 @@ internal static unsafe class SharedStateExports
     {
         try
         {
-            var found = CommunicatorExports.FindIdle(comm, out var communicator);
+            var found = CommunicatorExports.FindIdle(comm, out var native, out var communicator);
             if (found != PcclResult.Success)
             {
                 return found;
@@ -31,6 +31,7 @@ internal static unsafe class SharedStateExports
 
             var info = communicator.SyncSharedStateAsync(state, known).GetAwaiter().GetResult();
             descriptor->Revision = state.Revision;
+            native.SharedStateRevision = state.Revision;
             if (infoOut is not null)
             {
                 infoOut->TxBytes = info.TxBytes;

@@ -57,8 +57,11 @@ internal static class NativeTelemetry
     private static void StartEndpoint(MonitoringServerOptions options, PcclRole role)
     {
         var bridge = new PrometheusBridge();
-        var status = new JsonObject { ["role"] = role == PcclRole.Master ? "master" : "worker" };
-        var endpoint = new MonitoringServer(options, bridge.Registry, readiness: null, _ => Task.FromResult<JsonNode?>(status.DeepClone()));
+        // a process whose first creation was a master answers as a master (ready once it runs); one that began with a
+        // communicator answers as a worker, for its communicators
+        var endpoint = role == PcclRole.Master
+            ? new MonitoringServer(options, bridge.Registry, readiness: null, _ => Task.FromResult<JsonNode?>(new JsonObject { ["role"] = "master" }))
+            : new MonitoringServer(options, bridge.Registry, ProcessPeers.Readiness, _ => Task.FromResult<JsonNode?>(ProcessPeers.Status()));
         try
         {
             endpoint.StartAsync(CancellationToken.None).GetAwaiter().GetResult();

@@ -42,6 +42,12 @@ public sealed class Communicator : IAsyncDisposable
     private PeerSession Session => _follower.Current.Session;
 
     /// <summary>
+    /// True while this peer's current registration has ended (its master lost, or this peer removed) and no later
+    /// registration took its place yet: what a readiness probe reports as not ready.
+    /// </summary>
+    internal bool RegistrationLost => Session.FatalReason is not null;
+
+    /// <summary>
     /// Waits until this peer is registered with a master that still serves it: returns at once when it is, waits for
     /// the follow to the next leader after a lost master, and throws the loss when there is none to follow.
     /// </summary>

@@ -7,27 +7,46 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #include "check.h"
 #include "values.h"
 
 static int rank;
-static unsigned kill_after_ms;
 
-static void *killer(void *arg) {
-    (void)arg;
-    usleep(kill_after_ms * 1000);
-    printf("KILLING rank %d\n", rank);
-    fflush(stdout);
-    kill(getpid(), SIGKILL);
+struct partial_watch {
+    const volatile float *data;
+    size_t count;
+    float input, sum;
+};
+
+/* Polls a sample of the buffer of a running all-reduce and SIGKILLs the process at the first element that holds
+ * neither this peer's input nor the final sum: a partial sum, so a neighbour's data arrived (the master started the
+ * operation for every member) and this peer has not finished its part (the master cannot have completed it). A kill
+ * on a timer can land between two operations instead, and the master then starts the next one without the dead peer:
+ * the survivors see it succeed with two peers and no failure. Real-time priority keeps the thread from being preempted
+ * between seeing the partial sum and the kill (the tests run as root; without it the window is one system call). */
+static void *kill_at_partial_sum(void *arg) {
+    const struct partial_watch *watch = arg;
+    struct sched_param priority = {.sched_priority = 10};
+    pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority);
+    size_t stride = watch->count / 4096 ? watch->count / 4096 : 1;
+    for (;;) {
+        for (size_t i = 0; i < watch->count; i += stride) {
+            float value = watch->data[i];
+            if (value != watch->input && value != watch->sum) {
+                kill(getpid(), SIGKILL);
+            }
+        }
+        usleep(100);
+    }
     return NULL;
 }
 
-static void die_soon(unsigned ms) {
-    kill_after_ms = ms;
+static void die_inside_all_reduce(struct partial_watch *watch) {
     pthread_t thread;
-    EXPECT(pthread_create(&thread, NULL, killer, NULL) == 0, "killer thread");
+    EXPECT(pthread_create(&thread, NULL, kill_at_partial_sum, watch) == 0, "partial-sum watcher thread");
 }
 
 static void say(const char *line) {
@@ -228,7 +247,8 @@ static void shared_state_with_joiner(pcclComm_t *comm, float *weights, int64_t *
     }
 }
 
-/* rank 3 dies inside the batch; the survivors retry and every operation ends with 4 or 3 contributions */
+/* rank 3 dies inside the batch (at its first partial sum of the first operation); the survivors retry and every
+ * operation ends with 4 or 3 contributions */
 static void multiple_with_retry(pcclComm_t *comm) {
     enum { OPS = 16, COUNT = 1 << 20 };
     pcclReduceOpDescriptor_t descs[OPS];
@@ -241,7 +261,8 @@ static void multiple_with_retry(pcclComm_t *comm) {
         descs[k].descriptor = reduce_desc(COUNT, pcclSum, 6000 + k, pcclFloat);
     }
     barrier(comm, 5000);
-    if (rank == 3) die_soon(100);
+    struct partial_watch watch = {buffers[0], COUNT, (float)(rank + 1), 10.0f};
+    if (rank == 3) die_inside_all_reduce(&watch);
     pcclReduceInfo_t info;
     OK(pcclAllReduceMultipleWithRetry(descs, OPS, comm, &info, 2));
     EXPECT(rank != 3, "rank 3 should have died inside the batch");
@@ -259,12 +280,15 @@ static void multiple_with_retry(pcclComm_t *comm) {
     fflush(stdout);
 }
 
-/* rank 2 dies while all-reduces run back to back; the survivors see pcclRankConnectionLost with their input restored */
+/* rank 2 dies inside an all-reduce (at its first partial sum); the survivors see pcclRankConnectionLost with their
+ * input restored */
 static void connection_lost(pcclComm_t *comm) {
     enum { COUNT = 4 << 20 };
     float *data = malloc(COUNT * sizeof(float));
+    for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
     barrier(comm, 7000);
-    if (rank == 2) die_soon(150);
+    struct partial_watch watch = {data, COUNT, (float)(rank + 1), 6.0f};
+    if (rank == 2) die_inside_all_reduce(&watch);
     int lost = 0;
     for (int attempt = 0; attempt < 400 && !lost; attempt++) {
         for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
