@@ -23,22 +23,10 @@ internal static class BenchCApiCommand
         };
         command.SetAction((parse, ct) =>
         {
-            var settings = new CApiBenchSettings(parse.GetValue(peers), [.. parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Size)],
+            var settings = new CApiBenchSettings(parse.GetValue(peers), [.. parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(ByteSize.Parse)],
                 parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(rounds), parse.GetValue(realtime), parse.GetValue(native)).Validated();
             return CApiBench.RunAsync(settings, parse.GetValue(json), ct);
         });
         return command;
-    }
-
-    private static long Size(string text)
-    {
-        try
-        {
-            return ByteSize.Parse(text);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException)
-        {
-            throw new PcclException(PcclErrorCode.InvalidArgument, $"--sizes: '{text}' is not a size like 4MiB, 512KiB or 1048576");
-        }
     }
 }

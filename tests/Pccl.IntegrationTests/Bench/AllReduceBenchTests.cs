@@ -98,4 +98,17 @@ public class AllReduceBenchTests
         Assert.Contains("sideways", bench.Stderr + string.Join('\n', bench.StdoutLines));
         Assert.Contains("core", bench.Stderr + string.Join('\n', bench.StdoutLines));
     }
+
+    [Theory]
+    [InlineData("allreduce", "--sizes", "4MiX")]
+    [InlineData("recovery", "--size", "-64MiB")]
+    public async Task ASizeThatIsNoSizeIsRefusedNamingIt(string bench, string option, string size)
+    {
+        await using var run = StartBench(["bench", bench, "--peers", "3", option, size]);
+        var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var output = run.Stderr + string.Join('\n', run.StdoutLines);
+        Assert.NotEqual(0, code);
+        Assert.Contains($"'{size}' is not a size", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal); // an error, not a stack trace
+    }
 }
