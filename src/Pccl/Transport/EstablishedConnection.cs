@@ -16,6 +16,9 @@ namespace Pccl.Transport;
 /// </remarks>
 internal sealed class EstablishedConnection : IAsyncDisposable
 {
+    /// <summary>Where a peek for the peer's closing writes; shared, since nothing reads it.</summary>
+    private static readonly byte[] PeekProbe = new byte[1];
+
     private readonly Socket _socket;
 
     /// <summary>The socket when nothing (TLS) buffers between it and <see cref="Stream"/>, else null.</summary>
@@ -73,6 +76,24 @@ internal sealed class EstablishedConnection : IAsyncDisposable
             {
                 return true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits on a connection this side only writes to until the peer closes or resets it: true then. The peer's end of
+    /// stream would otherwise surface only at this side's next write, and a ring peer waiting on its predecessor may
+    /// have none to make. False when the peer sent bytes instead (behind TLS, its own records): they are only peeked
+    /// at, left for the stream, and the closing cannot be told from them.
+    /// </summary>
+    public async ValueTask<bool> WaitForCloseByPeerAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _socket.ReceiveAsync(PeekProbe, SocketFlags.Peek, ct).ConfigureAwait(false) == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
         }
     }
 

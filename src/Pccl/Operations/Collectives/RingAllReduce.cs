@@ -40,6 +40,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var successor = new SuccessorWatch(transfer.Outgoing, failFast);
         StripedFrameReader? reader = null;
         using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending);
         reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop.IncomingStripe);
@@ -55,7 +56,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             sender.Finish();
             await sender.DrainAsync().ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
             if (!ct.IsCancellationRequested)
             {
@@ -77,6 +78,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             if (sender.Failure is { } writeFailure and not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
+            }
+
+            if (e is OperationCanceledException && successor.Failure is { } successorGone && !ct.IsCancellationRequested)
+            {
+                throw successorGone;
             }
 
             throw;
