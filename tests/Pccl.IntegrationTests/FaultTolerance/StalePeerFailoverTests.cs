@@ -79,6 +79,7 @@ public class StalePeerFailoverTests
     private static async Task RunStalePeerCaseAsync(MasterPairRun run, MasterRole first, Func<Task<(int Index, MasterRole Role)>> failOver)
     {
         var checkpoints = Directory.CreateTempSubdirectory("pccl-stale-checkpoints-");
+        var writers = new List<PcclProcess>();
         try
         {
             var withCheckpoints = new Dictionary<string, string>(Patient)
@@ -87,6 +88,7 @@ public class StalePeerFailoverTests
                 ["PCCL_FAULT_TOLERANCE_CHECKPOINT_INTERVAL_STEPS"] = CheckpointInterval.ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             var old = run.StartWorker("old", withCheckpoints);
+            writers.Add(old);
             PcclProcess[] current = [run.StartWorker("w1", Patient), run.StartWorker("w2", Patient)];
             // the checkpoint of revision r is written after r's step line: two intervals on, one is on disk
             await run.WaitUntilAsync(() => LastRevision(old) >= 3 * CheckpointInterval, "the worker that checkpoints reaches a few checkpoints");
@@ -105,6 +107,7 @@ public class StalePeerFailoverTests
             var reached = current.Max(LastRevision);
             var (index, next) = await failOver();
             var stale = run.StartWorker("stale", withCheckpoints);
+            writers.Add(stale);
             await run.WaitForRoleAsync(index, r => r.IsLeader && r.Epoch == next.Epoch && r.Peers == 1, "the stale worker registered with the new leader, alone");
             back.Signal(PosixSignals.Continue);
 
@@ -128,6 +131,12 @@ public class StalePeerFailoverTests
         }
         finally
         {
+            // the workers that checkpoint stop first: one still writing would turn a failure above into "directory not empty"
+            foreach (var writer in writers)
+            {
+                await writer.DisposeAsync();
+            }
+
             checkpoints.Delete(recursive: true);
         }
     }
