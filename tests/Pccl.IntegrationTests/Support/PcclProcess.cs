@@ -11,6 +11,7 @@ internal sealed class PcclProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
+    private int _disposed;
 
     private PcclProcess(Process process, string name)
     {
@@ -181,7 +182,8 @@ internal sealed class PcclProcess : IAsyncDisposable
 
     public void Kill() => _process.Kill();
 
-    public bool Signal(int signal) => PosixSignals.Send(_process.Id, signal);
+    /// <summary>Sends <paramref name="signal"/>; false once disposed (its process is gone) or when the send failed.</summary>
+    public bool Signal(int signal) => Volatile.Read(ref _disposed) == 0 && PosixSignals.Send(_process.Id, signal);
 
     /// <summary>
     /// Sends Ctrl+C's SIGINT; or SIGTERM, which the tool handles the same way, when this test process inherited SIGINT
@@ -196,8 +198,14 @@ internal sealed class PcclProcess : IAsyncDisposable
             && (ulong.Parse(ignored["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture) & (1UL << 1)) != 0;
     }
 
+    /// <summary>Kills the process if it still runs; a second call does nothing (a fixture may dispose what a test already did).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         try
         {
             if (!_process.HasExited)
