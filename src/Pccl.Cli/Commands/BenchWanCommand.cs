@@ -22,13 +22,19 @@ internal static class BenchWanCommand
     private static Option<string?> StageLog() =>
         new("--stage-log") { Description = "a directory where each worker writes its debug log, with the hierarchy's per-ring timings (event 1780)" };
 
-    private static PathShape Shape(ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue) =>
-        new PathShape { RttMs = parse.GetValue(rtt), RateMbit = parse.GetValue(rate), Loss = parse.GetValue(loss), QueueMs = parse.GetValue(queue) }.Validated();
+    private static Option<bool> SlowStartAfterIdle() =>
+        new("--slow-start-after-idle") { Description = "whether the sites' TCP restarts slow start after an idle spell (net.ipv4.tcp_slow_start_after_idle; Linux' default: true)", DefaultValueFactory = _ => true };
+
+    private static PathShape Shape(ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue, Option<bool> idle) =>
+        new PathShape
+        {
+            RttMs = parse.GetValue(rtt), RateMbit = parse.GetValue(rate), Loss = parse.GetValue(loss), QueueMs = parse.GetValue(queue), SlowStartAfterIdle = parse.GetValue(idle),
+        }.Validated();
 
     public static Command Wan()
     {
         var regions = new Option<string>("--regions") { Description = "AxB: A datacentres of B peers (fast inside, one emulated path between them); 1xB: the path runs between the B peers", DefaultValueFactory = _ => "2x2" };
-        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
+        var (rtt, rate, loss, queue, idle) = (Rtt(), Rate(), Loss(), Queue(), SlowStartAfterIdle());
         var sizes = new Option<string>("--sizes") { Description = "comma-separated sizes", DefaultValueFactory = _ => "256MiB" };
         var iterations = new Option<int>("--iterations", "-k") { Description = "timed iterations per size", DefaultValueFactory = _ => 3 };
         var warmup = new Option<int>("--warmup") { Description = "untimed iterations per size before the timed ones", DefaultValueFactory = _ => 1 };
@@ -41,7 +47,7 @@ internal static class BenchWanCommand
         var stageLog = StageLog();
         var command = new Command("wan", "All-reduce across emulated datacentres joined by a delayed, rate-limited path (network namespaces and a TUN forwarder; needs root)")
         {
-            regions, rtt, rate, loss, queue, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
+            regions, rtt, rate, loss, queue, idle, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
         };
         command.SetAction((parse, ct) =>
         {
@@ -52,7 +58,7 @@ internal static class BenchWanCommand
                 Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
                 StageLog = parse.GetValue(stageLog),
             };
-            return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue), parse.GetValue(joinOrder)!, run,
+            return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(joinOrder)!, run,
                 ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
         });
         return command;
@@ -72,15 +78,15 @@ internal static class BenchWanCommand
 
     public static Command Check()
     {
-        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
+        var (rtt, rate, loss, queue, idle) = (Rtt(), Rate(), Loss(), Queue(), SlowStartAfterIdle());
         var seconds = new Option<double>("--seconds") { Description = "length of the bulk transfer at the configured rate", DefaultValueFactory = _ => 3 };
         var streams = new Option<int>("--streams") { Description = "parallel TCP connections of the bulk transfer", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "one JSON object" };
         var command = new Command("wan-check", "The WAN emulator against itself: round trip and bulk TCP rate through one emulated path (needs root)")
         {
-            rtt, rate, loss, queue, seconds, streams, json,
+            rtt, rate, loss, queue, idle, seconds, streams, json,
         };
-        command.SetAction((parse, ct) => WanSelfCheck.RunAsync(Shape(parse, rtt, rate, loss, queue), parse.GetValue(seconds), parse.GetValue(streams), parse.GetValue(json), ct));
+        command.SetAction((parse, ct) => WanSelfCheck.RunAsync(Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(seconds), parse.GetValue(streams), parse.GetValue(json), ct));
         return command;
     }
 
@@ -134,10 +140,10 @@ internal static class BenchWanCommand
     {
         var namespaces = new Option<string>("--namespaces") { Required = true };
         var counters = new Option<string>("--counters") { Required = true };
-        var (rtt, rate, loss, queue) = (Rtt(), Rate(), Loss(), Queue());
-        var command = new Command("wan-forwarder", "(internal) the WAN emulator's packet forwarder between the sites' TUN devices") { namespaces, counters, rtt, rate, loss, queue };
+        var (rtt, rate, loss, queue, idle) = (Rtt(), Rate(), Loss(), Queue(), SlowStartAfterIdle());
+        var command = new Command("wan-forwarder", "(internal) the WAN emulator's packet forwarder between the sites' TUN devices") { namespaces, counters, rtt, rate, loss, queue, idle };
         command.Hidden = true;
-        command.SetAction((parse, ct) => WanForwarder.RunAsync(parse.GetValue(namespaces)!.Split(','), Shape(parse, rtt, rate, loss, queue), parse.GetValue(counters)!, ct));
+        command.SetAction((parse, ct) => WanForwarder.RunAsync(parse.GetValue(namespaces)!.Split(','), Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(counters)!, ct));
         return command;
     }
 

@@ -5,7 +5,8 @@ namespace Pccl.Cli.Wan;
 /// <summary>
 /// What one direction of an emulated wide-area path does to packets: a one-way delay, a rate (0: unlimited) with a
 /// queue of at most <see cref="QueueMs"/> of the rate's worth of bytes in front of it (tail drop beyond, as a router's
-/// buffer; one round trip of buffering by default, the classic bandwidth-delay-product rule), and random loss.
+/// buffer; one round trip of buffering by default, the classic bandwidth-delay-product rule), and random loss; and one
+/// setting of the hosts at its ends, which decides how TCP starts again over it after a pause.
 /// </summary>
 internal sealed record PathShape
 {
@@ -18,6 +19,14 @@ internal sealed record PathShape
 
     /// <summary>Longest wait in the rate's queue; 0 picks one round trip (at least 10 ms).</summary>
     public double QueueMs { get; init; }
+
+    /// <summary>
+    /// Whether the sites' TCP falls back to slow start after a connection idled longer than its retransmission timeout
+    /// (<c>net.ipv4.tcp_slow_start_after_idle</c> in each site's namespace; Linux' default is on). Between two
+    /// all-reduces a lane idles for the control round trips, and on a long path regrowing the window costs a few
+    /// round trips of each operation; hosts tuned for wide-area transfers turn it off.
+    /// </summary>
+    public bool SlowStartAfterIdle { get; init; } = true;
 
     public TimeSpan OneWayDelay => TimeSpan.FromMilliseconds(RttMs / 2);
 

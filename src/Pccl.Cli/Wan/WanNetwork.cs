@@ -48,6 +48,10 @@ internal sealed class WanNetwork : IDisposable
                 IpCommand.Run("netns", "add", name);
                 network._namespaces.Add(name);
                 IpCommand.Run("-n", name, "link", "set", "lo", "up");
+                if (!shape.SlowStartAfterIdle)
+                {
+                    IpCommand.Run("netns", "exec", name, "sysctl", "-qw", "net.ipv4.tcp_slow_start_after_idle=0");
+                }
             }
 
             network.StartForwarder(shape);

@@ -157,6 +157,9 @@ internal static partial class LogEvents
         /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
         public const int LanesRestriped = 1800;
 
+        /// <summary>A ring operation measured the rate of the path to its successor, and the rate kept for the peer changed.</summary>
+        public const int HopRateMeasured = 1801;
+
         /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
         public const int FailurePathRehearsalFailed = 1740;
     }
@@ -389,6 +392,11 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,
         Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) and reopen at their next operation")]
     public static partial void LanesRestriped(this ILogger logger, ulong peerId, double mbit, int before, int after);
+
+    /// <summary>A ring operation measured the rate of the path to its successor, and the rate kept for the peer changed.</summary>
+    [LoggerMessage(EventId = Ids.HopRateMeasured, EventName = nameof(HopRateMeasured), Level = LogLevel.Information,
+        Message = "an all-reduce moved {Mbit:0.0} Mbit/s to peer {PeerId} over {Connections} connections ({Limit}): its lanes are striped for this rate from now on")]
+    public static partial void HopRateMeasured(this ILogger logger, ulong peerId, double mbit, int connections, string limit);
 
     /// <summary>The run of the all-reduce failure path's steps after the first success failed; only the first real failure's speed suffers.</summary>
     [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,

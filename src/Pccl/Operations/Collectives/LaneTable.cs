@@ -285,6 +285,25 @@ internal sealed class LaneTable(
         }
     }
 
+    /// <summary>
+    /// Closes this peer's stripes of <paramref name="lane"/> to <paramref name="peer"/> after an operation finished on
+    /// them, so the lane's next operation opens it afresh, striped anew. A close sends what was queued first, so the
+    /// neighbour still reads the finished operation's last frames, then finds the lane closed and waits for the new set.
+    /// </summary>
+    public async ValueTask CloseOutgoingLaneAsync(ulong peer, uint lane)
+    {
+        List<RingLink> closed;
+        lock (_gate)
+        {
+            closed = _outgoing.RemoveLane((peer, lane));
+        }
+
+        foreach (var link in closed)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Drops every connection to or from a peer that left the run.</summary>
     public async ValueTask ForgetPeerAsync(ulong peer)
     {

@@ -14,6 +14,7 @@ namespace Pccl.Operations.Collectives;
 internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
 {
     private readonly RingHints _hints = new(session.Logger);
+    private readonly LaneRestriping _restriping = new(session);
 
     /// <summary>Which flat schedule runs: every peer decides alike, from the master's ring and the descriptor the master checked.</summary>
     public static AllReduceAlgorithm ScheduleFor(CollectiveDescriptor descriptor, int world) =>
@@ -110,7 +111,9 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             await ReportDoneAsync(start, ct).ConfigureAwait(false);
             if (algorithm == AllReduceAlgorithm.Ring)
             {
-                _hints.AfterRing(layout, session.Options.RingChunkSize, session.Options.Region, elapsed, outgoing[0].Connection.MeasurePath());
+                var path = outgoing[0].Connection.MeasurePath();
+                _hints.AfterRing(layout, session.Options.RingChunkSize, session.Options.Region, elapsed, path);
+                await _restriping.AfterRingAsync(next, start.Lane, schedule.BytesSent, elapsed, path, stripes.Length).ConfigureAwait(false);
             }
 
             return (schedule, algorithm);

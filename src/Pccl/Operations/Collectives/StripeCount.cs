@@ -8,14 +8,18 @@ namespace Pccl.Operations.Collectives;
 /// stream keeps at most its window in flight, so over a path of rate R and round trip T it moves at most window / T,
 /// and in practice about <see cref="WindowShareInFlight"/> of that: the buffers also hold what the receiving
 /// application has not read yet and what the sender queued but not sent. Filling the path takes
-/// ⌈R·T / (share · window)⌉ streams. R is the rate this peer measured to the neighbour in a topology optimisation vote,
-/// else <see cref="AssumedPathBitsPerSecond"/>; T the kernel's least round trip of the lane's first connection (its
+/// ⌈R·T / (share · window)⌉ streams. R is the rate this peer measured to the neighbour, in a topology optimisation vote
+/// or passively by the lane's earlier operations (<see cref="LaneRestriping"/>), else <see cref="AssumedPathBitsPerSecond"/>
+/// until the first long operation measures it; T the kernel's least round trip of the lane's first connection (its
 /// smoothed one before the kernel has a least); the window what the socket buffers the kernel granted allow
 /// (<see cref="TcpPath.Window"/>). Decided by the side that opens the lane, from its first connection.
 /// </summary>
 internal static class StripeCount
 {
-    /// <summary>The path rate assumed where none was measured: a 10 Gbit/s NIC, so an unmeasured long path gets the cap.</summary>
+    /// <summary>
+    /// The path rate assumed where none was measured yet: a 10 Gbit/s NIC, so an unmeasured long path opens with the cap
+    /// and its first long operation measures what the path carries, as a vote's measurement does.
+    /// </summary>
     public const long AssumedPathBitsPerSecond = 10_000_000_000;
 
     /// <summary>The share of one stream's window that is on the path while the ring moves pieces.</summary>

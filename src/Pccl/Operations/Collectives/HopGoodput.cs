@@ -1,0 +1,52 @@
+using Pccl.Transport;
+
+namespace Pccl.Operations.Collectives;
+
+/// <summary>
+/// What one finished ring operation measured of the path to its successor, passively: the payload it sent over the
+/// hop's stripes per second of the operation. It counts as a measurement only when the operation was long enough to
+/// keep every stripe's window full for a while (<see cref="MinWindowsPerStripe"/> windows each, and
+/// <see cref="MinRoundTrips"/> round trips): a short operation's time is its round trips, not the path's rate.
+/// </summary>
+/// <param name="BitsPerSecond">The hop's goodput.</param>
+/// <param name="WindowBound">Whether each stripe ran at its window's ceiling (<see cref="WindowBoundShare"/> of its
+/// window per round trip or more, the operation's own fill and drain included): more of them might have carried more,
+/// so the path's rate may be higher than this. Otherwise the path (or the ring's slowest hop) was the limit, and more
+/// stripes would only overfill it.</param>
+internal readonly record struct HopGoodput(long BitsPerSecond, bool WindowBound)
+{
+    /// <summary>Windows each stripe must have carried for the operation to measure the path.</summary>
+    public const int MinWindowsPerStripe = 2;
+
+    /// <summary>Round trips the operation must have lasted to measure the path.</summary>
+    public const int MinRoundTrips = 4;
+
+    /// <summary>
+    /// The share of a full window per round trip above which a stripe counts as window-bound. Raising the rate reopens
+    /// every stripe of the lane (handshakes, then slow start: a few round trips), so only stripes clearly at their
+    /// ceiling raise it, not ones that carried about what <see cref="StripeCount"/> counts on.
+    /// </summary>
+    public const double WindowBoundShare = 0.9;
+
+    /// <summary>
+    /// The measurement of an operation that sent <paramref name="bytesSent"/> to the successor over
+    /// <paramref name="stripes"/> connections in <paramref name="elapsed"/>, whose first stripe's path the kernel
+    /// measured as <paramref name="path"/> after it; null when it measured nothing.
+    /// </summary>
+    public static HopGoodput? Of(long bytesSent, TimeSpan elapsed, TcpPath path, int stripes)
+    {
+        if (path.Loopback || (path.MinRoundTrip ?? path.RoundTrip) is not { } roundTrip || roundTrip <= TimeSpan.Zero || path.Window <= 0 || stripes < 1)
+        {
+            return null;
+        }
+
+        if (bytesSent < (long)stripes * path.Window * MinWindowsPerStripe || elapsed < roundTrip * MinRoundTrips)
+        {
+            return null;
+        }
+
+        var bitsPerSecond = bytesSent * 8 / elapsed.TotalSeconds;
+        var windowBoundBits = stripes * WindowBoundShare * path.Window * 8 / roundTrip.TotalSeconds;
+        return new HopGoodput((long)bitsPerSecond, bitsPerSecond >= windowBoundBits);
+    }
+}
