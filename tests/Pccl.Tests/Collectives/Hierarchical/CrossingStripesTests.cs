@@ -22,6 +22,13 @@ public class CrossingStripesTests
     public void AnAutomaticCountGivesOneStreamPerPeerWhereSeveralCross(int laneStripes, int sharers, int stripes) =>
         Assert.Equal(stripes, CrossingStripes.For(laneStripes, sharers, configured: false));
 
+    [Theory]
+    [InlineData(8, 2, 3, 3)]  // a measured rate: the stripes that fill this peer's share, not one
+    [InlineData(8, 4, 1, 1)]
+    [InlineData(2, 2, 5, 2)]  // at most the lane's stripes
+    public void AnAutomaticCountTakesTheMeasuredShare(int laneStripes, int sharers, int measuredShare, int stripes) =>
+        Assert.Equal(stripes, CrossingStripes.For(laneStripes, sharers, configured: false, measuredShare));
+
     [Fact]
     public void AConfiguredCountIsSharedOut() => Assert.Equal(2, CrossingStripes.For(4, 2, configured: true));
 

@@ -142,7 +142,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var stripes = crossing ? outgoing[..CrossingStripes.For(outgoing.Length, CrossingSharers(stage.Level), session.Options.ConnectionsPerPeer is not null)] : outgoing;
+            var stripes = crossing ? CrossingLinks(outgoing, next, stage.Level) : outgoing;
             var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
@@ -151,6 +151,14 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             }
             finally
             {
+                if (crossing)
+                {
+                    foreach (var link in stripes)
+                    {
+                        link.Connection.BoundSendWindow(null);
+                    }
+                }
+
                 Interlocked.Add(ref _bytesSent, ring.BytesSent);
                 Interlocked.Add(ref _bytesReceived, ring.BytesReceived);
             }
@@ -170,6 +178,31 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 scratch.Return(store);
             }
         }
+    }
+
+    /// <summary>
+    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> sends on
+    /// (<see cref="CrossingStripes"/>), each with its window bounded to its share of the path (<see cref="CrossingWindow"/>).
+    /// </summary>
+    private RingLink[] CrossingLinks(RingLink[] outgoing, ulong next, uint level)
+    {
+        var sharers = CrossingSharers(level);
+        var rate = session.MeasuredRates.BitsPerSecondTo(next);
+        var path = outgoing[0].Connection.MeasurePath();
+        int? measuredShare = rate is > 0 ? StripeCount.For(null, path, rate.Value / sharers) : null;
+        var links = outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
+        var window = CrossingWindow.For(rate, path, sharers * links.Length);
+        foreach (var link in links)
+        {
+            link.Connection.BoundSendWindow(window);
+        }
+
+        if (window is { } bytes && session.Logger.IsEnabled(LogLevel.Debug))
+        {
+            session.Logger.CrossingWindowBounded(next, links.Length, sharers, rate!.Value / 1e6, bytes);
+        }
+
+        return links;
     }
 
     /// <summary>How many peers cross the path this peer's rings at <paramref name="level"/> leave by (<see cref="CrossingStripes"/>).</summary>

@@ -1,0 +1,35 @@
+using Pccl.Transport;
+
+namespace Pccl.Operations.Collectives.Hierarchical;
+
+/// <summary>
+/// The most bytes one crossing stream keeps in flight (<see cref="SendWindow"/>). The crossing rings of a region's
+/// owners run at once over the one path the region shares; each stream left to its full window (megabytes) overfills a
+/// slow path's queue, and a ring that ends with a burst and then waits for its partner has no later packets to signal a
+/// lost last one, so it waits out a retransmission timeout. Each of the path's <c>streams</c> is bounded to its share
+/// of what the path holds: share × rate × round trip × <see cref="Headroom"/>, the rate the one measured to the partner
+/// in a topology optimisation vote and the round trip the kernel's least one. The streams together then keep the path
+/// busy with a queue of half a round trip. Without a measured rate, or where the share is no less than the
+/// stream's window, the window stays as it is.
+/// </summary>
+internal static class CrossingWindow
+{
+    /// <summary>The path's bandwidth-delay product the streams keep in flight together: enough to fill it from a rate
+    /// measured below the path's, within a queue of one round trip.</summary>
+    public const double Headroom = 1.5;
+
+    /// <summary>The bytes in flight for one of <paramref name="streams"/> streams crossing <paramref name="path"/>; null to leave the window alone.</summary>
+    /// <param name="measuredBitsPerSecond">The rate measured to the crossing partner; null when none was.</param>
+    /// <param name="path">The stream's path as the kernel measured it.</param>
+    /// <param name="streams">The streams crossing the path at once: the region's crossing peers' stripes together.</param>
+    public static long? For(long? measuredBitsPerSecond, TcpPath path, int streams)
+    {
+        if (measuredBitsPerSecond is not > 0 || path.Loopback || (path.MinRoundTrip ?? path.RoundTrip) is not { } roundTrip || roundTrip <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var share = measuredBitsPerSecond.Value / 8.0 * roundTrip.TotalSeconds * Headroom / Math.Max(streams, 1);
+        return share < path.Window ? (long)Math.Max(share, SendWindow.MinBytes) : null;
+    }
+}
