@@ -48,4 +48,20 @@ public class CrossingStripesTests
 
         Assert.Equal(sharers, CrossingStripes.Sharers(start, self, 0, id => labels[(int)id - 1]));
     }
+
+    [Theory]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    [InlineData(4UL)]
+    public void EveryPeerOfAnOptimizedTwoByTwoRingCountsBothCrossingPeersOfItsRegion(ulong self)
+    {
+        string[] labels = ["dc0", "dc1", "dc0", "dc1"]; // by peer id, joined alternating
+        List<ulong> ring = [1, 2, 4, 3];                 // the optimized ring: dc0, dc1, dc1, dc0
+        var start = new CollectiveStart();
+        start.Ring.AddRange(ring);
+        start.Hierarchy.AddRange(HierarchyPlanner.Plan(ring, [.. ring.Select(id => labels[(int)id - 1])], 16UL << 20, 8));
+
+        Assert.Equal(2, CrossingStripes.Sharers(start, self, 0, id => labels[(int)id - 1]));
+    }
 }

@@ -38,8 +38,7 @@ internal static class CrossingStripes
     /// </summary>
     public static int Sharers(CollectiveStart start, ulong self, uint level, Func<ulong, string> regionOf)
     {
-        var paths = RegionPath.Padded([.. start.Ring.Select(regionOf)]);
-        var side = start.Ring.Select((id, i) => (id, key: RegionPath.Prefix(paths[i], (int)level + 1))).ToDictionary(x => x.id, x => x.key);
+        var side = Sides(start, level, regionOf);
         if (!side.TryGetValue(self, out var mine))
         {
             return 1;
@@ -50,5 +49,15 @@ internal static class CrossingStripes
             .SelectMany(s => s.Members)
             .Distinct()
             .Count(id => side.TryGetValue(id, out var key) && key == mine));
+    }
+
+    /// <summary>
+    /// Each peer of <paramref name="start"/>'s ring by the side of a crossing at level <paramref name="level"/> it is on
+    /// (its region one level below): peers with the same key reach the others over the same path.
+    /// </summary>
+    public static Dictionary<ulong, string> Sides(CollectiveStart start, uint level, Func<ulong, string> regionOf)
+    {
+        var paths = RegionPath.Padded([.. start.Ring.Select(regionOf)]);
+        return start.Ring.Select((id, i) => (id, key: RegionPath.Prefix(paths[i], (int)level + 1))).ToDictionary(x => x.id, x => x.key);
     }
 }

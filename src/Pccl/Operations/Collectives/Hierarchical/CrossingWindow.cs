@@ -7,8 +7,8 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// owners run at once over the one path the region shares; each stream left to its full window (megabytes) overfills a
 /// slow path's queue, and a ring that ends with a burst and then waits for its partner has no later packets to signal a
 /// lost last one, so it waits out a retransmission timeout. Each of the path's <c>streams</c> is bounded to its share
-/// of what the path holds: share × rate × round trip × <see cref="Headroom"/>, the rate the one measured to the partner
-/// in a topology optimisation vote and the round trip the kernel's least one. The streams together then keep the path
+/// of what the path holds: share × rate × round trip × <see cref="Headroom"/>, the rate measured over the path in a
+/// topology optimisation vote (<see cref="PathBitsPerSecond"/>) and the round trip the kernel's least one. The streams together then keep the path
 /// busy with a queue of half a round trip. Without a measured rate, or where the share is no less than the
 /// stream's window, the window stays as it is.
 /// </summary>
@@ -17,6 +17,17 @@ internal static class CrossingWindow
     /// <summary>The path's bandwidth-delay product the streams keep in flight together: enough to fill it from a rate
     /// measured below the path's, within a queue of one round trip.</summary>
     public const double Headroom = 1.5;
+
+    /// <summary>
+    /// The rate of the path to <paramref name="partner"/>'s side: the most measured to any peer of
+    /// <paramref name="sideOf"/> on the partner's side, since all of them are reached over that one path and a
+    /// measurement taken while other traffic shared it reads low. Null when none was measured.
+    /// </summary>
+    public static long? PathBitsPerSecond(Func<ulong, long?> measuredTo, ulong partner, IReadOnlyDictionary<ulong, string> sideOf)
+    {
+        var beyond = sideOf.TryGetValue(partner, out var key) ? sideOf.Where(p => p.Value == key).Select(p => p.Key) : [partner];
+        return beyond.Select(measuredTo).Where(rate => rate is > 0).Max();
+    }
 
     /// <summary>The bytes in flight for one of <paramref name="streams"/> streams crossing <paramref name="path"/>; null to leave the window alone.</summary>
     /// <param name="measuredBitsPerSecond">The rate measured to the crossing partner; null when none was.</param>

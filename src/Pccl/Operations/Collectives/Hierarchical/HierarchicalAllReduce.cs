@@ -186,8 +186,9 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
     /// </summary>
     private RingLink[] CrossingLinks(RingLink[] outgoing, ulong next, uint level)
     {
-        var sharers = CrossingSharers(level);
-        var rate = session.MeasuredRates.BitsPerSecondTo(next);
+        var sides = CrossingStripes.Sides(start, level, RegionOf);
+        var sharers = CrossingStripes.Sharers(start, session.PeerId, level, RegionOf);
+        var rate = CrossingWindow.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, sides);
         var path = outgoing[0].Connection.MeasurePath();
         int? measuredShare = rate is > 0 ? StripeCount.For(null, path, rate.Value / sharers) : null;
         var links = outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
@@ -205,9 +206,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         return links;
     }
 
-    /// <summary>How many peers cross the path this peer's rings at <paramref name="level"/> leave by (<see cref="CrossingStripes"/>).</summary>
-    private int CrossingSharers(uint level) =>
-        CrossingStripes.Sharers(start, session.PeerId, level, id => session.World.Peer(id)?.Region ?? "");
+    private string RegionOf(ulong peer) => session.World.Peer(peer)?.Region ?? "";
 
     private void SaveWholeBuffer(InputBackup saved)
     {
