@@ -9,15 +9,15 @@ public class CrossingWindowTests
     private static readonly TcpPath Wan = new(TimeSpan.FromMilliseconds(25), Window: 2 << 20, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(20));
 
     [Theory]
-    [InlineData(1, 750_000)]  // 200 Mbit/s × 20 ms = 500 kB on the path; 1.5 × that
-    [InlineData(2, 375_000)]
-    [InlineData(3, 250_000)]
+    [InlineData(1, 1_000_000)]  // 200 Mbit/s × 20 ms = 500 kB on the path; twice that
+    [InlineData(2, 500_000)]
+    [InlineData(3, 333_333)]
     public void EachStreamTakesItsShareOfThePath(int streams, long bytes) =>
         Assert.Equal(bytes, CrossingWindow.For(200_000_000, Wan, streams));
 
     [Fact]
     public void TheLeastRoundTripCountsNotTheQueuedOne() =>
-        Assert.Equal(375_000, CrossingWindow.For(200_000_000, Wan with { RoundTrip = TimeSpan.FromMilliseconds(80) }, 2));
+        Assert.Equal(500_000, CrossingWindow.For(200_000_000, Wan with { RoundTrip = TimeSpan.FromMilliseconds(80) }, 2));
 
     [Fact]
     public void ManyStreamsKeepAFewSegmentsEach() =>

@@ -9,14 +9,17 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// lost last one, so it waits out a retransmission timeout. Each of the path's <c>streams</c> is bounded to its share
 /// of what the path holds: share × rate × round trip × <see cref="Headroom"/>, the rate measured over the path in a
 /// topology optimisation vote (<see cref="PathBitsPerSecond"/>) and the round trip the kernel's least one. The streams together then keep the path
-/// busy with a queue of half a round trip. Without a measured rate, or where the share is no less than the
+/// busy without overfilling a queue of one round trip. Without a measured rate, or where the share is no less than the
 /// stream's window, the window stays as it is.
 /// </summary>
 internal static class CrossingWindow
 {
-    /// <summary>The path's bandwidth-delay product the streams keep in flight together: enough to fill it from a rate
-    /// measured below the path's, within a queue of one round trip.</summary>
-    public const double Headroom = 1.5;
+    /// <summary>
+    /// The path's bandwidth-delay products the streams may keep in flight together: a path with a queue of one round
+    /// trip holds two. The kernel keeps a stream's send buffer between about two thirds and all of its bound, so the
+    /// streams together keep a little over one product in flight: the path stays busy without its queue overflowing.
+    /// </summary>
+    public const double Headroom = 2.0;
 
     /// <summary>
     /// The rate of the path to <paramref name="partner"/>'s side: the most measured to any peer of
