@@ -9,7 +9,7 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// a lane's stripe count is sized for one peer's streams to fill the path, and every crossing peer taking all of it
 /// overfills the path's queue (losses, then backoff). A count the user set (<c>performance.connections_per_peer</c>)
 /// is shared out: each crossing peer takes its share, at least one. An automatic count takes what fills this peer's
-/// share of the rate measured to the partner in a topology optimisation vote (at most the lane's stripes). Where none
+/// share of the rate a topology optimisation vote measured over the path (at most the lane's stripes). Where none
 /// was measured the lane's count assumes a fast path, which says nothing about the one being crossed; so where several
 /// peers cross together each takes one stream (their windows together then fill a path of a few of one stream's
 /// worth), and a peer crossing alone keeps the lane's count.
@@ -20,7 +20,7 @@ internal static class CrossingStripes
     /// <param name="laneStripes">The lane's stripes to the crossing partner.</param>
     /// <param name="sharers">The peers of this peer's region crossing at the same level (<see cref="Sharers"/>).</param>
     /// <param name="configured">Whether the lane's count was set by the user rather than chosen automatically.</param>
-    /// <param name="measuredShare">The stripes that fill this peer's share of a rate measured to the partner
+    /// <param name="measuredShare">The stripes that fill this peer's share of the rate measured over the path
     /// (<see cref="StripeCount"/> for the rate over <paramref name="sharers"/>); null when none was measured.</param>
     public static int For(int laneStripes, int sharers, bool configured, int? measuredShare = null) =>
         configured ? Share(laneStripes, sharers)

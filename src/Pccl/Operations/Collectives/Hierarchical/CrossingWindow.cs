@@ -8,9 +8,9 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// slow path's queue, and a ring that ends with a burst and then waits for its partner has no later packets to signal a
 /// lost last one, so it waits out a retransmission timeout. Each of the path's <c>streams</c> is bounded to its share
 /// of what the path holds: share × rate × round trip × <see cref="Headroom"/>, the rate measured over the path in a
-/// topology optimisation vote (<see cref="PathBitsPerSecond"/>) and the round trip the kernel's least one. The streams together then keep the path
-/// busy without overfilling a queue of one round trip. Without a measured rate, or where the share is no less than the
-/// stream's window, the window stays as it is.
+/// topology optimisation vote (<see cref="PathBitsPerSecond"/>) and the round trip the kernel's least one. The streams
+/// together then keep the path busy without overfilling a queue of one round trip. Without a measured rate, or where
+/// the share is no less than the stream's window, the window stays as it is.
 /// </summary>
 internal static class CrossingWindow
 {
@@ -33,7 +33,7 @@ internal static class CrossingWindow
     }
 
     /// <summary>The bytes in flight for one of <paramref name="streams"/> streams crossing <paramref name="path"/>; null to leave the window alone.</summary>
-    /// <param name="measuredBitsPerSecond">The rate measured to the crossing partner; null when none was.</param>
+    /// <param name="measuredBitsPerSecond">The rate measured over the path (<see cref="PathBitsPerSecond"/>); null when none was.</param>
     /// <param name="path">The stream's path as the kernel measured it.</param>
     /// <param name="streams">The streams crossing the path at once: the region's crossing peers' stripes together.</param>
     public static long? For(long? measuredBitsPerSecond, TcpPath path, int streams)
