@@ -154,9 +154,6 @@ internal static partial class LogEvents
         /// <summary>One ring of a hierarchical all-reduce finished: when it started and how long it ran.</summary>
         public const int HierarchyStageTimed = 1780;
 
-        /// <summary>A crossing ring's streams keep at most their share of the measured path in flight.</summary>
-        public const int CrossingWindowBounded = 1781;
-
         /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
         public const int LanesRestriped = 1800;
 
@@ -397,9 +394,4 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,
         Message = "rehearsing the all-reduce failure path failed; a first failure will run with its code not yet compiled")]
     public static partial void FailurePathRehearsalFailed(this ILogger logger, Exception error);
-
-    /// <summary>A crossing ring's streams keep at most their share of the measured path in flight (<c>CrossingWindow</c>).</summary>
-    [LoggerMessage(EventId = Ids.CrossingWindowBounded, EventName = nameof(CrossingWindowBounded), Level = LogLevel.Debug,
-        Message = "crossing to peer {Partner} on {Stripes} stripe(s), {Sharers} peer(s) of the region crossing at once, path measured at {RateMbit:0} Mbit/s: each stream keeps at most {WindowBytes} bytes in flight")]
-    public static partial void CrossingWindowBounded(this ILogger logger, ulong partner, int stripes, int sharers, double rateMbit, long windowBytes);
 }

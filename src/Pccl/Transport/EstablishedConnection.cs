@@ -79,19 +79,6 @@ internal sealed class EstablishedConnection : IAsyncDisposable
     /// <summary>The connection's round trip and window as the kernel sees them now.</summary>
     public TcpPath MeasurePath() => TcpPath.Of(_socket, Remote);
 
-    /// <summary>Keeps at most about <paramref name="bytes"/> in flight on the connection (<see cref="SendWindow"/>); null gives back the usual buffer.</summary>
-    public void BoundSendWindow(long? bytes)
-    {
-        if (bytes is { } bound)
-        {
-            SendWindow.Bound(_socket, bound);
-        }
-        else
-        {
-            SendWindow.Restore(_socket);
-        }
-    }
-
     /// <summary>
     /// Shuts the connection down in both directions, so that pending and later reads and writes on either side end.
     /// Idempotent: the first call's <paramref name="reason"/> is kept and later calls do nothing. Never throws; a

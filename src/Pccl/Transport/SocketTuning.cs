@@ -5,15 +5,12 @@ namespace Pccl.Transport;
 /// <summary>Socket settings every PCCL connection gets, accepted or connected.</summary>
 internal static class SocketTuning
 {
-    /// <summary>The send and receive buffer sizes asked for.</summary>
-    public const int BufferBytes = 4 * 1024 * 1024;
-
     public static void Apply(Socket socket)
     {
         // Without NoDelay small control messages wait for the peer's delayed ACK, once per operation (PCCL C++'s bug).
         socket.NoDelay = true;
-        socket.SendBufferSize = BufferBytes;
-        socket.ReceiveBufferSize = BufferBytes;
+        socket.SendBufferSize = 4 * 1024 * 1024;
+        socket.ReceiveBufferSize = 4 * 1024 * 1024;
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
     }
 }

@@ -64,4 +64,15 @@ public class CrossingStripesTests
 
         Assert.Equal(2, CrossingStripes.Sharers(start, self, 0, id => labels[(int)id - 1]));
     }
+
+    [Fact]
+    public void ThePathsRateIsTheMostMeasuredToAnyPeerBeyondIt()
+    {
+        var sides = new Dictionary<ulong, string> { [1] = "dc0", [2] = "dc1", [3] = "dc0", [4] = "dc1", [5] = "dc2" };
+        var measured = new Dictionary<ulong, long> { [1] = 12_000_000_000, [2] = 188_000_000, [4] = 21_000_000 };
+        long? To(ulong peer) => measured.TryGetValue(peer, out var rate) ? rate : null;
+
+        Assert.Equal(188_000_000, CrossingStripes.PathBitsPerSecond(To, 4, sides)); // a low reading to the partner itself
+        Assert.Null(CrossingStripes.PathBitsPerSecond(To, 5, sides));                // nothing measured over the path to dc2
+    }
 }

@@ -60,4 +60,15 @@ internal static class CrossingStripes
         var paths = RegionPath.Padded([.. start.Ring.Select(regionOf)]);
         return start.Ring.Select((id, i) => (id, key: RegionPath.Prefix(paths[i], (int)level + 1))).ToDictionary(x => x.id, x => x.key);
     }
+
+    /// <summary>
+    /// The rate of the path to <paramref name="partner"/>'s side: the most a vote measured to any peer on that side
+    /// (<paramref name="sideOf"/>, <see cref="Sides"/>), since all of them are reached over the one path and a
+    /// measurement taken while other traffic shared it reads low. Null when none was measured.
+    /// </summary>
+    public static long? PathBitsPerSecond(Func<ulong, long?> measuredTo, ulong partner, IReadOnlyDictionary<ulong, string> sideOf)
+    {
+        var beyond = sideOf.TryGetValue(partner, out var key) ? sideOf.Where(p => p.Value == key).Select(p => p.Key) : [partner];
+        return beyond.Select(measuredTo).Where(rate => rate is > 0).Max();
+    }
 }

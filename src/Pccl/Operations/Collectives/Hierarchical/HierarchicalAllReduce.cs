@@ -151,14 +151,6 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             }
             finally
             {
-                if (crossing)
-                {
-                    foreach (var link in stripes)
-                    {
-                        link.Connection.BoundSendWindow(null);
-                    }
-                }
-
                 Interlocked.Add(ref _bytesSent, ring.BytesSent);
                 Interlocked.Add(ref _bytesReceived, ring.BytesReceived);
             }
@@ -181,29 +173,16 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
     }
 
     /// <summary>
-    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> sends on
-    /// (<see cref="CrossingStripes"/>), each with its window bounded to its share of the path (<see cref="CrossingWindow"/>).
+    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> at <paramref name="level"/>
+    /// sends on (<see cref="CrossingStripes"/>): an automatic count is sized for this peer's share of the path's
+    /// measured rate where a vote measured it.
     /// </summary>
     private RingLink[] CrossingLinks(RingLink[] outgoing, ulong next, uint level)
     {
-        var sides = CrossingStripes.Sides(start, level, RegionOf);
         var sharers = CrossingStripes.Sharers(start, session.PeerId, level, RegionOf);
-        var rate = CrossingWindow.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, sides);
-        var path = outgoing[0].Connection.MeasurePath();
-        int? measuredShare = rate is > 0 ? StripeCount.For(null, path, rate.Value / sharers) : null;
-        var links = outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
-        var window = CrossingWindow.For(rate, path, sharers * links.Length);
-        foreach (var link in links)
-        {
-            link.Connection.BoundSendWindow(window);
-        }
-
-        if (window is { } bytes && session.Logger.IsEnabled(LogLevel.Debug))
-        {
-            session.Logger.CrossingWindowBounded(next, links.Length, sharers, rate!.Value / 1e6, bytes);
-        }
-
-        return links;
+        var rate = CrossingStripes.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, CrossingStripes.Sides(start, level, RegionOf));
+        int? measuredShare = rate is > 0 ? StripeCount.For(null, outgoing[0].Connection.MeasurePath(), rate.Value / sharers) : null;
+        return outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
     }
 
     private string RegionOf(ulong peer) => session.World.Peer(peer)?.Region ?? "";
