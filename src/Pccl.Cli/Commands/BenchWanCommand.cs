@@ -68,7 +68,7 @@ internal static class BenchWanCommand
     {
         var input = new Option<string>("--input") { Description = "a file of `pccl bench wan --json` lines, one bar each, in order", Required = true };
         var output = new Option<string>("--output") { Description = "the PNG to write", Required = true };
-        var figure = new Option<string>("--figure") { Description = "utilization (path utilization against the 90 % target) or busbw", DefaultValueFactory = _ => "utilization" };
+        var figure = new Option<string>("--figure") { Description = "utilization (path utilization against the 90 % target), busbw, or hierarchy (ring and hierarchical bus bandwidth side by side per layout)", DefaultValueFactory = _ => "utilization" };
         figure.AcceptOnlyFromAmong(WanPlot.Figures);
         var title = new Option<string?>("--title") { Description = "the chart's title; default: the first run's path and size" };
         var command = new Command("wan-plot", "Draw the JSON lines of bench wan runs as a bar chart (PNG)") { input, output, figure, title };

@@ -16,6 +16,7 @@ public sealed class WanPlotTests : IDisposable
     [Theory]
     [InlineData("utilization")]
     [InlineData("busbw")]
+    [InlineData("hierarchy")]
     public async Task RunsBecomeBarsInAPng(string figure)
     {
         var input = Path.Combine(_dir, "runs.jsonl");

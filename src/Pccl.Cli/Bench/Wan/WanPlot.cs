@@ -6,11 +6,11 @@ namespace Pccl.Cli.Bench.Wan;
 /// <summary>
 /// <c>pccl bench wan-plot</c>: draws the <c>--json</c> lines of one or more <c>bench wan</c> runs as bars, one per line
 /// in file order, labelled by layout, connections per neighbour and ring: the path utilization against the 90 % line,
-/// or each run's bus bandwidth.
+/// or each run's bus bandwidth; or the ring and the hierarchy side by side per layout (<see cref="WanHierarchyPlot"/>).
 /// </summary>
 internal static class WanPlot
 {
-    public static readonly string[] Figures = ["utilization", "busbw"];
+    public static readonly string[] Figures = ["utilization", "busbw", "hierarchy"];
 
     /// <summary>Reads the results from <paramref name="input"/> and writes the PNG to <paramref name="output"/>.</summary>
     /// <exception cref="PcclException">The input holds no result, or a line that is not one; the message names the line.</exception>
@@ -18,6 +18,12 @@ internal static class WanPlot
     {
         var results = Read(input);
         var plot = new ScottPlot.Plot();
+        if (figure == "hierarchy")
+        {
+            WanHierarchyPlot.Draw(plot, results);
+            return Save(plot, results, output, title, "busbw (GB/s)", Math.Max(700, 120 * results.Count));
+        }
+
         var utilization = figure == "utilization";
         var values = results.Select(r => utilization ? r.PathUtilization : r.BusBwGbps).ToArray();
         var bars = plot.Add.Bars(values);
@@ -41,11 +47,17 @@ internal static class WanPlot
         double[] positions = [.. Enumerable.Range(0, results.Count).Select(i => (double)i)];
         plot.Axes.Bottom.SetTicks(positions, [.. results.Select(Label)]);
         plot.Axes.Bottom.MinimumSize = 60;
+        return Save(plot, results, output, title, utilization ? "path utilization" : "busbw (GB/s)", Math.Max(600, 150 * results.Count));
+    }
+
+    private static int Save(ScottPlot.Plot plot, List<WanResult> results, string output, string? title, string yLabel, int width)
+    {
         var first = results[0];
+        var regions = results.Select(r => r.Regions).Distinct().Count() == 1 ? $"{first.Regions}, " : "";
         plot.Title(title ?? string.Create(CultureInfo.InvariantCulture,
-            $"{first.Regions}, {first.RttMs:0.#} ms RTT, {first.RateMbit:0.#} Mbit/s, {ByteSize.Format(first.Bytes)} all-reduce"));
-        plot.YLabel(utilization ? "path utilization" : "busbw (GB/s)");
-        plot.SavePng(output, Math.Max(600, 150 * results.Count), 500);
+            $"{regions}{first.RttMs:0.#} ms RTT, {first.RateMbit:0.#} Mbit/s, {ByteSize.Format(first.Bytes)} all-reduce"));
+        plot.YLabel(yLabel);
+        plot.SavePng(output, width, 500);
         Console.Out.WriteLine($"wrote {output}");
         return 0;
     }

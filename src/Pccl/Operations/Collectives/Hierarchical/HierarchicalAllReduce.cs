@@ -142,7 +142,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var stripes = crossing ? outgoing[..CrossingStripes.For(outgoing.Length, CrossingSharers(stage.Level), session.Options.ConnectionsPerPeer is not null)] : outgoing;
+            var stripes = crossing ? CrossingLinks(outgoing, next, stage.Level) : outgoing;
             var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             try
@@ -172,9 +172,20 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         }
     }
 
-    /// <summary>How many peers cross the path this peer's rings at <paramref name="level"/> leave by (<see cref="CrossingStripes"/>).</summary>
-    private int CrossingSharers(uint level) =>
-        CrossingStripes.Sharers(start, session.PeerId, level, id => session.World.Peer(id)?.Region ?? "");
+    /// <summary>
+    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> at <paramref name="level"/>
+    /// sends on (<see cref="CrossingStripes"/>): an automatic count is sized for this peer's share of the path's
+    /// measured rate where a vote measured it.
+    /// </summary>
+    private RingLink[] CrossingLinks(RingLink[] outgoing, ulong next, uint level)
+    {
+        var sharers = CrossingStripes.Sharers(start, session.PeerId, level, RegionOf);
+        var rate = CrossingStripes.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, CrossingStripes.Sides(start, level, RegionOf));
+        int? measuredShare = rate is > 0 ? StripeCount.For(null, outgoing[0].Connection.MeasurePath(), rate.Value / sharers) : null;
+        return outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
+    }
+
+    private string RegionOf(ulong peer) => session.World.Peer(peer)?.Region ?? "";
 
     private void SaveWholeBuffer(InputBackup saved)
     {
