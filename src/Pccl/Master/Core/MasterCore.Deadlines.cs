@@ -19,19 +19,19 @@ internal sealed partial class MasterCore
                 "register", since, _limits.RegistrationTimeout, "registration_timeout_ms", "the master closes connections that do not register"));
         }
 
-        if (State.TopologyVote.Since is { } voteSince && Expired(voteSince, _limits.VoteTimeout))
+        if (State.TopologyVoteSince is { } voteSince && Expired(voteSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedTopology))
         {
             KickLate(State.Accepted.Where(p => !p.VotedTopology && LateWhileFree(p, voteSince, _limits.VoteTimeout)),
                 "vote to update the topology", voteSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
-        if (State.PendingVote.Since is { } pendingSince && Expired(pendingSince, _limits.VoteTimeout))
+        if (State.PendingVoteSince is { } pendingSince && Expired(pendingSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedPending))
         {
             KickLate(State.Accepted.Where(p => !p.VotedPending && LateWhileFree(p, pendingSince, _limits.VoteTimeout)),
                 "ask whether peers are pending", pendingSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
-        if (State.OptimizeVote.Since is { } optimizeSince && Expired(optimizeSince, _limits.VoteTimeout))
+        if (State.OptimizeVoteSince is { } optimizeSince && Expired(optimizeSince, _limits.VoteTimeout) && State.Accepted.Any(p => p.VotedOptimize))
         {
             KickLate(State.Accepted.Where(p => !p.VotedOptimize && LateWhileFree(p, optimizeSince, _limits.VoteTimeout)),
                 "vote to optimize the topology", optimizeSince, _limits.VoteTimeout, "vote_timeout_ms");

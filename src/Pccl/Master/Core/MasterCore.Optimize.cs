@@ -26,17 +26,19 @@ internal sealed partial class MasterCore
             return;
         }
 
-        peer.VotedOptimize = true;
-        State.OptimizeVote.Add(State.Now);
-        if (State.OptimizeVote.Votes >= State.OptimizeVote.MembersCounted)
+        if (!State.Accepted.Any(p => p.VotedOptimize))
         {
-            CheckOptimizeVote();
+            State.OptimizeVoteSince = State.Now;
         }
+
+        peer.VotedOptimize = true;
+        CheckOptimizeVote();
     }
 
     private void CheckOptimizeVote()
     {
-        if (State.Optimization is not null || State.Topology is not null || AllAcceptedVoted(State.OptimizeVote, p => p.VotedOptimize) is not { } accepted)
+        var accepted = State.Accepted.ToList();
+        if (State.Optimization is not null || State.Topology is not null || accepted.Count == 0 || !accepted.All(p => p.VotedOptimize))
         {
             return;
         }
@@ -46,7 +48,7 @@ internal sealed partial class MasterCore
             p.VotedOptimize = false;
         }
 
-        State.OptimizeVote.Clear();
+        State.OptimizeVoteSince = null;
         State.Optimization = new OptimizeRound(PlanMeasurements(accepted));
         NextBandwidthStep();
     }

@@ -56,10 +56,7 @@ internal sealed partial class MasterCore
             request.Revision,
             strategy,
             [.. request.Tensors.Select(t => new SharedStateTensorReport(t.Key, t.DataType, t.ByteLength, t.Hash, t.AllowContentInequality))]);
-        if (round.Requests.Count >= round.MembersCounted)
-        {
-            CheckSharedStateGathered(round);
-        }
+        CheckSharedStateGathered(round);
     }
 
     private string? SharedStateRequestProblem(SharedStateSyncRequest request)
@@ -78,13 +75,8 @@ internal sealed partial class MasterCore
 
     private void CheckSharedStateGathered(SharedStateRound round)
     {
-        if (round.Running)
-        {
-            return;
-        }
-
-        var groupSize = round.MembersCounted = AcceptedCountIn(round.Group);
-        if (groupSize > 0 && round.Requests.Count < groupSize)
+        var groupSize = AcceptedCountIn(round.Group);
+        if (round.Running || (groupSize > 0 && round.Requests.Count < groupSize))
         {
             return;
         }

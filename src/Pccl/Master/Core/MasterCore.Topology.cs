@@ -19,17 +19,19 @@ internal sealed partial class MasterCore
             return;
         }
 
-        peer.VotedTopology = true;
-        State.TopologyVote.Add(State.Now);
-        if (State.TopologyVote.Votes >= State.TopologyVote.MembersCounted)
+        if (!State.Accepted.Any(p => p.VotedTopology))
         {
-            CheckTopologyVote();
+            State.TopologyVoteSince = State.Now; // the first vote of a round; earlier voters may have left
         }
+
+        peer.VotedTopology = true;
+        CheckTopologyVote();
     }
 
     private void CheckTopologyVote()
     {
-        if (State.Topology is not null || State.Optimization is not null || AllAcceptedVoted(State.TopologyVote, p => p.VotedTopology) is not { } accepted)
+        var accepted = State.Accepted.ToList();
+        if (State.Topology is not null || State.Optimization is not null || accepted.Count == 0 || !accepted.All(p => p.VotedTopology))
         {
             return;
         }
@@ -39,7 +41,7 @@ internal sealed partial class MasterCore
             p.VotedTopology = false;
         }
 
-        State.TopologyVote.Clear();
+        State.TopologyVoteSince = null;
         StartTopologyRound();
     }
 
@@ -166,43 +168,29 @@ internal sealed partial class MasterCore
             return;
         }
 
-        peer.VotedPending = true;
-        State.PendingVote.Add(State.Now);
-        if (State.PendingVote.Votes >= State.PendingVote.MembersCounted)
+        if (!State.Accepted.Any(p => p.VotedPending))
         {
-            CheckPendingPeersVote();
+            State.PendingVoteSince = State.Now;
         }
+
+        peer.VotedPending = true;
+        CheckPendingPeersVote();
     }
 
     private void CheckPendingPeersVote()
     {
-        if (AllAcceptedVoted(State.PendingVote, p => p.VotedPending) is not { } accepted)
+        var accepted = State.Accepted.ToList();
+        if (accepted.Count == 0 || !accepted.All(p => p.VotedPending))
         {
             return;
         }
 
-        State.PendingVote.Clear();
+        State.PendingVoteSince = null;
         var answer = new ControlMessage { PendingPeersResult = new PendingPeersResult { Pending = State.Waiting.Any() } };
         foreach (var p in accepted)
         {
             p.VotedPending = false;
             Send(p, answer);
         }
-    }
-
-    /// <summary>
-    /// The accepted peers when every one of them voted (none when there are none), else null. Counted first, listed only
-    /// when the votes reach the count.
-    /// </summary>
-    private List<PeerRecord>? AllAcceptedVoted(VoteTally tally, Func<PeerRecord, bool> voted)
-    {
-        tally.MembersCounted = AcceptedCountIn(group: null);
-        if (tally.MembersCounted == 0 || tally.Votes < tally.MembersCounted)
-        {
-            return null;
-        }
-
-        var accepted = State.Accepted.ToList();
-        return accepted.All(voted) ? accepted : null;
     }
 }

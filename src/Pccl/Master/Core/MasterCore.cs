@@ -211,31 +211,13 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                "reach each other: connect every peer to the master through the same kind of address, or set network.advertise_address";
     }
 
-    private void WithdrawVotesOf(PeerRecord peer)
-    {
-        if (peer.VotedTopology)
-        {
-            State.TopologyVote.Withdraw();
-        }
-
-        if (peer.VotedPending)
-        {
-            State.PendingVote.Withdraw();
-        }
-
-        if (peer.VotedOptimize)
-        {
-            State.OptimizeVote.Withdraw();
-        }
-    }
-
-    /// <summary>Accepted members of <paramref name="group"/> (of every group when null), counted without allocating.</summary>
-    private int AcceptedCountIn(uint? group)
+    /// <summary>Accepted members of <paramref name="group"/>, counted without allocating: a round checks it on every message.</summary>
+    private int AcceptedCountIn(uint group)
     {
         var count = 0;
         foreach (var p in State.Peers.Values)
         {
-            if (p.Phase == PeerPhase.Accepted && (group is null || p.Group == group))
+            if (p.Phase == PeerPhase.Accepted && p.Group == group)
             {
                 count++;
             }
@@ -257,7 +239,6 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
 
         var peer = State.Peers[peerId];
         State.Peers.Remove(peerId);
-        WithdrawVotesOf(peer);
         Emit(new ForgetHeartbeat(peerId));
         Emit(new ReportMembership(MembershipChange.Left, peerId, reason));
         ForgetPriorReportsOf(peerId);

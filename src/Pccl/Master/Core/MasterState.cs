@@ -23,11 +23,11 @@ internal sealed class MasterState
     /// <summary>The latest tick's time; what the core stamps the start of each wait with.</summary>
     public TimeSpan Now { get; set; }
 
-    /// <summary>The votes for the topology update now gathering.</summary>
-    public VoteTally TopologyVote { get; } = new();
+    /// <summary>When the first accepted peer voted for the topology update now gathering; null when nobody has.</summary>
+    public TimeSpan? TopologyVoteSince { get; set; }
 
-    /// <summary>The accepted peers' questions whether peers are pending, in the vote now gathering.</summary>
-    public VoteTally PendingVote { get; } = new();
+    /// <summary>When the first accepted peer asked whether peers are pending, in the vote now gathering; null when nobody has.</summary>
+    public TimeSpan? PendingVoteSince { get; set; }
 
     /// <summary>Registered peers by id.</summary>
     public SortedDictionary<ulong, PeerRecord> Peers { get; } = [];
@@ -73,8 +73,8 @@ internal sealed class MasterState
     /// <summary>Measured throughput between the peers of each group.</summary>
     public Dictionary<uint, Topology.BandwidthMatrix> Bandwidth { get; } = [];
 
-    /// <summary>The votes for the topology optimisation now gathering.</summary>
-    public VoteTally OptimizeVote { get; } = new();
+    /// <summary>When the first accepted peer voted for the topology optimisation now gathering; null when nobody has.</summary>
+    public TimeSpan? OptimizeVoteSince { get; set; }
 
     /// <summary>The topology optimisation measuring now, if any.</summary>
     public Topology.OptimizeRound? Optimization { get; set; }

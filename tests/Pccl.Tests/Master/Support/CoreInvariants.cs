@@ -49,12 +49,12 @@ internal sealed class CoreInvariants(MasterLimits? limits = null)
             Alive(round.StartedAt, limits.TopologyTimeout, "the topology round");
         }
 
-        if (state.TopologyVote.Since is { } vote && state.Accepted.Any(p => p.VotedTopology))
+        if (state.TopologyVoteSince is { } vote && state.Accepted.Any(p => p.VotedTopology))
         {
             Waiting(state.Accepted.Where(p => !p.VotedTopology), vote, "the topology vote");
         }
 
-        if (state.PendingVote.Since is { } pending && state.Accepted.Any(p => p.VotedPending))
+        if (state.PendingVoteSince is { } pending && state.Accepted.Any(p => p.VotedPending))
         {
             Waiting(state.Accepted.Where(p => !p.VotedPending), pending, "the pending-peers vote");
         }

@@ -14,9 +14,6 @@ internal sealed class SharedStateRound(uint group, TimeSpan gatheringSince)
     /// <summary>When the plan went out.</summary>
     public TimeSpan RunningSince { get; set; }
 
-    /// <summary>The group's accepted peers at the last count: the requests must reach it before the master lists the group.</summary>
-    public int MembersCounted { get; set; }
-
     /// <summary>Requests gathered so far, by peer id.</summary>
     public SortedDictionary<ulong, SharedStatePeerReport> Requests { get; } = [];
 
