@@ -28,10 +28,10 @@ internal static class CApiBench
         }
 
         var libraryBytes = new FileInfo(programs.Library).Length;
-        var firstConnect = Median(rounds.Select(r => r.C.FirstConnectMs));
-        var lastConnect = Median(rounds.Select(r => r.C.LastConnectMs));
-        var results = settings.Sizes.Select(bytes => (Bytes: bytes, C: Median(rounds.Select(r => r.C.MedianMs[bytes])),
-            Communicator: Median(rounds.Select(r => r.Communicator[bytes])))).ToList();
+        var firstConnect = Statistics.Median(rounds.Select(r => r.C.FirstConnectMs));
+        var lastConnect = Statistics.Median(rounds.Select(r => r.C.LastConnectMs));
+        var results = settings.Sizes.Select(bytes => (Bytes: bytes, C: Statistics.Median(rounds.Select(r => r.C.MedianMs[bytes])),
+            Communicator: Statistics.Median(rounds.Select(r => r.Communicator[bytes])))).ToList();
         if (json)
         {
             Console.Out.WriteLine(new JsonObject
@@ -60,13 +60,6 @@ internal static class CApiBench
         }
 
         return 0;
-    }
-
-    /// <summary>The upper median, as <c>pccl bench allreduce</c> takes it (the element at count / 2 of the sorted values).</summary>
-    public static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     /// <summary>

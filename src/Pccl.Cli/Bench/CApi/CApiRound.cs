@@ -124,7 +124,7 @@ internal static class CApiRound
                 throw new PcclException(PcclErrorCode.Aborted, $"{perPeer.Count} of {settings.Peers} C peers reported {bytes} bytes");
             }
 
-            medians[bytes] = CApiBench.Median(Enumerable.Range(0, settings.Iterations).Select(i => perPeer.Max(p => p[i])));
+            medians[bytes] = Statistics.Median(Enumerable.Range(0, settings.Iterations).Select(i => perPeer.Max(p => p[i])));
         }
 
         return new CApiRoundResult(medians, connects.Min(), connects.Max());
