@@ -9,7 +9,8 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// a lane's stripe count is sized for one peer's streams to fill the path, and every crossing peer taking all of it
 /// overfills the path's queue (losses, then backoff). A count the user set (<c>performance.connections_per_peer</c>)
 /// is shared out: each crossing peer takes its share, at least one. An automatic count takes what fills this peer's
-/// share of the rate a topology optimisation vote measured over the path (at most the lane's stripes). Where none
+/// share of the rate measured over the path (by a topology optimisation vote, or by the ring's own operations:
+/// <see cref="Topology.MeasuredRates"/>; at most the lane's stripes). Where none
 /// was measured the lane's count assumes a fast path, which says nothing about the one being crossed; so where several
 /// peers cross together each takes one stream (their windows together then fill a path of a few of one stream's
 /// worth), and a peer crossing alone keeps the lane's count.
