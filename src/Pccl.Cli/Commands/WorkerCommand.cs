@@ -86,11 +86,12 @@ internal static class WorkerCommand
             logger.FaultVariableIgnored(IgnoredFaultVariable, stray);
         }
 
+        var options = context.Config.ToCommunicatorOptions();
+        var masters = string.Join(",", options.Masters);
         Communicator? accepted = null;
         await using var monitoring = await Monitoring.StartAsync(context, PcclRole.Worker,
-            () => Volatile.Read(ref accepted) is null ? ReadinessReport.NotReady("not accepted into the run yet") : ReadinessReport.Ready,
-            _ => Task.FromResult<object?>(WorkerStatus.Of(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
-        var options = context.Config.ToCommunicatorOptions();
+            () => PeerStatus.Readiness(Volatile.Read(ref accepted), masters),
+            _ => Task.FromResult<object?>(PeerStatus.Document(Volatile.Read(ref accepted))), logger, ct).ConfigureAwait(false);
         var reconnectWindow = TimeSpan.FromMilliseconds(context.Config.FaultTolerance.MasterReconnectTimeoutMs);
         var ft = context.Config.FaultTolerance;
         var model = new ModelState(workload.Elements, ft.CheckpointDir, ft.CheckpointIntervalSteps, logger);
@@ -102,7 +103,6 @@ internal static class WorkerCommand
         workload = workload with { OptimizeTopologyOnWorldChange = context.Config.Performance.OptimizeTopology == TopologyOptimization.OnWorldChange };
         var training = new TrainingWorkload(workload, model, json ? Console.Out : null, logger);
         var window = options.ConnectTimeout;
-        var masters = string.Join(",", options.Masters);
         while (true)
         {
             logger.Connecting(masters);

@@ -45,34 +45,21 @@ internal static class ProcessPeers
     }
 
     /// <summary>Ready while the oldest communicator is accepted and registered with a master (not after it lost it).</summary>
-    public static ReadinessReport Readiness() => Oldest() is not { Connected: { } communicator } native
-        ? ReadinessReport.NotReady("not accepted into the run yet")
-        : communicator.RegistrationLost
-            ? ReadinessReport.NotReady($"lost the master at {native.Master}")
-            : ReadinessReport.Ready;
+    public static ReadinessReport Readiness() => Oldest() is { } native
+        ? PeerStatus.Readiness(native.Connected, native.Master)
+        : PeerStatus.Readiness(null, "");
 
     /// <summary>
-    /// A worker's <c>/status</c> fields for the oldest communicator (accepted false and zeros before one connected),
-    /// with what only the C layer knows: the master it follows, the shared-state revision of its latest sync, and how
-    /// many communicators the process holds.
+    /// A worker's <c>/status</c> fields for the oldest communicator, with what only the C layer knows: the master it
+    /// follows, the shared-state revision of its latest sync, and how many communicators the process holds.
     /// </summary>
     public static JsonNode Status()
     {
         var native = Oldest();
-        var communicator = native?.Connected;
-        return new JsonObject
-        {
-            ["role"] = "worker",
-            ["accepted"] = communicator is not null && !communicator.RegistrationLost,
-            ["peer_id"] = communicator?.PeerId ?? 0,
-            ["peer_group"] = communicator?.PeerGroup ?? 0,
-            ["global_world_size"] = communicator?.GlobalWorldSize ?? 0,
-            ["group_world_size"] = communicator?.GroupWorldSize ?? 0,
-            ["heartbeat_rtt_ms"] = communicator?.HeartbeatRtt?.TotalMilliseconds,
-            ["p2p_port"] = communicator?.P2PPort ?? 0,
-            ["master"] = native?.Master,
-            ["shared_state_revision"] = native?.SharedStateRevision ?? 0,
-            ["communicators"] = Count(),
-        };
+        var document = PeerStatus.Document(native?.Connected);
+        document["master"] = native?.Master;
+        document["shared_state_revision"] = native?.SharedStateRevision ?? 0;
+        document["communicators"] = Count();
+        return document;
     }
 }

@@ -147,6 +147,57 @@ public sealed class ClusterMonitoringTests
     }
 
     [Fact]
+    public async Task WorkerIsNotReadyWhileItHasLostItsMasterAndReadyAgainUnderTheNextOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var port = FreePort.Tcp();
+        var master = await PcclProcess.StartMasterAsync(port);
+        await using var worker = PcclProcess.StartWorker("w", port, FreePort.P2PRange(),
+            environment: new Dictionary<string, string> { ["PCCL_FAULT_TOLERANCE_MASTER_RECONNECT_TIMEOUT_MS"] = "120000" });
+        try
+        {
+            using var http = new HttpClient
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{await worker.WaitForMetricsPortAsync(Patience)}/"),
+                Timeout = TimeSpan.FromSeconds(30),
+            };
+            await WaitForReadinessAsync(http, 200, worker, ct);
+
+            Assert.True(master.Signal(PosixSignals.Kill));
+            var lost = await WaitForReadinessAsync(http, 503, worker, ct);
+            Assert.Contains($"lost the master at 127.0.0.1:{port}", lost, StringComparison.Ordinal);
+            Assert.False(JsonDocument.Parse((await GetAsync(http, "status", ct)).Body).RootElement.GetProperty("accepted").GetBoolean());
+
+            await master.DisposeAsync();
+            master = await PcclProcess.StartMasterAsync(port);
+            await WaitForReadinessAsync(http, 200, worker, ct);
+            Assert.True(JsonDocument.Parse((await GetAsync(http, "status", ct)).Body).RootElement.GetProperty("accepted").GetBoolean());
+        }
+        finally
+        {
+            await master.DisposeAsync();
+        }
+    }
+
+    /// <summary>Polls the worker's /readyz until it answers <paramref name="status"/>; returns that answer's body.</summary>
+    private static async Task<string> WaitForReadinessAsync(HttpClient http, int status, PcclProcess worker, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var (answered, body) = await GetAsync(http, "readyz", ct);
+            if (answered == status)
+            {
+                return body;
+            }
+
+            Assert.True(clock.Elapsed < Patience && !worker.HasExited,
+                $"/readyz answered {answered} ({body.Trim()}) and not {status} within {Patience.TotalSeconds:0} s; worker:\n{worker.Stderr}");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    [Fact]
     public async Task ProcessesServingMetricsStillStopOnSigterm()
     {
         // Regression: the web host behind /metrics used to claim SIGTERM, so Kubernetes could not stop a pod gracefully.
