@@ -20,15 +20,8 @@ namespace Pccl.Operations.Collectives;
 internal sealed class LaneRestriping(PeerSession session)
 {
     /// <summary>How many of <paramref name="lane"/>'s stripes to <paramref name="peer"/> an operation sends on: all when the count is configured.</summary>
-    public int InUse(ulong peer, RingLink[] lane)
-    {
-        if (session.Options.ConnectionsPerPeer is not null || lane.Length == 1)
-        {
-            return lane.Length;
-        }
-
-        return Math.Min(lane.Length, StripeCount.For(null, lane[0].Connection.MeasurePath(), session.MeasuredRates.BitsPerSecondTo(peer)));
-    }
+    public int InUse(ulong peer, RingLink[] lane) =>
+        StripeCount.InUse(session.Options.ConnectionsPerPeer, lane.Length, lane[0].Connection.MeasurePath(), session.MeasuredRates.BitsPerSecondTo(peer));
 
     /// <param name="peer">The successor.</param>
     /// <param name="lane">The lane the operation ran on.</param>

@@ -32,6 +32,14 @@ internal static class StripeCount
     /// </summary>
     public static int ToOpen(int? configured, TcpPath path) => For(configured, path);
 
+    /// <summary>
+    /// How many of a lane's <paramref name="open"/> connections an operation sends on: all of them when the count is
+    /// configured, else what <paramref name="measuredBitsPerSecond"/> asks for over the first one's
+    /// <paramref name="path"/>, at most what is open.
+    /// </summary>
+    public static int InUse(int? configured, int open, TcpPath path, long? measuredBitsPerSecond) =>
+        configured is not null || open <= 1 ? Math.Max(open, 1) : Math.Min(open, For(null, path, measuredBitsPerSecond));
+
     /// <param name="configured">A fixed count, or null for automatic.</param>
     /// <param name="path">The first connection's path as the kernel measured it.</param>
     /// <param name="measuredBitsPerSecond">The rate measured to the neighbour; null when none was.</param>
