@@ -25,10 +25,15 @@ internal static class BenchWanCommand
     private static Option<bool> SlowStartAfterIdle() =>
         new("--slow-start-after-idle") { Description = "whether the sites' TCP restarts slow start after an idle spell (net.ipv4.tcp_slow_start_after_idle; Linux' default: true)", DefaultValueFactory = _ => true };
 
-    private static PathShape Shape(ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue, Option<bool> idle) =>
+    private static Option<string?> CongestionControl() =>
+        new("--congestion-control") { Description = "the sites' TCP congestion control (net.ipv4.tcp_congestion_control, e.g. cubic or bbr); default: what the machine gives a new namespace" };
+
+    private static PathShape Shape(
+        ParseResult parse, Option<double> rtt, Option<double> rate, Option<double> loss, Option<double> queue, Option<bool> idle, Option<string?>? congestionControl = null) =>
         new PathShape
         {
             RttMs = parse.GetValue(rtt), RateMbit = parse.GetValue(rate), Loss = parse.GetValue(loss), QueueMs = parse.GetValue(queue), SlowStartAfterIdle = parse.GetValue(idle),
+            CongestionControl = congestionControl is null ? null : parse.GetValue(congestionControl),
         }.Validated();
 
     public static Command Wan()
@@ -45,9 +50,10 @@ internal static class BenchWanCommand
         var optimize = new Option<bool>("--optimize-topology") { Description = "vote on a ring ordered by measured bandwidth once every peer has joined" };
         var json = new Option<bool>("--json") { Description = "one JSON object per size" };
         var stageLog = StageLog();
+        var congestionControl = CongestionControl();
         var command = new Command("wan", "All-reduce across emulated datacentres joined by a delayed, rate-limited path (network namespaces and a TUN forwarder; needs root)")
         {
-            regions, rtt, rate, loss, queue, idle, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
+            regions, rtt, rate, loss, queue, idle, congestionControl, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
         };
         command.SetAction((parse, ct) =>
         {
@@ -58,7 +64,7 @@ internal static class BenchWanCommand
                 Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
                 StageLog = parse.GetValue(stageLog),
             };
-            return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(joinOrder)!, run,
+            return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue, idle, congestionControl), parse.GetValue(joinOrder)!, run,
                 ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
         });
         return command;
@@ -82,11 +88,12 @@ internal static class BenchWanCommand
         var seconds = new Option<double>("--seconds") { Description = "length of the bulk transfer at the configured rate", DefaultValueFactory = _ => 3 };
         var streams = new Option<int>("--streams") { Description = "parallel TCP connections of the bulk transfer", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "one JSON object" };
+        var congestionControl = CongestionControl();
         var command = new Command("wan-check", "The WAN emulator against itself: round trip and bulk TCP rate through one emulated path (needs root)")
         {
-            rtt, rate, loss, queue, idle, seconds, streams, json,
+            rtt, rate, loss, queue, idle, congestionControl, seconds, streams, json,
         };
-        command.SetAction((parse, ct) => WanSelfCheck.RunAsync(Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(seconds), parse.GetValue(streams), parse.GetValue(json), ct));
+        command.SetAction((parse, ct) => WanSelfCheck.RunAsync(Shape(parse, rtt, rate, loss, queue, idle, congestionControl), parse.GetValue(seconds), parse.GetValue(streams), parse.GetValue(json), ct));
         return command;
     }
 

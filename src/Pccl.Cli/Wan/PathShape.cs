@@ -28,6 +28,15 @@ internal sealed record PathShape
     /// </summary>
     public bool SlowStartAfterIdle { get; init; } = true;
 
+    /// <summary>
+    /// The sites' TCP congestion control (<c>net.ipv4.tcp_congestion_control</c> in each site's namespace); null keeps
+    /// what a new namespace gets from the machine. BBR, for one, drops a connection to four packets for a fifth of a
+    /// second every ten seconds to measure the path's delay again (ProbeRTT), which stalls a striped lane whose frames
+    /// are read in a fixed order; a loss-based one (reno, cubic) has no such pause but halves its window after an idle
+    /// spell unless <see cref="SlowStartAfterIdle"/> is off.
+    /// </summary>
+    public string? CongestionControl { get; init; }
+
     public TimeSpan OneWayDelay => TimeSpan.FromMilliseconds(RttMs / 2);
 
     public TimeSpan QueueLimit => TimeSpan.FromMilliseconds(QueueMs > 0 ? QueueMs : Math.Max(RttMs, 10));
@@ -42,7 +51,19 @@ internal sealed record PathShape
         Require(RateMbit >= 0 && double.IsFinite(RateMbit), "--rate-mbit", "a rate of 0 (unlimited) or more Mbit/s", RateMbit);
         Require(Loss is >= 0 and < 1, "--loss", "a fraction from 0 up to (not including) 1", Loss);
         Require(QueueMs >= 0 && double.IsFinite(QueueMs), "--queue-ms", "0 (one round trip) or more milliseconds", QueueMs);
+        if (CongestionControl is { } name && !AllowedCongestionControls().Contains(name))
+        {
+            throw new PcclException(PcclErrorCode.InvalidArgument,
+                $"--congestion-control must be one a new network namespace may use ({string.Join(", ", AllowedCongestionControls())}: net.ipv4.tcp_allowed_congestion_control, which root can extend), not '{name}'");
+        }
+
         return this;
+    }
+
+    private static string[] AllowedCongestionControls()
+    {
+        const string List = "/proc/sys/net/ipv4/tcp_allowed_congestion_control";
+        return File.Exists(List) ? File.ReadAllText(List).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [];
     }
 
     private static void Require(bool condition, string flag, string expected, double value)

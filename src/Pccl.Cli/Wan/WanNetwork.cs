@@ -52,6 +52,11 @@ internal sealed class WanNetwork : IDisposable
                 {
                     IpCommand.Run("netns", "exec", name, "sysctl", "-qw", "net.ipv4.tcp_slow_start_after_idle=0");
                 }
+
+                if (shape.CongestionControl is { } congestionControl)
+                {
+                    IpCommand.Run("netns", "exec", name, "sysctl", "-qw", $"net.ipv4.tcp_congestion_control={congestionControl}");
+                }
             }
 
             network.StartForwarder(shape);

@@ -390,7 +390,7 @@ internal static partial class LogEvents
 
     /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
     [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,
-        Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) and reopen at their next operation")]
+        Message = "measured {Mbit:0.0} Mbit/s to peer {PeerId}: its lanes take {After} connections instead of {Before} (performance.connections_per_peer auto) from their next operation")]
     public static partial void LanesRestriped(this ILogger logger, ulong peerId, double mbit, int before, int after);
 
     /// <summary>A ring operation measured the rate of the path to its successor, and the rate kept for the peer changed.</summary>

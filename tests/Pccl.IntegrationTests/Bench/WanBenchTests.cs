@@ -91,6 +91,7 @@ public class WanBenchTests
     [InlineData("--connections-per-peer 9", "--connections-per-peer 9: must be auto or a count from 1 to 8")]
     [InlineData("--regions 2by2", "--regions must be AxB")]
     [InlineData("--loss 1.5", "--loss must be a fraction")]
+    [InlineData("--congestion-control nosuch", "--congestion-control must be one a new network namespace may use")]
     public async Task AChoiceThisBuildCannotRunFailsClearlyBeforeBuildingAnything(string flags, string message)
     {
         var (bench, code) = await RunAsync([.. flags.Split(' '), "--sizes", "1MiB"]);

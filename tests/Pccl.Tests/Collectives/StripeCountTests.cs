@@ -61,6 +61,33 @@ public class StripeCountTests
     }
 
     [Fact]
+    public void AnAutomaticLaneOpensTheCapAndAnOperationUsesWhatTheMeasuredRateAsksFor()
+    {
+        var path = new TcpPath(TimeSpan.FromMilliseconds(101), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
+        var open = StripeCount.ToOpen(null, path);
+        Assert.Equal(8, open);
+        // unmeasured: all of them; measured: the count the rate asks for, without another connection
+        Assert.Equal(8, StripeCount.InUse(null, open, path, null));
+        Assert.Equal(4, StripeCount.InUse(null, open, path, 930_000_000));
+        Assert.Equal(3, StripeCount.InUse(null, open, path, 700_000_000));
+        Assert.Equal(1, StripeCount.InUse(null, open, path, 100_000_000));
+        // never more than the lane has open
+        Assert.Equal(2, StripeCount.InUse(null, 2, path, 930_000_000));
+        // on this host one connection opens and is used
+        Assert.Equal(1, StripeCount.ToOpen(null, path with { Loopback = true }));
+        Assert.Equal(1, StripeCount.InUse(null, 1, path with { Loopback = true }, 930_000_000));
+    }
+
+    [Fact]
+    public void AConfiguredLaneUsesEveryConnectionItOpened()
+    {
+        var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
+        Assert.Equal(2, StripeCount.ToOpen(2, path));
+        Assert.Equal(2, StripeCount.InUse(2, 2, path, 10_000_000));
+        Assert.Equal(6, StripeCount.InUse(6, 6, path, 10_000_000_000));
+    }
+
+    [Fact]
     public void AConfiguredCountIsTakenAsItIs()
     {
         var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: true);

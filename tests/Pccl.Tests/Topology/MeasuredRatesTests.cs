@@ -1,12 +1,20 @@
+using Pccl.Operations.Collectives;
 using Pccl.Operations.Topology;
+using Pccl.Transport;
 
 namespace Pccl.Tests.Topology;
 
-/// <summary>The rates a peer measured to others, which its lanes are striped for: the newest counts, a failure forgets.</summary>
+/// <summary>
+/// The rates a peer measured to others, which its lanes are striped for: the newest vote and the operations' own
+/// reading are kept apart, the larger counts, and a failed vote forgets the pair.
+/// </summary>
 public class MeasuredRatesTests
 {
+    private const long FourMiB = 4 * 1024 * 1024;
+    private static readonly TcpPath LongPath = new(TimeSpan.FromMilliseconds(101), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
+
     [Fact]
-    public void TheNewestMeasurementCountsAndAFailureForgetsThePair()
+    public void TheNewestVoteCountsAndAFailureForgetsThePair()
     {
         var rates = new MeasuredRates();
         Assert.Null(rates.BitsPerSecondTo(7));
@@ -22,5 +30,60 @@ public class MeasuredRatesTests
         rates.Record(7, 0);
         Assert.Null(rates.BitsPerSecondTo(7));
         Assert.Equal(8_000, rates.BitsPerSecondTo(9));
+    }
+
+    [Fact]
+    public void AVoteThatReadsBelowTheOperationsLeavesTheLaneTheirStripes()
+    {
+        // the operations measured 930 Mbit/s over 1 Gbit/s × 100 ms: 4 stripes; a vote reading 600 would ask for 3
+        var rates = new MeasuredRates();
+        rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false));
+        var passive = StripeCount.For(null, LongPath, rates.BitsPerSecondTo(7));
+        Assert.Equal(4, passive);
+        Assert.Equal(3, StripeCount.For(null, LongPath, 600_000_000));
+
+        rates.Record(7, 600_000_000 / 8.0);
+        Assert.Equal(930_000_000, rates.BitsPerSecondTo(7));
+        Assert.Equal(passive, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(7)));
+    }
+
+    [Fact]
+    public void AVoteThatReadsMoreCountsUntilANewerOneReadsLess()
+    {
+        var rates = new MeasuredRates();
+        rates.Observe(7, new HopGoodput(700_000_000, WindowBound: false));
+        rates.Record(7, 950_000_000 / 8.0);
+        Assert.Equal(950_000_000, rates.BitsPerSecondTo(7));
+
+        // the newer vote replaces the older one, and the operations' reading is the floor
+        rates.Record(7, 500_000_000 / 8.0);
+        Assert.Equal(700_000_000, rates.BitsPerSecondTo(7));
+    }
+
+    [Fact]
+    public void AfterAVoteTheFirstOperationsReadingCountsWhereItIsHigher()
+    {
+        // a vote before any operation read 500 Mbit/s; the lane's first long operation carried 930 on the stripes that
+        // asked for, below a full window each, and still raises the rate: it is what the path carried
+        var rates = new MeasuredRates();
+        rates.Record(7, 500_000_000 / 8.0);
+        Assert.True(rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false)));
+        Assert.Equal(930_000_000, rates.BitsPerSecondTo(7));
+
+        // later operations raise it only when their stripes were the limit, and never lower it
+        Assert.False(rates.Observe(7, new HopGoodput(990_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(7, new HopGoodput(400_000_000, WindowBound: true)));
+        Assert.Equal(930_000_000, rates.BitsPerSecondTo(7));
+    }
+
+    [Fact]
+    public void AFailedVoteForgetsWhatTheOperationsMeasuredToo()
+    {
+        var rates = new MeasuredRates();
+        rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false));
+        rates.Record(7, 0);
+        Assert.Null(rates.BitsPerSecondTo(7));
+        Assert.True(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: false)));
+        Assert.Equal(300_000_000, rates.BitsPerSecondTo(7));
     }
 }

@@ -25,6 +25,21 @@ internal static class StripeCount
     /// <summary>The share of one stream's window that is on the path while the ring moves pieces.</summary>
     public const double WindowShareInFlight = 0.8;
 
+    /// <summary>
+    /// The connections a lane opens: a configured count, else what an unmeasured path gets (on a long path the cap), of
+    /// which each operation sends on as many as the measured rate asks for (<see cref="LaneRestriping.InUse"/>), so a
+    /// new measurement changes the count without reopening the lane.
+    /// </summary>
+    public static int ToOpen(int? configured, TcpPath path) => For(configured, path);
+
+    /// <summary>
+    /// How many of a lane's <paramref name="open"/> connections an operation sends on: all of them when the count is
+    /// configured, else what <paramref name="measuredBitsPerSecond"/> asks for over the first one's
+    /// <paramref name="path"/>, at most what is open.
+    /// </summary>
+    public static int InUse(int? configured, int open, TcpPath path, long? measuredBitsPerSecond) =>
+        configured is not null || open <= 1 ? Math.Max(open, 1) : Math.Min(open, For(null, path, measuredBitsPerSecond));
+
     /// <param name="configured">A fixed count, or null for automatic.</param>
     /// <param name="path">The first connection's path as the kernel measured it.</param>
     /// <param name="measuredBitsPerSecond">The rate measured to the neighbour; null when none was.</param>

@@ -91,7 +91,7 @@ internal sealed class PeerSession : IAsyncDisposable
     {
         _events = events;
         _lanes = new LaneTable(() => PeerId, Identity, Options.ClusterId, Security, Options.ConnectTimeout, UnusedLaneDeadline,
-            (peer, path) => StripeCount.For(Options.ConnectionsPerPeer, path, MeasuredRates.BitsPerSecondTo(peer)), Logger);
+            (_, path) => StripeCount.ToOpen(Options.ConnectionsPerPeer, path), Logger);
         var gatekeeper = new P2PGatekeeper(() => PeerId, _members, Options.ConnectTimeout / 2); // refused in time to be told why
         _listener = P2PListener.Start(Options.P2PBindAddress, Options.P2PPorts, Options.ClusterId, Security, Options.ConnectTimeout, events.OnP2PConnectionAsync,
             gatekeeper, Logger);

@@ -13,8 +13,9 @@ namespace Pccl.Operations.Topology;
 /// The sending end of the bandwidth measurements a topology optimisation asks for: opens BENCH connections to the
 /// peer the master names, sends on each until its receiver answers with the rate it saw, and reports their sum (or why
 /// the pair could not measure) to the master. It measures over as many connections as an unmeasured ring lane to the
-/// peer would be striped over (<see cref="StripeCount"/>), so a long path is measured at its rate and not at what one
-/// stream's window allows; the rate is also kept for the lanes to come (<see cref="MeasuredRates"/>). Each measurement
+/// peer opens (<see cref="StripeCount.ToOpen"/>), so a long path is measured at its rate and not at what one stream's
+/// window allows; the rate is also kept for the lanes to come (<see cref="MeasuredRates"/>, where the larger of it and
+/// what the ring's operations measured counts). Each measurement
 /// is bounded by the connect timeout, its duration and the connect timeout again for the answers, so a dead or
 /// unreachable partner costs a report of failure, never a stall.
 /// </summary>
@@ -43,7 +44,7 @@ internal sealed class BandwidthProbe(PeerSession session)
             connections.Add(await ConnectAsync().ConfigureAwait(false));
             var firstPath = connections[0].MeasurePath();
             path = firstPath;
-            var count = StripeCount.For(options.ConnectionsPerPeer, firstPath);
+            var count = StripeCount.ToOpen(options.ConnectionsPerPeer, firstPath);
             var more = Enumerable.Range(1, count - 1).Select(_ => ConnectAsync()).ToList();
             try
             {
@@ -74,24 +75,24 @@ internal sealed class BandwidthProbe(PeerSession session)
             }
         }
 
-        await KeepRateAsync(target.PeerId, path, report.Success ? report.BytesPerSecond : 0).ConfigureAwait(false);
+        KeepRate(target.PeerId, path, report.Success ? report.BytesPerSecond : 0);
         await session.ReportAsync(new ControlMessage { BandwidthReport = report }).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Keeps the rate for the lanes to come; lanes to the peer striped for another rate are closed, and reopen striped
-    /// for this one at their next operation.
+    /// Keeps the rate for the lanes' operations to come, which send on as many of their connections as the rate asks
+    /// for: nothing reopens (<see cref="LaneRestriping"/>).
     /// </summary>
-    private async ValueTask KeepRateAsync(ulong peer, TcpPath? path, double bytesPerSecond)
+    private void KeepRate(ulong peer, TcpPath? path, double bytesPerSecond)
     {
         var configured = session.Options.ConnectionsPerPeer;
         var before = path is { } p ? StripeCount.For(configured, p, session.MeasuredRates.BitsPerSecondTo(peer)) : 0;
         session.MeasuredRates.Record(peer, bytesPerSecond);
-        var after = path is { } q ? StripeCount.For(configured, q, session.MeasuredRates.BitsPerSecondTo(peer)) : 0;
+        var rate = session.MeasuredRates.BitsPerSecondTo(peer);
+        var after = path is { } q ? StripeCount.For(configured, q, rate) : 0;
         if (before != after)
         {
-            session.Logger.LanesRestriped(peer, bytesPerSecond * 8 / 1e6, before, after);
-            await session.Lanes.ForgetPeerAsync(peer).ConfigureAwait(false);
+            session.Logger.LanesRestriped(peer, (rate ?? 0) / 1e6, before, after);
         }
     }
 
