@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The reduction and hash kernels as pccl runs them (JIT, this CPU's instruction set) and as libpccl.so does (NativeAOT
-# for its default x86-64-v2, and for x86-64-v3): one JSON line per build and run (docs/c-api.md, "Instruction set").
+# The reduction and hash kernels as pccl runs them (JIT, this CPU's instruction set) and as NativeAOT compiles them for
+# x86-64-v2 (its default, libpccl.so's portable build) and for x86-64-v3 (libpccl.so's build): one JSON line per build
+# and run (docs/c-api.md, "Instruction set").
 # Usage: bench/c-api/kernels/run.sh [RUNS]   (RUNS rounds of the three builds, interleaved; default 3)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
