@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Publishes src/Pccl.Native with NativeAOT as libpccl.so (PCCL's C API) into artifacts/native/ (or $1); further
-# arguments go to dotnet publish (e.g. -p:IlcInstructionSet=x86-64-v2 for CPUs without AVX2, see docs/c-api.md).
+# arguments go to dotnet publish (e.g. -p:IlcInstructionSet=x86-64-v2 for the portable build that also runs on CPUs
+# without AVX2, which the default x86-64-v3 needs: see docs/c-api.md, "Instruction set").
 # NativeAOT compiles with the SDK's ILCompiler package and links with gcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."

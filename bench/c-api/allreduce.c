@@ -4,8 +4,8 @@
  * barrier all-reduce, the inputs refilled before each and every result checked after it (outside the clock, both
  * with block copies and compares, as cheap as the managed worker's).
  * Usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP, SIZES in bytes, comma-separated; RANK (0..PEERS-1)
- * only picks the inputs. Prints "connect RANK MS" (pcclInit to admitted, the first pcclConnect of a fresh process)
- * and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time).
+ * only picks the inputs. Prints "connect RANK MS INIT_MS" (pcclInit to admitted, the first pcclConnect of a fresh
+ * process, and the part of it in pcclInit, where the library's .NET runtime starts) and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -104,8 +104,9 @@ int main(int argc, char **argv) {
     int rank = atoi(argv[2]), peers = atoi(argv[3]), iterations = atoi(argv[5]), warmup = atoi(argv[6]);
     double start = now_ms();
     CHECK(pcclInit());
+    double initialized = now_ms();
     pcclComm_t *comm = join((uint16_t)atoi(argv[1]));
-    printf("connect %d %.1f\n", rank, now_ms() - start);
+    printf("connect %d %.1f %.1f\n", rank, now_ms() - start, initialized - start);
     await_world(comm, peers);
     for (char *size = strtok(argv[4], ","); size != NULL; size = strtok(NULL, ",")) {
         run_size(comm, rank, peers, (size_t)atoll(size), iterations, warmup);

@@ -23,6 +23,7 @@ public sealed class CApiBenchTests(NativeBuild build)
         var library = Assert.Single(objects, o => o.TryGetProperty("libpccl_bytes", out _));
         Assert.Equal(new FileInfo(build.LibraryPath).Length, library.GetProperty("libpccl_bytes").GetInt64());
         Assert.True(library.GetProperty("first_connect_ms").GetDouble() > 0, bench.Output);
+        Assert.InRange(library.GetProperty("first_connect_init_ms").GetDouble(), double.Epsilon, library.GetProperty("first_connect_ms").GetDouble());
         Assert.True(library.GetProperty("last_connect_ms").GetDouble() >= library.GetProperty("first_connect_ms").GetDouble(), bench.Output);
         var results = objects.Where(o => o.TryGetProperty("bytes", out _)).ToList();
         Assert.Equal([65536L, 1048576L], results.Select(r => r.GetProperty("bytes").GetInt64()));

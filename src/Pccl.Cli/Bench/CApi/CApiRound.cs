@@ -7,7 +7,8 @@ namespace Pccl.Cli.Bench.CApi;
 /// <summary>
 /// One round of the C side: a C master and N C peers (<c>bench/c-api/allreduce.c</c>) as separate processes on
 /// loopback, each peer timing every all-reduce after a one-element barrier. Per size the result is, per iteration,
-/// the slowest peer's time, and the median of those; per peer the first <c>pcclConnect</c> (pcclInit to admitted).
+/// the slowest peer's time, and the median of those; per peer the first <c>pcclConnect</c> (pcclInit to admitted) and
+/// the part of it in <c>pcclInit</c> (the library's runtime starting).
 /// </summary>
 internal static class CApiRound
 {
@@ -99,16 +100,16 @@ internal static class CApiRound
         return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Parses "connect RANK MS" and "times RANK BYTES MS,MS,..." lines of every peer.</summary>
+    /// <summary>Parses "connect RANK MS INIT_MS" and "times RANK BYTES MS,MS,..." lines of every peer.</summary>
     private static CApiRoundResult Combine(CApiBenchSettings settings, string[][] outputs)
     {
-        var connects = new List<double>();
+        var connects = new List<(double Total, double Init)>();
         var times = settings.Sizes.ToDictionary(b => b, _ => new List<double[]>());
         foreach (var fields in outputs.SelectMany(lines => lines).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
-            if (fields is ["connect", _, var ms])
+            if (fields is ["connect", _, var ms, var init])
             {
-                connects.Add(double.Parse(ms, CultureInfo.InvariantCulture));
+                connects.Add((double.Parse(ms, CultureInfo.InvariantCulture), double.Parse(init, CultureInfo.InvariantCulture)));
             }
             else if (fields is ["times", _, var bytes, var list] && times.TryGetValue(long.Parse(bytes, CultureInfo.InvariantCulture), out var perPeer))
             {
@@ -127,9 +128,13 @@ internal static class CApiRound
             medians[bytes] = Statistics.Median(Enumerable.Range(0, settings.Iterations).Select(i => perPeer.Max(p => p[i])));
         }
 
-        return new CApiRoundResult(medians, connects.Min(), connects.Max());
+        var first = connects.MinBy(c => c.Total);
+        return new CApiRoundResult(medians, first.Total, first.Init, connects.Max(c => c.Total));
     }
 }
 
-/// <summary>One C round: per size the median of the slowest peer's times (ms), and the first pcclConnect of the first and the last peer admitted (ms).</summary>
-internal sealed record CApiRoundResult(Dictionary<long, double> MedianMs, double FirstConnectMs, double LastConnectMs);
+/// <summary>
+/// One C round: per size the median of the slowest peer's times (ms), the first pcclConnect of the first and the last
+/// peer admitted (ms), and how much of the first peer's was its pcclInit (ms).
+/// </summary>
+internal sealed record CApiRoundResult(Dictionary<long, double> MedianMs, double FirstConnectMs, double FirstInitMs, double LastConnectMs);
