@@ -276,15 +276,10 @@ internal sealed partial class MasterCore
 
         var ring = round.Participants.Where(State.Peers.ContainsKey).ToList();
         var tally = CrossingPathRates.Tally(ring, [.. ring.Select(id => State.Peers[id].Region)], round.Crossings);
-        if (!State.CrossingRates.TryGetValue(round.Group, out var kept))
-        {
-            State.CrossingRates[round.Group] = kept = [];
-        }
-
-        foreach (var (key, bits) in tally)
-        {
-            kept[key] = CrossingPathRates.Next(kept.TryGetValue(key, out var last) ? last : null, bits);
-        }
+        var kept = State.CrossingRates.GetValueOrDefault(round.Group);
+        // only the paths this operation measured stay: regions that are gone take their rates with them
+        State.CrossingRates[round.Group] = tally.ToDictionary(
+            t => t.Key, t => CrossingPathRates.Next(kept is not null && kept.TryGetValue(t.Key, out var last) ? last : null, t.Value));
     }
 
     /// <summary>
