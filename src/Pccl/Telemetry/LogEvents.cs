@@ -154,6 +154,9 @@ internal static partial class LogEvents
         /// <summary>One ring of a hierarchical all-reduce finished: when it started and how long it ran.</summary>
         public const int HierarchyStageTimed = 1780;
 
+        /// <summary>A crossing ring of a hierarchical all-reduce paces its streams to their share of the path's measured rate.</summary>
+        public const int HierarchyCrossingPaced = 1781;
+
         /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
         public const int LanesRestriped = 1800;
 
@@ -387,6 +390,11 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.HierarchyStageTimed, EventName = nameof(HierarchyStageTimed), Level = LogLevel.Debug,
         Message = "hierarchy {Stage} at level {Level} over elements {FirstElement}+{ElementCount} of operation {Sequence}: started {StartedMs} ms into the operation, ran {RanMs} ms")]
     public static partial void HierarchyStageTimed(this ILogger logger, string stage, uint level, ulong firstElement, ulong elementCount, ulong sequence, double startedMs, double ranMs);
+
+    /// <summary>A crossing ring of a hierarchical all-reduce paces its streams to their share of the path's measured rate.</summary>
+    [LoggerMessage(EventId = Ids.HierarchyCrossingPaced, EventName = nameof(HierarchyCrossingPaced), Level = LogLevel.Debug,
+        Message = "hierarchy crossing to peer {Partner} over elements {FirstElement}+{ElementCount} of operation {Sequence}: {Stripes} streams paced to {BytesPerSecond} bytes/s each ({Sharers} peers share the path measured at {PathBitsPerSecond} bit/s)")]
+    public static partial void HierarchyCrossingPaced(this ILogger logger, ulong partner, ulong firstElement, ulong elementCount, ulong sequence, int stripes, long bytesPerSecond, int sharers, long pathBitsPerSecond);
 
     /// <summary>A measured rate changes how many connections the lanes to a peer are striped over: they reopen.</summary>
     [LoggerMessage(EventId = Ids.LanesRestriped, EventName = nameof(LanesRestriped), Level = LogLevel.Information,

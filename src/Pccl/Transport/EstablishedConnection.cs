@@ -100,6 +100,16 @@ internal sealed class EstablishedConnection : IAsyncDisposable
     /// <summary>The connection's round trip and window as the kernel sees them now.</summary>
     public TcpPath MeasurePath() => TcpPath.Of(_socket, Remote);
 
+    /// <summary>Holds the connection's sending to <paramref name="bytesPerSecond"/>, or lifts that ceiling when null (<see cref="SocketPacing"/>).</summary>
+    /// <returns>Whether the kernel took it.</returns>
+    public bool PaceTo(long? bytesPerSecond) => SocketPacing.Set(_socket, bytesPerSecond);
+
+    /// <summary>The ceiling the connection's sending is held to, in bytes per second; null when none.</summary>
+    public long? PacingRate => SocketPacing.Get(_socket);
+
+    /// <summary>The bytes the peer acknowledged and the time the connection was busy sending, as the kernel counts them now.</summary>
+    public TcpProgress? MeasureProgress() => TcpProgress.Of(_socket);
+
     /// <summary>
     /// Shuts the connection down in both directions, so that pending and later reads and writes on either side end.
     /// Idempotent: the first call's <paramref name="reason"/> is kept and later calls do nothing. Never throws; a

@@ -24,5 +24,8 @@ internal sealed class CollectiveRound(uint group, uint tag, TimeSpan gatheringSi
     public uint Lane { get; set; }
     public HashSet<ulong> Participants { get; } = [];
     public HashSet<ulong> Done { get; } = [];
+
+    /// <summary>What each peer's crossing rings carried, as its done report told (a hierarchical all-reduce).</summary>
+    public Dictionary<ulong, IReadOnlyList<CrossingRate>> Crossings { get; } = [];
     public bool Running => Sequence is not null;
 }

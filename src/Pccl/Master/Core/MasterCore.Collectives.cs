@@ -148,8 +148,14 @@ internal sealed partial class MasterCore
         if (start.Hierarchy.Count == 0)
         {
             State.Hierarchies.Remove(round.Group);
+            State.CrossingRates.Remove(round.Group);
             return;
         }
+
+        CrossingPathRates.Set(
+            start.Hierarchy, start.Ring, labels,
+            State.CrossingRates.TryGetValue(round.Group, out var carried) ? carried : new Dictionary<(uint, string), ulong>(),
+            State.Bandwidth.TryGetValue(round.Group, out var matrix) ? matrix.Entries : new Dictionary<(ulong, ulong), double>());
 
         var summary = HierarchySummary.Of(start.Ring, labels, start.Hierarchy);
         if (!State.Hierarchies.TryGetValue(round.Group, out var last) || last.Description != summary.Description)
@@ -243,15 +249,37 @@ internal sealed partial class MasterCore
         }
 
         round.Done.Add(peer.Id);
+        if (done.Crossings.Count > 0)
+        {
+            round.Crossings[peer.Id] = [.. done.Crossings.DistinctBy(c => c.Level).Take(CrossingPathRates.MaxLevels)];
+        }
+
         if (round.Done.Count >= round.Participants.Count && round.Done.IsSupersetOf(round.Participants))
         {
             RemoveRound(round);
+            KeepCrossingRates(round);
             var complete = new ControlMessage { CollectiveComplete = new CollectiveComplete { Tag = round.Tag, Sequence = done.Sequence } };
             foreach (var id in round.Participants)
             {
                 Send(State.Peers[id], complete);
             }
         }
+    }
+
+    /// <summary>Keeps what a finished hierarchical all-reduce's regions carried across, for the next one's pacing.</summary>
+    private void KeepCrossingRates(CollectiveRound round)
+    {
+        if (round.Crossings.Count == 0)
+        {
+            return;
+        }
+
+        var ring = round.Participants.Where(State.Peers.ContainsKey).ToList();
+        var tally = CrossingPathRates.Tally(ring, [.. ring.Select(id => State.Peers[id].Region)], round.Crossings);
+        var kept = State.CrossingRates.GetValueOrDefault(round.Group);
+        // only the paths this operation measured stay: regions that are gone take their rates with them
+        State.CrossingRates[round.Group] = tally.ToDictionary(
+            t => t.Key, t => CrossingPathRates.Next(kept is not null && kept.TryGetValue(t.Key, out var last) ? last : null, t.Value));
     }
 
     /// <summary>

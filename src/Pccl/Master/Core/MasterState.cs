@@ -61,6 +61,9 @@ internal sealed class MasterState
     /// <summary>Each group's latest hierarchical all-reduce plan, as <c>/status</c> shows it; absent for flat groups.</summary>
     public Dictionary<uint, Hierarchy.HierarchySummary> Hierarchies { get; } = [];
 
+    /// <summary>Per group, the rate each region's crossing peers carried at a level in the group's last hierarchical all-reduce that measured it (<see cref="Hierarchy.CrossingPathRates"/>).</summary>
+    public Dictionary<uint, Dictionary<(uint Level, string Side), ulong>> CrossingRates { get; } = [];
+
     /// <summary>The ring order each group's last topology optimisation chose; groups without one are ordered by id.</summary>
     public Dictionary<uint, List<ulong>> RingOrders { get; } = [];
 

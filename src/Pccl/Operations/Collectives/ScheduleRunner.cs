@@ -44,7 +44,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
 
             await hierarchy.RunAsync(linked.Token).ConfigureAwait(false);
             call.MarkDataMoved(hierarchy, AllReduceAlgorithm.Hierarchical);
-            await ReportDoneAsync(start, ct).ConfigureAwait(false);
+            await ReportDoneAsync(start, ct, hierarchy.Crossings.Rates()).ConfigureAwait(false);
             return (hierarchy, AllReduceAlgorithm.Hierarchical);
         }
 
@@ -135,6 +135,10 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         }
     }
 
-    private ValueTask ReportDoneAsync(CollectiveStart start, CancellationToken ct) =>
-        session.Link.SendAsync(new ControlMessage { CollectiveDone = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true } }, ct);
+    private ValueTask ReportDoneAsync(CollectiveStart start, CancellationToken ct, IEnumerable<CrossingRate>? crossings = null)
+    {
+        var done = new CollectiveDone { Tag = start.Tag, Sequence = start.Sequence, Success = true };
+        done.Crossings.AddRange(crossings ?? []);
+        return session.Link.SendAsync(new ControlMessage { CollectiveDone = done }, ct);
+    }
 }

@@ -19,12 +19,17 @@ namespace Pccl.Operations.Collectives.Hierarchical;
 /// <see cref="StageOrder"/> allows, so a pipelined plan's crossing of one chunk overlaps the regions' work on the
 /// others; the first ring to fail stops the rest, and its failure is the operation's.
 /// </summary>
-/// <remarks>The input backup saves the whole buffer before the first stage (the stages' pieces are numbered per
-/// stage, so the ring's copy-on-write bookkeeping cannot tell them apart).</remarks>
+/// <remarks>The input backup saves the elements of each ring before the ring starts, in pieces numbered over the whole
+/// buffer (the stages' own pieces are numbered per stage, so the ring's copy-on-write bookkeeping cannot tell them
+/// apart); the first ring over any element saves it, and the copying of later chunks runs while earlier ones cross,
+/// not as one pass over the whole buffer before the first byte moves.</remarks>
 internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scratch, CollectiveStart start, CollectiveDescriptor descriptor, Memory<byte> buffer, InputBackup? backup)
     : IAllReduceSchedule
 {
     private readonly int _elementSize = ReduceKernels.ElementSize(descriptor.DataType);
+
+    /// <summary>Held while a ring saves its input: rings at different levels start at once.</summary>
+    private readonly Lock _saving = new();
 
     private long _bytesSent;
     private long _bytesReceived;
@@ -32,6 +37,9 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>What this peer's crossing rings carried, for the done report.</summary>
+    public CrossingMeter Crossings { get; } = new();
 
     /// <summary>Told of every piece received and applied, across all stages; null without a fault injector.</summary>
     public RingFaultSite? FaultSite { get; set; }
@@ -41,11 +49,6 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
 
     public async Task RunAsync(CancellationToken ct)
     {
-        if (backup is not null)
-        {
-            SaveWholeBuffer(backup);
-        }
-
         var mine = MyStages().ToList();
         var waits = StageOrder.Predecessors([.. mine.Select(s => s.Stage)]);
         var began = Stopwatch.GetTimestamp();
@@ -74,6 +77,11 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         {
             await Task.WhenAll(before).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
+            if (backup is not null)
+            {
+                SaveInput(backup, stage);
+            }
+
             await RunStageAsync(stage, rank, failFast.Token).ConfigureAwait(false);
             if (session.Logger.IsEnabled(LogLevel.Debug))
             {
@@ -142,15 +150,30 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
                 HierarchyStageKind.AllGather => RingPhase.AllGather,
                 _ => null,
             };
-            var stripes = crossing ? CrossingLinks(outgoing, next, stage.Level) : outgoing;
+            var (stripes, pace) = crossing ? CrossingLinks(outgoing, next, stage) : (outgoing, null);
             var hop = StripedHop.Over(stripes, sendScratch, scratchBytes, scratch, stripeScratch, session.Lanes, previous, start.Lane, incoming);
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
+            if (pace is not null)
+            {
+                Pace(stripes, pace);
+            }
+
+            var progress = crossing ? CrossingMeter.Progress(stripes) : null;
             try
             {
                 await ring.RunAsync(ct).ConfigureAwait(false);
+                if (progress is not null)
+                {
+                    Crossings.Add(stage.Level, progress, CrossingMeter.Progress(stripes), stripes[0].Connection.MeasurePath());
+                }
             }
             finally
             {
+                if (pace is not null)
+                {
+                    Pace(stripes, null);
+                }
+
                 Interlocked.Add(ref _bytesSent, ring.BytesSent);
                 Interlocked.Add(ref _bytesReceived, ring.BytesReceived);
             }
@@ -173,27 +196,53 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
     }
 
     /// <summary>
-    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> at <paramref name="level"/>
-    /// sends on (<see cref="CrossingStripes"/>): an automatic count is sized for this peer's share of the path's
-    /// measured rate where a vote measured it.
+    /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> sends on
+    /// (<see cref="CrossingStripes"/>): an automatic count is sized for this peer's share of the path's measured rate
+    /// where one was measured; and the rate each is paced to (<see cref="CrossingPace"/>: a share of the path's rate the
+    /// master set on the stage, the same on every peer), null for none.
     /// </summary>
-    private RingLink[] CrossingLinks(RingLink[] outgoing, ulong next, uint level)
+    private (RingLink[] Stripes, long? Pace) CrossingLinks(RingLink[] outgoing, ulong next, HierarchyStage stage)
     {
-        var sharers = CrossingStripes.Sharers(start, session.PeerId, level, RegionOf);
-        var rate = CrossingStripes.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, CrossingStripes.Sides(start, level, RegionOf));
+        var sharers = CrossingStripes.Sharers(start, session.PeerId, stage.Level, RegionOf);
+        var rate = CrossingStripes.PathBitsPerSecond(session.MeasuredRates.BitsPerSecondTo, next, CrossingStripes.Sides(start, stage.Level, RegionOf));
         int? measuredShare = rate is > 0 ? StripeCount.For(null, outgoing[0].Connection.MeasurePath(), rate.Value / sharers) : null;
-        return outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
+        var stripes = outgoing[..CrossingStripes.For(outgoing.Length, sharers, session.Options.ConnectionsPerPeer is not null, measuredShare)];
+        // where the regions cross with different numbers of peers, a small region's owner runs its crossings one after
+        // another, so the other side's peers do not share the path at once: a share would hold them to a fraction of it
+        var together = stage.Members.All(m => CrossingStripes.Sharers(start, m, stage.Level, RegionOf) == sharers);
+        var path = together && stage.PathBitsPerSecond is > 0 and <= long.MaxValue ? (long)stage.PathBitsPerSecond : (long?)null;
+        var pace = CrossingPace.BytesPerSecond(path, sharers, stripes.Length);
+        if (pace is { } paced && session.Logger.IsEnabled(LogLevel.Debug))
+        {
+            session.Logger.HierarchyCrossingPaced(next, stage.FirstElement, stage.ElementCount, start.Sequence, stripes.Length, paced, sharers, path!.Value);
+        }
+
+        return (stripes, pace);
+    }
+
+    /// <summary>Paces each of <paramref name="stripes"/> to <paramref name="bytesPerSecond"/>, or lifts the pacing when null.</summary>
+    private static void Pace(RingLink[] stripes, long? bytesPerSecond)
+    {
+        foreach (var stripe in stripes)
+        {
+            stripe.Connection.PaceTo(bytesPerSecond);
+        }
     }
 
     private string RegionOf(ulong peer) => session.World.Peer(peer)?.Region ?? "";
 
-    private void SaveWholeBuffer(InputBackup saved)
+    /// <summary>Saves the pieces of the buffer under <paramref name="stage"/>'s elements that no earlier ring saved.</summary>
+    private void SaveInput(InputBackup saved, HierarchyStage stage)
     {
-        var index = 0;
-        for (var offset = 0; offset < buffer.Length; offset += RingLayout.MinPieceBytes, index++)
+        var end = ((long)stage.FirstElement + (long)stage.ElementCount) * _elementSize;
+        lock (_saving)
         {
-            var bytes = Math.Min(RingLayout.MinPieceBytes, buffer.Length - offset);
-            saved.BeforeWrite(new PieceRef(index, offset, bytes / _elementSize, bytes));
+            for (var index = (int)((long)stage.FirstElement * _elementSize / RingLayout.MinPieceBytes); (long)index * RingLayout.MinPieceBytes < end; index++)
+            {
+                var offset = index * RingLayout.MinPieceBytes;
+                var bytes = Math.Min(RingLayout.MinPieceBytes, buffer.Length - offset);
+                saved.BeforeWrite(new PieceRef(index, offset, bytes / _elementSize, bytes));
+            }
         }
     }
 }
