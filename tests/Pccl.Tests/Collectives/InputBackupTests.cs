@@ -36,4 +36,22 @@ public sealed class InputBackupTests
 
         Assert.All(buffer.AsSpan(16).ToArray(), b => Assert.Equal(7, b));
     }
+
+    [Fact]
+    public void RestoreInSmallBlocksPutsBackThePiecesWrittenInAnyOrder()
+    {
+        var buffer = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var backup = new InputBackup(buffer, new byte[256], restoreBlockBytes: 8);
+        for (var index = 3; index >= 0; index--)
+        {
+            var piece = new PieceRef(index, index * 64, 64, 64);
+            backup.BeforeWrite(piece);
+            buffer.AsSpan(index * 64, 64).Fill(0xAB);
+        }
+
+        backup.Restore();
+
+        Assert.Equal(original, buffer);
+    }
 }

@@ -81,7 +81,8 @@ internal static class FailurePathRehearsal
         });
 
         var buffer = new byte[64];
-        using var backup = new InputBackup(buffer, new byte[buffer.Length]);
+        // blocks of a quarter of the buffer: the restore takes its path with helper threads, as a large one does
+        using var backup = new InputBackup(buffer, new byte[buffer.Length], restoreBlockBytes: buffer.Length / 4);
         backup.BeforeWrite(new PieceRef(0, 0, buffer.Length / sizeof(float), buffer.Length));
         Restore(null, backup, buffer);
         _ = CodeName(call.Failure.Code);

@@ -10,7 +10,7 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 /// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped. Which
 /// pieces were saved is kept in a pooled array, so a warm operation allocates nothing per piece.</remarks>
-internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposable
+internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restoreBlockBytes = BlockRestore.DefaultBlockBytes) : IDisposable
 {
     /// <summary>Saved pieces by index (pooled); an empty entry was not saved, and an empty piece needs no saving.</summary>
     private PieceRef[] _saved = [];
@@ -44,14 +44,8 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposab
         buffer.Span.Slice((int)piece.Offset, piece.Bytes).CopyTo(Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
 
-    /// <summary>Puts every saved piece back; the rest of the buffer was never written.</summary>
-    public void Restore()
-    {
-        foreach (var piece in _saved)
-        {
-            Store.AsSpan((int)piece.Offset, piece.Bytes).CopyTo(buffer.Span.Slice((int)piece.Offset, piece.Bytes));
-        }
-    }
+    /// <summary>Puts every saved piece back, on as many cores as are free (<see cref="BlockRestore"/>); the rest of the buffer was never written.</summary>
+    public void Restore() => BlockRestore.Run(_saved, buffer, Store, restoreBlockBytes);
 
     /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
     public void Dispose() => ReturnSaved();
