@@ -1,7 +1,7 @@
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// Copies a backup's saved pieces back into the buffer in blocks that the calling thread and thread-pool helpers claim
+/// Copies a backup's saved pieces back into the buffer (<see cref="NonTemporalCopy"/>) in blocks that the calling thread and thread-pool helpers claim
 /// one at a time, so a large restore uses every core that is free at that moment. The calling thread copies from the
 /// start: a helper the pool schedules late finds every block claimed and copies nothing, so the restore never waits
 /// for a thread to start, only for the blocks already being copied.
@@ -70,7 +70,7 @@ internal sealed class BlockRestore
         while ((index = Interlocked.Increment(ref _claimed)) < _blocks.Length)
         {
             var (offset, bytes) = _blocks[index];
-            _store.AsSpan((int)offset, bytes).CopyTo(_buffer.Span.Slice((int)offset, bytes));
+            NonTemporalCopy.Copy(_store.AsSpan((int)offset, bytes), _buffer.Span.Slice((int)offset, bytes));
             if (Interlocked.Increment(ref _copied) == _blocks.Length)
             {
                 lock (_gate)
