@@ -54,4 +54,30 @@ public sealed class InputBackupTests
 
         Assert.Equal(original, buffer);
     }
+
+    [Fact]
+    public void RestoreAllButLeavesThePiecesInUseUntilRestore()
+    {
+        var buffer = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var backup = new InputBackup(buffer, new byte[64], restoreBlockBytes: 8);
+        var pieces = Enumerable.Range(0, 4).Select(i => new PieceRef(i, i * 16, 16, 16)).ToArray();
+        foreach (var piece in pieces)
+        {
+            backup.BeforeWrite(piece);
+            buffer.AsSpan((int)piece.Offset, 16).Fill(0xCD);
+        }
+
+        backup.RestoreAllBut([pieces[2]]);
+
+        Assert.Equal(original.AsSpan(0, 32).ToArray(), buffer.AsSpan(0, 32).ToArray());
+        Assert.All(buffer.AsSpan(32, 16).ToArray(), b => Assert.Equal(0xCD, b));
+        Assert.Equal(original.AsSpan(48).ToArray(), buffer.AsSpan(48).ToArray());
+
+        buffer.AsSpan(0, 16).Fill(0xEF); // a piece restored already is not copied again
+        backup.Restore();
+
+        Assert.All(buffer.AsSpan(0, 16).ToArray(), b => Assert.Equal(0xEF, b));
+        Assert.Equal(original.AsSpan(16).ToArray(), buffer.AsSpan(16).ToArray());
+    }
 }

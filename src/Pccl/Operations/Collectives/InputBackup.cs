@@ -8,8 +8,9 @@ namespace Pccl.Operations.Collectives;
 /// piece in cache for the reduction that follows) instead of as one serial pass over the whole buffer before the
 /// first byte moves; a failure restores exactly the pieces written so far.
 /// </summary>
-/// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped. Which
-/// pieces were saved is kept in a pooled array, so a warm operation allocates nothing per piece.</remarks>
+/// <remarks>Saves come from the ring's receive path only; restores run once it has stopped: <see cref="RestoreAllBut"/>
+/// while the sender's last writes stop, <see cref="Restore"/> after. Which pieces were saved is kept in a pooled
+/// array, so a warm operation allocates nothing per piece.</remarks>
 internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restoreBlockBytes = BlockRestore.DefaultBlockBytes) : IDisposable
 {
     /// <summary>Saved pieces by index (pooled); an empty entry was not saved, and an empty piece needs no saving.</summary>
@@ -46,6 +47,26 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
 
     /// <summary>Puts every saved piece back, on as many cores as are free (<see cref="BlockRestore"/>); the rest of the buffer was never written.</summary>
     public void Restore() => BlockRestore.Run(_saved, buffer, Store, restoreBlockBytes);
+
+    /// <summary>
+    /// Puts back every saved piece but <paramref name="inUse"/>, and forgets those it put back, so that
+    /// <see cref="Restore"/> later copies only the rest. For a failed schedule whose receive path has stopped while
+    /// a write may still be reading <paramref name="inUse"/>: the copy runs while that write is stopped.
+    /// </summary>
+    public void RestoreAllBut(ReadOnlySpan<PieceRef> inUse)
+    {
+        var now = new List<PieceRef>(_saved.Length);
+        for (var i = 0; i < _saved.Length; i++)
+        {
+            if (_saved[i].Bytes > 0 && !inUse.Contains(_saved[i]))
+            {
+                now.Add(_saved[i]);
+                _saved[i] = default;
+            }
+        }
+
+        BlockRestore.Run(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(now), buffer, Store, restoreBlockBytes);
+    }
 
     /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
     public void Dispose() => ReturnSaved();
