@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Pccl;
 using Pccl.Cli.Processes;
 using Pccl.Cli.Recovery;
 using Pccl.Worker;
