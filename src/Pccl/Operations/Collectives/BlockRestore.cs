@@ -29,18 +29,35 @@ internal sealed class BlockRestore
     }
 
     /// <summary>Copies every non-empty piece of <paramref name="pieces"/> from <paramref name="store"/> to the same offsets of <paramref name="buffer"/>; returns when all of it is copied.</summary>
-    public static void Run(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes = DefaultBlockBytes)
+    public static void Run(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes = DefaultBlockBytes) =>
+        Start(pieces, buffer, store, blockBytes, callerJoins: true).Finish();
+
+    /// <summary>
+    /// Starts the copy on thread-pool helpers only and returns at once; <see cref="Finish"/> copies what they have not
+    /// claimed yet and waits for the rest. Nothing else may touch those bytes of the buffer until it returns.
+    /// </summary>
+    public static BlockRestore Start(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes = DefaultBlockBytes) =>
+        Start(pieces, buffer, store, blockBytes, callerJoins: false);
+
+    private static BlockRestore Start(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes, bool callerJoins)
     {
         var blocks = Cut(pieces, blockBytes);
-        var helpers = Math.Min(Math.Min(Environment.ProcessorCount, MaxThreads), blocks.Length) - 1;
+        var threads = Math.Min(Math.Min(Environment.ProcessorCount, MaxThreads), blocks.Length);
+        var helpers = callerJoins ? threads - 1 : Math.Max(1, threads - 1);
         var restore = new BlockRestore(buffer, store, blocks);
-        for (var i = 0; i < helpers; i++)
+        for (var i = 0; i < helpers && blocks.Length > 0; i++)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static r => r.CopyClaimedBlocks(), restore, preferLocal: false);
         }
 
-        restore.CopyClaimedBlocks();
-        restore.WaitForAll();
+        return restore;
+    }
+
+    /// <summary>Copies the blocks no helper has claimed yet on this thread, then waits for those being copied.</summary>
+    public void Finish()
+    {
+        CopyClaimedBlocks();
+        WaitForAll();
     }
 
     private static (long Offset, int Bytes)[] Cut(ReadOnlySpan<PieceRef> pieces, int blockBytes)

@@ -87,7 +87,7 @@ internal static class FailurePathRehearsal
         var second = new PieceRef(1, half, half / sizeof(float), half);
         backup.BeforeWrite(new PieceRef(0, 0, half / sizeof(float), half));
         backup.BeforeWrite(second);
-        backup.RestoreAllBut([second]);
+        backup.StartRestoreAllBut([second]);
         Restore(null, backup, buffer);
         _ = CodeName(call.Failure.Code);
         _ = $"{call.Failure.Code}: {call.Failure.Message}";
