@@ -13,7 +13,8 @@ internal static class MemoryCommand
         var peers = new Option<int>("--peers", "-n") { Description = "worker processes", DefaultValueFactory = _ => 3 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated buffer sizes", DefaultValueFactory = _ => "4MiB,64MiB,256MiB" };
         var json = new Option<bool>("--json") { Description = "one JSON line per size" };
-        var command = new Command("memory", "Resident memory per worker while it all-reduces in place with buffer backup, per buffer size") { peers, sizes, json };
+        var workerBinary = WorkerBinaryOption.Create();
+        var command = new Command("memory", "Resident memory per worker while it all-reduces in place with buffer backup, per buffer size") { peers, sizes, json, workerBinary };
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(peers) < 2)
@@ -22,8 +23,14 @@ internal static class MemoryCommand
                 return Task.FromResult(2);
             }
 
+            if (!WorkerBinaryOption.TryCheck(parse.GetValue(workerBinary), out var error))
+            {
+                Console.Error.WriteLine(error);
+                return Task.FromResult(2);
+            }
+
             var parsed = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ByteSize.Parse).ToList();
-            return new MemoryBench(parse.GetValue(peers), parsed, parse.GetValue(json), AnsiConsole.Console).RunAsync(ct);
+            return new MemoryBench(parse.GetValue(peers), parsed, parse.GetValue(json), AnsiConsole.Console, parse.GetValue(workerBinary)).RunAsync(ct);
         });
         return command;
     }

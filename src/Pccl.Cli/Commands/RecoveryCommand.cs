@@ -15,7 +15,8 @@ internal static class RecoveryCommand
         var size = new Option<string>("--size") { Description = "bytes per all-reduce (e.g. 64MiB)", DefaultValueFactory = _ => "64MiB" };
         var rounds = new Option<int>("--rounds") { Description = "rounds, each one SIGKILL and one SIGSTOP", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
-        var command = new Command("recovery", "Time how fast survivors notice a killed or frozen peer and complete the next all-reduce") { peers, size, rounds, json };
+        var workerBinary = WorkerBinaryOption.Create();
+        var command = new Command("recovery", "Time how fast survivors notice a killed or frozen peer and complete the next all-reduce") { peers, size, rounds, json, workerBinary };
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(peers) < 3)
@@ -24,7 +25,13 @@ internal static class RecoveryCommand
                 return Task.FromResult(2);
             }
 
-            return new RecoveryBench(parse.GetValue(peers), ByteSize.Parse(parse.GetValue(size)!), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(json), AnsiConsole.Console).RunAsync(ct);
+            if (!WorkerBinaryOption.TryCheck(parse.GetValue(workerBinary), out var error))
+            {
+                Console.Error.WriteLine(error);
+                return Task.FromResult(2);
+            }
+
+            return new RecoveryBench(parse.GetValue(peers), ByteSize.Parse(parse.GetValue(size)!), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(json), AnsiConsole.Console, parse.GetValue(workerBinary)).RunAsync(ct);
         });
         return command;
     }

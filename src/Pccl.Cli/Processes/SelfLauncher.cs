@@ -6,7 +6,9 @@ namespace Pccl.Cli.Processes;
 internal static class SelfLauncher
 {
     /// <param name="networkNamespace">a namespace of <c>ip netns</c> to run it in (the WAN emulator's sites); null: this one</param>
-    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true, IReadOnlyDictionary<string, string>? environment = null, string? networkNamespace = null)
+    /// <param name="executable">a binary that takes this tool's command line in its place (the NativeAOT bench worker); null: this tool</param>
+    public static Process Start(IEnumerable<string> arguments, bool redirectOutput = true, IReadOnlyDictionary<string, string>? environment = null, string? networkNamespace = null,
+        string? executable = null)
     {
         var info = new ProcessStartInfo
         {
@@ -14,7 +16,7 @@ internal static class SelfLauncher
             RedirectStandardError = redirectOutput,
             UseShellExecute = false,
         };
-        var host = Environment.ProcessPath!;
+        var host = executable ?? Environment.ProcessPath!;
         info.FileName = host;
         if (networkNamespace is not null)
         {
@@ -25,7 +27,7 @@ internal static class SelfLauncher
             }
         }
 
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        if (executable is null && Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             info.ArgumentList.Add(typeof(SelfLauncher).Assembly.Location);
         }

@@ -13,7 +13,7 @@ namespace Pccl.Cli.Recovery;
 /// operation, then (after a replacement joined) one is SIGSTOPped. Times run from the signal (taken just before it is
 /// sent) to the last survivor's error and to the last survivor's next success, on the host's monotonic clock.
 /// </summary>
-internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console)
+internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console, string? workerBinary = null)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly List<RecoveryPeer> _peers = [];
@@ -35,7 +35,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         {
             for (var i = 0; i < peers; i++)
             {
-                _peers.Add(RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float)));
+                _peers.Add(RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), workerBinary));
             }
 
             await WaitAsync("every worker ready", () => _peers.All(p => p.ReadyReceivedNs != 0), ct);
@@ -109,7 +109,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             victim.Signal(PosixSignals.Kill); // removed by the master already; it would only be kicked when resumed
         }
 
-        var replacement = RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float));
+        var replacement = RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), workerBinary);
         _peers.Add(replacement);
         await WaitAsync("the replacement ready", () => replacement.ReadyReceivedNs != 0, ct);
         await WaitForFullWorldAsync(replacement.ReadyReceivedNs, ct);
@@ -188,7 +188,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(r, RecoveryJson.Default.RecoveryResult));
+            Console.Out.WriteLine(JsonSerializer.Serialize(r, RecoveryResultJson.Default.RecoveryResult));
             return;
         }
 

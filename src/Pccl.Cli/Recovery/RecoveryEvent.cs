@@ -24,5 +24,4 @@ internal sealed record RecoveryEvent(
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RecoveryEvent))]
-[JsonSerializable(typeof(RecoveryResult))]
 internal sealed partial class RecoveryJson : JsonSerializerContext;

@@ -48,3 +48,7 @@ internal sealed record RecoveryResult
     /// <summary>Median kill → next success at most 142 ms (PCCL's figure on this machine kind).</summary>
     [JsonPropertyName("kill_to_success_target_met")] public bool KillToSuccessTargetMet { get; init; }
 }
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RecoveryResult))]
+internal sealed partial class RecoveryResultJson : JsonSerializerContext;

@@ -36,4 +36,49 @@ public sealed class InputBackupTests
 
         Assert.All(buffer.AsSpan(16).ToArray(), b => Assert.Equal(7, b));
     }
+
+    [Fact]
+    public void RestoreInSmallBlocksPutsBackThePiecesWrittenInAnyOrder()
+    {
+        var buffer = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var backup = new InputBackup(buffer, new byte[256], restoreBlockBytes: 8);
+        for (var index = 3; index >= 0; index--)
+        {
+            var piece = new PieceRef(index, index * 64, 64, 64);
+            backup.BeforeWrite(piece);
+            buffer.AsSpan(index * 64, 64).Fill(0xAB);
+        }
+
+        backup.Restore();
+
+        Assert.Equal(original, buffer);
+    }
+
+    [Fact]
+    public void StartRestoreAllButLeavesThePiecesInUseToRestore()
+    {
+        var buffer = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var backup = new InputBackup(buffer, new byte[64], restoreBlockBytes: 8);
+        var pieces = Enumerable.Range(0, 4).Select(i => new PieceRef(i, i * 16, 16, 16)).ToArray();
+        foreach (var piece in pieces)
+        {
+            backup.BeforeWrite(piece);
+            buffer.AsSpan((int)piece.Offset, 16).Fill(0xCD);
+        }
+
+        backup.StartRestoreAllBut([pieces[2]]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!buffer.AsSpan(0, 32).SequenceEqual(original.AsSpan(0, 32)) || !buffer.AsSpan(48).SequenceEqual(original.AsSpan(48)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the helpers did not restore the pieces not in use on their own");
+            Thread.Sleep(1);
+        }
+
+        Assert.All(buffer.AsSpan(32, 16).ToArray(), b => Assert.Equal(0xCD, b)); // in use: left alone
+        backup.Restore();
+
+        Assert.Equal(original, buffer);
+    }
 }

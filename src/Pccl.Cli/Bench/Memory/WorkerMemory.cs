@@ -12,6 +12,9 @@ internal sealed record WorkerMemory
     public const double FixedShareMb = 48;
 
     [JsonPropertyName("peers")] public int Peers { get; init; }
+
+    /// <summary>The worker process measured: <c>pccl</c> (its hidden <c>bench recovery-worker</c>) or the NativeAOT binary given with <c>--worker-binary</c>.</summary>
+    [JsonPropertyName("worker")] public string Worker { get; init; } = "pccl";
     [JsonPropertyName("buffer_mb")] public double BufferMb { get; init; }
 
     /// <summary>The largest worker's resident memory (VmRSS) after its warm operations.</summary>

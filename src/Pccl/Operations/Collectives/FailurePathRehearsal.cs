@@ -81,8 +81,13 @@ internal static class FailurePathRehearsal
         });
 
         var buffer = new byte[64];
-        using var backup = new InputBackup(buffer, new byte[buffer.Length]);
-        backup.BeforeWrite(new PieceRef(0, 0, buffer.Length / sizeof(float), buffer.Length));
+        // blocks of a quarter of the buffer: the restore takes its path with helper threads, as a large one does
+        using var backup = new InputBackup(buffer, new byte[buffer.Length], restoreBlockBytes: buffer.Length / 4);
+        var half = buffer.Length / 2;
+        var second = new PieceRef(1, half, half / sizeof(float), half);
+        backup.BeforeWrite(new PieceRef(0, 0, half / sizeof(float), half));
+        backup.BeforeWrite(second);
+        backup.StartRestoreAllBut([second]);
         Restore(null, backup, buffer);
         _ = CodeName(call.Failure.Code);
         _ = $"{call.Failure.Code}: {call.Failure.Message}";

@@ -8,12 +8,16 @@ namespace Pccl.Operations.Collectives;
 /// piece in cache for the reduction that follows) instead of as one serial pass over the whole buffer before the
 /// first byte moves; a failure restores exactly the pieces written so far.
 /// </summary>
-/// <remarks>Saves come from the ring's receive path only; <see cref="Restore"/> runs after the ring has stopped. Which
-/// pieces were saved is kept in a pooled array, so a warm operation allocates nothing per piece.</remarks>
-internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposable
+/// <remarks>Saves come from the ring's receive path only; restores run once it has stopped: <see cref="StartRestoreAllBut"/>
+/// while the sender's last writes stop, <see cref="Restore"/> after. Which pieces were saved is kept in a pooled
+/// array, so a warm operation allocates nothing per piece.</remarks>
+internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restoreBlockBytes = BlockRestore.DefaultBlockBytes) : IDisposable
 {
     /// <summary>Saved pieces by index (pooled); an empty entry was not saved, and an empty piece needs no saving.</summary>
     private PieceRef[] _saved = [];
+
+    /// <summary>The copy <see cref="StartRestoreAllBut"/> began, until <see cref="Restore"/> finishes it.</summary>
+    private BlockRestore? _early;
 
     /// <summary>The rented memory holding the saved bytes (at the same offsets as in the buffer).</summary>
     public byte[] Store { get; } = store;
@@ -44,17 +48,50 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store) : IDisposab
         buffer.Span.Slice((int)piece.Offset, piece.Bytes).CopyTo(Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
 
-    /// <summary>Puts every saved piece back; the rest of the buffer was never written.</summary>
+    /// <summary>
+    /// Puts every saved piece back, on as many cores as are free (<see cref="BlockRestore"/>), with the copy
+    /// <see cref="StartRestoreAllBut"/> began; the rest of the buffer was never written.
+    /// </summary>
     public void Restore()
     {
-        foreach (var piece in _saved)
+        FinishEarlyRestore();
+        BlockRestore.Run(_saved, buffer, Store, restoreBlockBytes);
+    }
+
+    /// <summary>
+    /// Starts putting back every saved piece but <paramref name="inUse"/> on thread-pool helpers, and forgets those
+    /// pieces, so that <see cref="Restore"/> copies only what the helpers have not and the rest. For a failed schedule
+    /// whose receive path has stopped while a write may still be reading <paramref name="inUse"/>: the copy runs
+    /// while the schedule unwinds and the lanes are retired, instead of after.
+    /// </summary>
+    public void StartRestoreAllBut(ReadOnlySpan<PieceRef> inUse)
+    {
+        FinishEarlyRestore();
+        var now = new List<PieceRef>(_saved.Length);
+        for (var i = 0; i < _saved.Length; i++)
         {
-            Store.AsSpan((int)piece.Offset, piece.Bytes).CopyTo(buffer.Span.Slice((int)piece.Offset, piece.Bytes));
+            if (_saved[i].Bytes > 0 && !inUse.Contains(_saved[i]))
+            {
+                now.Add(_saved[i]);
+                _saved[i] = default;
+            }
         }
+
+        _early = BlockRestore.Start(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(now), buffer, Store, restoreBlockBytes);
     }
 
     /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
-    public void Dispose() => ReturnSaved();
+    public void Dispose()
+    {
+        FinishEarlyRestore(); // its helpers write into the buffer, which the caller unpins next
+        ReturnSaved();
+    }
+
+    private void FinishEarlyRestore()
+    {
+        _early?.Finish();
+        _early = null;
+    }
 
     private void ReturnSaved()
     {

@@ -66,6 +66,9 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             // A write still in flight reads the caller's buffer: it must have stopped before the caller restores or
             // unpins it. A write that failed first is the root cause (the receive path then failed because of it).
             await failFast.CancelAsync().ConfigureAwait(false);
+            // the receive path has stopped and the sender takes no new piece: start restoring all the input but the
+            // pieces still being written, beside the unwinding, the retirement and the report (the driver finishes it)
+            transfer.Backup?.StartRestoreAllBut(sender.Reading());
             try
             {
                 await sender.DrainAsync().ConfigureAwait(false);

@@ -39,6 +39,7 @@ internal sealed class RingSender : IDisposable
     private readonly PumpSignal _resumed = new();
     private readonly CancellationTokenRegistration _stopOnFailure;
     private PumpState _state;
+    private PieceRef _reading;
     private bool _finishing;
     private Task? _pump;
     private long _bytesSent;
@@ -62,6 +63,21 @@ internal sealed class RingSender : IDisposable
 
     /// <summary>What a write failed with, set before the receive path is cancelled; null while writes succeed.</summary>
     public Exception? Failure { get; private set; }
+
+    /// <summary>
+    /// The piece whose frame the pump is writing (an empty piece: none). Once the operation's fail-fast token is
+    /// cancelled the pump dequeues nothing more, so this is the only piece of the buffer a write may still read.
+    /// </summary>
+    public PieceRef Reading
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _reading;
+            }
+        }
+    }
 
     /// <summary>Queues a piece whose bytes are final for <paramref name="phase"/>; starts writing if the link is idle.</summary>
     public void Post(RingPhase phase, PieceRef piece)
@@ -130,6 +146,7 @@ internal sealed class RingSender : IDisposable
                 var park = false;
                 lock (_gate)
                 {
+                    _reading = default; // the previous write, if any, has returned
                     if (_failFast.IsCancellationRequested || (_ready.Count == 0 && _finishing))
                     {
                         _state = PumpState.Ended;
@@ -147,6 +164,7 @@ internal sealed class RingSender : IDisposable
                     else
                     {
                         next = _ready.Dequeue();
+                        _reading = next.Piece;
                     }
                 }
 

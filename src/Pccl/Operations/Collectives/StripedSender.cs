@@ -32,6 +32,9 @@ internal sealed class StripedSender : IDisposable
         _stripes.Select(s => s.Failure).FirstOrDefault(f => f is not null and not OperationCanceledException)
         ?? _stripes.Select(s => s.Failure).FirstOrDefault(f => f is not null);
 
+    /// <summary>The pieces the stripes' writes may still read (<see cref="RingSender.Reading"/>), empty pieces left out.</summary>
+    public PieceRef[] Reading() => [.. _stripes.Select(s => s.Reading).Where(p => p.Bytes > 0)];
+
     /// <summary>Queues the hop's next frame on its stripe.</summary>
     public void Post(RingPhase phase, PieceRef piece)
     {
