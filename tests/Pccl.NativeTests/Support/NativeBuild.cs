@@ -7,7 +7,8 @@ namespace Pccl.NativeTests.Support;
 
 /// <summary>
 /// libpccl.so published once per test run (scripts/build-native.sh into artifacts/native) and the C test programs
-/// (and the C API's bench peer, bench/c-api/allreduce.c) compiled with gcc against include/pccl.h, linked to it.
+/// (and the C API's bench peer, bench/c-api/allreduce.c) compiled with gcc against include/pccl.h, linked to it; and
+/// the NativeAOT bench worker <c>pccl-worker</c> (src/Pccl.Worker) published into artifacts/worker.
 /// </summary>
 public sealed class NativeBuild : IAsyncLifetime
 {
@@ -21,6 +22,9 @@ public sealed class NativeBuild : IAsyncLifetime
 
     public string LibraryPath => Path.Combine(LibraryDirectory, "libpccl.so");
 
+    /// <summary>The published NativeAOT worker of <c>pccl bench recovery</c> and <c>bench memory</c>.</summary>
+    public string WorkerPath { get; } = Path.Combine(Repository.Root, "artifacts", "worker", "pccl-worker");
+
     public string Program(string name) => Path.Combine(BinDirectory, name);
 
     public async ValueTask InitializeAsync()
@@ -33,6 +37,8 @@ public sealed class NativeBuild : IAsyncLifetime
         }
 
         await CompileAsync("allreduce_bench", Repository.BenchSource("allreduce.c"));
+        await RunAsync("dotnet", ["publish", Path.Combine(Repository.Root, "src", "Pccl.Worker"), "-c", "Release", "-o", Path.GetDirectoryName(WorkerPath)!, "-nologo", "-v", "quiet"],
+            TimeSpan.FromMinutes(15));
     }
 
     private Task CompileAsync(string name, string source) => RunAsync("gcc", [
