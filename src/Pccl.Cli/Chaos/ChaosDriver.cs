@@ -144,8 +144,11 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     private void Act(TimeSpan now)
     {
         // Random kills spare the last running holder of the shared state: losing every holder is played once, on purpose,
-        // by LoseEverythingAsync, where the referee knows to expect a restart from the checkpoint.
-        var holders = _workers.Where(w => w.Alive && !w.Stopped && w.StepCount > 0).ToList();
+        // by LoseEverythingAsync, where the referee knows to expect a restart from the checkpoint. A holder is a worker at
+        // the newest revision: one that stepped before but fell behind (frozen through a step, removed, rejoining) cannot
+        // give the group its state back, and the master refuses to go back to its revision.
+        var newest = _workers.Where(w => w.Alive).Select(w => w.Revision).DefaultIfEmpty().Max();
+        var holders = _workers.Where(w => w.Alive && !w.Stopped && w.StepCount > 0 && w.Revision == newest).ToList();
         var keeper = holders.Count == 1 ? holders[0] : null;
         var alive = _workers.Where(w => w.Alive && w != keeper).ToList();
         var runnable = alive.Where(w => !w.Stopped).ToList();

@@ -64,6 +64,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>The reports from the <paramref name="first"/>-th on (0-based): what arrived since a reader's last look.</summary>
     public IReadOnlyList<StepReport> ReportsFrom(int first) { lock (_gate) { return _reports[Math.Min(first, _reports.Count)..]; } }
 
+    /// <summary>The shared-state revision its last step left it at; 0 before the first.</summary>
+    public ulong Revision { get { lock (_gate) { return _reports.Count > 0 ? _reports[^1].Revision : 0; } } }
+
     /// <summary>The peer id of its last step; 0 before the first.</summary>
     public ulong PeerId { get { lock (_gate) { return _reports.Count > 0 ? _reports[^1].PeerId : 0; } } }
 
