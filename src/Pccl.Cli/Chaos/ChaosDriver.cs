@@ -29,16 +29,18 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
     {
         try
         {
+            string? stalledLogs = null;
             try
             {
                 await PlayAsync(ct).ConfigureAwait(false);
+                stalledLogs = _referee.Stalled ? RunningWorkersLogs() : null;
             }
             finally
             {
                 await Task.WhenAll(_workers.Select(w => w.ShutdownAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
             }
 
-            var failure = _referee.Finish() ?? (options.TotalLossAt is { } at && !_totalLossPlayed
+            var failure = _referee.Finish() is { } judged ? judged + stalledLogs : (options.TotalLossAt is { } at && !_totalLossPlayed
                 ? $"the total loss due at {at.TotalSeconds:0.0} s was not played: by {_clock.Elapsed.TotalSeconds:0.0} s the group never got past a checkpoint"
                 : null);
             return ChaosSummary.Of(failure, _referee.Tally, options, _clock.Elapsed);
@@ -53,6 +55,10 @@ internal sealed class ChaosDriver(ChaosOptions options, int masterPort, IAnsiCon
             DeleteCheckpoints();
         }
     }
+
+    /// <summary>What each worker still running logged last: where a stalled world was waiting.</summary>
+    private string RunningWorkersLogs() => string.Concat(_workers.Where(w => w.Alive).Select(w =>
+        $"{Environment.NewLine}--- worker {w.Index} (pid {w.Pid}){(w.Stopped ? ", stopped" : "")}, last log lines:{Environment.NewLine}{w.LogTail}"));
 
     private static (DirectoryInfo, CheckpointStore) CreateCheckpoints()
     {

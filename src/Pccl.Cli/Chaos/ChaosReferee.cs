@@ -21,6 +21,9 @@ internal sealed class ChaosReferee(ChaosOptions options)
     /// <summary>The first rule broken; null while the run holds.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>True when the failure is a stall: the workers still running then are what to look at.</summary>
+    public bool Stalled { get; private set; }
+
     public ChaosTally Tally { get; } = new();
 
     /// <summary>Highest shared-state revision reported since the last total loss.</summary>
@@ -218,7 +221,8 @@ internal sealed class ChaosReferee(ChaosOptions options)
         _stepsAtLastTick = Tally.Steps;
         _lastTick = now;
         Tally.LongestStall = _stall > Tally.LongestStall ? _stall : Tally.LongestStall;
-        return _stall >= options.StallLimit
+        Stalled = _stall >= options.StallLimit;
+        return Stalled
             ? $"no step completed for {_stall.TotalSeconds:0.0} s while {running} peers were running ({Describe()})"
             : null;
     }

@@ -84,10 +84,12 @@ public sealed class ChaosRefereeTests
         TrainTogether(revisions: 3);
         Play(new Tick(At(3)), new Tick(At(6.2)));
         Assert.Null(_referee.Failure);
+        Assert.False(_referee.Stalled);
 
         _referee.Observe(new Tick(At(6.4)));
 
         Assert.Contains("no step completed for 5.1 s while 2 peers were running (w1 3 steps, w2 3 steps)", _referee.Failure);
+        Assert.True(_referee.Stalled); // the driver then adds what each running worker logged last
     }
 
     [Fact]
@@ -97,6 +99,7 @@ public sealed class ChaosRefereeTests
         Play(new WorkerStopped(At(2), 2), new Tick(At(4)), new Tick(At(9)), new Tick(At(14)));
 
         Assert.Null(_referee.Finish());
+        Assert.False(_referee.Stalled);
     }
 
     [Fact]
