@@ -15,12 +15,6 @@ namespace Pccl.Transport;
 /// the time packets spent queued behind each other; null where it cannot be read.</param>
 internal readonly record struct TcpPath(TimeSpan? RoundTrip, long Window, bool Loopback, TimeSpan? MinRoundTrip = null)
 {
-    // Linux: IPPROTO_TCP / TCP_INFO, and the offset of tcpi_rtt (microseconds) in struct tcp_info
-    private const int IpProtoTcp = 6;
-    private const int TcpInfo = 11;
-    private const int RttOffset = 68;
-    private const int MinRttOffset = 148;
-
     public static TcpPath Of(Socket socket, IPEndPoint? remote)
     {
         long window;
@@ -62,29 +56,15 @@ internal readonly record struct TcpPath(TimeSpan? RoundTrip, long Window, bool L
     /// <summary>tcpi_rtt and tcpi_min_rtt; the minimum is null on kernels without it, or before its first sample.</summary>
     private static (TimeSpan? RoundTrip, TimeSpan? MinRoundTrip) ReadRoundTrips(Socket socket)
     {
-        if (!OperatingSystem.IsLinux())
+        Span<byte> info = stackalloc byte[TcpInfo.MinRttOffset + sizeof(uint)];
+        var length = TcpInfo.Read(socket, info);
+        if (length < TcpInfo.RttOffset + sizeof(uint))
         {
             return (null, null);
         }
 
-        Span<byte> info = stackalloc byte[MinRttOffset + sizeof(uint)];
-        int length;
-        try
-        {
-            length = socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return (null, null);
-        }
-
-        if (length < RttOffset + sizeof(uint))
-        {
-            return (null, null);
-        }
-
-        var roundTrip = TimeSpan.FromMicroseconds(MemoryMarshal.Read<uint>(info[RttOffset..]));
-        var min = length < info.Length ? 0 : MemoryMarshal.Read<uint>(info[MinRttOffset..]);
+        var roundTrip = TimeSpan.FromMicroseconds(MemoryMarshal.Read<uint>(info[TcpInfo.RttOffset..]));
+        var min = length < info.Length ? 0 : MemoryMarshal.Read<uint>(info[TcpInfo.MinRttOffset..]);
         return (roundTrip, min is 0 or uint.MaxValue ? null : TimeSpan.FromMicroseconds(min));
     }
 }

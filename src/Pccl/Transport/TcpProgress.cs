@@ -13,33 +13,12 @@ namespace Pccl.Transport;
 /// <param name="Busy">Time the connection had unsent or unacknowledged data since it opened.</param>
 internal readonly record struct TcpProgress(long BytesAcked, TimeSpan Busy)
 {
-    // Linux: IPPROTO_TCP / TCP_INFO, and the offsets of tcpi_bytes_acked and tcpi_busy_time (microseconds) in struct tcp_info
-    private const int IpProtoTcp = 6;
-    private const int TcpInfo = 11;
-    private const int BytesAckedOffset = 120;
-    private const int BusyTimeOffset = 168;
-
     /// <summary>The connection's progress now; null where the kernel cannot tell (not Linux, a closed socket, or a kernel without busy time).</summary>
     public static TcpProgress? Of(Socket socket)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        Span<byte> info = stackalloc byte[BusyTimeOffset + sizeof(ulong)];
-        int length;
-        try
-        {
-            length = socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return null;
-        }
-
-        return length < info.Length
+        Span<byte> info = stackalloc byte[TcpInfo.BusyTimeOffset + sizeof(ulong)];
+        return TcpInfo.Read(socket, info) < info.Length
             ? null
-            : new TcpProgress((long)MemoryMarshal.Read<ulong>(info[BytesAckedOffset..]), TimeSpan.FromMicroseconds(MemoryMarshal.Read<ulong>(info[BusyTimeOffset..])));
+            : new TcpProgress((long)MemoryMarshal.Read<ulong>(info[TcpInfo.BytesAckedOffset..]), TimeSpan.FromMicroseconds(MemoryMarshal.Read<ulong>(info[TcpInfo.BusyTimeOffset..])));
     }
 }

@@ -10,8 +10,8 @@ namespace Pccl.Tests.Collectives;
 /// </summary>
 public class HopGoodputTests
 {
-    private const long FourMiB = 4 * 1024 * 1024;
-    private static readonly TcpPath LongPath = new(TimeSpan.FromMilliseconds(101), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
+    private const long FourMiB = Support.LongPath.WindowBytes;
+    private static readonly TcpPath LongPath = Support.LongPath.Path;
 
     private static long BytesAt(double bitsPerSecond, TimeSpan elapsed) => (long)(bitsPerSecond / 8 * elapsed.TotalSeconds);
 

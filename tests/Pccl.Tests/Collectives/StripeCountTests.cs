@@ -63,7 +63,7 @@ public class StripeCountTests
     [Fact]
     public void AnAutomaticLaneOpensTheCapAndAnOperationUsesWhatTheMeasuredRateAsksFor()
     {
-        var path = new TcpPath(TimeSpan.FromMilliseconds(101), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
+        var path = Support.LongPath.Path;
         var open = StripeCount.ToOpen(null, path);
         Assert.Equal(8, open);
         // unmeasured: all of them; measured: the count the rate asks for, without another connection

@@ -10,8 +10,8 @@ namespace Pccl.Tests.Topology;
 /// </summary>
 public class MeasuredRatesTests
 {
-    private const long FourMiB = 4 * 1024 * 1024;
-    private static readonly TcpPath LongPath = new(TimeSpan.FromMilliseconds(101), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
+    private const long FourMiB = Support.LongPath.WindowBytes;
+    private static readonly TcpPath LongPath = Support.LongPath.Path;
 
     [Fact]
     public void TheNewestVoteCountsAndAFailureForgetsThePair()
