@@ -5,7 +5,7 @@ using Pccl.Transport;
 
 namespace Pccl.Tests.Collectives;
 
-/// <summary>How many connections a lane is striped over: fixed when configured, else the path's bandwidth-delay product (measured rate, least round trip) over one stream's window.</summary>
+/// <summary>How many connections a lane is striped over: fixed when configured, else the path's bandwidth-delay product (measured rate, least round trip) over the share of one stream's window each stripe is planned to carry.</summary>
 public class StripeCountTests
 {
     private const long FourMiB = 4 * 1024 * 1024;
@@ -15,8 +15,10 @@ public class StripeCountTests
     public void AutomaticFillsTheBandwidthDelayProductWithWholeWindows()
     {
         var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
-        // 1 Gbit/s × 100 ms = 12.5 MB in flight; 4 MiB windows, 0.8 of each in flight: 3.73 → 4 streams
-        Assert.Equal(4, StripeCount.For(null, path, OneGbit));
+        // 1 Gbit/s × 100 ms = 12.5 MB in flight; 4 MiB windows, 0.6 of each planned: 4.97 → 5 streams
+        Assert.Equal(5, StripeCount.For(null, path, OneGbit));
+        // 700 Mbit/s: 8.75 MB, 3.48 → 4
+        Assert.Equal(4, StripeCount.For(null, path, 700_000_000));
         // one window at 1 ms carries 33 Gbit/s: one stream is enough
         Assert.Equal(1, StripeCount.For(null, path with { RoundTrip = TimeSpan.FromMilliseconds(1) }, OneGbit));
     }
@@ -27,10 +29,10 @@ public class StripeCountTests
         var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
         // nothing measured: a 10 Gbit/s path, 125 MB in flight, capped at 8 streams
         Assert.Equal(8, StripeCount.For(null, path, measuredBitsPerSecond: null));
-        // 200 Mbit/s measured: 2.5 MB in flight, one window holds it
+        // 200 Mbit/s measured: 2.5 MB in flight, within 0.6 of one window
         Assert.Equal(1, StripeCount.For(null, path, 200_000_000));
-        // 1.6 Gbit/s: 20 MB over 3.36 MB in flight per stream, 5.96 streams
-        Assert.Equal(6, StripeCount.For(null, path, 1_600_000_000));
+        // 1.2 Gbit/s: 15 MB over 2.52 MB planned per stream, 5.96 streams
+        Assert.Equal(6, StripeCount.For(null, path, 1_200_000_000));
         // 2.5 Gbit/s: 9.3 streams, capped
         Assert.Equal(8, StripeCount.For(null, path, 2_500_000_000));
     }
@@ -40,7 +42,7 @@ public class StripeCountTests
     {
         // smoothed 300 ms, of which 200 ms were queueing behind other traffic: the path holds 1 Gbit/s × 100 ms
         var path = new TcpPath(TimeSpan.FromMilliseconds(300), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
-        Assert.Equal(4, StripeCount.For(null, path, OneGbit));
+        Assert.Equal(5, StripeCount.For(null, path, OneGbit));
         Assert.Equal(8, StripeCount.For(null, path with { MinRoundTrip = null }, OneGbit));
     }
 
@@ -68,8 +70,8 @@ public class StripeCountTests
         Assert.Equal(8, open);
         // unmeasured: all of them; measured: the count the rate asks for, without another connection
         Assert.Equal(8, StripeCount.InUse(null, open, path, null));
-        Assert.Equal(4, StripeCount.InUse(null, open, path, 930_000_000));
-        Assert.Equal(3, StripeCount.InUse(null, open, path, 700_000_000));
+        Assert.Equal(5, StripeCount.InUse(null, open, path, 930_000_000));
+        Assert.Equal(4, StripeCount.InUse(null, open, path, 700_000_000));
         Assert.Equal(1, StripeCount.InUse(null, open, path, 100_000_000));
         // never more than the lane has open
         Assert.Equal(2, StripeCount.InUse(null, 2, path, 930_000_000));

@@ -9,10 +9,11 @@ namespace Pccl.Operations.Collectives;
 /// <see cref="MinRoundTrips"/> round trips): a short operation's time is its round trips, not the path's rate.
 /// </summary>
 /// <param name="BitsPerSecond">The hop's goodput.</param>
-/// <param name="WindowBound">Whether each stripe ran at its window's ceiling (<see cref="WindowBoundShare"/> of its
-/// window per round trip or more, the operation's own fill and drain included): more of them might have carried more,
-/// so the path's rate may be higher than this. Otherwise the path (or the ring's slowest hop) was the limit, and more
-/// stripes would only overfill it.</param>
+/// <param name="WindowBound">Whether the stripes may have been the limit: they carried more than
+/// <see cref="StripeCount.PlannedWindowShare"/> of their windows per round trip (the operation's own fill and drain
+/// included), so this rate asks for more stripes than the operation ran on, and more of them might have carried more:
+/// the path's rate may be higher than this. Otherwise they had room to spare: the path (or the ring's slowest hop) was
+/// the limit, and more stripes would only overfill it.</param>
 internal readonly record struct HopGoodput(long BitsPerSecond, bool WindowBound)
 {
     /// <summary>Windows each stripe must have carried for the operation to measure the path.</summary>
@@ -20,13 +21,6 @@ internal readonly record struct HopGoodput(long BitsPerSecond, bool WindowBound)
 
     /// <summary>Round trips the operation must have lasted to measure the path.</summary>
     public const int MinRoundTrips = 4;
-
-    /// <summary>
-    /// The share of a full window per round trip above which a stripe counts as window-bound. Raising the rate reopens
-    /// every stripe of the lane (handshakes, then slow start: a few round trips), so only stripes clearly at their
-    /// ceiling raise it, not ones that carried about what <see cref="StripeCount"/> counts on.
-    /// </summary>
-    public const double WindowBoundShare = 0.9;
 
     /// <summary>
     /// The measurement of an operation that sent <paramref name="bytesSent"/> to the successor over
@@ -46,7 +40,6 @@ internal readonly record struct HopGoodput(long BitsPerSecond, bool WindowBound)
         }
 
         var bitsPerSecond = bytesSent * 8 / elapsed.TotalSeconds;
-        var windowBoundBits = stripes * WindowBoundShare * path.Window * 8 / roundTrip.TotalSeconds;
-        return new HopGoodput((long)bitsPerSecond, bitsPerSecond >= windowBoundBits);
+        return new HopGoodput((long)bitsPerSecond, StripeCount.Needed(bitsPerSecond, roundTrip, path.Window) > stripes);
     }
 }

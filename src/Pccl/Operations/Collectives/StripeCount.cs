@@ -5,15 +5,22 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// How many connections a ring lane to one neighbour is spread over (<c>performance.connections_per_peer</c>). One TCP
-/// stream keeps at most its window in flight, so over a path of rate R and round trip T it moves at most window / T,
-/// and in practice about <see cref="WindowShareInFlight"/> of that: the buffers also hold what the receiving
-/// application has not read yet and what the sender queued but not sent. Filling the path takes
+/// stream keeps at most its window in flight, so over a path of rate R and round trip T it moves at most window / T.
+/// Automatic striping plans each stripe to carry <see cref="PlannedWindowShare"/> of its window per round trip:
 /// ⌈R·T / (share · window)⌉ streams. R is the rate this peer measured to the neighbour, in a topology optimisation vote
 /// or passively by the lane's earlier operations (<see cref="LaneRestriping"/>), else <see cref="AssumedPathBitsPerSecond"/>
 /// until the first long operation measures it; T the kernel's least round trip of the lane's first connection (its
 /// smoothed one before the kernel has a least); the window what the socket buffers the kernel granted allow
 /// (<see cref="TcpPath.Window"/>). Decided by the side that opens the lane, from its first connection.
 /// </summary>
+/// <remarks>
+/// Every reading of R is bytes that crossed the path over some number of stripes, so it is bounded by those stripes as
+/// well as by the path. The planned share sits well below what a stripe carries when its window is the limit (close to
+/// a whole window per least round trip while data flows, somewhat less over an operation's fill and drain), so a
+/// reading its stripes may have bounded always asks for more stripes than it ran on (<see cref="HopGoodput.WindowBound"/>), and
+/// the count can only settle where the stripes had room to spare: where the path, not their windows, was the limit. The
+/// same room lets a lane take more of a shared path when the other traffic leaves it.
+/// </remarks>
 internal static class StripeCount
 {
     /// <summary>
@@ -22,8 +29,11 @@ internal static class StripeCount
     /// </summary>
     public const long AssumedPathBitsPerSecond = 10_000_000_000;
 
-    /// <summary>The share of one stream's window that is on the path while the ring moves pieces.</summary>
-    public const double WindowShareInFlight = 0.8;
+    /// <summary>
+    /// The share of its window per least round trip each stripe is planned to carry: well below what a stripe whose
+    /// window is the limit carries, so a reading bounded by its stripes asks for more of them.
+    /// </summary>
+    public const double PlannedWindowShare = 0.6;
 
     /// <summary>
     /// The connections a lane opens: a configured count, else what an unmeasured path gets (on a long path the cap), of
@@ -57,7 +67,13 @@ internal static class StripeCount
         }
 
         var rate = measuredBitsPerSecond is > 0 ? measuredBitsPerSecond.Value : AssumedPathBitsPerSecond;
-        var inFlight = rate / 8.0 * roundTrip.TotalSeconds;
-        return (int)Math.Clamp(Math.Ceiling(inFlight / (WindowShareInFlight * path.Window)), 1, RingStripes.Max);
+        return (int)Math.Clamp(Math.Ceiling(Needed(rate, roundTrip, path.Window)), 1, RingStripes.Max);
     }
+
+    /// <summary>
+    /// The stripes, as a fraction, that carry <paramref name="bitsPerSecond"/> over a path of least round trip
+    /// <paramref name="roundTrip"/> at <see cref="PlannedWindowShare"/> of each one's <paramref name="window"/>, no cap.
+    /// </summary>
+    public static double Needed(double bitsPerSecond, TimeSpan roundTrip, long window) =>
+        bitsPerSecond / 8 * roundTrip.TotalSeconds / (PlannedWindowShare * window);
 }

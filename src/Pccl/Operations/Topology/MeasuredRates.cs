@@ -14,9 +14,11 @@ namespace Pccl.Operations.Topology;
 /// <remarks>
 /// Both kinds count bytes that crossed the path, so each is a lower bound of what the path carries, and each reads low
 /// for its own reason: a vote's second of eight streams ramping up and overfilling the path's queue, an operation's
-/// fill and drain or windows too few for the path. The larger reading is the closer bound; taking it means a vote
-/// never leaves a lane fewer stripes than the operations measured, and the operations never undo a vote that read
-/// more than they did.
+/// fill and drain or windows too few for the path. Both are turned into stripes by one rule
+/// (<see cref="Collectives.StripeCount"/>), under which a reading that its connections may have bounded asks for more
+/// connections than it ran on, so neither kind can hold a lane at a count its own connections limited. The larger
+/// reading is the closer bound; taking it means a vote never leaves a lane fewer stripes than the operations measured,
+/// and the operations never undo a vote that read more than they did.
 /// </remarks>
 internal sealed class MeasuredRates
 {
