@@ -5,7 +5,9 @@ Each namespace's sending connections that carried more than 8 MB are the data st
 summed per namespace, are cut into operations wherever nothing was acknowledged for --gap seconds; per operation and
 direction it prints when the data moved, how many bytes, the rate over that time, the rate between its first and last
 fifth of bytes (the middle, without the ramp and the tail), the bytes sent again, the stripes that moved data, the
-least congestion window a stripe had (4 packets or fewer: BBR's ProbeRTT, or a loss) and the round trip's range.
+least congestion window a stripe had (4 packets or fewer: BBR's ProbeRTT, or a loss), the round trip's range, and the
+share of the stripes' busy time the kernel counted as limited by the receiver's window and by the send buffer
+(tcpi_rwnd_limited, tcpi_sndbuf_limited; the rest of it the congestion window, that is the path, was the limit).
 """
 import argparse
 import collections
@@ -16,6 +18,9 @@ FIELDS = {
     "acked": re.compile(r"\bbytes_acked:(\d+)"),
     "retrans": re.compile(r"\bbytes_retrans:(\d+)"),
     "rtt": re.compile(r"\brtt:([0-9.]+)/"),
+    "busy": re.compile(r"\bbusy:(\d+)ms"),
+    "rwnd": re.compile(r"\brwnd_limited:(\d+)ms"),
+    "sndbuf": re.compile(r"\bsndbuf_limited:(\d+)ms"),
 }
 
 
@@ -76,6 +81,9 @@ def main():
             if total < 8e6:
                 continue
             retrans = sum(fb[c]["retrans"] - fa.get(c, {"retrans": 0})["retrans"] for c in fb)
+            def spent(field):
+                return sum(fb[c][field] - fa.get(c, {field: 0})[field] for c in fb)
+            busy = max(spent("busy"), 1)
             window = [f for t, f in series[a:b + 1]]
             moving = [c for c, n in sent.items() if n > 0]
             least_cwnd = min(int(f[c]["cwnd"]) for f in window for c in moving if c in f)
@@ -90,7 +98,8 @@ def main():
             middle = 0.6 * total * 8 / (t4 - t1) / 1e6 if t4 > t1 else 0
             print(f"  {ta - t0:7.2f}-{tb - t0:7.2f} s  {total / 1e6:7.1f} MB  {total * 8 / (tb - ta) / 1e6:6.0f} Mbit/s"
                   f"  middle {middle:6.0f} Mbit/s  resent {retrans / 1e6:5.1f} MB  stripes {len(moving)}"
-                  f"  least cwnd {least_cwnd}  rtt {min(rtts):.0f}-{max(rtts):.0f} ms")
+                  f"  least cwnd {least_cwnd}  rtt {min(rtts):.0f}-{max(rtts):.0f} ms"
+                  f"  rwnd-limited {spent('rwnd') / busy:4.0%}  sndbuf-limited {spent('sndbuf') / busy:4.0%}")
 
 
 if __name__ == "__main__":
