@@ -13,8 +13,9 @@ namespace Pccl.Operations.Collectives;
 /// and the peer's rate follows it (<see cref="Topology.MeasuredRates.Observe"/>). A peer nobody has measured gets all
 /// of them, as for the fastest path a NIC allows; its first long operation then measures the path at what they carry,
 /// as a topology vote's measurement would, and the lane settles on what the path holds instead of overfilling it.
-/// Stripes that were the limit raise the rate to what they carried, which asks for at least as many again, so a lane
-/// that fills all its windows is never cut. A lane opened with fewer than the rate now asks for (its count fixed while
+/// Stripes that may have been the limit (they carried more of their windows than <see cref="StripeCount"/> plans, so
+/// their reading asks for more of them) raise the rate to what they carried, and the next operation runs on more: the
+/// count never settles where its own stripes bounded the reading, and a lane that fills all its windows is never cut. A lane opened with fewer than the rate now asks for (its count fixed while
 /// it stays open) is closed, to reopen at its next operation.
 /// </summary>
 internal sealed class LaneRestriping(PeerSession session)
