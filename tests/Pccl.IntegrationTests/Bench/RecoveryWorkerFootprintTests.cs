@@ -26,9 +26,10 @@ public class RecoveryWorkerFootprintTests
         await PcclProcess.WaitUntilAsync(() => Succeeded(first) && Succeeded(second), TimeSpan.FromSeconds(60), "an all-reduce of two recovery workers",
             master, first, second);
 
-        var mapped = File.ReadAllText($"/proc/{first.Pid}/maps");
-        Assert.Contains("Pccl.Core.dll", mapped, StringComparison.Ordinal);
-        Assert.All(NotNeeded, name => Assert.DoesNotContain(name, mapped, StringComparison.Ordinal));
+        // file names, not paths: the framework's Microsoft.AspNetCore.App folder also serves the logging abstractions
+        var mapped = File.ReadLines($"/proc/{first.Pid}/maps").Select(line => Path.GetFileName(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1])).ToHashSet();
+        Assert.Contains("Pccl.Core.dll", mapped);
+        Assert.All(NotNeeded, name => Assert.DoesNotContain(mapped, file => file.StartsWith(name, StringComparison.Ordinal)));
     }
 
     [Fact]
