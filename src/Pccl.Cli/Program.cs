@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Pccl;
 using Pccl.Cli;
 using Pccl.Cli.Commands;
@@ -12,26 +11,23 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-var root = new RootCommand("PCCL for .NET: fault-tolerant collective communications")
-{
-    MasterCommand.Create(),
-    WorkerCommand.Create(),
-    DemoCommand.Create(),
-    ConfigCommand.Create(),
-    BenchCommand.Create(),
-    PreflightCommand.Create(),
-};
-
 using var signals = new StopSignals();
 try
 {
+    if (args is ["bench", "recovery-worker", ..])
+    {
+        // The benches' worker processes go straight to their loop: the command tree (every verb, its options and the
+        // types behind them) would stay resident in each worker (docs/performance.md, "Memory per worker").
+        return await RecoveryCommand.RunWorkerAsync(args, signals.Token);
+    }
+
     if (args.Length == 0 && PcclRoleResolver.FromEnvironment(ConfigLoader.ProcessEnvironment()) is { } role)
     {
         // Started without a verb, as the seed's Kubernetes manifest does: PCCL_ROLE picks one.
         args = [role == PcclRole.Master ? "master" : "worker"];
     }
 
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, signals.Token);
+    return await CommandTree.InvokeAsync(args, signals.Token);
 }
 catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
 {

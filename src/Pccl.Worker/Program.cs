@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Pccl;
 using Pccl.Cli.Processes;
 using Pccl.Cli.Recovery;
-using Pccl.Worker;
 
 var parsed = WorkerArguments.Parse(args, out var error);
 if (parsed is null)

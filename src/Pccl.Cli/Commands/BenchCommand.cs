@@ -8,7 +8,7 @@ namespace Pccl.Cli.Commands;
 /// <summary><c>pccl bench</c>: benchmarks that start their own master and worker processes.</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateWorker(), RecoveryCommand.CreateTeardownHelper(),
+    public static Command Create() => new("bench", "Benchmarks on this machine (loopback)") { AllReduce(), AllReduceWorker(), Sync(), ChaosCommand.Create(), RecoveryCommand.Create(), RecoveryCommand.CreateTeardownHelper(),
         MemoryCommand.Create(), MasterScale(), Failover(), Matrix(),
         BenchWanCommand.Wan(), BenchWanCommand.Plot(), BenchWanCommand.Check(), BenchWanCommand.Worker(), BenchWanCommand.Forwarder(),
         BenchCApiCommand.Create() };

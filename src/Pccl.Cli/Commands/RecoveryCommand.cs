@@ -36,18 +36,19 @@ internal static class RecoveryCommand
         return command;
     }
 
-    public static Command CreateWorker()
+    /// <summary>
+    /// <c>pccl bench recovery-worker --master HOST:PORT --elements N</c>: one worker process of <c>bench recovery</c> and
+    /// <c>bench memory</c>, parsed as the NativeAOT <c>pccl-worker</c> parses it, without the command tree.
+    /// </summary>
+    public static Task<int> RunWorkerAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var master = new Option<string>("--master") { Required = true };
-        var elements = new Option<int>("--elements") { Required = true };
-        var command = new Command("recovery-worker", "(internal) one worker process of bench recovery") { master, elements };
-        command.Hidden = true;
-        command.SetAction((parse, ct) =>
+        if (WorkerArguments.Parse(args, out var error) is not { } parsed)
         {
-            var options = LoopbackWorkerOptions.For(parse.GetValue(master)!);
-            return RecoveryWorker.RunAsync(options, parse.GetValue(elements), ct);
-        });
-        return command;
+            Console.Error.WriteLine(error);
+            return Task.FromResult(2);
+        }
+
+        return RecoveryWorker.RunAsync(LoopbackWorkerOptions.For(parsed.Master), parsed.Elements, ct);
     }
 
     public static Command CreateTeardownHelper()

@@ -1,14 +1,14 @@
 using System.Globalization;
 
-namespace Pccl.Worker;
+namespace Pccl.Cli.Recovery;
 
 /// <summary>
-/// The command line of <c>pccl bench recovery-worker</c>, which this binary takes unchanged (the benches start either):
-/// <c>[bench recovery-worker] --master HOST:PORT --elements N</c>.
+/// The command line of <c>pccl bench recovery-worker</c>, which the NativeAOT <c>pccl-worker</c> takes unchanged (the
+/// benches start either): <c>[bench recovery-worker] --master HOST:PORT --elements N</c>.
 /// </summary>
 internal sealed record WorkerArguments(string Master, int Elements)
 {
-    public const string Usage = "usage: pccl-worker [bench recovery-worker] --master HOST:PORT --elements N";
+    public const string Usage = "usage: pccl bench recovery-worker | pccl-worker [bench recovery-worker] --master HOST:PORT --elements N";
 
     /// <summary>The parsed arguments, or null with <paramref name="error"/> naming what is wrong.</summary>
     public static WorkerArguments? Parse(IReadOnlyList<string> args, out string error)
