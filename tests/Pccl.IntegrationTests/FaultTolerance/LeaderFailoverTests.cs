@@ -27,8 +27,7 @@ public class LeaderFailoverTests
     {
         await using var run = await StartPostgresAsync();
         var first = await StartPairAsync(run);
-        string[] reportAttempts = ["--report-attempts"];
-        PcclProcess[] workers = [run.StartWorker("w1", extra: reportAttempts), run.StartWorker("w2", extra: reportAttempts), run.StartWorker("w3", extra: reportAttempts)];
+        var workers = StartWorkers(run, "w1", "w2", "w3");
         await run.WaitUntilAsync(() => workers.All(w => AtFullWorld(w, first.Epoch) >= 5), "three workers training under the first leader");
 
         var killedAt = Stopwatch.StartNew();
@@ -50,7 +49,7 @@ public class LeaderFailoverTests
     {
         await using var run = await StartPostgresAsync();
         var first = await StartPairAsync(run);
-        PcclProcess[] workers = [run.StartWorker("w1"), run.StartWorker("w2"), run.StartWorker("w3")];
+        var workers = StartWorkers(run, "w1", "w2", "w3");
         await run.WaitUntilAsync(() => workers.All(w => AtFullWorld(w, first.Epoch) >= 5), "three workers training under the first leader");
 
         var stoppedAt = Stopwatch.StartNew();
@@ -117,7 +116,7 @@ public class LeaderFailoverTests
             await using var run = On($"sqlite:{Path.Combine(directory.FullName, "master.db")}");
             run.StartMaster(0);
             var first = await run.WaitForRoleAsync(0, r => r.IsLeader, "the master leads");
-            PcclProcess[] workers = [run.StartWorker("w1"), run.StartWorker("w2")];
+            var workers = StartWorkers(run, "w1", "w2");
             await run.WaitUntilAsync(() => workers.All(w => AtFullWorld(w, first.Epoch, 2) >= 5), "two workers training");
 
             run.Master(0).Signal(PosixSignals.Kill);
@@ -138,6 +137,9 @@ public class LeaderFailoverTests
             directory.Delete(recursive: true);
         }
     }
+
+    /// <summary>Workers that also report their failed attempts, which <see cref="AssertRevisionsRiseByOne"/> reads.</summary>
+    private static PcclProcess[] StartWorkers(MasterPairRun run, params string[] names) => [.. names.Select(n => run.StartWorker(n, extra: ["--report-attempts"]))];
 
     /// <summary>Starts the first master, waits until it leads, then the second, and waits until it stands by.</summary>
     private static async Task<MasterRole> StartPairAsync(MasterPairRun run)
