@@ -74,6 +74,9 @@ public partial class FrozenJoinerTests
                     Assert.Equal(2, first.GetProperty("world_size").GetInt32());
                 }
 
+                // removed while it waited for admission, it registers again as a new peer once resumed
+                joiner.Signal(PosixSignals.Continue);
+                await PcclProcess.WaitUntilAsync(() => joiner.LastWorldSize == 3, Patience, "the resumed joiner joins as a new peer", [.. processes]);
                 return;
             }
 
