@@ -54,7 +54,8 @@ internal static class WorkerCommand
 
     /// <summary>
     /// A worker may start before its master (pods start in any order) or outlive it (a restart): transient connection
-    /// failures are retried with backoff until <paramref name="window"/> has passed.
+    /// failures are retried with backoff until <paramref name="window"/> has passed. So is a removal while it waited for
+    /// admission (it hung past the heartbeat timeout): the master takes it back as a new peer, as after a removal later on.
     /// </summary>
     private static async Task<Communicator> ConnectWithRetryAsync(
         CommunicatorOptions options, string masters, TimeSpan window, ILoggerFactory loggers, ILogger logger, CancellationToken ct)
@@ -67,9 +68,17 @@ internal static class WorkerCommand
             {
                 return await Communicator.ConnectAsync(options, loggers, ct).ConfigureAwait(false);
             }
-            catch (PcclException e) when (e.IsTransient && DateTime.UtcNow + delay < deadline)
+            catch (PcclException e) when ((e.IsTransient || e.Code is PcclErrorCode.Kicked) && DateTime.UtcNow + delay < deadline)
             {
-                logger.MasterNotReachable(masters, attempt, e.Message);
+                if (e.Code is PcclErrorCode.Kicked)
+                {
+                    logger.Reconnecting(e.Message, (deadline - DateTime.UtcNow).TotalSeconds);
+                }
+                else
+                {
+                    logger.MasterNotReachable(masters, attempt, e.Message);
+                }
+
                 await Task.Delay(delay, ct).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
             }

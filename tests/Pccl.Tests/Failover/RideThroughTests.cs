@@ -127,6 +127,7 @@ public class RideThroughTests
             MasterPort = master.Port,
             P2PBindAddress = "127.0.0.1",
             P2PPorts = new PortRange(27610, 27640),
+            MasterReconnectTimeout = TimeSpan.Zero,
         };
         var peers = await Admission.ConnectWorldAsync(options, 2, ct);
         try

@@ -131,23 +131,40 @@ public class DisconnectTests
     }
 
     [Fact]
-    public void AJoinerLostBeforeTheOthersReportedFailsTheRoundWhenTheyDo()
+    public void AJoinerLostBeforeTheOthersReportedFailsTheRoundAtOnceAndTheirLateReportsAreDropped()
     {
         var (a, b) = (_s.Join("a"), _s.Join("b"));
         var j = _s.Register("j");
         var k = _s.Register("k");
         _s.AllAcceptedVoteTopology();
+        var failedRound = a.One(Kind.TopologyUpdate).TopologyUpdate.World.Revision;
 
-        _s.Drop(j);
+        // a may be dialling j, frozen: its kernel accepts and nothing answers until network.connect_timeout_ms
+        _s.Drop(j, "heartbeat timeout");
 
-        a.Got(Kind.WorldChanged);
-        k.GotNothing();
-        Assert.Equal(WorldExtensions.Ids(a, b, k), _s.State.Topology!.Awaiting.Order());
-        _s.Send(a, Msg.ConnectFailed($"peer {j.Id} unreachable"));
-        _s.Send(b, Msg.Connected());
-        _s.Send(k, Msg.Connected());
-        Assert.All(new[] { a, b, k }, p => p.Got(Kind.TopologyFailed));
+        a.Got(Kind.TopologyFailed, Kind.WorldChanged);
+        b.Got(Kind.TopologyFailed, Kind.WorldChanged);
+        k.Got(Kind.TopologyFailed);
+        Assert.Contains($"peer {j.Id} was lost during the topology update (heartbeat timeout)", a.One(Kind.TopologyFailed).TopologyFailed.Reason);
+        Assert.Null(_s.State.Topology);
         Assert.Equal(PeerPhase.Registered, _s.PhaseOf(k));
+
+        _s.Send(a, Msg.ConnectFailed($"peer {j.Id} unreachable", failedRound));
+        _s.Send(b, Msg.Connected(failedRound));
+        _s.AllAcceptedVoteTopology();
+        var next = a.One(Kind.TopologyUpdate).TopologyUpdate.World;
+        Assert.True(next.Revision > failedRound, $"the next round announces revision {next.Revision}, not one after the failed round's {failedRound}");
+        Assert.Equal(WorldExtensions.Ids(a, b, k), next.PeerIds());
+
+        // k's report of the failed round comes only now, during the next one: it is not counted for it
+        _s.Send(k, Msg.Connected(failedRound));
+        Assert.Equal(WorldExtensions.Ids(a, b, k), _s.State.Topology!.Awaiting.Order());
+        _s.Send(a, Msg.Connected(next.Revision));
+        _s.Send(b, Msg.Connected(next.Revision));
+        _s.Send(k, Msg.Connected(next.Revision));
+        Assert.All(new[] { a, b, k }, p => Assert.False(p.Closed, $"{p.Name} was removed: {p.CloseReason}"));
+        Assert.Equal(PeerPhase.Accepted, _s.PhaseOf(k));
+        Assert.Empty(_s.State.LateConnectReports);
     }
 
     [Fact]

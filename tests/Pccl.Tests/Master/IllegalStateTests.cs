@@ -98,8 +98,6 @@ public class IllegalStateTests
         _s.Send(a, Msg.Connected());
 
         a.WasKicked(KickReason.IllegalState);
-        _s.Send(b, Msg.Connected());
-        _s.Send(j, Msg.Connected());
         var failed = b.One(Kind.TopologyFailed).TopologyFailed;
         Assert.Contains(a.Id, failed.FailedPeerIds);
         Assert.Equal(PeerPhase.Registered, _s.PhaseOf(j));

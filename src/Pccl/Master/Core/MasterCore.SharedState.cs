@@ -57,6 +57,7 @@ internal sealed partial class MasterCore
             strategy,
             [.. request.Tensors.Select(t => new SharedStateTensorReport(t.Key, t.DataType, t.ByteLength, t.Hash, t.AllowContentInequality))]);
         CheckSharedStateGathered(round);
+        ResolvePhaseConflict(peer.Group);
     }
 
     private string? SharedStateRequestProblem(SharedStateSyncRequest request)

@@ -73,6 +73,12 @@ internal sealed partial class MasterCore
 
     private void OnP2PConnectResult(PeerRecord peer, P2PConnectResult result)
     {
+        if (State.LateConnectReports.TryGetValue(peer.Id, out var failedRevision) && failedRevision == result.WorldRevision)
+        {
+            State.LateConnectReports.Remove(peer.Id);
+            return;
+        }
+
         var round = State.Topology;
         if (round is null || !round.Awaiting.Remove(peer.Id))
         {
@@ -96,6 +102,11 @@ internal sealed partial class MasterCore
     {
         var round = State.Topology!;
         State.Topology = null;
+        foreach (var id in round.Awaiting)
+        {
+            State.LateConnectReports[id] = round.World.Revision;
+        }
+
         if (round.Failures.Count == 0)
         {
             var world = BuildWorldAfterJoin(round);
@@ -152,6 +163,7 @@ internal sealed partial class MasterCore
         {
             var joiner = State.Peers[id];
             joiner.Phase = PeerPhase.Accepted;
+            joiner.BusyUntil = State.Now;
             Emit(new ReportMembership(MembershipChange.Accepted, id, $"{joiner.Address}:{joiner.P2PPort} group {joiner.Group}"));
         }
 

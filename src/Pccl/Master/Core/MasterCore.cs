@@ -92,6 +92,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
                 break;
             case ControlMessage.BodyOneofCase.CollectiveInit:
                 OnCollectiveInit(peer!, message.CollectiveInit);
+                ResolvePhaseConflict(peer!.Group);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveDone:
                 OnCollectiveDone(peer!, message.CollectiveDone);
@@ -242,6 +243,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         Emit(new ForgetHeartbeat(peerId));
         Emit(new ReportMembership(MembershipChange.Left, peerId, reason));
         ForgetPriorReportsOf(peerId);
+        State.LateConnectReports.Remove(peerId);
         if (peer.Phase == PeerPhase.Registered)
         {
             return;
@@ -256,10 +258,9 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             round.Joiners.Remove(peerId);
             round.Failures.Add($"peer {peerId} was lost during the topology update ({reason})");
             round.FailedPeers.Add(peerId);
-            if (round.Awaiting.Count == 0)
-            {
-                FinishTopologyRound();
-            }
+            // The round has failed whatever the others report, and one of them may be dialling the lost peer: a frozen
+            // process's kernel still accepts, so that report could take network.connect_timeout_ms.
+            FinishTopologyRound();
         }
 
         AbortCollectivesOf(peer, wasAccepted: peer.Phase == PeerPhase.Accepted, $"peer {peerId} was lost: {reason}");

@@ -42,6 +42,12 @@ internal sealed class MasterState
 
     public TopologyRound? Topology { get; set; }
 
+    /// <summary>
+    /// Participants of a topology round that failed before they reported, by the world revision that round announced:
+    /// their report of it is still on its way and is dropped when it comes.
+    /// </summary>
+    public Dictionary<ulong, ulong> LateConnectReports { get; } = [];
+
     public Dictionary<(uint Group, uint Tag), CollectiveRound> Collectives { get; } = [];
 
     public ulong LastSequence { get; set; }

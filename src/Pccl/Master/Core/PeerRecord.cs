@@ -33,7 +33,10 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     /// <summary>Collective rounds (gathering or running) holding this peer's init: what MaxTagsInFlightPerPeer bounds.</summary>
     public int TagsInFlight { get; set; }
 
-    /// <summary>The latest tick at which the peer took part in a running collective or shared-state round.</summary>
+    /// <summary>
+    /// The latest tick at which the peer took part in a running collective or shared-state round, or was admitted (a
+    /// wait that began before its admission counts its lateness from then).
+    /// </summary>
     public TimeSpan BusyUntil { get; set; } = TimeSpan.MinValue;
 }
 
