@@ -50,7 +50,6 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
             throw new ProtocolException($"ring frame out of step: piece {piece.Index} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
         }
 
-        transfer.Backup?.BeforeWrite(piece);
         var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
         beforeRead();
         await ReadExactlyAsync(target, ct).ConfigureAwait(false);
