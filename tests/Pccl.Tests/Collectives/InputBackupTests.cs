@@ -81,4 +81,29 @@ public sealed class InputBackupTests
 
         Assert.Equal(original, buffer);
     }
+
+    [Fact]
+    public void APieceWhosePartialSumWasKeptInTheStoreIsRestoredToItsInputOnceItsFinalValueIsWritten()
+    {
+        var buffer = Enumerable.Range(0, 48).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var store = new byte[48];
+        var backup = new InputBackup(buffer, store);
+        using var partials = new PartialSums(store, pieces: 3);
+        var summed = new PieceRef(0, 0, 16, 16);
+        var gathered = new PieceRef(1, 16, 16, 16);
+        var untouched = new PieceRef(2, 32, 16, 16);
+
+        partials.Into(summed).Fill(0x11);
+        partials.Into(gathered).Fill(0x22);
+        Assert.Equal(Enumerable.Repeat((byte)0x11, 16), partials.Of(summed).ToArray());
+        Assert.True(partials.Of(untouched).IsEmpty);
+        Assert.Equal(original, buffer); // partial sums never reach the caller's buffer
+
+        backup.BeforeWrite(gathered); // the final value arrives: the slot takes the input instead
+        buffer.AsSpan(16, 16).Fill(0x33);
+        backup.Restore();
+
+        Assert.Equal(original, buffer);
+    }
 }

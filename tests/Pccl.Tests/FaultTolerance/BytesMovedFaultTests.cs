@@ -83,6 +83,61 @@ public class BytesMovedFaultTests
         Assert.All(buffers, b => Assert.Equal(expected, b));
     }
 
+    [Theory]
+    [InlineData(QuantizationMode.None, false)]
+    [InlineData(QuantizationMode.None, true)]
+    [InlineData(QuantizationMode.MinMaxU8, false)]
+    public async Task TheReduceScatterKeepsItsPartialSumsOutOfTheCallersBufferSoAFailureThereHasNothingToRestore(QuantizationMode quantization, bool compression)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
+        const int elements = 3 * 200_000;
+        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 17)).ToArray()).ToArray();
+        var buffers = inputs.Select(b => b.ToArray()).ToArray();
+        var fired = 0;
+        var checks = new int[3];
+        var touched = new string?[3];
+        var restored = new bool?[3];
+        for (var p = 0; p < 3; p++)
+        {
+            var peer = p;
+            cluster.Peers[p].FaultInjector = new FaultHooks
+            {
+                OnBytesMoved = site =>
+                {
+                    // equal slices: the first quarter of a peer's bytes is the reduce-scatter's first step, partial sums only
+                    if (site.BytesMoved * 4 <= site.BytesToMove)
+                    {
+                        checks[peer]++;
+                        if (!buffers[peer].AsSpan().SequenceEqual(inputs[peer]))
+                        {
+                            touched[peer] ??= $"peer {peer}'s buffer changed after {site.BytesMoved} of {site.BytesToMove} bytes";
+                        }
+                    }
+
+                    return peer == 1 && site.BytesMoved * 8 >= site.BytesToMove && Interlocked.Exchange(ref fired, 1) == 0
+                        ? site.BreakRingLinksAsync()
+                        : ValueTask.CompletedTask;
+                },
+                OnAllReduceFailed = (_, _) => restored[peer] = buffers[peer].AsSpan().SequenceEqual(inputs[peer]),
+            };
+        }
+
+        var options = new AllReduceOptions { Quantization = quantization, Compression = compression };
+        var infos = await cluster.OnAll((p, i) => p.AllReduceWithRetryAsync(buffers[i].AsMemory(), options, ct)).WaitAsync(Patience, ct);
+
+        Assert.All(infos, i => Assert.Equal(1, i.Retries));
+        Assert.All(touched, t => Assert.Null(t));
+        Assert.All(checks, n => Assert.True(n > 1, $"{n} checks during the first step: the check must run per piece"));
+        Assert.All(restored, r => Assert.True(r, "a buffer did not hold its input after the failed attempt"));
+        Assert.All(buffers, b => Assert.Equal(buffers[0], b));
+        if (quantization == QuantizationMode.None)
+        {
+            var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => (p + i) % 17)).ToArray();
+            Assert.Equal(expected, buffers[0]);
+        }
+    }
+
     /// <summary>Runs a check when an attempt has failed and the library has restored the buffer.</summary>
     private sealed class FailureObserver(Action check) : IFaultInjector
     {

@@ -58,7 +58,7 @@ public class MinMaxQuantizerTests
 
         MinMaxQuantizer.Quantize(type, q, fortyThree, encoded);
         MinMaxQuantizer.Dequantize(type, q, encoded, decoded);
-        MinMaxQuantizer.DequantizeAccumulate(type, q, ReduceOp.Sum, fortyTwo, encoded);
+        MinMaxQuantizer.DequantizeCombine(type, q, ReduceOp.Sum, fortyTwo, encoded, fortyTwo);
 
         Assert.Equal(Constant(type, count, 43), decoded);
         Assert.Equal(Constant(type, count, 85), fortyTwo);
@@ -66,7 +66,7 @@ public class MinMaxQuantizerTests
 
     [Theory]
     [MemberData(nameof(TypeWidth))]
-    public void DequantizeAccumulateEqualsDequantizeThenAccumulate(int typeCode, int quantizationCode)
+    public void DequantizeCombineEqualsDequantizeThenCombineInPlaceOrApart(int typeCode, int quantizationCode)
     {
         var (type, q) = ((DataType)typeCode, (Quantization)quantizationCode);
         foreach (ReduceOp op in KernelTestData.AllOps)
@@ -81,9 +81,14 @@ public class MinMaxQuantizerTests
                 MinMaxQuantizer.Dequantize(type, q, encoded, decoded);
                 byte[] expected = (byte[])acc.Clone();
                 ReduceKernels.Accumulate(type, op, expected, decoded);
+                byte[] input = (byte[])acc.Clone();
+                byte[] apart = new byte[acc.Length];
 
-                MinMaxQuantizer.DequantizeAccumulate(type, q, op, acc, encoded);
+                MinMaxQuantizer.DequantizeCombine(type, q, op, acc, encoded, apart);
+                Assert.Equal(input, acc);
+                Assert.Equal(expected, apart);
 
+                MinMaxQuantizer.DequantizeCombine(type, q, op, acc, encoded, acc);
                 Assert.Equal(expected, acc);
             }
         }
@@ -163,7 +168,7 @@ public class MinMaxQuantizerTests
         Assert.Throws<ArgumentException>(() => MinMaxQuantizer.Quantize(DataType.F32, Quantization.MinMaxU8, new byte[7], new byte[64]));
         Assert.Throws<ArgumentException>(() => MinMaxQuantizer.Dequantize(DataType.F32, Quantization.MinMaxU8, new byte[19], new byte[8]));
         Assert.Throws<ArgumentException>(() =>
-            MinMaxQuantizer.DequantizeAccumulate(DataType.F32, Quantization.MinMaxU16, ReduceOp.Sum, new byte[8], new byte[19]));
+            MinMaxQuantizer.DequantizeCombine(DataType.F32, Quantization.MinMaxU16, ReduceOp.Sum, new byte[8], new byte[19], new byte[8]));
     }
 
     private static byte[] Constant(DataType type, int count, double value)

@@ -7,7 +7,7 @@ namespace Pccl.Operations.Collectives;
 /// Pieces travel losslessly compressed (byte planes + LZ4, raw when that does not shrink them). Decoding gives the
 /// exact bytes back, so results are those of the raw wire.
 /// </summary>
-internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize) : RingWire
+internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, PartialSums? partials = null) : RingWire(buffer, partials)
 {
     public override bool FixedLength => false;
 
@@ -17,7 +17,7 @@ internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceO
 
     public override ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch)
     {
-        var written = LosslessCodec.Encode(type, Own(piece).Span, scratch.Span);
+        var written = LosslessCodec.Encode(type, Current(phase, piece).Span, scratch.Span);
         return scratch[..written];
     }
 
@@ -25,21 +25,19 @@ internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceO
 
     public override void Apply(RingPhase phase, PieceRef piece, ReadOnlyMemory<byte> payload, bool ownerFinal, Memory<byte> scratch)
     {
-        var own = Own(piece).Span;
         if (phase == RingPhase.AllGather)
         {
-            LosslessCodec.Decode(type, payload.Span, own);
+            LosslessCodec.Decode(type, payload.Span, Own(piece).Span);
             return;
         }
 
         var incoming = scratch.Span[..piece.Bytes];
         LosslessCodec.Decode(type, payload.Span, incoming);
-        ReduceKernels.Accumulate(type, op, own, incoming);
+        var target = ReduceTarget(piece, ownerFinal);
+        ReduceKernels.Combine(type, op, Own(piece).Span, incoming, target);
         if (ownerFinal && op == ReduceOp.Avg)
         {
-            ReduceKernels.FinishAverage(type, own, worldSize);
+            ReduceKernels.FinishAverage(type, target, worldSize);
         }
     }
-
-    private Memory<byte> Own(PieceRef piece) => buffer.Slice((int)piece.Offset, piece.Bytes);
 }

@@ -186,7 +186,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
     private async ValueTask<PieceRef> ReduceAsync(OperationFrameReader reader, int slice, int j, bool ownerFinal, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);
-        var payload = await reader.ReadPieceAsync(RingPhase.ReduceScatter, piece, ct).ConfigureAwait(false);
+        var payload = await reader.ReadPieceAsync(RingPhase.ReduceScatter, piece, writesBuffer: true, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.ReduceScatter, piece, payload, ownerFinal, first.DecodeScratch);
         if (first.FaultSite is { } faultSite)
         {
@@ -199,7 +199,7 @@ internal sealed class HalvingDoublingAllReduce(RingLayout layout, RingWire wire,
     private async ValueTask<PieceRef> GatherAsync(OperationFrameReader reader, int slice, int j, CancellationToken ct)
     {
         var piece = layout.Piece(slice, j);
-        var payload = await reader.ReadPieceAsync(RingPhase.AllGather, piece, ct).ConfigureAwait(false);
+        var payload = await reader.ReadPieceAsync(RingPhase.AllGather, piece, writesBuffer: true, ct).ConfigureAwait(false);
         wire.Apply(RingPhase.AllGather, piece, payload, ownerFinal: false, first.DecodeScratch);
         if (first.FaultSite is { } faultSite)
         {

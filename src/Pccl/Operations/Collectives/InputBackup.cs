@@ -45,7 +45,8 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
         }
 
         _saved[piece.Index] = piece;
-        buffer.Span.Slice((int)piece.Offset, piece.Bytes).CopyTo(Store.AsSpan((int)piece.Offset, piece.Bytes));
+        // read again only by a restore: the store's lines need not be read in, nor displace the piece being reduced
+        NonTemporalCopy.Copy(buffer.Span.Slice((int)piece.Offset, piece.Bytes), Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
 
     /// <summary>

@@ -32,9 +32,15 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     public int ExpectedStripes { get; set; }
 
     /// <summary>Reads the next piece, which must be <paramref name="piece"/> of <paramref name="phase"/>, into its wire target; returns the payload.</summary>
+    /// <param name="phase">The half of the operation the frame belongs to.</param>
+    /// <param name="piece">The piece the frame must carry.</param>
+    /// <param name="writesBuffer">Whether the piece will be written into the caller's buffer, so the backup saves its
+    /// input once the frame has arrived. Not before: in the ring a final value's arrival is what proves that the
+    /// successor has the partial sum the piece's backup slot held (<see cref="PartialSums"/>).</param>
+    /// <param name="ct">Cancels the read.</param>
     /// <remarks>Runs once per piece, so its state machine comes from a pool, as do those of the reads under it.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, CancellationToken ct)
+    public async ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
     {
         var frame = await ReadHeaderAsync(ct).ConfigureAwait(false);
         if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
@@ -50,7 +56,11 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
             throw new ProtocolException($"ring frame out of step: piece {piece.Index} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
         }
 
-        transfer.Backup?.BeforeWrite(piece);
+        if (writesBuffer)
+        {
+            transfer.Backup?.BeforeWrite(piece);
+        }
+
         var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
         beforeRead();
         await ReadExactlyAsync(target, ct).ConfigureAwait(false);

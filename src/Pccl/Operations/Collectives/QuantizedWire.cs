@@ -8,8 +8,9 @@ namespace Pccl.Operations.Collectives;
 /// its final value with dequantize(quantize(x)) and sends those codes, which every other peer decodes and forwards
 /// unchanged, so all peers hold the same bits.
 /// </summary>
-internal sealed class QuantizedWire(Memory<byte> buffer, DataType type, ReduceOp op, Quantization quantization, int worldSize, RingLayout layout, Memory<byte> gatherStore)
-    : RingWire
+internal sealed class QuantizedWire(
+    Memory<byte> buffer, DataType type, ReduceOp op, Quantization quantization, int worldSize, RingLayout layout, Memory<byte> gatherStore, PartialSums? partials = null)
+    : RingWire(buffer, partials)
 {
     public static int GatherStoreBytes(DataType type, Quantization quantization, RingLayout layout) =>
         layout.TotalPieces * MinMaxQuantizer.EncodedSize(type, quantization, layout.PieceElements);
@@ -28,7 +29,7 @@ internal sealed class QuantizedWire(Memory<byte> buffer, DataType type, ReduceOp
         }
 
         var encoded = scratch[..PayloadLength(piece)];
-        MinMaxQuantizer.Quantize(type, quantization, Own(piece).Span, encoded.Span);
+        MinMaxQuantizer.Quantize(type, quantization, Current(phase, piece).Span, encoded.Span);
         return encoded;
     }
 
@@ -44,7 +45,7 @@ internal sealed class QuantizedWire(Memory<byte> buffer, DataType type, ReduceOp
             return;
         }
 
-        MinMaxQuantizer.DequantizeAccumulate(type, quantization, op, own, payload.Span);
+        MinMaxQuantizer.DequantizeCombine(type, quantization, op, own, payload.Span, ReduceTarget(piece, ownerFinal));
         if (!ownerFinal)
         {
             return;
@@ -59,8 +60,6 @@ internal sealed class QuantizedWire(Memory<byte> buffer, DataType type, ReduceOp
         MinMaxQuantizer.Quantize(type, quantization, own, slot);
         MinMaxQuantizer.Dequantize(type, quantization, slot, own);
     }
-
-    private Memory<byte> Own(PieceRef piece) => buffer.Slice((int)piece.Offset, piece.Bytes);
 
     private Memory<byte> Slot(PieceRef piece) => gatherStore.Slice(piece.Index * Stride, PayloadLength(piece));
 }

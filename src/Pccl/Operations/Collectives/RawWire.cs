@@ -3,8 +3,8 @@ using Pccl.Protocol.Messages;
 
 namespace Pccl.Operations.Collectives;
 
-/// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer.</summary>
-internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize) : RingWire
+/// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer (partial sums from where they are kept).</summary>
+internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, PartialSums? partials = null) : RingWire(buffer, partials)
 {
     public override bool SendsFromScratch => false;
 
@@ -14,11 +14,10 @@ internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, i
 
     public override int PayloadLength(PieceRef piece) => piece.Bytes;
 
-    public override ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch) =>
-        buffer.Slice((int)piece.Offset, piece.Bytes);
+    public override ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch) => Current(phase, piece);
 
     public override Memory<byte> ReceiveTarget(RingPhase phase, PieceRef piece, Memory<byte> scratch, int payloadLength) =>
-        phase == RingPhase.AllGather ? buffer.Slice((int)piece.Offset, piece.Bytes) : scratch[..payloadLength];
+        phase == RingPhase.AllGather ? Own(piece) : scratch[..payloadLength];
 
     public override void Apply(RingPhase phase, PieceRef piece, ReadOnlyMemory<byte> payload, bool ownerFinal, Memory<byte> scratch)
     {
@@ -27,11 +26,11 @@ internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, i
             return;
         }
 
-        var own = buffer.Span.Slice((int)piece.Offset, piece.Bytes);
-        ReduceKernels.Accumulate(type, op, own, payload.Span);
+        var target = ReduceTarget(piece, ownerFinal);
+        ReduceKernels.Combine(type, op, Own(piece).Span, payload.Span, target);
         if (ownerFinal && op == ReduceOp.Avg)
         {
-            ReduceKernels.FinishAverage(type, own, worldSize);
+            ReduceKernels.FinishAverage(type, target, worldSize);
         }
     }
 }

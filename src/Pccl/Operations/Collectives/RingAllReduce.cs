@@ -120,7 +120,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
                 {
                     var piece = layout.Piece(receiveSlice, j);
-                    var payload = await reader.ReadPieceAsync(phase, piece, ct).ConfigureAwait(false);
+                    var payload = await reader.ReadPieceAsync(phase, piece, wire.WritesBuffer(phase, ownerFinal), ct).ConfigureAwait(false);
                     wire.Apply(phase, piece, payload, ownerFinal, transfer.DecodeScratch);
                     if (transfer.FaultSite is { } faultSite)
                     {

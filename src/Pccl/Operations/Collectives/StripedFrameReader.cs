@@ -47,24 +47,25 @@ internal sealed class StripedFrameReader
     public long BytesReceived => _readers.Sum(r => r.BytesReceived);
 
     /// <summary>Reads the hop's next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>; returns the payload.</summary>
-    public ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, CancellationToken ct)
+    /// <remarks><paramref name="writesBuffer"/>: as <see cref="OperationFrameReader.ReadPieceAsync"/>'s.</remarks>
+    public ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
     {
         if (!_counted)
         {
-            return ReadFirstAsync(phase, piece, ct);
+            return ReadFirstAsync(phase, piece, writesBuffer, ct);
         }
 
         var stripe = _next;
         _next = stripe + 1 == _readers.Length ? 0 : stripe + 1;
         Volatile.Write(ref _nextInput, _connections[stripe]);
-        return _readers[stripe].ReadPieceAsync(phase, piece, ct);
+        return _readers[stripe].ReadPieceAsync(phase, piece, writesBuffer, ct);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Memory<byte>> ReadFirstAsync(RingPhase phase, PieceRef piece, CancellationToken ct)
+    private async ValueTask<Memory<byte>> ReadFirstAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
     {
         var first = _readers[0];
-        var payload = await first.ReadPieceAsync(phase, piece, ct).ConfigureAwait(false);
+        var payload = await first.ReadPieceAsync(phase, piece, writesBuffer, ct).ConfigureAwait(false);
         var count = first.StripeCount;
         if (count is < 1 or > RingStripes.Max)
         {

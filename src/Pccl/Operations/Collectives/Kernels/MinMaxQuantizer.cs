@@ -27,7 +27,7 @@ internal static class MinMaxQuantizer
     /// <summary>Bytes of the header that precedes the codes: min and max as float64.</summary>
     public const int HeaderSize = 2 * sizeof(double);
 
-    /// <summary>Elements decoded per stack block in <see cref="DequantizeAccumulate"/> (8 KiB for F64).</summary>
+    /// <summary>Elements decoded per stack block in <see cref="DequantizeCombine"/> (8 KiB for F64).</summary>
     private const int BlockElements = 1024;
 
     /// <summary>1.5 * 2^52: for 0 &lt;= x &lt; 2^51, x + RoundingBias has round(x) in its low 32 bits.</summary>
@@ -87,12 +87,13 @@ internal static class MinMaxQuantizer
     }
 
     /// <summary>
-    /// <c>acc = op(acc, Dequantize(encoded))</c> in stack-sized blocks, without allocating; bit-identical to
-    /// <see cref="Dequantize"/> followed by <see cref="ReduceKernels.Accumulate"/>.
+    /// <c>destination = op(a, Dequantize(encoded))</c> in stack-sized blocks, without allocating; bit-identical to
+    /// <see cref="Dequantize"/> followed by <see cref="ReduceKernels.Combine"/>. <paramref name="destination"/> may be
+    /// <paramref name="a"/> itself.
     /// </summary>
-    public static void DequantizeAccumulate(DataType type, Quantization quantization, ReduceOp op, Span<byte> acc, ReadOnlySpan<byte> encoded)
+    public static void DequantizeCombine(DataType type, Quantization quantization, ReduceOp op, ReadOnlySpan<byte> a, ReadOnlySpan<byte> encoded, Span<byte> destination)
     {
-        int count = ElementCount(type, quantization, acc.Length);
+        int count = ElementCount(type, quantization, a.Length);
         RequireEncodedLength(type, quantization, encoded, count);
         int size = ReduceKernels.ElementSize(type);
         Span<byte> block = stackalloc byte[BlockElements * sizeof(double)];
@@ -111,7 +112,7 @@ internal static class MinMaxQuantizer
                 case (DataType.Bf16, Quantization.MinMaxU8): Decode<BFloat16Format, ByteCodes>(encoded, decoded, first, n); break;
                 default: Decode<BFloat16Format, UInt16Codes>(encoded, decoded, first, n); break;
             }
-            ReduceKernels.Accumulate(type, op, acc.Slice(first * size, n * size), decoded);
+            ReduceKernels.Combine(type, op, a.Slice(first * size, n * size), decoded, destination.Slice(first * size, n * size));
         }
     }
 
