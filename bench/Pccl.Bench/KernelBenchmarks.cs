@@ -107,8 +107,8 @@ public class KernelBenchmarks
     public void DequantizeF32U8() => MinMaxQuantizer.Dequantize(DataType.F32, Quantization.MinMaxU8, _encodedU8, _acc);
 
     [Benchmark]
-    public void DequantizeAccumulateF32U16Sum() =>
-        MinMaxQuantizer.DequantizeAccumulate(DataType.F32, Quantization.MinMaxU16, ReduceOp.Sum, _acc, _encodedU16);
+    public void DequantizeCombineF32U16Sum() =>
+        MinMaxQuantizer.DequantizeCombine(DataType.F32, Quantization.MinMaxU16, ReduceOp.Sum, _acc, _encodedU16, _acc);
 
     private sealed class ThroughputConfig : ManualConfig
     {
