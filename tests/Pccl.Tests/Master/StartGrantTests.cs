@@ -203,6 +203,21 @@ public class StartGrantTests
     }
 
     [Fact]
+    public void ADoneForAGrantNotTakenCountsForNothing()
+    {
+        var (a, b) = Two();
+        Finish(1, _s.Run(1, a, b), a, b);
+        var granted = Grant(a).Start.Sequence;
+
+        _s.Send(a, Msg.Done(1, granted));
+        _s.Send(b, Msg.Done(1, granted));
+
+        Assert.Empty(_s.State.Collectives[(0, 1)].Done);
+        a.GotNothing();
+        b.GotNothing();
+    }
+
+    [Fact]
     public void TakingTheGrantWithOtherParametersAbortsItAsAMismatch()
     {
         var (a, b) = Two();

@@ -259,6 +259,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (done.Success && round.Granted is not null && !round.Inits.ContainsKey(peer.Id))
+        {
+            return; // done with a grant it never took: nothing ran there; the deadline removes it if the others took it
+        }
+
         if (!done.Success)
         {
             AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,

@@ -62,12 +62,11 @@ internal sealed partial class MasterCore
             return null;
         }
 
-        if (!MayGrant(finished.Group, members))
+        if (!MayGrant(finished.Group, members) || finished.Inits.Values.FirstOrDefault() is not { } parameters)
         {
             return null;
         }
 
-        var parameters = finished.Inits.Values.First();
         var round = new CollectiveRound(finished.Group, finished.Tag, State.Now) { Granted = parameters };
         var (start, revision) = PlanStart(round, members, parameters);
         State.Collectives[key] = round;
