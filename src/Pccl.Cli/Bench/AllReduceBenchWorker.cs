@@ -18,6 +18,12 @@ internal static class AllReduceBenchWorker
     /// <summary>Printed once connected, before any result: the bench that starts peers in a set order waits for it.</summary>
     public const string JoinedLine = "joined ";
 
+    /// <summary>
+    /// The barrier before each timed call runs on a tag of its own: each tag's next operation then has the parameters of
+    /// its last one, so both take the master's start grant (<c>performance.start_grants</c>).
+    /// </summary>
+    private static readonly AllReduceOptions BarrierTag = new() { Tag = 1 };
+
     /// <param name="wan">set by <c>bench wan</c>: its run options and the emulated paths' byte counters</param>
     /// <param name="loggers">where the communicator logs; null: nowhere</param>
     public static async Task<int> RunAsync(CommunicatorOptions options, int peers, IReadOnlyList<long> sizes, int iterations, int warmup, QuantizationMode quantization, AllReduceAlgorithm algorithm, bool gradient, CancellationToken ct,
@@ -45,7 +51,7 @@ internal static class AllReduceBenchWorker
 
         var barrier = new float[1];
         // pattern inputs differ by peer (its position among the world's ids), so a sum that counts one peer twice and drops another fails
-        var world = (await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct)).PeerIds.Order().ToList();
+        var world = (await communicator.AllReduceAsync(barrier.AsMemory(), BarrierTag, ct)).PeerIds.Order().ToList();
         var pattern = Pattern(world.IndexOf(communicator.PeerId));
         foreach (var bytes in sizes)
         {
@@ -71,7 +77,7 @@ internal static class AllReduceBenchWorker
                     Fill(buffer, pattern);
                 }
 
-                await communicator.AllReduceAsync(barrier.AsMemory(), ct: ct);
+                await communicator.AllReduceAsync(barrier.AsMemory(), BarrierTag, ct);
                 var pathBefore = wan?.PathSnapshot();
                 var clock = Stopwatch.StartNew();
                 var info = await communicator.AllReduceAsync(buffer.AsMemory(), op, ct);

@@ -48,12 +48,13 @@ internal static class BenchWanCommand
         var joinOrder = new Option<string>("--join-order") { Description = "alternating (one peer of each datacentre in turn: the id-ordered ring's worst case) or grouped", DefaultValueFactory = _ => "alternating" };
         joinOrder.AcceptOnlyFromAmong(JoinOrder.Names);
         var optimize = new Option<bool>("--optimize-topology") { Description = "vote on a ring ordered by measured bandwidth once every peer has joined" };
+        var noGrants = NoStartGrants();
         var json = new Option<bool>("--json") { Description = "one JSON object per size" };
         var stageLog = StageLog();
         var congestionControl = CongestionControl();
         var command = new Command("wan", "All-reduce across emulated datacentres joined by a delayed, rate-limited path (network namespaces and a TUN forwarder; needs root)")
         {
-            regions, rtt, rate, loss, queue, idle, congestionControl, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog,
+            regions, rtt, rate, loss, queue, idle, congestionControl, sizes, iterations, warmup, algorithm, connections, joinOrder, optimize, json, stageLog, noGrants,
         };
         command.SetAction((parse, ct) =>
         {
@@ -62,7 +63,7 @@ internal static class BenchWanCommand
             var run = new WanRunOptions
             {
                 Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
-                StageLog = parse.GetValue(stageLog),
+                StageLog = parse.GetValue(stageLog), StartGrants = !parse.GetValue(noGrants),
             };
             return WanBench.RunAsync(WanLayout.Parse(parse.GetValue(regions)!), Shape(parse, rtt, rate, loss, queue, idle, congestionControl), parse.GetValue(joinOrder)!, run,
                 ParseSizes(parse.GetValue(sizes)!), parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(json), ct);
@@ -110,10 +111,11 @@ internal static class BenchWanCommand
         var algorithm = new Option<AllReduceAlgorithm>("--algorithm");
         var connections = new Option<string>("--connections-per-peer") { DefaultValueFactory = _ => "auto" };
         var optimize = new Option<bool>("--optimize-topology");
+        var noGrants = NoStartGrants();
         var stageLog = StageLog();
         var command = new Command("wan-worker", "(internal) one peer of bench wan, inside its datacentre's namespace")
         {
-            master, peers, sizes, iterations, warmup, region, address, counters, algorithm, connections, optimize, stageLog,
+            master, peers, sizes, iterations, warmup, region, address, counters, algorithm, connections, optimize, stageLog, noGrants,
         };
         command.Hidden = true;
         command.SetAction(async (parse, ct) =>
@@ -121,7 +123,7 @@ internal static class BenchWanCommand
             var run = new WanRunOptions
             {
                 Algorithm = parse.GetValue(algorithm), ConnectionsPerPeer = WanRunOptions.ParseConnections(parse.GetValue(connections)!), OptimizeTopology = parse.GetValue(optimize),
-                StageLog = parse.GetValue(stageLog),
+                StageLog = parse.GetValue(stageLog), StartGrants = !parse.GetValue(noGrants),
             };
             var options = run.ApplyTo(LoopbackWorkerOptions.For(parse.GetValue(master)!) with
             {
@@ -153,6 +155,9 @@ internal static class BenchWanCommand
         command.SetAction((parse, ct) => WanForwarder.RunAsync(parse.GetValue(namespaces)!.Split(','), Shape(parse, rtt, rate, loss, queue, idle), parse.GetValue(counters)!, ct));
         return command;
     }
+
+    private static Option<bool> NoStartGrants() =>
+        new("--no-start-grants") { Description = "every all-reduce waits for the master's start (performance.start_grants: false)" };
 
     private static void RequireAtLeast(int value, int least, string flag)
     {

@@ -48,6 +48,7 @@ internal static class ConfigSchema
         Performance("optimize_topology", ValueParsers.TopologyOptimization, (p, v) => p with { OptimizeTopology = (TopologyOptimization)v! }),
 
         Performance("connections_per_peer", ValueParsers.AutoOrInt32(1, Pccl.Protocol.Codec.RingStripes.Max), (p, v) => p with { ConnectionsPerPeer = (int?)v }),
+        Performance("start_grants", ValueParsers.Boolean, (p, v) => p with { StartGrants = (bool)v! }),
         Logging("level", ValueParsers.Level, (l, v) => l with { Level = (LogLevel)v! }),
         Logging("file", ValueParsers.LogFile, (l, v) => l with { File = (string?)v }),
         Logging("max_size_mb", ValueParsers.Int32(1), (l, v) => l with { MaxSizeMb = (int)v! }),

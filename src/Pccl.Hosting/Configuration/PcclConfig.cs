@@ -53,6 +53,7 @@ public sealed record PcclConfig
         NumIoThreads = Performance.NumIoThreads,
         P2PConnectionPoolSize = Performance.P2PConnectionPoolSize,
         ConnectionsPerPeer = Performance.ConnectionsPerPeer,
+        StartGrants = Performance.StartGrants,
         EnableCompression = Performance.EnableCompression,
         Tls = ToTlsOptions(),
         Auth = ToAuthOptions(),

@@ -20,4 +20,7 @@ public sealed record PerformanceConfig
 
     /// <summary><c>connections_per_peer</c>: TCP connections one operation stripes each hop over, 1 to 8; null (<c>auto</c>, the default) sizes it per neighbour from the path's round trip.</summary>
     public int? ConnectionsPerPeer { get; init; }
+
+    /// <summary><c>start_grants</c>: the master's complete of an all-reduce may start the next one on the same tag, saving the start's round trip; default true.</summary>
+    public bool StartGrants { get; init; } = true;
 }

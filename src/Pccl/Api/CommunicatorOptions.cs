@@ -84,6 +84,14 @@ public sealed record CommunicatorOptions
     /// </summary>
     public int? ConnectionsPerPeer { get; init; }
 
+    /// <summary>
+    /// Start grants (<c>performance.start_grants</c>): the master's complete of an all-reduce may start the next one on
+    /// the same tag, so a call with the same parameters runs without waiting a round trip for the master's start. The
+    /// master grants only when every peer of the group takes grants; a call with other parameters, a vote or a
+    /// shared-state sync cancels the grant (an all-reduce already running on it fails with a retryable error).
+    /// </summary>
+    public bool StartGrants { get; init; } = true;
+
     /// <summary>Lossless compression of all-reduce traffic on the wire.</summary>
     public bool EnableCompression { get; init; }
 

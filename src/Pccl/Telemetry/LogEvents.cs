@@ -165,6 +165,12 @@ internal static partial class LogEvents
 
         /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
         public const int FailurePathRehearsalFailed = 1740;
+
+        /// <summary>An all-reduce ran on the master's start grant, without waiting for a start.</summary>
+        public const int StartGrantTaken = 1820;
+
+        /// <summary>A start grant this peer held was dropped (the master cancelled it, or the operation was aborted).</summary>
+        public const int StartGrantDropped = 1821;
     }
 
     /// <summary>A peer was admitted to the world.</summary>
@@ -410,4 +416,14 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,
         Message = "rehearsing the all-reduce failure path failed; a first failure will run with its code not yet compiled")]
     public static partial void FailurePathRehearsalFailed(this ILogger logger, Exception error);
+
+    /// <summary>An all-reduce ran on the master's start grant, without waiting for a start.</summary>
+    [LoggerMessage(EventId = Ids.StartGrantTaken, EventName = nameof(StartGrantTaken), Level = LogLevel.Debug,
+        Message = "all-reduce on tag {Tag} runs as operation {Sequence} on the master's start grant (performance.start_grants)")]
+    public static partial void StartGrantTaken(this ILogger logger, uint tag, ulong sequence);
+
+    /// <summary>A start grant this peer held was dropped (the master cancelled it, or the operation was aborted).</summary>
+    [LoggerMessage(EventId = Ids.StartGrantDropped, EventName = nameof(StartGrantDropped), Level = LogLevel.Debug,
+        Message = "start grant of operation {Sequence} on tag {Tag} dropped before this peer took it: {Reason}")]
+    public static partial void StartGrantDropped(this ILogger logger, uint tag, ulong sequence, string reason);
 }

@@ -17,6 +17,9 @@ internal sealed record WanRunOptions
 
     public bool OptimizeTopology { get; init; }
 
+    /// <summary><c>performance.start_grants</c> on every worker (the library's default); false: each all-reduce waits for the master's start.</summary>
+    public bool StartGrants { get; init; } = true;
+
     /// <summary>
     /// A directory where each worker writes its debug log (<c>peer-REGION-PID.log</c>): among others every ring of a
     /// hierarchical all-reduce with when it started and how long it ran (event 1780); null for none (workers log nothing).
@@ -53,6 +56,11 @@ internal sealed record WanRunOptions
             yield return "--optimize-topology";
         }
 
+        if (!StartGrants)
+        {
+            yield return "--no-start-grants";
+        }
+
         if (StageLog is not null)
         {
             yield return "--stage-log";
@@ -61,5 +69,5 @@ internal sealed record WanRunOptions
     }
 
     /// <summary>A worker's communicator options with these choices.</summary>
-    public CommunicatorOptions ApplyTo(CommunicatorOptions options) => options with { ConnectionsPerPeer = ConnectionsPerPeer };
+    public CommunicatorOptions ApplyTo(CommunicatorOptions options) => options with { ConnectionsPerPeer = ConnectionsPerPeer, StartGrants = StartGrants };
 }

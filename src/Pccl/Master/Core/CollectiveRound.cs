@@ -28,4 +28,13 @@ internal sealed class CollectiveRound(uint group, uint tag, TimeSpan gatheringSi
     /// <summary>What each peer's crossing rings carried, as its done report told (a hierarchical all-reduce).</summary>
     public Dictionary<ulong, IReadOnlyList<CrossingRate>> Crossings { get; } = [];
     public bool Running => Sequence is not null;
+
+    /// <summary>
+    /// Set for an operation the master granted in the complete of the one before (a start grant): the parameters every
+    /// participant must take it with. It runs from the grant on; <see cref="Inits"/> fills as participants take it.
+    /// </summary>
+    public CollectiveDescriptor? Granted { get; init; }
+
+    /// <summary>When the first participant took the grant; until then nobody waits for the others.</summary>
+    public TimeSpan? ClaimedSince { get; set; }
 }

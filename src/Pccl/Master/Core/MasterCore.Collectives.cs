@@ -15,7 +15,18 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (init.GrantedSequence != 0)
+        {
+            OnGrantTaken(peer, init);
+            return;
+        }
+
         var key = (peer.Group, init.Tag);
+        if (State.Collectives.TryGetValue(key, out var granted) && granted.Granted is not null && granted.Participants.Contains(peer.Id) && !granted.Inits.ContainsKey(peer.Id))
+        {
+            CancelGrant(granted, $"peer {peer.Id} asked for an all-reduce on tag {init.Tag} without taking it (other parameters, or its grants are off)", pause: true);
+        }
+
         if (!State.Collectives.TryGetValue(key, out var round) && peer.TagsInFlight >= _limits.MaxTagsInFlightPerPeer)
         {
             Kick(peer, KickReason.LimitExceeded,
@@ -78,29 +89,37 @@ internal sealed partial class MasterCore
             return;
         }
 
+        var (start, revision) = PlanStart(round, members, round.Inits.Values.First());
+        SendWithRing(members, start, revision, s => new ControlMessage { CollectiveStart = s });
+    }
+
+    /// <summary>Gives <paramref name="round"/> its lane, sequence and participants, and plans its start.</summary>
+    private (CollectiveStart Start, ulong RingRevision) PlanStart(CollectiveRound round, List<PeerRecord> members, CollectiveDescriptor descriptor)
+    {
         round.Lane = FreeLane(round.Group); // before Sequence: a round counts as running (its lane as used) once it has one
         round.Sequence = ++State.LastSequence;
         round.Participants.UnionWith(members.Select(p => p.Id));
         var ring = StartedRing(round.Group, members);
         var start = new CollectiveStart { Tag = round.Tag, Sequence = round.Sequence.Value, Lane = round.Lane, RingRevision = ring.Revision };
         start.Ring.AddRange(ring.Ring);
-        PlanHierarchy(round, start);
-        SendStart(members, start, ring.Revision);
+        PlanHierarchy(round.Group, descriptor, start);
+        return (start, ring.Revision);
     }
 
     /// <summary>
-    /// One message instance per variant, so the shell encodes each once for all members. The ring (a thousand ids in a
+    /// Sends <paramref name="start"/> wrapped by <paramref name="wrap"/> (a start, or a complete carrying it as a grant),
+    /// one message instance per variant, so the shell encodes each once for all members. The ring (a thousand ids in a
     /// large group) goes only to members that do not hold this revision of it: at most once per ring per connection.
     /// </summary>
-    private void SendStart(List<PeerRecord> members, CollectiveStart start, ulong ringRevision)
+    private void SendWithRing(List<PeerRecord> members, CollectiveStart start, ulong ringRevision, Func<CollectiveStart, ControlMessage> wrap)
     {
-        var full = new ControlMessage { CollectiveStart = start };
+        var full = wrap(start);
         ControlMessage? withoutRing = null;
         foreach (var peer in members)
         {
             if (peer.KeepsRing && peer.RingRevisionSent == ringRevision)
             {
-                withoutRing ??= WithoutRing(start);
+                withoutRing ??= wrap(WithoutRing(start));
                 Send(peer, withoutRing);
             }
             else
@@ -111,11 +130,11 @@ internal sealed partial class MasterCore
         }
     }
 
-    private static ControlMessage WithoutRing(CollectiveStart start)
+    private static CollectiveStart WithoutRing(CollectiveStart start)
     {
         var brief = start.Clone();
         brief.Ring.Clear();
-        return new ControlMessage { CollectiveStart = brief };
+        return brief;
     }
 
     /// <summary>The group's ring for a start: the last start's revision while the order is unchanged, else a new revision.</summary>
@@ -133,9 +152,8 @@ internal sealed partial class MasterCore
     }
 
     /// <summary>Adds the hierarchy to a start whose peers carry different region labels and whose algorithm allows one.</summary>
-    private void PlanHierarchy(CollectiveRound round, CollectiveStart start)
+    private void PlanHierarchy(uint group, CollectiveDescriptor descriptor, CollectiveStart start)
     {
-        var descriptor = round.Inits.Values.First();
         if (!HierarchyPlanner.Wanted(descriptor.Algorithm))
         {
             return;
@@ -147,23 +165,23 @@ internal sealed partial class MasterCore
         start.Hierarchy.AddRange(HierarchyPlanner.Plan(start.Ring, labels, descriptor.ElementCount, HierarchyPlanner.ChunksFor(descriptor.ElementCount, elementSize)));
         if (start.Hierarchy.Count == 0)
         {
-            State.Hierarchies.Remove(round.Group);
-            State.CrossingRates.Remove(round.Group);
+            State.Hierarchies.Remove(group);
+            State.CrossingRates.Remove(group);
             return;
         }
 
         CrossingPathRates.Set(
             start.Hierarchy, start.Ring, labels,
-            State.CrossingRates.TryGetValue(round.Group, out var carried) ? carried : new Dictionary<(uint, string), ulong>(),
-            State.Bandwidth.TryGetValue(round.Group, out var matrix) ? matrix.Entries : new Dictionary<(ulong, ulong), double>());
+            State.CrossingRates.TryGetValue(group, out var carried) ? carried : new Dictionary<(uint, string), ulong>(),
+            State.Bandwidth.TryGetValue(group, out var matrix) ? matrix.Entries : new Dictionary<(ulong, ulong), double>());
 
         var summary = HierarchySummary.Of(start.Ring, labels, start.Hierarchy);
-        if (!State.Hierarchies.TryGetValue(round.Group, out var last) || last.Description != summary.Description)
+        if (!State.Hierarchies.TryGetValue(group, out var last) || last.Description != summary.Description)
         {
-            Emit(new ReportHierarchy(round.Group, start.Sequence, summary.Description));
+            Emit(new ReportHierarchy(group, start.Sequence, summary.Description));
         }
 
-        State.Hierarchies[round.Group] = summary;
+        State.Hierarchies[group] = summary;
     }
 
     private uint FreeLane(uint group)
@@ -241,6 +259,11 @@ internal sealed partial class MasterCore
             return;
         }
 
+        if (done.Success && round.Granted is not null && !round.Inits.ContainsKey(peer.Id))
+        {
+            return; // done with a grant it never took: nothing ran there; the deadline removes it if the others took it
+        }
+
         if (!done.Success)
         {
             AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
@@ -258,11 +281,7 @@ internal sealed partial class MasterCore
         {
             RemoveRound(round);
             KeepCrossingRates(round);
-            var complete = new ControlMessage { CollectiveComplete = new CollectiveComplete { Tag = round.Tag, Sequence = done.Sequence } };
-            foreach (var id in round.Participants)
-            {
-                Send(State.Peers[id], complete);
-            }
+            SendComplete(round);
         }
     }
 

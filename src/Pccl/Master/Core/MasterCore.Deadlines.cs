@@ -61,6 +61,19 @@ internal sealed partial class MasterCore
                 $"start the collective on tag {collective.Tag} that the others started", collective.GatheringSince, _limits.VoteTimeout, "vote_timeout_ms");
         }
 
+        foreach (var granted in State.Collectives.Values.Where(r => r is { Granted: not null, ClaimedSince: { } since } && Expired(since, _limits.VoteTimeout)).ToList())
+        {
+            if (State.Collectives.GetValueOrDefault((granted.Group, granted.Tag)) != granted)
+            {
+                continue; // an earlier kick ended it
+            }
+
+            var claimed = granted.ClaimedSince!.Value;
+            KickLate(granted.Participants.Where(id => !granted.Inits.ContainsKey(id) && State.Peers.ContainsKey(id)).Select(id => State.Peers[id])
+                    .Where(p => LateWhileFree(p, claimed, _limits.VoteTimeout)),
+                $"take the start grant on tag {granted.Tag} that the others took", claimed, _limits.VoteTimeout, "vote_timeout_ms");
+        }
+
         foreach (var sync in State.SharedStateSyncs.Values.ToList())
         {
             if (State.SharedStateSyncs.GetValueOrDefault(sync.Group) != sync)
@@ -99,7 +112,7 @@ internal sealed partial class MasterCore
     }
 
     private IEnumerable<ulong> BusyPeerIds() =>
-        State.Collectives.Values.Where(r => r.Running).SelectMany(r => r.Participants)
+        State.Collectives.Values.Where(r => r.Running).SelectMany(r => r.Granted is null ? r.Participants : (IEnumerable<ulong>)r.Inits.Keys) // a grant busies only those who took it
             .Concat(State.SharedStateSyncs.Values.Where(r => r.Running).SelectMany(r => r.Participants));
 
     /// <summary>Whether <paramref name="peer"/> has been free for the whole limit since the wait began.</summary>

@@ -76,6 +76,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             return;
         }
 
+        if (peer is { Phase: PeerPhase.Accepted } && GrantCancellingRequest(message.BodyCase) is { } request)
+        {
+            CancelGrantsUnclaimedBy(peer, request);
+        }
+
         switch (message.BodyCase)
         {
             case ControlMessage.BodyOneofCase.Register when peer is null:
@@ -186,6 +191,7 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
             IsLoopback = isLoopback,
             AddressAdvertised = chosen.Advertised,
             KeepsRing = register.KeepsRing,
+            TakesGrants = register.TakesGrants,
         };
         State.Peers[peer.Id] = peer;
         State.PeerByConnection[connection] = peer.Id;

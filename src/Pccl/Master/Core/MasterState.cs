@@ -52,6 +52,12 @@ internal sealed class MasterState
 
     public ulong LastSequence { get; set; }
 
+    /// <summary>
+    /// Per group and tag, how many more completions go without a start grant: a grant cancelled because a participant
+    /// asked for something else pauses grants on its tag (<see cref="MasterCore"/>'s grant rules).
+    /// </summary>
+    public Dictionary<(uint Group, uint Tag), int> GrantPauses { get; } = [];
+
     /// <summary>Shared-state synchronisations in progress, by peer group.</summary>
     public Dictionary<uint, StateSync.SharedStateRound> SharedStateSyncs { get; } = [];
 

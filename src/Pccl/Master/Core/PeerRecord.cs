@@ -23,6 +23,9 @@ internal sealed class PeerRecord(ulong id, long connectionId, string address, ui
     /// <summary>Whether the peer keeps the last ring it was sent (Register.keeps_ring), so a start may leave it out.</summary>
     public bool KeepsRing { get; init; }
 
+    /// <summary>Whether the peer takes start grants (Register.takes_grants, <c>performance.start_grants</c>).</summary>
+    public bool TakesGrants { get; init; }
+
     /// <summary>The revision of the ring last sent to this peer in a start; 0 before its first.</summary>
     public ulong RingRevisionSent { get; set; }
     public PeerPhase Phase { get; set; } = PeerPhase.Registered;

@@ -65,7 +65,16 @@ internal sealed class AllReduceDriver
         var backup = AllReduceInput.Prepare(send, bytes.Memory, _session.Options.EnableBufferBackup, _scratch, _session.Telemetry);
         try
         {
-            await _session.Link.SendAsync(new ControlMessage { CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor } }, ct).ConfigureAwait(false);
+            var granted = Router.TryTakeGrant(call, descriptor);
+            if (granted is not null)
+            {
+                _session.Logger.StartGrantTaken(options.Tag, granted.Sequence);
+            }
+
+            await _session.Link.SendAsync(new ControlMessage
+            {
+                CollectiveInit = new CollectiveInit { Tag = options.Tag, Parameters = descriptor, GrantedSequence = granted?.Sequence ?? 0 },
+            }, ct).ConfigureAwait(false);
             var start = await call.Started.WaitAsync(ct).ConfigureAwait(false);
             (IAllReduceSchedule Schedule, AllReduceAlgorithm Algorithm) run;
             var settledInDoubt = false;

@@ -79,6 +79,7 @@ internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, 
             $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry with the remaining peers", true) { LostPeerId = abort.LostPeerId },
         CollectiveFailure.Mismatch => new PcclException(PcclErrorCode.OperationMismatch, $"all-reduce on tag {abort.Tag}: {abort.Reason}"),
         CollectiveFailure.TooFewPeers => new PcclException(PcclErrorCode.TooFewPeers, $"all-reduce on tag {abort.Tag}: {abort.Reason}"),
+        CollectiveFailure.GrantCancelled => new PcclException(PcclErrorCode.Aborted, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true),
         _ => new PcclException(PcclErrorCode.PeerLost, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true),
     };
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Pccl.Operations.Session;
 using Pccl.Protocol.Messages;
+using Pccl.Telemetry;
 
 namespace Pccl.Operations.Collectives;
 
@@ -11,8 +12,20 @@ namespace Pccl.Operations.Collectives;
 internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, AllReduceWithdrawal withdrawal, CollectiveOutcomes? outcomes)
 {
     private readonly ConcurrentDictionary<uint, CollectiveCall> _calls = new();
+    private readonly HeldGrants _grants = new();
 
     public bool TryAdd(CollectiveCall call) => _calls.TryAdd(call.Tag, call);
+
+    /// <summary>
+    /// Starts <paramref name="call"/> on its tag's start grant when it was granted with <paramref name="parameters"/>,
+    /// exactly as the master's start would; returns the start, or null when the call must ask the master.
+    /// </summary>
+    public CollectiveStart? TryTakeGrant(CollectiveCall call, CollectiveDescriptor parameters) =>
+        _grants.Take(call.Tag, parameters, start =>
+        {
+            ioGate.Expect(start.Sequence);
+            call.OnMessage(new ControlMessage { CollectiveStart = start });
+        });
 
     public void Remove(uint tag) => _calls.TryRemove(tag, out _);
 
@@ -34,6 +47,13 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
 
         session.NoteSequence(abort.Sequence);
         ioGate.Withdraw(abort.Sequence);
+        if (abort.Sequence != 0 && _grants.Drop(abort.Tag, abort.Sequence) is { } granted)
+        {
+            // a neighbour that took the grant may have opened links for it or written into the lane's links already
+            session.Logger.StartGrantDropped(abort.Tag, abort.Sequence, abort.Reason);
+            _ = AllReduceWithdrawal.RetireLanes(session.Lanes, granted, session.PeerId).CloseInBackground();
+        }
+
         Route(abort.Tag, message);
         RetireAbortedLanes(abort);
     }
@@ -45,6 +65,13 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     {
         var complete = message.CollectiveComplete;
         outcomes?.Completed(session.MasterEpoch, session.PeerId, complete.Tag, complete.Sequence);
+        if (complete.Grant is { Start: { } granted } grant)
+        {
+            // held before the call hears of its completion, so the caller's next call on the tag finds it
+            session.NoteSequence(granted.Sequence);
+            _grants.Hold(grant);
+        }
+
         Route(complete.Tag, message);
     }
 
@@ -54,6 +81,7 @@ internal sealed class CollectiveRouter(PeerSession session, RingIoGate ioGate, A
     /// <summary>The master is gone: every call fails with <paramref name="reason"/>.</summary>
     public void MasterLost(PcclException reason)
     {
+        _grants.DropAll();
         foreach (var call in _calls.Values)
         {
             call.MasterLost(reason);

@@ -68,6 +68,12 @@ internal sealed class MasterDispatch(
                 allReduces.Router.OnAbort(message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveComplete:
+                if (message.CollectiveComplete.Grant?.Start is { } granted && _ring.Complete(granted) is { } grantProblem)
+                {
+                    session.Fatal(new PcclException(PcclErrorCode.ProtocolViolation, grantProblem, isTransient: false));
+                    break;
+                }
+
                 allReduces.Router.OnComplete(message);
                 break;
             case ControlMessage.BodyOneofCase.CollectiveResolved:

@@ -109,6 +109,7 @@ internal sealed class PeerSession : IAsyncDisposable
                 AdvertiseAddress = Options.AdvertiseAddress ?? "",
                 PriorSessions = { priorSessions },
                 KeepsRing = true,
+                TakesGrants = Options.StartGrants,
             },
         }, ct).ConfigureAwait(false);
     }

@@ -63,7 +63,9 @@ internal sealed class RandomPeers(MasterScenario scenario, int seed, int maxPeer
         var group = _random.NextDouble() < 0.25 ? 1U : 0U;
         Trace.Add($"register {name} group {group}{(loopback ? " loopback" : "")}{(badPort ? " port 0" : "")}");
         var peer = scenario.Open(name, loopback ? "127.0.0.1" : null);
-        scenario.Send(peer, Msg.Register(badPort ? 0U : 7118U, group));
+        var register = Msg.Register(badPort ? 0U : 7118U, group);
+        register.Register.TakesGrants = _random.NextDouble() < 0.5; // grants come only when every member of the group takes them
+        scenario.Send(peer, register);
     }
 
     private void LegalMove(List<SimPeer> live)
@@ -104,10 +106,18 @@ internal sealed class RandomPeers(MasterScenario scenario, int seed, int maxPeer
                 {
                     moves.Add(($"init {tag}", p, InitFor(tag)));
                 }
+                else if (c is { Running: true, Granted: not null } && c.Participants.Contains(p.Id) && !c.Inits.ContainsKey(p.Id))
+                {
+                    var take = InitFor(tag);
+                    take.CollectiveInit.GrantedSequence = c.Sequence!.Value;
+                    moves.Add(($"take grant {tag}", p, take));
+                    moves.Add(($"init {tag} instead of the grant", p, InitFor(tag)));
+                }
                 else if (c.Running && c.Participants.Contains(p.Id) && !c.Done.Contains(p.Id))
                 {
                     var ok = _random.NextDouble() < 0.9;
-                    moves.Add(($"done {tag} {(ok ? "ok" : "failed")}", p, Msg.Done(tag, p.SequenceOf(tag), ok, ok ? "" : "random failure")));
+                    var sequence = c.Granted is null ? p.SequenceOf(tag) : c.Sequence!.Value;
+                    moves.Add(($"done {tag} {(ok ? "ok" : "failed")}", p, Msg.Done(tag, sequence, ok, ok ? "" : "random failure")));
                 }
             }
         }
