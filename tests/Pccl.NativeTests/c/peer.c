@@ -19,25 +19,45 @@ struct partial_watch {
     const volatile float *data;
     size_t count;
     float input, sum;
+    int armed; /* set only while this thread is inside an all-reduce call: the buffer is refilled with the input between calls */
 };
 
-/* Polls a sample of the buffer of a running all-reduce and SIGKILLs the process at the first element that holds
- * neither this peer's input nor the final sum: a partial sum, so a neighbour's data arrived (the master started the
- * operation for every member) and this peer has not finished its part (the master cannot have completed it). A kill
- * on a timer can land between two operations instead, and the master then starts the next one without the dead peer:
- * the survivors see it succeed with two peers and no failure. Real-time priority keeps the thread from being preempted
- * between seeing the partial sum and the kill (the tests run as root; without it the window is one system call). */
-static void *kill_at_partial_sum(void *arg) {
+static void arm(struct partial_watch *watch, int armed) { __atomic_store_n(&watch->armed, armed, __ATOMIC_SEQ_CST); }
+
+/* While armed (the main thread is inside an all-reduce call; between calls it refills the buffer with its input),
+ * polls a sample of the buffer and SIGKILLs the process inside the operation: at the first element that holds neither
+ * this peer's input nor the final sum (a partial sum, where a schedule writes them into the caller's buffer), or once
+ * some elements hold the final sum while at least an eighth of the sample still holds the input (the ring keeps its
+ * partial sums out of the caller's buffer and writes final values slice by slice, so this peer has begun taking final
+ * values and has not finished: the master cannot have completed the operation). Either way a neighbour's data
+ * arrived, so the master started the operation for every member. A kill on a timer can land between two operations
+ * instead, and the master then starts the next one without the dead peer: the survivors see it succeed with two
+ * peers and no failure. Real-time priority keeps the thread from being preempted between seeing the state and the
+ * kill (the tests run as root; without it the window is one system call). */
+static void *kill_inside_all_reduce(void *arg) {
     const struct partial_watch *watch = arg;
     struct sched_param priority = {.sched_priority = 10};
     pthread_setschedparam(pthread_self(), SCHED_FIFO, &priority);
     size_t stride = watch->count / 4096 ? watch->count / 4096 : 1;
+    size_t samples = (watch->count + stride - 1) / stride;
     for (;;) {
+        if (!__atomic_load_n(&watch->armed, __ATOMIC_SEQ_CST)) {
+            usleep(100);
+            continue;
+        }
+        size_t finals = 0, inputs = 0;
         for (size_t i = 0; i < watch->count; i += stride) {
             float value = watch->data[i];
-            if (value != watch->input && value != watch->sum) {
+            if (value == watch->input) {
+                inputs++;
+            } else if (value == watch->sum) {
+                finals++;
+            } else {
                 kill(getpid(), SIGKILL);
             }
+        }
+        if (finals > 0 && inputs >= samples / 8 && __atomic_load_n(&watch->armed, __ATOMIC_SEQ_CST)) {
+            kill(getpid(), SIGKILL);
         }
         usleep(100);
     }
@@ -46,7 +66,7 @@ static void *kill_at_partial_sum(void *arg) {
 
 static void die_inside_all_reduce(struct partial_watch *watch) {
     pthread_t thread;
-    EXPECT(pthread_create(&thread, NULL, kill_at_partial_sum, watch) == 0, "partial-sum watcher thread");
+    EXPECT(pthread_create(&thread, NULL, kill_inside_all_reduce, watch) == 0, "partial-sum watcher thread");
 }
 
 static void say(const char *line) {
@@ -261,10 +281,12 @@ static void multiple_with_retry(pcclComm_t *comm) {
         descs[k].descriptor = reduce_desc(COUNT, pcclSum, 6000 + k, pcclFloat);
     }
     barrier(comm, 5000);
-    struct partial_watch watch = {buffers[0], COUNT, (float)(rank + 1), 10.0f};
+    struct partial_watch watch = {buffers[0], COUNT, (float)(rank + 1), 10.0f, 0};
     if (rank == 3) die_inside_all_reduce(&watch);
     pcclReduceInfo_t info;
+    arm(&watch, 1);
     OK(pcclAllReduceMultipleWithRetry(descs, OPS, comm, &info, 2));
+    arm(&watch, 0);
     EXPECT(rank != 3, "rank 3 should have died inside the batch");
     int survivors_only = 0;
     for (int k = 0; k < OPS; k++) {
@@ -287,14 +309,16 @@ static void connection_lost(pcclComm_t *comm) {
     float *data = malloc(COUNT * sizeof(float));
     for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
     barrier(comm, 7000);
-    struct partial_watch watch = {data, COUNT, (float)(rank + 1), 6.0f};
+    struct partial_watch watch = {data, COUNT, (float)(rank + 1), 6.0f, 0};
     if (rank == 2) die_inside_all_reduce(&watch);
     int lost = 0;
     for (int attempt = 0; attempt < 400 && !lost; attempt++) {
         for (size_t i = 0; i < COUNT; i++) data[i] = (float)(rank + 1);
         pcclReduceDescriptor_t desc = reduce_desc(COUNT, pcclSum, 7001, pcclFloat);
         pcclReduceInfo_t info;
+        arm(&watch, 1);
         pcclResult_t result = pcclAllReduce(data, data, &desc, comm, &info);
+        arm(&watch, 0);
         if (result == pcclRankConnectionLost) {
             for (size_t i = 0; i < COUNT; i++) EXPECT(data[i] == (float)(rank + 1), "input not restored: [%zu] = %g", i, data[i]);
             lost = 1;
