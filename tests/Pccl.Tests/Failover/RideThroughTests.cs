@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Failover;
@@ -24,18 +22,11 @@ public class RideThroughTests
         return [.. a.Zip(b, (x, y) => x + y)];
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task TheRetryHelperRidesThroughAFailoverWithExactResults()
     {
         var ct = TestContext.Current.CancellationToken;
-        var portB = FreePort();
+        var portB = LoopbackPorts.Free();
         var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var portA = masterA.Port;
         MasterNode? masterB = null;
@@ -103,16 +94,7 @@ public class RideThroughTests
         }
         finally
         {
-            foreach (var peer in peers)
-            {
-                await peer.DisposeAsync();
-            }
-
-            await masterA.DisposeAsync();
-            if (masterB is not null)
-            {
-                await masterB.DisposeAsync();
-            }
+            await Disposal.DisposeAllAsync([.. peers, masterA, masterB]);
         }
     }
 

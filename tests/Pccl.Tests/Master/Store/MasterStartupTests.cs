@@ -33,11 +33,11 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
     [Fact]
     public async Task AnUnreachableStoreIsAnErrorAndNothingIsStarted()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with
         {
             Port = port,
-            Store = $"postgresql://postgres@127.0.0.1:{FreePort()}/pccl",
+            Store = $"postgresql://postgres@127.0.0.1:{LoopbackPorts.Free()}/pccl",
         }));
         Assert.Contains("master.store", e.Message);
         Assert.Contains("unreachable", e.Message);
@@ -51,7 +51,7 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
         await postgres.Server.ExecuteAsync($"CREATE ROLE {user} LOGIN PASSWORD 'right'");
         await postgres.Server.ExecuteAsync($"CREATE DATABASE {user} OWNER {user}");
         var store = $"postgresql://{user}@127.0.0.1:{postgres.Server.Port}/{user}";
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
 
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with { Port = port, Store = store, StorePassword = "wrong" }));
         Assert.Equal(PcclErrorCode.AuthenticationFailed, e.Code);
@@ -93,13 +93,6 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
 
     private static Task<MasterNode> StartAsync(MasterOptions options) =>
         MasterNode.StartAsync(options with { BindAddress = "127.0.0.1", Port = options.Port == MasterOptions.Default.Port ? 0 : options.Port }, ct: Ct);
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private static void AssertFree(int port)
     {
