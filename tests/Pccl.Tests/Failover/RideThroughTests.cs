@@ -1,3 +1,4 @@
+using Pccl.Cli.Processes;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Failover;
@@ -26,7 +27,7 @@ public class RideThroughTests
     public async Task TheRetryHelperRidesThroughAFailoverWithExactResults()
     {
         var ct = TestContext.Current.CancellationToken;
-        var portB = LoopbackPorts.Free();
+        var portB = LoopbackPorts.FreeTcp();
         var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
         var portA = masterA.Port;
         MasterNode? masterB = null;

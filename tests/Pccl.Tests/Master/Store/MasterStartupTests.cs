@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Pccl.Cli.Processes;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Master.Store;
@@ -33,11 +34,11 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
     [Fact]
     public async Task AnUnreachableStoreIsAnErrorAndNothingIsStarted()
     {
-        var port = LoopbackPorts.Free();
+        var port = LoopbackPorts.FreeTcp();
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with
         {
             Port = port,
-            Store = $"postgresql://postgres@127.0.0.1:{LoopbackPorts.Free()}/pccl",
+            Store = $"postgresql://postgres@127.0.0.1:{LoopbackPorts.FreeTcp()}/pccl",
         }));
         Assert.Contains("master.store", e.Message);
         Assert.Contains("unreachable", e.Message);
@@ -51,7 +52,7 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
         await postgres.Server.ExecuteAsync($"CREATE ROLE {user} LOGIN PASSWORD 'right'");
         await postgres.Server.ExecuteAsync($"CREATE DATABASE {user} OWNER {user}");
         var store = $"postgresql://{user}@127.0.0.1:{postgres.Server.Port}/{user}";
-        var port = LoopbackPorts.Free();
+        var port = LoopbackPorts.FreeTcp();
 
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with { Port = port, Store = store, StorePassword = "wrong" }));
         Assert.Equal(PcclErrorCode.AuthenticationFailed, e.Code);
