@@ -38,7 +38,7 @@ internal sealed class PostgresMasterStore : SqlMasterStore
 
     public override string Description { get; }
 
-    protected override string NowMsSql => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
+    protected override string NowMsSql => "FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 
     protected override string LockRowSql => "FOR UPDATE";
 

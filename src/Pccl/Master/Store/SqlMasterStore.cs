@@ -13,7 +13,10 @@ internal abstract class SqlMasterStore : IMasterStore
 
     public bool IsExclusive => false;
 
-    /// <summary>The database's clock, milliseconds since 1970, as a SQL expression.</summary>
+    /// <summary>
+    /// The database's clock, whole milliseconds since 1970 rounded down, as a SQL expression. Never above the true time,
+    /// so a refused attempt's remaining time is never short: an attempt once it has passed finds the lease lapsed.
+    /// </summary>
     protected abstract string NowMsSql { get; }
 
     /// <summary>Appended to the lease's SELECT to lock the row until the transaction ends ("" where the transaction locks already).</summary>

@@ -19,7 +19,9 @@ internal sealed class SqliteMasterStore(string path) : SqlMasterStore
 
     public override string Description => "sqlite:" + path;
 
-    protected override string NowMsSql => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+    // 'now' is whole milliseconds inside SQLite; going through julianday's double leaves it up to ~0.05 ms off either
+    // way, so it is rounded back rather than truncated (truncating turned 431 into 430).
+    protected override string NowMsSql => "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
 
     protected override string LockRowSql => "";
 
