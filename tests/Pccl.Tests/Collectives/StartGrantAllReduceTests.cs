@@ -133,14 +133,14 @@ public class StartGrantAllReduceTests
     public async Task AFailoverDropsTheGrantsAndTheNextLeaderGrantsAgain()
     {
         var ct = TestContext.Current.CancellationToken;
-        var portB = FreePort();
-        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
+        var portB = ReservedPorts.Next();
+        var (logA, logB) = (new CapturedLog(), new CapturedLog());
+        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, logA, ct);
         MasterNode? masterB = null;
         var options = CommunicatorOptions.Default with
         {
-            // p2p ports below the kernel's ephemeral range, so no peer's listener can take the next leader's port
             MasterEndpoints = [new MasterEndpoint("127.0.0.1", masterA.Port), new MasterEndpoint("127.0.0.1", portB)],
-            MasterReconnectTimeout = TimeSpan.FromSeconds(20), P2PBindAddress = "127.0.0.1", P2PPorts = new PortRange(27700, 27763),
+            MasterReconnectTimeout = TimeSpan.FromSeconds(20), P2PBindAddress = "127.0.0.1", P2PPorts = P2PRanges.Next(),
             RingChunkSize = 16 * 1024,
         };
         var logs = new[] { new CapturedLog(), new CapturedLog() };
@@ -163,7 +163,7 @@ public class StartGrantAllReduceTests
 
             Assert.Equal(2 * 2, Taken()); // the grant of step 3 is out when the leader goes
             await masterA.DisposeAsync();
-            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1" }, ct: ct);
+            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1" }, logB, ct);
 
             await StepAsync(3); // under the next leader, which granted nothing: asked for
             Assert.Equal(2 * 2, Taken());
@@ -174,6 +174,9 @@ public class StartGrantAllReduceTests
 
             // the next leader grants again (a regroup vote that lands after step 3 may cancel one of its grants)
             Assert.InRange(Taken(), (2 * 2) + 2, (2 * 2) + (2 * 3));
+        }
+        catch (Exception e) when (FailureLogs.Show(e, ("master A", logA), ("master B", logB), ("peer 0", logs[0]), ("peer 1", logs[1])))
+        {
         }
         finally
         {
@@ -188,15 +191,6 @@ public class StartGrantAllReduceTests
                 await masterB.DisposeAsync();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 
     /// <summary>
@@ -248,7 +242,6 @@ public class StartGrantAllReduceTests
     /// <summary>An in-process master and communicators on loopback, each logging into its own <see cref="CapturedLog"/>.</summary>
     private sealed class GrantWorld : IAsyncDisposable
     {
-        private static int _nextRange = 47000;
         private readonly MasterNode _master;
         private readonly CommunicatorOptions _options;
 
@@ -265,10 +258,9 @@ public class StartGrantAllReduceTests
         public static async Task<GrantWorld> StartAsync(int peers, CancellationToken ct, bool startGrants = true)
         {
             var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
-            var first = Interlocked.Add(ref _nextRange, 64) - 64;
             var world = new GrantWorld(master, CommunicatorOptions.Default with
             {
-                MasterHost = "127.0.0.1", MasterPort = master.Port, P2PBindAddress = "127.0.0.1", P2PPorts = new PortRange(first, first + 63),
+                MasterHost = "127.0.0.1", MasterPort = master.Port, P2PBindAddress = "127.0.0.1", P2PPorts = P2PRanges.Next(),
                 RingChunkSize = 16 * 1024, StartGrants = startGrants,
             });
             var log = new CapturedLog();

@@ -96,7 +96,7 @@ public sealed class InDoubtFailoverTests : IDisposable
             MasterEndpoints = [new MasterEndpoint("127.0.0.1", leader.Port), new MasterEndpoint("127.0.0.1", standby.Port)],
             MasterReconnectTimeout = reconnect,
             P2PBindAddress = "127.0.0.1",
-            P2PPorts = new PortRange(47310, 47390),
+            P2PPorts = P2PRanges.Next(),
         };
         var peers = new List<Communicator> { await Communicator.ConnectAsync(options, log, Ct) };
         while (peers.Count < World)

@@ -1,4 +1,3 @@
-using Pccl.Cli.Processes;
 using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Failover;
@@ -27,8 +26,9 @@ public class RideThroughTests
     public async Task TheRetryHelperRidesThroughAFailoverWithExactResults()
     {
         var ct = TestContext.Current.CancellationToken;
-        var portB = LoopbackPorts.FreeTcp();
-        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
+        var portB = ReservedPorts.Next();
+        var (logA, logB) = (new CapturedLog(), new CapturedLog());
+        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, logA, ct);
         var portA = masterA.Port;
         MasterNode? masterB = null;
         var options = CommunicatorOptions.Default with
@@ -38,9 +38,9 @@ public class RideThroughTests
             P2PBindAddress = "127.0.0.1",
             P2PPorts = new PortRange(27500, 27600),
         };
-        using var log = new CapturedLog();
-        var first = await Communicator.ConnectAsync(options, log, ct);
-        List<Communicator> peers = [first, await Admission.AdmitAsync([first], Communicator.ConnectAsync(options, log, ct), ct)];
+        var logs = new[] { new CapturedLog(), new CapturedLog() };
+        var first = await Communicator.ConnectAsync(options, logs[0], ct);
+        List<Communicator> peers = [first, await Admission.AdmitAsync([first], Communicator.ConnectAsync(options, logs[1], ct), ct)];
         var changes = new List<MasterChangedEventArgs>();
         foreach (var peer in peers)
         {
@@ -81,10 +81,10 @@ public class RideThroughTests
             }
 
             await masterA.DisposeAsync();
-            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1" }, ct: ct);
+            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1" }, logB, ct);
             var all = Task.WhenAll(running);
             await Task.WhenAny(all, Task.Delay(Patience, ct));
-            Assert.True(all.IsCompleted, $"the peers did not finish (steps done: {string.Join(", ", progress)}):\n{string.Join("\n", log.Lines)}");
+            Assert.True(all.IsCompleted, $"the peers did not finish (steps done: {string.Join(", ", progress)})");
             await all;
 
             Assert.Empty(mismatches);
@@ -92,6 +92,9 @@ public class RideThroughTests
             Assert.All(changes, e => Assert.EndsWith($":{portB}", e.NewMaster, StringComparison.Ordinal));
             Assert.All(changes, e => Assert.EndsWith($":{portA}", e.OldMaster, StringComparison.Ordinal));
             Assert.All(peers, p => Assert.Equal(2, p.GroupWorldSize));
+        }
+        catch (Exception e) when (FailureLogs.Show(e, ("master A", logA), ("master B", logB), ("peer 0", logs[0]), ("peer 1", logs[1])))
+        {
         }
         finally
         {

@@ -9,10 +9,13 @@ namespace Pccl.Tests.Support;
 /// </summary>
 internal sealed class CapturedLog : ILoggerFactory, ILogger
 {
-    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> _entries = new();
+    private readonly ConcurrentQueue<(LogLevel Level, EventId Id, string Message, DateTime At)> _entries = new();
 
     /// <summary>Every entry in the order it was logged.</summary>
-    public IReadOnlyList<(LogLevel Level, EventId Id, string Message)> Entries => [.. _entries];
+    public IReadOnlyList<(LogLevel Level, EventId Id, string Message)> Entries => [.. _entries.Select(e => (e.Level, e.Id, e.Message))];
+
+    /// <summary>Every line with the UTC time it was logged at, for a failed test to show how its processes got there.</summary>
+    public IEnumerable<string> TimedLines => _entries.Select(e => $"{e.At:HH:mm:ss.fff} {e.Level}: {e.Message}");
 
     /// <summary>Every line, formatted as a log file would hold it ("Level: message").</summary>
     public IReadOnlyCollection<string> Lines => [.. _entries.Select(e => $"{e.Level}: {e.Message}")];
@@ -38,5 +41,5 @@ internal sealed class CapturedLog : ILoggerFactory, ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        _entries.Enqueue((logLevel, eventId, formatter(state, exception)));
+        _entries.Enqueue((logLevel, eventId, formatter(state, exception), DateTime.UtcNow));
 }

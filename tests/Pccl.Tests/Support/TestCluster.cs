@@ -3,8 +3,6 @@ namespace Pccl.Tests.Support;
 /// <summary>An in-process master and <c>n</c> communicators on loopback, all accepted.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
-    private static int _nextRange = 40000;
-
     private TestCluster(MasterNode master, Communicator[] peers)
     {
         Master = master;
@@ -23,13 +21,12 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var peers = regions.Count;
         var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
-        var first = Interlocked.Add(ref _nextRange, 64) - 64;
         var options = CommunicatorOptions.Default with
         {
             MasterHost = "127.0.0.1",
             MasterPort = master.Port,
             P2PBindAddress = "127.0.0.1",
-            P2PPorts = new PortRange(first, first + 63),
+            P2PPorts = P2PRanges.Next(),
         };
         options = configure?.Invoke(options) ?? options;
         var list = await Admission.ConnectWorldAsync(i => options with { Region = regions[i] }, peers, ct);

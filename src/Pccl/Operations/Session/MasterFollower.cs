@@ -163,7 +163,7 @@ internal sealed class MasterFollower : IAsyncDisposable
                     try
                     {
                         var next = await Registration.OpenAsync(_owner, _options, Fence, Outcomes, _logger, _faults, OnLost, attempt.Token).ConfigureAwait(false);
-                        await RegroupAsync(next, target, started, window).ConfigureAwait(false);
+                        await RegroupAsync(next, target, started, window, attempt.Token).ConfigureAwait(false);
                         lock (_gate)
                         {
                             _current = next;
@@ -183,9 +183,9 @@ internal sealed class MasterFollower : IAsyncDisposable
                     {
                         last = e;
                     }
-                    catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                    catch (OperationCanceledException e) when (!_stop.IsCancellationRequested)
                     {
-                        // the window ended during the attempt
+                        last = new PcclException(PcclErrorCode.MasterLost, $"the window ended; {e.Message}", isTransient: true, e);
                     }
                 }
 
@@ -216,9 +216,10 @@ internal sealed class MasterFollower : IAsyncDisposable
     /// has passed in vote rounds that found nobody waiting (a member died with the leader). Every returning peer runs the
     /// same loop on the same world, so the accepted ones vote in step; they stop by counting the rounds they shared, not
     /// by their own clocks, so all stop after the same round (one that went on alone would wait in its vote for the others'
-    /// next operation). The window stays the outer bound; the master's vote timeout bounds a peer that stops early.
+    /// next operation). The window stays the outer bound (<paramref name="ct"/> ends with it); the master's vote timeout
+    /// bounds a peer that stops early.
     /// </summary>
-    private async Task RegroupAsync(Registration next, int target, long started, TimeSpan window)
+    private async Task RegroupAsync(Registration next, int target, long started, TimeSpan window, CancellationToken ct)
     {
         try
         {
@@ -226,21 +227,28 @@ internal sealed class MasterFollower : IAsyncDisposable
             var quietRounds = 0;
             while (next.Session.World.GroupSize < target && quietRounds < quietRoundsToStop && Stopwatch.GetElapsedTime(started) < window)
             {
-                var pending = await next.Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, _stop.Token).ConfigureAwait(false);
+                var pending = await next.Membership.VoteAsync(new ControlMessage { PendingPeersVote = new PendingPeersVote() }, ct).ConfigureAwait(false);
                 if (pending is VoteReply.PeersPending { Pending: true })
                 {
                     quietRounds = 0; // whoever this round admits starts counting from here too
-                    await next.Membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, _stop.Token).ConfigureAwait(false);
+                    await next.Membership.VoteAsync(new ControlMessage { TopologyVote = new TopologyVote() }, ct).ConfigureAwait(false);
                 }
                 else
                 {
                     quietRounds++;
                     if (quietRounds < quietRoundsToStop)
                     {
-                        await Task.Delay(RegroupPoll, _stop.Token).ConfigureAwait(false);
+                        await Task.Delay(RegroupPoll, ct).ConfigureAwait(false);
                     }
                 }
             }
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            await next.DisposeAsync().ConfigureAwait(false);
+            throw new OperationCanceledException(
+                $"stopped while voting in the peers of this peer's group under master {next.Session.MasterAddress} (a group of {next.Session.World.GroupSize} of the {target} before the loss)",
+                e, ct);
         }
         catch
         {

@@ -34,11 +34,11 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
     [Fact]
     public async Task AnUnreachableStoreIsAnErrorAndNothingIsStarted()
     {
-        var port = LoopbackPorts.FreeTcp();
+        var port = ReservedPorts.Next();
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with
         {
             Port = port,
-            Store = $"postgresql://postgres@127.0.0.1:{LoopbackPorts.FreeTcp()}/pccl",
+            Store = $"postgresql://postgres@127.0.0.1:{ReservedPorts.Next()}/pccl",
         }));
         Assert.Contains("master.store", e.Message);
         Assert.Contains("unreachable", e.Message);
@@ -52,7 +52,7 @@ public sealed class MasterStartupTests(PostgresFixture postgres)
         await postgres.Server.ExecuteAsync($"CREATE ROLE {user} LOGIN PASSWORD 'right'");
         await postgres.Server.ExecuteAsync($"CREATE DATABASE {user} OWNER {user}");
         var store = $"postgresql://{user}@127.0.0.1:{postgres.Server.Port}/{user}";
-        var port = LoopbackPorts.FreeTcp();
+        var port = ReservedPorts.Next();
 
         var e = await Assert.ThrowsAsync<PcclException>(() => StartAsync(MasterOptions.Default with { Port = port, Store = store, StorePassword = "wrong" }));
         Assert.Equal(PcclErrorCode.AuthenticationFailed, e.Code);

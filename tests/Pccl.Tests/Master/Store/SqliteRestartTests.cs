@@ -91,6 +91,6 @@ public sealed class SqliteRestartTests : IDisposable
         MasterHost = "127.0.0.1",
         MasterPort = masterPort,
         P2PBindAddress = "127.0.0.1",
-        P2PPorts = new PortRange(46800, 46863),
+        P2PPorts = P2PRanges.Next(),
     };
 }

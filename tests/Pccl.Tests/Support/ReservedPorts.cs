@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pccl.Tests.Support;
+
+/// <summary>
+/// Ports a test names before it binds them (the next leader of a failover test, a master that must leave its port free),
+/// from a block below the kernel's ephemeral range (32768-60999) that no test's p2p range covers. The OS hands out no
+/// port there for port 0, so no master, probe or outgoing connection of a parallel test takes one between the test
+/// naming it and binding it, as it may take a port probed free in the ephemeral range. Each is free for TCP and UDP when given.
+/// </summary>
+internal static class ReservedPorts
+{
+    private const int First = 28_000;
+    private const int Count = 3_800;
+    // test runs of other checkouts on this machine start elsewhere in the block
+    private static int _next = Environment.ProcessId % Count;
+
+    public static int Next()
+    {
+        for (var tried = 0; tried < Count; tried++)
+        {
+            var port = First + (Interlocked.Increment(ref _next) % Count);
+            if (IsFree(port))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no port of {First}-{First + Count - 1} is free for TCP and UDP on loopback");
+    }
+
+    private static bool IsFree(int port)
+    {
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            tcp.Listen();
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
