@@ -13,6 +13,9 @@ public class RideThroughTests
     private const int Elements = 10_007;
     private const int Steps = 30;
     private const int FailoverAfterStep = 5;
+    // A loaded machine can stall this process past the default heartbeat timeout (500 ms): the peers would lose master A
+    // to silence and follow it once more before it shuts down. Loss by silence is not what this test is about.
+    private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(5);
 
     private static float[] Input(int peer, int step) => [.. Enumerable.Range(0, Elements).Select(i => (float)((peer * 7 + step + i) % 23))];
 
@@ -28,13 +31,14 @@ public class RideThroughTests
         var ct = TestContext.Current.CancellationToken;
         var portB = ReservedPorts.Next();
         var (logA, logB) = (new CapturedLog(), new CapturedLog());
-        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, logA, ct);
+        var masterA = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1", HeartbeatTimeout = HeartbeatTimeout }, logA, ct);
         var portA = masterA.Port;
         MasterNode? masterB = null;
         var options = CommunicatorOptions.Default with
         {
             MasterEndpoints = [new MasterEndpoint("127.0.0.1", portA), new MasterEndpoint("127.0.0.1", portB)],
             MasterReconnectTimeout = TimeSpan.FromSeconds(20),
+            HeartbeatTimeout = HeartbeatTimeout,
             P2PBindAddress = "127.0.0.1",
             P2PPorts = new PortRange(27500, 27600),
         };
@@ -81,7 +85,7 @@ public class RideThroughTests
             }
 
             await masterA.DisposeAsync();
-            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1" }, logB, ct);
+            masterB = await MasterNode.StartAsync(MasterOptions.Default with { Port = portB, BindAddress = "127.0.0.1", HeartbeatTimeout = HeartbeatTimeout }, logB, ct);
             var all = Task.WhenAll(running);
             await Task.WhenAny(all, Task.Delay(Patience, ct));
             Assert.True(all.IsCompleted, $"the peers did not finish (steps done: {string.Join(", ", progress)})");

@@ -54,6 +54,7 @@ internal sealed partial class MasterServer : IAsyncDisposable
     private Task _eventLoop = Task.CompletedTask;
     private Task _tickLoop = Task.CompletedTask;
     private volatile bool _hung;
+    private volatile bool _shuttingDown;
 
     public MasterServer(MasterOptions options, ConnectionSecurity security, IMasterStore store, ILogger logger)
     {
@@ -207,6 +208,12 @@ internal sealed partial class MasterServer : IAsyncDisposable
         {
             await foreach (var e in _events.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
+                if (_shuttingDown && e is not StatusRequested)
+                {
+                    (e as ConnectionOpenedWithHandle)?.Connection.Abort("the master is shutting down");
+                    continue;
+                }
+
                 if (_hung)
                 {
                     await Task.Delay(Timeout.Infinite, _stop.Token).ConfigureAwait(false);
@@ -414,6 +421,10 @@ internal sealed partial class MasterServer : IAsyncDisposable
         {
             return;
         }
+
+        // From here the run under this master is over: peers leave because they are told to, and acting on that (telling
+        // the others that the world shrank) would have a survivor regroup under the next leader with fewer peers than it had.
+        _shuttingDown = true;
 
         // Closed first: a peer told that this master shuts down follows at once, and must not register here again.
         if (_listener is not null)
