@@ -3,10 +3,14 @@ using System.Net.Sockets;
 
 namespace Pccl.IntegrationTests.Support;
 
-/// <summary>Free loopback ports, and disjoint p2p port ranges so parallel tests never share one.</summary>
+/// <summary>
+/// Free loopback ports, and disjoint p2p port ranges so parallel tests never share one. The ranges lie below the
+/// kernel's ephemeral range (32768-60999), where the ports probed by <see cref="Tcp"/> come from: a worker's listener
+/// there could take a port probed for a master before the master binds it.
+/// </summary>
 internal static class FreePort
 {
-    private static int _nextRange = 30000 + (Environment.ProcessId % 50 * 400);
+    private static int _nextRange = 10000 + (Environment.ProcessId % 50 * 300);
 
     public static int Tcp()
     {
