@@ -66,11 +66,11 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             // A write still in flight reads the caller's buffer: it must have stopped before the caller restores or
             // unpins it. A write that failed first is the root cause (the receive path then failed because of it).
             await failFast.CancelAsync().ConfigureAwait(false);
-            // stripes reading ahead write their stages, which the caller returns once this has thrown
-            await reader.StopAsync().ConfigureAwait(false);
             // the receive path has stopped and the sender takes no new piece: start restoring all the input but the
             // pieces still being written, beside the unwinding, the retirement and the report (the driver finishes it)
             transfer.Backup?.StartRestoreAllBut(sender.Reading());
+            // stripes reading ahead write only their stages, which the caller returns once this has thrown
+            await reader.StopAsync().ConfigureAwait(false);
             try
             {
                 await sender.DrainAsync().ConfigureAwait(false);
@@ -83,6 +83,12 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             if (sender.Failure is { } writeFailure and not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
+            }
+
+            // a stripe reading ahead that failed stopped the receive path, which then saw only the cancellation
+            if (e is OperationCanceledException && reader.Failure is { } readFailure && !ct.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readFailure);
             }
 
             if (e is OperationCanceledException && successor.Failure is { } successorGone && !ct.IsCancellationRequested)

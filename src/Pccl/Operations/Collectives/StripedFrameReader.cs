@@ -25,6 +25,7 @@ internal sealed class StripedFrameReader
     private EstablishedConnection[] _connections;
     private EstablishedConnection _nextInput;
     private StripeLookahead? _lookahead;
+    private Exception? _failure;
     private bool _counted;
     private int _frame;
 
@@ -55,6 +56,9 @@ internal sealed class StripedFrameReader
     public bool NextInputPending => Volatile.Read(ref _nextInput).InputPending;
 
     public long BytesReceived => _readers.Sum(r => r.BytesReceived);
+
+    /// <summary>What the first read ahead to fail failed with (it cancelled the operation); null while none has.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
 
     /// <summary>Reads the hop's next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>; returns the payload.</summary>
     /// <remarks><paramref name="writesBuffer"/>: as <see cref="OperationFrameReader.ReadPieceAsync"/>'s.</remarks>
@@ -145,8 +149,9 @@ internal sealed class StripedFrameReader
         {
             return await _readers[stripe].StageAsync(phase, piece, stage, ct).ConfigureAwait(false);
         }
-        catch (Exception) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            Interlocked.CompareExchange(ref _failure, e, null);
             _ = _failFast.CancelAsync();
             throw;
         }
