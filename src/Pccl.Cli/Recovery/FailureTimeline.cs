@@ -18,17 +18,18 @@ internal sealed class FailureTimeline : IFaultInjector
 
     public FailureTimeline()
     {
-        // compiled now rather than inside the first failure's path, which it stamps
+        // compiled now rather than inside the first failure's path, which it stamps, or between that failure and the retry
         for (var milestone = 0; milestone < Milestones; milestone++)
         {
             FailureMilestoneReached(ulong.MaxValue, (FailureMilestone)milestone);
         }
 
-        lock (_gate)
-        {
-            _bySequence.Clear();
-        }
+        Rehearsed = TakeLatest()!;
+        _taken = 0;
     }
+
+    /// <summary>The marks of the constructor's rehearsal, every milestone reached: writing them compiles every field's writer.</summary>
+    public FailureMarks Rehearsed { get; }
 
     public void FailureMilestoneReached(ulong sequence, FailureMilestone milestone)
     {
