@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the pccl container image: publishes the tool self-contained for linux-x64 into a temporary build context and
-# builds deploy/container/Containerfile on a runtime base with podman. Prints the image's size.
+# Builds the pccl container image: publishes the tool self-contained for linux-x64 into a temporary build context, with
+# the NativeAOT pccl-worker beside it (the worker pccl bench recovery and bench memory run when it is there), and builds
+# deploy/container/Containerfile on a runtime base with podman. Prints the image's size.
 #   deploy/container/build.sh [--base IMAGE] [--tag TAG]
 #     --base IMAGE  runtime base image (default: the official .NET runtime-deps image); any image with glibc,
 #                   libstdc++ and ca-certificates works, e.g. one imported from Debian's packages
@@ -24,6 +25,9 @@ trap 'rm -rf "$context"' EXIT
 
 dotnet publish "$root/src/Pccl.Cli/Pccl.Cli.csproj" -c Release -r linux-x64 --self-contained \
   -o "$context/app" -p:DebugType=none -p:GenerateDocumentationFile=false --nologo -v quiet
+dotnet publish "$root/src/Pccl.Worker/Pccl.Worker.csproj" -c Release -o "$context/worker" \
+  -p:DebugType=none -p:GenerateDocumentationFile=false --nologo -v quiet
+cp "$context/worker/pccl-worker" "$context/app/"
 cp "$here/Containerfile" "$here/pccl_config.yaml" "$context/"
 $podman build --pull=missing --build-arg BASE="$base" -t "$tag" -f "$context/Containerfile" "$context" >&2
 size=$($podman image inspect "$tag" --format '{{.Size}}')

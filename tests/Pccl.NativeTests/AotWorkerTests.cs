@@ -32,6 +32,7 @@ public sealed class AotWorkerTests(NativeBuild build)
         Assert.True(await bench.WaitForExitAsync(TimeSpan.FromMinutes(3)) == 0, bench.Output);
         var result = JsonDocument.Parse(Assert.Single(bench.Lines, l => l.StartsWith('{'))).RootElement;
         Assert.Equal(3, result.GetProperty("peers").GetInt32());
+        Assert.Equal(build.WorkerPath, result.GetProperty("worker").GetString());
         Assert.True(result.GetProperty("kill_to_success_ms").GetDouble() > 0, bench.Output);
         Assert.True(result.GetProperty("hang_to_success_ms").GetDouble() > 0, bench.Output);
         // a kill that fell between two operations has no failure path to time, and the result counts it

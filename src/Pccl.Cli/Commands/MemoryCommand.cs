@@ -13,8 +13,9 @@ internal static class MemoryCommand
         var peers = new Option<int>("--peers", "-n") { Description = "worker processes", DefaultValueFactory = _ => 3 };
         var sizes = new Option<string>("--sizes") { Description = "comma-separated buffer sizes", DefaultValueFactory = _ => "4MiB,64MiB,256MiB" };
         var json = new Option<bool>("--json") { Description = "one JSON line per size" };
-        var workerBinary = WorkerBinaryOption.Create();
-        var command = new Command("memory", "Resident memory per worker while it all-reduces in place with buffer backup, per buffer size") { peers, sizes, json, workerBinary };
+        var worker = new WorkerBinaryOption();
+        var command = new Command("memory", "Resident memory per worker while it all-reduces in place with buffer backup, per buffer size") { peers, sizes, json };
+        worker.AddTo(command);
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(peers) < 2)
@@ -23,14 +24,14 @@ internal static class MemoryCommand
                 return Task.FromResult(2);
             }
 
-            if (!WorkerBinaryOption.TryCheck(parse.GetValue(workerBinary), out var error))
+            if (worker.Choose(parse, out var error) is not { } chosen)
             {
                 Console.Error.WriteLine(error);
                 return Task.FromResult(2);
             }
 
             var parsed = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ByteSize.Parse).ToList();
-            return new MemoryBench(parse.GetValue(peers), parsed, parse.GetValue(json), AnsiConsole.Console, parse.GetValue(workerBinary)).RunAsync(ct);
+            return new MemoryBench(parse.GetValue(peers), parsed, parse.GetValue(json), AnsiConsole.Console, chosen).RunAsync(ct);
         });
         return command;
     }

@@ -15,8 +15,9 @@ internal static class RecoveryCommand
         var size = new Option<string>("--size") { Description = "bytes per all-reduce (e.g. 64MiB)", DefaultValueFactory = _ => "64MiB" };
         var rounds = new Option<int>("--rounds") { Description = "rounds, each one SIGKILL and one SIGSTOP", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
-        var workerBinary = WorkerBinaryOption.Create();
-        var command = new Command("recovery", "Time how fast survivors notice a killed or frozen peer and complete the next all-reduce") { peers, size, rounds, json, workerBinary };
+        var worker = new WorkerBinaryOption();
+        var command = new Command("recovery", "Time how fast survivors notice a killed or frozen peer and complete the next all-reduce") { peers, size, rounds, json };
+        worker.AddTo(command);
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(peers) < 3)
@@ -25,13 +26,13 @@ internal static class RecoveryCommand
                 return Task.FromResult(2);
             }
 
-            if (!WorkerBinaryOption.TryCheck(parse.GetValue(workerBinary), out var error))
+            if (worker.Choose(parse, out var error) is not { } chosen)
             {
                 Console.Error.WriteLine(error);
                 return Task.FromResult(2);
             }
 
-            return new RecoveryBench(parse.GetValue(peers), ByteSize.Parse(parse.GetValue(size)!), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(json), AnsiConsole.Console, parse.GetValue(workerBinary)).RunAsync(ct);
+            return new RecoveryBench(parse.GetValue(peers), ByteSize.Parse(parse.GetValue(size)!), Math.Max(1, parse.GetValue(rounds)), parse.GetValue(json), AnsiConsole.Console, chosen).RunAsync(ct);
         });
         return command;
     }

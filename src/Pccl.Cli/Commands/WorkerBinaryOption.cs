@@ -1,19 +1,29 @@
 using System.CommandLine;
+using Pccl.Cli.Recovery;
 
 namespace Pccl.Cli.Commands;
 
-/// <summary><c>--worker-binary</c> of <c>pccl bench recovery</c> and <c>bench memory</c>: the NativeAOT worker to start instead of this tool.</summary>
-internal static class WorkerBinaryOption
+/// <summary><c>--worker-binary</c> and <c>--jit-worker</c> of <c>pccl bench recovery</c> and <c>bench memory</c>: which worker process the bench starts.</summary>
+internal sealed class WorkerBinaryOption
 {
-    public static Option<string?> Create() => new("--worker-binary")
+    private readonly Option<string?> _binary = new("--worker-binary")
     {
-        Description = "start this NativeAOT pccl-worker (dotnet publish src/Pccl.Worker -c Release -o artifacts/worker) as the worker processes instead of pccl bench recovery-worker",
+        Description = "start this NativeAOT pccl-worker (dotnet publish src/Pccl.Worker -c Release -o artifacts/worker) as the worker processes; " +
+            "default: the pccl-worker beside this tool when it is there, else this tool's own worker",
     };
 
-    /// <summary>Whether <paramref name="path"/> (null: none given) can be started; if not, <paramref name="error"/> says why.</summary>
-    public static bool TryCheck(string? path, out string error)
+    private readonly Option<bool> _jit = new("--jit-worker")
     {
-        error = path is null || File.Exists(path) ? "" : $"--worker-binary {path}: no such file (publish it with: dotnet publish src/Pccl.Worker -c Release -o artifacts/worker, then pass artifacts/worker/pccl-worker)";
-        return error.Length == 0;
+        Description = "start this tool's own worker (pccl bench recovery-worker, run by the JIT) even when pccl-worker is beside it",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_binary);
+        command.Options.Add(_jit);
     }
+
+    /// <summary>The worker the command line asks for; null, with <paramref name="error"/> saying why, when it cannot be started.</summary>
+    public BenchWorker? Choose(ParseResult parse, out string error) =>
+        BenchWorker.Choose(parse.GetValue(_binary), parse.GetValue(_jit), AppContext.BaseDirectory, out error);
 }

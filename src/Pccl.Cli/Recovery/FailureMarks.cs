@@ -30,4 +30,16 @@ internal sealed record FailureMarks
 
     /// <summary>Garbage-collection pauses from the driver's unwinding to the caught error.</summary>
     [JsonPropertyName("path_gc_pause_ms")] public double PathGcPauseMs { get; init; }
+
+    /// <summary>Time the process spent compiling methods (any thread) from the first sign of the failure to the driver's unwinding; null without a first sign.</summary>
+    [JsonPropertyName("unwind_jit_ms")] public double? UnwindJitMs { get; init; }
+
+    /// <summary>Methods the process compiled in that span.</summary>
+    [JsonPropertyName("unwind_jit_methods")] public long? UnwindJitMethods { get; init; }
+
+    /// <summary>Garbage-collection pauses in that span.</summary>
+    [JsonPropertyName("unwind_gc_pause_ms")] public double? UnwindGcPauseMs { get; init; }
+
+    /// <summary>Thread-pool threads the pool added in that span (it injects threads when its work items block or wait).</summary>
+    [JsonPropertyName("unwind_pool_threads_added")] public int? UnwindPoolThreadsAdded { get; init; }
 }

@@ -18,23 +18,26 @@ internal sealed class FailureTimeline : IFaultInjector
 
     public FailureTimeline()
     {
-        // compiled now rather than inside the first failure's path, which it stamps
+        // compiled now rather than inside the first failure's path, which it stamps, or between that failure and the retry
         for (var milestone = 0; milestone < Milestones; milestone++)
         {
             FailureMilestoneReached(ulong.MaxValue, (FailureMilestone)milestone);
         }
 
-        lock (_gate)
-        {
-            _bySequence.Clear();
-        }
+        Rehearsed = TakeLatest()!;
+        _taken = 0;
     }
+
+    /// <summary>The marks of the constructor's rehearsal, every milestone reached: writing them compiles every field's writer.</summary>
+    public FailureMarks Rehearsed { get; }
 
     public void FailureMilestoneReached(ulong sequence, FailureMilestone milestone)
     {
         var now = MonotonicClock.NowNs();
         var jit = JitInfo.GetCompilationTime(currentThread: false).Ticks;
+        var methods = JitInfo.GetCompiledMethodCount(currentThread: false);
         var gc = GC.GetTotalPauseDuration().Ticks;
+        var poolThreads = ThreadPool.ThreadCount;
         if (sequence == 0)
         {
             return; // an operation the master never started: no path to time
@@ -53,7 +56,9 @@ internal sealed class FailureTimeline : IFaultInjector
             {
                 marks.At[(int)milestone] = now;
                 marks.JitTicks[(int)milestone] = jit;
+                marks.JitMethods[(int)milestone] = methods;
                 marks.GcPauseTicks[(int)milestone] = gc;
+                marks.PoolThreads[(int)milestone] = poolThreads;
             }
         }
     }
@@ -84,12 +89,17 @@ internal sealed class FailureTimeline : IFaultInjector
             double Ms(long ticks) => Math.Round(TimeSpan.FromTicks(ticks).TotalMilliseconds, 2);
             var unwound = (int)FailureMilestone.Unwound;
             var retired = (int)FailureMilestone.LanesRetired;
+            var sign = marks.FirstSign();
             return new FailureMarks
             {
                 EarlierFailures = _taken++,
                 PathJitMs = Ms(jitNow - marks.JitTicks[unwound]),
                 PathGcPauseMs = Ms(gcNow - marks.GcPauseTicks[unwound]),
                 RetireJitMs = marks.At[retired] == 0 ? null : Ms(marks.JitTicks[retired] - marks.JitTicks[unwound]),
+                UnwindJitMs = sign is { } j ? Ms(marks.JitTicks[unwound] - marks.JitTicks[j]) : null,
+                UnwindJitMethods = sign is { } m ? marks.JitMethods[unwound] - marks.JitMethods[m] : null,
+                UnwindGcPauseMs = sign is { } g ? Ms(marks.GcPauseTicks[unwound] - marks.GcPauseTicks[g]) : null,
+                UnwindPoolThreadsAdded = sign is { } t ? marks.PoolThreads[unwound] - marks.PoolThreads[t] : null,
                 LinkBrokenNs = At(FailureMilestone.LinkBroken),
                 AbortNs = At(FailureMilestone.AbortReceived),
                 UnwoundNs = At(FailureMilestone.Unwound),
@@ -101,13 +111,37 @@ internal sealed class FailureTimeline : IFaultInjector
         }
     }
 
-    /// <summary>Per milestone: when (host monotonic ns), and the process's JIT and garbage-collection pause time then (ticks).</summary>
+    /// <summary>
+    /// Per milestone: when (host monotonic ns), and the process's JIT time (ticks) and compiled methods, garbage-collection
+    /// pause time (ticks) and thread-pool threads then.
+    /// </summary>
     private sealed class Marks
     {
         public long[] At { get; } = new long[Milestones];
 
         public long[] JitTicks { get; } = new long[Milestones];
 
+        public long[] JitMethods { get; } = new long[Milestones];
+
         public long[] GcPauseTicks { get; } = new long[Milestones];
+
+        public int[] PoolThreads { get; } = new int[Milestones];
+
+        /// <summary>The first sign of the failure (broken link or master's abort) when it came before the unwinding ended; else null.</summary>
+        public int? FirstSign()
+        {
+            var unwound = At[(int)FailureMilestone.Unwound];
+            int? first = null;
+            foreach (var sign in (ReadOnlySpan<FailureMilestone>)[FailureMilestone.LinkBroken, FailureMilestone.AbortReceived])
+            {
+                var at = At[(int)sign];
+                if (at != 0 && at <= unwound && (first is not { } f || at < At[f]))
+                {
+                    first = (int)sign;
+                }
+            }
+
+            return first;
+        }
     }
 }

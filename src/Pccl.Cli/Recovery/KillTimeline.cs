@@ -57,6 +57,18 @@ internal sealed record KillTimeline
     /// <summary>Garbage-collection pauses from the driver's unwinding to the caught error.</summary>
     [JsonPropertyName("path_gc_pause_ms")] public double PathGcPauseMs { get; init; }
 
+    /// <summary>JIT compilation in this survivor's process during <see cref="UnwindMs"/>; null without a first sign.</summary>
+    [JsonPropertyName("unwind_jit_ms")] public double? UnwindJitMs { get; init; }
+
+    /// <summary>Methods compiled during <see cref="UnwindMs"/>.</summary>
+    [JsonPropertyName("unwind_jit_methods")] public long? UnwindJitMethods { get; init; }
+
+    /// <summary>Garbage-collection pauses during <see cref="UnwindMs"/>.</summary>
+    [JsonPropertyName("unwind_gc_pause_ms")] public double? UnwindGcPauseMs { get; init; }
+
+    /// <summary>Thread-pool threads added during <see cref="UnwindMs"/>.</summary>
+    [JsonPropertyName("unwind_pool_threads_added")] public int? UnwindPoolThreadsAdded { get; init; }
+
     [JsonPropertyName("over_floor_ms")] public double OverFloorMs => Math.Round(TotalMs - TeardownFloorMs, 2);
 
     /// <summary>The timeline of an error event stamped <paramref name="error"/>.TimeNs after a kill at <paramref name="killNs"/>.</summary>
@@ -94,6 +106,10 @@ internal sealed record KillTimeline
             PathJitMs = marks.PathJitMs,
             RetireJitMs = marks.RetireJitMs,
             PathGcPauseMs = marks.PathGcPauseMs,
+            UnwindJitMs = marks.UnwindJitMs,
+            UnwindJitMethods = marks.UnwindJitMethods,
+            UnwindGcPauseMs = marks.UnwindGcPauseMs,
+            UnwindPoolThreadsAdded = marks.UnwindPoolThreadsAdded,
         };
     }
 

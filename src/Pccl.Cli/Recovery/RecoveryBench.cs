@@ -13,7 +13,7 @@ namespace Pccl.Cli.Recovery;
 /// operation, then (after a replacement joined) one is SIGSTOPped. Times run from the signal (taken just before it is
 /// sent) to the last survivor's error and to the last survivor's next success, on the host's monotonic clock.
 /// </summary>
-internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console, string? workerBinary = null)
+internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console, BenchWorker worker)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly List<RecoveryPeer> _peers = [];
@@ -35,7 +35,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         {
             for (var i = 0; i < peers; i++)
             {
-                _peers.Add(RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), workerBinary));
+                _peers.Add(RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), worker));
             }
 
             await WaitAsync("every worker ready", () => _peers.All(p => p.ReadyReceivedNs != 0), ct);
@@ -109,7 +109,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             victim.Signal(PosixSignals.Kill); // removed by the master already; it would only be kicked when resumed
         }
 
-        var replacement = RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), workerBinary);
+        var replacement = RecoveryPeer.Start(_masterPort, sizeBytes / sizeof(float), worker);
         _peers.Add(replacement);
         await WaitAsync("the replacement ready", () => replacement.ReadyReceivedNs != 0, ct);
         await WaitForFullWorldAsync(replacement.ReadyReceivedNs, ct);
@@ -158,6 +158,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         return new RecoveryResult
         {
             Peers = peers,
+            Worker = worker.Name,
             SizeBytes = sizeBytes,
             Rounds = rounds,
             HeartbeatTimeoutMs = timeoutMs,
@@ -192,7 +193,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             return;
         }
 
-        var table = new Table().Title($"PCCL recovery, {r.Peers} peers, {ByteSize.Format(r.SizeBytes)} float32 sum, {r.Rounds} rounds, heartbeat timeout {r.HeartbeatTimeoutMs:0} ms")
+        var table = new Table().Title($"PCCL recovery, {r.Peers} {r.Worker} workers, {ByteSize.Format(r.SizeBytes)} float32 sum, {r.Rounds} rounds, heartbeat timeout {r.HeartbeatTimeoutMs:0} ms")
             .AddColumns("from the signal to", "median ms", "max ms", "target");
         table.AddRow("SIGKILL → survivors' error", Ms(r.KillToErrorMs), Ms(r.KillToErrorMsMax), Verdict("≤ 25 ms", r.KillToErrorTargetMet));
         table.AddRow("SIGKILL → next success", Ms(r.KillToSuccessMs), Ms(r.KillToSuccessMsMax), Verdict("≤ error + 1 smaller all-reduce + 20 ms", r.ToSuccessTargetMet));

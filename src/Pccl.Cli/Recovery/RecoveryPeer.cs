@@ -36,10 +36,9 @@ internal sealed class RecoveryPeer : IDisposable
 
     public IReadOnlyList<RecoveryEvent> Events { get { lock (_gate) { return [.. _events]; } } }
 
-    /// <param name="workerBinary">the NativeAOT <c>pccl-worker</c> to start instead of this tool; null: this tool</param>
-    public static RecoveryPeer Start(int masterPort, long elements, string? workerBinary) => new(SelfLauncher.Start(
+    public static RecoveryPeer Start(int masterPort, long elements, BenchWorker worker) => new(SelfLauncher.Start(
         ["bench", "recovery-worker", "--master", $"127.0.0.1:{masterPort}", "--elements", elements.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-        executable: workerBinary));
+        executable: worker.Binary));
 
     /// <summary>
     /// Its events of <paramref name="kind"/> stamped after <paramref name="ns"/>, in arrival order. The bench polls this

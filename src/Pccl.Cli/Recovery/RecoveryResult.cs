@@ -10,6 +10,9 @@ namespace Pccl.Cli.Recovery;
 internal sealed record RecoveryResult
 {
     [JsonPropertyName("peers")] public int Peers { get; init; }
+
+    /// <summary>The worker processes that ran: <c>pccl</c> (this tool's <c>bench recovery-worker</c>, run by the JIT) or the NativeAOT binary's path.</summary>
+    [JsonPropertyName("worker")] public string Worker { get; init; } = "pccl";
     [JsonPropertyName("size_bytes")] public long SizeBytes { get; init; }
     [JsonPropertyName("rounds")] public int Rounds { get; init; }
     [JsonPropertyName("heartbeat_timeout_ms")] public double HeartbeatTimeoutMs { get; init; }

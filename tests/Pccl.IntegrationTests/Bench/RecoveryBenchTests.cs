@@ -11,7 +11,7 @@ public class RecoveryBenchTests
     {
         // a longer heartbeat timeout than the 500 ms default: on a loaded shared host starting workers have been kicked
         // for gaps of 527 ms (and of 1567 ms under 1500); the bench must take it from the environment, as its workers do
-        await using var bench = PcclProcess.Start("recovery", ["bench", "recovery", "--peers", "3", "--size", "4MiB", "--rounds", "1", "--json"],
+        await using var bench = PcclProcess.Start("recovery", ["bench", "recovery", "--peers", "3", "--size", "4MiB", "--rounds", "1", "--json", "--jit-worker"],
             new Dictionary<string, string> { ["PCCL_NETWORK_HEARTBEAT_TIMEOUT_MS"] = "3000" });
         var code = await bench.WaitForExitAsync(TimeSpan.FromSeconds(120));
 
@@ -20,6 +20,7 @@ public class RecoveryBenchTests
         double Ms(string name) => r.GetProperty(name).GetDouble();
         double? Maybe(string name) => r.TryGetProperty(name, out var value) ? value.GetDouble() : null; // absent when not measured
         Assert.Equal(3, r.GetProperty("peers").GetInt32());
+        Assert.Equal("pccl", r.GetProperty("worker").GetString()); // this tool's own worker, as asked
         Assert.Equal(4 << 20, r.GetProperty("size_bytes").GetInt64());
         Assert.Equal(1, r.GetProperty("rounds").GetInt32());
         var timeout = Ms("heartbeat_timeout_ms");

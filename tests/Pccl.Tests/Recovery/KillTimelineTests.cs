@@ -37,11 +37,19 @@ public class KillTimelineTests
     [Fact]
     public void APeerToldByTheMastersAbortIsDetectedByTheAbortAndMissingMilestonesAddNothing()
     {
-        var marks = new FailureMarks { AbortNs = At(30), UnwoundNs = At(31), RestoredNs = At(33) };
+        var marks = new FailureMarks
+        {
+            AbortNs = At(30), UnwoundNs = At(31), RestoredNs = At(33), UnwindJitMs = 0.75, UnwindJitMethods = 12, UnwindGcPauseMs = 0.25, UnwindPoolThreadsAdded = 1,
+        };
 
         var t = KillTimeline.Of(Kill, Error(34, marks), 190, 18.5);
 
         Assert.Equal("abort", t.DetectedBy);
+        // what the unwinding spent on the JIT, the GC and the pool goes with it
+        Assert.Equal(0.75, t.UnwindJitMs);
+        Assert.Equal(12, t.UnwindJitMethods);
+        Assert.Equal(0.25, t.UnwindGcPauseMs);
+        Assert.Equal(1, t.UnwindPoolThreadsAdded);
         Assert.Null(t.LinkBrokenMs);
         Assert.Equal([30, 1, 0, 0, 2, 1], new[] { t.DetectMs, t.UnwindMs, t.RetireMs, t.ReportMs, t.RestoreMs, t.ThrowMs });
         Assert.Equal(34, t.TotalMs);

@@ -11,7 +11,7 @@ namespace Pccl.Cli.Bench.Memory;
 /// <c>pccl bench recovery</c>) all-reduce a float32 buffer in place with buffer backup, back to back; once each has run
 /// its warm operations, their memory is read from <c>/proc</c> a few times and the largest of each figure reported.
 /// </summary>
-internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool json, IAnsiConsole console, string? workerBinary = null)
+internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool json, IAnsiConsole console, BenchWorker worker)
 {
     private const int WarmOperations = 5;
     private const int Samples = 5;
@@ -31,7 +31,7 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
 
         if (!json)
         {
-            var table = new Table().Title($"worker ({workerBinary ?? "pccl"}) resident memory, {peers} peers, in-place float32 sum with buffer backup")
+            var table = new Table().Title($"worker ({worker.Name}) resident memory, {peers} peers, in-place float32 sum with buffer backup")
                 .AddColumns("buffer MB", "RSS MB", "peak RSS MB", "PSS MB", "on huge pages MB", "beyond the buffer MB", "target MB");
             foreach (var r in results)
             {
@@ -53,7 +53,7 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
         {
             for (var i = 0; i < peers; i++)
             {
-                workers.Add(RecoveryPeer.Start(master.Port, sizeBytes / sizeof(float), workerBinary));
+                workers.Add(RecoveryPeer.Start(master.Port, sizeBytes / sizeof(float), worker));
             }
 
             var deadline = DateTime.UtcNow + Patience;
@@ -87,7 +87,7 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
             return new WorkerMemory
             {
                 Peers = peers,
-                Worker = workerBinary ?? "pccl",
+                Worker = worker.Name,
                 BufferMb = Math.Round(sizeBytes / 1024.0 / 1024.0, 1),
                 RssMb = Math.Round(largest.RssMb, 1),
                 PeakRssMb = Math.Round(largest.PeakRssMb, 1),

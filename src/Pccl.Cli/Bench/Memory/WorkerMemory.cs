@@ -13,7 +13,7 @@ internal sealed record WorkerMemory
 
     [JsonPropertyName("peers")] public int Peers { get; init; }
 
-    /// <summary>The worker process measured: <c>pccl</c> (its hidden <c>bench recovery-worker</c>) or the NativeAOT binary given with <c>--worker-binary</c>.</summary>
+    /// <summary>The worker process measured: <c>pccl</c> (its hidden <c>bench recovery-worker</c>) or the NativeAOT <c>pccl-worker</c>'s path (<see cref="Recovery.BenchWorker"/>).</summary>
     [JsonPropertyName("worker")] public string Worker { get; init; } = "pccl";
     [JsonPropertyName("buffer_mb")] public double BufferMb { get; init; }
 

@@ -33,7 +33,38 @@ internal sealed class StripedSender : IDisposable
         ?? _stripes.Select(s => s.Failure).FirstOrDefault(f => f is not null);
 
     /// <summary>The pieces the stripes' writes may still read (<see cref="RingSender.Reading"/>), empty pieces left out.</summary>
-    public PieceRef[] Reading() => [.. _stripes.Select(s => s.Reading).Where(p => p.Bytes > 0)];
+    /// <remarks>
+    /// Plain loops: it runs only on the failure path, and LINQ over <see cref="PieceRef"/> would be generic code of
+    /// another assembly over this one's struct, which ReadyToRun leaves to the JIT: ten methods compiled inside a
+    /// process's first failure (<c>pccl bench recovery</c>'s <c>unwind_jit_methods</c>).
+    /// </remarks>
+    public PieceRef[] Reading()
+    {
+        var all = new PieceRef[_stripes.Length];
+        var written = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            all[i] = _stripes[i].Reading;
+            written += all[i].Bytes > 0 ? 1 : 0;
+        }
+
+        if (written == all.Length)
+        {
+            return all;
+        }
+
+        var reading = new PieceRef[written];
+        var next = 0;
+        foreach (var piece in all)
+        {
+            if (piece.Bytes > 0)
+            {
+                reading[next++] = piece;
+            }
+        }
+
+        return reading;
+    }
 
     /// <summary>Queues the hop's next frame on its stripe.</summary>
     public void Post(RingPhase phase, PieceRef piece)
