@@ -13,7 +13,10 @@ namespace Pccl.Operations.Session;
 /// <see cref="CommunicatorOptions.MasterReconnectTimeout"/> allows), the calls in flight fail with the transient loss
 /// while this registers again with whichever master leads, waits to be accepted, and then regroups: a fresh master
 /// accepts its first peer at once and the others by a vote of the accepted ones, so every returning peer votes in
-/// waiting peers until its group is as large as before the loss (or the window ends). Calls made meanwhile wait for it.
+/// waiting peers until its group is as large as before the loss (or the window ends). A peer that comes back alone to a
+/// group that went on under the same master (<see cref="GroupContinuity"/>) does not regroup: those members admit
+/// newcomers at their own votes, and would wait in their next operation for a peer that votes alone. Calls made
+/// meanwhile wait for it.
 /// </summary>
 internal sealed class MasterFollower : IAsyncDisposable
 {
@@ -163,7 +166,10 @@ internal sealed class MasterFollower : IAsyncDisposable
                     try
                     {
                         var next = await Registration.OpenAsync(_owner, _options, Fence, Outcomes, _logger, _faults, OnLost, attempt.Token).ConfigureAwait(false);
-                        await RegroupAsync(next, target, started, window).ConfigureAwait(false);
+                        if (!GroupContinuity.WentOnWithout(lost, next))
+                        {
+                            await RegroupAsync(next, target, started, window).ConfigureAwait(false);
+                        }
                         lock (_gate)
                         {
                             _current = next;
