@@ -85,7 +85,7 @@ internal sealed class AllReduceRetry(MasterFollower follower)
                     var next = ranOn.Session.FatalReason is null && e.Code != PcclErrorCode.MasterLost
                         ? ranOn
                         : await follower.SuccessorAsync(ranOn, e, ct).ConfigureAwait(false);
-                    ThrowIfTheGroupWentOn(ranOn, next, e, operations[index].Options.Tag);
+                    ThrowIfTheGroupWentOn(ranOn, next, e);
                     ThrowUnlessRetryable(next.Session, e, failures[index], operations[index].Options.Tag);
                     NoteRecovery(next.Session, operations[index].Options.Tag, failures[index]);
                 }
@@ -111,16 +111,13 @@ internal sealed class AllReduceRetry(MasterFollower follower)
     /// <summary>
     /// A peer that lost the master alone and came back as a new peer to a group that went on (<see cref="GroupContinuity"/>)
     /// must not repeat the operation: its members completed or abandoned it and moved on to their next step, where they
-    /// wait for this peer. The caller gets the loss and starts its step again, as a joiner.
+    /// wait for this peer.
     /// </summary>
-    private static void ThrowIfTheGroupWentOn(Registration ranOn, Registration next, PcclException failure, uint tag)
+    private static void ThrowIfTheGroupWentOn(Registration ranOn, Registration next, PcclException failure)
     {
         if (next != ranOn && GroupContinuity.WentOnWithout(ranOn, next))
         {
-            throw new PcclException(failure.Code,
-                $"all-reduce on tag {tag} failed ({failure.Message}); the master took this peer back as peer {next.Session.PeerId} while the rest of its group " +
-                "went on without it, so the operation is not repeated: synchronise the shared state and call again", isTransient: true, failure)
-            { LostPeerId = failure.LostPeerId };
+            throw GroupContinuity.Loss(failure, next);
         }
     }
 

@@ -22,4 +22,14 @@ internal static class GroupContinuity
         var stayed = before.World.World.Peers.Select(p => p.PeerId).Where(id => id != before.PeerId).ToHashSet();
         return after.World.World.Peers.Any(p => stayed.Contains(p.PeerId));
     }
+
+    /// <summary>
+    /// What a call gets instead of running on <paramref name="next"/> when the group went on without this peer: the loss,
+    /// still transient, so the caller starts its step again as a joiner does (the shared-state sync first).
+    /// </summary>
+    public static PcclException Loss(PcclException reason, Registration next) =>
+        new(reason.Code,
+            $"{reason.Message}; the master took this peer back as peer {next.Session.PeerId} while the rest of its group went on without it, " +
+            "so this call is not carried over: synchronise the shared state and call again", isTransient: true, reason)
+        { LostPeerId = reason.LostPeerId };
 }

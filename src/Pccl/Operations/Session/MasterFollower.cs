@@ -35,6 +35,7 @@ internal sealed class MasterFollower : IAsyncDisposable
     private int _disposed;
     private Registration? _current;
     private Task<Registration>? _following;
+    private PcclException? _lossReason;
     private IFaultInjector? _faults;
 
     /// <param name="owner">The object a caller holds, named when it calls after disposing.</param>
@@ -79,8 +80,32 @@ internal sealed class MasterFollower : IAsyncDisposable
         }
     }
 
-    /// <summary>The registration to run a call on: the current one, or the one a reconnection in progress brings.</summary>
+    /// <summary>
+    /// The registration to run a call on: the current one, or the one a reconnection in progress brings. A call that
+    /// waited for a peer coming back alone to a group that went on (<see cref="GroupContinuity"/>) fails with the loss
+    /// instead: run there, it would be the one member in its phase while the others wait for it in their next step.
+    /// </summary>
     public async ValueTask<Registration> ReadyAsync(CancellationToken ct)
+    {
+        Task<Registration>? following;
+        Registration? lost;
+        PcclException? reason;
+        lock (_gate)
+        {
+            (following, lost, reason) = (_following, _current, _lossReason);
+        }
+
+        if (following is null)
+        {
+            return Current;
+        }
+
+        var next = await following.WaitAsync(ct).ConfigureAwait(false);
+        return lost is not null && reason is not null && GroupContinuity.WentOnWithout(lost, next) ? throw GroupContinuity.Loss(reason, next) : next;
+    }
+
+    /// <summary>The registration once a reconnection in progress is over, whatever group it came back to.</summary>
+    public async ValueTask<Registration> SettledAsync(CancellationToken ct)
     {
         Task<Registration>? following;
         lock (_gate)
@@ -139,6 +164,7 @@ internal sealed class MasterFollower : IAsyncDisposable
                 return;
             }
 
+            _lossReason = reason;
             _following = Task.Run(() => FollowAsync(registration, reason));
         }
     }
