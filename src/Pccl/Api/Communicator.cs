@@ -53,7 +53,7 @@ public sealed class Communicator : IAsyncDisposable
     /// </summary>
     internal async Task FollowLeaderAsync(CancellationToken ct)
     {
-        var current = await _follower.ReadyAsync(ct).ConfigureAwait(false);
+        var current = await _follower.SettledAsync(ct).ConfigureAwait(false);
         if (current.Session.FatalReason is { } lost)
         {
             await _follower.SuccessorAsync(current, lost, ct).ConfigureAwait(false);

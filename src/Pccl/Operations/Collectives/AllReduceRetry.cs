@@ -8,7 +8,8 @@ namespace Pccl.Operations.Collectives;
 /// <summary>
 /// The retry helpers: in-place all-reduces, a batch of them with a bound on how many are in flight, each launched again
 /// with the remaining peers (its buffer restored) when an attempt fails with a transient error. When the master was lost,
-/// the next attempt runs once the <see cref="MasterFollower"/> has registered with the leader again.
+/// the next attempt runs once the <see cref="MasterFollower"/> has registered with the leader again, unless this peer
+/// lost the master alone and the group went on without it.
 /// </summary>
 internal sealed class AllReduceRetry(MasterFollower follower)
 {
@@ -84,6 +85,7 @@ internal sealed class AllReduceRetry(MasterFollower follower)
                     var next = ranOn.Session.FatalReason is null && e.Code != PcclErrorCode.MasterLost
                         ? ranOn
                         : await follower.SuccessorAsync(ranOn, e, ct).ConfigureAwait(false);
+                    ThrowIfTheGroupWentOn(ranOn, next, e);
                     ThrowUnlessRetryable(next.Session, e, failures[index], operations[index].Options.Tag);
                     NoteRecovery(next.Session, operations[index].Options.Tag, failures[index]);
                 }
@@ -104,6 +106,19 @@ internal sealed class AllReduceRetry(MasterFollower follower)
         }
 
         return results!;
+    }
+
+    /// <summary>
+    /// A peer that lost the master alone and came back as a new peer to a group that went on (<see cref="GroupContinuity"/>)
+    /// must not repeat the operation: its members completed or abandoned it and moved on to their next step, where they
+    /// wait for this peer.
+    /// </summary>
+    private static void ThrowIfTheGroupWentOn(Registration ranOn, Registration next, PcclException failure)
+    {
+        if (next != ranOn && GroupContinuity.WentOnWithout(ranOn, next))
+        {
+            throw GroupContinuity.Loss(failure, next);
+        }
     }
 
     /// <summary>Throws what the caller should see when a failed attempt must not be repeated; returns when a retry may follow.</summary>

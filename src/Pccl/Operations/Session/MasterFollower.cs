@@ -13,7 +13,10 @@ namespace Pccl.Operations.Session;
 /// <see cref="CommunicatorOptions.MasterReconnectTimeout"/> allows), the calls in flight fail with the transient loss
 /// while this registers again with whichever master leads, waits to be accepted, and then regroups: a fresh master
 /// accepts its first peer at once and the others by a vote of the accepted ones, so every returning peer votes in
-/// waiting peers until its group is as large as before the loss (or the window ends). Calls made meanwhile wait for it.
+/// waiting peers until its group is as large as before the loss (or the window ends). A peer that comes back alone to a
+/// group that went on under the same master (<see cref="GroupContinuity"/>) does not regroup: those members admit
+/// newcomers at their own votes, and would wait in their next operation for a peer that votes alone. Calls made
+/// meanwhile wait for it.
 /// </summary>
 internal sealed class MasterFollower : IAsyncDisposable
 {
@@ -32,6 +35,7 @@ internal sealed class MasterFollower : IAsyncDisposable
     private int _disposed;
     private Registration? _current;
     private Task<Registration>? _following;
+    private PcclException? _lossReason;
     private IFaultInjector? _faults;
 
     /// <param name="owner">The object a caller holds, named when it calls after disposing.</param>
@@ -76,8 +80,32 @@ internal sealed class MasterFollower : IAsyncDisposable
         }
     }
 
-    /// <summary>The registration to run a call on: the current one, or the one a reconnection in progress brings.</summary>
+    /// <summary>
+    /// The registration to run a call on: the current one, or the one a reconnection in progress brings. A call that
+    /// waited for a peer coming back alone to a group that went on (<see cref="GroupContinuity"/>) fails with the loss
+    /// instead: run there, it would be the one member in its phase while the others wait for it in their next step.
+    /// </summary>
     public async ValueTask<Registration> ReadyAsync(CancellationToken ct)
+    {
+        Task<Registration>? following;
+        Registration? lost;
+        PcclException? reason;
+        lock (_gate)
+        {
+            (following, lost, reason) = (_following, _current, _lossReason);
+        }
+
+        if (following is null)
+        {
+            return Current;
+        }
+
+        var next = await following.WaitAsync(ct).ConfigureAwait(false);
+        return lost is not null && reason is not null && GroupContinuity.WentOnWithout(lost, next) ? throw GroupContinuity.Loss(reason, next) : next;
+    }
+
+    /// <summary>The registration once a reconnection in progress is over, whatever group it came back to.</summary>
+    public async ValueTask<Registration> SettledAsync(CancellationToken ct)
     {
         Task<Registration>? following;
         lock (_gate)
@@ -136,6 +164,7 @@ internal sealed class MasterFollower : IAsyncDisposable
                 return;
             }
 
+            _lossReason = reason;
             _following = Task.Run(() => FollowAsync(registration, reason));
         }
     }
@@ -163,7 +192,11 @@ internal sealed class MasterFollower : IAsyncDisposable
                     try
                     {
                         var next = await Registration.OpenAsync(_owner, _options, Fence, Outcomes, _logger, _faults, OnLost, attempt.Token).ConfigureAwait(false);
-                        await RegroupAsync(next, target, started, window, attempt.Token).ConfigureAwait(false);
+                        if (!GroupContinuity.WentOnWithout(lost, next))
+                        {
+                            await RegroupAsync(next, target, started, window, attempt.Token).ConfigureAwait(false);
+                        }
+
                         lock (_gate)
                         {
                             _current = next;

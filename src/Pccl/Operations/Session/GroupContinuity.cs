@@ -1,0 +1,35 @@
+namespace Pccl.Operations.Session;
+
+/// <summary>
+/// Whether a peer that lost its master came back to a group that never lost it. A peer frozen past the heartbeat
+/// timeout (or cut off from the master's UDP port) is removed alone, or gives the master up alone; the master that
+/// takes it back as a new peer is the same one, at the same epoch, and the members of its old world are still there
+/// under their old peer ids (a peer id is never given twice by one master). Those members went on without it: the
+/// operation it was in was completed or abandoned by them, and they admit newcomers at their own votes.
+/// </summary>
+internal static class GroupContinuity
+{
+    /// <summary>True when <paramref name="next"/> rejoined the group <paramref name="lost"/> belonged to while that group went on under the same master.</summary>
+    public static bool WentOnWithout(Registration lost, Registration next)
+    {
+        var before = lost.Session;
+        var after = next.Session;
+        if (before.MasterEpoch != after.MasterEpoch || before.MasterAddress != after.MasterAddress)
+        {
+            return false; // a new leader: every member comes back from the loss
+        }
+
+        var stayed = before.World.World.Peers.Select(p => p.PeerId).Where(id => id != before.PeerId).ToHashSet();
+        return after.World.World.Peers.Any(p => stayed.Contains(p.PeerId));
+    }
+
+    /// <summary>
+    /// What a call gets instead of running on <paramref name="next"/> when the group went on without this peer: the loss,
+    /// still transient, so the caller starts its step again as a joiner does (the shared-state sync first).
+    /// </summary>
+    public static PcclException Loss(PcclException reason, Registration next) =>
+        new(reason.Code,
+            $"{reason.Message}; the master took this peer back as peer {next.Session.PeerId} while the rest of its group went on without it, " +
+            "so this call is not carried over: synchronise the shared state and call again", isTransient: true, reason)
+        { LostPeerId = reason.LostPeerId };
+}
