@@ -13,9 +13,7 @@ namespace Pccl.Operations.Collectives;
 /// <param name="maxPayload">The largest payload one of this operation's frames may have.</param>
 /// <param name="beforeRead">Runs before every read: the schedule resumes its senders, so it never waits for input with
 /// pieces left unwritten.</param>
-/// <param name="sink">Where skipped frames are read to; empty: the transfer's receive scratch. A reader that runs beside
-/// others needs its own.</param>
-internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfer, RingWire wire, int maxPayload, Action beforeRead, Memory<byte> sink = default)
+internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfer, RingWire wire, int maxPayload, Action beforeRead)
 {
     /// <summary>
     /// Frames of an earlier, aborted operation may be larger than this one's pieces; they are read with this bound and
@@ -44,38 +42,7 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
     {
-        var frame = Expect(await ReadHeaderAsync(resume: true, ct).ConfigureAwait(false), phase, piece);
-        if (writesBuffer)
-        {
-            transfer.Backup?.BeforeWrite(piece);
-        }
-
-        var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
-        beforeRead();
-        await ReadExactlyAsync(target, ct).ConfigureAwait(false);
-        BytesReceived += target.Length;
-        return target;
-    }
-
-    /// <summary>
-    /// Reads the next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>, into
-    /// <paramref name="stage"/> instead of its wire target, touching nothing else; returns the payload there. For a
-    /// frame read ahead of the schedule (<see cref="StripeLookahead"/>), which moves it to its target when it gets to it.
-    /// It runs beside the schedule, so it resumes no sender: the schedule does when it takes the frame.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Memory<byte>> StageAsync(RingPhase phase, PieceRef piece, Memory<byte> stage, CancellationToken ct)
-    {
-        var frame = Expect(await ReadHeaderAsync(resume: false, ct).ConfigureAwait(false), phase, piece);
-        var payload = stage[..frame.Length];
-        await ReadExactlyAsync(payload, ct).ConfigureAwait(false);
-        BytesReceived += payload.Length;
-        return payload;
-    }
-
-    /// <summary>Checks that <paramref name="frame"/> carries <paramref name="piece"/> of <paramref name="phase"/> with the stripe count of the operation's first frame.</summary>
-    private DataFrameHeader Expect(DataFrameHeader frame, RingPhase phase, PieceRef piece)
-    {
+        var frame = await ReadHeaderAsync(ct).ConfigureAwait(false);
         if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
         {
             throw new ProtocolException(
@@ -89,19 +56,24 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
             throw new ProtocolException($"ring frame out of step: piece {piece.Index} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
         }
 
-        return frame;
+        if (writesBuffer)
+        {
+            transfer.Backup?.BeforeWrite(piece);
+        }
+
+        var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
+        beforeRead();
+        await ReadExactlyAsync(target, ct).ConfigureAwait(false);
+        BytesReceived += target.Length;
+        return target;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<DataFrameHeader> ReadHeaderAsync(bool resume, CancellationToken ct)
+    private async ValueTask<DataFrameHeader> ReadHeaderAsync(CancellationToken ct)
     {
         while (true)
         {
-            if (resume)
-            {
-                beforeRead();
-            }
-
+            beforeRead();
             await ReadExactlyAsync(_header, ct).ConfigureAwait(false);
             var frame = DataFrameHeader.Read(_header, LargestFrame);
             if (frame.Sequence == transfer.Sequence && frame.Tag == transfer.Tag)
@@ -121,10 +93,10 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
 
     private async ValueTask SkipAsync(int length, CancellationToken ct)
     {
-        var into = sink.IsEmpty ? transfer.ReceiveScratch : sink;
+        var sink = transfer.ReceiveScratch;
         while (length > 0)
         {
-            var chunk = into[..Math.Min(length, into.Length)];
+            var chunk = sink[..Math.Min(length, sink.Length)];
             await ReadExactlyAsync(chunk, ct).ConfigureAwait(false);
             length -= chunk.Length;
         }

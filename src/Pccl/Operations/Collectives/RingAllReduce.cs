@@ -43,7 +43,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         using var successor = new SuccessorWatch(transfer.Outgoing, failFast);
         StripedFrameReader? reader = null;
         using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending);
-        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop, FrameAt, failFast);
+        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop.IncomingStripe);
         try
         {
             var (firstPhase, firstSlice, _) = Step(FirstStep);
@@ -69,8 +69,6 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             // the receive path has stopped and the sender takes no new piece: start restoring all the input but the
             // pieces still being written, beside the unwinding, the retirement and the report (the driver finishes it)
             transfer.Backup?.StartRestoreAllBut(sender.Reading());
-            // stripes reading ahead write only their stages, which the caller returns once this has thrown
-            await reader.StopAsync().ConfigureAwait(false);
             try
             {
                 await sender.DrainAsync().ConfigureAwait(false);
@@ -83,12 +81,6 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             if (sender.Failure is { } writeFailure and not OperationCanceledException && !ct.IsCancellationRequested)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(writeFailure);
-            }
-
-            // a stripe reading ahead that failed stopped the receive path, which then saw only the cancellation
-            if (e is OperationCanceledException && reader.Failure is { } readFailure && !ct.IsCancellationRequested)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readFailure);
             }
 
             if (e is OperationCanceledException && successor.Failure is { } successorGone && !ct.IsCancellationRequested)
@@ -114,24 +106,6 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
 
         var t = s - (layout.WorldSize - 1);
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
-    }
-
-    /// <summary>The phase and piece of the <paramref name="frame"/>th frame this rank receives; null past the last.</summary>
-    private (RingPhase Phase, PieceRef Piece)? FrameAt(int frame)
-    {
-        for (var s = FirstStep; s < EndStep; s++)
-        {
-            var (phase, _, receiveSlice) = Step(s);
-            var pieces = layout.PieceCount(receiveSlice);
-            if (frame < pieces)
-            {
-                return (phase, layout.Piece(receiveSlice, frame));
-            }
-
-            frame -= pieces;
-        }
-
-        return null;
     }
 
     private async Task ReceiveAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)

@@ -9,16 +9,12 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 /// <param name="Outgoing">The stripes to the successor, in order; one for an unstriped lane.</param>
 /// <param name="IncomingStripe">Waits for the predecessor's stripe with the given index (1 and up) of the set its first stripe belongs to.</param>
-/// <param name="RentStage">Scratch for one further incoming stripe to read its frames ahead into (<see cref="StripeLookahead"/>),
-/// returned by the caller after the operation.</param>
-internal sealed record StripedHop(
-    IReadOnlyList<OutgoingStripe> Outgoing, Func<uint, CancellationToken, Task<EstablishedConnection>> IncomingStripe, Func<Memory<byte>> RentStage)
+internal sealed record StripedHop(IReadOnlyList<OutgoingStripe> Outgoing, Func<uint, CancellationToken, Task<EstablishedConnection>> IncomingStripe)
 {
     /// <summary>
     /// The hop over a lane's stripes to the successor: the first sends from <paramref name="sendScratch"/>, each further
     /// one from scratch of <paramref name="scratchBytes"/> rented here and added to <paramref name="rented"/> for the
-    /// caller to return; none when the wire sends straight from the buffer (<paramref name="sendScratch"/> null). The
-    /// stages of further incoming stripes are rented the same way.
+    /// caller to return; none when the wire sends straight from the buffer (<paramref name="sendScratch"/> null).
     /// </summary>
     public static StripedHop Over(
         IReadOnlyList<RingLink> outgoing, byte[]? sendScratch, int scratchBytes, ScratchPool scratch, List<byte[]> rented,
@@ -30,22 +26,14 @@ internal sealed record StripedHop(
             var stripeSend = sendScratch;
             if (i > 0 && sendScratch is not null)
             {
-                stripeSend = RentInto(scratch, scratchBytes, rented);
+                stripeSend = scratch.Rent(scratchBytes);
+                rented.Add(stripeSend);
             }
 
             sending[i] = new OutgoingStripe(outgoing[i].Connection, stripeSend);
         }
 
-        return new StripedHop(
-            sending,
-            async (stripe, token) => (await lanes.GetIncomingStripeAsync(previous, lane, stripe, incoming.StripeSet, token).ConfigureAwait(false)).Connection,
-            () => RentInto(scratch, scratchBytes, rented));
-    }
-
-    private static byte[] RentInto(ScratchPool scratch, int bytes, List<byte[]> rented)
-    {
-        var stage = scratch.Rent(bytes);
-        rented.Add(stage);
-        return stage;
+        return new StripedHop(sending, async (stripe, token) =>
+            (await lanes.GetIncomingStripeAsync(previous, lane, stripe, incoming.StripeSet, token).ConfigureAwait(false)).Connection);
     }
 }
