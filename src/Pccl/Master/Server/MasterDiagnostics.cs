@@ -14,6 +14,9 @@ internal sealed class MasterDiagnostics(MasterServer server)
     /// <summary>Connections closed unheard because too many handshakes were pending.</summary>
     public long DroppedHandshakes => server.DroppedHandshakes;
 
+    /// <summary>Connections the core holds that have not registered yet (read between its events).</summary>
+    public int Unregistered => server.UnregisteredConnections;
+
     /// <summary>Connections turned away before registering (as the core counts them; read between its events).</summary>
     public long RefusedUnregistered => server.RefusedUnregistered;
 

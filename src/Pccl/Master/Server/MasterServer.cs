@@ -388,6 +388,9 @@ internal sealed partial class MasterServer : IAsyncDisposable
     /// <summary>Connections closed unheard because too many handshakes were pending.</summary>
     internal long DroppedHandshakes => _listener?.DroppedHandshakes ?? 0;
 
+    /// <summary>Connections the core holds that have not registered yet.</summary>
+    internal int UnregisteredConnections => _core.State.Unregistered.Count;
+
     /// <summary>Connections the core turned away before they registered.</summary>
     internal long RefusedUnregistered => _core.State.RefusedUnregistered;
 
