@@ -56,7 +56,7 @@ internal static class AllReduceBenchWorker
         foreach (var bytes in sizes)
         {
             var elements = (int)(bytes / sizeof(float));
-            var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
+            var buffer = PinnedBuffer.Allocate<float>(elements);
             var times = new List<double>(iterations);
             List<long>? pathBytes = wan is null ? null : new(iterations);
             var check = new SumCheck(peers, quantization, integerInputs: !gradient);

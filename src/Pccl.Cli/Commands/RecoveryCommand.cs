@@ -55,10 +55,11 @@ internal static class RecoveryCommand
     public static Command CreateTeardownHelper()
     {
         var rssMb = new Option<double>("--rss-mb") { Required = true };
+        var hugePageMb = new Option<double>("--huge-page-mb") { DefaultValueFactory = _ => 0 };
         var port = new Option<int>("--port") { Required = true };
-        var command = new Command("teardown-helper", "(internal) the process bench recovery kills to measure the teardown floor") { rssMb, port };
+        var command = new Command("teardown-helper", "(internal) the process bench recovery kills to measure the teardown floor") { rssMb, hugePageMb, port };
         command.Hidden = true;
-        command.SetAction((parse, ct) => TeardownHelper.RunAsync(parse.GetValue(rssMb), parse.GetValue(port), ct));
+        command.SetAction((parse, ct) => TeardownHelper.RunAsync(parse.GetValue(rssMb), parse.GetValue(hugePageMb), parse.GetValue(port), ct));
         return command;
     }
 }

@@ -10,6 +10,7 @@ namespace Pccl.Cli.Recovery;
 internal sealed record KillTimeline
 {
     [JsonPropertyName("victim_rss_mb")] public double VictimRssMb { get; init; }
+    [JsonPropertyName("victim_huge_page_mb")] public double VictimHugePageMb { get; init; }
     [JsonPropertyName("teardown_floor_ms")] public double TeardownFloorMs { get; init; }
 
     /// <summary>Whether the survivor first learned of the failure from a broken link or from the master's abort.</summary>
@@ -72,7 +73,7 @@ internal sealed record KillTimeline
     [JsonPropertyName("over_floor_ms")] public double OverFloorMs => Math.Round(TotalMs - TeardownFloorMs, 2);
 
     /// <summary>The timeline of an error event stamped <paramref name="error"/>.TimeNs after a kill at <paramref name="killNs"/>.</summary>
-    public static KillTimeline Of(long killNs, RecoveryEvent error, double victimRssMb, double floorMs)
+    public static KillTimeline Of(long killNs, RecoveryEvent error, VictimMemory victim, double floorMs)
     {
         var marks = error.Marks ?? new FailureMarks();
         var firstSign = Earliest(marks.LinkBrokenNs, marks.AbortNs);
@@ -89,7 +90,8 @@ internal sealed record KillTimeline
 
         return new KillTimeline
         {
-            VictimRssMb = Math.Round(victimRssMb, 1),
+            VictimRssMb = Math.Round(victim.ResidentMb, 1),
+            VictimHugePageMb = Math.Round(victim.HugePageMb, 1),
             TeardownFloorMs = Math.Round(floorMs, 2),
             DetectedBy = firstSign is null ? "none" : firstSign == marks.LinkBrokenNs ? "link" : "abort",
             DetectMs = phases[0],

@@ -91,7 +91,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         var wait = TimeSpan.FromTicks(Math.Max(0, aim - MonotonicClock.NowNs()) / 100);
         await Task.Delay(wait, ct);
 
-        var victimRssMb = signal == PosixSignals.Kill ? TeardownFloor.ResidentMb(victim.Pid) : 0;
+        var victimMemory = signal == PosixSignals.Kill ? VictimMemory.Of(victim.Pid) : default;
         var fault = MonotonicClock.NowNs();
         victim.Signal(signal);
         await WaitAsync("every survivor's next success", () => survivors.All(p => p.After(fault, RecoveryEvent.Success).Any()), ct);
@@ -119,8 +119,8 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         }
 
         // measured now that the ring is quiet again, so the helper's teardown does not compete with the recovery
-        var floorMs = await TeardownFloor.MeasureAsync(victimRssMb, ct);
-        return new Sample(errorMs, successMs, smaller, KillTimeline.Of(fault, lastError, victimRssMb, floorMs));
+        var floorMs = await TeardownFloor.MeasureAsync(victimMemory, ct);
+        return new Sample(errorMs, successMs, smaller, KillTimeline.Of(fault, lastError, victimMemory, floorMs));
     }
 
     private Task WaitForFullWorldAsync(long since, CancellationToken ct) => WaitAsync($"{peers} peers training together",
@@ -134,7 +134,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             var crashed = _peers.FirstOrDefault(p => !p.Gone && p.HasExited);
             if (crashed is not null)
             {
-                throw new InvalidOperationException($"worker pid {crashed.Pid} exited while waiting for {what}: {crashed.LastLog}");
+                throw new InvalidOperationException($"worker pid {crashed.Pid} exited while waiting for {what}: {crashed.ExitReport()}");
             }
 
             if (DateTime.UtcNow > deadline)
@@ -176,6 +176,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             HangToErrorTargetMet = hangErrors.Count > 0 && hangErrors.Max() <= timeoutMs + 50,
             ToSuccessTargetMet = kills.Concat(hangs).Where(s => s.ErrorMs is not null).All(SuccessMet),
             VictimRssMb = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.VictimRssMb))),
+            VictimHugePageMb = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.VictimHugePageMb))),
             TeardownFloorMs = timelines.Count == 0 ? null : Round(Statistics.Median(timelines.Select(t => t.TeardownFloorMs))),
             KillToErrorOverFloorMs = overFloor,
             Timeline = timelines.Count == 0 ? null : timelines[timelines.Count / 2], // the element Statistics.Median picks
@@ -219,7 +220,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         table.AddRow("→ buffer restored", Ms(t.RestoreMs));
         table.AddRow("→ error caught by the caller", Ms(t.ThrowMs));
         table.AddRow("total", Ms(t.TotalMs));
-        table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim)", Ms(t.TeardownFloorMs));
+        table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim, {t.VictimHugePageMb:0} MB of it in huge pages)", Ms(t.TeardownFloorMs));
         console.Write(table);
         console.MarkupLine($"medians over kills: victim {Ms(r.VictimRssMb)} MB, floor {Ms(r.TeardownFloorMs)} ms, error minus floor {Ms(r.KillToErrorOverFloorMs)} ms {Verdict("≤ 5 ms", r.OverFloorTargetMet)}; " +
             $"kill → next success {Ms(r.KillToSuccessMs)} ms {Verdict("≤ 142 ms", r.KillToSuccessTargetMet)}");

@@ -29,7 +29,14 @@ internal sealed class RecoveryPeer : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public string LastLog { get { lock (_gate) { return _lastLog; } } }
+    private string LastLog { get { lock (_gate) { return _lastLog; } } }
+
+    /// <summary>Why an exited worker ended: its exit code and its last log line, read once its output has drained.</summary>
+    public string ExitReport()
+    {
+        _process.WaitForExit(); // the parameterless wait also waits for the redirected streams' last lines
+        return $"exit code {_process.ExitCode}, last log line: {(LastLog is { Length: > 0 } line ? line : "(none)")}";
+    }
 
     /// <summary>Driver's monotonic time when the ready line arrived, for the clock check.</summary>
     public long ReadyReceivedNs { get; private set; }

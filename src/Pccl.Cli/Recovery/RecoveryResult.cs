@@ -33,6 +33,9 @@ internal sealed record RecoveryResult
     /// <summary>The killed peers' resident memory just before the signal (median).</summary>
     [JsonPropertyName("victim_rss_mb")] public double? VictimRssMb { get; init; }
 
+    /// <summary>Of that, in transparent huge pages (median).</summary>
+    [JsonPropertyName("victim_huge_page_mb")] public double? VictimHugePageMb { get; init; }
+
     /// <summary>SIGKILL → end of stream for a helper holding the victim's resident memory (median): the kernel's part.</summary>
     [JsonPropertyName("teardown_floor_ms")] public double? TeardownFloorMs { get; init; }
 

@@ -19,7 +19,7 @@ internal static class RecoveryWorker
         communicator.FaultInjector = timeline;
         // the first error line's writers (its marks' nullable fields, the code's escaping) compiled now, not before a retry
         _ = JsonSerializer.SerializeToUtf8Bytes(new RecoveryEvent(RecoveryEvent.Error, 0, 0, 0, Code: "peer_lost", Marks: timeline.Rehearsed), RecoveryJson.Default.RecoveryEvent);
-        var buffer = GC.AllocateUninitializedArray<float>(elements, pinned: true);
+        var buffer = PinnedBuffer.Allocate<float>(elements);
         buffer.AsSpan().Fill(1f);
         Print(new RecoveryEvent(RecoveryEvent.Ready, communicator.PeerId, MonotonicClock.NowNs(), communicator.GroupWorldSize));
         var justJoined = true;

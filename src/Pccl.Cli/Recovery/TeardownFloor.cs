@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Pccl.Cli.Bench.MasterScale;
@@ -10,21 +11,24 @@ namespace Pccl.Cli.Recovery;
 /// <summary>
 /// The part of a killed peer's error that is the kernel's: it frees a killed process's memory before it closes the
 /// process's sockets, so the other end reads end of stream later the more the process held. Measured with a helper
-/// process (<see cref="TeardownHelper"/>) holding the victim's resident memory and one loopback connection: SIGKILL
+/// process (<see cref="TeardownHelper"/>) holding the victim's resident memory, in huge pages as far as the victim's
+/// was, and one loopback connection: SIGKILL
 /// to end of stream on this side, read on a thread of its own blocked in the receive.
 /// </summary>
 internal static class TeardownFloor
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    /// <summary>Milliseconds from SIGKILL to end of stream for a process of <paramref name="rssMb"/> resident megabytes.</summary>
-    public static async Task<double> MeasureAsync(double rssMb, CancellationToken ct)
+    /// <summary>Milliseconds from SIGKILL to end of stream for a process holding <paramref name="victim"/>'s memory.</summary>
+    public static async Task<double> MeasureAsync(VictimMemory victim, CancellationToken ct)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        using var helper = SelfLauncher.Start(["bench", "teardown-helper", "--rss-mb", rssMb.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var helper = SelfLauncher.Start(["bench", "teardown-helper",
+            "--rss-mb", victim.ResidentMb.ToString("0.0", CultureInfo.InvariantCulture), "--huge-page-mb", victim.HugePageMb.ToString("0.0", CultureInfo.InvariantCulture),
+            "--port", port.ToString(CultureInfo.InvariantCulture)]);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -71,7 +75,4 @@ internal static class TeardownFloor
             await helper.WaitForExitAsync(CancellationToken.None);
         }
     }
-
-    /// <summary>A process's resident megabytes now.</summary>
-    public static double ResidentMb(int pid) => MasterProcessSample.Take(pid).RssMb;
 }

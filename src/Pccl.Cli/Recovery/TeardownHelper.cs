@@ -7,16 +7,18 @@ namespace Pccl.Cli.Recovery;
 
 /// <summary>
 /// The process <see cref="TeardownFloor"/> kills: it holds one loopback TCP connection and as much resident memory as
-/// the victim held, touched page by page, and waits to be SIGKILLed.
+/// the victim held, as much of it in huge pages as the victim's was (in a <see cref="PinnedBuffer"/>, as the workers
+/// hold their buffers) and the rest touched page by page, and waits to be SIGKILLed.
 /// </summary>
 internal static class TeardownHelper
 {
     private const int Page = 4096;
 
-    public static async Task<int> RunAsync(double rssMb, int port, CancellationToken ct)
+    public static async Task<int> RunAsync(double rssMb, double hugePageMb, int port, CancellationToken ct)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
+        var huge = PinnedBuffer.Allocate<byte>((int)(hugePageMb * 1024 * 1024));
         var missing = (long)((rssMb - MasterProcessSample.Take(Environment.ProcessId).RssMb) * 1024 * 1024);
         if (missing > 0)
         {
@@ -26,6 +28,7 @@ internal static class TeardownHelper
         Console.Out.WriteLine("ready");
         Console.Out.Flush();
         await Task.Delay(Timeout.Infinite, ct);
+        GC.KeepAlive(huge);
         return 0;
     }
 

@@ -19,7 +19,7 @@ internal sealed class ModelState
 
     public ModelState(int elements, string? checkpointDirectory, int checkpointInterval, ILogger logger)
     {
-        _parameters = GC.AllocateArray<float>(elements, pinned: true);
+        _parameters = PinnedBuffer.Allocate<float>(elements);
         State = new SharedState([SharedStateEntry.Create("parameters", _parameters.AsMemory())]);
         _checkpoints = checkpointDirectory is null ? null : new CheckpointStore(new CheckpointStoreOptions { Directory = checkpointDirectory }, logger);
         _checkpointInterval = checkpointInterval;

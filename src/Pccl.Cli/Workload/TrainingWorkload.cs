@@ -12,7 +12,7 @@ namespace Pccl.Cli.Workload;
 /// </summary>
 internal sealed class TrainingWorkload(WorkloadOptions options, ModelState model, TextWriter? json, ILogger logger)
 {
-    private readonly float[] _gradient = GC.AllocateUninitializedArray<float>(options.Elements, pinned: true);
+    private readonly float[] _gradient = PinnedBuffer.Allocate<float>(options.Elements);
     private WorkerFaultInjector? _faults;
     private Communicator communicator = null!;
     private int _step;

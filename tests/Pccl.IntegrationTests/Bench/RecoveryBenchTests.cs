@@ -51,6 +51,7 @@ public class RecoveryBenchTests
         if (killError is { } totalMs)
         {
             Assert.InRange(Ms("victim_rss_mb"), 10, 4096);
+            Assert.InRange(Ms("victim_huge_page_mb"), 0, Ms("victim_rss_mb"));
             Assert.InRange(Ms("teardown_floor_ms"), 0.001, 5000);
             var phases = new[] { "detect_ms", "unwind_ms", "retire_ms", "report_ms", "restore_ms", "throw_ms" }.Select(p => timeline.GetProperty(p).GetDouble()).ToList();
             Assert.All(phases, p => Assert.True(p >= 0, $"a negative phase: {timeline}"));

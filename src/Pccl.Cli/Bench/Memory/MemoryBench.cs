@@ -61,7 +61,7 @@ internal sealed class MemoryBench(int peers, IReadOnlyList<long> sizes, bool jso
             {
                 if (workers.FirstOrDefault(w => w.HasExited) is { } crashed)
                 {
-                    throw new InvalidOperationException($"worker pid {crashed.Pid} exited: {crashed.LastLog}");
+                    throw new InvalidOperationException($"worker pid {crashed.Pid} exited: {crashed.ExitReport()}");
                 }
 
                 if (DateTime.UtcNow > deadline)

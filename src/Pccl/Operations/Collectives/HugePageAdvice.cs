@@ -14,8 +14,8 @@ internal static partial class HugePageAdvice
     private const int MadviseHugePage = 14;
     private const long HugePage = 2 * 1024 * 1024;
 
-    /// <summary>Advises the 2 MiB-aligned interior of <paramref name="pinned"/> (an array that never moves); call before touching it.</summary>
-    public static unsafe void Advise(byte[] pinned)
+    /// <summary>Advises the 2 MiB-aligned interior of <paramref name="pinned"/> (memory that never moves); call before touching it.</summary>
+    public static unsafe void Advise(Span<byte> pinned)
     {
         if (!OperatingSystem.IsLinux() || pinned.Length < 2 * HugePage)
         {
