@@ -1,4 +1,4 @@
-using System.Globalization;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Recovery;
 
@@ -10,22 +10,7 @@ internal readonly record struct VictimMemory(double ResidentMb, double HugePageM
 {
     public static VictimMemory Of(int pid)
     {
-        double rss = 0, huge = 0;
-        foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
-        {
-            if (line.StartsWith("Rss:", StringComparison.Ordinal))
-            {
-                rss = Kilobytes(line) / 1024;
-            }
-            else if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
-            {
-                huge = Kilobytes(line) / 1024;
-            }
-        }
-
-        return new VictimMemory(rss, huge);
+        var mb = ProcMegabytes.Read($"/proc/{pid}/smaps_rollup", "Rss:", "AnonHugePages:");
+        return new VictimMemory(mb[0], mb[1]);
     }
-
-    private static double Kilobytes(string line) =>
-        double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 }
