@@ -1,0 +1,57 @@
+using Pccl.Operations.Session;
+using Pccl.Protocol.Messages;
+using Standing = Pccl.Operations.Session.GroupContinuity.Standing;
+
+namespace Pccl.Tests.Session;
+
+/// <summary>Whether a peer taken back after losing its master came back to a group that went on without it.</summary>
+public class GroupContinuityTests
+{
+    private const string Master = "10.0.0.9:7117";
+
+    /// <summary>Peer 3 of the world {1, 2, 3} at epoch 4, before it lost the master.</summary>
+    private static readonly Standing Before = new(Master, 4, 3, WorldOf(1, 2, 3));
+
+    [Fact]
+    public void TheSameMasterAndEpochWithAnOldMemberUnderItsOldIdIsAGroupThatWentOn()
+    {
+        var after = new Standing(Master, 4, 5, WorldOf(2, 5));
+
+        Assert.True(GroupContinuity.WentOnWithout(Before, after));
+    }
+
+    [Theory]
+    [InlineData("a new epoch is a new leader, even with the old members there", Master, 5UL, new ulong[] { 1, 2, 5 })]
+    [InlineData("another master address is a new leader, even at the same epoch with the old members there", "10.0.0.8:7117", 4UL, new ulong[] { 1, 2, 5 })]
+    [InlineData("none of the old members is there", Master, 4UL, new ulong[] { 4, 5, 6 })]
+    [InlineData("the peer's own old id alone does not count as a member that stayed", Master, 4UL, new ulong[] { 3, 5 })]
+    public void TheGroupDidNotGoOnWithoutIt(string why, string master, ulong epoch, ulong[] world)
+    {
+        var after = new Standing(master, epoch, world[^1], WorldOf(world)); // the peer taken back is the newest: the last id
+
+        Assert.False(GroupContinuity.WentOnWithout(Before, after), why);
+    }
+
+    [Fact]
+    public void TheLossKeepsTheCodeAndLostPeerIsTransientNamesTheNewPeerIdAndSaysToSynchronise()
+    {
+        var reason = new PcclException(PcclErrorCode.PeerLost, "peer 2 was lost", isTransient: false) { LostPeerId = 2 };
+
+        var loss = GroupContinuity.Loss(reason, 17);
+
+        Assert.Equal(PcclErrorCode.PeerLost, loss.Code);
+        Assert.True(loss.IsTransient);
+        Assert.Equal(2UL, loss.LostPeerId);
+        Assert.Same(reason, loss.InnerException);
+        Assert.StartsWith("peer 2 was lost; ", loss.Message, StringComparison.Ordinal);
+        Assert.Contains("as peer 17 ", loss.Message, StringComparison.Ordinal);
+        Assert.Contains("synchronise the shared state", loss.Message, StringComparison.Ordinal);
+    }
+
+    private static World WorldOf(params ulong[] peers)
+    {
+        var world = new World();
+        world.Peers.AddRange(peers.Select(id => new PeerEntry { PeerId = id }));
+        return world;
+    }
+}
