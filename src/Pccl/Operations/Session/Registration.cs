@@ -40,20 +40,23 @@ internal sealed class Registration : IAsyncDisposable
     {
         var registration = new Registration(owner, options, fence, outcomes, logger);
         registration.Session.FaultInjector = faults;
-        var waitingFor = $"a leader among {string.Join(", ", options.Masters)} to answer and register this peer";
+        var joined = false; // what a caller that gives up was waiting for, described only then
         try
         {
             var dispatch = new MasterDispatch(registration.Session, registration.Membership, registration.AllReduces, registration.SharedState,
                 reason => onLost(registration, reason));
             await registration.Session.JoinAsync(dispatch, outcomes.Report(), ct).ConfigureAwait(false);
-            waitingFor = $"master {registration.Session.MasterAddress} (epoch {registration.Session.MasterEpoch}) to accept this peer: " +
-                "its accepted peers vote newcomers in";
+            joined = true;
             await registration.Membership.WaitForAdmissionAsync(ct).ConfigureAwait(false);
             outcomes.Joined(registration.Session.MasterEpoch, registration.Session.PeerId);
             return registration;
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
         {
+            var waitingFor = joined
+                ? $"master {registration.Session.MasterAddress} (epoch {registration.Session.MasterEpoch}) to accept this peer: " +
+                  "its accepted peers vote newcomers in"
+                : $"a leader among {string.Join(", ", options.Masters)} to answer and register this peer";
             await registration.DisposeAsync().ConfigureAwait(false);
             throw new OperationCanceledException($"stopped while waiting for {waitingFor}", e, ct); // a caller that gives up says on what
         }
