@@ -45,6 +45,21 @@ public class RegistrationTests
     }
 
     [Fact]
+    public void EveryPeerLearnsTheMastersIncarnationWhichARestartedMasterDrawsAnew()
+    {
+        var a = _s.Register("a");
+        var b = _s.Register("b");
+        var again = new MasterScenario().Register("a again");
+
+        var incarnation = a.Inbox[0].Registered.MasterIncarnation;
+        Assert.NotEqual(0UL, incarnation);
+        Assert.Equal(incarnation, b.Inbox[0].Registered.MasterIncarnation);
+        // ids start over with the restart; the incarnation is what tells the two masters apart
+        Assert.Equal(a.Id, again.Id);
+        Assert.NotEqual(incarnation, again.Inbox[0].Registered.MasterIncarnation);
+    }
+
+    [Fact]
     public void EachPeerLearnsTheAddressTheMasterObservedForIt()
     {
         var a = _s.Register("a", address: "192.168.7.7");

@@ -8,26 +8,28 @@ namespace Pccl.Tests.Session;
 public class GroupContinuityTests
 {
     private const string Master = "10.0.0.9:7117";
+    private const ulong Incarnation = 0x5eed;
 
     /// <summary>Peer 3 of the world {1, 2, 3} at epoch 4, before it lost the master.</summary>
-    private static readonly Standing Before = new(Master, 4, 3, WorldOf(1, 2, 3));
+    private static readonly Standing Before = new(Master, 4, Incarnation, 3, WorldOf(1, 2, 3));
 
     [Fact]
     public void TheSameMasterAndEpochWithAnOldMemberUnderItsOldIdIsAGroupThatWentOn()
     {
-        var after = new Standing(Master, 4, 5, WorldOf(2, 5));
+        var after = new Standing(Master, 4, Incarnation, 5, WorldOf(2, 5));
 
         Assert.True(GroupContinuity.WentOnWithout(Before, after));
     }
 
     [Theory]
-    [InlineData("a new epoch is a new leader, even with the old members there", Master, 5UL, new ulong[] { 1, 2, 5 })]
-    [InlineData("another master address is a new leader, even at the same epoch with the old members there", "10.0.0.8:7117", 4UL, new ulong[] { 1, 2, 5 })]
-    [InlineData("none of the old members is there", Master, 4UL, new ulong[] { 4, 5, 6 })]
-    [InlineData("the peer's own old id alone does not count as a member that stayed", Master, 4UL, new ulong[] { 3, 5 })]
-    public void TheGroupDidNotGoOnWithoutIt(string why, string master, ulong epoch, ulong[] world)
+    [InlineData("a new epoch is a new leader, even with the old members there", Master, 5UL, Incarnation, new ulong[] { 1, 2, 5 })]
+    [InlineData("another master address is a new leader, even at the same epoch with the old members there", "10.0.0.8:7117", 4UL, Incarnation, new ulong[] { 1, 2, 5 })]
+    [InlineData("none of the old members is there", Master, 4UL, Incarnation, new ulong[] { 4, 5, 6 })]
+    [InlineData("the peer's own old id alone does not count as a member that stayed", Master, 4UL, Incarnation, new ulong[] { 3, 5 })]
+    [InlineData("a master without a store restarted at the same address comes back at the same epoch and gives ids from 1 again", Master, 4UL, 0x7ab1eUL, new ulong[] { 1, 2 })]
+    public void TheGroupDidNotGoOnWithoutIt(string why, string master, ulong epoch, ulong incarnation, ulong[] world)
     {
-        var after = new Standing(master, epoch, world[^1], WorldOf(world)); // the peer taken back is the newest: the last id
+        var after = new Standing(master, epoch, incarnation, world[^1], WorldOf(world)); // the peer taken back is the newest: the last id
 
         Assert.False(GroupContinuity.WentOnWithout(Before, after), why);
     }

@@ -198,7 +198,11 @@ internal sealed partial class MasterCore(MasterLimits? limits = null)
         Emit(new TrackHeartbeat(connection, peer.Id, heartbeat)); // before Registered leaves, so the first ping finds the peer tracked
         Send(peer, new ControlMessage
         {
-            Registered = new Registered { PeerId = peer.Id, ObservedAddress = State.Connections[connection], HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key },
+            Registered = new Registered
+            {
+                PeerId = peer.Id, ObservedAddress = State.Connections[connection], HeartbeatToken = heartbeat.Token, HeartbeatKey = heartbeat.Key,
+                MasterIncarnation = State.Incarnation,
+            },
         });
         Emit(new ReportMembership(MembershipChange.Registered, peer.Id, $"{address}:{register.P2PPort} group {register.Group}"));
         TakePriorSessions(peer, register);

@@ -5,8 +5,9 @@ namespace Pccl.Operations.Session;
 /// <summary>
 /// Whether a peer that lost its master came back to a group that never lost it. A peer frozen past the heartbeat
 /// timeout (or cut off from the master's UDP port) is removed alone, or gives the master up alone; the master that
-/// takes it back as a new peer is the same one, at the same epoch, and the members of its old world are still there
-/// under their old peer ids (a peer id is never given twice by one master). Those members went on without it: the
+/// takes it back as a new peer is the same one (the same process: the address, the epoch and its random incarnation),
+/// and the members of its old world are still there under their old peer ids (a master process never gives a peer id
+/// twice). Those members went on without it: the
 /// operation it was in was completed or abandoned by them, and they admit newcomers at their own votes.
 /// </summary>
 internal static class GroupContinuity
@@ -17,9 +18,9 @@ internal static class GroupContinuity
     /// <summary>True when a session standing <paramref name="after"/> rejoined the group one standing <paramref name="before"/> belonged to while that group went on under the same master.</summary>
     public static bool WentOnWithout(Standing before, Standing after)
     {
-        if (before.MasterEpoch != after.MasterEpoch || before.MasterAddress != after.MasterAddress)
+        if (before.MasterEpoch != after.MasterEpoch || before.MasterAddress != after.MasterAddress || before.MasterIncarnation != after.MasterIncarnation)
         {
-            return false; // a new leader: every member comes back from the loss
+            return false; // a new leader, or the same one restarted: every member comes back from the loss
         }
 
         var stayed = before.World.Peers.Select(p => p.PeerId).Where(id => id != before.PeerId).ToHashSet();
@@ -39,9 +40,14 @@ internal static class GroupContinuity
             "so this call is not carried over: synchronise the shared state and call again", isTransient: true, reason)
         { LostPeerId = reason.LostPeerId };
 
-    /// <summary>Where one session stood: the master as reached, the epoch it served at, this peer's id there and the world it last saw.</summary>
-    public readonly record struct Standing(string MasterAddress, ulong MasterEpoch, ulong PeerId, World World)
+    /// <summary>
+    /// Where one session stood: the master as reached, the epoch it served at, its process's random id (a master without
+    /// a store restarts at the same address and epoch, and gives peer ids from 1 again), this peer's id there and the
+    /// world it last saw.
+    /// </summary>
+    public readonly record struct Standing(string MasterAddress, ulong MasterEpoch, ulong MasterIncarnation, ulong PeerId, World World)
     {
-        public static Standing Of(PeerSession session) => new(session.MasterAddress, session.MasterEpoch, session.PeerId, session.World.World);
+        public static Standing Of(PeerSession session) =>
+            new(session.MasterAddress, session.MasterEpoch, session.MasterIncarnation, session.PeerId, session.World.World);
     }
 }

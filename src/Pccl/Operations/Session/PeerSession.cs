@@ -69,6 +69,9 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
 
+    /// <summary>The master process's random id, from its <see cref="Registered"/>; 0 before it came.</summary>
+    public ulong MasterIncarnation { get; private set; }
+
     public P2PListener? Listener => _listener;
     public WorldView World => _world;
     public LaneTable Lanes => _lanes!;
@@ -117,6 +120,7 @@ internal sealed class PeerSession : IAsyncDisposable
     public void OnRegistered(Registered registered)
     {
         PeerId = registered.PeerId;
+        MasterIncarnation = registered.MasterIncarnation;
         Heartbeats.Start(registered);
     }
 
