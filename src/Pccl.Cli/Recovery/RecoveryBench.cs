@@ -183,6 +183,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             KillTimelines = timelines,
             OverFloorTargetMet = overFloor is <= 5,
             KillToSuccessTargetMet = killToSuccess <= 142,
+            KillToErrorMedianTargetMet = killErrors.Count > 0 && Statistics.Median(killErrors) <= 25.6,
         };
     }
 
@@ -222,7 +223,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         table.AddRow("total", Ms(t.TotalMs));
         table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim, {t.VictimHugePageMb:0} MB of it in huge pages)", Ms(t.TeardownFloorMs));
         console.Write(table);
-        console.MarkupLine($"medians over kills: victim {Ms(r.VictimRssMb)} MB, floor {Ms(r.TeardownFloorMs)} ms, error minus floor {Ms(r.KillToErrorOverFloorMs)} ms {Verdict("≤ 5 ms", r.OverFloorTargetMet)}; " +
+        console.MarkupLine($"medians over kills: kill → error {Ms(r.KillToErrorMs)} ms {Verdict("≤ 25.6 ms (PCCL)", r.KillToErrorMedianTargetMet)}; victim {Ms(r.VictimRssMb)} MB, floor {Ms(r.TeardownFloorMs)} ms, error minus floor {Ms(r.KillToErrorOverFloorMs)} ms {Verdict("≤ 5 ms", r.OverFloorTargetMet)}; " +
             $"kill → next success {Ms(r.KillToSuccessMs)} ms {Verdict("≤ 142 ms", r.KillToSuccessTargetMet)}");
     }
 

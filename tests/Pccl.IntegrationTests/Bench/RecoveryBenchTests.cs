@@ -45,6 +45,7 @@ public class RecoveryBenchTests
         }
 
         Assert.InRange(Ms("smaller_world_allreduce_ms"), 0.001, 1000);
+        Assert.Equal(killError is <= 25.6, r.GetProperty("kill_to_error_median_target_met").GetBoolean()); // one kill: the median is that kill
 
         // a kill that hit an operation has its failure path timed beside the teardown floor of the victim's memory
         Assert.Equal(killError is not null, r.TryGetProperty("timeline", out var timeline));

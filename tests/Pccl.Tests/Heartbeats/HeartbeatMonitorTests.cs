@@ -48,6 +48,31 @@ public class HeartbeatMonitorTests
     }
 
     [Fact]
+    public async Task PingsThatArrivedWhileTheMonitorWaitedForACoreAreHeardBeforeItsSilenceCheck()
+    {
+        using var clock = new HeldClock("pccl heartbeat monitor");
+        var silent = new List<SilentPeer>();
+        using var monitor = HeartbeatMonitor.Start(Loopback, Interval, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(20), p => { lock (silent) { silent.Add(p); } }, time: clock);
+        monitor.Track(connectionId: 1, peerId: 3, token: 77, PeerKey);
+        using var peer = RawPeer();
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 1, 0), PeerKey);
+        Assert.Equal(1UL, ReceivePong(peer, PeerKey).Sequence);
+
+        clock.Hold();
+        await Task.Delay(200, TestContext.Current.CancellationToken); // the monitor's thread is stopped in the clock by now
+        SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0), PeerKey);
+        clock.Advance(TimeSpan.FromSeconds(2)); // twice the timeout passes while the ping waits to be read
+        clock.Release();
+
+        Assert.Equal(2UL, ReceivePong(peer, PeerKey).Sequence);
+        await Task.Delay(200, TestContext.Current.CancellationToken); // checks every 20 ms; the clock stands still now
+        lock (silent)
+        {
+            Assert.Empty(silent);
+        }
+    }
+
+    [Fact]
     public void IgnoresStrangersOldIncarnationsReplaysAndGarbage()
     {
         using var monitor = StartMonitor(Patience);

@@ -25,6 +25,9 @@ internal sealed class HeartbeatMonitor : IDisposable
 
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>At most this many queued datagrams are read before a silence check.</summary>
+    private const int MaxQueuedBeforeCheck = 1024;
+
     private readonly Socket _socket;
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _checkPeriod;
@@ -135,6 +138,24 @@ internal sealed class HeartbeatMonitor : IDisposable
             var untilCheck = _checkPeriod - _time.GetElapsedTime(nextCheck);
             if (untilCheck <= TimeSpan.Zero)
             {
+                // pings that came while this thread waited for a core (a loaded host) are heard before anyone is
+                // judged silent; bounded, so a flood of datagrams cannot hold the check off
+                try
+                {
+                    for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Available > 0; i++)
+                    {
+                        ReceiveOne(receive, send);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // as below
+                }
+
                 ReportSilent();
                 nextCheck = _time.GetTimestamp();
                 continue;

@@ -14,6 +14,9 @@ internal sealed class HeartbeatSender : IDisposable
 {
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>At most this many queued datagrams are read before a silence check.</summary>
+    private const int MaxQueuedBeforeCheck = 64;
+
     private readonly Socket _socket;
     private readonly EndPoint _master;
     private readonly ulong _peerId;
@@ -124,6 +127,16 @@ internal sealed class HeartbeatSender : IDisposable
                 {
                     lastPing = _time.GetTimestamp();
                     Ping(buffer, lastPing);
+                }
+
+                // answers that came while this thread waited for a core (a loaded host) are heard before the master
+                // is judged silent; bounded, so forged datagrams cannot hold the check off
+                for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Available > 0; i++)
+                {
+                    if (ReceivePong(buffer))
+                    {
+                        lastAnswer = _time.GetTimestamp();
+                    }
                 }
 
                 var silence = _time.GetElapsedTime(lastAnswer);
