@@ -14,7 +14,7 @@ internal static class ProcMegabytes
             var i = Array.FindIndex(names, n => line.StartsWith(n, StringComparison.Ordinal));
             if (i >= 0)
             {
-                values[i] = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+                values[i] = double.Parse(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
             }
         }
 

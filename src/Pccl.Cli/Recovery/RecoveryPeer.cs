@@ -34,7 +34,7 @@ internal sealed class RecoveryPeer : IDisposable
     /// <summary>Why an exited worker ended: its exit code and its last log line, read once its output has drained.</summary>
     public string ExitReport()
     {
-        _process.WaitForExit(); // the parameterless wait also waits for the redirected streams' last lines
+        _process.WaitForExit(TimeSpan.FromSeconds(5)); // also waits for the redirected streams' last lines, unless a child holds them
         return $"exit code {_process.ExitCode}, last log line: {(LastLog is { Length: > 0 } line ? line : "(none)")}";
     }
 

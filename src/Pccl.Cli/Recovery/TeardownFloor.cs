@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Pccl.Cli.Bench.MasterScale;
 using Pccl.Cli.Processes;
 using Pccl.Cli.Workload;
 using Pccl.Hosting.Processes;

@@ -18,7 +18,7 @@ internal static class TeardownHelper
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
-        var huge = PinnedBuffer.Allocate<byte>((int)(hugePageMb * 1024 * 1024));
+        var huge = HoldInHugePages((long)(hugePageMb * 1024 * 1024));
         var missing = (long)((rssMb - MasterProcessSample.Take(Environment.ProcessId).RssMb) * 1024 * 1024);
         if (missing > 0)
         {
@@ -30,6 +30,19 @@ internal static class TeardownHelper
         await Task.Delay(Timeout.Infinite, ct);
         GC.KeepAlive(huge);
         return 0;
+    }
+
+    /// <summary>Pinned buffers of at most 1 GiB each (an array's length is an int), together <paramref name="bytes"/> long.</summary>
+    private static List<byte[]> HoldInHugePages(long bytes)
+    {
+        const int Part = 1 << 30;
+        var held = new List<byte[]>();
+        for (var left = bytes; left > 0; left -= Part)
+        {
+            held.Add(PinnedBuffer.Allocate<byte>((int)Math.Min(left, Part)));
+        }
+
+        return held;
     }
 
     /// <summary>Native memory, never freed: the kernel frees it when the process is killed, which is what is timed.</summary>

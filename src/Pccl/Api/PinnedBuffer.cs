@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Pccl.Operations.Collectives;
 
 namespace Pccl;
@@ -14,13 +13,17 @@ public static class PinnedBuffer
 {
     /// <summary>A zeroed, pinned array of <paramref name="length"/> elements, huge-page backed where the system allows.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
-    public static T[] Allocate<T>(int length) where T : unmanaged
+    /// <remarks>Only the 2 MiB-aligned interior of a buffer of 4 MiB or more is advised; smaller ones are plain pinned arrays.</remarks>
+    public static unsafe T[] Allocate<T>(int length) where T : unmanaged
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         var array = GC.AllocateUninitializedArray<T>(length, pinned: true);
-        var bytes = MemoryMarshal.AsBytes(array.AsSpan());
-        HugePageAdvice.Advise(bytes);
-        bytes.Clear(); // the first touch, after the advice, is what takes huge pages
+        fixed (T* first = array)
+        {
+            HugePageAdvice.Advise(first, (nuint)length * (nuint)sizeof(T));
+        }
+
+        array.AsSpan().Clear(); // the first touch, after the advice, is what takes huge pages
         return array;
     }
 }

@@ -59,13 +59,21 @@ public class HeartbeatMonitorTests
         Assert.Equal(1UL, ReceivePong(peer, PeerKey).Sequence);
 
         clock.Hold();
-        await Task.Delay(200, TestContext.Current.CancellationToken); // the monitor's thread is stopped in the clock by now
+        Assert.True(clock.WaitUntilParked(Patience), "the monitor's thread did not read the clock");
+        var checks = monitor.SilenceChecks; // none runs while it is parked
         SendTo(peer, monitor, new HeartbeatDatagram(HeartbeatKind.Ping, 3, 77, 2, 0), PeerKey);
+        await Task.Delay(50, TestContext.Current.CancellationToken); // the ping is queued at the monitor's socket
         clock.Advance(TimeSpan.FromSeconds(2)); // twice the timeout passes while the ping waits to be read
         clock.Release();
 
         Assert.Equal(2UL, ReceivePong(peer, PeerKey).Sequence);
-        await Task.Delay(200, TestContext.Current.CancellationToken); // checks every 20 ms; the clock stands still now
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (monitor.SilenceChecks == checks) // the clock stands still now: exactly one check follows the release
+        {
+            Assert.True(patience.Elapsed < Patience, "no silence check ran after the release");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
         lock (silent)
         {
             Assert.Empty(silent);

@@ -9,29 +9,35 @@ namespace Pccl.Tests.Heartbeats;
 internal sealed class HeldClock(string heldThread) : TimeProvider, IDisposable
 {
     private readonly ManualResetEventSlim _running = new(initialState: true);
+    private readonly ManualResetEventSlim _parked = new(initialState: false);
     private long _now = Stopwatch.Frequency;
 
     public override long TimestampFrequency => Stopwatch.Frequency;
 
     public override long GetTimestamp()
     {
-        if (Thread.CurrentThread.Name == heldThread)
+        if (Thread.CurrentThread.Name == heldThread && !_running.IsSet)
         {
+            _parked.Set();
             _running.Wait();
         }
 
         return Interlocked.Read(ref _now);
     }
 
-    public void Hold() => _running.Reset();
+    public void Hold()
+    {
+        _parked.Reset();
+        _running.Reset();
+    }
+
+    /// <summary>Waits until the held thread has stopped in the clock.</summary>
+    public bool WaitUntilParked(TimeSpan patience) => _parked.Wait(patience);
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _now, (long)(by.TotalSeconds * Stopwatch.Frequency));
 
     public void Release() => _running.Set();
 
-    public void Dispose()
-    {
-        _running.Set();
-        _running.Dispose();
-    }
+    /// <summary>Lets the thread go; the events are left to the finalizer, since the thread may still read the clock.</summary>
+    public void Dispose() => _running.Set();
 }

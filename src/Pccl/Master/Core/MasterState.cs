@@ -5,7 +5,7 @@ namespace Pccl.Master.Core;
 /// <summary>Everything the master knows; only <see cref="MasterCore"/> changes it.</summary>
 internal sealed class MasterState
 {
-    /// <summary>This master process's random id (<see cref="Pccl.Protocol.Messages.Registered.MasterIncarnation"/>): peer ids start over with it.</summary>
+    /// <summary>This master's random id, drawn each time it starts serving (<see cref="Pccl.Protocol.Messages.Registered.MasterIncarnation"/>): peer ids start over with it.</summary>
     public ulong Incarnation { get; init; } = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
 
     /// <summary>Handshaken connections and the address the master observed for each.</summary>

@@ -12,24 +12,30 @@ namespace Pccl.Operations.Collectives;
 internal static partial class HugePageAdvice
 {
     private const int MadviseHugePage = 14;
-    private const long HugePage = 2 * 1024 * 1024;
+    private const nuint HugePage = 2 * 1024 * 1024;
 
     /// <summary>Advises the 2 MiB-aligned interior of <paramref name="pinned"/> (memory that never moves); call before touching it.</summary>
     public static unsafe void Advise(Span<byte> pinned)
     {
-        if (!OperatingSystem.IsLinux() || pinned.Length < 2 * HugePage)
+        fixed (byte* first = pinned)
+        {
+            Advise(first, (nuint)pinned.Length);
+        }
+    }
+
+    /// <summary>Advises the 2 MiB-aligned interior of the <paramref name="bytes"/> at <paramref name="first"/> (memory that never moves); call before touching it.</summary>
+    public static unsafe void Advise(void* first, nuint bytes)
+    {
+        if (!OperatingSystem.IsLinux() || bytes < 2 * HugePage)
         {
             return;
         }
 
-        fixed (byte* first = pinned)
+        var start = ((nuint)first + HugePage - 1) & ~(HugePage - 1);
+        var end = ((nuint)first + bytes) & ~(HugePage - 1);
+        if (end > start)
         {
-            var start = ((long)first + HugePage - 1) & ~(HugePage - 1);
-            var end = ((long)first + pinned.Length) & ~(HugePage - 1);
-            if (end > start)
-            {
-                _ = Madvise((nint)start, (nuint)(end - start), MadviseHugePage);
-            }
+            _ = Madvise((nint)start, end - start, MadviseHugePage);
         }
     }
 

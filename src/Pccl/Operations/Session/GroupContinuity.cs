@@ -5,7 +5,7 @@ namespace Pccl.Operations.Session;
 /// <summary>
 /// Whether a peer that lost its master came back to a group that never lost it. A peer frozen past the heartbeat
 /// timeout (or cut off from the master's UDP port) is removed alone, or gives the master up alone; the master that
-/// takes it back as a new peer is the same one (the same process: the address, the epoch and its random incarnation),
+/// takes it back as a new peer is the same one (the same start: the address, the epoch and its random incarnation),
 /// and the members of its old world are still there under their old peer ids (a master process never gives a peer id
 /// twice). Those members went on without it: the
 /// operation it was in was completed or abandoned by them, and they admit newcomers at their own votes.
@@ -41,7 +41,7 @@ internal static class GroupContinuity
         { LostPeerId = reason.LostPeerId };
 
     /// <summary>
-    /// Where one session stood: the master as reached, the epoch it served at, its process's random id (a master without
+    /// Where one session stood: the master as reached, the epoch it served at, its start's random id (a master without
     /// a store restarts at the same address and epoch, and gives peer ids from 1 again), this peer's id there and the
     /// world it last saw.
     /// </summary>

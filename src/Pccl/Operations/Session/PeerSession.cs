@@ -69,7 +69,7 @@ internal sealed class PeerSession : IAsyncDisposable
     /// <summary>This peer's id, assigned by the master's <see cref="Registered"/>.</summary>
     public ulong PeerId { get; private set; }
 
-    /// <summary>The master process's random id, from its <see cref="Registered"/>; 0 before it came.</summary>
+    /// <summary>The master's random id for this start, from its <see cref="Registered"/>; 0 before it came.</summary>
     public ulong MasterIncarnation { get; private set; }
 
     public P2PListener? Listener => _listener;

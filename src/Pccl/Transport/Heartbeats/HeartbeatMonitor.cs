@@ -25,6 +25,8 @@ internal sealed class HeartbeatMonitor : IDisposable
 
     private static readonly TimeSpan MaxPollWait = TimeSpan.FromMilliseconds(50);
 
+    private long _silenceChecks;
+
     /// <summary>At most this many queued datagrams are read before a silence check.</summary>
     private const int MaxQueuedBeforeCheck = 1024;
 
@@ -63,6 +65,9 @@ internal sealed class HeartbeatMonitor : IDisposable
 
     /// <summary>Pings answered so far.</summary>
     public long PingsAnswered => Interlocked.Read(ref _answered);
+
+    /// <summary>Silence checks run so far; for tests that must know a check has happened.</summary>
+    internal long SilenceChecks => Interlocked.Read(ref _silenceChecks);
 
     /// <summary>Peers watched now.</summary>
     public int TrackedCount
@@ -138,11 +143,13 @@ internal sealed class HeartbeatMonitor : IDisposable
             var untilCheck = _checkPeriod - _time.GetElapsedTime(nextCheck);
             if (untilCheck <= TimeSpan.Zero)
             {
-                // pings that came while this thread waited for a core (a loaded host) are heard before anyone is
-                // judged silent; bounded, so a flood of datagrams cannot hold the check off
+                // Pings that came while this thread waited for a core (a loaded host) are heard before anyone is judged
+                // silent; bounded, so a flood of datagrams cannot hold the check off. They count as heard now (a ping
+                // carries the peer's clock, not this one), so a dead peer can be reported one timeout late, and only
+                // after this thread itself waited longer than the timeout.
                 try
                 {
-                    for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Available > 0; i++)
+                    for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Poll(TimeSpan.Zero, SelectMode.SelectRead); i++)
                     {
                         ReceiveOne(receive, send);
                     }
@@ -153,7 +160,7 @@ internal sealed class HeartbeatMonitor : IDisposable
                 }
                 catch (SocketException)
                 {
-                    // as below
+                    // an ICMP error for an earlier pong; the check goes on
                 }
 
                 ReportSilent();
@@ -238,6 +245,18 @@ internal sealed class HeartbeatMonitor : IDisposable
     }
 
     private void ReportSilent()
+    {
+        try
+        {
+            ReportSilentPeers();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _silenceChecks); // after the reports: a test that sees the count sees them
+        }
+    }
+
+    private void ReportSilentPeers()
     {
         List<SilentPeer>? silent = null;
         lock (_gate)

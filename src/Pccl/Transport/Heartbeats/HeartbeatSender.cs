@@ -129,13 +129,14 @@ internal sealed class HeartbeatSender : IDisposable
                     Ping(buffer, lastPing);
                 }
 
-                // answers that came while this thread waited for a core (a loaded host) are heard before the master
-                // is judged silent; bounded, so forged datagrams cannot hold the check off
-                for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Available > 0; i++)
+                // Answers that came while this thread waited for a core (a loaded host) are heard before the master is
+                // judged silent; bounded, so forged datagrams cannot hold the check off. Each proves the master alive
+                // when the ping it answers left, not now: an answer queued before the master died does not hide it.
+                for (var i = 0; i < MaxQueuedBeforeCheck && _socket.Poll(TimeSpan.Zero, SelectMode.SelectRead); i++)
                 {
-                    if (ReceivePong(buffer))
+                    if (ReceivePong(buffer) is { } pingSentAt)
                     {
-                        lastAnswer = _time.GetTimestamp();
+                        lastAnswer = Math.Max(lastAnswer, pingSentAt);
                     }
                 }
 
@@ -148,7 +149,7 @@ internal sealed class HeartbeatSender : IDisposable
                 }
 
                 var wait = Min(_interval - _time.GetElapsedTime(lastPing), _timeout - silence, MaxPollWait);
-                if (_socket.Poll(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, SelectMode.SelectRead) && ReceivePong(buffer))
+                if (_socket.Poll(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, SelectMode.SelectRead) && ReceivePong(buffer) is not null)
                 {
                     lastAnswer = _time.GetTimestamp();
                 }
@@ -178,7 +179,8 @@ internal sealed class HeartbeatSender : IDisposable
         }
     }
 
-    private bool ReceivePong(byte[] buffer)
+    /// <summary>Reads one datagram; the timestamp of the ping it answers when it is a valid pong, else null.</summary>
+    private long? ReceivePong(byte[] buffer)
     {
         EndPoint from = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         int length;
@@ -188,7 +190,7 @@ internal sealed class HeartbeatSender : IDisposable
         }
         catch (SocketException)
         {
-            return false; // an ICMP error for an earlier ping
+            return null; // an ICMP error for an earlier ping
         }
 
         var drop = HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), _mac, out var pong);
@@ -200,7 +202,7 @@ internal sealed class HeartbeatSender : IDisposable
         if (drop != HeartbeatDrop.None)
         {
             Drops.Add(drop);
-            return false;
+            return null;
         }
 
         _highestAnswered = pong.Sequence;
@@ -208,7 +210,7 @@ internal sealed class HeartbeatSender : IDisposable
         var rtt = _time.GetElapsedTime(pong.Timestamp);
         Rtt.Add(rtt);
         _onRtt?.Invoke(rtt);
-        return true;
+        return pong.Timestamp;
     }
 
     private HeartbeatDrop Check(HeartbeatDatagram pong)
