@@ -14,6 +14,24 @@ internal static class LoopbackPorts
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
+    /// <summary>Whether <paramref name="port"/> is free on loopback now for both TCP and UDP (a master binds the same number for both).</summary>
+    public static bool IsFreeForTcpAndUdp(int port)
+    {
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            tcp.Listen();
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A port free for both TCP and UDP (a master binds the same number for both).</summary>
     public static int FreeTcpAndUdp()
     {

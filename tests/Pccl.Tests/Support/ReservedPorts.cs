@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Tests.Support;
 
@@ -21,29 +20,12 @@ internal static class ReservedPorts
         for (var tried = 0; tried < Count; tried++)
         {
             var port = First + (Interlocked.Increment(ref _next) % Count);
-            if (IsFree(port))
+            if (LoopbackPorts.IsFreeForTcpAndUdp(port))
             {
                 return port;
             }
         }
 
         throw new InvalidOperationException($"no port of {First}-{First + Count - 1} is free for TCP and UDP on loopback");
-    }
-
-    private static bool IsFree(int port)
-    {
-        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            tcp.Listen();
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
