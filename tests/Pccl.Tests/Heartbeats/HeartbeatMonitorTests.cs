@@ -200,6 +200,59 @@ public class HeartbeatMonitorTests
     }
 
     [Fact]
+    public async Task AnAnswerThatArrivedWhileTheSenderWaitedForACoreIsHeardBeforeItJudgesTheMasterSilent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var master = RawPeer(); // plays the master: the test answers each ping when it chooses
+        using var clock = new HeldClock("pccl heartbeat sender (peer 8)");
+        var lost = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sender = HeartbeatSender.Start((IPEndPoint)master.LocalEndPoint!,
+            new HeartbeatSession(8, 800, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)), PeerKey, s => lost.TrySetResult(s), time: clock);
+        Answer(ReceivePing(master, out var from), from); // answered at once
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (sender.PongsReceived == 0)
+        {
+            Assert.True(started.Elapsed < Patience, "the sender read no answer to its first ping");
+            await Task.Delay(5, ct);
+        }
+
+        clock.Advance(TimeSpan.FromMilliseconds(900)); // a ping is due: ping 2 leaves at +0.9 s
+        var ping2 = ReceivePing(master, out from);
+        Assert.Equal(2UL, ping2.Sequence);
+        await Task.Delay(30, ct); // the sender is back in its wait for an answer, where it spends all but microseconds
+        clock.Hold();
+        Assert.True(clock.WaitUntilParked(Patience), "the sender's thread did not read the clock");
+        Answer(ping2, from); // queued while the sender's thread waits for a core
+        clock.Advance(TimeSpan.FromMilliseconds(300)); // +1.2 s: past the 1 s timeout since answer 1, 0.3 s since ping 2
+        clock.Release();
+
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (sender.PongsReceived < 2 && !lost.Task.IsCompleted)
+        {
+            Assert.True(patience.Elapsed < Patience, "the sender read no answer after the release");
+            await Task.Delay(5, ct);
+        }
+
+        await Task.Delay(100, ct); // its check follows the drain at once; the clock stands still now
+        Assert.False(lost.Task.IsCompleted, "the sender judged the master silent with its answer waiting to be read");
+
+        void Answer(HeartbeatDatagram ping, EndPoint to)
+        {
+            var buffer = new byte[HeartbeatDatagram.Size];
+            master.SendTo(buffer.AsSpan(0, ping.ToPong().Write(buffer, PeerKey)), to);
+        }
+    }
+
+    private static HeartbeatDatagram ReceivePing(Socket master, out EndPoint from)
+    {
+        var buffer = new byte[256];
+        from = new IPEndPoint(IPAddress.Any, 0);
+        var length = master.ReceiveFrom(buffer, ref from);
+        Assert.Equal(HeartbeatDrop.None, HeartbeatDatagram.TryRead(buffer.AsSpan(0, length), PeerKey, out var ping));
+        return ping;
+    }
+
+    [Fact]
     public async Task MatchingMacsAnswerAndAnotherPeersKeyIsRefused()
     {
         var ct = TestContext.Current.CancellationToken;
