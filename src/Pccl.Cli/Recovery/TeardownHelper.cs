@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Pccl.Cli.Bench.MasterScale;
+using Pccl.Cli.Processes;
 
 namespace Pccl.Cli.Recovery;
 
@@ -19,7 +19,7 @@ internal static class TeardownHelper
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
         var huge = HoldInHugePages((long)(hugePageMb * 1024 * 1024));
-        var missing = (long)((rssMb - MasterProcessSample.Take(Environment.ProcessId).RssMb) * 1024 * 1024);
+        var missing = (long)((rssMb - ProcMegabytes.Read("/proc/self/status", "VmRSS:")[0]) * 1024 * 1024);
         if (missing > 0)
         {
             Touch(missing);
