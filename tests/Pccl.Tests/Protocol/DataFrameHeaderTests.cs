@@ -53,7 +53,7 @@ public class DataFrameHeaderTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(5)]
+    [InlineData(6)]
     [InlineData(255)]
     public void AnUnknownKindIsRejected(byte kind)
     {

@@ -97,12 +97,18 @@ internal static class WanBench
     {
         var size = AllReduceBench.Summarise(layout.Peers, bytes, perPeer, bound: false);
         var iterations = perPeer.Min(p => p.Times.Count);
-        var utilization = shape.RateMbit <= 0 ? 0 : Enumerable.Range(0, iterations)
-            .Select(i => perPeer.Max(p => p.PathBytes?[i] ?? 0) * 8 / perPeer.Max(p => p.Times[i]) / (shape.RateMbit * 1e6))
-            .Order().ElementAt(iterations / 2);
+        var seconds = Enumerable.Range(0, iterations).Select(i => perPeer.Max(p => p.Times[i])).ToList();
+        var perIteration = shape.RateMbit <= 0 ? [] : Enumerable.Range(0, iterations)
+            .Select(i => perPeer.Max(p => p.PathBytes?[i] ?? 0) * 8 / seconds[i] / (shape.RateMbit * 1e6))
+            .ToList();
+        var utilization = perIteration.Count == 0 ? 0 : perIteration.Order().ElementAt(iterations / 2);
         var ring = perPeer[0].Ring.Select(id => labels.GetValueOrDefault(id, "?")).ToList();
         return new WanResult(layout.Peers, layout.Text, joinOrder, bytes, shape.RttMs, shape.RateMbit, size.Algorithm, run.ConnectionsPerPeer, ring,
-            size.MedianSeconds, size.BusBwGbps, utilization, size.Correct, run.OptimizeTopology);
+            size.MedianSeconds, size.BusBwGbps, utilization, size.Correct, run.OptimizeTopology)
+        {
+            IterationSeconds = seconds.Select(s => Math.Round(s, 4)).ToList(),
+            PathUtilizationPerIteration = perIteration.Select(u => Math.Round(u, 3)).ToList(),
+        };
     }
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -6,7 +6,9 @@ namespace Pccl.Cli.Bench.Wan;
 /// One size of a <c>bench wan</c> run as <c>--json</c> prints it. <c>ring</c> is each peer's datacentre label in the
 /// master's ring order; <c>path_utilization</c> is the busiest emulated path direction's bytes (IP packets, headers and
 /// acknowledgements included) per second of the slowest peer's time, over the path's rate (median over iterations);
-/// <c>optimize_topology</c> whether the peers voted on a measured ring (<c>--optimize-topology</c>) first.
+/// <c>optimize_topology</c> whether the peers voted on a measured ring (<c>--optimize-topology</c>) first;
+/// <c>iterations_s</c> and <c>path_utilization_per_iteration</c> each timed call's slowest-peer seconds and utilization,
+/// in the order they ran, so a call slowed by the path (a congestion control's pause, a loss) shows beside the median.
 /// </summary>
 internal sealed record WanResult(
     [property: JsonPropertyName("peers")] int Peers,
@@ -22,4 +24,11 @@ internal sealed record WanResult(
     [property: JsonPropertyName("busbw_gbps")] double BusBwGbps,
     [property: JsonPropertyName("path_utilization")] double PathUtilization,
     [property: JsonPropertyName("correct")] bool Correct,
-    [property: JsonPropertyName("optimize_topology")] bool OptimizeTopology = false);
+    [property: JsonPropertyName("optimize_topology")] bool OptimizeTopology = false)
+{
+    [JsonPropertyName("iterations_s")]
+    public IReadOnlyList<double> IterationSeconds { get; init; } = [];
+
+    [JsonPropertyName("path_utilization_per_iteration")]
+    public IReadOnlyList<double> PathUtilizationPerIteration { get; init; } = [];
+}

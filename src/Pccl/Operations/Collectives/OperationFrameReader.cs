@@ -22,6 +22,7 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     private const int LargestFrame = 1 << 30;
 
     private readonly byte[] _header = new byte[DataFrameHeader.Size];
+    private DataFrameHeader? _pending;
 
     public long BytesReceived { get; private set; }
 
@@ -42,7 +43,7 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
     {
-        var frame = await ReadHeaderAsync(ct).ConfigureAwait(false);
+        var frame = await NextHeaderAsync(ct).ConfigureAwait(false);
         if (frame.Kind != phase.FrameKind() || frame.Piece != (uint)piece.Index || (wire.FixedLength && frame.Length != wire.PayloadLength(piece)))
         {
             throw new ProtocolException(
@@ -50,17 +51,69 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
                 $"got {frame.Kind} piece {frame.Piece} of {frame.Length} bytes");
         }
 
-        StripeCount = RingStripes.CountOf(frame);
-        if (ExpectedStripes != 0 && StripeCount != ExpectedStripes)
-        {
-            throw new ProtocolException($"ring frame out of step: piece {piece.Index} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
-        }
-
+        CheckStripes(frame);
         if (writesBuffer)
         {
             transfer.Backup?.BeforeWrite(piece);
         }
 
+        return await ReadPayloadAsync(frame, phase, piece, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the next frame of a stripe whose frames come in any order: <paramref name="admit"/> says which of the hop's
+    /// pieces the header names (and saves what the piece will overwrite), or throws for a frame the hop does not expect.
+    /// </summary>
+    /// <returns>The piece and its payload; null at the stripe's <see cref="DataFrameKind.StripeEnd"/>.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<(HopFrame Frame, Memory<byte> Payload)?> ReadAnyPieceAsync(Func<DataFrameHeader, HopFrame> admit, CancellationToken ct)
+    {
+        var header = await NextHeaderAsync(ct).ConfigureAwait(false);
+        CheckStripes(header);
+        if (header.Kind == DataFrameKind.StripeEnd)
+        {
+            return header.Length == 0 ? null : throw new ProtocolException($"a stripe's end frame carries {header.Length} bytes; it has none");
+        }
+
+        var frame = admit(header);
+        if (wire.FixedLength && header.Length != wire.PayloadLength(frame.Piece))
+        {
+            throw new ProtocolException($"ring frame {header.Kind} piece {header.Piece} is {header.Length} bytes; the piece is {wire.PayloadLength(frame.Piece)}");
+        }
+
+        return (frame, await ReadPayloadAsync(header, frame.Phase, frame.Piece, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Reads the next header of this operation and keeps it for the next read, which then starts with it (how the first frame tells the stripe count).</summary>
+    public async ValueTask<DataFrameHeader> PeekHeaderAsync(CancellationToken ct)
+    {
+        _pending ??= await ReadHeaderAsync(ct).ConfigureAwait(false);
+        return _pending.Value;
+    }
+
+    private ValueTask<DataFrameHeader> NextHeaderAsync(CancellationToken ct)
+    {
+        if (_pending is { } pending)
+        {
+            _pending = null;
+            return ValueTask.FromResult(pending);
+        }
+
+        return ReadHeaderAsync(ct);
+    }
+
+    private void CheckStripes(DataFrameHeader frame)
+    {
+        StripeCount = RingStripes.CountOf(frame);
+        if (ExpectedStripes != 0 && StripeCount != ExpectedStripes)
+        {
+            throw new ProtocolException($"ring frame out of step: piece {frame.Piece} announces {StripeCount} stripes, the operation's first frame {ExpectedStripes}");
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Memory<byte>> ReadPayloadAsync(DataFrameHeader frame, RingPhase phase, PieceRef piece, CancellationToken ct)
+    {
         var target = wire.ReceiveTarget(phase, piece, transfer.ReceiveScratch, frame.Length);
         beforeRead();
         await ReadExactlyAsync(target, ct).ConfigureAwait(false);

@@ -7,8 +7,9 @@ namespace Pccl.Operations.Collectives;
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
 /// waits for the successor. With <paramref name="only"/> set it runs that half alone (the hierarchical schedule's
 /// rings): after the reduce-scatter rank r holds slice r + 1 final, and the all-gather starts from there. Each hop may
-/// be striped over several connections (<see cref="StripedHop"/>); the order of the hop's frames, and so of every
-/// reduction, is the same for any number of stripes.
+/// be striped over several connections (<see cref="StripedHop"/>), whose frames are applied in the order they arrive
+/// (<see cref="StripeArrivals"/>); every reduction has the same operands in the same ring order for any number of
+/// stripes and any arrival order, so the result is bitwise the same.
 /// </summary>
 internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, StripedHop hop, RingPhase? only = null) : IAllReduceSchedule
 {
@@ -42,8 +43,9 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var successor = new SuccessorWatch(transfer.Outgoing, failFast);
         StripedFrameReader? reader = null;
-        using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending);
-        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop.IncomingStripe);
+        var framesToSend = Enumerable.Range(FirstStep, EndStep - FirstStep).Sum(s => layout.PieceCount(Step(s).SendSlice));
+        using var sender = new StripedSender(wire, transfer, hop.Outgoing, failFast, () => reader!.NextInputPending, framesToSend);
+        reader = new StripedFrameReader(transfer, wire, wire.MaxPayload(layout.PieceElements), sender.Resume, hop);
         try
         {
             var (firstPhase, firstSlice, _) = Step(FirstStep);
@@ -52,7 +54,20 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 sender.Post(firstPhase, layout.Piece(firstSlice, j));
             }
 
-            await ReceiveAsync(reader, sender, failFast.Token).ConfigureAwait(false);
+            var receiving = ReceivedSteps();
+            if (receiving.Values.Sum(r => layout.PieceCount(r.Slice)) > 0)
+            {
+                if (await reader.CountStripesAsync(failFast.Token).ConfigureAwait(false) == 1)
+                {
+                    await ReceiveInOrderAsync(reader, sender, failFast.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await new StripeArrivals(layout, wire, transfer.Backup, receiving)
+                        .RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast).ConfigureAwait(false);
+                }
+            }
+
             sender.Finish();
             await sender.DrainAsync().ConfigureAwait(false);
         }
@@ -93,6 +108,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         finally
         {
             BytesSent = sender.BytesSent;
+            BytesReceived = reader.BytesReceived;
         }
     }
 
@@ -108,34 +124,47 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         return (RingPhase.AllGather, layout.Mod(r - t + 1), layout.Mod(r - t));
     }
 
-    private async Task ReceiveAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)
+    /// <summary>For each step this peer receives at, the phase and the slice.</summary>
+    private Dictionary<int, (RingPhase Phase, int Slice)> ReceivedSteps()
     {
-        try
+        var steps = new Dictionary<int, (RingPhase Phase, int Slice)>();
+        for (var s = FirstStep; s < EndStep; s++)
         {
-            for (var s = FirstStep; s < EndStep; s++)
+            var (phase, _, receiveSlice) = Step(s);
+            steps[s] = (phase, receiveSlice);
+        }
+
+        return steps;
+    }
+
+    /// <summary>An unstriped hop: every frame in the schedule's order.</summary>
+    private async Task ReceiveInOrderAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)
+    {
+        for (var s = FirstStep; s < EndStep; s++)
+        {
+            var (phase, _, receiveSlice) = Step(s);
+            var ownerFinal = s == layout.WorldSize - 2;
+            for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
             {
-                var (phase, _, receiveSlice) = Step(s);
-                var ownerFinal = s == layout.WorldSize - 2;
-                var forward = s + 1 < EndStep ? Step(s + 1).Phase : (RingPhase?)null;
-                for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
-                {
-                    var piece = layout.Piece(receiveSlice, j);
-                    var payload = await reader.ReadPieceAsync(phase, piece, wire.WritesBuffer(phase, ownerFinal), ct).ConfigureAwait(false);
-                    wire.Apply(phase, piece, payload, ownerFinal, transfer.DecodeScratch);
-                    if (transfer.FaultSite is { } faultSite)
-                    {
-                        await faultSite.MovedAsync(piece.Bytes).ConfigureAwait(false);
-                    }
-                    if (forward is { } next)
-                    {
-                        sender.Post(next, piece);
-                    }
-                }
+                var piece = layout.Piece(receiveSlice, j);
+                var payload = await reader.ReadPieceAsync(phase, piece, wire.WritesBuffer(phase, ownerFinal), ct).ConfigureAwait(false);
+                await ApplyAsync(new HopFrame(phase, piece, s), payload, transfer.DecodeScratch, sender).ConfigureAwait(false);
             }
         }
-        finally
+    }
+
+    /// <summary>Applies a received piece and posts it onward for the next step; striped hops call it from several threads at once.</summary>
+    private async ValueTask ApplyAsync(HopFrame frame, Memory<byte> payload, Memory<byte> decodeScratch, StripedSender sender)
+    {
+        wire.Apply(frame.Phase, frame.Piece, payload, ownerFinal: frame.Step == layout.WorldSize - 2, decodeScratch);
+        if (transfer.FaultSite is { } faultSite)
         {
-            BytesReceived = reader.BytesReceived;
+            await faultSite.MovedAsync(frame.Piece.Bytes).ConfigureAwait(false);
+        }
+
+        if (frame.Step + 1 < EndStep)
+        {
+            sender.Post(Step(frame.Step + 1).Phase, frame.Piece);
         }
     }
 }

@@ -68,5 +68,25 @@ internal sealed class RingLayout
         return new PieceRef(_firstPiece[slice] + piece, firstElement * ElementSize, elements, elements * ElementSize);
     }
 
+    /// <summary>The index across the buffer of a slice's first piece.</summary>
+    public int FirstPiece(int slice) => _firstPiece[slice];
+
+    /// <summary>The slice that holds the piece with index <paramref name="pieceIndex"/> across the buffer; -1 when none does.</summary>
+    public int SliceOf(long pieceIndex)
+    {
+        if (pieceIndex < 0 || pieceIndex >= TotalPieces)
+        {
+            return -1;
+        }
+
+        var slice = 0;
+        while (_firstPiece[slice + 1] <= pieceIndex)
+        {
+            slice++;
+        }
+
+        return slice;
+    }
+
     public int Mod(int value) => ((value % WorldSize) + WorldSize) % WorldSize;
 }

@@ -20,8 +20,8 @@ namespace Pccl.Operations.Collectives;
 /// write is under way, so the receive path progresses and resumes it before its next read; and <see cref="Finish"/>
 /// writes the rest without giving way. A schedule that reads more than one socket must therefore say which one it
 /// reads next, and say it before it resumes its senders.</para>
-/// <para><see cref="Post"/>, <see cref="Resume"/> and <see cref="Finish"/> are called by one caller at a time (the
-/// ring's receive path); the pump runs beside it.</para>
+/// <para><see cref="Post"/>, <see cref="Resume"/> and <see cref="Finish"/> may come from several threads (a striped
+/// hop's stripe readers); each takes the lock, and only the call that finds the pump idle or parked runs it.</para>
 /// </remarks>
 internal sealed class RingSender : IDisposable
 {
@@ -33,7 +33,7 @@ internal sealed class RingSender : IDisposable
     private readonly Stream _outgoing;
     private readonly CancellationTokenSource _failFast;
     private readonly Func<bool> _inputWaiting;
-    private readonly Queue<(RingPhase Phase, PieceRef Piece)> _ready = new();
+    private readonly Queue<(RingPhase Phase, PieceRef Piece, bool StripeEnd)> _ready = new();
     private readonly Lock _gate = new();
     private readonly byte[] _frame = ArrayPool<byte>.Shared.Rent(DataFrameHeader.Size + CoalesceBytes);
     private readonly PumpSignal _resumed = new();
@@ -82,12 +82,38 @@ internal sealed class RingSender : IDisposable
     /// <summary>Queues a piece whose bytes are final for <paramref name="phase"/>; starts writing if the link is idle.</summary>
     public void Post(RingPhase phase, PieceRef piece)
     {
+        Enqueue(phase, piece);
+        Resume();
+    }
+
+    /// <summary>Queues a piece as <see cref="Post"/> does without starting the pump; <see cref="Resume"/> starts it.</summary>
+    public void Enqueue(RingPhase phase, PieceRef piece)
+    {
         lock (_gate)
         {
-            _ready.Enqueue((phase, piece));
+            _ready.Enqueue((phase, piece, false));
         }
+    }
 
-        Resume();
+    /// <summary>Queues the stripe's end (<see cref="DataFrameKind.StripeEnd"/>) behind its last piece; <see cref="Resume"/> writes it.</summary>
+    public void EnqueueStripeEnd()
+    {
+        lock (_gate)
+        {
+            _ready.Enqueue((default, default, true));
+        }
+    }
+
+    /// <summary>Frames queued or being written: how far this stripe is behind the others.</summary>
+    public int Backlog
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ready.Count + (_state == PumpState.Writing ? 1 : 0);
+            }
+        }
     }
 
     /// <summary>Starts writing queued pieces if the pump gave way or is idle; wakes a parked pump to end once finishing or failed.</summary>
@@ -142,7 +168,7 @@ internal sealed class RingSender : IDisposable
             var written = 0;
             while (true)
             {
-                (RingPhase Phase, PieceRef Piece) next;
+                (RingPhase Phase, PieceRef Piece, bool StripeEnd) next;
                 var park = false;
                 lock (_gate)
                 {
@@ -175,7 +201,15 @@ internal sealed class RingSender : IDisposable
                     continue;
                 }
 
-                await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
+                if (next.StripeEnd)
+                {
+                    await WriteStripeEndAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteFrameAsync(next.Phase, next.Piece).ConfigureAwait(false);
+                }
+
                 written++;
             }
         }
@@ -212,6 +246,13 @@ internal sealed class RingSender : IDisposable
         }
 
         Interlocked.Add(ref _bytesSent, payload.Length);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteStripeEndAsync()
+    {
+        new DataFrameHeader(DataFrameKind.StripeEnd, (ushort)_transfer.OutgoingStripes, _transfer.Tag, _transfer.Sequence, uint.MaxValue, 0).Write(_frame);
+        await _outgoing.WriteAsync(_frame.AsMemory(0, DataFrameHeader.Size), _failFast.Token).ConfigureAwait(false);
     }
 
     /// <summary>Call only after <see cref="DrainAsync"/> has finished, so no write still reads the frame buffer.</summary>

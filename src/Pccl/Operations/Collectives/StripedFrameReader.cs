@@ -1,14 +1,13 @@
-using System.Runtime.CompilerServices;
 using Pccl.Protocol.Codec;
 using Pccl.Transport;
 
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// Reads one operation's frames from the predecessor over the stripes of its lane, in the hop's frame order: frame n
-/// from stripe n mod K. The first frame, on the first stripe, says K; the other stripes are taken then. Reading in that
-/// fixed order keeps every piece where the schedule expects it, so the reduction order, and the result, do not depend
-/// on K.
+/// The predecessor's side of one ring hop: its first stripe, and once the first frame has said how many stripes the
+/// predecessor spreads the operation over (<see cref="CountStripesAsync"/>), the others, each with a reader and scratch
+/// of its own. One stripe is read in the schedule's frame order (<see cref="ReadPieceAsync"/>); several are read as
+/// their frames arrive (<see cref="StripeArrivals"/>).
 /// </summary>
 internal sealed class StripedFrameReader
 {
@@ -16,57 +15,48 @@ internal sealed class StripedFrameReader
     private readonly RingWire _wire;
     private readonly int _maxPayload;
     private readonly Action _beforeRead;
-    private readonly Func<uint, CancellationToken, Task<EstablishedConnection>> _incomingStripe;
+    private readonly StripedHop _hop;
     private OperationFrameReader[] _readers;
-    private EstablishedConnection[] _connections;
-    private EstablishedConnection _nextInput;
-    private bool _counted;
-    private int _next;
+    private Memory<byte>[] _decodeScratch;
 
-    /// <param name="transfer">The operation; its incoming connection is the first stripe.</param>
+    /// <param name="transfer">The operation; its incoming connection is the first stripe, its scratch the first stripe's.</param>
     /// <param name="wire">What the operation's pieces look like on the wire.</param>
     /// <param name="maxPayload">The largest payload one of this operation's frames may have.</param>
     /// <param name="beforeRead">Runs before every read (the schedule resumes its senders).</param>
-    /// <param name="incomingStripe">Takes the predecessor's stripe with the given index.</param>
-    public StripedFrameReader(
-        RingTransfer transfer, RingWire wire, int maxPayload, Action beforeRead, Func<uint, CancellationToken, Task<EstablishedConnection>> incomingStripe)
+    /// <param name="hop">Takes the predecessor's further stripes and rents their scratch.</param>
+    public StripedFrameReader(RingTransfer transfer, RingWire wire, int maxPayload, Action beforeRead, StripedHop hop)
     {
         _transfer = transfer;
         _wire = wire;
         _maxPayload = maxPayload;
         _beforeRead = beforeRead;
-        _incomingStripe = incomingStripe;
-        _connections = [transfer.Incoming];
+        _hop = hop;
         _readers = [new OperationFrameReader(transfer.Incoming.Stream, transfer, wire, maxPayload, beforeRead)];
-        _nextInput = transfer.Incoming;
+        _decodeScratch = [transfer.DecodeScratch];
     }
 
-    /// <summary>Whether bytes wait on the stripe the receive path reads (or is about to read); asked by the senders after every frame.</summary>
-    public bool NextInputPending => Volatile.Read(ref _nextInput).InputPending;
+    /// <summary>
+    /// Whether bytes wait on the one stripe the receive path reads next; asked by the senders after every frame. Several
+    /// stripes are read beside the senders, not in turn with them, so then never.
+    /// </summary>
+    public bool NextInputPending => _readers.Length == 1 && _transfer.Incoming.InputPending;
 
     public long BytesReceived => _readers.Sum(r => r.BytesReceived);
 
-    /// <summary>Reads the hop's next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>; returns the payload.</summary>
-    /// <remarks><paramref name="writesBuffer"/>: as <see cref="OperationFrameReader.ReadPieceAsync"/>'s.</remarks>
-    public ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
-    {
-        if (!_counted)
-        {
-            return ReadFirstAsync(phase, piece, writesBuffer, ct);
-        }
+    /// <summary>The stripes' readers, the first stripe's first.</summary>
+    public IReadOnlyList<OperationFrameReader> Stripes => _readers;
 
-        var stripe = _next;
-        _next = stripe + 1 == _readers.Length ? 0 : stripe + 1;
-        Volatile.Write(ref _nextInput, _connections[stripe]);
-        return _readers[stripe].ReadPieceAsync(phase, piece, writesBuffer, ct);
-    }
+    /// <summary>The scratch a stripe's pieces are decoded into (<see cref="RingWire.Apply"/>).</summary>
+    public Memory<byte> DecodeScratch(int stripe) => _decodeScratch[stripe];
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Memory<byte>> ReadFirstAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct)
+    /// <summary>
+    /// Reads the first frame's header (it stays for the first read), takes the further stripes it announces, and
+    /// returns their count. Call once, before any read, and only when the hop has frames to receive.
+    /// </summary>
+    public async ValueTask<int> CountStripesAsync(CancellationToken ct)
     {
         var first = _readers[0];
-        var payload = await first.ReadPieceAsync(phase, piece, writesBuffer, ct).ConfigureAwait(false);
-        var count = first.StripeCount;
+        var count = RingStripes.CountOf(await first.PeekHeaderAsync(ct).ConfigureAwait(false));
         if (count is < 1 or > RingStripes.Max)
         {
             throw new ProtocolException($"the predecessor's first frame announces {count} stripes; a lane has 1 to {RingStripes.Max}");
@@ -74,9 +64,20 @@ internal sealed class StripedFrameReader
 
         if (count > 1)
         {
-            var more = await Task.WhenAll(Enumerable.Range(1, count - 1).Select(i => _incomingStripe((uint)i, ct))).ConfigureAwait(false);
-            _connections = [_transfer.Incoming, .. more];
-            _readers = [first, .. more.Select(c => new OperationFrameReader(c.Stream, _transfer, _wire, _maxPayload, _beforeRead))];
+            var more = await Task.WhenAll(Enumerable.Range(1, count - 1).Select(i => _hop.IncomingStripe((uint)i, ct))).ConfigureAwait(false);
+            var readers = new OperationFrameReader[count];
+            var decode = new Memory<byte>[count];
+            readers[0] = first;
+            decode[0] = _transfer.DecodeScratch;
+            for (var i = 1; i < count; i++)
+            {
+                var own = _transfer with { Incoming = more[i - 1], ReceiveScratch = _hop.RentScratch(_transfer.ReceiveScratch.Length) };
+                readers[i] = new OperationFrameReader(own.Incoming.Stream, own, _wire, _maxPayload, _beforeRead);
+                decode[i] = _transfer.DecodeScratch.IsEmpty ? default : _hop.RentScratch(_transfer.DecodeScratch.Length);
+            }
+
+            _readers = readers;
+            _decodeScratch = decode;
         }
 
         foreach (var reader in _readers)
@@ -84,8 +85,11 @@ internal sealed class StripedFrameReader
             reader.ExpectedStripes = count;
         }
 
-        _next = 1 % count;
-        _counted = true;
-        return payload;
+        return count;
     }
+
+    /// <summary>Reads an unstriped hop's next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>; returns the payload.</summary>
+    /// <remarks><paramref name="writesBuffer"/>: as <see cref="OperationFrameReader.ReadPieceAsync"/>'s.</remarks>
+    public ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct) =>
+        _readers[0].ReadPieceAsync(phase, piece, writesBuffer, ct);
 }

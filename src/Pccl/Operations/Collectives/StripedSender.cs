@@ -1,13 +1,18 @@
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// Sends one operation's frames to the successor over the stripes of its lane: frame n goes to stripe n mod K, each
-/// stripe written by its own <see cref="RingSender"/>, so a stream that waits for its window does not hold back the
-/// others. With one stripe it is that stripe's sender.
+/// Sends one operation's frames to the successor over the stripes of its lane, each stripe written by its own
+/// <see cref="RingSender"/>: frames go to the stripes in turn, skipping a stripe with more frames queued or being written
+/// than another (the first frame to the first stripe, whose first frame tells the receiver the count), so a stream
+/// that waits for its window takes fewer frames and holds back none of the others'. Once the operation's last frame is queued, every stripe
+/// queues its end (<see cref="StripeArrivals"/>). With one stripe it is that stripe's sender, and ends nothing.
 /// </summary>
 internal sealed class StripedSender : IDisposable
 {
     private readonly RingSender[] _stripes;
+    private readonly Lock _assign = new();
+    private readonly int _frames;
+    private int _posted;
     private int _next;
 
     /// <param name="wire">How pieces are encoded.</param>
@@ -15,8 +20,11 @@ internal sealed class StripedSender : IDisposable
     /// <param name="outgoing">The stripes, in order.</param>
     /// <param name="failFast">Cancelled on the first write failure of any stripe.</param>
     /// <param name="inputWaiting">Whether bytes are waiting for the receive path's next read.</param>
-    public StripedSender(RingWire wire, RingTransfer transfer, IReadOnlyList<OutgoingStripe> outgoing, CancellationTokenSource failFast, Func<bool> inputWaiting)
+    /// <param name="frames">How many frames the operation sends on this hop: the last one ends the stripes.</param>
+    public StripedSender(RingWire wire, RingTransfer transfer, IReadOnlyList<OutgoingStripe> outgoing, CancellationTokenSource failFast, Func<bool> inputWaiting, int frames)
     {
+        _frames = frames;
+
         _stripes = new RingSender[outgoing.Count];
         for (var i = 0; i < _stripes.Length; i++)
         {
@@ -66,12 +74,60 @@ internal sealed class StripedSender : IDisposable
         return reading;
     }
 
-    /// <summary>Queues the hop's next frame on its stripe.</summary>
+    /// <summary>Queues the hop's next frame on the stripe least behind; may be called from several threads.</summary>
     public void Post(RingPhase phase, PieceRef piece)
     {
-        var stripe = _stripes[_next];
-        _next = _next + 1 == _stripes.Length ? 0 : _next + 1;
-        stripe.Post(phase, piece);
+        if (_stripes.Length == 1)
+        {
+            _stripes[0].Post(phase, piece);
+            return;
+        }
+
+        RingSender stripe;
+        bool last;
+        lock (_assign)
+        {
+            stripe = LeastBehind();
+            stripe.Enqueue(phase, piece);
+            last = ++_posted == _frames;
+            if (last)
+            {
+                foreach (var each in _stripes)
+                {
+                    each.EnqueueStripeEnd();
+                }
+            }
+        }
+
+        if (last)
+        {
+            Resume();
+        }
+        else
+        {
+            stripe.Resume();
+        }
+    }
+
+    /// <summary>The next stripe in turn among those least behind: turns while all keep up, as even as fixed turns would be.</summary>
+    private RingSender LeastBehind()
+    {
+        Span<int> backlogs = stackalloc int[_stripes.Length];
+        var least = int.MaxValue;
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            backlogs[i] = _stripes[i].Backlog;
+            least = Math.Min(least, backlogs[i]);
+        }
+
+        var chosen = _next;
+        while (backlogs[chosen] != least)
+        {
+            chosen = chosen + 1 == _stripes.Length ? 0 : chosen + 1;
+        }
+
+        _next = chosen + 1 == _stripes.Length ? 0 : chosen + 1;
+        return _stripes[chosen];
     }
 
     public void Resume()

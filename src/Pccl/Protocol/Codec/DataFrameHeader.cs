@@ -6,7 +6,8 @@ namespace Pccl.Protocol.Codec;
 /// Fixed 24-byte header before each piece of collective data on a ring connection:
 /// marker (1) kind (1) flags (2) tag (4) sequence (8) piece index (4) length (4), little endian.
 /// The payload follows as raw bytes written straight from the sender's buffer. On a ring frame the flags carry the
-/// number of stripes the sender spreads the operation over (<see cref="RingStripes"/>).
+/// number of stripes the sender spreads the operation over (<see cref="RingStripes"/>); a striped hop ends each stripe
+/// with a <see cref="DataFrameKind.StripeEnd"/> frame.
 /// </summary>
 internal readonly record struct DataFrameHeader(DataFrameKind Kind, ushort Flags, uint Tag, ulong Sequence, uint Piece, int Length)
 {
@@ -66,4 +67,10 @@ internal enum DataFrameKind : byte
     AllGather = 2,
     StateBlock = 3,
     Bench = 4,
+
+    /// <summary>
+    /// The last frame on one stripe of a striped ring hop (no payload, piece <see cref="uint.MaxValue"/>): the sender
+    /// spreads frames over its stripes as they drain, so the receiver learns from this that a stripe carries no more.
+    /// </summary>
+    StripeEnd = 5,
 }

@@ -9,7 +9,7 @@ namespace Pccl.Protocol.Codec;
 internal static class Preamble
 {
     public const int Size = 6;
-    public const ushort CurrentVersion = 2;
+    public const ushort CurrentVersion = 3;
     private static ReadOnlySpan<byte> Magic => "PCCL"u8;
 
     public static void Write(Span<byte> destination, ushort version = CurrentVersion)
