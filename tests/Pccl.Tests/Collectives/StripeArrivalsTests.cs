@@ -18,7 +18,6 @@ public class StripeArrivalsTests
 {
     private const uint Tag = 7;
     private const ulong Sequence = 41;
-    private const int Stripes = 2;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -36,6 +35,20 @@ public class StripeArrivalsTests
         Assert.Equal(Enumerable.Range(0, 12).Select(e => Value(e / 4, e % 4)), hop.Buffer[..12]);
         Assert.All(hop.Applied.Where(a => a.Phase == RingPhase.ReduceScatter), a =>
             Assert.Equal(Enumerable.Range(0, 4).Select(e => Value(a.Piece.Index, e)), a.Values));
+    }
+
+    [Fact]
+    public async Task OneStripeIsReadInTheOrderItsFramesCameAndEndsWithTheHopsLastFrame()
+    {
+        // what a peer forwards over one connection after a striped hop: the order the pieces reached it, and no end frame
+        var hop = new Hop();
+        var only = Script(1, (RingPhase.ReduceScatter, 5), (RingPhase.AllGather, 1), (RingPhase.ReduceScatter, 3), (RingPhase.AllGather, 0),
+            (RingPhase.ReduceScatter, 4), (RingPhase.AllGather, 2), (RingPhase.ReduceScatter, 3));
+
+        await hop.RunAsync(only).WaitAsync(Patience, TestContext.Current.CancellationToken);
+
+        Assert.Equal([5, 1, 3, 0, 4, 2], hop.Applied.Select(a => a.Piece.Index));
+        Assert.Equal(DataFrameHeader.Size + 16, only.Length - only.Position);
     }
 
     [Fact]
@@ -105,7 +118,9 @@ public class StripeArrivalsTests
     /// <summary>The element value a scripted frame carries: its piece and position, so a misplaced byte shows.</summary>
     private static uint Value(int piece, int element) => (uint)((piece * 100) + element);
 
-    private static MemoryStream Script(params (RingPhase Phase, int Piece)[] frames)
+    private static MemoryStream Script(params (RingPhase Phase, int Piece)[] frames) => Script(2, frames);
+
+    private static MemoryStream Script(ushort stripes, params (RingPhase Phase, int Piece)[] frames)
     {
         var stream = new MemoryStream();
         var header = new byte[DataFrameHeader.Size];
@@ -113,12 +128,12 @@ public class StripeArrivalsTests
         {
             if (piece < 0)
             {
-                new DataFrameHeader(DataFrameKind.StripeEnd, Stripes, Tag, Sequence, uint.MaxValue, 0).Write(header);
+                new DataFrameHeader(DataFrameKind.StripeEnd, stripes, Tag, Sequence, uint.MaxValue, 0).Write(header);
                 stream.Write(header);
                 continue;
             }
 
-            new DataFrameHeader(phase.FrameKind(), Stripes, Tag, Sequence, (uint)piece, 16).Write(header);
+            new DataFrameHeader(phase.FrameKind(), stripes, Tag, Sequence, (uint)piece, 16).Write(header);
             stream.Write(header);
             stream.Write(MemoryMarshal.AsBytes(Enumerable.Range(0, 4).Select(e => Value(piece, e)).ToArray().AsSpan()));
         }
@@ -162,7 +177,7 @@ public class StripeArrivalsTests
             var readers = stripes.Select(stream =>
             {
                 var transfer = new RingTransfer(0, Tag, Sequence, null!, null!, Memory<byte>.Empty, new byte[16], Memory<byte>.Empty, Backup: null);
-                return new OperationFrameReader(stream, transfer, wire, 16, () => { }) { ExpectedStripes = Stripes };
+                return new OperationFrameReader(stream, transfer, wire, 16, () => { }) { ExpectedStripes = stripes.Length };
             }).ToList();
             Dictionary<int, (RingPhase Phase, int Slice)> steps = new() { [0] = (RingPhase.ReduceScatter, 1), [1] = (RingPhase.AllGather, 0) };
             var arrivals = new StripeArrivals(_layout, wire, backup: null, steps);

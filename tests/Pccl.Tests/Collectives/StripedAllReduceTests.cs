@@ -44,6 +44,23 @@ public class StripedAllReduceTests
     }
 
     [Fact]
+    public async Task AHopOfOneConnectionAfterAStripedHopGivesTheSameBits()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // peer 0 stripes its hop to peer 1, which forwards pieces in the order they reached it over one connection to peer 2
+        await using var single = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
+        await using var mixed = await TestCluster.StartAsync(
+            ["", "", ""], o => o with { RingChunkSize = Chunk, ConnectionsPerPeer = 1 }, (i, o) => i == 0 ? o with { ConnectionsPerPeer = 4 } : o, ct);
+        var random = new Random(23);
+
+        for (var round = 0; round < 4; round++)
+        {
+            var floats = Inputs(random, 400_003, r => (float)(r.NextDouble() * Math.Pow(10, r.Next(-6, 7)) * (r.Next(2) * 2 - 1)));
+            await AssertSameAsync(single, mixed, floats, new AllReduceOptions { Op = ReduceOperation.Sum }, ct);
+        }
+    }
+
+    [Fact]
     public async Task OneStreamCutMidOperationFailsTheAttemptRestoresTheBuffersAndTheRetrySucceeds()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -17,7 +17,12 @@ public sealed class TestCluster : IAsyncDisposable
         StartAsync(Enumerable.Repeat("", peers).ToList(), configure, ct);
 
     /// <summary>One peer per label, peer i (ring position i) in region <paramref name="regions"/>[i].</summary>
-    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> regions, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default)
+    public static Task<TestCluster> StartAsync(IReadOnlyList<string> regions, Func<CommunicatorOptions, CommunicatorOptions>? configure = null, CancellationToken ct = default) =>
+        StartAsync(regions, configure, perPeer: null, ct);
+
+    /// <summary>As the overload without <paramref name="perPeer"/>, which adjusts peer i's options after <paramref name="configure"/>.</summary>
+    public static async Task<TestCluster> StartAsync(
+        IReadOnlyList<string> regions, Func<CommunicatorOptions, CommunicatorOptions>? configure, Func<int, CommunicatorOptions, CommunicatorOptions>? perPeer, CancellationToken ct)
     {
         var peers = regions.Count;
         var master = await MasterNode.StartAsync(MasterOptions.Default with { Port = 0, BindAddress = "127.0.0.1" }, ct: ct);
@@ -29,7 +34,7 @@ public sealed class TestCluster : IAsyncDisposable
             P2PPorts = P2PRanges.Next(),
         };
         options = configure?.Invoke(options) ?? options;
-        var list = await Admission.ConnectWorldAsync(i => options with { Region = regions[i] }, peers, ct);
+        var list = await Admission.ConnectWorldAsync(i => perPeer?.Invoke(i, options with { Region = regions[i] }) ?? options with { Region = regions[i] }, peers, ct);
         return new TestCluster(master, [.. list]);
     }
 

@@ -7,9 +7,10 @@ namespace Pccl.Operations.Collectives;
 /// arriving while piece j is on the wire. Sends go through a <see cref="RingSender"/>, so the receive path never
 /// waits for the successor. With <paramref name="only"/> set it runs that half alone (the hierarchical schedule's
 /// rings): after the reduce-scatter rank r holds slice r + 1 final, and the all-gather starts from there. Each hop may
-/// be striped over several connections (<see cref="StripedHop"/>), whose frames are applied in the order they arrive
-/// (<see cref="StripeArrivals"/>); every reduction has the same operands in the same ring order for any number of
-/// stripes and any arrival order, so the result is bitwise the same.
+/// be striped over several connections (<see cref="StripedHop"/>). Frames are applied in the order they arrive
+/// (<see cref="StripeArrivals"/>), which past a striped hop is not the schedule's order even on one connection; every
+/// reduction has the same operands in the same ring order for any number of stripes and any arrival order, so the
+/// result is bitwise the same.
 /// </summary>
 internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransfer transfer, StripedHop hop, RingPhase? only = null) : IAllReduceSchedule
 {
@@ -57,15 +58,10 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             var receiving = ReceivedSteps();
             if (receiving.Values.Sum(r => layout.PieceCount(r.Slice)) > 0)
             {
-                if (await reader.CountStripesAsync(failFast.Token).ConfigureAwait(false) == 1)
-                {
-                    await ReceiveInOrderAsync(reader, sender, failFast.Token).ConfigureAwait(false);
-                }
-                else
-                {
-                    await new StripeArrivals(layout, wire, transfer.Backup, receiving)
-                        .RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast).ConfigureAwait(false);
-                }
+                // even one stripe's frames come in the order the predecessor received them, when its own hop is striped
+                await reader.CountStripesAsync(failFast.Token).ConfigureAwait(false);
+                await new StripeArrivals(layout, wire, transfer.Backup, receiving)
+                    .RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast).ConfigureAwait(false);
             }
 
             sender.Finish();
@@ -135,22 +131,6 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
         }
 
         return steps;
-    }
-
-    /// <summary>An unstriped hop: every frame in the schedule's order.</summary>
-    private async Task ReceiveInOrderAsync(StripedFrameReader reader, StripedSender sender, CancellationToken ct)
-    {
-        for (var s = FirstStep; s < EndStep; s++)
-        {
-            var (phase, _, receiveSlice) = Step(s);
-            var ownerFinal = s == layout.WorldSize - 2;
-            for (var j = 0; j < layout.PieceCount(receiveSlice); j++)
-            {
-                var piece = layout.Piece(receiveSlice, j);
-                var payload = await reader.ReadPieceAsync(phase, piece, wire.WritesBuffer(phase, ownerFinal), ct).ConfigureAwait(false);
-                await ApplyAsync(new HopFrame(phase, piece, s), payload, transfer.DecodeScratch, sender).ConfigureAwait(false);
-            }
-        }
     }
 
     /// <summary>Applies a received piece and posts it onward for the next step; striped hops call it from several threads at once.</summary>

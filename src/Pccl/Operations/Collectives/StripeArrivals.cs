@@ -3,11 +3,12 @@ using Pccl.Protocol.Codec;
 namespace Pccl.Operations.Collectives;
 
 /// <summary>
-/// Receives a striped hop's frames in the order they arrive: one reader per stripe, each applying its frames as they
-/// come, until every stripe has sent its end. The sender puts each frame on the stripe that drains first, so a stripe
+/// Receives a ring hop's frames in the order they arrive: one reader per stripe, each applying its frames as they
+/// come, until every stripe has sent its end (one stripe: until the hop's last frame). The sender puts each frame on the stripe that drains first, so a stripe
 /// that stalls (a loss, a congestion control's pause) holds back only the frames already on it, while fixed turns
 /// would hold back the whole hop once the other stripes' buffers fill. The result does not depend on the order: each
-/// piece is reduced with the same operands in the same ring order whichever stripe brought it.
+/// piece is reduced with the same operands in the same ring order whichever stripe brought it. An unstriped hop is read
+/// the same way: a peer forwards pieces in the order they reached it, which past a striped hop is not the schedule's.
 /// </summary>
 /// <remarks>
 /// Every frame must be one of the hop's pieces not yet received; a duplicate, a piece of a slice this peer does not
@@ -22,6 +23,7 @@ internal sealed class StripeArrivals
     private readonly int[] _stepOfSlice; // [phase * world + slice]: the step that receives it, -1 for none
     private readonly bool[] _arrived; // [phase * pieces + piece index]
     private readonly Lock _gate = new();
+    private readonly Func<DataFrameHeader, HopFrame> _admit; // one delegate for all frames: a warm operation allocates nothing per piece
     private int _remaining;
     private Exception? _rootCause;
 
@@ -36,6 +38,7 @@ internal sealed class StripeArrivals
         _backup = backup;
         _stepOfSlice = Enumerable.Repeat(-1, 2 * layout.WorldSize).ToArray();
         _arrived = new bool[2 * layout.TotalPieces];
+        _admit = Admit;
         foreach (var (step, (phase, slice)) in steps)
         {
             _stepOfSlice[(PhaseIndex(phase) * layout.WorldSize) + slice] = step;
@@ -55,7 +58,7 @@ internal sealed class StripeArrivals
         var stripes = new Task[readers.Count];
         for (var i = 0; i < stripes.Length; i++)
         {
-            stripes[i] = ReadStripeAsync(readers[i], decodeScratch(i), apply, failFast);
+            stripes[i] = ReadStripeAsync(readers[i], stripes.Length == 1, decodeScratch(i), apply, failFast);
         }
 
         try
@@ -73,11 +76,14 @@ internal sealed class StripeArrivals
         }
     }
 
-    private async Task ReadStripeAsync(OperationFrameReader stripe, Memory<byte> decodeScratch, Func<HopFrame, Memory<byte>, Memory<byte>, ValueTask> apply, CancellationTokenSource failFast)
+    private async Task ReadStripeAsync(
+        OperationFrameReader stripe, bool alone, Memory<byte> decodeScratch, Func<HopFrame, Memory<byte>, Memory<byte>, ValueTask> apply, CancellationTokenSource failFast)
     {
         try
         {
-            while (await stripe.ReadAnyPieceAsync(Admit, failFast.Token).ConfigureAwait(false) is { } arrived)
+            // one stripe needs no end: its reader stops after the hop's last frame, and no other waits on a stripe
+            while (!(alone && Volatile.Read(ref _remaining) == 0)
+                && await stripe.ReadAnyPieceAsync(_admit, failFast.Token).ConfigureAwait(false) is { } arrived)
             {
                 await apply(arrived.Frame, arrived.Payload, decodeScratch).ConfigureAwait(false);
                 Interlocked.Decrement(ref _remaining);

@@ -6,8 +6,7 @@ namespace Pccl.Operations.Collectives;
 /// <summary>
 /// The predecessor's side of one ring hop: its first stripe, and once the first frame has said how many stripes the
 /// predecessor spreads the operation over (<see cref="CountStripesAsync"/>), the others, each with a reader and scratch
-/// of its own. One stripe is read in the schedule's frame order (<see cref="ReadPieceAsync"/>); several are read as
-/// their frames arrive (<see cref="StripeArrivals"/>).
+/// of its own, all read as their frames arrive (<see cref="StripeArrivals"/>).
 /// </summary>
 internal sealed class StripedFrameReader
 {
@@ -87,9 +86,4 @@ internal sealed class StripedFrameReader
 
         return count;
     }
-
-    /// <summary>Reads an unstriped hop's next frame, which must be <paramref name="piece"/> of <paramref name="phase"/>; returns the payload.</summary>
-    /// <remarks><paramref name="writesBuffer"/>: as <see cref="OperationFrameReader.ReadPieceAsync"/>'s.</remarks>
-    public ValueTask<Memory<byte>> ReadPieceAsync(RingPhase phase, PieceRef piece, bool writesBuffer, CancellationToken ct) =>
-        _readers[0].ReadPieceAsync(phase, piece, writesBuffer, ct);
 }
