@@ -2,10 +2,11 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// Sends one operation's frames to the successor over the stripes of its lane, each stripe written by its own
-/// <see cref="RingSender"/>: frames go to the stripes in turn, skipping a stripe with more frames queued or being written
-/// than another (the first frame to the first stripe, whose first frame tells the receiver the count), so a stream
-/// that waits for its window takes fewer frames and holds back none of the others'. Once the operation's last frame is queued, every stripe
-/// queues its end (<see cref="StripeArrivals"/>). With one stripe it is that stripe's sender, and ends nothing.
+/// <see cref="RingSender"/>: frames go to the stripes in turn, skipping a stripe with more frames queued or being
+/// written than another (the first frame to the first stripe, whose first frame tells the receiver the count), so a
+/// stream that waits for its window takes fewer frames and holds back none of the others'. Once the operation's last
+/// frame is queued, every stripe queues its end (<see cref="StripeArrivals"/>). With one stripe it is that stripe's
+/// sender, and ends nothing.
 /// </summary>
 internal sealed class StripedSender : IDisposable
 {
@@ -24,7 +25,6 @@ internal sealed class StripedSender : IDisposable
     public StripedSender(RingWire wire, RingTransfer transfer, IReadOnlyList<OutgoingStripe> outgoing, CancellationTokenSource failFast, Func<bool> inputWaiting, int frames)
     {
         _frames = frames;
-
         _stripes = new RingSender[outgoing.Count];
         for (var i = 0; i < _stripes.Length; i++)
         {
