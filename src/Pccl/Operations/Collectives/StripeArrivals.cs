@@ -55,15 +55,23 @@ internal sealed class StripeArrivals
         IReadOnlyList<OperationFrameReader> readers, Func<int, Memory<byte>> decodeScratch, Func<HopFrame, Memory<byte>, Memory<byte>, ValueTask> apply,
         CancellationTokenSource failFast)
     {
-        var stripes = new Task[readers.Count];
-        for (var i = 0; i < stripes.Length; i++)
-        {
-            stripes[i] = ReadStripeAsync(readers[i], stripes.Length == 1, decodeScratch(i), apply, failFast);
-        }
-
         try
         {
-            await Task.WhenAll(stripes).ConfigureAwait(false);
+            if (readers.Count == 1)
+            {
+                // the common case, awaited directly: no task per stripe and no join on the operation's path
+                await ReadStripeAsync(readers[0], alone: true, decodeScratch(0), apply, failFast).ConfigureAwait(false);
+            }
+            else
+            {
+                var stripes = new Task[readers.Count];
+                for (var i = 0; i < stripes.Length; i++)
+                {
+                    stripes[i] = ReadStripeAsync(readers[i], alone: false, decodeScratch(i), apply, failFast).AsTask();
+                }
+
+                await Task.WhenAll(stripes).ConfigureAwait(false);
+            }
         }
         catch (Exception) when (_rootCause is not null)
         {
@@ -72,11 +80,12 @@ internal sealed class StripeArrivals
 
         if (Volatile.Read(ref _remaining) != 0)
         {
-            throw new ProtocolException($"the predecessor ended its {stripes.Length} stripes with {_remaining} of the hop's frames not sent");
+            throw new ProtocolException($"the predecessor ended its {readers.Count} stripes with {_remaining} of the hop's frames not sent");
         }
     }
 
-    private async Task ReadStripeAsync(
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadStripeAsync(
         OperationFrameReader stripe, bool alone, Memory<byte> decodeScratch, Func<HopFrame, Memory<byte>, Memory<byte>, ValueTask> apply, CancellationTokenSource failFast)
     {
         try
