@@ -32,6 +32,24 @@ internal static class LoopbackPorts
         }
     }
 
+    /// <summary>
+    /// The next port of the block <paramref name="first"/>..<paramref name="first"/> + <paramref name="count"/> − 1,
+    /// counting on from <paramref name="next"/> (shared by threads), that is free for TCP and UDP now.
+    /// </summary>
+    public static int NextFreeInBlock(int first, int count, ref int next)
+    {
+        for (var tried = 0; tried < count; tried++)
+        {
+            var port = first + (Interlocked.Increment(ref next) % count);
+            if (IsFreeForTcpAndUdp(port))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException($"no port of {first}-{first + count - 1} is free for TCP and UDP on loopback");
+    }
+
     /// <summary>A port free for both TCP and UDP (a master binds the same number for both).</summary>
     public static int FreeTcpAndUdp()
     {

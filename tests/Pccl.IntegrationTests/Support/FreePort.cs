@@ -20,19 +20,7 @@ internal static class FreePort
     private static int _nextSingle = Environment.ProcessId % SinglePorts;
 
     /// <summary>A port free for TCP and UDP on loopback now, which no other test of this run is given while the block lasts.</summary>
-    public static int Tcp()
-    {
-        for (var tried = 0; tried < SinglePorts; tried++)
-        {
-            var port = FirstSinglePort + (Interlocked.Increment(ref _nextSingle) % SinglePorts);
-            if (LoopbackPorts.IsFreeForTcpAndUdp(port))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException($"no port of {FirstSinglePort}-{FirstSinglePort + SinglePorts - 1} is free for TCP and UDP on loopback");
-    }
+    public static int Tcp() => LoopbackPorts.NextFreeInBlock(FirstSinglePort, SinglePorts, ref _nextSingle);
 
     /// <summary>A range of <paramref name="size"/> ports no other test of this run gets until the block wraps around.</summary>
     public static string P2PRange(int size = 16)

@@ -15,17 +15,5 @@ internal static class ReservedPorts
     // test runs of other checkouts on this machine start elsewhere in the block
     private static int _next = Environment.ProcessId % Count;
 
-    public static int Next()
-    {
-        for (var tried = 0; tried < Count; tried++)
-        {
-            var port = First + (Interlocked.Increment(ref _next) % Count);
-            if (LoopbackPorts.IsFreeForTcpAndUdp(port))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException($"no port of {First}-{First + Count - 1} is free for TCP and UDP on loopback");
-    }
+    public static int Next() => LoopbackPorts.NextFreeInBlock(First, Count, ref _next);
 }

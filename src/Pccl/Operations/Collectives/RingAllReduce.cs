@@ -55,13 +55,13 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
                 sender.Post(firstPhase, layout.Piece(firstSlice, j));
             }
 
-            var receiving = ReceivedSteps();
-            if (receiving.Values.Sum(r => layout.PieceCount(r.Slice)) > 0)
+            // even one stripe's frames come in the order the predecessor received them, when its own hop is striped
+            var arrivals = new StripeArrivals(layout, wire, transfer.Backup, ReceivedSteps());
+            if (arrivals.Frames > 0)
             {
-                // even one stripe's frames come in the order the predecessor received them, when its own hop is striped
                 await reader.CountStripesAsync(failFast.Token).ConfigureAwait(false);
-                await new StripeArrivals(layout, wire, transfer.Backup, receiving)
-                    .RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast).ConfigureAwait(false);
+                await arrivals.RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast)
+                    .ConfigureAwait(false);
             }
 
             sender.Finish();

@@ -68,15 +68,12 @@ internal sealed class RingLayout
         return new PieceRef(_firstPiece[slice] + piece, firstElement * ElementSize, elements, elements * ElementSize);
     }
 
-    /// <summary>The index across the buffer of a slice's first piece.</summary>
-    public int FirstPiece(int slice) => _firstPiece[slice];
-
-    /// <summary>The slice that holds the piece with index <paramref name="pieceIndex"/> across the buffer; -1 when none does.</summary>
-    public int SliceOf(long pieceIndex)
+    /// <summary>The piece with index <paramref name="pieceIndex"/> across the buffer and its slice; null when there is none.</summary>
+    public (int Slice, PieceRef Piece)? PieceAt(long pieceIndex)
     {
         if (pieceIndex < 0 || pieceIndex >= TotalPieces)
         {
-            return -1;
+            return null;
         }
 
         var slice = 0;
@@ -85,7 +82,7 @@ internal sealed class RingLayout
             slice++;
         }
 
-        return slice;
+        return (slice, Piece(slice, (int)pieceIndex - _firstPiece[slice]));
     }
 
     public int Mod(int value) => ((value % WorldSize) + WorldSize) % WorldSize;

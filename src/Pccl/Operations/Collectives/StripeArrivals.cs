@@ -27,6 +27,9 @@ internal sealed class StripeArrivals
     private int _remaining;
     private Exception? _rootCause;
 
+    /// <summary>How many frames the hop brings this peer in all.</summary>
+    public int Frames { get; }
+
     /// <param name="layout">The operation's slices and pieces.</param>
     /// <param name="wire">Which received pieces write the caller's buffer.</param>
     /// <param name="backup">Saves a piece's input before the first write into it; null without backup.</param>
@@ -42,8 +45,10 @@ internal sealed class StripeArrivals
         foreach (var (step, (phase, slice)) in steps)
         {
             _stepOfSlice[(PhaseIndex(phase) * layout.WorldSize) + slice] = step;
-            _remaining += layout.PieceCount(slice);
+            Frames += layout.PieceCount(slice);
         }
+
+        _remaining = Frames;
     }
 
     /// <summary>
@@ -119,14 +124,14 @@ internal sealed class StripeArrivals
             DataFrameKind.AllGather => RingPhase.AllGather,
             _ => throw new ProtocolException($"a {header.Kind} frame on a ring stripe"),
         };
-        var slice = _layout.SliceOf(header.Piece);
-        var step = slice < 0 ? -1 : _stepOfSlice[(PhaseIndex(phase) * _layout.WorldSize) + slice];
+        var at = _layout.PieceAt(header.Piece);
+        var step = at is { } found ? _stepOfSlice[(PhaseIndex(phase) * _layout.WorldSize) + found.Slice] : -1;
         if (step < 0)
         {
             throw new ProtocolException($"ring frame {header.Kind} piece {header.Piece} is not one this peer receives in that phase");
         }
 
-        var piece = _layout.Piece(slice, (int)header.Piece - _layout.FirstPiece(slice));
+        var piece = at!.Value.Piece;
         var ownerFinal = step == _layout.WorldSize - 2;
         lock (_gate)
         {
