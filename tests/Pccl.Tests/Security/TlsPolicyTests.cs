@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Pccl.Tests.Security.Support;
 using Pccl.Transport.Security;
 
@@ -91,17 +94,55 @@ public sealed class TlsPolicyTests(TestCertificates pki)
         using var server = new TlsStreamFactory(pki.Options("server", caFile: null));
         var session = pki.Path($"session{version}.pem");
 
-        // the first client saves its session (id or ticket) when the server made it resumable; a second offers it back
-        var (firstExit, first, _) = await ProbeAsync(server, version, "-sess_out", session);
+        // The first client waits for the server's close (-ign_eof), so it reads whatever the server sends after the
+        // handshake, and saves a session only if it got one it could resume. Under TLS 1.2 the server issues no ticket
+        // and no session id, so there is nothing to save. Under TLS 1.3 OpenSSL still sends its stateful tickets (.NET
+        // cannot set their number to zero); each names a session the server never stores, so offering it back must give
+        // a full handshake. TheResumptionProbeResumesWhereAServerAllowsIt shows the same probes do resume elsewhere.
+        var (firstExit, first, _) = await ProbeAsync(server, version, "-ign_eof", "-sess_out", session);
 
         Assert.True(firstExit == 0, first);
-        Assert.DoesNotContain("TLS session ticket lifetime hint", first, StringComparison.Ordinal);
-        if (File.Exists(session))
+        if (version == "-tls1_2")
         {
-            var (secondExit, second, _) = await ProbeAsync(server, version, "-sess_in", session);
-            Assert.True(secondExit == 0, second);
-            Assert.Contains("New, TLSv1.", second, StringComparison.Ordinal);
-            Assert.DoesNotContain("Reused, TLSv1.", second, StringComparison.Ordinal);
+            Assert.DoesNotContain("TLS session ticket lifetime hint", first, StringComparison.Ordinal);
+            Assert.False(File.Exists(session), first);
+            return;
+        }
+
+        Assert.True(File.Exists(session), first);
+        var (secondExit, second, _) = await ProbeAsync(server, version, "-sess_in", session);
+        Assert.True(secondExit == 0, second);
+        Assert.Contains("New, TLSv1.", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reused, TLSv1.", second, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-tls1_2")]
+    [InlineData("-tls1_3")]
+    public async Task TheResumptionProbeResumesWhereAServerAllowsIt(string version)
+    {
+        // control for NoSessionIsResumed: the same two probes against a plain SslStream that allows resumption
+        using var certificate = X509Certificate2.CreateFromPemFile(pki.ServerCert, pki.ServerKey);
+        var resuming = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            AllowTlsResume = true,
+        };
+        var session = pki.Path($"control-session{version}.pem");
+
+        var (firstExit, first, _) = await ProbeAsync(Resuming, version, "-ign_eof", "-sess_out", session);
+        Assert.True(firstExit == 0, first);
+        var (secondExit, second, _) = await ProbeAsync(Resuming, version, "-sess_in", session);
+
+        Assert.True(secondExit == 0, second);
+        Assert.Contains("Reused, TLSv1.", second, StringComparison.Ordinal);
+
+        async Task<SslStream> Resuming(Stream transport, CancellationToken ct)
+        {
+            var ssl = new SslStream(transport, leaveInnerStreamOpen: true);
+            await ssl.AuthenticateAsServerAsync(resuming, ct);
+            return ssl;
         }
     }
 
@@ -109,14 +150,20 @@ public sealed class TlsPolicyTests(TestCertificates pki)
     /// Serves TLS on a loopback port with <paramref name="server"/> while <c>openssl s_client</c> connects to it; returns the
     /// probe's exit code and output, and the messages of the handshakes the server refused.
     /// </summary>
-    private static async Task<(int ExitCode, string Output, IReadOnlyList<string> ServerErrors)> ProbeAsync(TlsStreamFactory server, params string[] clientArguments)
+    private static Task<(int ExitCode, string Output, IReadOnlyList<string> ServerErrors)> ProbeAsync(TlsStreamFactory server,
+        params string[] clientArguments) =>
+        ProbeAsync((transport, ct) => server.AuthenticateAsServerAsync(transport, ct), clientArguments);
+
+    /// <summary>As above, with any server handshake.</summary>
+    private static async Task<(int ExitCode, string Output, IReadOnlyList<string> ServerErrors)> ProbeAsync(
+        Func<Stream, CancellationToken, Task<SslStream>> handshake, params string[] clientArguments)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         stop.CancelAfter(TimeSpan.FromSeconds(30));
         var serverErrors = new List<string>();
-        var serving = ServeAsync(listener, server, serverErrors, stop.Token);
+        var serving = ServeAsync(listener, handshake, serverErrors, stop.Token);
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var (exitCode, output, errors) = await Task.Run(() =>
             TestCertificates.RunOpenSsl(["s_client", "-connect", $"127.0.0.1:{port}", "-servername", "localhost", .. clientArguments]), stop.Token);
@@ -125,7 +172,8 @@ public sealed class TlsPolicyTests(TestCertificates pki)
         return (exitCode, output + errors, serverErrors);
     }
 
-    private static async Task ServeAsync(TcpListener listener, TlsStreamFactory server, List<string> errors, CancellationToken ct)
+    private static async Task ServeAsync(TcpListener listener, Func<Stream, CancellationToken, Task<SslStream>> handshake, List<string> errors,
+        CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -133,7 +181,7 @@ public sealed class TlsPolicyTests(TestCertificates pki)
             {
                 using var socket = await listener.AcceptSocketAsync(ct);
                 await using var transport = new NetworkStream(socket, ownsSocket: false);
-                await using var ssl = await server.AuthenticateAsServerAsync(transport, ct);
+                await using var ssl = await handshake(transport, ct);
                 await ssl.ShutdownAsync(); // close_notify, so the probe ends its session cleanly and exits 0
             }
             catch (OperationCanceledException)

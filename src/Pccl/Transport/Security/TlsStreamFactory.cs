@@ -18,9 +18,11 @@ namespace Pccl.Transport.Security;
 /// certificate only after the client has finished its half of the handshake, so without the verdict a refused
 /// client would learn nothing until its first read, and then only that the connection closed.
 /// Cipher suites: TLS 1.3's, and under TLS 1.2 only ECDHE with an AEAD cipher (AES-GCM, ChaCha20-Poly1305): no CBC,
-/// no static RSA key exchange. Session resumption (tickets and session ids) is off on both sides: PCCL connections
-/// live for a whole run, so resuming saves next to nothing, while a resumed session skips the certificate check each
-/// connection is meant to pass and makes the ticket key one more secret to rotate.
+/// no static RSA key exchange. Session resumption is off on both sides (no session cache, no ticket key): PCCL
+/// connections live for a whole run, so resuming saves next to nothing, while a resumed session skips the certificate
+/// check each connection is meant to pass and makes the ticket key one more secret to rotate. Under TLS 1.3 OpenSSL
+/// still sends stateful tickets, which .NET cannot turn off; they name sessions that are never stored, so offering
+/// one back gives a full handshake.
 /// </remarks>
 internal sealed class TlsStreamFactory : IDisposable
 {
