@@ -202,7 +202,7 @@ public class CollectiveTests
     }
 
     [Fact]
-    public void AFailedDoneAbortsTheOthersWithTheError()
+    public void AFailedDoneAbortsEveryParticipantWithTheErrorAndWhoReportedIt()
     {
         var (a, b, c) = Three();
         var seq = _s.Run(1, a, b, c);
@@ -210,11 +210,11 @@ public class CollectiveTests
 
         _s.Send(b, Msg.Done(1, seq, success: false, error: "checksum mismatch in slice 2"));
 
-        b.GotNothing();
-        foreach (var p in new[] { a, c })
+        // the reporter hears the abort too, so each participant of a started operation learns the group's reason
+        foreach (var p in new[] { a, b, c })
         {
             var abort = p.One(Kind.CollectiveAbort).CollectiveAbort;
-            Assert.Equal((CollectiveFailure.PeerFailed, 1U, seq), (abort.Failure, abort.Tag, abort.Sequence));
+            Assert.Equal((CollectiveFailure.PeerFailed, 1U, seq, b.Id), (abort.Failure, abort.Tag, abort.Sequence, abort.FailedBy));
             Assert.Contains($"peer {b.Id}", abort.Reason);
             Assert.Contains("checksum mismatch in slice 2", abort.Reason);
         }

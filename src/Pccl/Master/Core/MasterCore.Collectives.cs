@@ -266,8 +266,9 @@ internal sealed partial class MasterCore
 
         if (!done.Success)
         {
-            AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
-                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0);
+            // the reporter hears it too: it waits for the group's reason before it throws (AllReduceDriver)
+            AbortRound(round, round.Participants, CollectiveFailure.PeerFailed,
+                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0, failedBy: peer.Id);
             return;
         }
 
@@ -377,7 +378,8 @@ internal sealed partial class MasterCore
         }
     }
 
-    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer)
+    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer,
+        ulong failedBy = 0)
     {
         RemoveRound(round);
         var abort = new ControlMessage
@@ -389,6 +391,7 @@ internal sealed partial class MasterCore
                 Failure = failure,
                 Reason = reason,
                 LostPeerId = lostPeer,
+                FailedBy = failedBy,
             },
         };
         foreach (var id in recipients.ToList())
