@@ -266,9 +266,8 @@ internal sealed partial class MasterCore
 
         if (!done.Success)
         {
-            // the reporter hears it too: it waits for the group's reason before it throws (AllReduceDriver)
-            AbortRound(round, round.Participants, CollectiveFailure.PeerFailed,
-                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0, failedBy: peer.Id);
+            AbortRound(round, round.Participants.Where(id => id != peer.Id), CollectiveFailure.PeerFailed,
+                $"peer {peer.Id} failed the operation: {UntrustedText.Escape(done.Error)}", 0);
             return;
         }
 
@@ -378,8 +377,7 @@ internal sealed partial class MasterCore
         }
     }
 
-    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer,
-        ulong failedBy = 0)
+    private void AbortRound(CollectiveRound round, IEnumerable<ulong> recipients, CollectiveFailure failure, string reason, ulong lostPeer)
     {
         RemoveRound(round);
         var abort = new ControlMessage
@@ -391,7 +389,6 @@ internal sealed partial class MasterCore
                 Failure = failure,
                 Reason = reason,
                 LostPeerId = lostPeer,
-                FailedBy = failedBy,
             },
         };
         foreach (var id in recipients.ToList())

@@ -54,7 +54,7 @@ internal sealed class AllReduceDriver
         }
 
         using var activity = PcclActivities.StartAllReduce(options.Tag, (long)buffer.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), groupSize);
-        using var call = new CollectiveCall(options.Tag, _session.PeerId) { OnDataMoved = HoldIfMasterLost };
+        using var call = new CollectiveCall(options.Tag) { OnDataMoved = HoldIfMasterLost };
         if (!Router.TryAdd(call))
         {
             throw new PcclException(PcclErrorCode.TagInUse, $"an all-reduce on tag {options.Tag} is already in flight on this peer; use a different tag for concurrent operations");
@@ -140,15 +140,14 @@ internal sealed class AllReduceDriver
             AllReduceInput.Restore(send, backup, bytes.Memory);
             faults?.FailureMilestoneReached(call.Sequence, FailureMilestone.BufferRestored);
             await told.ConfigureAwait(false);
-            var failure = await GroupFailureAsync(call, _session.Options.HeartbeatTimeout, ct).ConfigureAwait(false)
-                ?? AllReduceFailures.Of(call, e, _session.PeerId, ct);
-            faults?.AllReduceFailed(options.Tag, failure);
+            faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)
             {
                 activity.Failed(e);
                 throw;
             }
 
+            var failure = call.Failure ?? AllReduceFailures.From(e);
             activity.Failed(failure);
             _session.Telemetry.RecordFailure(failure.Code);
             _session.Logger.CollectiveAborted(options.Tag, $"{failure.Code}: {failure.Message}");
@@ -163,33 +162,6 @@ internal sealed class AllReduceDriver
 
             Router.Remove(options.Tag);
             AllReduceInput.Release(backup, _scratch, _session.Telemetry);
-        }
-    }
-
-    /// <summary>
-    /// The group's reason for a started call's failure (<see cref="CollectiveCall.GroupFailure"/>), so every survivor
-    /// reports the cause rather than what it saw of it; null when the call never started, when the reason is this
-    /// peer's own, or when none comes within <paramref name="patience"/> (the heartbeat timeout: by then a silent
-    /// master is lost).
-    /// </summary>
-    internal static async Task<PcclException?> GroupFailureAsync(CollectiveCall call, TimeSpan patience, CancellationToken ct)
-    {
-        if (!call.Started.IsCompletedSuccessfully)
-        {
-            return null;
-        }
-
-        try
-        {
-            return await call.GroupFailure.WaitAsync(patience, ct).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return null;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return null;
         }
     }
 

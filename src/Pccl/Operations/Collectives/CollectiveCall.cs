@@ -6,12 +6,9 @@ namespace Pccl.Operations.Collectives;
 /// A peer's view of one collective in flight on a tag: it waits for the master's start, runs, and waits for the
 /// master's verdict. An abort from the master cancels whatever step it is in at once.
 /// </summary>
-/// <param name="tag">The operation's tag.</param>
-/// <param name="peerId">This peer, to tell an abort its own report caused from one with another cause.</param>
-internal sealed class CollectiveCall(uint tag, ulong peerId) : OperationCall<CollectiveStart, CollectiveComplete>
+internal sealed class CollectiveCall(uint tag) : OperationCall<CollectiveStart, CollectiveComplete>
 {
     private readonly TaskCompletionSource _withdrawn = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<PcclException?> _groupFailure = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public uint Tag { get; } = tag;
 
@@ -37,14 +34,6 @@ internal sealed class CollectiveCall(uint tag, ulong peerId) : OperationCall<Col
     /// </summary>
     public Task Withdrawn => _withdrawn.Task;
 
-    /// <summary>
-    /// Completes with the master's reason for aborting this started call, which every participant hears, even one
-    /// that failed first: a neighbour closing its connection is often the effect of that neighbour's abort, whose
-    /// reason names the cause. The kick when the master removed this peer instead. Null when this peer's own report
-    /// caused the abort, or when the master is lost.
-    /// </summary>
-    public Task<PcclException?> GroupFailure => _groupFailure.Task;
-
     /// <summary>False for a start that came after the call had failed, which the caller must refuse.</summary>
     public override bool OnMessage(ControlMessage message)
     {
@@ -68,9 +57,7 @@ internal sealed class CollectiveCall(uint tag, ulong peerId) : OperationCall<Col
                 var abort = message.CollectiveAbort;
                 if (abort.Sequence == 0 || abort.Sequence == Sequence)
                 {
-                    var reason = FromAbort(abort, Failure);
-                    Fail(reason);
-                    _groupFailure.TrySetResult(abort.FailedBy == peerId ? null : reason);
+                    Fail(FromAbort(abort));
                 }
 
                 break;
@@ -79,24 +66,20 @@ internal sealed class CollectiveCall(uint tag, ulong peerId) : OperationCall<Col
         return true;
     }
 
-    /// <summary>The master is gone or removed this peer: the call fails with <paramref name="reason"/>, and a withdrawal waits for no answer.</summary>
+    /// <summary>The master is gone: the call fails with <paramref name="reason"/>, and a withdrawal waits for no answer.</summary>
     public void MasterLost(PcclException reason)
     {
         Fail(reason);
         _withdrawn.TrySetResult();
-        // a kick is the master's verdict on this peer; a silent master says nothing about the operation
-        _groupFailure.TrySetResult(reason.Code == PcclErrorCode.Kicked ? reason : null);
     }
 
-    /// <param name="abort">The master's abort.</param>
-    /// <param name="seenHere">What this peer had failed with already, if anything: kept as the inner exception.</param>
-    private static PcclException FromAbort(CollectiveAbort abort, PcclException? seenHere) => abort.Failure switch
+    private static PcclException FromAbort(CollectiveAbort abort) => abort.Failure switch
     {
         CollectiveFailure.PeerLost => new PcclException(PcclErrorCode.PeerLost,
-            $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry with the remaining peers", true, seenHere) { LostPeerId = abort.LostPeerId },
-        CollectiveFailure.Mismatch => new PcclException(PcclErrorCode.OperationMismatch, $"all-reduce on tag {abort.Tag}: {abort.Reason}", false, seenHere),
-        CollectiveFailure.TooFewPeers => new PcclException(PcclErrorCode.TooFewPeers, $"all-reduce on tag {abort.Tag}: {abort.Reason}", false, seenHere),
-        CollectiveFailure.GrantCancelled => new PcclException(PcclErrorCode.Aborted, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true, seenHere),
-        _ => new PcclException(PcclErrorCode.PeerLost, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true, seenHere),
+            $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry with the remaining peers", true) { LostPeerId = abort.LostPeerId },
+        CollectiveFailure.Mismatch => new PcclException(PcclErrorCode.OperationMismatch, $"all-reduce on tag {abort.Tag}: {abort.Reason}"),
+        CollectiveFailure.TooFewPeers => new PcclException(PcclErrorCode.TooFewPeers, $"all-reduce on tag {abort.Tag}: {abort.Reason}"),
+        CollectiveFailure.GrantCancelled => new PcclException(PcclErrorCode.Aborted, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true),
+        _ => new PcclException(PcclErrorCode.PeerLost, $"all-reduce on tag {abort.Tag} aborted: {abort.Reason}; retry", true),
     };
 }

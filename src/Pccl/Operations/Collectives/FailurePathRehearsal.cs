@@ -44,7 +44,7 @@ internal static class FailurePathRehearsal
     private static async Task RehearseAsync(PeerSession session)
     {
         var start = new CollectiveStart { Tag = 0, Sequence = 1, Lane = 0, Ring = { Self, Neighbour } };
-        using var call = new CollectiveCall(start.Tag, Self);
+        using var call = new CollectiveCall(start.Tag);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync().ConfigureAwait(false);
         try
@@ -56,13 +56,8 @@ internal static class FailurePathRehearsal
             _ = AllReduceFailures.Of(call, e, Self, cancelled.Token);
         }
 
-        _ = call.OnMessage(new ControlMessage { CollectiveStart = start });
-        var abort = new ControlMessage
-        {
-            CollectiveAbort = new CollectiveAbort { Tag = start.Tag, Sequence = start.Sequence, Failure = CollectiveFailure.PeerLost, Reason = "rehearsal", LostPeerId = Neighbour },
-        };
+        var abort = new ControlMessage { CollectiveAbort = new CollectiveAbort { Tag = start.Tag, Failure = CollectiveFailure.PeerLost, Reason = "rehearsal", LostPeerId = Neighbour } };
         _ = call.OnMessage(ControlCodec.DecodeControl(abort.ToByteArray()));
-        _ = await AllReduceDriver.GroupFailureAsync(call, TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
         var gate = new RingIoGate(1);
         gate.Expect(start.Sequence);
         gate.Withdraw(start.Sequence);
