@@ -33,6 +33,7 @@ internal sealed class EstablishedConnection : IAsyncDisposable
         Stream = stream;
         Hello = hello;
         Remote = remote;
+        SocketPacing.PaceIfLeavingHost(socket, remote);
     }
 
     public Stream Stream { get; }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
@@ -13,6 +14,7 @@ internal static class SocketPacing
     // Linux: SOL_SOCKET / SO_MAX_PACING_RATE, in bytes per second; all ones is no ceiling
     private const int SolSocket = 1;
     private const int SoMaxPacingRate = 47;
+    private const long AnyCeiling = 1L << 40;
 
     /// <summary>Holds <paramref name="socket"/> to <paramref name="bytesPerSecond"/>, or lifts its ceiling when null.</summary>
     /// <returns>Whether the kernel took it; false off Linux and on a closed socket (the socket then sends unpaced).</returns>
@@ -34,6 +36,26 @@ internal static class SocketPacing
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Turns on the kernel's TCP pacing, with no ceiling, for a connection to another host: the socket then spreads each
+    /// window over the round trip instead of sending it as a burst. Without it, a loss-based congestion control (CUBIC,
+    /// Linux' default) over a long path fills the bottleneck's buffer with the bursts of several striped connections
+    /// and backs off at the drops; BBR paces anyway. Connections within this host stay as they are: nothing queues
+    /// between them.
+    /// </summary>
+    /// <returns>Whether the socket is now paced.</returns>
+    public static bool PaceIfLeavingHost(Socket socket, IPEndPoint? remote)
+    {
+        if (remote is null || TcpPath.IsThisHost(socket, remote.Address))
+        {
+            return false;
+        }
+
+        // the kernel starts pacing a socket at its first ceiling and goes on pacing, at the congestion control's rate,
+        // once the ceiling is lifted
+        return Set(socket, AnyCeiling) && Set(socket, null);
     }
 
     /// <summary>The ceiling the kernel holds <paramref name="socket"/> to, in bytes per second; null when none (or off Linux).</summary>

@@ -32,7 +32,7 @@ internal readonly record struct TcpPath(TimeSpan? RoundTrip, long Window, bool L
     }
 
     /// <summary>A loopback address, or one of this host's own: the kernel then uses the same address as the source.</summary>
-    private static bool IsThisHost(Socket socket, IPAddress remote)
+    public static bool IsThisHost(Socket socket, IPAddress remote)
     {
         remote = Unmapped(remote);
         if (IPAddress.IsLoopback(remote))

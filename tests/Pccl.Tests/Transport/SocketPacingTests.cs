@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using Pccl.Transport;
 using Pccl.Tests.Transport.Support;
 
 namespace Pccl.Tests.Transport;
@@ -39,6 +41,22 @@ public class SocketPacingTests
         // 2 MiB at 4 MiB/s takes half a second; the kernel may send the first packets before the pacing clock runs
         Assert.True(paced >= TimeSpan.FromSeconds(0.4), $"2 MiB paced to 4 MiB/s arrived in {paced.TotalMilliseconds:F0} ms");
         Assert.True(free < paced / 2, $"unpaced 2 MiB took {free.TotalMilliseconds:F0} ms, paced {paced.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task AConnectionToAnotherHostIsPacedWithoutACeilingAndOneWithinThisHostIsLeftAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var pair = await SocketPair.ConnectAsync(ct);
+
+        Assert.False(SocketPacing.PaceIfLeavingHost(pair.Local, (IPEndPoint)pair.Local.RemoteEndPoint!));
+        Assert.False(SocketPacing.PaceIfLeavingHost(pair.Local, new IPEndPoint(((IPEndPoint)pair.Local.LocalEndPoint!).Address, 7117)));
+        Assert.False(SocketPacing.PaceIfLeavingHost(pair.Local, null));
+        Assert.Null(SocketPacing.Get(pair.Local));
+
+        // another host's address (TEST-NET-1, RFC 5737) decides it; nothing is sent there
+        Assert.True(SocketPacing.PaceIfLeavingHost(pair.Local, new IPEndPoint(IPAddress.Parse("192.0.2.1"), 7117)));
+        Assert.Null(SocketPacing.Get(pair.Local)); // paced at the congestion control's own rate: no ceiling is left
     }
 
     /// <summary>The time from the first byte written to the last one read at the other end.</summary>
