@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Pccl.Tests.Security.Support;
 using Pccl.Transport.Security;
 
@@ -122,7 +121,7 @@ public sealed class TlsPolicyTests(TestCertificates pki)
     public async Task TheResumptionProbeResumesWhereAServerAllowsIt(string version)
     {
         // control for NoSessionIsResumed: the same two probes against a plain SslStream that allows resumption
-        using var certificate = X509Certificate2.CreateFromPemFile(pki.ServerCert, pki.ServerKey);
+        using var certificate = TlsCertificateLoader.LoadIdentity(pki.ServerCert, pki.ServerKey);
         var resuming = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),

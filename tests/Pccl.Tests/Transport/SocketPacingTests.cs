@@ -60,7 +60,7 @@ public class SocketPacingTests
     }
 
     /// <summary>The time from the first byte written to the last one read at the other end.</summary>
-    private static async Task<TimeSpan> SendAsync(SocketPair pair, Pccl.Transport.EstablishedConnection connection, CancellationToken ct)
+    private static async Task<TimeSpan> SendAsync(SocketPair pair, EstablishedConnection connection, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var write = connection.Stream.WriteAsync(new byte[Bytes], ct).AsTask();

@@ -116,6 +116,9 @@ internal sealed class StripeArrivals
         }
     }
 
+    private static ProtocolException NotReceivedHere(DataFrameHeader header) =>
+        new($"ring frame {header.Kind} piece {header.Piece} is not one this peer receives in that phase");
+
     private HopFrame Admit(DataFrameHeader header)
     {
         RingPhase phase = header.Kind switch
@@ -124,14 +127,13 @@ internal sealed class StripeArrivals
             DataFrameKind.AllGather => RingPhase.AllGather,
             _ => throw new ProtocolException($"a {header.Kind} frame on a ring stripe"),
         };
-        var at = _layout.PieceAt(header.Piece);
-        var step = at is { } found ? _stepOfSlice[(PhaseIndex(phase) * _layout.WorldSize) + found.Slice] : -1;
+        var (slice, piece) = _layout.PieceAt(header.Piece) ?? throw NotReceivedHere(header);
+        var step = _stepOfSlice[(PhaseIndex(phase) * _layout.WorldSize) + slice];
         if (step < 0)
         {
-            throw new ProtocolException($"ring frame {header.Kind} piece {header.Piece} is not one this peer receives in that phase");
+            throw NotReceivedHere(header);
         }
 
-        var piece = at!.Value.Piece;
         var ownerFinal = step == _layout.WorldSize - 2;
         lock (_gate)
         {
