@@ -44,6 +44,12 @@ internal static class PreflightAdvice
     public const string Jitter =
         "round-trip time varies: a congested or shared link; raise network.heartbeat_timeout_ms to stay clear of false heartbeat timeouts";
 
+    /// <summary>{0} the window in KiB, {1} net.core.wmem_max, {2} net.core.rmem_max, {3} Mbit/s of one connection, {4} the round trip in ms.</summary>
+    public const string SocketBuffersCapped =
+        "the kernel caps the 4 MiB socket buffers PCCL asks for: one connection keeps {0:0} KiB in flight (net.core.wmem_max {1}, net.core.rmem_max {2}), " +
+        "at most {3:0.#} Mbit/s over a {4:0} ms round trip, and a striped ring hop at most 8 connections of it; on a long inter-site path raise both on every worker host: " +
+        "sysctl -w net.core.wmem_max=4194304 net.core.rmem_max=4194304 (and in /etc/sysctl.d/)";
+
     /// <summary>{0} the row that failed first.</summary>
     public const string NotMeasured = "not measured: {0} failed";
 }

@@ -12,7 +12,7 @@ namespace Pccl.Cli.Preflight;
 /// Runs every preflight check against the master named in <paramref name="options"/>: the handshake over TCP (with this
 /// host's auth and TLS settings), UDP probes on the heartbeat port, the master's dial-back to a p2p port, and a bulk
 /// transfer each way (this host's upload, then the master's bulk transfer); each measured value is judged against the
-/// deployment chapter's network table.
+/// deployment chapter's network table. Last, the socket buffers the kernel grants here (<see cref="SocketBuffers"/>).
 /// </summary>
 internal sealed class PreflightRunner(CommunicatorOptions options)
 {
@@ -100,6 +100,7 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         checks.Add(probes.Answered > 0 ? NetworkRequirement.Rtt.Judge(probes.MedianRttMs) : NetworkRequirement.Rtt.NotMeasured(noUdp));
         checks.Add(NetworkRequirement.PacketLoss.Judge(probes.LossPercent));
         checks.Add(probes.Answered > 1 ? NetworkRequirement.Jitter.Judge(probes.JitterMs) : NetworkRequirement.Jitter.NotMeasured(noUdp));
+        checks.Add(SocketBuffers.Judge(SocketBuffers.GrantedWindowBytes(), probes.Answered > 0 ? probes.MedianRttMs : null));
     }
 
     private async Task<PreflightCheck> CheckP2PAsync(Stream stream, CancellationToken ct)
@@ -206,6 +207,7 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
             PreflightCheck.Failed("master_tcp", "ms", why), PreflightCheck.Failed("master_udp", "", why), PreflightCheck.Failed("p2p_port", "port", why),
             PreflightCheck.Failed("auth", "", why), NetworkRequirement.Bandwidth.NotMeasured(why), NetworkRequirement.Rtt.NotMeasured(why),
             NetworkRequirement.PacketLoss.NotMeasured(why), NetworkRequirement.Jitter.NotMeasured(why),
+            SocketBuffers.Judge(SocketBuffers.GrantedWindowBytes(), null),
         ];
         var rows = all.Select(row => checks.FirstOrDefault(c => c.Name == row.Name) ?? row).ToList();
         return new PreflightOutcome(rows.All(r => r.Status != CheckStatus.Fail), rows);

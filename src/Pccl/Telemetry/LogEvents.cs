@@ -163,6 +163,9 @@ internal static partial class LogEvents
         /// <summary>A ring operation measured the rate of the path to its successor, and the rate kept for the peer changed.</summary>
         public const int HopRateMeasured = 1801;
 
+        /// <summary>A flat ring's hop to another host paces its streams to their share of the rate measured to the successor.</summary>
+        public const int RingHopPaced = 1802;
+
         /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
         public const int FailurePathRehearsalFailed = 1740;
 
@@ -411,6 +414,11 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.HopRateMeasured, EventName = nameof(HopRateMeasured), Level = LogLevel.Information,
         Message = "an all-reduce moved {Mbit:0.0} Mbit/s to peer {PeerId} over {Connections} connections ({Limit}): its lanes are striped for this rate from now on")]
     public static partial void HopRateMeasured(this ILogger logger, ulong peerId, double mbit, int connections, string limit);
+
+    /// <summary>A flat ring's hop to another host paces its streams to their share of the rate measured to the successor.</summary>
+    [LoggerMessage(EventId = Ids.RingHopPaced, EventName = nameof(RingHopPaced), Level = LogLevel.Debug,
+        Message = "ring hop to peer {PeerId}: {Stripes} streams paced to {BytesPerSecond} bytes/s each, a share of the {MeasuredBitsPerSecond} bit/s measured to it ({CongestionControl})")]
+    public static partial void RingHopPaced(this ILogger logger, ulong peerId, int stripes, long bytesPerSecond, long measuredBitsPerSecond, string congestionControl);
 
     /// <summary>The run of the all-reduce failure path's steps after the first success failed; only the first real failure's speed suffers.</summary>
     [LoggerMessage(EventId = Ids.FailurePathRehearsalFailed, EventName = nameof(FailurePathRehearsalFailed), Level = LogLevel.Debug,

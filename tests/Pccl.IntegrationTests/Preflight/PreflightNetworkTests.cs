@@ -20,7 +20,7 @@ public sealed class PreflightNetworkTests
 
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
         Assert.Equal(0, exitCode);
-        Assert.Equal(["master_tcp", "master_udp", "p2p_port", "auth", "bandwidth", "rtt", "packet_loss", "jitter"],
+        Assert.Equal(["master_tcp", "master_udp", "p2p_port", "auth", "bandwidth", "rtt", "packet_loss", "jitter", "socket_buffers"],
             report.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
         Assert.All(report.GetProperty("checks").EnumerateArray(), c => Assert.NotEqual("fail", c.GetProperty("status").GetString()));
         Assert.True(Row(report, "bandwidth").GetProperty("value").GetDouble() >= 100, report.ToString());

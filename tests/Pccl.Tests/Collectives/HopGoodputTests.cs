@@ -171,4 +171,58 @@ public class HopGoodputTests
         Assert.False(rates.Observe(1, HopGoodput.Of(BytesAt(940e6, elapsed), elapsed, LongPath, 5)!.Value));
         Assert.Equal(5, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
     }
+
+    [Fact]
+    public void APacedOperationThatCarriedItsPaceMayHaveBeenHeldByIt()
+    {
+        var elapsed = TimeSpan.FromSeconds(3);
+        // 5 stripes paced over 700 Mbit/s: carrying 700 Mbit/s or more, the pace may have been the limit; at 600 the
+        // path was
+        const long pace = 700_000_000;
+        var held = HopGoodput.Of(BytesAt(740e6, elapsed), elapsed, LongPath, 5, pace)!.Value;
+        Assert.True(held.PaceBound);
+        Assert.False(held.WindowBound);
+        Assert.True(held.StripesMayBeTheLimit);
+        Assert.True(HopGoodput.Of(BytesAt(700.1e6, elapsed), elapsed, LongPath, 5, pace)!.Value.PaceBound);
+        Assert.False(HopGoodput.Of(BytesAt(600e6, elapsed), elapsed, LongPath, 5, pace)!.Value.PaceBound);
+        Assert.False(HopGoodput.Of(BytesAt(740e6, elapsed), elapsed, LongPath, 5)!.Value.PaceBound);
+    }
+
+    /// <summary>
+    /// A paced lane on a 1 Gbit/s path whose operations carry 0.97 of their pace until the path holds them at 0.95 of
+    /// its rate, each reading fed back as <see cref="LaneRestriping"/> does: from a first reading of
+    /// <paramref name="firstShare"/> of the path (the cap's unpaced stripes read 0.72–0.82 of the emulated 1 Gbit/s,
+    /// 100 ms path under CUBIC) the pace climbs to the path within six operations and settles there, not below the
+    /// path and at most the margin over it.
+    /// </summary>
+    [Theory]
+    [InlineData(0.7)]
+    [InlineData(0.8)]
+    [InlineData(0.9)]
+    [InlineData(0.95)]
+    public void APacedLanesPaceClimbsToThePathAndSettles(double firstShare)
+    {
+        const double path = 1e9;
+        var elapsed = TimeSpan.FromSeconds(2.3);
+        var rates = new MeasuredRates();
+        rates.Observe(1, new HopGoodput((long)(firstShare * path), WindowBound: false));
+        var carried = new List<double>();
+        var paces = new List<double>();
+        for (var operation = 0; operation < 12; operation++)
+        {
+            var stripes = StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1));
+            var pacedFrom = rates.BitsPerSecondTo(1)!.Value;
+            var pace = StripePace.BytesPerSecond(pacedFrom, 1, stripes)! * 8.0 * stripes;
+            paces.Add(pace.Value);
+            var goodput = Math.Min(0.95 * path, 0.97 * pace.Value);
+            carried.Add(goodput);
+            var reading = HopGoodput.Of(BytesAt(goodput, elapsed), elapsed, LongPath, stripes, pacedFrom)!.Value;
+            rates.Observe(1, reading);
+        }
+
+        var trace = string.Join(", ", carried.Select(c => $"{c / 1e6:F0}"));
+        Assert.True(carried.Skip(6).All(c => c >= 0.95 * path - 1e6), trace);
+        Assert.Equal(paces[^1], paces[^4]); // settled
+        Assert.InRange(paces[^1], path, StripePace.Margin * path);
+    }
 }

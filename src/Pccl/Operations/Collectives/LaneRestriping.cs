@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Pccl.Operations.Session;
 using Pccl.Telemetry;
 using Pccl.Transport;
@@ -17,12 +18,52 @@ namespace Pccl.Operations.Collectives;
 /// their reading asks for more of them) raise the rate to what they carried, and the next operation runs on more: the
 /// count never settles where its own stripes bounded the reading, and a lane that fills all its windows is never cut. A lane opened with fewer than the rate now asks for (its count fixed while
 /// it stays open) is closed, to reopen at its next operation.
+/// <para>
+/// A lane to another host is also paced (<see cref="PaceFor"/>) where its congestion control is loss-based: each stripe
+/// in use is held a little over its share of the measured rate, so the stripes together keep the path's queue short
+/// instead of overfilling it and backing off at the drops. An operation that carried at least the rate it was paced over
+/// may have been held by the pace (<see cref="HopGoodput.PaceBound"/>) and raises the rate to what it carried, so the
+/// pace climbs by about 7 % per operation (0.97 of the 1.1 margin, what an operation's fill and drain leave) until the
+/// path holds the operations under it, and settles within the margin over the path: a pace set higher than that would
+/// fill the path's queue again. Configured lanes are measured and paced the same way; only their count stays fixed.
+/// </para>
 /// </summary>
 internal sealed class LaneRestriping(PeerSession session)
 {
     /// <summary>How many of <paramref name="lane"/>'s stripes to <paramref name="peer"/> an operation sends on: all when the count is configured.</summary>
     public int InUse(ulong peer, RingLink[] lane) =>
         StripeCount.InUse(session.Options.ConnectionsPerPeer, lane.Length, lane[0].Connection.MeasurePath(), session.MeasuredRates.BitsPerSecondTo(peer));
+
+    /// <summary>
+    /// Paces the <paramref name="stripes"/> an operation sends on to <paramref name="peer"/> (<see cref="StripePace"/>,
+    /// one sharer) where the lane leaves this host, a rate to the peer was measured and the congestion control is
+    /// loss-based (<see cref="CongestionControl.PacesToItsModel"/>); otherwise lifts any ceiling.
+    /// </summary>
+    /// <returns>The measured rate the stripes are paced over (<see cref="StripePace.Margin"/> over an even share of it),
+    /// in bits per second; null when unpaced (and always on this host).</returns>
+    public long? PaceFor(ulong peer, RingLink[] stripes)
+    {
+        var first = stripes[0].Connection;
+        if (!first.LeavesHost)
+        {
+            return null;
+        }
+
+        var congestionControl = first.CongestionControl;
+        var rate = session.MeasuredRates.BitsPerSecondTo(peer);
+        var pace = CongestionControl.PacesToItsModel(congestionControl) ? null : StripePace.BytesPerSecond(rate, 1, stripes.Length);
+        foreach (var stripe in stripes)
+        {
+            stripe.Connection.PaceTo(pace);
+        }
+
+        if (pace is { } paced && session.Logger.IsEnabled(LogLevel.Debug))
+        {
+            session.Logger.RingHopPaced(peer, stripes.Length, paced, rate!.Value, congestionControl ?? "unknown");
+        }
+
+        return pace is null ? null : rate;
+    }
 
     /// <param name="peer">The successor.</param>
     /// <param name="lane">The lane the operation ran on.</param>
@@ -31,27 +72,34 @@ internal sealed class LaneRestriping(PeerSession session)
     /// <param name="path">The lane's first stripe as the kernel measured it after the operation.</param>
     /// <param name="stripes">How many connections the operation sent on.</param>
     /// <param name="open">How many connections the lane has.</param>
-    public async ValueTask AfterRingAsync(ulong peer, uint lane, long bytesSent, TimeSpan elapsed, TcpPath path, int stripes, int open)
+    /// <param name="pacedFrom">The measured rate the stripes were paced over (<see cref="PaceFor"/>), null for none.</param>
+    public async ValueTask AfterRingAsync(ulong peer, uint lane, long bytesSent, TimeSpan elapsed, TcpPath path, int stripes, int open, long? pacedFrom)
     {
-        var configured = session.Options.ConnectionsPerPeer;
-        if (configured is not null || HopGoodput.Of(bytesSent, elapsed, path, stripes) is not { } goodput)
+        if (HopGoodput.Of(bytesSent, elapsed, path, stripes, pacedFrom) is not { } goodput)
         {
             return;
         }
 
         if (session.MeasuredRates.Observe(peer, goodput))
         {
-            session.Logger.HopRateMeasured(peer, goodput.BitsPerSecond / 1e6, stripes, goodput.WindowBound ? "limited by the connections' windows" : "limited by the path");
+            var limit = goodput.WindowBound ? "limited by the connections' windows" : goodput.PaceBound ? "limited by their pace" : "limited by the path";
+            session.Logger.HopRateMeasured(peer, goodput.BitsPerSecond / 1e6, stripes, limit);
         }
 
-        var rate = session.MeasuredRates.BitsPerSecondTo(peer);
-        var wanted = StripeCount.For(configured, path, rate);
+        var configured = session.Options.ConnectionsPerPeer;
+        if (configured is not null)
+        {
+            return;
+        }
+
+        var measured = session.MeasuredRates.BitsPerSecondTo(peer);
+        var wanted = StripeCount.For(configured, path, measured);
         if (wanted == stripes)
         {
             return;
         }
 
-        session.Logger.LanesRestriped(peer, (rate ?? goodput.BitsPerSecond) / 1e6, stripes, wanted);
+        session.Logger.LanesRestriped(peer, (measured ?? goodput.BitsPerSecond) / 1e6, stripes, wanted);
         if (wanted > open)
         {
             await session.Lanes.CloseOutgoingLaneAsync(peer, lane).ConfigureAwait(false);

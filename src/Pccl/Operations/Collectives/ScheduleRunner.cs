@@ -72,6 +72,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             var faults = session.FaultInjector;
             // halving-doubling uses each link both ways, so only the first stripe: the other side could not tell how many to write on
             var stripes = algorithm == AllReduceAlgorithm.HalvingDoubling ? outgoing[..1] : outgoing[.._restriping.InUse(next, outgoing)];
+            var pacedFrom = algorithm == AllReduceAlgorithm.Ring ? _restriping.PaceFor(next, stripes) : null;
             var faultSite = faults is null ? null : new RingFaultSite(faults, start.Sequence, algorithm == AllReduceAlgorithm.HalvingDoubling
                 ? HalvingDoublingAllReduce.BytesToReceive(layout, rank)
                 : RingAllReduce.BytesToReceive(layout, rank), session.BreakRingLinksAsync)
@@ -115,7 +116,7 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             {
                 var path = outgoing[0].Connection.MeasurePath();
                 _hints.AfterRing(layout, session.Options.RingChunkSize, session.Options.Region, elapsed, path);
-                await _restriping.AfterRingAsync(next, start.Lane, schedule.BytesSent, elapsed, path, stripes.Length, outgoing.Length).ConfigureAwait(false);
+                await _restriping.AfterRingAsync(next, start.Lane, schedule.BytesSent, elapsed, path, stripes.Length, outgoing.Length, pacedFrom).ConfigureAwait(false);
             }
 
             return (schedule, algorithm);

@@ -7,8 +7,8 @@ namespace Pccl.Operations.Topology;
 /// (<see cref="Collectives.StripeCount"/>). Two kinds of reading are kept apart and the larger counts. A topology
 /// optimisation vote measures actively (<see cref="BandwidthProbe"/>): its newest reading replaces the one before, and
 /// a failed one forgets the pair. Ring operations measure passively (<see cref="Collectives.HopGoodput"/>): the first
-/// gives the peer its reading, and a later one raises it only when its stripes were the limit (so more of them would
-/// carry more); an operation never lowers it, so the stripe count settles instead of following every slower
+/// gives the peer its reading, and a later one raises it only when its stripes may have been the limit (more of them,
+/// or a higher pace, would carry more); an operation never lowers it, so the stripe count settles instead of following every slower
 /// operation.
 /// </summary>
 /// <remarks>
@@ -54,7 +54,7 @@ internal sealed class MeasuredRates
                 continue;
             }
 
-            if (!goodput.WindowBound || goodput.BitsPerSecond <= known)
+            if (!goodput.StripesMayBeTheLimit || goodput.BitsPerSecond <= known)
             {
                 return false;
             }

@@ -198,7 +198,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
     /// <summary>
     /// The stripes of <paramref name="outgoing"/> a crossing ring to <paramref name="next"/> sends on
     /// (<see cref="CrossingStripes"/>): an automatic count is sized for this peer's share of the path's measured rate
-    /// where one was measured; and the rate each is paced to (<see cref="CrossingPace"/>: a share of the path's rate the
+    /// where one was measured; and the rate each is paced to (<see cref="StripePace"/>: a share of the path's rate the
     /// master set on the stage, the same on every peer), null for none.
     /// </summary>
     private (RingLink[] Stripes, long? Pace) CrossingLinks(RingLink[] outgoing, ulong next, HierarchyStage stage)
@@ -211,7 +211,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         // another, so the other side's peers do not share the path at once: a share would hold them to a fraction of it
         var together = stage.Members.All(m => CrossingStripes.Sharers(start, m, stage.Level, RegionOf) == sharers);
         var path = together && stage.PathBitsPerSecond is > 0 and <= long.MaxValue ? (long)stage.PathBitsPerSecond : (long?)null;
-        var pace = CrossingPace.BytesPerSecond(path, sharers, stripes.Length);
+        var pace = StripePace.BytesPerSecond(path, sharers, stripes.Length);
         if (pace is { } paced && session.Logger.IsEnabled(LogLevel.Debug))
         {
             session.Logger.HierarchyCrossingPaced(next, stage.FirstElement, stage.ElementCount, start.Sequence, stripes.Length, paced, sharers, path!.Value);
