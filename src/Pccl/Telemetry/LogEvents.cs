@@ -412,7 +412,7 @@ internal static partial class LogEvents
 
     /// <summary>A ring operation measured the rate of the path to its successor, and the rate kept for the peer changed.</summary>
     [LoggerMessage(EventId = Ids.HopRateMeasured, EventName = nameof(HopRateMeasured), Level = LogLevel.Information,
-        Message = "an all-reduce moved {Mbit:0.0} Mbit/s to peer {PeerId} over {Connections} connections ({Limit}): its lanes are striped for this rate from now on")]
+        Message = "an all-reduce moved {Mbit:0.0} Mbit/s to peer {PeerId} over {Connections} connections ({Limit}): its lanes are striped (and, under a loss-based congestion control, paced) for this rate from now on")]
     public static partial void HopRateMeasured(this ILogger logger, ulong peerId, double mbit, int connections, string limit);
 
     /// <summary>A flat ring's hop to another host paces its streams to their share of the rate measured to the successor.</summary>

@@ -86,14 +86,13 @@ internal sealed class LaneRestriping(PeerSession session)
             session.Logger.HopRateMeasured(peer, goodput.BitsPerSecond / 1e6, stripes, limit);
         }
 
-        var configured = session.Options.ConnectionsPerPeer;
-        if (configured is not null)
+        if (session.Options.ConnectionsPerPeer is not null)
         {
             return;
         }
 
         var measured = session.MeasuredRates.BitsPerSecondTo(peer);
-        var wanted = StripeCount.For(configured, path, measured);
+        var wanted = StripeCount.For(null, path, measured);
         if (wanted == stripes)
         {
             return;
