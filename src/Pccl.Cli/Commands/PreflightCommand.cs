@@ -17,7 +17,7 @@ internal static class PreflightCommand
         var master = new Option<string?>("--master", "-m") { Description = "master host:port (network.master_host, network.master_port)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object: ok and checks [{name, value, unit, minimum, recommended, status, advice}]" };
         var command = new Command("preflight",
-            "Check this host's network path to the master: TCP and UDP 7117, the p2p port, auth/TLS, bandwidth, RTT, packet loss, jitter")
+            "Check this host's network path to the master: TCP and UDP 7117, the p2p port, auth/TLS, bandwidth, RTT, packet loss, jitter, and the socket buffers the kernel grants")
         {
             config, master, json,
         };
