@@ -35,6 +35,7 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
     {
         using var security = SecurityFactory.Create(options.Tls, options.Auth);
         var checks = new List<PreflightCheck>();
+        var window = SocketBuffers.GrantedWindowBytes();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         EstablishedConnection connection;
         try
@@ -47,13 +48,13 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         {
             var error = (e.InnerException as System.Net.Sockets.SocketException)?.SocketErrorCode.ToString() ?? "no answer within 5 s";
             checks.Add(PreflightCheck.Failed("master_tcp", "ms", Format(PreflightAdvice.MasterUnreachable, Endpoint, error, options.MasterPort)));
-            return Outcome(checks, "master_tcp");
+            return Outcome(checks, window, "master_tcp");
         }
         catch (PcclException e)
         {
             checks.Add(PreflightCheck.Passed("master_tcp", ElapsedMs(started), "ms"));
             checks.Add(PreflightCheck.Failed("auth", "", Format(PreflightAdvice.HandshakeRefused, Endpoint, e.Message)));
-            return Outcome(checks, "auth");
+            return Outcome(checks, window, "auth");
         }
 
         checks.Add(PreflightCheck.Passed("master_tcp", ElapsedMs(started), "ms"));
@@ -64,22 +65,23 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
             deadline.CancelAfter(SessionLimit);
             try
             {
-                await RunSessionAsync(connection, security, checks, deadline.Token).ConfigureAwait(false);
+                await RunSessionAsync(connection, security, checks, window, deadline.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is PcclException or IOException or ProtocolException)
             {
-                return Outcome(checks, $"the preflight session ({e.Message})");
+                return Outcome(checks, window, $"the preflight session ({e.Message})");
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                return Outcome(checks, $"the preflight session (the master did not answer within {SessionLimit.TotalSeconds:0} s)");
+                return Outcome(checks, window, $"the preflight session (the master did not answer within {SessionLimit.TotalSeconds:0} s)");
             }
         }
 
-        return Outcome(checks, "");
+        return Outcome(checks, window, "");
     }
 
-    private async Task RunSessionAsync(EstablishedConnection connection, ConnectionSecurity security, List<PreflightCheck> checks, CancellationToken ct)
+    /// <param name="window">The window the kernel grants a connection here (<see cref="SocketBuffers.GrantedWindowBytes"/>), judged at the probes' round trip.</param>
+    private async Task RunSessionAsync(EstablishedConnection connection, ConnectionSecurity security, List<PreflightCheck> checks, long window, CancellationToken ct)
     {
         var stream = connection.Stream;
         var session = (await RequestAsync(stream, new PreflightRequest { ProbeSession = new PreflightProbeSessionRequest() }, ct).ConfigureAwait(false)).ProbeSession;
@@ -100,7 +102,7 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
         checks.Add(probes.Answered > 0 ? NetworkRequirement.Rtt.Judge(probes.MedianRttMs) : NetworkRequirement.Rtt.NotMeasured(noUdp));
         checks.Add(NetworkRequirement.PacketLoss.Judge(probes.LossPercent));
         checks.Add(probes.Answered > 1 ? NetworkRequirement.Jitter.Judge(probes.JitterMs) : NetworkRequirement.Jitter.NotMeasured(noUdp));
-        checks.Add(SocketBuffers.Judge(SocketBuffers.GrantedWindowBytes(), probes.Answered > 0 ? probes.MedianRttMs : null));
+        checks.Add(SocketBuffers.Judge(window, probes.Answered > 0 ? probes.MedianRttMs : null));
     }
 
     private async Task<PreflightCheck> CheckP2PAsync(Stream stream, CancellationToken ct)
@@ -198,8 +200,11 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
             : reply;
     }
 
-    /// <summary>Adds every row not measured yet, failed because of <paramref name="cause"/>, in the fixed order.</summary>
-    private static PreflightOutcome Outcome(List<PreflightCheck> checks, string cause)
+    /// <summary>
+    /// Adds every row not measured yet, failed because of <paramref name="cause"/>, in the fixed order; the socket
+    /// buffers' row, local, from <paramref name="window"/> without a round trip where the session did not judge it.
+    /// </summary>
+    private static PreflightOutcome Outcome(List<PreflightCheck> checks, long window, string cause)
     {
         var why = Format(PreflightAdvice.NotMeasured, cause);
         PreflightCheck[] all =
@@ -207,7 +212,7 @@ internal sealed class PreflightRunner(CommunicatorOptions options)
             PreflightCheck.Failed("master_tcp", "ms", why), PreflightCheck.Failed("master_udp", "", why), PreflightCheck.Failed("p2p_port", "port", why),
             PreflightCheck.Failed("auth", "", why), NetworkRequirement.Bandwidth.NotMeasured(why), NetworkRequirement.Rtt.NotMeasured(why),
             NetworkRequirement.PacketLoss.NotMeasured(why), NetworkRequirement.Jitter.NotMeasured(why),
-            SocketBuffers.Judge(SocketBuffers.GrantedWindowBytes(), null),
+            SocketBuffers.Judge(window, null),
         ];
         var rows = all.Select(row => checks.FirstOrDefault(c => c.Name == row.Name) ?? row).ToList();
         return new PreflightOutcome(rows.All(r => r.Status != CheckStatus.Fail), rows);

@@ -19,27 +19,24 @@ internal static class SocketBuffers
 
     private static readonly CompositeFormat Capped = CompositeFormat.Parse(PreflightAdvice.SocketBuffersCapped);
 
-    /// <summary>The window a connection's buffers allow here: half the smaller of what the kernel granted (it doubles what is set, and keeps half for bookkeeping).</summary>
+    /// <summary>The window a connection's buffers allow here (<see cref="TcpPath.Window"/>), on a socket tuned as every PCCL connection is.</summary>
     public static long GrantedWindowBytes()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         SocketTuning.Apply(socket);
-        return Math.Min(socket.SendBufferSize, socket.ReceiveBufferSize) / 2;
+        return TcpPath.Of(socket, null).Window;
     }
 
     /// <summary>The row for a granted <paramref name="windowBytes"/>, the advice's rate over <paramref name="roundTripMs"/> (100 ms where none was measured).</summary>
     public static PreflightCheck Judge(long windowBytes, double? roundTripMs)
     {
         var kib = windowBytes / 1024.0;
-        if (windowBytes >= SocketTuning.BufferBytes)
-        {
-            return new PreflightCheck("socket_buffers", kib, "KiB", null, SocketTuning.BufferBytes / 1024, CheckStatus.Pass, "");
-        }
-
+        var granted = windowBytes >= SocketTuning.BufferBytes;
         var rtt = roundTripMs is > 0 and { } measured ? measured : AssumedRoundTripMs;
-        var mbps = windowBytes * 8 / (rtt / 1000) / 1e6;
-        var advice = string.Format(CultureInfo.InvariantCulture, Capped, kib, Sysctl("wmem_max"), Sysctl("rmem_max"), mbps, rtt);
-        return new PreflightCheck("socket_buffers", kib, "KiB", null, SocketTuning.BufferBytes / 1024, CheckStatus.Warn, advice);
+        var advice = granted
+            ? ""
+            : string.Format(CultureInfo.InvariantCulture, Capped, kib, Sysctl("wmem_max"), Sysctl("rmem_max"), windowBytes * 8 / (rtt / 1000) / 1e6, rtt);
+        return new PreflightCheck("socket_buffers", kib, "KiB", null, SocketTuning.BufferBytes / 1024, granted ? CheckStatus.Pass : CheckStatus.Warn, advice);
     }
 
     private static string Sysctl(string name)

@@ -34,6 +34,7 @@ internal sealed class EstablishedConnection : IAsyncDisposable
         Hello = hello;
         Remote = remote;
         LeavesHost = SocketPacing.PaceIfLeavingHost(socket, remote);
+        CongestionControl = Transport.CongestionControl.Name(socket);
     }
 
     /// <summary>Whether the neighbour is another host (paced by the kernel from the start, <see cref="SocketPacing.PaceIfLeavingHost"/>); false within this host and off Linux.</summary>
@@ -111,8 +112,11 @@ internal sealed class EstablishedConnection : IAsyncDisposable
     /// <summary>The ceiling the connection's sending is held to, in bytes per second; null when none.</summary>
     public long? PacingRate => SocketPacing.Get(_socket);
 
-    /// <summary>The congestion control the kernel runs the connection with (<see cref="Transport.CongestionControl"/>); null where it cannot be read.</summary>
-    public string? CongestionControl => Transport.CongestionControl.Name(_socket);
+    /// <summary>
+    /// The congestion control the kernel runs the connection with (<see cref="Transport.CongestionControl"/>), read once
+    /// when it was established (PCCL never switches it); null where it cannot be read.
+    /// </summary>
+    public string? CongestionControl { get; }
 
     /// <summary>The bytes the peer acknowledged and the time the connection was busy sending, as the kernel counts them now.</summary>
     public TcpProgress? MeasureProgress() => TcpProgress.Of(_socket);

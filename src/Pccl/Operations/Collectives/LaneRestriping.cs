@@ -37,32 +37,32 @@ internal sealed class LaneRestriping(PeerSession session)
     /// <summary>
     /// Paces the <paramref name="stripes"/> an operation sends on to <paramref name="peer"/> (<see cref="StripePace"/>,
     /// one sharer) where the lane leaves this host, a rate to the peer was measured and the congestion control is
-    /// loss-based (<see cref="CongestionControl.PacesToItsModel"/>); otherwise lifts any ceiling.
+    /// loss-based (<see cref="CongestionControl.PacesToItsModel"/>). The caller lifts the pace once its ring has run
+    /// (<see cref="StripePace.Apply"/> with null).
     /// </summary>
     /// <returns>The measured rate the stripes are paced over (<see cref="StripePace.Margin"/> over an even share of it),
     /// in bits per second; null when unpaced (and always on this host).</returns>
     public long? PaceFor(ulong peer, RingLink[] stripes)
     {
         var first = stripes[0].Connection;
-        if (!first.LeavesHost)
+        if (!first.LeavesHost || CongestionControl.PacesToItsModel(first.CongestionControl))
         {
             return null;
         }
 
-        var congestionControl = first.CongestionControl;
         var rate = session.MeasuredRates.BitsPerSecondTo(peer);
-        var pace = CongestionControl.PacesToItsModel(congestionControl) ? null : StripePace.BytesPerSecond(rate, 1, stripes.Length);
-        foreach (var stripe in stripes)
+        if (StripePace.BytesPerSecond(rate, 1, stripes.Length) is not { } pace)
         {
-            stripe.Connection.PaceTo(pace);
+            return null;
         }
 
-        if (pace is { } paced && session.Logger.IsEnabled(LogLevel.Debug))
+        StripePace.Apply(stripes, pace);
+        if (session.Logger.IsEnabled(LogLevel.Debug))
         {
-            session.Logger.RingHopPaced(peer, stripes.Length, paced, rate!.Value, congestionControl ?? "unknown");
+            session.Logger.RingHopPaced(peer, stripes.Length, pace, rate!.Value, first.CongestionControl ?? "unknown");
         }
 
-        return pace is null ? null : rate;
+        return rate;
     }
 
     /// <param name="peer">The successor.</param>

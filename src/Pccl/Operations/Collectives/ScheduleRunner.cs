@@ -108,7 +108,18 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
             }
 
             var moving = Stopwatch.StartNew();
-            await schedule.RunAsync(linked.Token).ConfigureAwait(false);
+            try
+            {
+                await schedule.RunAsync(linked.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (pacedFrom is not null)
+                {
+                    StripePace.Apply(stripes, null);
+                }
+            }
+
             var elapsed = moving.Elapsed;
             call.MarkDataMoved(schedule, algorithm);
             await ReportDoneAsync(start, ct).ConfigureAwait(false);

@@ -10,7 +10,8 @@ namespace Pccl.Operations.Collectives;
 /// </summary>
 /// <remarks>
 /// Used by the hierarchy's crossings (its peers share one path, <see cref="Hierarchical.CrossingStripes.Sharers"/>) and by
-/// a flat ring's striped hop to another host (<see cref="LaneRestriping.PaceFor"/>, one sharer).
+/// a flat ring's striped hop to another host (<see cref="LaneRestriping.PaceFor"/>, one sharer). Each holds its
+/// stripes to the pace only while its ring runs and lifts it after, so neither runs under the other's.
 /// </remarks>
 internal static class StripePace
 {
@@ -25,4 +26,13 @@ internal static class StripePace
         pathBitsPerSecond is > 0 and { } bits
             ? Math.Max(1, (long)Math.Round(bits / 8.0 / Math.Max(sharers, 1) / Math.Max(stripes, 1) * Margin))
             : null;
+
+    /// <summary>Paces each of <paramref name="stripes"/> to <paramref name="bytesPerSecond"/>, or lifts the pacing when null.</summary>
+    public static void Apply(RingLink[] stripes, long? bytesPerSecond)
+    {
+        foreach (var stripe in stripes)
+        {
+            stripe.Connection.PaceTo(bytesPerSecond);
+        }
+    }
 }

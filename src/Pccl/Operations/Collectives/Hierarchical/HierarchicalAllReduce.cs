@@ -155,7 +155,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             var ring = new RingAllReduce(layout, wire, transfer, hop, only);
             if (pace is not null)
             {
-                Pace(stripes, pace);
+                StripePace.Apply(stripes, pace);
             }
 
             var progress = crossing ? CrossingMeter.Progress(stripes) : null;
@@ -171,7 +171,7 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
             {
                 if (pace is not null)
                 {
-                    Pace(stripes, null);
+                    StripePace.Apply(stripes, null);
                 }
 
                 Interlocked.Add(ref _bytesSent, ring.BytesSent);
@@ -218,15 +218,6 @@ internal sealed class HierarchicalAllReduce(PeerSession session, ScratchPool scr
         }
 
         return (stripes, pace);
-    }
-
-    /// <summary>Paces each of <paramref name="stripes"/> to <paramref name="bytesPerSecond"/>, or lifts the pacing when null.</summary>
-    private static void Pace(RingLink[] stripes, long? bytesPerSecond)
-    {
-        foreach (var stripe in stripes)
-        {
-            stripe.Connection.PaceTo(bytesPerSecond);
-        }
     }
 
     private string RegionOf(ulong peer) => session.World.Peer(peer)?.Region ?? "";
