@@ -21,11 +21,11 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
     private int _blocksServing;
 
     public ValueTask RingStartedAsync(RingFaultSite site) =>
-        plan is { WhileServing: false, Fraction: 0.0 } ? FireOnceAsync(site) : ValueTask.CompletedTask;
+        plan is { WhileServing: false, Fraction: 0.0 } ? FireOnceAsync(site, 0) : ValueTask.CompletedTask;
 
-    public ValueTask BytesMovedAsync(RingFaultSite site) =>
-        plan is { WhileServing: false, Fraction: > 0.0 } p && site.BytesMoved >= p.Fraction * site.BytesToMove
-            ? FireOnceAsync(site)
+    public ValueTask BytesMovedAsync(RingFaultSite site, long moved) =>
+        plan is { WhileServing: false, Fraction: > 0.0 } p && moved >= p.Fraction * site.BytesToMove
+            ? FireOnceAsync(site, moved)
             : ValueTask.CompletedTask;
 
     public void AllReduceFailed(uint tag, PcclException failure) => attemptFailed?.Invoke(failure);
@@ -34,22 +34,22 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
     {
         if (plan is { WhileServing: true } p && Interlocked.Increment(ref _blocksServing) == p.Step && Interlocked.Exchange(ref _fired, 1) == 0)
         {
-            Report(p, null);
+            Report(p, null, null);
             PosixSignals.Send(Environment.ProcessId, PosixSignals.Kill);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Fires on the operation's own path, which waits for it, so the fault lands exactly at the measured point.</summary>
-    private ValueTask FireOnceAsync(RingFaultSite site)
+    /// <summary>Fires on the operation's own path, which waits for it, so the fault lands exactly at the measured point (<paramref name="moved"/>: the bytes the piece that fired it took this peer to).</summary>
+    private ValueTask FireOnceAsync(RingFaultSite site, long moved)
     {
         if (currentStep() != plan!.Step || Interlocked.Exchange(ref _fired, 1) != 0)
         {
             return ValueTask.CompletedTask;
         }
 
-        Report(plan, site);
+        Report(plan, site, moved);
         switch (plan.Kind)
         {
             case "kill":
@@ -66,13 +66,13 @@ internal sealed class WorkerFaultInjector(FaultPlan? plan, Func<int> currentStep
         }
     }
 
-    private void Report(FaultPlan fault, RingFaultSite? site)
+    private void Report(FaultPlan fault, RingFaultSite? site, long? moved)
     {
         if (json is not null)
         {
             var report = new FaultReport(fault.Kind, currentStep(), site?.Sequence ?? 0, peerId(), MonotonicClock.NowNs())
             {
-                BytesMoved = site?.BytesMoved,
+                BytesMoved = moved,
                 BytesToMove = site?.BytesToMove,
             };
             json.WriteLine(JsonSerializer.Serialize(report, WorkerJson.Default.FaultReport));

@@ -30,7 +30,7 @@ internal sealed class FaultHooks : IFaultInjector
 
     ValueTask IFaultInjector.RingStartedAsync(RingFaultSite site) => OnRingStarted?.Invoke(site) ?? ValueTask.CompletedTask;
 
-    ValueTask IFaultInjector.BytesMovedAsync(RingFaultSite site) => OnBytesMoved?.Invoke(site) ?? ValueTask.CompletedTask;
+    ValueTask IFaultInjector.BytesMovedAsync(RingFaultSite site, long moved) => OnBytesMoved?.Invoke(site) ?? ValueTask.CompletedTask;
 
     void IFaultInjector.AllReduceFailed(uint tag, PcclException failure) => OnAllReduceFailed?.Invoke(tag, failure);
 

@@ -12,11 +12,13 @@ internal interface IFaultInjector
     ValueTask RingStartedAsync(RingFaultSite site) => ValueTask.CompletedTask;
 
     /// <summary>
-    /// This peer has received and applied another piece of the all-reduce: <see cref="RingFaultSite.BytesMoved"/> of
+    /// This peer has received and applied another piece of the all-reduce, which took it to <paramref name="moved"/> of
     /// <see cref="RingFaultSite.BytesToMove"/>. Awaited on the receive path after every piece, before the next read, so
-    /// it must not block: the receive path may run on the socket's event thread.
+    /// it must not block: the receive path may run on the socket's event thread. A striped hop applies pieces on several
+    /// threads at once, so <see cref="RingFaultSite.BytesMoved"/> may already count another's piece; <paramref name="moved"/>
+    /// is this piece's own count.
     /// </summary>
-    ValueTask BytesMovedAsync(RingFaultSite site) => ValueTask.CompletedTask;
+    ValueTask BytesMovedAsync(RingFaultSite site, long moved) => ValueTask.CompletedTask;
 
     /// <summary>
     /// An all-reduce attempt on <paramref name="tag"/> failed with <paramref name="failure"/>, and the buffer holds what

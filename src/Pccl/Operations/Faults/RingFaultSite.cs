@@ -46,7 +46,6 @@ internal sealed class RingFaultSite(IFaultInjector injector, ulong sequence, lon
     /// <summary>Counts one received piece and tells the injector; called by the receive paths (a hierarchy runs several rings at once).</summary>
     internal ValueTask MovedAsync(int pieceBytes)
     {
-        Interlocked.Add(ref _bytesMoved, pieceBytes);
-        return injector.BytesMovedAsync(this);
+        return injector.BytesMovedAsync(this, Interlocked.Add(ref _bytesMoved, pieceBytes));
     }
 }
