@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pccl.Master.Store;
 using Pccl.Tests.Support;
 
@@ -85,16 +86,26 @@ public sealed class MasterStoreTests(PostgresFixture postgres) : IDisposable
 
         Assert.True((await a.AcquireOrRenewAsync("a", "m1:7117", ttl, Ct)).Granted);
         var refused = await b.AcquireOrRenewAsync("b", "m2:7117", ttl, Ct);
+        var answered = Stopwatch.GetTimestamp();
         Assert.False(refused.Granted);
         Assert.InRange(refused.Remaining, TimeSpan.FromMilliseconds(1), ttl);
 
-        // counted from the answer's arrival, which is after the store decided: the lease has lapsed there by then
-        await Task.Delay(refused.Remaining + TimeSpan.FromMilliseconds(1), Ct);
+        // counted from the answer's arrival, which is after the store decided: the lease has lapsed there by then.
+        // Counted on the Stopwatch, as LeaderLease counts it: Task.Delay runs on the coarse tick and may end a few ms early.
+        await WaitUntilElapsedAsync(answered, refused.Remaining + TimeSpan.FromMilliseconds(1));
         var taken = await b.AcquireOrRenewAsync("b", "m2:7117", ttl, Ct);
         Assert.Equal((true, 2UL), Held(taken));
         var late = await a.AcquireOrRenewAsync("a", "m1:7117", ttl, Ct);
         Assert.Equal((false, "m2:7117"), (late.Granted, late.LeaderAddress));
         Assert.InRange(late.Remaining, TimeSpan.FromMilliseconds(1), ttl);
+    }
+
+    private static async Task WaitUntilElapsedAsync(long since, TimeSpan span)
+    {
+        while (Stopwatch.GetElapsedTime(since) < span)
+        {
+            await Task.Delay(span - Stopwatch.GetElapsedTime(since) + TimeSpan.FromMilliseconds(1), Ct);
+        }
     }
 
     [Theory]
