@@ -58,12 +58,17 @@ internal sealed class PostgresMasterStore : SqlMasterStore
         PostgresException { SqlState: "28P01" or "28000" } pg => new PcclException(PcclErrorCode.AuthenticationFailed,
             $"master.store {Description}: PostgreSQL refused the credentials ({pg.MessageText}); check the user in master.store and " +
             "the password (in the URL or PCCL_MASTER_STORE_PASSWORD)", false, e),
+        PostgresException { SqlState: "25P03" } => new PcclException(PcclErrorCode.ConnectionRefused,
+            $"master.store {Description} ended this master's transactions {IdleRetries + 1} times in a row for sitting idle longer than half " +
+            "master.lease_ttl_ms: this process is being paused or starved of CPU; give it a core, or raise master.lease_ttl_ms", isTransient: true, e),
         PostgresException { SqlState: "3D000" } pg => new PcclException(PcclErrorCode.InvalidConfiguration,
             $"master.store {Description}: {pg.MessageText}; create the database first (createdb) or name an existing one", false, e),
         NpgsqlException npgsql => new PcclException(PcclErrorCode.ConnectionRefused,
             $"master.store {Description} is unreachable: {npgsql.Message}", isTransient: true, e),
         _ => null,
     };
+
+    protected override bool EndedForIdling(Exception e) => e is PostgresException { SqlState: "25P03" }; // idle_in_transaction_session_timeout
 
     public override ValueTask DisposeAsync() => _source.DisposeAsync();
 }

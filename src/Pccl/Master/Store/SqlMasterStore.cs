@@ -33,6 +33,18 @@ internal abstract class SqlMasterStore : IMasterStore
     /// <summary>Words a failure to reach the database for the user; null leaves the exception as it is.</summary>
     protected abstract PcclException? Explain(Exception e);
 
+    /// <summary>
+    /// Whether the database ended the session because this process left its transaction idle too long (a pause of the
+    /// process, or a loaded machine): the transaction rolled back, so it runs again, up to <see cref="IdleRetries"/> times.
+    /// </summary>
+    protected virtual bool EndedForIdling(Exception e) => false;
+
+    /// <summary>Runs of a transaction after the first that the database ended for idling (<see cref="EndedForIdling"/>).</summary>
+    protected const int IdleRetries = 2;
+
+    /// <summary>Tests only: awaited inside every transaction before it commits, to stall the process as a pause would.</summary>
+    internal Func<Task>? StallInTransaction { get; set; }
+
     public async Task OpenAsync(CancellationToken ct)
     {
         await InTransactionAsync(async (c, t) =>
@@ -146,18 +158,30 @@ internal abstract class SqlMasterStore : IMasterStore
 
     private async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
     {
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            await using var connection = CreateConnection();
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            await using var transaction = await BeginWriteAsync(connection, ct).ConfigureAwait(false);
-            var result = await work(connection, transaction).ConfigureAwait(false);
-            await transaction.CommitAsync(ct).ConfigureAwait(false);
-            return result;
-        }
-        catch (Exception e) when (e is not (PcclException or OperationCanceledException) && Explain(e) is { } explained)
-        {
-            throw explained;
+            try
+            {
+                await using var connection = CreateConnection();
+                await connection.OpenAsync(ct).ConfigureAwait(false);
+                await using var transaction = await BeginWriteAsync(connection, ct).ConfigureAwait(false);
+                var result = await work(connection, transaction).ConfigureAwait(false);
+                if (StallInTransaction is { } stall)
+                {
+                    await stall().ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                return result;
+            }
+            catch (Exception e) when (attempt < IdleRetries && EndedForIdling(e))
+            {
+                // rolled back: nothing was written, and the next attempt reads everything again
+            }
+            catch (Exception e) when (e is not (PcclException or OperationCanceledException) && Explain(e) is { } explained)
+            {
+                throw explained;
+            }
         }
     }
 

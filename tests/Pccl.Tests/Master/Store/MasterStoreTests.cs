@@ -100,6 +100,58 @@ public sealed class MasterStoreTests(PostgresFixture postgres) : IDisposable
         Assert.InRange(late.Remaining, TimeSpan.FromMilliseconds(1), ttl);
     }
 
+    [Fact]
+    public async Task AMasterPausedInsideALeaseTransactionNeitherHoldsTheRowNorFailsItsAttemptWhenItResumes()
+    {
+        var url = await NewUrlAsync("postgresql");
+        // lease 400 ms: PostgreSQL ends a session idle in its transaction after 200 ms
+        await using var a = MasterStoreUrl.Create(url, null, TimeSpan.FromMilliseconds(400));
+        await using var b = MasterStoreUrl.Create(url, null, TimeSpan.FromMilliseconds(400));
+        await a.OpenAsync(Ct);
+        await b.OpenAsync(Ct);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stalls = 0;
+        ((SqlMasterStore)a).StallInTransaction = () => Interlocked.Increment(ref stalls) == 1 ? resume.Task : Task.CompletedTask;
+
+        // a read the lease row FOR UPDATE and is paused before it commits
+        var paused = a.AcquireOrRenewAsync("a", "m1:7117", LongTtl, Ct);
+        while (Volatile.Read(ref stalls) == 0)
+        {
+            await Task.Delay(5, Ct);
+        }
+
+        // b is not held up by a's lock: the database ended a's session for idling, and its transaction with it
+        var taken = await b.AcquireOrRenewAsync("b", "m2:7117", LongTtl, Ct);
+        Assert.Equal((true, 1UL), Held(taken));
+        Assert.False(paused.IsCompleted);
+
+        // a resumes: its ended transaction wrote nothing, and it runs again, finding b's lease
+        resume.SetResult();
+        var late = await paused;
+        Assert.Equal((false, 1UL, "m2:7117"), (late.Granted, late.Epoch, late.LeaderAddress));
+        Assert.Equal(2, stalls);
+    }
+
+    [Fact]
+    public async Task AMasterPausedInEveryTransactionGetsAnErrorSayingSoAndNamingTheLease()
+    {
+        var url = await NewUrlAsync("postgresql");
+        await using var a = MasterStoreUrl.Create(url, null, TimeSpan.FromMilliseconds(400));
+        await a.OpenAsync(Ct);
+        var stalls = 0;
+        ((SqlMasterStore)a).StallInTransaction = () =>
+        {
+            Interlocked.Increment(ref stalls);
+            return Task.Delay(500, Ct);
+        };
+
+        var e = await Assert.ThrowsAsync<PcclException>(() => a.AcquireOrRenewAsync("a", "m1:7117", LongTtl, Ct));
+        Assert.True(e.IsTransient);
+        Assert.Contains("3 times in a row", e.Message);
+        Assert.Contains("master.lease_ttl_ms", e.Message);
+        Assert.Equal(3, stalls);
+    }
+
     private static async Task WaitUntilElapsedAsync(long since, TimeSpan span)
     {
         while (Stopwatch.GetElapsedTime(since) < span)
