@@ -166,6 +166,9 @@ internal static partial class LogEvents
         /// <summary>A flat ring's hop to another host paces its streams to their share of the rate measured to the successor.</summary>
         public const int RingHopPaced = 1802;
 
+        /// <summary>The path to a neighbour got slower: all-reduces in a row carried far less than its measured rate, which now follows them.</summary>
+        public const int HopRateLowered = 1803;
+
         /// <summary>The run of the all-reduce failure path's steps after the first success failed: a first failure runs cold.</summary>
         public const int FailurePathRehearsalFailed = 1740;
 
@@ -414,6 +417,11 @@ internal static partial class LogEvents
     [LoggerMessage(EventId = Ids.HopRateMeasured, EventName = nameof(HopRateMeasured), Level = LogLevel.Information,
         Message = "an all-reduce moved {Mbit:0.0} Mbit/s to peer {PeerId} over {Connections} connections ({Limit}): its lanes are striped (and, under a loss-based congestion control, paced) for this rate from now on")]
     public static partial void HopRateMeasured(this ILogger logger, ulong peerId, double mbit, int connections, string limit);
+
+    /// <summary>The path to a neighbour got slower: all-reduces in a row carried far less than its measured rate, which now follows them.</summary>
+    [LoggerMessage(EventId = Ids.HopRateLowered, EventName = nameof(HopRateLowered), Level = LogLevel.Information,
+        Message = "the path to peer {PeerId} got slower: {Operations} all-reduces in a row moved under {Share:0.0} of the {FromMbit:0.0} Mbit/s measured; its lanes are striped (and, under a loss-based congestion control, paced) for {Mbit:0.0} Mbit/s, the most of them, from now on")]
+    public static partial void HopRateLowered(this ILogger logger, ulong peerId, int operations, double share, double fromMbit, double mbit);
 
     /// <summary>A flat ring's hop to another host paces its streams to their share of the rate measured to the successor.</summary>
     [LoggerMessage(EventId = Ids.RingHopPaced, EventName = nameof(RingHopPaced), Level = LogLevel.Debug,

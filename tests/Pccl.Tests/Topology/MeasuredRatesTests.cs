@@ -86,4 +86,46 @@ public class MeasuredRatesTests
         Assert.True(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: false)));
         Assert.Equal(300_000_000, rates.BitsPerSecondTo(7));
     }
+
+    [Fact]
+    public void APathThatGotSlowerLowersTheReadingAfterThreeSlowOperationsInARow()
+    {
+        var rates = new MeasuredRates();
+        rates.Observe(1, new HopGoodput(940_000_000, WindowBound: false));
+        Assert.Equal(5, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
+
+        // another tenant takes half the path: the first two slow operations change nothing, the third lowers the
+        // reading to the most any of the three carried
+        Assert.False(rates.Observe(1, new HopGoodput(450_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(1, new HopGoodput(480_000_000, WindowBound: false)));
+        Assert.Equal(940_000_000, rates.BitsPerSecondTo(1));
+        Assert.True(rates.Observe(1, new HopGoodput(470_000_000, WindowBound: false)));
+        Assert.Equal(480_000_000, rates.BitsPerSecondTo(1));
+        Assert.Equal(3, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
+
+        // the tenant leaves: stripes held by their pace raise it again
+        Assert.True(rates.Observe(1, new HopGoodput(520_000_000, WindowBound: false, PaceBound: true)));
+        Assert.Equal(520_000_000, rates.BitsPerSecondTo(1));
+    }
+
+    [Fact]
+    public void SlowOperationsThatAreNotAllInARowOrNotFarBelowLeaveTheReading()
+    {
+        var rates = new MeasuredRates();
+        rates.Observe(1, new HopGoodput(950_000_000, WindowBound: false));
+
+        // BBR's spread on one path: calls at 0.74-0.95 of the path never lower it
+        foreach (var share in new[] { 0.74, 0.8, 0.76, 0.85, 0.74, 0.77, 0.95, 0.74, 0.75, 0.74 })
+        {
+            Assert.False(rates.Observe(1, new HopGoodput((long)(share * 1e9), WindowBound: false)));
+        }
+
+        // two slow ones, then one near the reading: the run starts again
+        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(1, new HopGoodput(900_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.Equal(950_000_000, rates.BitsPerSecondTo(1));
+    }
 }

@@ -80,10 +80,19 @@ internal sealed class LaneRestriping(PeerSession session)
             return;
         }
 
+        var before = session.MeasuredRates.BitsPerSecondTo(peer);
         if (session.MeasuredRates.Observe(peer, goodput))
         {
-            var limit = goodput.WindowBound ? "limited by the connections' windows" : goodput.PaceBound ? "limited by their pace" : "limited by the path";
-            session.Logger.HopRateMeasured(peer, goodput.BitsPerSecond / 1e6, stripes, limit);
+            var now = session.MeasuredRates.BitsPerSecondTo(peer);
+            if (now < before)
+            {
+                session.Logger.HopRateLowered(peer, Topology.MeasuredRates.DropReadings, Topology.MeasuredRates.DropShare, before!.Value / 1e6, now!.Value / 1e6);
+            }
+            else
+            {
+                var limit = goodput.WindowBound ? "limited by the connections' windows" : goodput.PaceBound ? "limited by their pace" : "limited by the path";
+                session.Logger.HopRateMeasured(peer, goodput.BitsPerSecond / 1e6, stripes, limit);
+            }
         }
 
         if (session.Options.ConnectionsPerPeer is not null)

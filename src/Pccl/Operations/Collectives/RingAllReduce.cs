@@ -59,7 +59,7 @@ internal sealed class RingAllReduce(RingLayout layout, RingWire wire, RingTransf
             var arrivals = new StripeArrivals(layout, wire, transfer.Backup, ReceivedSteps());
             if (arrivals.Frames > 0)
             {
-                await reader.CountStripesAsync(failFast.Token).ConfigureAwait(false);
+                await reader.TakeStripesAsync(failFast.Token).ConfigureAwait(false);
                 await arrivals.RunAsync(reader.Stripes, reader.DecodeScratch, (frame, payload, decode) => ApplyAsync(frame, payload, decode, sender), failFast)
                     .ConfigureAwait(false);
             }

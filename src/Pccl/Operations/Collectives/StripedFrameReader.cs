@@ -5,7 +5,7 @@ namespace Pccl.Operations.Collectives;
 
 /// <summary>
 /// The predecessor's side of one ring hop: its first stripe, and once the first frame has said how many stripes the
-/// predecessor spreads the operation over (<see cref="CountStripesAsync"/>), the others, each with a reader and scratch
+/// predecessor spreads the operation over (<see cref="TakeStripesAsync"/>), the others, each with a reader and scratch
 /// of its own, all read as their frames arrive (<see cref="StripeArrivals"/>).
 /// </summary>
 internal sealed class StripedFrameReader
@@ -49,10 +49,10 @@ internal sealed class StripedFrameReader
     public Memory<byte> DecodeScratch(int stripe) => _decodeScratch[stripe];
 
     /// <summary>
-    /// Reads the first frame's header (it stays for the first read), takes the further stripes it announces, and
-    /// returns their count. Call once, before any read, and only when the hop has frames to receive.
+    /// Reads the first frame's header (it stays for the first read) and takes the further stripes it announces, so that
+    /// <see cref="Stripes"/> holds them all. Call once, before any read, and only when the hop has frames to receive.
     /// </summary>
-    public async ValueTask<int> CountStripesAsync(CancellationToken ct)
+    public async ValueTask TakeStripesAsync(CancellationToken ct)
     {
         var first = _readers[0];
         var count = RingStripes.CountOf(await first.PeekHeaderAsync(ct).ConfigureAwait(false));
@@ -83,7 +83,5 @@ internal sealed class StripedFrameReader
         {
             reader.ExpectedStripes = count;
         }
-
-        return count;
     }
 }

@@ -8,8 +8,10 @@ namespace Pccl.Operations.Topology;
 /// optimisation vote measures actively (<see cref="BandwidthProbe"/>): its newest reading replaces the one before, and
 /// a failed one forgets the pair. Ring operations measure passively (<see cref="Collectives.HopGoodput"/>): the first
 /// gives the peer its reading, and a later one raises it only when its stripes may have been the limit (more of them,
-/// or a higher pace, would carry more); an operation never lowers it, so the stripe count settles instead of following every slower
-/// operation.
+/// or a higher pace, would carry more). A slower operation does not lower it, so the stripe count settles instead of
+/// following every slow operation; only a path that got slower lowers it: <see cref="DropReadings"/> operations in a
+/// row that carried under <see cref="DropShare"/> of it set it to the most any of them carried, and from there their
+/// stripes and pace, if the path recovers, raise it again.
 /// </summary>
 /// <remarks>
 /// Both kinds count bytes that crossed the path, so each is a lower bound of what the path carries, and each reads low
@@ -22,8 +24,18 @@ namespace Pccl.Operations.Topology;
 /// </remarks>
 internal sealed class MeasuredRates
 {
+    /// <summary>Operations in a row that must carry under <see cref="DropShare"/> of the passive reading to lower it.</summary>
+    public const int DropReadings = 3;
+
+    /// <summary>
+    /// The share of the passive reading under which an operation counts towards lowering it: below the spread of
+    /// operations on an unchanged path (BBR's calls on one path read 0.74–0.95 of it), so only a slower path lowers it.
+    /// </summary>
+    public const double DropShare = 0.7;
+
     private readonly ConcurrentDictionary<ulong, long> _voted = new();
-    private readonly ConcurrentDictionary<ulong, long> _observed = new();
+    private readonly Dictionary<ulong, Passive> _observed = [];
+    private readonly Lock _gate = new();
 
     /// <summary>Takes a vote's reading to <paramref name="peer"/>; zero or less (the pair could not measure) forgets every reading of it.</summary>
     public void Record(ulong peer, double bytesPerSecond)
@@ -31,38 +43,42 @@ internal sealed class MeasuredRates
         if (bytesPerSecond > 0)
         {
             _voted[peer] = (long)(bytesPerSecond * 8);
+            return;
         }
-        else
+
+        _voted.TryRemove(peer, out _);
+        lock (_gate)
         {
-            _voted.TryRemove(peer, out _);
-            _observed.TryRemove(peer, out _);
+            _observed.Remove(peer);
         }
     }
 
     /// <summary>Takes what an operation measured of the path to <paramref name="peer"/>; returns whether its passive reading changed.</summary>
     public bool Observe(ulong peer, Collectives.HopGoodput goodput)
     {
-        while (true)
+        lock (_gate)
         {
             if (!_observed.TryGetValue(peer, out var known))
             {
-                if (_observed.TryAdd(peer, goodput.BitsPerSecond))
-                {
-                    return true;
-                }
-
-                continue;
+                _observed[peer] = new Passive(goodput.BitsPerSecond, 0, 0);
+                return true;
             }
 
-            if (!goodput.StripesMayBeTheLimit || goodput.BitsPerSecond <= known)
+            if (goodput.StripesMayBeTheLimit && goodput.BitsPerSecond > known.BitsPerSecond)
             {
+                _observed[peer] = new Passive(goodput.BitsPerSecond, 0, 0);
+                return true;
+            }
+
+            if (goodput.BitsPerSecond >= known.BitsPerSecond * DropShare)
+            {
+                _observed[peer] = known with { SlowReadings = 0, MostOfTheSlow = 0 };
                 return false;
             }
 
-            if (_observed.TryUpdate(peer, goodput.BitsPerSecond, known))
-            {
-                return true;
-            }
+            var slow = known with { SlowReadings = known.SlowReadings + 1, MostOfTheSlow = Math.Max(known.MostOfTheSlow, goodput.BitsPerSecond) };
+            _observed[peer] = slow.SlowReadings < DropReadings ? slow : new Passive(slow.MostOfTheSlow, 0, 0);
+            return slow.SlowReadings >= DropReadings;
         }
     }
 
@@ -70,7 +86,15 @@ internal sealed class MeasuredRates
     public long? BitsPerSecondTo(ulong peer)
     {
         var voted = _voted.TryGetValue(peer, out var v) ? v : (long?)null;
-        var observed = _observed.TryGetValue(peer, out var o) ? o : (long?)null;
+        long? observed;
+        lock (_gate)
+        {
+            observed = _observed.TryGetValue(peer, out var o) ? o.BitsPerSecond : null;
+        }
+
         return voted is null ? observed : observed is null ? voted : Math.Max(voted.Value, observed.Value);
     }
+
+    /// <summary>A peer's passive reading, and the operations in a row that carried under <see cref="DropShare"/> of it with the most any of them carried.</summary>
+    private readonly record struct Passive(long BitsPerSecond, int SlowReadings, long MostOfTheSlow);
 }
