@@ -15,10 +15,10 @@ public class StripeCountTests
     public void AutomaticFillsTheBandwidthDelayProductWithWholeWindows()
     {
         var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
-        // 1 Gbit/s × 100 ms = 12.5 MB in flight; 4 MiB windows, 0.6 of each planned: 4.97 → 5 streams
-        Assert.Equal(5, StripeCount.For(null, path, OneGbit));
-        // 700 Mbit/s: 8.75 MB, 3.48 → 4
-        Assert.Equal(4, StripeCount.For(null, path, 700_000_000));
+        // 1 Gbit/s × 100 ms = 12.5 MB in flight; 4 MiB windows, 0.75 of each planned: 3.97 → 4 streams
+        Assert.Equal(4, StripeCount.For(null, path, OneGbit));
+        // 700 Mbit/s: 8.75 MB, 2.78 → 3
+        Assert.Equal(3, StripeCount.For(null, path, 700_000_000));
         // one window at 1 ms carries 33 Gbit/s: one stream is enough
         Assert.Equal(1, StripeCount.For(null, path with { RoundTrip = TimeSpan.FromMilliseconds(1) }, OneGbit));
     }
@@ -27,13 +27,13 @@ public class StripeCountTests
     public void AutomaticUsesTheMeasuredRateElseTheAssumedOne()
     {
         var path = new TcpPath(TimeSpan.FromMilliseconds(100), FourMiB, Loopback: false);
-        // nothing measured: a 10 Gbit/s path, 125 MB in flight, capped at 8 streams
-        Assert.Equal(8, StripeCount.For(null, path, measuredBitsPerSecond: null));
-        // 200 Mbit/s measured: 2.5 MB in flight, within 0.6 of one window
+        // nothing measured: the first operation is striped for 1 Gbit/s, 12.5 MB in flight, 3.97 → 4 streams
+        Assert.Equal(4, StripeCount.For(null, path, measuredBitsPerSecond: null));
+        // 200 Mbit/s measured: 2.5 MB in flight, within 0.75 of one window
         Assert.Equal(1, StripeCount.For(null, path, 200_000_000));
-        // 1.2 Gbit/s: 15 MB over 2.52 MB planned per stream, 5.96 streams
-        Assert.Equal(6, StripeCount.For(null, path, 1_200_000_000));
-        // 2.5 Gbit/s: 9.3 streams, capped
+        // 1.2 Gbit/s: 15 MB over 3.15 MB planned per stream, 4.77 streams
+        Assert.Equal(5, StripeCount.For(null, path, 1_200_000_000));
+        // 2.5 Gbit/s: 9.9 streams, capped
         Assert.Equal(8, StripeCount.For(null, path, 2_500_000_000));
     }
 
@@ -42,7 +42,7 @@ public class StripeCountTests
     {
         // smoothed 300 ms, of which 200 ms were queueing behind other traffic: the path holds 1 Gbit/s × 100 ms
         var path = new TcpPath(TimeSpan.FromMilliseconds(300), FourMiB, Loopback: false, MinRoundTrip: TimeSpan.FromMilliseconds(100));
-        Assert.Equal(5, StripeCount.For(null, path, OneGbit));
+        Assert.Equal(4, StripeCount.For(null, path, OneGbit));
         Assert.Equal(8, StripeCount.For(null, path with { MinRoundTrip = null }, OneGbit));
     }
 
@@ -51,6 +51,8 @@ public class StripeCountTests
     {
         var path = new TcpPath(TimeSpan.FromMilliseconds(300), FourMiB, Loopback: false);
         Assert.Equal(8, StripeCount.For(null, path));
+        Assert.Equal(8, StripeCount.For(null, path, 10_000_000_000));
+        Assert.Equal(8, StripeCount.ToOpen(null, path));
     }
 
     [Fact]
@@ -68,11 +70,12 @@ public class StripeCountTests
         var path = Support.LongPath.Path;
         var open = StripeCount.ToOpen(null, path);
         Assert.Equal(8, open);
-        // unmeasured: all of them; measured: the count the rate asks for, without another connection
-        Assert.Equal(8, StripeCount.InUse(null, open, path, null));
-        Assert.Equal(5, StripeCount.InUse(null, open, path, 930_000_000));
-        Assert.Equal(4, StripeCount.InUse(null, open, path, 700_000_000));
+        // unmeasured: what 1 Gbit/s asks for; measured: the count the rate asks for, up to the cap, without another connection
+        Assert.Equal(4, StripeCount.InUse(null, open, path, null));
+        Assert.Equal(4, StripeCount.InUse(null, open, path, 930_000_000));
+        Assert.Equal(3, StripeCount.InUse(null, open, path, 700_000_000));
         Assert.Equal(1, StripeCount.InUse(null, open, path, 100_000_000));
+        Assert.Equal(8, StripeCount.InUse(null, open, path, 2_500_000_000));
         // never more than the lane has open
         Assert.Equal(2, StripeCount.InUse(null, 2, path, 930_000_000));
         // on this host one connection opens and is used

@@ -11,9 +11,10 @@ namespace Pccl.Operations.Collectives;
 /// sends on as many of them as the peer's measured rate asks for (<see cref="InUse"/>), so the count follows the
 /// measurements without closing a connection: reopening a lane costs its handshakes and a slow start inside the next
 /// operation. After each flat ring all-reduce the hop to the successor tells what it carried (<see cref="HopGoodput"/>)
-/// and the peer's rate follows it (<see cref="Topology.MeasuredRates.Observe"/>). A peer nobody has measured gets all
-/// of them, as for the fastest path a NIC allows; its first long operation then measures the path at what they carry,
-/// as a topology vote's measurement would, and the lane settles on what the path holds instead of overfilling it.
+/// and the peer's rate follows it (<see cref="Topology.MeasuredRates.Observe"/>). A peer nobody has measured gets what
+/// 1 Gbit/s asks for (<see cref="StripeCount.FirstOperationBitsPerSecond"/>), not the cap, which would overfill a
+/// slower path's queue at once; its first long operation measures the path, and a faster one takes more of the open
+/// connections from there.
 /// Stripes that may have been the limit (they carried more of their windows than <see cref="StripeCount"/> plans, so
 /// their reading asks for more of them) raise the rate to what they carried, and the next operation runs on more: the
 /// count never settles where its own stripes bounded the reading, and a lane that fills all its windows is never cut. A lane opened with fewer than the rate now asks for (its count fixed while
