@@ -6,7 +6,7 @@ namespace Pccl.IntegrationTests.Bench;
 
 /// <summary>
 /// Automatic striping without a vote, over the WAN emulator: an operation to a neighbour nobody measured runs on the
-/// stripes 1 Gbit/s asks for (4 at 100 ms), its long all-reduce measures the path (event 1801), and the next operations
+/// stripes 1 Gbit/s asks for (4 or 5 at 100 ms), never the cap, its long all-reduce measures the path (event 1801), and the next operations
 /// run on what the path holds (event 1800): fewer on a slower path, more on a faster one whose first reading the
 /// windows bounded, with the results still correct.
 /// </summary>
@@ -19,13 +19,11 @@ public partial class WanPassiveStripingTests
     [Fact]
     public async Task ASlowerPathThanAssumedComesDownAfterItsFirstLongAllReduce()
     {
-        // 300 Mbit/s × 100 ms is 3.75 MB in flight, within 0.75 of two 4 MiB windows
+        // 300 Mbit/s × 100 ms is 3.75 MB in flight, within 0.75 of two 4 MiB windows; the first operation runs on what
+        // 1 Gbit/s asks for at the round trip its first connection measured (4, or 5 where that read over 100.7 ms)
         var restripes = await RestripesAsync("300", "64MiB");
-        Assert.All(restripes, r =>
-        {
-            Assert.Equal(4, r.From);
-            Assert.InRange(r.To, 1, 2);
-        });
+        Assert.Contains(restripes, r => r.From is 4 or 5 && r.To <= 2);
+        Assert.All(restripes, r => Assert.InRange(r.To, 1, 2));
     }
 
     [Fact]
@@ -34,7 +32,7 @@ public partial class WanPassiveStripingTests
         // 2 Gbit/s × 100 ms is 25 MB in flight: the first operation's 4 windows are the limit, and its reading asks for
         // more; each operation after that its stripes bounded asks for more again, up to the cap
         var restripes = await RestripesAsync("2000", "256MiB");
-        Assert.Contains(restripes, r => r.From == 4);
+        Assert.Contains(restripes, r => r.From is 4 or 5);
         Assert.All(restripes, r =>
         {
             Assert.InRange(r.From, 4, 7);
