@@ -82,15 +82,15 @@ public class HopGoodputTests
     public void TheFirstMeasurementSetsTheRateAndOnlyStripesThatWereTheLimitRaiseIt()
     {
         var rates = new MeasuredRates();
-        Assert.True(rates.Observe(7, new HopGoodput(656_000_000, WindowBound: false)));
+        Assert.NotNull(rates.Observe(7, new HopGoodput(656_000_000, WindowBound: false)));
         Assert.Equal(656_000_000, rates.BitsPerSecondTo(7));
 
         // faster, but the path was the limit: a slower or faster operation on a full path does not move the stripes
-        Assert.False(rates.Observe(7, new HopGoodput(700_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: true)));
+        Assert.Null(rates.Observe(7, new HopGoodput(700_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: true)));
         Assert.Equal(656_000_000, rates.BitsPerSecondTo(7));
 
-        Assert.True(rates.Observe(7, new HopGoodput(950_000_000, WindowBound: true)));
+        Assert.NotNull(rates.Observe(7, new HopGoodput(950_000_000, WindowBound: true)));
         Assert.Equal(950_000_000, rates.BitsPerSecondTo(7));
 
         // a vote's measurement counts only where it read more (MeasuredRatesTests)
@@ -169,9 +169,9 @@ public class HopGoodputTests
         Assert.Equal(3, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
 
         // 3 stripes carrying 880 Mbit/s ran at 0.87 of their windows: one more, and at 4 the reading settles
-        Assert.True(rates.Observe(1, HopGoodput.Of(BytesAt(880e6, elapsed), elapsed, LongPath, 3)!.Value));
+        Assert.NotNull(rates.Observe(1, HopGoodput.Of(BytesAt(880e6, elapsed), elapsed, LongPath, 3)!.Value));
         Assert.Equal(4, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
-        Assert.False(rates.Observe(1, HopGoodput.Of(BytesAt(940e6, elapsed), elapsed, LongPath, 4)!.Value));
+        Assert.Null(rates.Observe(1, HopGoodput.Of(BytesAt(940e6, elapsed), elapsed, LongPath, 4)!.Value));
         Assert.Equal(4, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
     }
 

@@ -67,12 +67,12 @@ public class MeasuredRatesTests
         // asked for, below a full window each, and still raises the rate: it is what the path carried
         var rates = new MeasuredRates();
         rates.Record(7, 500_000_000 / 8.0);
-        Assert.True(rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false)));
+        Assert.NotNull(rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false)));
         Assert.Equal(930_000_000, rates.BitsPerSecondTo(7));
 
         // later operations raise it only when their stripes were the limit, and a slower one alone does not lower it
-        Assert.False(rates.Observe(7, new HopGoodput(990_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(7, new HopGoodput(400_000_000, WindowBound: true)));
+        Assert.Null(rates.Observe(7, new HopGoodput(990_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(7, new HopGoodput(400_000_000, WindowBound: true)));
         Assert.Equal(930_000_000, rates.BitsPerSecondTo(7));
     }
 
@@ -83,7 +83,7 @@ public class MeasuredRatesTests
         rates.Observe(7, new HopGoodput(930_000_000, WindowBound: false));
         rates.Record(7, 0);
         Assert.Null(rates.BitsPerSecondTo(7));
-        Assert.True(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: false)));
+        Assert.NotNull(rates.Observe(7, new HopGoodput(300_000_000, WindowBound: false)));
         Assert.Equal(300_000_000, rates.BitsPerSecondTo(7));
     }
 
@@ -96,15 +96,19 @@ public class MeasuredRatesTests
 
         // another tenant takes half the path: the first two slow operations change nothing, the third lowers the
         // reading to the most any of the three carried
-        Assert.False(rates.Observe(1, new HopGoodput(450_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(1, new HopGoodput(480_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(450_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(480_000_000, WindowBound: false)));
         Assert.Equal(940_000_000, rates.BitsPerSecondTo(1));
-        Assert.True(rates.Observe(1, new HopGoodput(470_000_000, WindowBound: false)));
+        var lowered = rates.Observe(1, new HopGoodput(470_000_000, WindowBound: false));
+        Assert.Equal(new MeasuredRates.PassiveChange(940_000_000, 480_000_000), lowered);
+        Assert.True(lowered!.Value.Lowered);
         Assert.Equal(480_000_000, rates.BitsPerSecondTo(1));
         Assert.Equal(2, StripeCount.For(null, LongPath, rates.BitsPerSecondTo(1)));
 
         // the tenant leaves: stripes held by their pace raise it again
-        Assert.True(rates.Observe(1, new HopGoodput(520_000_000, WindowBound: false, PaceBound: true)));
+        var raised = rates.Observe(1, new HopGoodput(520_000_000, WindowBound: false, PaceBound: true));
+        Assert.Equal(new MeasuredRates.PassiveChange(480_000_000, 520_000_000), raised);
+        Assert.False(raised!.Value.Lowered);
         Assert.Equal(520_000_000, rates.BitsPerSecondTo(1));
     }
 
@@ -117,15 +121,15 @@ public class MeasuredRatesTests
         // BBR's spread on one path: calls at 0.74-0.95 of the path never lower it
         foreach (var share in new[] { 0.74, 0.8, 0.76, 0.85, 0.74, 0.77, 0.95, 0.74, 0.75, 0.74 })
         {
-            Assert.False(rates.Observe(1, new HopGoodput((long)(share * 1e9), WindowBound: false)));
+            Assert.Null(rates.Observe(1, new HopGoodput((long)(share * 1e9), WindowBound: false)));
         }
 
         // two slow ones, then one near the reading: the run starts again
-        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(1, new HopGoodput(900_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
-        Assert.False(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(900_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
+        Assert.Null(rates.Observe(1, new HopGoodput(400_000_000, WindowBound: false)));
         Assert.Equal(950_000_000, rates.BitsPerSecondTo(1));
     }
 }

@@ -12,6 +12,9 @@ internal sealed class PostgresMasterStore : SqlMasterStore
     /// <summary>An arbitrary constant: the advisory lock that serialises schema changes.</summary>
     private const long SchemaLockKey = 7117_0001;
 
+    /// <summary>The SQLSTATE of a session PostgreSQL ended for idling in its transaction (idle_in_transaction_session_timeout).</summary>
+    private const string EndedIdleInTransaction = "25P03";
+
     private readonly NpgsqlDataSource _source;
 
     public PostgresMasterStore(string host, int port, string database, string user, string? password, TimeSpan timeout)
@@ -58,7 +61,7 @@ internal sealed class PostgresMasterStore : SqlMasterStore
         PostgresException { SqlState: "28P01" or "28000" } pg => new PcclException(PcclErrorCode.AuthenticationFailed,
             $"master.store {Description}: PostgreSQL refused the credentials ({pg.MessageText}); check the user in master.store and " +
             "the password (in the URL or PCCL_MASTER_STORE_PASSWORD)", false, e),
-        PostgresException { SqlState: "25P03" } => new PcclException(PcclErrorCode.ConnectionRefused,
+        PostgresException { SqlState: EndedIdleInTransaction } => new PcclException(PcclErrorCode.ConnectionRefused,
             $"master.store {Description} ended this master's transactions {IdleRetries + 1} times in a row for sitting idle longer than half " +
             "master.lease_ttl_ms: this process is being paused or starved of CPU; give it a core, or raise master.lease_ttl_ms", isTransient: true, e),
         PostgresException { SqlState: "3D000" } pg => new PcclException(PcclErrorCode.InvalidConfiguration,
@@ -68,7 +71,7 @@ internal sealed class PostgresMasterStore : SqlMasterStore
         _ => null,
     };
 
-    protected override bool EndedForIdling(Exception e) => e is PostgresException { SqlState: "25P03" }; // idle_in_transaction_session_timeout
+    protected override bool EndedForIdling(Exception e) => e is PostgresException { SqlState: EndedIdleInTransaction };
 
     public override ValueTask DisposeAsync() => _source.DisposeAsync();
 }

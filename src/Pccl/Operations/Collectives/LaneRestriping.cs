@@ -81,13 +81,11 @@ internal sealed class LaneRestriping(PeerSession session)
             return;
         }
 
-        var before = session.MeasuredRates.BitsPerSecondTo(peer);
-        if (session.MeasuredRates.Observe(peer, goodput))
+        if (session.MeasuredRates.Observe(peer, goodput) is { } change)
         {
-            var now = session.MeasuredRates.BitsPerSecondTo(peer);
-            if (now < before)
+            if (change.Lowered)
             {
-                session.Logger.HopRateLowered(peer, Topology.MeasuredRates.DropReadings, Topology.MeasuredRates.DropShare, before!.Value / 1e6, now!.Value / 1e6);
+                session.Logger.HopRateLowered(peer, Topology.MeasuredRates.DropReadings, Topology.MeasuredRates.DropShare, change.From!.Value / 1e6, change.To / 1e6);
             }
             else
             {

@@ -53,32 +53,38 @@ internal sealed class MeasuredRates
         }
     }
 
-    /// <summary>Takes what an operation measured of the path to <paramref name="peer"/>; returns whether its passive reading changed.</summary>
-    public bool Observe(ulong peer, Collectives.HopGoodput goodput)
+    /// <summary>Takes what an operation measured of the path to <paramref name="peer"/>; returns how its passive reading changed, null when it did not.</summary>
+    public PassiveChange? Observe(ulong peer, Collectives.HopGoodput goodput)
     {
         lock (_gate)
         {
             if (!_observed.TryGetValue(peer, out var known))
             {
                 _observed[peer] = new Passive(goodput.BitsPerSecond, 0, 0);
-                return true;
+                return new PassiveChange(null, goodput.BitsPerSecond);
             }
 
             if (goodput.StripesMayBeTheLimit && goodput.BitsPerSecond > known.BitsPerSecond)
             {
                 _observed[peer] = new Passive(goodput.BitsPerSecond, 0, 0);
-                return true;
+                return new PassiveChange(known.BitsPerSecond, goodput.BitsPerSecond);
             }
 
             if (goodput.BitsPerSecond >= known.BitsPerSecond * DropShare)
             {
                 _observed[peer] = known with { SlowReadings = 0, MostOfTheSlow = 0 };
-                return false;
+                return null;
             }
 
             var slow = known with { SlowReadings = known.SlowReadings + 1, MostOfTheSlow = Math.Max(known.MostOfTheSlow, goodput.BitsPerSecond) };
-            _observed[peer] = slow.SlowReadings < DropReadings ? slow : new Passive(slow.MostOfTheSlow, 0, 0);
-            return slow.SlowReadings >= DropReadings;
+            if (slow.SlowReadings < DropReadings)
+            {
+                _observed[peer] = slow;
+                return null;
+            }
+
+            _observed[peer] = new Passive(slow.MostOfTheSlow, 0, 0);
+            return new PassiveChange(known.BitsPerSecond, slow.MostOfTheSlow);
         }
     }
 
@@ -97,4 +103,11 @@ internal sealed class MeasuredRates
 
     /// <summary>A peer's passive reading, and the operations in a row that carried under <see cref="DropShare"/> of it with the most any of them carried.</summary>
     private readonly record struct Passive(long BitsPerSecond, int SlowReadings, long MostOfTheSlow);
+
+    /// <summary>How an operation changed a peer's passive reading: from <paramref name="From"/> (null: it had none) to <paramref name="To"/>, bits per second.</summary>
+    public readonly record struct PassiveChange(long? From, long To)
+    {
+        /// <summary>Whether slow operations in a row lowered it (the path got slower).</summary>
+        public bool Lowered => To < From;
+    }
 }
