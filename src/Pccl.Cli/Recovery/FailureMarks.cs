@@ -16,6 +16,9 @@ internal sealed record FailureMarks
     [JsonPropertyName("told_ns")] public long? ToldNs { get; init; }
     [JsonPropertyName("restored_ns")] public long? RestoredNs { get; init; }
 
+    /// <summary>Bytes of input the restore put back (what the operation had overwritten); null when it was not reached.</summary>
+    [JsonPropertyName("restored_bytes")] public long? RestoredBytes { get; init; }
+
     /// <summary>When the retired lanes' connections were closed (beside the path, not one of its steps).</summary>
     [JsonPropertyName("closed_ns")] public long? ClosedNs { get; init; }
 

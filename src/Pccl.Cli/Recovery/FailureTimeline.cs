@@ -24,6 +24,8 @@ internal sealed class FailureTimeline : IFaultInjector
             FailureMilestoneReached(ulong.MaxValue, (FailureMilestone)milestone);
         }
 
+        InputRestored(ulong.MaxValue, 0);
+
         Rehearsed = TakeLatest()!;
         _taken = 0;
     }
@@ -59,6 +61,17 @@ internal sealed class FailureTimeline : IFaultInjector
                 marks.JitMethods[(int)milestone] = methods;
                 marks.GcPauseTicks[(int)milestone] = gc;
                 marks.PoolThreads[(int)milestone] = poolThreads;
+            }
+        }
+    }
+
+    public void InputRestored(ulong sequence, long bytes)
+    {
+        lock (_gate)
+        {
+            if (_bySequence.TryGetValue(sequence, out var marks))
+            {
+                marks.RestoredBytes = bytes;
             }
         }
     }
@@ -107,6 +120,7 @@ internal sealed class FailureTimeline : IFaultInjector
                 ToldNs = At(FailureMilestone.MasterTold),
                 RestoredNs = At(FailureMilestone.BufferRestored),
                 ClosedNs = At(FailureMilestone.LinksClosed),
+                RestoredBytes = marks.RestoredBytes,
             };
         }
     }
@@ -126,6 +140,8 @@ internal sealed class FailureTimeline : IFaultInjector
         public long[] GcPauseTicks { get; } = new long[Milestones];
 
         public int[] PoolThreads { get; } = new int[Milestones];
+
+        public long? RestoredBytes { get; set; }
 
         /// <summary>The first sign of the failure (broken link or master's abort) when it came before the unwinding ended; else null.</summary>
         public int? FirstSign()

@@ -31,6 +31,9 @@ internal sealed record KillTimeline
     /// <summary>→ buffer restored from the backup.</summary>
     [JsonPropertyName("restore_ms")] public double RestoreMs { get; init; }
 
+    /// <summary>MiB of input the restore put back: what the operation had overwritten with final values when it failed.</summary>
+    [JsonPropertyName("restored_mb")] public double? RestoredMb { get; init; }
+
     /// <summary>→ the caller caught the error.</summary>
     [JsonPropertyName("throw_ms")] public double ThrowMs { get; init; }
 
@@ -99,6 +102,7 @@ internal sealed record KillTimeline
             RetireMs = phases[2],
             ReportMs = phases[3],
             RestoreMs = phases[4],
+            RestoredMb = marks.RestoredBytes is { } restored ? Math.Round(restored / (1024.0 * 1024.0), 1) : null,
             ThrowMs = phases[5],
             TotalMs = Ms(previous - killNs),
             LinkBrokenMs = marks.LinkBrokenNs is { } l ? Ms(l - killNs) : null,

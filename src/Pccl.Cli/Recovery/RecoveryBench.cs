@@ -219,7 +219,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         table.AddRow("→ schedule stopped, writes drained", Ms(t.UnwindMs));
         table.AddRow("→ lanes retired", Ms(t.RetireMs));
         table.AddRow("→ master told", Ms(t.ReportMs));
-        table.AddRow("→ buffer restored", Ms(t.RestoreMs));
+        table.AddRow(t.RestoredMb is { } mb ? $"→ buffer restored ({mb:0.0} MiB put back)" : "→ buffer restored", Ms(t.RestoreMs));
         table.AddRow("→ error caught by the caller", Ms(t.ThrowMs));
         table.AddRow("total", Ms(t.TotalMs));
         table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim, {t.VictimHugePageMb:0} MB of it in huge pages)", Ms(t.TeardownFloorMs));

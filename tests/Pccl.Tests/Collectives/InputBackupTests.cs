@@ -88,16 +88,17 @@ public sealed class InputBackupTests
         var buffer = Enumerable.Range(0, 48).Select(i => (byte)i).ToArray();
         var original = (byte[])buffer.Clone();
         var store = new byte[48];
-        var backup = new InputBackup(buffer, store);
-        using var partials = new PartialSums(store, pieces: 3);
+        using var backup = new InputBackup(buffer, store);
+        var apart = backup.KeepApart(pieces: 3);
         var summed = new PieceRef(0, 0, 16, 16);
         var gathered = new PieceRef(1, 16, 16, 16);
         var untouched = new PieceRef(2, 32, 16, 16);
 
-        partials.Into(summed).Fill(0x11);
-        partials.Into(gathered).Fill(0x22);
-        Assert.Equal(Enumerable.Repeat((byte)0x11, 16), partials.Of(summed).ToArray());
-        Assert.True(partials.Of(untouched).IsEmpty);
+        apart.Into(summed, ownerFinal: false).Fill(0x11);
+        apart.Into(gathered, ownerFinal: false).Fill(0x22);
+        Assert.Equal(Enumerable.Repeat((byte)0x11, 16), apart.Of(RingPhase.ReduceScatter, summed).ToArray());
+        Assert.True(apart.Of(RingPhase.AllGather, summed).IsEmpty); // the all-gather forwards the final value, from the buffer
+        Assert.True(apart.Of(RingPhase.ReduceScatter, untouched).IsEmpty);
         Assert.Equal(original, buffer); // partial sums never reach the caller's buffer
 
         backup.BeforeWrite(gathered); // the final value arrives: the slot takes the input instead
@@ -105,5 +106,41 @@ public sealed class InputBackupTests
         backup.Restore();
 
         Assert.Equal(original, buffer);
+        Assert.Equal(16, backup.SavedBytes);
+    }
+
+    [Fact]
+    public void TheOwnedFinalStaysInTheStoreSoAFailureRestoresNothingOfItAndReachesTheBufferOnlyWhenPutInPlace()
+    {
+        var buffer = Enumerable.Range(0, 48).Select(i => (byte)i).ToArray();
+        var original = (byte[])buffer.Clone();
+        var owned = new PieceRef(2, 32, 16, 16);
+        var gathered = new PieceRef(0, 0, 16, 16);
+
+        using (var failed = new InputBackup(buffer, new byte[48]))
+        {
+            var apart = failed.KeepApart(pieces: 3);
+            apart.Into(owned, ownerFinal: true).Fill(0x44);
+            Assert.Equal(Enumerable.Repeat((byte)0x44, 16), apart.Of(RingPhase.AllGather, owned).ToArray()); // the all-gather sends it from the store
+            Assert.True(apart.Of(RingPhase.ReduceScatter, owned).IsEmpty);
+            failed.BeforeWrite(gathered);
+            buffer.AsSpan(0, 16).Fill(0x55);
+
+            failed.Restore();
+
+            Assert.Equal(original, buffer);
+            Assert.Equal(16, failed.SavedBytes); // the gathered piece only
+        }
+
+        using var completed = new InputBackup(buffer, new byte[48]);
+        var kept = completed.KeepApart(pieces: 3);
+        kept.Into(owned, ownerFinal: true).Fill(0x44);
+        completed.BeforeWrite(gathered);
+        buffer.AsSpan(0, 16).Fill(0x55);
+        Assert.Equal(original.AsSpan(32, 16).ToArray(), buffer.AsSpan(32, 16).ToArray());
+
+        completed.PutFinalsInPlace();
+
+        Assert.Equal(Enumerable.Repeat((byte)0x55, 16).Concat(original.AsSpan(16, 16).ToArray()).Concat(Enumerable.Repeat((byte)0x44, 16)), buffer);
     }
 }

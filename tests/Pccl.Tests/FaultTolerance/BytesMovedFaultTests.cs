@@ -143,4 +143,77 @@ public class BytesMovedFaultTests
     {
         public void AllReduceFailed(uint tag, PcclException failure) => check();
     }
+
+    [Theory]
+    [InlineData(QuantizationMode.None, false)]
+    [InlineData(QuantizationMode.None, true)]
+    [InlineData(QuantizationMode.MinMaxU8, false)]
+    public async Task TheOwnedSliceReachesTheCallersBufferOnlyOnceTheOperationCompletedSoAFailureRestoresOnlyWhatTheAllGatherWrote(QuantizationMode quantization, bool compression)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
+        const int elements = 3 * 40_000; // ten pieces a slice: each one's buffer is compared whole
+        const long sliceBytes = elements / 3 * sizeof(float);
+        // every input at least 1, so every final value differs from every peer's input: a changed element is a written one
+        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)(((p + i) % 17) + 1)).ToArray()).ToArray();
+        var buffers = inputs.Select(b => b.ToArray()).ToArray();
+        var fired = 0;
+        var overwritten = new string?[3];
+        var gathered = new long[3];
+        var gatheredAtFailure = new long[3];
+        var restored = new long?[3];
+        var inputBack = new bool?[3];
+        for (var p = 0; p < 3; p++)
+        {
+            var peer = p;
+            cluster.Peers[p].FaultInjector = new FaultHooks
+            {
+                OnBytesMoved = site =>
+                {
+                    // equal slices: a peer's first two slices are the reduce-scatter's, the last two the all-gather's
+                    gathered[peer] = Math.Max(0, site.BytesMoved - (2 * sliceBytes));
+                    var written = 0L;
+                    for (var i = 0; i < elements; i++)
+                    {
+                        written += buffers[peer][i] != inputs[peer][i] ? sizeof(float) : 0;
+                    }
+
+                    if (written > gathered[peer])
+                    {
+                        overwritten[peer] ??= $"peer {peer}'s buffer had {written} bytes of final values after {gathered[peer]} bytes of the all-gather";
+                    }
+
+                    return peer == 1 && site.BytesMoved * 4 >= site.BytesToMove * 3 && Interlocked.Exchange(ref fired, 1) == 0
+                        ? site.BreakRingLinksAsync()
+                        : ValueTask.CompletedTask;
+                },
+                OnInputRestored = bytes =>
+                {
+                    restored[peer] = bytes;
+                    gatheredAtFailure[peer] = gathered[peer];
+                },
+                OnAllReduceFailed = (_, _) => inputBack[peer] = buffers[peer].AsSpan().SequenceEqual(inputs[peer]),
+            };
+        }
+
+        var options = new AllReduceOptions { Quantization = quantization, Compression = compression };
+        var infos = await cluster.OnAll((p, i) => p.AllReduceWithRetryAsync(buffers[i].AsMemory(), options, ct)).WaitAsync(Patience, ct);
+
+        Assert.All(infos, i => Assert.Equal(1, i.Retries));
+        Assert.All(overwritten, o => Assert.Null(o));
+        Assert.All(inputBack, r => Assert.True(r, "a buffer did not hold its input after the failed attempt"));
+        for (var p = 0; p < 3; p++)
+        {
+            // what the all-gather had applied, and the piece whose frame had arrived: its input is saved before its payload is read
+            Assert.NotNull(restored[p]);
+            Assert.InRange(restored[p]!.Value, 0, gatheredAtFailure[p] + Chunk);
+        }
+
+        Assert.All(buffers, b => Assert.Equal(buffers[0], b));
+        if (quantization == QuantizationMode.None)
+        {
+            var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => ((p + i) % 17) + 1)).ToArray();
+            Assert.Equal(expected, buffers[0]);
+        }
+    }
 }

@@ -14,6 +14,9 @@ internal sealed class FaultHooks : IFaultInjector
     /// <summary>Runs when an attempt has failed and the library has restored the buffer.</summary>
     public Action<uint, PcclException>? OnAllReduceFailed { get; init; }
 
+    /// <summary>Runs when a failed attempt has put bytes of its input back into the buffer (how many).</summary>
+    public Action<long>? OnInputRestored { get; init; }
+
     /// <summary>On <paramref name="peer"/>'s first all-reduce only, closes its ring connections as soon as its ring is up (master link stays up).</summary>
     public static void BreakRingOnce(Communicator peer)
     {
@@ -33,6 +36,8 @@ internal sealed class FaultHooks : IFaultInjector
     ValueTask IFaultInjector.BytesMovedAsync(RingFaultSite site, long moved) => OnBytesMoved?.Invoke(site) ?? ValueTask.CompletedTask;
 
     void IFaultInjector.AllReduceFailed(uint tag, PcclException failure) => OnAllReduceFailed?.Invoke(tag, failure);
+
+    void IFaultInjector.InputRestored(ulong sequence, long bytes) => OnInputRestored?.Invoke(bytes);
 
     ValueTask IFaultInjector.StateBlockSendingAsync(CancellationToken ct) => OnStateBlockSending?.Invoke(ct) ?? ValueTask.CompletedTask;
 }

@@ -94,6 +94,8 @@ internal sealed class AllReduceDriver
                 settledInDoubt = true;
             }
 
+            // completed on every peer: only now may the owned slice's final value leave the backup's store
+            backup?.PutFinalsInPlace();
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             activity.Succeeded(start.Ring.Count);
@@ -139,6 +141,7 @@ internal sealed class AllReduceDriver
 
             AllReduceInput.Restore(send, backup, bytes.Memory);
             faults?.FailureMilestoneReached(call.Sequence, FailureMilestone.BufferRestored);
+            faults?.InputRestored(call.Sequence, backup?.SavedBytes ?? 0);
             await told.ConfigureAwait(false);
             faults?.AllReduceFailed(options.Tag, AllReduceFailures.Of(call, e, _session.PeerId, ct));
             if (ct.IsCancellationRequested)

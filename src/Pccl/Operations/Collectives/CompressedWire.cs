@@ -7,7 +7,7 @@ namespace Pccl.Operations.Collectives;
 /// Pieces travel losslessly compressed (byte planes + LZ4, raw when that does not shrink them). Decoding gives the
 /// exact bytes back, so results are those of the raw wire.
 /// </summary>
-internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, PartialSums? partials = null) : RingWire(buffer, partials)
+internal sealed class CompressedWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, ValuesKeptApart? apart = null) : RingWire(buffer, apart)
 {
     public override bool FixedLength => false;
 

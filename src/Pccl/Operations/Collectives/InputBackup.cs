@@ -19,8 +19,14 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
     /// <summary>The copy <see cref="StartRestoreAllBut"/> began, until <see cref="Restore"/> finishes it.</summary>
     private BlockRestore? _early;
 
+    /// <summary>What a ring keeps in the store instead of the buffer (<see cref="KeepApart"/>); null when none does.</summary>
+    private ValuesKeptApart? _apart;
+
     /// <summary>The rented memory holding the saved bytes (at the same offsets as in the buffer).</summary>
     public byte[] Store { get; } = store;
+
+    /// <summary>Bytes of the buffer saved so far: what the operation has overwritten, and a restore puts back.</summary>
+    public long SavedBytes { get; private set; }
 
     /// <summary>Saves <paramref name="piece"/> unless it was saved already; call before anything writes into it.</summary>
     public void BeforeWrite(PieceRef piece)
@@ -45,6 +51,7 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
         }
 
         _saved[piece.Index] = piece;
+        SavedBytes += piece.Bytes;
         // read again only by a restore: the store's lines need not be read in, nor displace the piece being reduced
         NonTemporalCopy.Copy(buffer.Span.Slice((int)piece.Offset, piece.Bytes), Store.AsSpan((int)piece.Offset, piece.Bytes));
     }
@@ -81,11 +88,40 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
         _early = BlockRestore.Start(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(now), buffer, Store, restoreBlockBytes);
     }
 
+    /// <summary>
+    /// Lets a ring of <paramref name="pieces"/> pieces keep its partial sums and its owned slice's final value in the
+    /// store (<see cref="ValuesKeptApart"/>): a failure then restores only what the all-gather wrote. Once per backup.
+    /// </summary>
+    public ValuesKeptApart KeepApart(int pieces)
+    {
+        if (_apart is not null)
+        {
+            throw new InvalidOperationException("a backup serves one schedule; it already keeps a ring's values apart");
+        }
+
+        _apart = new ValuesKeptApart(Store, pieces);
+        return _apart;
+    }
+
+    /// <summary>
+    /// Writes the owned final values kept apart into the buffer, on as many cores as are free (<see cref="BlockRestore"/>).
+    /// Only once the operation has completed on every peer: from here on the buffer cannot be restored.
+    /// </summary>
+    public void PutFinalsInPlace()
+    {
+        if (_apart is not null)
+        {
+            BlockRestore.Run(_apart.OwnedFinals, buffer, Store, restoreBlockBytes);
+        }
+    }
+
     /// <summary>Returns the bookkeeping to its pool; the store is the caller's.</summary>
     public void Dispose()
     {
         FinishEarlyRestore(); // its helpers write into the buffer, which the caller unpins next
         ReturnSaved();
+        _apart?.Dispose();
+        _apart = null;
     }
 
     private void FinishEarlyRestore()

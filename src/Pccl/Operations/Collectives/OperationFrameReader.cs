@@ -37,7 +37,7 @@ internal sealed class OperationFrameReader(Stream incoming, RingTransfer transfe
     /// <param name="piece">The piece the frame must carry.</param>
     /// <param name="writesBuffer">Whether the piece will be written into the caller's buffer, so the backup saves its
     /// input once the frame has arrived. Not before: in the ring a final value's arrival is what proves that the
-    /// successor has the partial sum the piece's backup slot held (<see cref="PartialSums"/>).</param>
+    /// successor has the partial sum the piece's backup slot held (<see cref="ValuesKeptApart"/>).</param>
     /// <param name="ct">Cancels the read.</param>
     /// <remarks>Runs once per piece, so its state machine comes from a pool, as do those of the reads under it.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -9,8 +9,8 @@ namespace Pccl.Operations.Collectives;
 /// unchanged, so all peers hold the same bits.
 /// </summary>
 internal sealed class QuantizedWire(
-    Memory<byte> buffer, DataType type, ReduceOp op, Quantization quantization, int worldSize, RingLayout layout, Memory<byte> gatherStore, PartialSums? partials = null)
-    : RingWire(buffer, partials)
+    Memory<byte> buffer, DataType type, ReduceOp op, Quantization quantization, int worldSize, RingLayout layout, Memory<byte> gatherStore, ValuesKeptApart? apart = null)
+    : RingWire(buffer, apart)
 {
     public static int GatherStoreBytes(DataType type, Quantization quantization, RingLayout layout) =>
         layout.TotalPieces * MinMaxQuantizer.EncodedSize(type, quantization, layout.PieceElements);
@@ -45,7 +45,8 @@ internal sealed class QuantizedWire(
             return;
         }
 
-        MinMaxQuantizer.DequantizeCombine(type, quantization, op, own, payload.Span, ReduceTarget(piece, ownerFinal));
+        var target = ReduceTarget(piece, ownerFinal);
+        MinMaxQuantizer.DequantizeCombine(type, quantization, op, own, payload.Span, target);
         if (!ownerFinal)
         {
             return;
@@ -53,12 +54,12 @@ internal sealed class QuantizedWire(
 
         if (op == ReduceOp.Avg)
         {
-            ReduceKernels.FinishAverage(type, own, worldSize);
+            ReduceKernels.FinishAverage(type, target, worldSize);
         }
 
         var slot = Slot(piece).Span;
-        MinMaxQuantizer.Quantize(type, quantization, own, slot);
-        MinMaxQuantizer.Dequantize(type, quantization, slot, own);
+        MinMaxQuantizer.Quantize(type, quantization, target, slot);
+        MinMaxQuantizer.Dequantize(type, quantization, slot, target);
     }
 
     private Memory<byte> Slot(PieceRef piece) => gatherStore.Slice(piece.Index * Stride, PayloadLength(piece));

@@ -3,8 +3,8 @@ using Pccl.Protocol.Messages;
 
 namespace Pccl.Operations.Collectives;
 
-/// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer (partial sums from where they are kept).</summary>
-internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, PartialSums? partials = null) : RingWire(buffer, partials)
+/// <summary>Pieces travel as the element bytes themselves, sent from and gathered into the user's buffer (partial sums and owned finals from where they are kept).</summary>
+internal sealed class RawWire(Memory<byte> buffer, DataType type, ReduceOp op, int worldSize, ValuesKeptApart? apart = null) : RingWire(buffer, apart)
 {
     public override bool SendsFromScratch => false;
 

@@ -3,12 +3,13 @@ namespace Pccl.Operations.Collectives;
 /// <summary>
 /// What goes on the wire for each piece and what a receiver does with it. Implementations: raw bytes, min-max
 /// quantized codes, losslessly compressed bytes. All of them keep results bit-identical on every peer. With
-/// <see cref="PartialSums"/> the reduce-scatter's partial sums are kept there and the caller's buffer receives final
-/// values only; the reduction order, and so every bit of the result, is the same either way.
+/// <see cref="ValuesKeptApart"/> the reduce-scatter's partial sums and the owned slice's final value are kept there,
+/// and during the schedule the caller's buffer receives only the all-gather's final values; the reduction order, and
+/// so every bit of the result, is the same either way.
 /// </summary>
 /// <param name="buffer">The caller's buffer.</param>
-/// <param name="partials">Where partial sums go instead of the buffer; null: into the buffer.</param>
-internal abstract class RingWire(Memory<byte> buffer, PartialSums? partials)
+/// <param name="apart">Where partial sums and owned finals go instead of the buffer; null: into the buffer.</param>
+internal abstract class RingWire(Memory<byte> buffer, ValuesKeptApart? apart)
 {
     /// <summary>Largest payload a piece of <paramref name="pieceElements"/> elements can have on the wire.</summary>
     public abstract int MaxPayload(int pieceElements);
@@ -37,17 +38,17 @@ internal abstract class RingWire(Memory<byte> buffer, PartialSums? partials)
     /// </summary>
     public abstract void Apply(RingPhase phase, PieceRef piece, ReadOnlyMemory<byte> payload, bool ownerFinal, Memory<byte> scratch);
 
-    /// <summary>Whether applying a piece writes the caller's buffer: all but a reduce-scatter hop's partial sum kept apart.</summary>
-    public bool WritesBuffer(RingPhase phase, bool ownerFinal) => partials is null || phase == RingPhase.AllGather || ownerFinal;
+    /// <summary>Whether applying a piece writes the caller's buffer: the all-gather's, and every piece when nothing is kept apart.</summary>
+    public bool WritesBuffer(RingPhase phase) => apart is null || phase == RingPhase.AllGather;
 
     /// <summary>The caller's buffer's bytes of a piece.</summary>
     protected Memory<byte> Own(PieceRef piece) => buffer.Slice((int)piece.Offset, piece.Bytes);
 
-    /// <summary>A piece's value as <paramref name="phase"/> sends it: its partial sum where one is kept apart, else the buffer's bytes.</summary>
+    /// <summary>A piece's value as <paramref name="phase"/> sends it: what is kept apart for it (its partial sum, the owned final), else the buffer's bytes.</summary>
     protected ReadOnlyMemory<byte> Current(RingPhase phase, PieceRef piece) =>
-        phase == RingPhase.ReduceScatter && partials?.Of(piece) is { IsEmpty: false } sum ? sum : Own(piece);
+        apart?.Of(phase, piece) is { IsEmpty: false } kept ? kept : Own(piece);
 
-    /// <summary>Where a reduce-scatter hop's result goes: the buffer for the owner's final value, else the partial sums kept apart.</summary>
+    /// <summary>Where a reduce-scatter hop's result goes: the slot kept apart for it (a partial sum, or the owner's final value), else the buffer.</summary>
     protected Span<byte> ReduceTarget(PieceRef piece, bool ownerFinal) =>
-        !ownerFinal && partials is not null ? partials.Into(piece) : Own(piece).Span;
+        apart is not null ? apart.Into(piece, ownerFinal) : Own(piece).Span;
 }

@@ -54,9 +54,9 @@ internal sealed class ScheduleRunner(PeerSession session, ScratchPool scratch)
         var layout = new RingLayout((long)descriptor.ElementCount, ReduceKernels.ElementSize(descriptor.DataType), world, session.Options.RingChunkSize);
         var storeBytes = WireFactory.StoreBytes(descriptor, layout);
         var store = storeBytes > 0 ? scratch.Rent(storeBytes) : null;
-        // the ring keeps its partial sums in the backup's store, so a failure before the final values restores nothing
-        using var partials = algorithm == AllReduceAlgorithm.Ring && backup is not null ? new PartialSums(backup.Store, layout.TotalPieces) : null;
-        var wire = WireFactory.Create(descriptor, buffer, world, layout, store, partials);
+        // the ring keeps its partial sums and its owned finals in the backup's store, so a failure restores only what the all-gather wrote
+        var apart = algorithm == AllReduceAlgorithm.Ring && backup is not null ? backup.KeepApart(layout.TotalPieces) : null;
+        var wire = WireFactory.Create(descriptor, buffer, world, layout, store, apart);
         var scratchBytes = Math.Max(wire.MaxPayload(layout.PieceElements), layout.PieceBytes);
         // only the scratch the wire writes into: a raw wire sends from the buffer and reduces where it received
         var sendScratch = wire.SendsFromScratch ? scratch.Rent(scratchBytes) : null;

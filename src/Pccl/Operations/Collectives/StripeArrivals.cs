@@ -134,7 +134,6 @@ internal sealed class StripeArrivals
             throw NotReceivedHere(header);
         }
 
-        var ownerFinal = step == _layout.WorldSize - 2;
         lock (_gate)
         {
             ref var arrived = ref _arrived[(PhaseIndex(phase) * _layout.TotalPieces) + piece.Index];
@@ -144,7 +143,7 @@ internal sealed class StripeArrivals
             }
 
             arrived = true;
-            if (_wire.WritesBuffer(phase, ownerFinal))
+            if (_wire.WritesBuffer(phase))
             {
                 _backup?.BeforeWrite(piece);
             }

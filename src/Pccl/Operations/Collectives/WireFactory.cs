@@ -9,16 +9,16 @@ internal static class WireFactory
     public static int StoreBytes(CollectiveDescriptor descriptor, RingLayout layout) =>
         descriptor.Quantization == Quantization.None ? 0 : QuantizedWire.GatherStoreBytes(descriptor.DataType, descriptor.Quantization, layout);
 
-    /// <summary>The wire for <paramref name="descriptor"/>; with <paramref name="partials"/>, reduce-scatter partial sums are kept there instead of in the buffer.</summary>
-    public static RingWire Create(CollectiveDescriptor descriptor, Memory<byte> buffer, int worldSize, RingLayout layout, Memory<byte> store, PartialSums? partials = null)
+    /// <summary>The wire for <paramref name="descriptor"/>; with <paramref name="apart"/>, partial sums and owned finals are kept there instead of in the buffer.</summary>
+    public static RingWire Create(CollectiveDescriptor descriptor, Memory<byte> buffer, int worldSize, RingLayout layout, Memory<byte> store, ValuesKeptApart? apart = null)
     {
         if (descriptor.Quantization != Quantization.None)
         {
-            return new QuantizedWire(buffer, descriptor.DataType, descriptor.Op, descriptor.Quantization, worldSize, layout, store, partials);
+            return new QuantizedWire(buffer, descriptor.DataType, descriptor.Op, descriptor.Quantization, worldSize, layout, store, apart);
         }
 
         return descriptor.Compression
-            ? new CompressedWire(buffer, descriptor.DataType, descriptor.Op, worldSize, partials)
-            : new RawWire(buffer, descriptor.DataType, descriptor.Op, worldSize, partials);
+            ? new CompressedWire(buffer, descriptor.DataType, descriptor.Op, worldSize, apart)
+            : new RawWire(buffer, descriptor.DataType, descriptor.Op, worldSize, apart);
     }
 }

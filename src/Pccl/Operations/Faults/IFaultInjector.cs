@@ -33,6 +33,12 @@ internal interface IFaultInjector
     /// </summary>
     void FailureMilestoneReached(ulong sequence, FailureMilestone milestone) { }
 
+    /// <summary>
+    /// The failed all-reduce <paramref name="sequence"/> put <paramref name="bytes"/> of its input back into the caller's
+    /// buffer: what it had overwritten. Called once, just after <see cref="FailureMilestone.BufferRestored"/>.
+    /// </summary>
+    void InputRestored(ulong sequence, long bytes) { }
+
     /// <summary>This peer is about to send one shared-state block to a receiver; awaited before each block.</summary>
     ValueTask StateBlockSendingAsync(CancellationToken ct) => ValueTask.CompletedTask;
 }

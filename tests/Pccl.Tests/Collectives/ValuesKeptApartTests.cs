@@ -2,8 +2,8 @@ using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Collectives;
 
-/// <summary>The ring keeps its reduce-scatter partial sums in the backup's store until they are sent (PartialSums).</summary>
-public class PartialSumsTests
+/// <summary>The ring keeps its reduce-scatter partial sums in the backup's store until they are sent (ValuesKeptApart).</summary>
+public class ValuesKeptApartTests
 {
     [Fact]
     public async Task PartialSumsQueuedBehindASlowSuccessorAreSentBeforeTheirSlotsTakeTheInput()
