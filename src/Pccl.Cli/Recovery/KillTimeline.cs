@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pccl.Cli.Bench;
 
 namespace Pccl.Cli.Recovery;
 
@@ -11,7 +12,11 @@ internal sealed record KillTimeline
 {
     [JsonPropertyName("victim_rss_mb")] public double VictimRssMb { get; init; }
     [JsonPropertyName("victim_huge_page_mb")] public double VictimHugePageMb { get; init; }
+    /// <summary>The median of <see cref="TeardownFloorSamplesMs"/>.</summary>
     [JsonPropertyName("teardown_floor_ms")] public double TeardownFloorMs { get; init; }
+
+    /// <summary>Each helper's SIGKILL → end of stream, measured one after another after this kill's recovery.</summary>
+    [JsonPropertyName("teardown_floor_samples_ms")] public IReadOnlyList<double> TeardownFloorSamplesMs { get; init; } = [];
 
     /// <summary>Whether the survivor first learned of the failure from a broken link or from the master's abort.</summary>
     [JsonPropertyName("detected_by")] public string DetectedBy { get; init; } = "";
@@ -76,7 +81,7 @@ internal sealed record KillTimeline
     [JsonPropertyName("over_floor_ms")] public double OverFloorMs => Math.Round(TotalMs - TeardownFloorMs, 2);
 
     /// <summary>The timeline of an error event stamped <paramref name="error"/>.TimeNs after a kill at <paramref name="killNs"/>.</summary>
-    public static KillTimeline Of(long killNs, RecoveryEvent error, VictimMemory victim, double floorMs)
+    public static KillTimeline Of(long killNs, RecoveryEvent error, VictimMemory victim, IReadOnlyList<double> floorSamplesMs)
     {
         var marks = error.Marks ?? new FailureMarks();
         var firstSign = Earliest(marks.LinkBrokenNs, marks.AbortNs);
@@ -95,7 +100,8 @@ internal sealed record KillTimeline
         {
             VictimRssMb = Math.Round(victim.ResidentMb, 1),
             VictimHugePageMb = Math.Round(victim.HugePageMb, 1),
-            TeardownFloorMs = Math.Round(floorMs, 2),
+            TeardownFloorMs = Math.Round(Statistics.Median(floorSamplesMs), 2),
+            TeardownFloorSamplesMs = [.. floorSamplesMs.Select(f => Math.Round(f, 2))],
             DetectedBy = firstSign is null ? "none" : firstSign == marks.LinkBrokenNs ? "link" : "abort",
             DetectMs = phases[0],
             UnwindMs = phases[1],

@@ -16,6 +16,9 @@ namespace Pccl.Cli.Recovery;
 internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console, BenchWorker worker)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Teardown helpers killed after each kill; the floor is their median.</summary>
+    private const int FloorSamples = 3;
     private readonly List<RecoveryPeer> _peers = [];
     private readonly Random _random = new(12345);
     private int _masterPort;
@@ -119,9 +122,15 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             return new Sample(errorMs, successMs, smaller);
         }
 
-        // measured now that the ring is quiet again, so the helper's teardown does not compete with the recovery
-        var floorMs = await TeardownFloor.MeasureAsync(victimMemory, ct);
-        return new Sample(errorMs, successMs, smaller, KillTimeline.Of(fault, lastError, victimMemory, floorMs));
+        // measured now that the ring is quiet again, so the helper's teardown does not compete with the recovery; one
+        // helper's teardown beside the ring's load varies by several ms, so the floor is the median of a few
+        var floors = new List<double>(FloorSamples);
+        for (var i = 0; i < FloorSamples; i++)
+        {
+            floors.Add(await TeardownFloor.MeasureAsync(victimMemory, ct));
+        }
+
+        return new Sample(errorMs, successMs, smaller, KillTimeline.Of(fault, lastError, victimMemory, floors));
     }
 
     private Task WaitForFullWorldAsync(long since, CancellationToken ct) => WaitAsync($"{peers} peers training together",
@@ -222,7 +231,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
         table.AddRow(t.RestoredMb is { } mb ? $"→ buffer restored ({mb:0.0} MiB put back)" : "→ buffer restored", Ms(t.RestoreMs));
         table.AddRow("→ error caught by the caller", Ms(t.ThrowMs));
         table.AddRow("total", Ms(t.TotalMs));
-        table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim, {t.VictimHugePageMb:0} MB of it in huge pages)", Ms(t.TeardownFloorMs));
+        table.AddRow($"teardown floor ({t.VictimRssMb:0} MB victim, {t.VictimHugePageMb:0} MB of it in huge pages; median of {t.TeardownFloorSamplesMs.Count} helpers)", Ms(t.TeardownFloorMs));
         console.Write(table);
         console.MarkupLine($"medians over kills: kill → error {Ms(r.KillToErrorMs)} ms {Verdict("≤ 25.6 ms (PCCL)", r.KillToErrorMedianTargetMet)}; victim {Ms(r.VictimRssMb)} MB, floor {Ms(r.TeardownFloorMs)} ms, error minus floor {Ms(r.KillToErrorOverFloorMs)} ms {Verdict("≤ 5 ms", r.OverFloorTargetMet)}; " +
             $"kill → next success {Ms(r.KillToSuccessMs)} ms {Verdict("≤ 142 ms", r.KillToSuccessTargetMet)}");
