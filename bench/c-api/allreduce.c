@@ -5,7 +5,8 @@
  * with block copies and compares, as cheap as the managed worker's).
  * Usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP, SIZES in bytes, comma-separated; RANK (0..PEERS-1)
  * only picks the inputs. Prints "connect RANK MS INIT_MS" (pcclInit to admitted, the first pcclConnect of a fresh
- * process, and the part of it in pcclInit, where the library's .NET runtime starts) and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time).
+ * process, and the part of it in pcclInit, where the library's .NET runtime starts) and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time)
+ * and "rss RANK BYTES KB", the process's resident memory after the size's last all-reduce, its buffer still held.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -21,6 +22,18 @@ static double now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* VmRSS from /proc/self/status, in kB; 0 when it cannot be read. */
+static long resident_kb(void) {
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status == NULL) return 0;
+    char line[256];
+    long kb = 0;
+    while (fgets(line, sizeof line, status) != NULL)
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    fclose(status);
+    return kb;
 }
 
 static pcclReduceDescriptor_t float_sum(size_t count) {
@@ -95,6 +108,7 @@ static void run_size(pcclComm_t *comm, int rank, int peers, size_t bytes, int it
         if (i >= 0) printf(i == 0 ? "%.3f" : ",%.3f", elapsed);
     }
     printf("\n");
+    printf("rss %d %zu %ld\n", rank, bytes, resident_kb());
     fflush(stdout);
     free(data);
 }

@@ -3,6 +3,9 @@ namespace Pccl.Cli.Bench.CApi;
 /// <summary>What <c>pccl bench c-api</c> runs: peers, sizes in bytes, timed and untimed iterations per size, rounds, and where libpccl.so is.</summary>
 internal sealed record CApiBenchSettings(int Peers, IReadOnlyList<long> Sizes, int Iterations, int Warmup, int Rounds, bool RealTime, string? NativeDirectory)
 {
+    /// <summary>Whether both sides keep the input for a retry (<c>fault_tolerance.enable_buffer_backup</c>); off by default, as in <c>bench allreduce</c>.</summary>
+    public bool Backup { get; init; }
+
     /// <summary>This, or an error naming the flag and what it must be.</summary>
     public CApiBenchSettings Validated()
     {

@@ -12,10 +12,10 @@ namespace Pccl.Cli.Bench.CApi;
 /// </summary>
 internal static class CApiRound
 {
-    /// <summary>Both sides run without buffer backup (the bench's default), p2p on loopback, warnings only.</summary>
-    public static Dictionary<string, string> Environment() => new()
+    /// <summary>Both sides run with buffer backup only when asked (<see cref="CApiBenchSettings.Backup"/>), p2p on loopback, warnings only.</summary>
+    public static Dictionary<string, string> Environment(CApiBenchSettings settings) => new()
     {
-        ["PCCL_FAULT_TOLERANCE_ENABLE_BUFFER_BACKUP"] = "false",
+        ["PCCL_FAULT_TOLERANCE_ENABLE_BUFFER_BACKUP"] = settings.Backup ? "true" : "false",
         ["PCCL_NETWORK_BIND_ADDRESS"] = "127.0.0.1",
         ["PCCL_LOG_LEVEL"] = "WARN",
         // a loaded machine can stall a process past the 500 ms default, which ends the run instead of measuring it
@@ -25,14 +25,14 @@ internal static class CApiRound
     public static async Task<CApiRoundResult> RunAsync(CApiPrograms programs, CApiBenchSettings settings, CancellationToken ct)
     {
         var port = LoopbackPorts.FreeTcpAndUdp();
-        using var master = Start(programs.Master, [port.ToString(CultureInfo.InvariantCulture)], Environment(), redirectInput: true);
+        using var master = Start(programs.Master, [port.ToString(CultureInfo.InvariantCulture)], Environment(settings), redirectInput: true);
         var peers = new List<Process>();
         try
         {
             var sizes = string.Join(',', settings.Sizes.Select(s => s.ToString(CultureInfo.InvariantCulture)));
             for (var rank = 0; rank < settings.Peers; rank++)
             {
-                var environment = Environment();
+                var environment = Environment(settings);
                 environment["PCCL_NETWORK_P2P_PORT_RANGE"] = $"{port + 1 + (rank * 20)}-{port + 20 + (rank * 20)}";
                 peers.Add(Start(programs.Peer, [port.ToString(CultureInfo.InvariantCulture), rank.ToString(CultureInfo.InvariantCulture),
                     settings.Peers.ToString(CultureInfo.InvariantCulture), sizes, settings.Iterations.ToString(CultureInfo.InvariantCulture),
@@ -100,11 +100,12 @@ internal static class CApiRound
         return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Parses "connect RANK MS INIT_MS" and "times RANK BYTES MS,MS,..." lines of every peer.</summary>
+    /// <summary>Parses "connect RANK MS INIT_MS", "times RANK BYTES MS,MS,..." and "rss RANK BYTES KB" lines of every peer.</summary>
     private static CApiRoundResult Combine(CApiBenchSettings settings, string[][] outputs)
     {
         var connects = new List<(double Total, double Init)>();
         var times = settings.Sizes.ToDictionary(b => b, _ => new List<double[]>());
+        var residentKb = settings.Sizes.ToDictionary(b => b, _ => 0L);
         foreach (var fields in outputs.SelectMany(lines => lines).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (fields is ["connect", _, var ms, var init])
@@ -114,6 +115,10 @@ internal static class CApiRound
             else if (fields is ["times", _, var bytes, var list] && times.TryGetValue(long.Parse(bytes, CultureInfo.InvariantCulture), out var perPeer))
             {
                 perPeer.Add([.. list.Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))]);
+            }
+            else if (fields is ["rss", _, var sized, var kb] && residentKb.TryGetValue(long.Parse(sized, CultureInfo.InvariantCulture), out var largest))
+            {
+                residentKb[long.Parse(sized, CultureInfo.InvariantCulture)] = Math.Max(largest, long.Parse(kb, CultureInfo.InvariantCulture));
             }
         }
 
@@ -129,12 +134,13 @@ internal static class CApiRound
         }
 
         var first = connects.MinBy(c => c.Total);
-        return new CApiRoundResult(medians, first.Total, first.Init, connects.Max(c => c.Total));
+        return new CApiRoundResult(medians, first.Total, first.Init, connects.Max(c => c.Total), residentKb);
     }
 }
 
 /// <summary>
 /// One C round: per size the median of the slowest peer's times (ms), the first pcclConnect of the first and the last
-/// peer admitted (ms), and how much of the first peer's was its pcclInit (ms).
+/// peer admitted (ms), how much of the first peer's was its pcclInit (ms), and per size the largest peer's resident
+/// memory after its last all-reduce of that size (kB).
 /// </summary>
-internal sealed record CApiRoundResult(Dictionary<long, double> MedianMs, double FirstConnectMs, double FirstInitMs, double LastConnectMs);
+internal sealed record CApiRoundResult(Dictionary<long, double> MedianMs, double FirstConnectMs, double FirstInitMs, double LastConnectMs, Dictionary<long, long> ResidentKb);

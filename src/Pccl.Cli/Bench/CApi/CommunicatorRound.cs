@@ -6,7 +6,7 @@ namespace Pccl.Cli.Bench.CApi;
 
 /// <summary>
 /// One round of the managed side: <c>pccl bench allreduce</c> as a child process with the same peers, sizes and
-/// iterations, unbound like the C peers, buffer backup off; per size its median (ms), the slowest peer per iteration.
+/// iterations, unbound like the C peers, buffer backup as on the C side; per size its median (ms), the slowest peer per iteration.
 /// </summary>
 internal static class CommunicatorRound
 {
@@ -16,7 +16,7 @@ internal static class CommunicatorRound
             "bench", "allreduce", "--peers", settings.Peers.ToString(CultureInfo.InvariantCulture),
             "--sizes", string.Join(',', settings.Sizes.Select(s => s.ToString(CultureInfo.InvariantCulture))),
             "--iterations", settings.Iterations.ToString(CultureInfo.InvariantCulture), "--warmup", settings.Warmup.ToString(CultureInfo.InvariantCulture),
-            "--bind-to", "none", "--json"], environment: CApiRound.Environment());
+            "--bind-to", "none", "--json", .. (settings.Backup ? (string[])["--backup"] : [])], environment: CApiRound.Environment(settings));
         var output = bench.StandardOutput.ReadToEndAsync(ct);
         var errors = bench.StandardError.ReadToEndAsync(ct);
         await bench.WaitForExitAsync(ct);
