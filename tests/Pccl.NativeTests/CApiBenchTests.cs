@@ -11,10 +11,10 @@ namespace Pccl.NativeTests;
 public sealed class CApiBenchTests(NativeBuild build)
 {
     [Fact]
-    public async Task The_bench_runs_the_C_API_and_Communicator_and_prints_both_medians_and_their_ratio()
+    public async Task The_bench_runs_the_C_API_and_Communicator_and_prints_both_medians_their_ratio_and_the_C_peers_memory()
     {
         Assert.True(File.Exists(build.Program("allreduce_bench")), "the bench program compiles under the tests' gcc flags");
-        using var bench = StartBench("--peers", "2", "--sizes", "64KiB,1MiB", "--iterations", "3", "--warmup", "1", "--json", "--native", build.LibraryDirectory);
+        using var bench = StartBench("--peers", "2", "--sizes", "64KiB,1MiB", "--iterations", "3", "--warmup", "1", "--backup", "--json", "--native", build.LibraryDirectory);
 
         var exit = await bench.WaitForExitAsync(TimeSpan.FromMinutes(5));
 
@@ -34,6 +34,10 @@ public sealed class CApiBenchTests(NativeBuild build)
             Assert.True(r.GetProperty("communicator_median_ms").GetDouble() > 0, bench.Output);
             Assert.Equal(r.GetProperty("c_api_median_ms").GetDouble() / r.GetProperty("communicator_median_ms").GetDouble(),
                 r.GetProperty("ratio").GetDouble(), 2);
+            // a C peer holds at least the runtime's own memory (several MiB) besides its buffer
+            var bufferMb = r.GetProperty("bytes").GetInt64() / 1048576.0;
+            Assert.InRange(r.GetProperty("c_api_rss_mb").GetDouble(), bufferMb + 1, 4096);
+            Assert.Equal((2 * bufferMb) + 48, r.GetProperty("rss_target_mb").GetDouble(), 3);
         });
     }
 
