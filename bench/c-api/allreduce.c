@@ -5,7 +5,7 @@
  * with block copies and compares, as cheap as the managed worker's).
  * Usage: allreduce MASTER_PORT RANK PEERS SIZES ITERATIONS WARMUP, SIZES in bytes, comma-separated; RANK (0..PEERS-1)
  * only picks the inputs. Prints "connect RANK MS INIT_MS" (pcclInit to admitted, the first pcclConnect of a fresh
- * process, and the part of it in pcclInit, where the library's .NET runtime starts) and per size "times RANK BYTES MS,MS,..." for run.sh to combine (per iteration the slowest peer's time)
+ * process, and the part of it in pcclInit, where the library's .NET runtime starts) and per size "times RANK BYTES MS,MS,..." for the bench to combine (per iteration the slowest peer's time)
  * and "rss RANK BYTES KB", the process's resident memory after the size's last all-reduce, its buffer still held.
  */
 #define _GNU_SOURCE

@@ -36,7 +36,7 @@ internal sealed record KillTimeline
     /// <summary>→ buffer restored from the backup.</summary>
     [JsonPropertyName("restore_ms")] public double RestoreMs { get; init; }
 
-    /// <summary>MiB of input the restore put back: what the operation had overwritten with final values when it failed.</summary>
+    /// <summary>MiB of an in-place input the restore put back from the backup: what the operation had overwritten when it failed.</summary>
     [JsonPropertyName("restored_mb")] public double? RestoredMb { get; init; }
 
     /// <summary>→ the caller caught the error.</summary>

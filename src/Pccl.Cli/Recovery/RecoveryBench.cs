@@ -122,7 +122,7 @@ internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool 
             return new Sample(errorMs, successMs, smaller);
         }
 
-        // measured now that the ring is quiet again, so the helper's teardown does not compete with the recovery; one
+        // measured once the ring has recovered, so the helpers' teardown does not compete with the recovery; one
         // helper's teardown beside the ring's load varies by several ms, so the floor is the median of a few
         var floors = new List<double>(FloorSamples);
         for (var i = 0; i < FloorSamples; i++)

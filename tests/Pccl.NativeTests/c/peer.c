@@ -27,9 +27,11 @@ static void arm(struct partial_watch *watch, int armed) { __atomic_store_n(&watc
 /* While armed (the main thread is inside an all-reduce call; between calls it refills the buffer with its input),
  * polls a sample of the buffer and SIGKILLs the process inside the operation: at the first element that holds neither
  * this peer's input nor the final sum (a partial sum, where a schedule writes them into the caller's buffer), or once
- * some elements hold the final sum while at least an eighth of the sample still holds the input (the ring keeps its
- * partial sums out of the caller's buffer and writes final values slice by slice, so this peer has begun taking final
- * values and has not finished: the master cannot have completed the operation). Either way a neighbour's data
+ * some elements hold the final sum while more than half of the sample still holds the input. The ring keeps its
+ * partial sums and the slice this peer owns out of the caller's buffer until the master has completed the operation,
+ * and its all-gather writes the other slices' final values piece by piece: with three peers or more, over half still
+ * input means the all-gather has begun and not finished, so the master cannot have completed the operation (after the
+ * all-gather only the owned slice, 1/N, is input). Either way a neighbour's data
  * arrived, so the master started the operation for every member. A kill on a timer can land between two operations
  * instead, and the master then starts the next one without the dead peer: the survivors see it succeed with two
  * peers and no failure. Real-time priority keeps the thread from being preempted between seeing the state and the
@@ -56,7 +58,7 @@ static void *kill_inside_all_reduce(void *arg) {
                 kill(getpid(), SIGKILL);
             }
         }
-        if (finals > 0 && inputs >= samples / 8 && __atomic_load_n(&watch->armed, __ATOMIC_SEQ_CST)) {
+        if (finals > 0 && inputs * 2 > samples && __atomic_load_n(&watch->armed, __ATOMIC_SEQ_CST)) {
             kill(getpid(), SIGKILL);
         }
         usleep(100);

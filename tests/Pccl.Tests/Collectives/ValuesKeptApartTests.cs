@@ -2,7 +2,7 @@ using Pccl.Tests.Support;
 
 namespace Pccl.Tests.Collectives;
 
-/// <summary>The ring keeps its reduce-scatter partial sums in the backup's store until they are sent (ValuesKeptApart).</summary>
+/// <summary>The ring keeps its reduce-scatter partial sums (and its owned slice's final value) in the backup's store (ValuesKeptApart).</summary>
 public class ValuesKeptApartTests
 {
     [Fact]

@@ -131,6 +131,10 @@ internal static class CApiRound
             }
 
             medians[bytes] = Statistics.Median(Enumerable.Range(0, settings.Iterations).Select(i => perPeer.Max(p => p[i])));
+            if (residentKb[bytes] <= 0)
+            {
+                throw new PcclException(PcclErrorCode.Aborted, $"no C peer reported its resident memory after {bytes} bytes (an \"rss RANK BYTES KB\" line with KB above 0)");
+            }
         }
 
         var first = connects.MinBy(c => c.Total);

@@ -63,6 +63,7 @@ internal sealed class AllReduceDriver
         var clock = Stopwatch.StartNew();
         using var bytes = new PinnedBytes<T>(buffer);
         var backup = AllReduceInput.Prepare(send, bytes.Memory, _session.Options.EnableBufferBackup, _scratch, _session.Telemetry);
+        var finalsInPlace = false;
         try
         {
             var granted = Router.TryTakeGrant(call, descriptor);
@@ -94,8 +95,10 @@ internal sealed class AllReduceDriver
                 settledInDoubt = true;
             }
 
-            // completed on every peer: only now may the owned slice's final value leave the backup's store
+            // completed on every peer: only now may the owned slice's final value leave the backup's store; from here on
+            // the buffer holds the result, and nothing may restore it
             backup?.PutFinalsInPlace();
+            finalsInPlace = true;
             var (schedule, algorithm) = run;
             _session.Telemetry.RecordAllReduce(clock.Elapsed, schedule.BytesSent, schedule.BytesReceived);
             activity.Succeeded(start.Ring.Count);
@@ -112,7 +115,7 @@ internal sealed class AllReduceDriver
                 SettledInDoubt = settledInDoubt,
             };
         }
-        catch (Exception e)
+        catch (Exception e) when (!finalsInPlace)
         {
             // Failed first, so whether the master's start came before this failure is settled: one that comes later is
             // refused (CollectiveRouter), not taken by a call nobody runs.

@@ -105,13 +105,27 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
 
     /// <summary>
     /// Writes the owned final values kept apart into the buffer, on as many cores as are free (<see cref="BlockRestore"/>).
-    /// Only once the operation has completed on every peer: from here on the buffer cannot be restored.
+    /// Only once the operation has completed on every peer: from here on the buffer cannot be restored, so this does not
+    /// throw (where the helpers cannot be started it copies alone).
     /// </summary>
     public void PutFinalsInPlace()
     {
-        if (_apart is not null)
+        if (_apart is null)
+        {
+            return;
+        }
+
+        try
         {
             BlockRestore.Run(_apart.OwnedFinals, buffer, Store, restoreBlockBytes);
+        }
+        catch (OutOfMemoryException)
+        {
+            // copying a block twice writes the same bytes: whatever the helpers did is simply done again
+            foreach (var piece in _apart.OwnedFinals)
+            {
+                NonTemporalCopy.Copy(Store.AsSpan((int)piece.Offset, piece.Bytes), buffer.Span.Slice((int)piece.Offset, piece.Bytes));
+            }
         }
     }
 

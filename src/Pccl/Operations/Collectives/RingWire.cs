@@ -26,7 +26,7 @@ internal abstract class RingWire(Memory<byte> buffer, ValuesKeptApart? apart)
     /// <summary>Expected payload length of a piece when <see cref="FixedLength"/>.</summary>
     public abstract int PayloadLength(PieceRef piece);
 
-    /// <summary>The bytes to send for a piece: a view of the user's buffer or an encoding in <paramref name="scratch"/>.</summary>
+    /// <summary>The bytes to send for a piece: a view of the user's buffer or of the value kept apart for it, or an encoding in <paramref name="scratch"/>.</summary>
     public abstract ReadOnlyMemory<byte> SendPayload(RingPhase phase, PieceRef piece, Memory<byte> scratch);
 
     /// <summary>Where the receiver reads a piece's payload to: the user's buffer or <paramref name="scratch"/>.</summary>

@@ -34,8 +34,9 @@ internal interface IFaultInjector
     void FailureMilestoneReached(ulong sequence, FailureMilestone milestone) { }
 
     /// <summary>
-    /// The failed all-reduce <paramref name="sequence"/> put <paramref name="bytes"/> of its input back into the caller's
-    /// buffer: what it had overwritten. Called once, just after <see cref="FailureMilestone.BufferRestored"/>.
+    /// The failed in-place all-reduce <paramref name="sequence"/> put <paramref name="bytes"/> of its input back into the
+    /// caller's buffer from the backup: what it had overwritten (0 without a backup, and for an out-of-place call, whose
+    /// send buffer is copied in whole). Called once, just after <see cref="FailureMilestone.BufferRestored"/>.
     /// </summary>
     void InputRestored(ulong sequence, long bytes) { }
 
