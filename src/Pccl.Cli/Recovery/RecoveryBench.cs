@@ -15,10 +15,10 @@ namespace Pccl.Cli.Recovery;
 /// </summary>
 internal sealed class RecoveryBench(int peers, long sizeBytes, int rounds, bool json, IAnsiConsole console, BenchWorker worker)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     /// <summary>Teardown helpers killed after each kill; the floor is their median.</summary>
     private const int FloorSamples = 3;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly List<RecoveryPeer> _peers = [];
     private readonly Random _random = new(12345);
     private int _masterPort;

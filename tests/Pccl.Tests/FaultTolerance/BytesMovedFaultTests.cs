@@ -51,7 +51,7 @@ public class BytesMovedFaultTests
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
         const int elements = 3 * 200_000;
-        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 17)).ToArray()).ToArray();
+        var inputs = Inputs(elements);
         var buffers = inputs.Select(b => b.ToArray()).ToArray();
         long firedAt = 0, toMove = 0;
         var fired = 0;
@@ -79,8 +79,7 @@ public class BytesMovedFaultTests
         Assert.InRange(firedAt, toMove / 3, (toMove / 3) + Chunk);
         Assert.All(infos, i => Assert.Equal(1, i.Retries));
         Assert.True(restored[0] == true && restored[2] == true, "a neighbour's buffer did not hold its input again after the failed attempt");
-        var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => (p + i) % 17)).ToArray();
-        Assert.All(buffers, b => Assert.Equal(expected, b));
+        Assert.All(buffers, b => Assert.Equal(Sums(elements), b));
     }
 
     [Theory]
@@ -92,7 +91,7 @@ public class BytesMovedFaultTests
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await TestCluster.StartAsync(3, o => o with { RingChunkSize = Chunk }, ct);
         const int elements = 3 * 200_000;
-        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)((p + i) % 17)).ToArray()).ToArray();
+        var inputs = Inputs(elements);
         var buffers = inputs.Select(b => b.ToArray()).ToArray();
         var fired = 0;
         var checks = new int[3];
@@ -133,8 +132,7 @@ public class BytesMovedFaultTests
         Assert.All(buffers, b => Assert.Equal(buffers[0], b));
         if (quantization == QuantizationMode.None)
         {
-            var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => (p + i) % 17)).ToArray();
-            Assert.Equal(expected, buffers[0]);
+            Assert.Equal(Sums(elements), buffers[0]);
         }
     }
 
@@ -155,7 +153,7 @@ public class BytesMovedFaultTests
         const int elements = 3 * 40_000; // ten pieces a slice: each one's buffer is compared whole
         const long sliceBytes = elements / 3 * sizeof(float);
         // every input at least 1, so every final value differs from every peer's input: a changed element is a written one
-        var inputs = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)(((p + i) % 17) + 1)).ToArray()).ToArray();
+        var inputs = Inputs(elements, least: 1);
         var buffers = inputs.Select(b => b.ToArray()).ToArray();
         var fired = 0;
         var overwritten = new string?[3];
@@ -212,8 +210,15 @@ public class BytesMovedFaultTests
         Assert.All(buffers, b => Assert.Equal(buffers[0], b));
         if (quantization == QuantizationMode.None)
         {
-            var expected = Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => ((p + i) % 17) + 1)).ToArray();
-            Assert.Equal(expected, buffers[0]);
+            Assert.Equal(Sums(elements, least: 1), buffers[0]);
         }
     }
+
+    /// <summary>Three peers' inputs: element i of peer p holds (p + i) % 17 + <paramref name="least"/>.</summary>
+    private static float[][] Inputs(int elements, int least = 0) =>
+        [.. Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, elements).Select(i => (float)(((p + i) % 17) + least)).ToArray())];
+
+    /// <summary>The exact sum of <see cref="Inputs"/> over the three peers.</summary>
+    private static float[] Sums(int elements, int least = 0) =>
+        [.. Enumerable.Range(0, elements).Select(i => (float)Enumerable.Range(0, 3).Sum(p => ((p + i) % 17) + least))];
 }

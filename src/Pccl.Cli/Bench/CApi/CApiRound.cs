@@ -116,9 +116,9 @@ internal static class CApiRound
             {
                 perPeer.Add([.. list.Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture))]);
             }
-            else if (fields is ["rss", _, var sized, var kb] && residentKb.TryGetValue(long.Parse(sized, CultureInfo.InvariantCulture), out var largest))
+            else if (fields is ["rss", _, var sized, var kb] && long.Parse(sized, CultureInfo.InvariantCulture) is var size && residentKb.TryGetValue(size, out var largest))
             {
-                residentKb[long.Parse(sized, CultureInfo.InvariantCulture)] = Math.Max(largest, long.Parse(kb, CultureInfo.InvariantCulture));
+                residentKb[size] = Math.Max(largest, long.Parse(kb, CultureInfo.InvariantCulture));
             }
         }
 

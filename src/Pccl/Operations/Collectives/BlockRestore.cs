@@ -28,9 +28,30 @@ internal sealed class BlockRestore
         _blocks = blocks;
     }
 
-    /// <summary>Copies every non-empty piece of <paramref name="pieces"/> from <paramref name="store"/> to the same offsets of <paramref name="buffer"/>; returns when all of it is copied.</summary>
-    public static void Run(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes = DefaultBlockBytes) =>
-        Start(pieces, buffer, store, blockBytes, callerJoins: true).Finish();
+    /// <summary>
+    /// Copies every non-empty piece of <paramref name="pieces"/> from <paramref name="store"/> to the same offsets of
+    /// <paramref name="buffer"/>; returns when all of it is copied. It does not stop part way: without memory for its
+    /// block list this thread copies everything itself, and helpers that cannot be queued leave their blocks to it.
+    /// </summary>
+    public static void Run(ReadOnlySpan<PieceRef> pieces, Memory<byte> buffer, byte[] store, int blockBytes = DefaultBlockBytes)
+    {
+        BlockRestore restore;
+        try
+        {
+            restore = Start(pieces, buffer, store, blockBytes, callerJoins: true);
+        }
+        catch (OutOfMemoryException)
+        {
+            foreach (var piece in pieces)
+            {
+                NonTemporalCopy.Copy(store.AsSpan((int)piece.Offset, piece.Bytes), buffer.Span.Slice((int)piece.Offset, piece.Bytes));
+            }
+
+            return;
+        }
+
+        restore.Finish();
+    }
 
     /// <summary>
     /// Starts the copy on thread-pool helpers only and returns at once; <see cref="Finish"/> copies what they have not
@@ -47,7 +68,14 @@ internal sealed class BlockRestore
         var restore = new BlockRestore(buffer, store, blocks);
         for (var i = 0; i < helpers && blocks.Length > 0; i++)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static r => r.CopyClaimedBlocks(), restore, preferLocal: false);
+            try
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static r => r.CopyClaimedBlocks(), restore, preferLocal: false);
+            }
+            catch (OutOfMemoryException)
+            {
+                break; // Finish copies whatever no helper claimed
+            }
         }
 
         return restore;

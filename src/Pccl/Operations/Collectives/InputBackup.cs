@@ -104,28 +104,15 @@ internal sealed class InputBackup(Memory<byte> buffer, byte[] store, int restore
     }
 
     /// <summary>
-    /// Writes the owned final values kept apart into the buffer, on as many cores as are free (<see cref="BlockRestore"/>).
-    /// Only once the operation has completed on every peer: from here on the buffer cannot be restored, so this does not
-    /// throw (where the helpers cannot be started it copies alone).
+    /// Writes the owned final values kept apart into the buffer, on as many cores as are free (<see cref="BlockRestore.Run"/>,
+    /// which does not fail part way). Only once the operation has completed on every peer: from here on the buffer cannot
+    /// be restored.
     /// </summary>
     public void PutFinalsInPlace()
     {
-        if (_apart is null)
-        {
-            return;
-        }
-
-        try
+        if (_apart is not null)
         {
             BlockRestore.Run(_apart.OwnedFinals, buffer, Store, restoreBlockBytes);
-        }
-        catch (OutOfMemoryException)
-        {
-            // copying a block twice writes the same bytes: whatever the helpers did is simply done again
-            foreach (var piece in _apart.OwnedFinals)
-            {
-                NonTemporalCopy.Copy(Store.AsSpan((int)piece.Offset, piece.Bytes), buffer.Span.Slice((int)piece.Offset, piece.Bytes));
-            }
         }
     }
 

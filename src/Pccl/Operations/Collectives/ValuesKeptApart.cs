@@ -21,7 +21,7 @@ internal sealed class ValuesKeptApart : IDisposable
 {
     private readonly Memory<byte> _store;
     private readonly int _pieces;
-    private Held[] _held;
+    private bool[] _partial;
     private PieceRef[] _finals;
 
     /// <param name="store">The backup's store: as large as the buffer, pieces at the buffer's offsets.</param>
@@ -30,26 +30,22 @@ internal sealed class ValuesKeptApart : IDisposable
     {
         _store = store;
         _pieces = pieces;
-        _held = ArrayPool<Held>.Shared.Rent(pieces);
-        _held.AsSpan(0, pieces).Clear();
+        _partial = ArrayPool<bool>.Shared.Rent(pieces);
+        _partial.AsSpan(0, pieces).Clear();
         _finals = ArrayPool<PieceRef>.Shared.Rent(pieces);
         _finals.AsSpan(0, pieces).Clear();
-    }
-
-    private enum Held : byte
-    {
-        Nothing,
-        PartialSum,
-        OwnedFinal,
     }
 
     /// <summary>The slot a reduce-scatter hop reduces a piece into: its partial sum, or with <paramref name="ownerFinal"/> the owned slice's final value.</summary>
     public Span<byte> Into(PieceRef piece, bool ownerFinal)
     {
-        _held[piece.Index] = ownerFinal ? Held.OwnedFinal : Held.PartialSum;
         if (ownerFinal)
         {
             _finals[piece.Index] = piece;
+        }
+        else
+        {
+            _partial[piece.Index] = true;
         }
 
         return Slot(piece).Span;
@@ -60,16 +56,16 @@ internal sealed class ValuesKeptApart : IDisposable
     /// the owned final in the all-gather), or the empty memory when the buffer holds it.
     /// </summary>
     public ReadOnlyMemory<byte> Of(RingPhase phase, PieceRef piece) =>
-        _held[piece.Index] == (phase == RingPhase.ReduceScatter ? Held.PartialSum : Held.OwnedFinal) ? Slot(piece) : ReadOnlyMemory<byte>.Empty;
+        (phase == RingPhase.ReduceScatter ? _partial[piece.Index] : _finals[piece.Index].Bytes > 0) ? Slot(piece) : ReadOnlyMemory<byte>.Empty;
 
     /// <summary>The owned pieces whose final value is kept here, by index; an empty entry holds none.</summary>
-    public ReadOnlySpan<PieceRef> OwnedFinals => _finals.AsSpan(0, Math.Min(_pieces, _finals.Length));
+    public ReadOnlySpan<PieceRef> OwnedFinals => _finals.AsSpan(0, _pieces);
 
     public void Dispose()
     {
-        ArrayPool<Held>.Shared.Return(_held);
+        ArrayPool<bool>.Shared.Return(_partial);
         ArrayPool<PieceRef>.Shared.Return(_finals);
-        _held = [];
+        _partial = [];
         _finals = [];
     }
 
